@@ -1,0 +1,23 @@
+import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import type { CompiledConfig } from '../config/config-types.js';
+import type { EventLog } from '../db/event-log.js';
+import type { Db } from '../db/open-database.js';
+import type { Outbox } from '../producers/outbox.js';
+import type { OutboxRelay } from '../producers/outbox-relay.js';
+import type { SchemaRegistry } from '../schemas/schema-registry.js';
+
+/** What routes and consumers are given: the service's parts, no globals. */
+export interface AppContext {
+  config: CompiledConfig;
+  log: Logger;
+  db: Db;
+  registry: SchemaRegistry;
+  bus: Bus;
+  outbox: Outbox;
+  relay: OutboxRelay;
+  eventLog: EventLog;
+  /** Emits 'appended' (event id) when this process adds to the event log. */
+  feed: EventEmitter;
+}

@@ -1,0 +1,31 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from './app-context.js';
+import { installErrorHandler } from './error-handler.js';
+import { eventStreamRoutes } from './routes/event-stream-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { messageRoutes } from './routes/message-routes.js';
+
+export interface HttpServer {
+  app: FastifyInstance;
+  /** Ends every open event stream, so that closing the server does not wait on them. */
+  endStreams(): void;
+}
+
+export function buildHttpServer(ctx: AppContext): HttpServer {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: ctx.log.child({ part: 'http' }) as FastifyBaseLogger,
+    bodyLimit: ctx.config.server.bodyLimitBytes,
+    ajv: { customOptions: { allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false } },
+  });
+  installErrorHandler(app);
+  const streams = new Set<() => void>();
+  healthRoutes(app, ctx);
+  messageRoutes(app, ctx);
+  eventStreamRoutes(app, ctx, streams);
+  return {
+    app,
+    endStreams: () => {
+      for (const close of [...streams]) close();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app-context.js';
+
+interface PublishBody {
+  topic: string;
+  body: unknown;
+}
+
+export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post<{ Body: PublishBody }>(
+    '/api/v1/messages',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['topic', 'body'],
+          additionalProperties: false,
+          properties: { topic: { type: 'string', minLength: 1, maxLength: 255 }, body: {} },
+        },
+      },
+    },
+    async (req, reply) => {
+      const receipt = await ctx.bus.publish(req.body.topic, req.body.body);
+      return reply.code(202).send({ message_id: receipt.messageId, topic: receipt.topic, routing_key: receipt.routingKey, schema: receipt.schemaId });
+    },
+  );
+
+  app.get('/api/v1/topics', async () => ({ data: ctx.registry.topics() }));
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/api/v1/dlq',
+    { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } } } } },
+    async (req) => ({ data: await ctx.bus.listDeadLetters(req.query.limit) }),
+  );
+
+  app.post<{ Body: { ids?: string[] } | undefined }>(
+    '/api/v1/dlq/replay',
+    {
+      schema: {
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string', minLength: 1 } } } },
+      },
+    },
+    async (req) => ({ replayed: await ctx.bus.replayDeadLetters({ ids: req.body?.ids ?? [] }) }),
+  );
+}

@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/open-database.js';
+
+/** Header values as AMQP carries them in a field table. */
+export type HeaderValue = string | number | boolean | null;
+
+/** A message as a consumer or subscriber sees it; `topic` never carries the configured prefix. */
+export interface BusMessage {
+  messageId: string;
+  topic: string;
+  /** The parsed JSON body, validated against the topic's schema before a handler sees it. */
+  body: unknown;
+  headers: Record<string, HeaderValue>;
+  /** 1 on first delivery; raised each time a failed handling is retried. */
+  attempt: number;
+}
+
+export interface PublishOptions {
+  /** Keep a message's id stable across retries (the outbox does) so consumers can drop duplicates. */
+  messageId?: string;
+  headers?: Record<string, HeaderValue>;
+}
+
+export interface PublishReceipt {
+  messageId: string;
+  topic: string;
+  routingKey: string;
+  schemaId: string;
+}
+
+/**
+ * What a handler says about a message, in the manner of rabbitmq-client: nothing (or 'ack')
+ * means done; `retry` is handled like a throw (bounded retries with delay); `deadLetter`
+ * sends the message to the dead-letter queue at once with the reason.
+ */
+export type HandlerResult = void | 'ack' | { retry: string } | { deadLetter: string };
+
+export type EffectOutcome<T> = { applied: true; value: T } | { applied: false };
+
+export interface HandlerContext {
+  /**
+   * Runs `fn` in one SQLite transaction together with recording this message's id for this
+   * consumer. When the id was already recorded (a redelivery), `fn` does not run.
+   */
+  effect<T>(fn: (db: Db) => T): EffectOutcome<T>;
+  log: Logger;
+}
+
+export interface ConsumerSpec {
+  /** Names the durable queue (`<queuePrefix><name>`) and the idempotency ledger. */
+  name: string;
+  /** Binding patterns, without the topic prefix; `*` = one word, `#` = any number. */
+  topics: string[];
+  handle(message: BusMessage, ctx: HandlerContext): HandlerResult | Promise<HandlerResult>;
+  prefetch?: number;
+}
+
+export interface DeadLetter {
+  /** What `replay` takes to name this entry. */
+  id: string;
+  queue: string;
+  topic: string;
+  messageId: string;
+  reason: string;
+  attempts: number;
+  deadAt: string;
+  headers: Record<string, HeaderValue>;
+  /** The parsed body, or the raw text when it was not JSON. */
+  body: unknown;
+}
+
+export interface ReplayFilter {
+  /** Dead-letter ids (as listed) or message ids; empty or absent = every entry. */
+  ids?: string[];
+}
+
+export interface BusHealth {
+  ok: boolean;
+  detail: string;
+}
+
+export type SubscriptionHandler = (message: BusMessage) => void;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/**
+ * One interface, two implementations: RabbitMQ (AmqpBus) and the embedded in-process bus
+ * (EmbeddedBus), with the same delivery semantics: durable queues, validated JSON bodies,
+ * bounded retries with delay, a dead-letter queue with reasons, idempotent consumption.
+ */
+export interface Bus {
+  readonly kind: 'embedded' | 'amqp';
+  /** Registers a durable consumer; before `start` or after it. */
+  consume(spec: ConsumerSpec): void;
+  start(): Promise<void>;
+  /** Validates, sends, and resolves only when the message is safely stored by the bus. */
+  publish(topic: string, body: unknown, options?: PublishOptions): Promise<PublishReceipt>;
+  /** A transient tap on matching topics (no queue survives it, no acks): `tail`, live views. */
+  subscribe(patterns: string[], handler: SubscriptionHandler): Promise<Subscription>;
+  listDeadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Puts dead letters back on the queue they came from with a fresh retry budget; returns how many. */
+  replayDeadLetters(filter?: ReplayFilter): Promise<number>;
+  health(): BusHealth;
+  /** Stops taking messages, lets in-flight handlers finish and ack, then closes. */
+  stop(): Promise<void>;
+}
+
+/** Header names Sluice sets; the `x-sluice-` ones are bookkeeping for retries and dead letters. */
+export const HEADERS = {
+  sentAt: 'sent-at',
+  schema: 'sluice_schema',
+  topic: 'x-sluice-topic',
+  attempt: 'x-sluice-attempt',
+  reason: 'x-sluice-reason',
+  queue: 'x-sluice-queue',
+  deadAt: 'x-sluice-dead-at',
+} as const;

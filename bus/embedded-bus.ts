@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/config-types.js';
+import type { Db } from '../db/open-database.js';
+import { SluiceError } from '../errors/sluice-error.js';
+import type { SchemaRegistry } from '../schemas/schema-registry.js';
+import {
+  HEADERS,
+  type Bus,
+  type BusHealth,
+  type BusMessage,
+  type ConsumerSpec,
+  type DeadLetter,
+  type HeaderValue,
+  type PublishOptions,
+  type PublishReceipt,
+  type ReplayFilter,
+  type Subscription,
+  type SubscriptionHandler,
+} from './bus.js';
+import { MessageProcessor, type Disposition } from './message-processor.js';
+import { topicMatches } from './topic-pattern.js';
+
+interface QueueRow {
+  id: number;
+  queue: string;
+  message_id: string;
+  topic: string;
+  headers: string;
+  body: Buffer;
+  attempts: number;
+}
+
+interface DeadRow extends QueueRow {
+  reason: string;
+  dead_at: number;
+}
+
+interface Consumer {
+  spec: ConsumerSpec;
+  queue: string;
+  inFlight: number;
+  pumping: boolean;
+}
+
+/**
+ * The embedded default: a topic exchange inside this process whose queues live in the SQLite
+ * store, so messages survive a crash as they would on a durable RabbitMQ queue. Deliveries are
+ * leased while a handler runs; a restart releases every lease, which redelivers what was in
+ * flight (idempotent consumers then drop what they had already handled).
+ */
+export class EmbeddedBus implements Bus {
+  readonly kind = 'embedded' as const;
+  private readonly consumers: Consumer[] = [];
+  private readonly taps = new Set<{ patterns: string[]; handler: SubscriptionHandler }>();
+  private readonly processor: MessageProcessor;
+  private readonly idle = new Set<() => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping = false;
+  private readonly sql: {
+    insert: Statement<[string, string, string, string, Buffer, number, number]>;
+    lease: Statement<[string, number, number]>;
+    ack: Statement<[number]>;
+    retry: Statement<[number, number, string, number]>;
+    dead: Statement<[string, string, string, string, Buffer, string, number, number]>;
+    listDead: Statement<[number]>;
+    deadById: Statement<[number]>;
+    allDead: Statement<[]>;
+    deleteDead: Statement<[number]>;
+  };
+
+  constructor(
+    private readonly db: Db,
+    private readonly registry: SchemaRegistry,
+    private readonly config: CompiledConfig['bus'],
+    private readonly log: Logger,
+  ) {
+    this.processor = new MessageProcessor(db, registry, config.retry, log);
+    this.sql = {
+      insert: db.prepare('INSERT INTO bus_queue (queue, message_id, topic, headers, body, attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      lease: db.prepare(
+        `UPDATE bus_queue SET leased = 1 WHERE id IN (
+           SELECT id FROM bus_queue WHERE queue = ? AND leased = 0 AND available_at <= ? ORDER BY id LIMIT ?)
+         RETURNING id, queue, message_id, topic, headers, body, attempts`,
+      ),
+      ack: db.prepare('DELETE FROM bus_queue WHERE id = ?'),
+      retry: db.prepare('UPDATE bus_queue SET leased = 0, attempts = ?, available_at = ?, headers = ? WHERE id = ?'),
+      dead: db.prepare(
+        'INSERT INTO bus_dead_letters (queue, message_id, topic, headers, body, reason, attempts, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      listDead: db.prepare('SELECT * FROM bus_dead_letters ORDER BY id LIMIT ?'),
+      deadById: db.prepare('SELECT * FROM bus_dead_letters WHERE id = ?'),
+      allDead: db.prepare('SELECT * FROM bus_dead_letters ORDER BY id'),
+      deleteDead: db.prepare('DELETE FROM bus_dead_letters WHERE id = ?'),
+    };
+  }
+
+  consume(spec: ConsumerSpec): void {
+    if (this.consumers.some((c) => c.spec.name === spec.name)) throw new SluiceError('CONSUMER_DUPLICATE', `consumer "${spec.name}" is registered twice`);
+    const consumer: Consumer = { spec, queue: this.config.queuePrefix + spec.name, inFlight: 0, pumping: false };
+    this.consumers.push(consumer);
+    if (this.started) this.pump(consumer);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    // Whatever was leased by a process that died is due again.
+    this.db.prepare('UPDATE bus_queue SET leased = 0 WHERE leased = 1').run();
+    this.started = true;
+    this.timer = setInterval(() => this.pumpAll(), this.config.pollIntervalMs);
+    this.timer.unref();
+    this.pumpAll();
+  }
+
+  async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
+    if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
+    const schemaId = this.registry.validate(topic, body);
+    const messageId = options.messageId ?? randomUUID();
+    const headers: Record<string, HeaderValue> = { ...options.headers, [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
+    const content = Buffer.from(JSON.stringify(body));
+    const headerText = JSON.stringify(headers);
+    const now = Date.now();
+    const targets = this.consumers.filter((c) => c.spec.topics.some((p) => topicMatches(p, topic)));
+    this.db.transaction(() => {
+      for (const c of targets) this.sql.insert.run(c.queue, messageId, topic, headerText, content, 0, now);
+    })();
+    const message: BusMessage = { messageId, topic, body, headers, attempt: 1 };
+    for (const tap of this.taps) {
+      if (tap.patterns.some((p) => topicMatches(p, topic))) {
+        try {
+          tap.handler(message);
+        } catch (err) {
+          this.log.error({ err }, 'subscriber threw');
+        }
+      }
+    }
+    if (this.started) for (const c of targets) this.pump(c);
+    return { messageId, topic, routingKey: this.config.topicPrefix + topic, schemaId };
+  }
+
+  async subscribe(patterns: string[], handler: SubscriptionHandler): Promise<Subscription> {
+    const tap = { patterns, handler };
+    this.taps.add(tap);
+    return { close: async () => void this.taps.delete(tap) };
+  }
+
+  async listDeadLetters(limit = 1000): Promise<DeadLetter[]> {
+    return (this.sql.listDead.all(limit) as DeadRow[]).map(toDeadLetter);
+  }
+
+  async replayDeadLetters(filter: ReplayFilter = {}): Promise<number> {
+    const wanted = filter.ids?.length ? new Set(filter.ids) : undefined;
+    const rows = (this.sql.allDead.all() as DeadRow[]).filter((r) => !wanted || wanted.has(String(r.id)) || wanted.has(r.message_id));
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const headers = JSON.parse(r.headers) as Record<string, HeaderValue>;
+        for (const h of [HEADERS.reason, HEADERS.deadAt, HEADERS.attempt, HEADERS.queue]) delete headers[h];
+        this.sql.insert.run(r.queue, r.message_id, r.topic, JSON.stringify(headers), r.body, 0, now);
+        this.sql.deleteDead.run(r.id);
+      }
+    })();
+    this.pumpAll();
+    return rows.length;
+  }
+
+  health(): BusHealth {
+    return { ok: this.started && !this.stopping, detail: this.stopping ? 'stopping' : this.started ? 'embedded bus running' : 'not started' };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    while (this.consumers.some((c) => c.inFlight > 0)) await new Promise<void>((resolve) => this.idle.add(resolve));
+    this.taps.clear();
+  }
+
+  private pumpAll(): void {
+    for (const c of this.consumers) this.pump(c);
+  }
+
+  private pump(c: Consumer): void {
+    if (this.stopping || c.pumping) return;
+    c.pumping = true;
+    try {
+      const room = (c.spec.prefetch ?? this.config.prefetch) - c.inFlight;
+      if (room <= 0) return;
+      const rows = this.sql.lease.all(c.queue, Date.now(), room) as QueueRow[];
+      for (const row of rows) {
+        c.inFlight++;
+        void this.deliver(c, row);
+      }
+    } finally {
+      c.pumping = false;
+    }
+  }
+
+  private async deliver(c: Consumer, row: QueueRow): Promise<void> {
+    const headers = JSON.parse(row.headers) as Record<string, HeaderValue>;
+    let disposition: Disposition;
+    try {
+      disposition = await this.processor.process(c.spec, {
+        messageId: row.message_id,
+        topic: row.topic,
+        content: row.body,
+        headers,
+        attempt: row.attempts + 1,
+      });
+    } catch (err) {
+      disposition = { action: 'retry', delayMs: this.config.retry.delayMs, nextAttempt: row.attempts + 2, reason: String(err) };
+    }
+    try {
+      this.settle(c, row, headers, disposition);
+    } catch (err) {
+      // The lease stays; a restart redelivers it. Nothing is lost, and the ledger prevents a double effect.
+      this.log.error({ err, queue: c.queue, messageId: row.message_id }, 'could not settle a delivery');
+    }
+    c.inFlight--;
+    for (const wake of this.idle) wake();
+    this.idle.clear();
+    this.pump(c);
+  }
+
+  private settle(c: Consumer, row: QueueRow, headers: Record<string, HeaderValue>, d: Disposition): void {
+    if (d.action === 'ack') {
+      this.sql.ack.run(row.id);
+    } else if (d.action === 'retry') {
+      this.sql.retry.run(d.nextAttempt - 1, Date.now() + d.delayMs, JSON.stringify({ ...headers, [HEADERS.reason]: d.reason }), row.id);
+    } else {
+      this.log.warn({ queue: c.queue, messageId: row.message_id, topic: row.topic, reason: d.reason }, 'message dead-lettered');
+      const dead = { ...headers, [HEADERS.reason]: d.reason, [HEADERS.queue]: c.queue, [HEADERS.topic]: row.topic };
+      this.db.transaction(() => {
+        this.sql.dead.run(c.queue, row.message_id, row.topic, JSON.stringify(dead), row.body, d.reason, row.attempts + 1, Date.now());
+        this.sql.ack.run(row.id);
+      })();
+    }
+  }
+}
+
+function toDeadLetter(r: DeadRow): DeadLetter {
+  const text = r.body.toString('utf8');
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // kept as the raw text, which is what the reader needs to see
+  }
+  return {
+    id: String(r.id),
+    queue: r.queue,
+    topic: r.topic,
+    messageId: r.message_id,
+    reason: r.reason,
+    attempts: r.attempts,
+    deadAt: new Date(r.dead_at).toISOString(),
+    headers: JSON.parse(r.headers) as Record<string, HeaderValue>,
+    body,
+  };
+}

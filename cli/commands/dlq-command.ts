@@ -1,0 +1,71 @@
+import type { DeadLetter } from '../../bus/bus.js';
+import { CONFIG_OPTION, cliAmqpBus, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
+import { UsageError, type CliIo, type Command } from '../command.js';
+import type { CompiledConfig } from '../../config/config-types.js';
+
+export const dlqCommand: Command = {
+  name: 'dlq',
+  summary: 'list or replay dead-lettered messages',
+  usage: `sluice dlq list [--limit N] [--config FILE]
+sluice dlq replay (ID... | --all) [--config FILE]
+
+"list" prints one JSON line per dead letter: its id, queue, topic, message id, the reason it
+was dead-lettered, and its body. "replay" puts the named dead letters (ids as listed, or
+message ids) back on the queue they came from with a fresh retry budget; --all replays every one.`,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { ...CONFIG_OPTION, limit: { type: 'string' }, all: { type: 'boolean' } });
+    const [action, ...ids] = positionals;
+    const config = cliConfig(values.config, io);
+    if (action === 'list') {
+      if (ids.length) throw new UsageError('"dlq list" takes no arguments');
+      const limit = values.limit === undefined ? 1000 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+      for (const letter of await list(config, limit, io)) writeLine(io.stdout, letter);
+      return 0;
+    }
+    if (action === 'replay') {
+      if (!values.all && ids.length === 0) throw new UsageError('name the dead letters to replay, or pass --all');
+      if (values.all && ids.length) throw new UsageError('--all and ids exclude each other');
+      const replayed = await replay(config, values.all ? [] : ids);
+      writeLine(io.stdout, { replayed });
+      if (!values.all && replayed === 0) {
+        io.stderr.write('sluice dlq replay: no dead letter has those ids\n');
+        return 1;
+      }
+      return 0;
+    }
+    throw new UsageError('expected "list" or "replay"');
+  },
+};
+
+async function list(config: CompiledConfig, limit: number, _io: CliIo): Promise<DeadLetter[]> {
+  if (config.busKind === 'amqp') {
+    const bus = await cliAmqpBus(config);
+    try {
+      return await bus.listDeadLetters(limit);
+    } finally {
+      await bus.stop();
+    }
+  }
+  const res = await serverRequest(config, `/api/v1/dlq?limit=${limit}`);
+  if (!res.ok) throw new Error(`the server refused (${res.status}): ${await res.text()}`);
+  return ((await res.json()) as { data: DeadLetter[] }).data;
+}
+
+async function replay(config: CompiledConfig, ids: string[]): Promise<number> {
+  if (config.busKind === 'amqp') {
+    const bus = await cliAmqpBus(config);
+    try {
+      return await bus.replayDeadLetters({ ids });
+    } finally {
+      await bus.stop();
+    }
+  }
+  const res = await serverRequest(config, '/api/v1/dlq/replay', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ids }),
+  });
+  if (!res.ok) throw new Error(`the server refused (${res.status}): ${await res.text()}`);
+  return ((await res.json()) as { replayed: number }).replayed;
+}

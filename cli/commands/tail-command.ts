@@ -1,0 +1,71 @@
+import { isValidTopicPattern } from '../../bus/topic-pattern.js';
+import type { BusMessage } from '../../bus/bus.js';
+import { CONFIG_OPTION, cliAmqpBus, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
+import { UsageError, type Command } from '../command.js';
+
+export const tailCommand: Command = {
+  name: 'tail',
+  summary: 'print messages on matching topics as they arrive',
+  usage: `sluice tail PATTERN... [--count N] [--config FILE]
+
+Prints one JSON line per message ({"id", "topic", "headers", "body"}, as fedora-messaging
+records them) for every topic matching a pattern ("*" = one word, "#" = any number).
+With bus.url configured it binds a private queue on RabbitMQ; otherwise it follows the running
+server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { ...CONFIG_OPTION, count: { type: 'string', short: 'n' } });
+    const patterns = positionals.length ? positionals : ['#'];
+    const bad = patterns.find((p) => !isValidTopicPattern(p));
+    if (bad) throw new UsageError(`"${bad}" is not a topic pattern`);
+    const count = values.count === undefined ? Infinity : Number(values.count);
+    if (!(count > 0)) throw new UsageError('--count must be a positive number');
+    const config = cliConfig(values.config, io);
+    let seen = 0;
+    let done!: () => void;
+    const enough = new Promise<void>((r) => (done = r));
+    const print = (m: Pick<BusMessage, 'messageId' | 'topic' | 'headers' | 'body'>) => {
+      if (seen >= count) return;
+      writeLine(io.stdout, { id: m.messageId, topic: m.topic, headers: m.headers, body: m.body });
+      if (++seen >= count) done();
+    };
+
+    if (config.busKind === 'amqp') {
+      const bus = await cliAmqpBus(config);
+      const sub = await bus.subscribe(patterns, print);
+      io.stderr.write(`sluice tail: following ${patterns.join(' ')}\n`);
+      await Promise.race([enough, io.interrupted]);
+      await sub.close();
+      await bus.stop();
+      return 0;
+    }
+    const abort = new AbortController();
+    const query = patterns.map((p) => `topic=${encodeURIComponent(p)}`).join('&');
+    const res = await serverRequest(config, `/api/v1/events?${query}`, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
+    if (res.status !== 200 || !res.body) {
+      io.stderr.write(`sluice tail: the server refused (${res.status}): ${await res.text()}\n`);
+      return 1;
+    }
+    io.stderr.write(`sluice tail: following ${patterns.join(' ')}\n`);
+    const reading = (async () => {
+      let buffer = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (!data) continue;
+          const e = JSON.parse(data) as { id: string; topic: string; headers: BusMessage['headers']; body: unknown };
+          print({ messageId: e.id, topic: e.topic, headers: e.headers, body: e.body });
+        }
+      }
+    })().catch((err: Error) => {
+      if (err.name !== 'AbortError') io.stderr.write(`sluice tail: stream ended: ${err.message}\n`);
+    });
+    await Promise.race([enough, io.interrupted, reading]);
+    abort.abort();
+    return 0;
+  },
+};

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { ConfigError } from '../errors/config-error.js';
+import { UsageError, type CliIo, type Command } from './command.js';
+import { configCommand } from './commands/config-command.js';
+import { dlqCommand } from './commands/dlq-command.js';
+import { migrateCommand } from './commands/migrate-command.js';
+import { publishCommand } from './commands/publish-command.js';
+import { serveCommand } from './commands/serve-command.js';
+import { tailCommand } from './commands/tail-command.js';
+
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand];
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `usage: sluice COMMAND [options]   (sluice COMMAND --help for details)\n\n${commands
+    .map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)
+    .join('\n')}\n`;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(overview());
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`sluice: unknown command "${name}"\n\n${overview()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(command.usage + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`sluice ${name}: ${err.message}\n\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr.write(`sluice ${name}: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`sluice ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+const interrupted = new Promise<string>((resolve) => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+});
+
+const code = await runCli(process.argv.slice(2), {
+  env: process.env,
+  cwd: process.cwd(),
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  interrupted,
+});
+process.exitCode = code;
+// Sockets or timers a library left behind must not keep a finished command alive.
+setTimeout(() => process.exit(code), 2000).unref();

@@ -1,0 +1,42 @@
+/** What a user may write: every field optional. */
+export type RawConfig = DeepPartial<ConfigWithDefaults>;
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** The configuration once the schema's defaults are filled in. */
+export interface ConfigWithDefaults {
+  server: { host: string; port: number; bodyLimitBytes: number; publicUrl: string | null };
+  db: { path: string; busyTimeoutMs: number };
+  bus: {
+    url: string | null;
+    exchange: string;
+    topicPrefix: string;
+    queuePrefix: string;
+    deadLetterQueue: string;
+    prefetch: number;
+    confirmTimeoutMs: number;
+    heartbeatSeconds: number;
+    connectTimeoutMs: number;
+    retry: RetrySettings;
+    reconnect: { initialDelayMs: number; maxDelayMs: number };
+    pollIntervalMs: number;
+  };
+  outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
+  events: { maxEvents: number; dedupRetentionHours: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+export interface RetrySettings {
+  maxAttempts: number;
+  delayMs: number;
+  backoffFactor: number;
+  maxDelayMs: number;
+}
+
+/** What the service runs on: defaults filled, paths resolved, derived values computed once. */
+export interface CompiledConfig extends ConfigWithDefaults {
+  /** Where the configuration came from (a file path, or "embedded defaults"). */
+  source: string;
+  busKind: 'embedded' | 'amqp';
+  /** The URL the CLI uses to reach a running server. */
+  serverUrl: string;
+}

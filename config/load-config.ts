@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../errors/config-error.js';
+import { configSchema } from './config-schema.js';
+import type { CompiledConfig, ConfigWithDefaults } from './config-types.js';
+import { formatAjvErrors } from './format-ajv-errors.js';
+
+export const EMBEDDED_DEFAULTS = 'embedded defaults';
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+const validate = ajv.compile(configSchema);
+
+/** Environment variables that override one setting each; numeric ones are converted here. */
+const ENV_OVERRIDES: Array<{ name: string; path: [string, string]; numeric?: boolean }> = [
+  { name: 'SLUICE_AMQP_URL', path: ['bus', 'url'] },
+  { name: 'SLUICE_DB', path: ['db', 'path'] },
+  { name: 'SLUICE_HOST', path: ['server', 'host'] },
+  { name: 'SLUICE_PORT', path: ['server', 'port'], numeric: true },
+  { name: 'SLUICE_LOG_LEVEL', path: ['log', 'level'] },
+];
+
+export interface LoadConfigOptions {
+  /** `--config FILE`; falls back to `env.SLUICE_CONFIG`; neither = embedded defaults. */
+  file?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function loadConfig({ file, env, cwd = process.cwd() }: LoadConfigOptions): CompiledConfig {
+  const chosen = file ?? (env.SLUICE_CONFIG || undefined);
+  const raw = chosen ? readConfigFile(path.resolve(cwd, chosen)) : {};
+  const source = chosen ? path.resolve(cwd, chosen) : EMBEDDED_DEFAULTS;
+  return compileConfig(validateConfig(applyEnvOverrides(raw, env), source), source, cwd);
+}
+
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`(file): cannot be read: ${(err as Error).message}`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  return doc.toJS() ?? {};
+}
+
+export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw; // the schema reports it
+  const out = structuredClone(raw) as Record<string, Record<string, unknown>>;
+  for (const o of ENV_OVERRIDES) {
+    const value = env[o.name];
+    if (value === undefined || value === '') continue;
+    const [section, key] = o.path;
+    const target = (out[section] ??= {});
+    if (typeof target !== 'object' || target === null) continue;
+    target[key] = o.numeric && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+/** Fills the defaults in and lists every problem at once, as `path: reason`. */
+export function validateConfig(raw: unknown, source: string): ConfigWithDefaults {
+  const copy = structuredClone(raw ?? {});
+  if (!validate(copy)) throw new ConfigError(source, formatAjvErrors(validate.errors));
+  return copy as unknown as ConfigWithDefaults;
+}
+
+export function compileConfig(config: ConfigWithDefaults, source: string, cwd: string): CompiledConfig {
+  const problems: string[] = [];
+  if (config.bus.reconnect.maxDelayMs < config.bus.reconnect.initialDelayMs) {
+    problems.push('bus.reconnect.maxDelayMs: must be >= bus.reconnect.initialDelayMs');
+  }
+  if (config.bus.retry.maxDelayMs < config.bus.retry.delayMs) {
+    problems.push('bus.retry.maxDelayMs: must be >= bus.retry.delayMs');
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
+  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  return {
+    ...config,
+    db: { ...config.db, path: dbPath },
+    source,
+    busKind: config.bus.url ? 'amqp' : 'embedded',
+    serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),
+  };
+}

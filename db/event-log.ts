@@ -1,0 +1,73 @@
+import type { Statement } from 'better-sqlite3';
+import { topicMatches } from '../bus/topic-pattern.js';
+import type { BusMessage, HeaderValue } from '../bus/bus.js';
+import type { Db } from './open-database.js';
+
+export interface LoggedEvent {
+  /** Monotonic; what server-sent events use as their id and resume from. */
+  id: number;
+  messageId: string;
+  topic: string;
+  headers: Record<string, HeaderValue>;
+  body: unknown;
+  receivedAt: string;
+}
+
+interface Row {
+  id: number;
+  message_id: string;
+  topic: string;
+  headers: string;
+  body: string;
+  received_at: number;
+}
+
+/** A bounded log of every message that crossed the bus, oldest dropped first. */
+export class EventLog {
+  private readonly insertStmt: Statement<[string, string, string, string, number]>;
+  private readonly afterStmt: Statement<[number, number]>;
+  private readonly lastStmt: Statement<[]>;
+  private readonly pruneStmt: Statement<[number]>;
+  private sinceCheck = 0;
+
+  constructor(private readonly db: Db, private readonly maxEvents: number) {
+    this.insertStmt = db.prepare('INSERT OR IGNORE INTO event_log (message_id, topic, headers, body, received_at) VALUES (?, ?, ?, ?, ?)');
+    this.afterStmt = db.prepare('SELECT * FROM event_log WHERE id > ? ORDER BY id LIMIT ?');
+    this.lastStmt = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM event_log');
+    this.pruneStmt = db.prepare('DELETE FROM event_log WHERE id <= ?');
+  }
+
+  /** Call inside the consumer's effect transaction. Returns the new event's id, or 0 for a repeat. */
+  append(message: BusMessage): number {
+    const r = this.insertStmt.run(message.messageId, message.topic, JSON.stringify(message.headers), JSON.stringify(message.body), Date.now());
+    if (r.changes === 0) return 0;
+    const id = Number(r.lastInsertRowid);
+    // Pruning every insert would double the writes; every 1% of the bound keeps it within 1%.
+    if (++this.sinceCheck >= Math.max(1, Math.floor(this.maxEvents / 100))) {
+      this.sinceCheck = 0;
+      this.pruneStmt.run(id - this.maxEvents);
+    }
+    return id;
+  }
+
+  lastId(): number {
+    return (this.lastStmt.get() as { id: number }).id;
+  }
+
+  /** Events after `afterId` whose topic matches any pattern (all when none given). */
+  after(afterId: number, patterns: string[], limit = 500): { events: LoggedEvent[]; scannedTo: number } {
+    const rows = this.afterStmt.all(afterId, limit) as Row[];
+    const scannedTo = rows.length ? rows[rows.length - 1]!.id : afterId;
+    const events = rows
+      .filter((r) => patterns.length === 0 || patterns.some((p) => topicMatches(p, r.topic)))
+      .map((r) => ({
+        id: r.id,
+        messageId: r.message_id,
+        topic: r.topic,
+        headers: JSON.parse(r.headers) as Record<string, HeaderValue>,
+        body: JSON.parse(r.body) as unknown,
+        receivedAt: new Date(r.received_at).toISOString(),
+      }));
+    return { events, scannedTo };
+  }
+}

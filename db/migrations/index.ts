@@ -1,0 +1,5 @@
+import type { Migration } from '../migration.js';
+import { foundation } from './001-foundation.js';
+
+/** Every migration, in order. A new one gets the next number and its own file. */
+export const migrations: Migration[] = [foundation];

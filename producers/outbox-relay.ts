@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import { errorText } from '../bus/message-processor.js';
+import type { CompiledConfig } from '../config/config-types.js';
+import type { Outbox } from './outbox.js';
+
+/**
+ * Sends outbox messages in order, each under the id it was stored with, so that a send the
+ * broker confirmed but we never heard about, repeated later, is dropped by idempotent consumers.
+ * A failure stops the batch (order is kept) and backs off.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private failures = 0;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly bus: Bus,
+    private readonly config: CompiledConfig['outbox'],
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Call after committing a transaction that added to the outbox. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+        const next = this.again ? 0 : this.failures ? this.backoff() : this.config.pollIntervalMs;
+        this.again = false;
+        this.schedule(next);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private backoff(): number {
+    return Math.min(this.config.maxRetryDelayMs, this.config.retryDelayMs * 2 ** Math.min(this.failures - 1, 20));
+  }
+
+  /** Sends until the outbox has nothing due; returns early on the first failure. */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const rows = this.outbox.due(this.config.batchSize);
+      if (rows.length === 0) return;
+      // The batch is published concurrently (confirms pipeline), then settled in order.
+      const results = await Promise.allSettled(rows.map((r) => this.bus.publish(r.topic, JSON.parse(r.body), { messageId: r.message_id })));
+      let failed = false;
+      this.outbox.database.transaction(() => {
+        results.forEach((res, i) => {
+          const row = rows[i]!;
+          if (res.status === 'fulfilled') this.outbox.sent(row.id);
+          else {
+            failed = true;
+            this.outbox.failed(row.id, errorText(res.reason), Date.now() + this.backoff());
+          }
+        });
+      })();
+      if (failed) {
+        this.failures++;
+        const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        this.log.warn({ err: errorText(first.reason), retryInMs: this.backoff() }, 'outbox send failed; will retry');
+        return;
+      }
+      this.failures = 0;
+    }
+  }
+}

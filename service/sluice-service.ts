@@ -1,0 +1,79 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { AppContext } from '../api/app-context.js';
+import { buildHttpServer, type HttpServer } from '../api/http-server.js';
+import type { Bus, ConsumerSpec } from '../bus/bus.js';
+import { createBus } from '../bus/create-bus.js';
+import type { CompiledConfig } from '../config/config-types.js';
+import { eventLogConsumer } from '../consumers/event-log-consumer.js';
+import { EventLog } from '../db/event-log.js';
+import { migrate } from '../db/migrate.js';
+import { openDatabase, type Db } from '../db/open-database.js';
+import { ProcessedMessages } from '../db/processed-messages.js';
+import { Outbox } from '../producers/outbox.js';
+import { OutboxRelay } from '../producers/outbox-relay.js';
+import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
+import { SchemaRegistry } from '../schemas/schema-registry.js';
+
+export interface SluiceServiceOptions {
+  config: CompiledConfig;
+  log: Logger;
+  registry?: SchemaRegistry;
+  /** Consumers besides the built-in ones (tests, later features). */
+  consumers?: Array<(ctx: AppContext) => ConsumerSpec>;
+  /** Start the HTTP server (default true). */
+  http?: boolean;
+}
+
+/** The whole service in one process: store, bus, consumers, outbox relay, HTTP, housekeeping. */
+export class SluiceService {
+  readonly ctx: AppContext;
+  readonly http: HttpServer | undefined;
+  private readonly tasks: ScheduledTask[] = [];
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly options: SluiceServiceOptions) {
+    const { config, log } = options;
+    const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
+    migrate(db);
+    const registry = options.registry ?? new SchemaRegistry();
+    const bus: Bus = createBus(config, db, registry, log);
+    const outbox = new Outbox(db, registry);
+    const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }));
+    const eventLog = new EventLog(db, config.events.maxEvents);
+    const feed = new EventEmitter();
+    feed.setMaxListeners(0);
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed };
+    bus.consume(eventLogConsumer(eventLog, feed));
+    for (const make of options.consumers ?? []) bus.consume(make(this.ctx));
+    this.http = options.http === false ? undefined : buildHttpServer(this.ctx);
+  }
+
+  /** Returns the address the HTTP server listens on, when it has one. */
+  async start(): Promise<string | undefined> {
+    const { bus, relay, config, log, db } = this.ctx;
+    await bus.start();
+    relay.start();
+    const ledger = new ProcessedMessages(db);
+    this.tasks.push(scheduleTask('prune-processed-messages', '17 * * * *', () => ledger.prune(config.events.dedupRetentionHours * 3600_000), log));
+    if (!this.http) return undefined;
+    const address = await this.http.app.listen({ host: config.server.host, port: config.server.port });
+    log.info({ address, bus: bus.kind, db: config.db.path, config: config.source }, 'sluice is serving');
+    return address;
+  }
+
+  /** Graceful: stop taking requests and messages, let in-flight work finish, flush, close. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      const { bus, relay, db, log } = this.ctx;
+      this.http?.endStreams();
+      await this.http?.app.close();
+      for (const t of this.tasks) await t.cancel();
+      await relay.stop();
+      await bus.stop();
+      db.close();
+      log.info('sluice stopped');
+    })();
+    return this.stopped;
+  }
+}
