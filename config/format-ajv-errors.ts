@@ -12,7 +12,7 @@ export function jsonPointerToPath(pointer: string, root = '(root)'): string {
 }
 
 /** One `path: reason` line per problem, in the words a person would use. */
-export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root = '(root)'): string[] {
+export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root = '(root)', unknownProperty = 'is not an allowed property'): string[] {
   const lines = new Set<string>();
   for (const e of errors ?? []) {
     const at = jsonPointerToPath(e.instancePath, root);
@@ -22,7 +22,7 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root =
         lines.add(`${join(String(e.params.missingProperty))}: is required`);
         break;
       case 'additionalProperties':
-        lines.add(`${join(String(e.params.additionalProperty))}: is not a known setting`);
+        lines.add(`${join(String(e.params.additionalProperty))}: ${unknownProperty}`);
         break;
       case 'enum':
         lines.add(`${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors/config-error.js';
 import { configSchema } from './config-schema.js';
 import type { CompiledConfig, ConfigWithDefaults } from './config-types.js';
@@ -42,11 +42,16 @@ export function readConfigFile(file: string): unknown {
   } catch (err) {
     throw new ConfigError(file, [`(file): cannot be read: ${(err as Error).message}`]);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  // With prettyErrors off, yaml leaves `linePos` unset; a LineCounter turns offsets into positions.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map((e) => {
+        const at = lineCounter.linePos(e.pos[0]);
+        return `(yaml) line ${at.line}, column ${at.col}: ${e.message.split('\n')[0]}`;
+      }),
     );
   }
   return doc.toJS() ?? {};
@@ -69,7 +74,7 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown
 /** Fills the defaults in and lists every problem at once, as `path: reason`. */
 export function validateConfig(raw: unknown, source: string): ConfigWithDefaults {
   const copy = structuredClone(raw ?? {});
-  if (!validate(copy)) throw new ConfigError(source, formatAjvErrors(validate.errors));
+  if (!validate(copy)) throw new ConfigError(source, formatAjvErrors(validate.errors, '(root)', 'is not a known setting'));
   return copy as unknown as ConfigWithDefaults;
 }
 

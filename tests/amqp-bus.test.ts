@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
+import { MessageValidationError } from '../errors/message-validation-error.js';
+import { amqpHarness } from './support/amqp-harness.js';
+import { requireBroker } from './support/broker.js';
+import { effectCounts, effectsConsumer, effectsOf } from './support/effects-consumer.js';
+import { CLI } from './support/paths.js';
+import { waitFor } from './support/wait-for.js';
+
+const run = promisify(execFile);
+
+test('a published message reaches its consumer with id, topic and body; patterns route as RabbitMQ does', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const h = await amqpHarness(url, [
+    effectsConsumer('exact', ['test.a.created']),
+    effectsConsumer('star', ['test.*.created']),
+    effectsConsumer('hash', ['test.#']),
+    effectsConsumer('hash-mid', ['test.#.created']),
+  ]);
+  t.after(() => h.close());
+  const topics = ['test.a.created', 'test.b.created', 'test.a.b.created', 'test', 'test.a.deleted'];
+  const receipts = [];
+  for (const [n, topic] of topics.entries()) receipts.push(await h.bus.publish(topic, { n }));
+  assert.equal(receipts[0]!.routingKey, h.config.bus.topicPrefix + 'test.a.created');
+  await waitFor('all deliveries', () => effectCounts(h.db).rows >= 1 + 2 + 5 + 3);
+  const got = (c: string) => effectsOf(h.db, c).map((e) => e.topic).sort();
+  assert.deepEqual(got('exact'), ['test.a.created']);
+  assert.deepEqual(got('star'), ['test.a.created', 'test.b.created']);
+  assert.deepEqual(got('hash'), [...topics].sort());
+  assert.deepEqual(got('hash-mid'), ['test.a.b.created', 'test.a.created', 'test.b.created']);
+  const first = effectsOf(h.db, 'exact')[0]!;
+  assert.equal(first.message_id, receipts[0]!.messageId);
+  assert.equal(first.n, 0);
+});
+
+test('publish validates before sending: an invalid body is refused with the field and reason', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const h = await amqpHarness(url, []);
+  t.after(() => h.close());
+  await assert.rejects(h.bus.publish('test.x', { n: 'one' }), (err: unknown) => {
+    assert.ok(err instanceof MessageValidationError);
+    assert.equal(err.code, 'MESSAGE_INVALID');
+    assert.match(err.problems.join('\n'), /body\.n: must be integer/);
+    return true;
+  });
+  await assert.rejects(h.bus.publish('nobody.knows.this', {}), { code: 'TOPIC_UNKNOWN' });
+});
+
+test('invalid and non-JSON bodies from other publishers are dead-lettered with a reason; the consumer keeps going', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const h = await amqpHarness(url, [effectsConsumer('strict', ['test.#'])]);
+  t.after(() => h.close());
+  // A foreign publisher that skips validation, as any AMQP client could.
+  const conn = await amqp.connect(url);
+  t.after(() => conn.close());
+  const ch = await conn.createConfirmChannel();
+  const rk = (topic: string) => h.config.bus.topicPrefix + topic;
+  ch.publish(h.config.bus.exchange, rk('test.bad'), Buffer.from(JSON.stringify({ n: -1, extra: true })), { messageId: 'bad-schema', persistent: true });
+  ch.publish(h.config.bus.exchange, rk('test.bad'), Buffer.from('{"n": 1,'), { messageId: 'not-json', persistent: true });
+  ch.publish(h.config.bus.exchange, rk('test.good'), Buffer.from(JSON.stringify({ n: 7 })), { messageId: 'good', persistent: true });
+  await ch.waitForConfirms();
+
+  await waitFor('the good message', () => effectCounts(h.db, 'strict').rows === 1);
+  const letters = await waitFor('two dead letters', async () => {
+    const l = await h.bus.listDeadLetters();
+    return l.length === 2 ? l : undefined;
+  });
+  const byId = new Map(letters.map((l) => [l.messageId, l]));
+  assert.match(byId.get('bad-schema')!.reason, /schema validation failed: .*body\.n: must be >= 0/);
+  assert.match(byId.get('bad-schema')!.reason, /body\.extra: is not an allowed property/);
+  assert.match(byId.get('not-json')!.reason, /body is not valid JSON/);
+  assert.equal(byId.get('not-json')!.body, '{"n": 1,');
+  assert.equal(byId.get('bad-schema')!.queue, h.config.bus.queuePrefix + 'strict');
+  assert.equal(byId.get('bad-schema')!.topic, 'test.bad');
+  // Listing does not consume: they are still there.
+  assert.equal((await h.bus.listDeadLetters()).length, 2);
+  assert.deepEqual(effectsOf(h.db, 'strict').map((e) => e.n), [7]);
+});
+
+test('a handler that always throws is tried maxAttempts times, dead-lettered with the last error, and `sluice dlq replay` brings it back', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  let broken = true;
+  let calls = 0;
+  const consumer = effectsConsumer('flaky', ['test.#'], {
+    failWhen: () => {
+      calls++;
+      return broken;
+    },
+  });
+  const h = await amqpHarness(url, [consumer], { bus: { retry: { maxAttempts: 3, delayMs: 100, backoffFactor: 2 } } });
+  t.after(() => h.close());
+  const receipt = await h.bus.publish('test.flaky', { n: 42 });
+  const [letter] = await waitFor('a dead letter', async () => {
+    const l = await h.bus.listDeadLetters();
+    return l.length ? l : undefined;
+  });
+  assert.equal(calls, 3);
+  assert.equal(letter!.messageId, receipt.messageId);
+  assert.equal(letter!.attempts, 3);
+  assert.match(letter!.reason, /handler failed 3 times; last error: refusing item 42/);
+  assert.equal(effectCounts(h.db).rows, 0);
+
+  const env = { ...process.env, SLUICE_CONFIG: h.configFile };
+  const listed = await run('node', [CLI, 'dlq', 'list'], { env });
+  const lines = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!.reason, /refusing item 42/);
+
+  broken = false; // the cause is fixed
+  const replay = await run('node', [CLI, 'dlq', 'replay', lines[0]!.id], { env });
+  assert.deepEqual(JSON.parse(replay.stdout), { replayed: 1 });
+  await waitFor('the replayed message to be handled', () => effectCounts(h.db).rows === 1);
+  assert.deepEqual(effectsOf(h.db, 'flaky').map((e) => [e.n, e.message_id]), [[42, receipt.messageId]]);
+  assert.equal((await h.bus.listDeadLetters()).length, 0);
+  await assert.rejects(run('node', [CLI, 'dlq', 'replay', 'no-such-id'], { env }), (err: { code?: number; stderr?: string }) => {
+    assert.equal(err.code, 1);
+    assert.match(err.stderr ?? '', /no dead letter has those ids/);
+    return true;
+  });
+});
+
+test('a redelivered message (same message id) has no second effect', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const h = await amqpHarness(url, [effectsConsumer('once', ['test.#'])]);
+  t.after(() => h.close());
+  await h.bus.publish('test.dup', { n: 1 }, { messageId: 'same-id' });
+  await h.bus.publish('test.dup', { n: 1 }, { messageId: 'same-id' });
+  await h.bus.publish('test.dup', { n: 2 }, { messageId: 'other-id' });
+  await waitFor('both ids handled', () => effectCounts(h.db).distinct === 2);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(effectCounts(h.db), { rows: 2, distinct: 2 });
+});
+
+test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is set', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const h = await amqpHarness(url, []);
+  t.after(() => h.close());
+  const env = { ...process.env, SLUICE_CONFIG: h.configFile };
+  const { spawn } = await import('node:child_process');
+  const tail = spawn('node', [CLI, 'tail', 'git.*', '--count', '1'], { env });
+  let out = '';
+  tail.stdout.on('data', (d) => (out += d));
+  let err = '';
+  tail.stderr.on('data', (d) => (err += d));
+  await waitFor('tail to follow', () => err.includes('following'));
+  const pub = await run('node', [CLI, 'publish', 'git.receive', '{"repo":"rpms/bash","branch":"rawhide","revision":"abcdef1"}'], { env });
+  const { message_id } = JSON.parse(pub.stdout) as { message_id: string };
+  const code = await new Promise((r) => tail.on('exit', r));
+  assert.equal(code, 0);
+  const line = JSON.parse(out.trim()) as { id: string; topic: string; body: unknown; headers: Record<string, unknown> };
+  assert.equal(line.id, message_id);
+  assert.equal(line.topic, 'git.receive');
+  assert.deepEqual(line.body, { repo: 'rpms/bash', branch: 'rawhide', revision: 'abcdef1' });
+  assert.equal(line.headers.sluice_schema, 'https://sluice.dev/schemas/git.receive.json');
+  assert.ok(line.headers['sent-at']);
+});
