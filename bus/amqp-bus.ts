@@ -20,7 +20,8 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './bus.js';
-import { MessageProcessor, errorText, type Disposition } from './message-processor.js';
+import { AckBatcher } from './ack-batcher.js';
+import { MessageProcessor, errorText, type Disposition, type RawDelivery } from './message-processor.js';
 import { redactUrl } from './redact-url.js';
 
 interface Consumer {
@@ -29,6 +30,8 @@ interface Consumer {
   channel: Channel | undefined;
   tag: string | undefined;
   inFlight: number;
+  pending: Array<{ acks: AckBatcher; msg: ConsumeMessage }>;
+  acks: AckBatcher | undefined;
 }
 
 interface Tap {
@@ -72,7 +75,7 @@ export class AmqpBus implements Bus {
   consume(spec: ConsumerSpec): void {
     if (!this.processor) throw new SluiceError('BUS_NO_STORE', 'this bus was opened without a store and cannot consume');
     if (this.consumers.some((c) => c.spec.name === spec.name)) throw new SluiceError('CONSUMER_DUPLICATE', `consumer "${spec.name}" is registered twice`);
-    const consumer: Consumer = { spec, queue: this.config.queuePrefix + spec.name, channel: undefined, tag: undefined, inFlight: 0 };
+    const consumer: Consumer = { spec, queue: this.config.queuePrefix + spec.name, channel: undefined, tag: undefined, inFlight: 0, pending: [], acks: undefined };
     this.consumers.push(consumer);
     if (this.model) void this.startConsumer(this.model, consumer).catch((err) => this.fail(this.model, err));
   }
@@ -138,8 +141,10 @@ export class AmqpBus implements Bus {
     await ch.assertQueue(`${c.queue}.retry`, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': c.queue } });
     for (const topic of c.spec.topics) await ch.bindQueue(c.queue, this.config.exchange, this.config.topicPrefix + topic);
     c.channel = ch;
+    const acks = new AckBatcher(ch);
+    c.acks = acks;
     if (this.stopping) return;
-    const { consumerTag } = await ch.consume(c.queue, (msg) => void this.onDelivery(model, c, ch, msg), { noAck: false });
+    const { consumerTag } = await ch.consume(c.queue, (msg) => this.onDelivery(model, c, ch, acks, msg), { noAck: false });
     c.tag = consumerTag;
   }
 
@@ -184,33 +189,74 @@ export class AmqpBus implements Bus {
     return this.config.topicPrefix && rk.startsWith(this.config.topicPrefix) ? rk.slice(this.config.topicPrefix.length) : rk;
   }
 
-  private async onDelivery(model: ChannelModel, c: Consumer, ch: Channel, msg: ConsumeMessage | null): Promise<void> {
+  private onDelivery(model: ChannelModel, c: Consumer, ch: Channel, acks: AckBatcher, msg: ConsumeMessage | null): void {
     if (!msg) {
       // The broker cancelled us (queue deleted, node failover): redeclare everything.
       if (!this.stopping) this.fail(model, new Error(`consumer ${c.spec.name} cancelled by the broker`));
       return;
     }
     c.inFlight++;
-    try {
-      const headers = { ...(msg.properties.headers ?? {}) } as Record<string, HeaderValue>;
-      const attempt = Number(headers[HEADERS.attempt] ?? 1) || 1;
-      const topic = this.topicOf(msg);
-      const messageId = msg.properties.messageId ? String(msg.properties.messageId) : undefined;
-      const disposition = await this.processor!.process(c.spec, { messageId, topic, content: msg.content, headers, attempt });
-      await this.settle(c, ch, msg, topic, headers, disposition);
-    } catch (err) {
-      // Most likely the channel went away mid-way: the broker redelivers, the ledger drops the repeat.
-      this.log.warn({ err: errorText(err), consumer: c.spec.name }, 'delivery not settled; it will be redelivered');
-    } finally {
-      c.inFlight--;
-      for (const wake of this.idle) wake();
-      this.idle.clear();
-    }
+    acks.delivered(msg);
+    c.pending.push({ acks, msg });
+    if (c.pending.length === 1) setImmediate(() => this.flush(c));
   }
 
-  private async settle(c: Consumer, ch: Channel, msg: ConsumeMessage, topic: string, headers: Record<string, HeaderValue>, d: Disposition): Promise<void> {
+  /**
+   * Handles what arrived since the last flush as one batch: every synchronous handler's effect
+   * is a savepoint in one store transaction (group commit), and acks go out only after it
+   * committed. The transaction never spans an `await`, so nothing else joins it.
+   */
+  private flush(c: Consumer): void {
+    const batch = c.pending;
+    c.pending = [];
+    const deliveries = batch.map(({ msg }) => this.rawDelivery(msg));
+    let outcomes: Array<Disposition | Promise<Disposition>>;
+    try {
+      outcomes = this.processor!.inBatch(() => deliveries.map((d) => this.processor!.process(c.spec, d)));
+    } catch (err) {
+      // Nothing of the batch was stored: hand every message back for redelivery.
+      this.log.error({ err: errorText(err), consumer: c.spec.name }, 'batch not stored; requeueing');
+      for (const { acks, msg } of batch) this.release(c, () => acks.nack(msg, true));
+      return;
+    }
+    batch.forEach(({ acks, msg }, i) => {
+      const topic = deliveries[i]!.topic;
+      const outcome = outcomes[i]!;
+      void Promise.resolve(outcome)
+        .then((d) => this.settle(c, acks, msg, topic, deliveries[i]!.headers, d))
+        .catch((err) => {
+          // Most likely the channel went away mid-way: the broker redelivers, the ledger drops the repeat.
+          this.log.warn({ err: errorText(err), consumer: c.spec.name }, 'delivery not settled; it will be redelivered');
+        })
+        .finally(() => this.release(c));
+    });
+  }
+
+  private rawDelivery(msg: ConsumeMessage): RawDelivery {
+    const headers = { ...(msg.properties.headers ?? {}) } as Record<string, HeaderValue>;
+    return {
+      messageId: msg.properties.messageId ? String(msg.properties.messageId) : undefined,
+      topic: this.topicOf(msg),
+      content: msg.content,
+      headers,
+      attempt: Number(headers[HEADERS.attempt] ?? 1) || 1,
+    };
+  }
+
+  private release(c: Consumer, action?: () => void): void {
+    try {
+      action?.();
+    } catch {
+      // the channel is gone; the broker redelivers
+    }
+    c.inFlight--;
+    for (const wake of this.idle) wake();
+    this.idle.clear();
+  }
+
+  private async settle(c: Consumer, acks: AckBatcher, msg: ConsumeMessage, topic: string, headers: Record<string, HeaderValue>, d: Disposition): Promise<void> {
     if (d.action === 'ack') {
-      ch.ack(msg);
+      acks.ack(msg);
       return;
     }
     const base: Options.Publish = {
@@ -240,7 +286,7 @@ export class AmqpBus implements Bus {
       });
     }
     // Only once the copy is confirmed: a crash in between redelivers, never loses.
-    ch.ack(msg);
+    acks.ack(msg);
   }
 
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {

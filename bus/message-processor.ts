@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { Transaction } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { RetrySettings } from '../config/config-types.js';
 import type { Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
-import type { BusMessage, ConsumerSpec, EffectOutcome, HandlerContext, HeaderValue } from './bus.js';
+import type { BusMessage, ConsumerSpec, EffectOutcome, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
 import { afterFailure } from './retry-policy.js';
 
 /** A delivery as either bus hands it over, before parsing. */
@@ -29,6 +30,9 @@ export type Disposition =
  */
 export class MessageProcessor {
   private readonly ledger: ProcessedMessages;
+  // better-sqlite3 builds a transaction wrapper per db.transaction() call; build each once.
+  private readonly effectTxn: Transaction<(consumer: string, messageId: string, fn: (db: Db) => unknown) => EffectOutcome<unknown>>;
+  private readonly batchTxn: Transaction<(work: () => unknown) => unknown>;
 
   constructor(
     private readonly db: Db,
@@ -37,9 +41,20 @@ export class MessageProcessor {
     private readonly log: Logger,
   ) {
     this.ledger = new ProcessedMessages(db);
+    this.effectTxn = db.transaction((consumer: string, messageId: string, fn: (db: Db) => unknown): EffectOutcome<unknown> => {
+      if (!this.ledger.record(consumer, messageId)) return { applied: false };
+      return { applied: true, value: fn(db) };
+    });
+    this.batchTxn = db.transaction((work: () => unknown) => work());
   }
 
-  async process(spec: ConsumerSpec, delivery: RawDelivery): Promise<Disposition> {
+  /**
+   * Synchronous as far as the handler is: a handler that returns a plain value is finished, its
+   * effect included, before this returns, so a caller can run a whole batch of deliveries inside
+   * one store transaction (each effect is then a savepoint of it). A handler that returns a
+   * promise gets a promise back; its effect after an `await` commits on its own.
+   */
+  process(spec: ConsumerSpec, delivery: RawDelivery): Disposition | Promise<Disposition> {
     const messageId = delivery.messageId || contentId(delivery.topic, delivery.content);
     let body: unknown;
     try {
@@ -56,38 +71,59 @@ export class MessageProcessor {
     if (this.ledger.has(spec.name, messageId)) return { action: 'ack', duplicate: true };
 
     const message: BusMessage = { messageId, topic: delivery.topic, body, headers: delivery.headers, attempt: delivery.attempt };
-    let effectRan = false;
-    let duplicate = false;
-    const log = this.log.child({ consumer: spec.name, messageId, topic: delivery.topic });
+    const state = { effectRan: false, duplicate: false };
+    let log: Logger | undefined;
+    const logger = () => (log ??= this.log.child({ consumer: spec.name, messageId, topic: delivery.topic }));
     const ctx: HandlerContext = {
-      log,
+      get log() {
+        return logger();
+      },
       effect: <T>(fn: (db: Db) => T): EffectOutcome<T> => {
-        effectRan = true;
-        return this.db.transaction((): EffectOutcome<T> => {
-          if (!this.ledger.record(spec.name, messageId)) {
-            duplicate = true;
-            return { applied: false };
-          }
-          return { applied: true, value: fn(this.db) };
-        }).immediate();
+        state.effectRan = true;
+        const outcome = this.effectTxn.immediate(spec.name, messageId, fn) as EffectOutcome<T>;
+        if (!outcome.applied) state.duplicate = true;
+        return outcome;
       },
     };
+    let result: HandlerResult | Promise<HandlerResult>;
     try {
-      const result = await spec.handle(message, ctx);
-      if (result && typeof result === 'object' && 'deadLetter' in result) return { action: 'dead-letter', reason: result.deadLetter };
-      if (result && typeof result === 'object' && 'retry' in result) return this.failed(delivery.attempt, result.retry, log);
-      // A handler with no store effect is still recorded, so a redelivery does not run it again.
-      if (!effectRan) this.ledger.record(spec.name, messageId);
-      return { action: 'ack', duplicate };
+      result = spec.handle(message, ctx);
     } catch (err) {
-      return this.failed(delivery.attempt, errorText(err), log);
+      return this.failed(delivery.attempt, errorText(err), logger);
     }
+    if (isPromise(result)) {
+      return result.then(
+        (r) => this.finish(spec, messageId, delivery.attempt, r, state, logger),
+        (err: unknown) => this.failed(delivery.attempt, errorText(err), logger),
+      );
+    }
+    return this.finish(spec, messageId, delivery.attempt, result, state, logger);
   }
 
-  private failed(attempt: number, reason: string, log: Logger): Disposition {
+  /** Runs `work` in one store transaction; `process` calls inside it share its commit. */
+  inBatch<T>(work: () => T): T {
+    return this.batchTxn.immediate(work) as T;
+  }
+
+  private finish(
+    spec: ConsumerSpec,
+    messageId: string,
+    attempt: number,
+    result: HandlerResult,
+    state: { effectRan: boolean; duplicate: boolean },
+    logger: () => Logger,
+  ): Disposition {
+    if (result && typeof result === 'object' && 'deadLetter' in result) return { action: 'dead-letter', reason: result.deadLetter };
+    if (result && typeof result === 'object' && 'retry' in result) return this.failed(attempt, result.retry, logger);
+    // A handler with no store effect is still recorded, so a redelivery does not run it again.
+    if (!state.effectRan) this.ledger.record(spec.name, messageId);
+    return { action: 'ack', duplicate: state.duplicate };
+  }
+
+  private failed(attempt: number, reason: string, log: () => Logger): Disposition {
     const step = afterFailure(attempt, this.retry, reason);
     if (step.action === 'dead-letter') return step;
-    log.warn({ attempt, delayMs: step.delayMs, err: reason }, 'handler failed; will retry');
+    log().warn({ attempt, delayMs: step.delayMs, err: reason }, 'handler failed; will retry');
     return { ...step, reason };
   }
 }
@@ -100,4 +136,8 @@ export function contentId(topic: string, content: Buffer): string {
 export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
   return String(err);
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T> | undefined)?.then === 'function';
 }

@@ -5,9 +5,11 @@ import type { CompiledConfig } from '../config/config-types.js';
 import type { Outbox } from './outbox.js';
 
 /**
- * Sends outbox messages in order, each under the id it was stored with, so that a send the
+ * Sends outbox messages oldest first, each under the id it was stored with, so that a send the
  * broker confirmed but we never heard about, repeated later, is dropped by idempotent consumers.
- * A failure stops the batch (order is kept) and backs off.
+ * A batch is published concurrently (confirms pipeline); rows confirmed are removed, a row that
+ * failed stays and is retried with backoff. Order across such a failure is not kept, as it is not
+ * across an AMQP redelivery either: consumers must not depend on it.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -68,24 +70,19 @@ export class OutboxRelay {
       if (rows.length === 0) return;
       // The batch is published concurrently (confirms pipeline), then settled in order.
       const results = await Promise.allSettled(rows.map((r) => this.bus.publish(r.topic, JSON.parse(r.body), { messageId: r.message_id })));
-      let failed = false;
+      const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      this.failures = firstFailure ? this.failures + 1 : 0;
+      const retryAt = Date.now() + this.backoff();
       this.outbox.database.transaction(() => {
         results.forEach((res, i) => {
-          const row = rows[i]!;
-          if (res.status === 'fulfilled') this.outbox.sent(row.id);
-          else {
-            failed = true;
-            this.outbox.failed(row.id, errorText(res.reason), Date.now() + this.backoff());
-          }
+          if (res.status === 'fulfilled') this.outbox.sent(rows[i]!.id);
+          else this.outbox.failed(rows[i]!.id, errorText(res.reason), retryAt);
         });
       })();
-      if (failed) {
-        this.failures++;
-        const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-        this.log.warn({ err: errorText(first.reason), retryInMs: this.backoff() }, 'outbox send failed; will retry');
+      if (firstFailure) {
+        this.log.warn({ err: errorText(firstFailure.reason), retryInMs: this.backoff() }, 'outbox send failed; will retry');
         return;
       }
-      this.failures = 0;
     }
   }
 }

@@ -1,0 +1,42 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { CompiledConfig, RawConfig } from '../config/config-types.js';
+import { compileConfig, validateConfig } from '../config/load-config.js';
+import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../schemas/schema-registry.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The broker the bench script started (scripts/with-rabbitmq.sh), or one named in the environment. */
+export function benchAmqpUrl(): string {
+  const url = process.env.SLUICE_BENCH_AMQP_URL;
+  if (!url) throw new Error('SLUICE_BENCH_AMQP_URL is not set; run the npm script, which starts a private RabbitMQ');
+  return url;
+}
+
+export function benchConfig(raw: RawConfig, tag: string): CompiledConfig {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+  const source = `bench ${tag}`;
+  return compileConfig(validateConfig({ ...raw, db: { path: path.join(dir, 'bench.db') }, log: { level: 'warn' } }, source), source, dir);
+}
+
+export function benchRegistry(): SchemaRegistry {
+  return new SchemaRegistry([BUILTIN_SCHEMA_DIR, path.join(ROOT, 'tests/fixtures/schemas')]);
+}
+
+export const benchLogger = () => pino({ level: 'warn' });
+
+export function rate(count: number, ms: number): number {
+  return Math.round((count / ms) * 1000);
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}

@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { SluiceService } from '../service/sluice-service.js';
+import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
+import { waitFor } from './support/wait-for.js';
+
+interface SseEvent {
+  id: string | undefined;
+  event: string | undefined;
+  data: string;
+}
+
+/** Reads a server-sent event stream block by block; comment-only blocks are skipped. */
+class SseStream {
+  private buffer = '';
+  private readonly decoder = new TextDecoder();
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** The raw text received so far, comments included. */
+  raw = '';
+
+  private constructor(private readonly abort: AbortController, readonly response: Response) {
+    this.reader = response.body!.getReader();
+  }
+
+  static async open(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
+    const abort = new AbortController();
+    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
+    return new SseStream(abort, response);
+  }
+
+  /** The next event that carries data; fails after `timeoutMs`. */
+  async next(timeoutMs = 10_000): Promise<SseEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let end: number;
+      while ((end = this.buffer.indexOf('\n\n')) >= 0) {
+        const block = this.buffer.slice(0, end);
+        this.buffer = this.buffer.slice(end + 2);
+        const fields = new Map<string, string[]>();
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':') || !line.includes(':')) continue;
+          const at = line.indexOf(':');
+          const value = line.slice(at + 1).replace(/^ /, '');
+          fields.set(line.slice(0, at), [...(fields.get(line.slice(0, at)) ?? []), value]);
+        }
+        if (!fields.has('data')) continue;
+        return { id: fields.get('id')?.[0], event: fields.get('event')?.[0], data: fields.get('data')!.join('\n') };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no event within ${timeoutMs} ms; received so far: ${JSON.stringify(this.raw)}`);
+      let timer: NodeJS.Timeout | undefined;
+      const chunk = await Promise.race([
+        this.reader.read(),
+        new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), left))),
+      ]).finally(() => clearTimeout(timer));
+      if (chunk === 'timeout') continue;
+      if (chunk.done) throw new Error(`the stream ended; received: ${JSON.stringify(this.raw)}`);
+      const text = this.decoder.decode(chunk.value, { stream: true });
+      this.raw += text;
+      this.buffer += text;
+    }
+  }
+
+  /** Waits until the server has sent its opening comment: from then on, the stream is following. */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    await waitFor('the stream to open', async () => {
+      if (this.raw.includes('\n\n')) return true;
+      const chunk = await this.reader.read();
+      if (chunk.done) throw new Error('the stream ended before it opened');
+      const text = this.decoder.decode(chunk.value, { stream: true });
+      this.raw += text;
+      this.buffer += text;
+      return this.raw.includes('\n\n');
+    }, timeoutMs);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+describe('the HTTP API', () => {
+  let service: SluiceService;
+  let base: string;
+
+  before(async () => {
+    service = new SluiceService({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
+    const address = await service.start();
+    assert.ok(address, 'start() returns the address');
+    base = address;
+  });
+  after(() => service?.stop());
+
+  const post = (body: string, contentType = 'application/json') =>
+    fetch(`${base}/api/v1/messages`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const publish = async (topic: string, body: unknown): Promise<string> => {
+    const res = await post(JSON.stringify({ topic, body }));
+    assert.equal(res.status, 202, await res.clone().text());
+    return ((await res.json()) as { message_id: string }).message_id;
+  };
+
+  describe('health', () => {
+    test('GET /healthz answers 200 {status: "ok"}', async () => {
+      const res = await fetch(`${base}/healthz`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { status: 'ok' });
+    });
+
+    test('GET /readyz answers 200 with the store and bus checks passing', async () => {
+      const res = await fetch(`${base}/readyz`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { status: string; checks: { store: { ok: boolean }; bus: { ok: boolean; kind: string } } };
+      assert.equal(body.status, 'ready');
+      assert.equal(body.checks.store.ok, true);
+      assert.equal(body.checks.bus.ok, true);
+      assert.equal(body.checks.bus.kind, 'embedded');
+    });
+  });
+
+  describe('POST /api/v1/messages', () => {
+    test('a valid message is accepted with 202 and its message_id', async () => {
+      const res = await post(JSON.stringify({ topic: 'test.a', body: { n: 1 } }));
+      assert.equal(res.status, 202);
+      const answer = (await res.json()) as Record<string, unknown>;
+      assert.match(String(answer.message_id), /^[0-9a-f-]{36}$/);
+      assert.equal(answer.topic, 'test.a');
+      assert.equal(answer.schema, 'https://sluice.dev/schemas/test/test.item.json');
+      // and it crossed the bus: the event log has it
+      await waitFor('the event log to record it', () => service.ctx.eventLog.after(0, ['test.a']).events.some((e) => e.messageId === answer.message_id));
+    });
+
+    const refusals: Array<[what: string, send: () => Promise<Response>, status: number, message: RegExp]> = [
+      ['an invalid body', () => post(JSON.stringify({ topic: 'test.a', body: { n: 'one' } })), 400, /body\.n: must be integer/],
+      ['a body with an unknown field', () => post(JSON.stringify({ topic: 'test.a', body: { n: 1, x: 2 } })), 400, /body\.x: is not an allowed property/],
+      ['a missing topic', () => post(JSON.stringify({ body: { n: 1 } })), 400, /topic/],
+      ['a missing body', () => post(JSON.stringify({ topic: 'test.a' })), 400, /body/],
+      ['an unknown topic', () => post(JSON.stringify({ topic: 'nobody.knows', body: {} })), 400, /no schema is registered for "nobody\.knows"/],
+      ['invalid JSON', () => post('{"topic": "test.a", "body": '), 400, /JSON/i],
+      ['a body that is not a JSON object', () => post('topic=test.a', 'text/plain'), 400, /^body must be object$/],
+    ];
+    for (const [what, send, status, message] of refusals) {
+      test(`${what} is refused with ${status} {message}`, async () => {
+        const res = await send();
+        assert.equal(res.status, status);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+        const answer = (await res.json()) as { message?: unknown };
+        assert.equal(typeof answer.message, 'string');
+        assert.match(answer.message as string, message);
+      });
+    }
+
+    test('a refused message is not published', async () => {
+      const before = service.ctx.eventLog.lastId();
+      await post(JSON.stringify({ topic: 'test.refused', body: { n: -1 } }));
+      const marker = await publish('test.marker', { n: 0 });
+      const events = await waitFor('the marker in the event log', () => {
+        const found = service.ctx.eventLog.after(before, []).events;
+        return found.some((e) => e.messageId === marker) ? found : undefined;
+      });
+      assert.deepEqual(
+        events.map((e) => e.topic),
+        ['test.marker'],
+      );
+    });
+  });
+
+  test('an unknown route answers 404 {message}', async () => {
+    const res = await fetch(`${base}/api/v1/nothing-here?x=1`);
+    assert.equal(res.status, 404);
+    assert.deepEqual(await res.json(), { message: 'no route for GET /api/v1/nothing-here' });
+  });
+
+  describe('GET /api/v1/events (server-sent events)', () => {
+    test('streams matching messages as id/event/data blocks, and resumes from Last-Event-ID', async (t) => {
+      const first = await SseStream.open(`${base}/api/v1/events?topic=test.*`);
+      t.after(() => first.close());
+      assert.equal(first.response.status, 200);
+      assert.match(first.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+      await first.ready();
+
+      const id1 = await publish('test.first', { n: 1, label: 'one' });
+      const e1 = await first.next();
+      assert.match(e1.id ?? '', /^\d+$/);
+      assert.equal(e1.event, 'test.first');
+      const data1 = JSON.parse(e1.data) as { id: string; topic: string; headers: Record<string, unknown>; body: unknown };
+      assert.equal(data1.id, id1);
+      assert.equal(data1.topic, 'test.first');
+      assert.deepEqual(data1.body, { n: 1, label: 'one' });
+      assert.equal(data1.headers.sluice_schema, 'https://sluice.dev/schemas/test/test.item.json');
+      first.close();
+
+      // While nobody listens: two matching messages and two that `test.*` does not match.
+      const missed = [await publish('test.second', { n: 2 })];
+      await publish('test.deeper.topic', { n: 3 });
+      await publish('git.receive', { repo: 'rpms/bash', branch: 'rawhide', revision: 'abcdef1' });
+      missed.push(await publish('test.third', { n: 4 }));
+
+      const resumed = await SseStream.open(`${base}/api/v1/events?topic=test.*`, { 'last-event-id': e1.id! });
+      t.after(() => resumed.close());
+      assert.equal(resumed.response.status, 200);
+      const got: SseEvent[] = [await resumed.next(), await resumed.next()];
+      // One more, published now, is the next thing the stream gives: nothing else slipped in.
+      const live = await publish('test.fourth', { n: 5 });
+      got.push(await resumed.next());
+      const ids = got.map((e) => (JSON.parse(e.data) as { id: string }).id);
+      assert.deepEqual(ids, [...missed, live]);
+      assert.deepEqual(
+        got.map((e) => e.event),
+        ['test.second', 'test.third', 'test.fourth'],
+      );
+      const eventIds = got.map((e) => Number(e.id));
+      assert.ok(eventIds.every((id, i) => id > (i === 0 ? Number(e1.id) : eventIds[i - 1]!)), `event ids increase: ${eventIds}`);
+    });
+
+    test('without Last-Event-ID a new stream starts at the present', async (t) => {
+      await publish('test.old', { n: 1 });
+      await waitFor('the event log to catch up', () => service.ctx.eventLog.after(0, ['test.old']).events.length > 0);
+      const stream = await SseStream.open(`${base}/api/v1/events?topic=test.%23`);
+      t.after(() => stream.close());
+      await stream.ready();
+      const fresh = await publish('test.new', { n: 2 });
+      const e = await stream.next();
+      assert.equal((JSON.parse(e.data) as { id: string }).id, fresh);
+    });
+
+    test('several patterns, as repeated topic parameters, are all followed', async (t) => {
+      const stream = await SseStream.open(`${base}/api/v1/events?topic=git.%23&topic=test.x`);
+      t.after(() => stream.close());
+      await stream.ready();
+      await publish('test.y', { n: 1 });
+      await publish('test.x', { n: 2 });
+      await publish('git.receive', { repo: 'r', branch: 'b', revision: '1234567' });
+      assert.deepEqual([(await stream.next()).event, (await stream.next()).event], ['test.x', 'git.receive']);
+    });
+
+    const badRequests: Array<[what: string, query: string, headers: Record<string, string>, message: RegExp]> = [
+      ['a bad pattern', '?topic=test.a*', {}, /topic: "test\.a\*" is not a topic pattern/],
+      ['an empty word in a pattern', '?topic=test..a', {}, /is not a topic pattern/],
+      ['a Last-Event-ID that is not a number', '?topic=test.*', { 'last-event-id': 'abc' }, /Last-Event-ID/],
+    ];
+    for (const [what, query, headers, message] of badRequests) {
+      test(`${what} is refused with 400 {message}`, async () => {
+        const res = await fetch(`${base}/api/v1/events${query}`, { headers });
+        assert.equal(res.status, 400);
+        const answer = (await res.json()) as { message: string };
+        assert.match(answer.message, message);
+      });
+    }
+  });
+});
