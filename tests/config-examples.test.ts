@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../config/load-config.js';
+import { ROOT } from './support/paths.js';
+
+const dir = path.join(ROOT, 'config/examples');
+
+for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+  test(`the shipped example ${name} is a valid configuration`, () => {
+    const config = loadConfig({ file: path.join(dir, name), env: {}, cwd: ROOT });
+    assert.equal(config.source, path.join(dir, name));
+  });
+}
+
+test('the RabbitMQ example selects the AMQP bus with its prefix', () => {
+  const config = loadConfig({ file: path.join(dir, 'rabbitmq.yaml'), env: {}, cwd: ROOT });
+  assert.equal(config.busKind, 'amqp');
+  assert.equal(config.bus.topicPrefix, 'org.example.prod.');
+});
