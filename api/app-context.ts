@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import type { Authenticator } from './auth.js';
 import type { Bus } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { EventLog } from '../db/event-log.js';
@@ -20,4 +21,5 @@ export interface AppContext {
   eventLog: EventLog;
   /** Emits 'appended' (event id) when this process adds to the event log. */
   feed: EventEmitter;
+  auth: Authenticator;
 }

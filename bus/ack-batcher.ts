@@ -42,7 +42,8 @@ export class AckBatcher {
     });
   }
 
-  private flush(): void {
+  /** Sends what can be acked now (before a channel is closed on purpose). */
+  flush(): void {
     if (this.ackedUpTo === undefined) return;
     let upTo = this.ackedUpTo;
     while (this.settled.delete(upTo + 1)) upTo++;

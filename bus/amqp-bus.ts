@@ -448,6 +448,12 @@ export class AmqpBus implements Bus {
         setTimeout(resolve, 100).unref();
       });
     }
+    for (const c of this.consumers) {
+      c.acks?.flush();
+      // amqplib multiplexes channel frames lazily; closing each channel (and awaiting close-ok)
+      // makes sure its last acks reach the broker before the connection goes.
+      await c.channel?.close().catch(() => undefined);
+    }
     for (const wake of this.publisherWaiters) wake();
     await this.connection?.close().catch(() => undefined);
   }

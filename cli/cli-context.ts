@@ -39,8 +39,11 @@ export async function cliAmqpBus(config: CompiledConfig): Promise<AmqpBus> {
 /** Talks to a running `sluice serve`, with an error that says what to do when none answers. */
 export async function serverRequest(config: CompiledConfig, path: string, init?: RequestInit): Promise<Response> {
   const url = config.serverUrl + path;
+  const headers = new Headers(init?.headers);
+  const token = process.env.SLUICE_TOKEN;
+  if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, headers });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new Error(`no Sluice server answers at ${config.serverUrl} (${cause}); start one with "sluice serve", or configure bus.url to reach RabbitMQ directly`);

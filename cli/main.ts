@@ -7,8 +7,9 @@ import { migrateCommand } from './commands/migrate-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { tailCommand } from './commands/tail-command.js';
+import { tokenCommand } from './commands/token-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

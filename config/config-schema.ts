@@ -91,6 +91,36 @@ export const configSchema = {
         dedupRetentionHours: { type: 'integer', minimum: 1, default: 336 },
       },
     },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /**
+         * API tokens, stored as SHA-256 hashes (`sluice token hash` prints one). With none
+         * configured and the server on loopback, writes are open (a laptop setup).
+         */
+        tokens: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['user', 'sha256'],
+            properties: {
+              user: { type: 'string', minLength: 1 },
+              sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+              scopes: {
+                type: 'array',
+                items: { enum: ['results:write', 'waivers:write', 'messages:publish', 'runs:write', 'admin'] },
+                default: ['results:write', 'waivers:write', 'messages:publish', 'runs:write'],
+              },
+            },
+          },
+        },
+      },
+    },
     log: {
       type: 'object',
       additionalProperties: false,

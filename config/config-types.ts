@@ -22,6 +22,7 @@ export interface ConfigWithDefaults {
   };
   outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
   events: { maxEvents: number; dedupRetentionHours: number };
+  auth: { tokens: ApiToken[] };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -39,4 +40,13 @@ export interface CompiledConfig extends ConfigWithDefaults {
   busKind: 'embedded' | 'amqp';
   /** The URL the CLI uses to reach a running server. */
   serverUrl: string;
+}
+
+export type Scope = 'results:write' | 'waivers:write' | 'messages:publish' | 'runs:write' | 'admin';
+
+export interface ApiToken {
+  user: string;
+  sha256: string;
+  groups: string[];
+  scopes: Scope[];
 }

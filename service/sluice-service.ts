@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AppContext } from '../api/app-context.js';
+import { Authenticator } from '../api/auth.js';
 import { buildHttpServer, type HttpServer } from '../api/http-server.js';
 import type { Bus, ConsumerSpec } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
@@ -43,7 +44,9 @@ export class SluiceService {
     const eventLog = new EventLog(db, config.events.maxEvents);
     const feed = new EventEmitter();
     feed.setMaxListeners(0);
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed };
+    const auth = new Authenticator(config);
+    if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth };
     bus.consume(eventLogConsumer(eventLog, feed));
     for (const make of options.consumers ?? []) bus.consume(make(this.ctx));
     this.http = options.http === false ? undefined : buildHttpServer(this.ctx);

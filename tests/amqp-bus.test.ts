@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
+import type { BusMessage, HandlerContext } from '../bus/bus.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import { amqpHarness } from './support/amqp-harness.js';
 import { requireBroker } from './support/broker.js';
@@ -162,4 +163,45 @@ test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is s
   assert.deepEqual(line.body, { repo: 'rpms/bash', branch: 'rawhide', revision: 'abcdef1' });
   assert.equal(line.headers.sluice_schema, 'https://sluice.dev/schemas/git.receive.json');
   assert.ok(line.headers['sent-at']);
+});
+
+test('stop() stops taking messages, lets in-flight handlers finish and acks them; the rest wait in the durable queue', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  let started = 0;
+  const slow = (name: string) => ({
+    name,
+    topics: ['test.#'],
+    prefetch: 2,
+    async handle(message: BusMessage, ctx: HandlerContext) {
+      started++;
+      await new Promise((r) => setTimeout(r, 300));
+      ctx.effect((db) => db.prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run('graceful', message.messageId, message.topic, (message.body as { n: number }).n));
+    },
+  });
+  const h = await amqpHarness(url, [slow('graceful')]);
+  for (let n = 0; n < 6; n++) await h.bus.publish('test.slow', { n });
+  await waitFor('handlers in flight', () => started >= 2);
+  await h.bus.stop();
+  const afterStop = effectCounts(h.db).rows;
+  assert.ok(afterStop >= 2 && afterStop < 6, `in-flight work finished before stop returned (${afterStop} effects)`);
+  assert.equal(afterStop, started, 'every handler that started also finished');
+  const probe = await amqp.connect(url);
+  const { messageCount } = await (await probe.createChannel()).checkQueue(h.config.bus.queuePrefix + 'graceful');
+  await probe.close();
+  assert.equal(messageCount, 6 - afterStop, 'the finished ones were acked; only the others are back in the queue');
+
+  // A new process on the same store and queue gets exactly the rest.
+  const { AmqpBus } = await import('../bus/amqp-bus.js');
+  const { testRegistry, silentLogger } = await import('./support/test-config.js');
+  const again = new AmqpBus(testRegistry(), h.config.bus, silentLogger(), h.db);
+  again.consume(slow('graceful'));
+  await again.start();
+  t.after(async () => {
+    await again.stop();
+    h.db.close();
+  });
+  await waitFor('the remaining messages', () => effectCounts(h.db).rows >= 6);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(effectCounts(h.db), { rows: 6, distinct: 6 });
 });

@@ -10,6 +10,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: PublishBody }>(
     '/api/v1/messages',
     {
+      preHandler: ctx.auth.require('messages:publish'),
       schema: {
         body: {
           type: 'object',
@@ -36,6 +37,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: { ids?: string[] } | undefined }>(
     '/api/v1/dlq/replay',
     {
+      preHandler: ctx.auth.require('admin'),
       schema: {
         body: { type: ['object', 'null'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string', minLength: 1 } } } },
       },
