@@ -40,32 +40,67 @@ server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
     }
     const abort = new AbortController();
     const query = patterns.map((p) => `topic=${encodeURIComponent(p)}`).join('&');
-    const res = await serverRequest(config, `/api/v1/events?${query}`, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
-    if (res.status !== 200 || !res.body) {
-      io.stderr.write(`sluice tail: the server refused (${res.status}): ${await res.text()}\n`);
-      return 1;
-    }
-    io.stderr.write(`sluice tail: following ${patterns.join(' ')}\n`);
-    const reading = (async () => {
-      let buffer = '';
-      const decoder = new TextDecoder();
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          if (!data) continue;
-          const e = JSON.parse(data) as { id: string; topic: string; headers: BusMessage['headers']; body: unknown };
-          print({ messageId: e.id, topic: e.topic, headers: e.headers, body: e.body });
+    let lastEventId: string | undefined;
+    // Follows the server's event stream; when it drops (server restart), reconnects with
+    // Last-Event-ID so that nothing logged in between is missed.
+    const follow = async (): Promise<number> => {
+      for (let attempt = 0; !abort.signal.aborted; attempt++) {
+        let res: Response;
+        try {
+          const headers: Record<string, string> = { accept: 'text/event-stream' };
+          if (lastEventId) headers['last-event-id'] = lastEventId;
+          res = await serverRequest(config, `/api/v1/events?${query}`, { signal: abort.signal, headers });
+        } catch (err) {
+          if (abort.signal.aborted) return 0;
+          if (attempt === 0 && !lastEventId) throw err;
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        if (res.status !== 200 || !res.body) {
+          io.stderr.write(`sluice tail: the server refused (${res.status}): ${await res.text()}\n`);
+          return 1;
+        }
+        if (attempt === 0) io.stderr.write(`sluice tail: following ${patterns.join(' ')}\n`);
+        try {
+          await readEvents(res.body as AsyncIterable<Uint8Array>, (id, e) => {
+            lastEventId = id;
+            print({ messageId: e.id, topic: e.topic, headers: e.headers, body: e.body });
+          });
+        } catch (err) {
+          if (abort.signal.aborted) return 0;
+          io.stderr.write(`sluice tail: stream dropped (${(err as Error).message}); reconnecting\n`);
         }
       }
-    })().catch((err: Error) => {
-      if (err.name !== 'AbortError') io.stderr.write(`sluice tail: stream ended: ${err.message}\n`);
-    });
-    await Promise.race([enough, io.interrupted, reading]);
+      return 0;
+    };
+    const reading = follow();
+    const code = await Promise.race([enough.then(() => 0), io.interrupted.then(() => 0), reading]);
     abort.abort();
-    return 0;
+    return code;
   },
 };
+
+interface StreamedEvent {
+  id: string;
+  topic: string;
+  headers: BusMessage['headers'];
+  body: unknown;
+}
+
+/** Parses a text/event-stream body into (event id, data) pairs. */
+async function readEvents(body: AsyncIterable<Uint8Array>, onEvent: (id: string, e: StreamedEvent) => void): Promise<void> {
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      const id = lines.find((l) => l.startsWith('id: '))?.slice(4);
+      if (data && id) onEvent(id, JSON.parse(data) as StreamedEvent);
+    }
+  }
+  throw new Error('the server closed the stream');
+}
