@@ -205,3 +205,27 @@ test('stop() stops taking messages, lets in-flight handlers finish and acks them
   await new Promise((r) => setTimeout(r, 400));
   assert.deepEqual(effectCounts(h.db), { rows: 6, distinct: 6 });
 });
+
+test('published messages carry content type, a UUID message id, a timestamp, persistent delivery, sent-at and the schema id', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const h = await amqpHarness(url, []);
+  t.after(() => h.close());
+  const conn = await amqp.connect(url);
+  t.after(() => conn.close());
+  const ch = await conn.createChannel();
+  const { queue } = await ch.assertQueue('', { exclusive: true });
+  await ch.bindQueue(queue, h.config.bus.exchange, h.config.bus.topicPrefix + 'test.#');
+  const before = Math.floor(Date.now() / 1000);
+  const receipt = await h.bus.publish('test.props', { n: 5, label: 'x' });
+  const msg = (await waitFor('the message', () => ch.get(queue, { noAck: true }))) as amqp.GetMessage;
+  assert.equal(msg.fields.routingKey, `${h.config.bus.topicPrefix}test.props`);
+  assert.equal(msg.properties.contentType, 'application/json');
+  assert.equal(msg.properties.messageId, receipt.messageId);
+  assert.match(String(msg.properties.messageId), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(msg.properties.deliveryMode, 2);
+  assert.ok(msg.properties.timestamp >= before && msg.properties.timestamp <= before + 5);
+  assert.equal(msg.properties.headers?.sluice_schema, 'https://sluice.dev/schemas/test/test.item.json');
+  assert.ok(!Number.isNaN(Date.parse(String(msg.properties.headers?.['sent-at']))));
+  assert.deepEqual(JSON.parse(msg.content.toString()), { n: 5, label: 'x' });
+});
