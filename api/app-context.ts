@@ -5,6 +5,7 @@ import type { Bus } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { EventLog } from '../db/event-log.js';
 import type { Db } from '../db/open-database.js';
+import type { ResultsStore } from '../db/results-store.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
@@ -22,4 +23,5 @@ export interface AppContext {
   /** Emits 'appended' (event id) when this process adds to the event log. */
   feed: EventEmitter;
   auth: Authenticator;
+  results: ResultsStore;
 }

@@ -4,6 +4,7 @@ import { installErrorHandler } from './error-handler.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
+import { resultsdbRoutes } from './routes/resultsdb-routes.js';
 
 export interface HttpServer {
   app: FastifyInstance;
@@ -22,6 +23,7 @@ export function buildHttpServer(ctx: AppContext): HttpServer {
   healthRoutes(app, ctx);
   messageRoutes(app, ctx);
   eventStreamRoutes(app, ctx, streams);
+  resultsdbRoutes(app, ctx);
   return {
     app,
     endStreams: () => {

@@ -40,3 +40,44 @@ export function percentile(sorted: number[], p: number): number {
 export function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
+
+export interface PreparedMessage {
+  body: Buffer;
+  options: import('amqplib').Options.Publish;
+}
+
+/**
+ * The baseline both bus-facing benchmarks compare against: a bare amqplib consume-and-ack loop
+ * over `messages` (filled into a queue of its own first), timed from connecting, as Sluice's
+ * side is (its start() connects and declares). Returns messages per second.
+ */
+export async function bareConsumeLoop(url: string, messages: PreparedMessage[], prefetch: number): Promise<number> {
+  const { default: amqp } = await import('amqplib');
+  const { randomBytes } = await import('node:crypto');
+  const filler = await amqp.connect(url);
+  const ch = await filler.createConfirmChannel();
+  const queue = `bench.bare.${randomBytes(4).toString('hex')}`;
+  await ch.assertQueue(queue, { durable: true });
+  for (const [i, m] of messages.entries()) {
+    ch.sendToQueue(queue, m.body, m.options);
+    if (i % 5000 === 4999) await ch.waitForConfirms();
+  }
+  await ch.waitForConfirms();
+  const started = performance.now();
+  const conn = await amqp.connect(url);
+  const consumer = await conn.createChannel();
+  await consumer.prefetch(prefetch);
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    void consumer.consume(queue, (msg) => {
+      if (!msg) return;
+      consumer.ack(msg);
+      if (++seen === messages.length) resolve();
+    });
+  });
+  const ms = performance.now() - started;
+  await ch.deleteQueue(queue);
+  await conn.close();
+  await filler.close();
+  return rate(messages.length, ms);
+}

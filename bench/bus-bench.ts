@@ -9,7 +9,7 @@ import amqp from 'amqplib';
 import { AmqpBus } from '../bus/amqp-bus.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
-import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, rate } from './bench-support.js';
+import { bareConsumeLoop, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, rate } from './bench-support.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -31,35 +31,8 @@ function sluiceLikeMessage(n: number): { body: Buffer; options: amqp.Options.Pub
   };
 }
 
-async function bareRound(round: number): Promise<number> {
-  const filler = await amqp.connect(url);
-  const ch = await filler.createConfirmChannel();
-  const queue = `bench.bare.${round}.${randomBytes(3).toString('hex')}`;
-  await ch.assertQueue(queue, { durable: true });
-  for (let i = 0; i < N; i++) {
-    const m = sluiceLikeMessage(i);
-    ch.sendToQueue(queue, m.body, m.options);
-    if (i % 5000 === 4999) await ch.waitForConfirms();
-  }
-  await ch.waitForConfirms();
-  // Timed from connecting, as the Sluice side is (its start() connects and declares).
-  const started = performance.now();
-  const conn = await amqp.connect(url);
-  const consumer = await conn.createChannel();
-  await consumer.prefetch(PREFETCH);
-  let seen = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.consume(queue, (msg) => {
-      if (!msg) return;
-      consumer.ack(msg);
-      if (++seen === N) resolve();
-    });
-  });
-  const ms = performance.now() - started;
-  await ch.deleteQueue(queue);
-  await conn.close();
-  await filler.close();
-  return rate(N, ms);
+async function bareRound(): Promise<number> {
+  return bareConsumeLoop(url, Array.from({ length: N }, (_, i) => sluiceLikeMessage(i)), PREFETCH);
 }
 
 async function sluiceRound(round: number): Promise<{ consume: number; publish: number }> {
@@ -119,7 +92,7 @@ const bare: number[] = [];
 const sluice: number[] = [];
 const publish: number[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  bare.push(await bareRound(round));
+  bare.push(await bareRound());
   const s = await sluiceRound(round);
   sluice.push(s.consume);
   publish.push(s.publish);

@@ -207,8 +207,11 @@ export class AmqpBus implements Bus {
    * committed. The transaction never spans an `await`, so nothing else joins it.
    */
   private flush(c: Consumer): void {
-    const batch = c.pending;
-    c.pending = [];
+    // A bounded batch: its acks go out while the rest of the prefetch window is still being
+    // handled, so the broker keeps delivering instead of waiting for one big commit.
+    const size = Math.max(1, Math.ceil((c.spec.prefetch ?? this.config.prefetch) / 4));
+    const batch = c.pending.splice(0, size);
+    if (c.pending.length > 0) setImmediate(() => this.flush(c));
     const deliveries = batch.map(({ msg }) => this.rawDelivery(msg));
     let outcomes: Array<Disposition | Promise<Disposition>>;
     try {

@@ -121,6 +121,23 @@ export const configSchema = {
         },
       },
     },
+    results: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /**
+         * Outcomes accepted besides ResultsDB's four (PASSED, INFO, FAILED, NEEDS_INSPECTION), as
+         * ResultsDB's ADDITIONAL_RESULT_OUTCOMES. Upper case, because submitted outcomes are upper-cased.
+         */
+        additionalOutcomes: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', maxLength: 32 },
+          default: ['QUEUED', 'RUNNING', 'ERROR', 'NOT_APPLICABLE'],
+        },
+      },
+    },
     log: {
       type: 'object',
       additionalProperties: false,

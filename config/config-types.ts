@@ -23,6 +23,7 @@ export interface ConfigWithDefaults {
   outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
   events: { maxEvents: number; dedupRetentionHours: number };
   auth: { tokens: ApiToken[] };
+  results: { additionalOutcomes: string[] };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 

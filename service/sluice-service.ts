@@ -6,11 +6,14 @@ import { buildHttpServer, type HttpServer } from '../api/http-server.js';
 import type { Bus, ConsumerSpec } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
+import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
+import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
+import { ResultsStore } from '../db/results-store.js';
 import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
@@ -46,8 +49,12 @@ export class SluiceService {
     feed.setMaxListeners(0);
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth };
+    const results = new ResultsStore(db, outbox, config);
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results };
     bus.consume(eventLogConsumer(eventLog, feed));
+    // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
+    bus.consume(ciResultsConsumer(results, () => relay.kick()));
+    bus.consume(resultSubmitConsumer(results, () => relay.kick()));
     for (const make of options.consumers ?? []) bus.consume(make(this.ctx));
     this.http = options.http === false ? undefined : buildHttpServer(this.ctx);
   }
@@ -61,6 +68,11 @@ export class SluiceService {
     this.tasks.push(scheduleTask('prune-processed-messages', '17 * * * *', () => ledger.prune(config.events.dedupRetentionHours * 3600_000), log));
     if (!this.http) return undefined;
     const address = await this.http.app.listen({ host: config.server.host, port: config.server.port });
+    // Asked for any free port: links (hrefs, page links) must carry the one we got.
+    if (config.server.port === 0 && config.server.publicUrl === null) {
+      const bound = this.http.app.server.address();
+      if (bound && typeof bound === 'object') config.serverUrl = config.serverUrl.replace(/:0$/, `:${bound.port}`);
+    }
     log.info({ address, bus: bus.kind, db: config.db.path, config: config.source }, 'sluice is serving');
     return address;
   }

@@ -1,5 +1,6 @@
 import type { Migration } from '../migration.js';
 import { foundation } from './001-foundation.js';
+import { results } from './002-results.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation];
+export const migrations: Migration[] = [foundation, results];

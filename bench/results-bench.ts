@@ -1,0 +1,155 @@
+/**
+ * bench/results, printed side by side in one run:
+ *  1. with 1,000,000 results in the store, p50/p99 latency over HTTP of
+ *     GET /results?item=X&type=koji_build&testcases=a,b and GET /results/latest?item=X&type=koji_build;
+ *  2. ingestion of Fedora CI messages through real RabbitMQ into stored results, with each
+ *     result's resultsdb.result.new event sent, next to a bare amqplib consume-and-ack loop over
+ *     the identical messages on the same broker;
+ *  3. the database's size and this process's peak memory.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import amqp from 'amqplib';
+import { AmqpBus } from '../bus/amqp-bus.js';
+import type { CompiledConfig } from '../config/config-types.js';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open-database.js';
+import { SluiceService } from '../service/sluice-service.js';
+import { ciMessage } from '../tests/support/ci-messages.js';
+import { bareConsumeLoop, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, percentile, rate } from './bench-support.js';
+import { generateResults, itemOf } from './generate-results.js';
+
+const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30_000);
+const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 200);
+
+function dbBytes(config: CompiledConfig): number {
+  let total = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      total += statSync(config.db.path + suffix).size;
+    } catch {
+      // absent
+    }
+  }
+  return total;
+}
+
+async function queryLatencies(): Promise<void> {
+  const config = benchConfig({ server: { port: 0 } }, 'results-query');
+  const db = openDatabase(config.db.path);
+  migrate(db);
+  const gen = generateResults(db, { subjects: SUBJECTS, testcasesPerSubject: 20, runs: RUNS });
+  db.close();
+  console.log(`generated ${gen.results} results (${gen.dataRows} data rows, ${gen.groups} groups) in ${(gen.ms / 1000).toFixed(1)} s`);
+  const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry() });
+  const address = (await service.start())!;
+  const [a, b] = gen.testcaseNames;
+  const shapes: Array<[string, (item: string) => string]> = [
+    [`GET /results?item=X&type=koji_build&testcases=a,b`, (item) => `/api/v2.0/results?item=${encodeURIComponent(item)}&type=koji_build&testcases=${a},${b}`],
+    [`GET /results/latest?item=X&type=koji_build`, (item) => `/api/v2.0/results/latest?item=${encodeURIComponent(item)}&type=koji_build`],
+  ];
+  for (const [name, path] of shapes) {
+    // Warm up connections and statement caches, then measure one request at a time.
+    for (let i = 0; i < 50; i++) await (await fetch(address + path(itemOf(i)))).arrayBuffer();
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < REQUESTS; i++) {
+      const item = itemOf(Math.floor(Math.random() * SUBJECTS));
+      const t0 = performance.now();
+      const res = await fetch(address + path(item));
+      const body = (await res.json()) as { data: unknown[] };
+      times.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`${name}: HTTP ${res.status}`);
+      rows += body.data.length;
+    }
+    times.sort((x, y) => x - y);
+    console.log(
+      `  ${name.padEnd(50)} p50 ${percentile(times, 50).toFixed(2)} ms  p99 ${percentile(times, 99).toFixed(2)} ms  (target p99 < 10 ms; ${REQUESTS} requests, ${(rows / REQUESTS).toFixed(1)} results each)`,
+    );
+  }
+  await service.stop();
+  console.log(`  database size with ${gen.results} results: ${(dbBytes(config) / 1024 / 1024).toFixed(0)} MiB`);
+}
+
+/** The bytes and properties Sluice's publisher produces, for both sides. */
+function ciMessages(n: number): Array<{ body: Buffer; options: amqp.Options.Publish }> {
+  return Array.from({ length: n }, (_, i) => {
+    const body = ciMessage('koji-build', 'complete', {
+      artifact: { type: 'koji-build', id: 1000 + i, issuer: 'bench', component: `pkg${i % 500}`, nvr: itemOf(i), scratch: false },
+      testFields: { type: `tier${i % 3}`, result: i % 10 === 0 ? 'failed' : 'passed' },
+    });
+    return {
+      body: Buffer.from(JSON.stringify(body)),
+      options: {
+        persistent: true,
+        contentType: 'application/json',
+        contentEncoding: 'utf-8',
+        messageId: randomUUID(),
+        timestamp: Math.floor(Date.now() / 1000),
+        headers: { 'sent-at': new Date().toISOString(), sluice_schema: 'https://sluice.dev/schemas/ci.test.complete.json' },
+      },
+    };
+  });
+}
+
+async function fill(url: string, queue: string, bind: { exchange: string; key: string } | undefined, messages: ReturnType<typeof ciMessages>, routingKey: string): Promise<void> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createConfirmChannel();
+  await ch.assertQueue(queue, { durable: true });
+  if (bind) await ch.bindQueue(queue, bind.exchange, bind.key);
+  messages.forEach((m, i) => {
+    if (bind) ch.publish(bind.exchange, routingKey, m.body, m.options);
+    else ch.sendToQueue(queue, m.body, m.options);
+    if (i % 5000 === 4999) void ch.waitForConfirms();
+  });
+  await ch.waitForConfirms();
+  await conn.close();
+}
+
+async function ingestion(url: string, messages: ReturnType<typeof ciMessages>): Promise<number> {
+  const tag = randomBytes(3).toString('hex');
+  const config = benchConfig(
+    { server: { port: 0 }, bus: { url, topicPrefix: `r${tag}.`, queuePrefix: `r${tag}.`, deadLetterQueue: `r${tag}.dlq`, prefetch: PREFETCH } },
+    'results-ingest',
+  );
+  // The consumer's durable queue exists and holds the backlog before Sluice starts.
+  await fill(url, `${config.bus.queuePrefix}ci-results`, { exchange: config.bus.exchange, key: `${config.bus.topicPrefix}ci.#` }, messages, `${config.bus.topicPrefix}ci.koji-build.test.complete`);
+  const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry(), http: false });
+  const { db, outbox } = service.ctx;
+  const count = db.prepare('SELECT COUNT(*) AS n FROM results');
+  const started = performance.now();
+  await service.start();
+  let storedAt = 0;
+  for (;;) {
+    const n = (count.get() as { n: number }).n;
+    if (n >= messages.length && !storedAt) storedAt = performance.now() - started;
+    if (n >= messages.length && outbox.depth().count === 0) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const ms = performance.now() - started;
+  if (process.env.BENCH_VERBOSE) console.log(`  (all stored after ${storedAt.toFixed(0)} ms, all events confirmed after ${ms.toFixed(0)} ms)`);
+  const stored = (count.get() as { n: number }).n;
+  await service.stop();
+  if (stored !== messages.length) throw new Error(`expected ${messages.length} results, found ${stored}`);
+  return rate(messages.length, ms);
+}
+
+console.log(`bench/results: ${SUBJECTS} subjects × 20 testcases × ${RUNS} runs`);
+await queryLatencies();
+
+const url = benchAmqpUrl();
+const messages = ciMessages(MESSAGES);
+const bare = await bareConsumeLoop(url, messages, PREFETCH);
+const ingest = await ingestion(url, messages);
+// A publisher check that the broker still works after the run (and a reference figure).
+const probe = new AmqpBus(benchRegistry(), benchConfig({ bus: { url } }, 'probe').bus, benchLogger());
+await probe.start();
+await probe.stop();
+console.log(`ingestion of ${MESSAGES} Fedora CI messages (ci.koji-build.test.complete) through RabbitMQ, prefetch ${PREFETCH}:`);
+console.log(`  bare amqplib consume+ack, same messages:       ${bare} msg/s`);
+console.log(`  sluice: validated, mapped, stored, event sent: ${ingest} results/s   (target >= 5000)`);
+console.log(`  ratio sluice / bare:                           ${(ingest / bare).toFixed(2)}   (target >= 0.50)`);
+console.log(`peak memory of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

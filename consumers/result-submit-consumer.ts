@@ -1,0 +1,13 @@
+import type { ConsumerSpec } from '../bus/bus.js';
+import { submitResult, type ResultSink } from './submit-result.js';
+
+/** `result.submit` carries a ResultsDB POST /results body: a result sent over the bus instead of HTTP. */
+export function resultSubmitConsumer(results: ResultSink, stored: () => void = () => {}): ConsumerSpec {
+  return {
+    name: 'result-submit',
+    topics: ['result.submit'],
+    handle(message, ctx) {
+      return submitResult(ctx, results, message.body, stored);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MessageValidationError } from '../errors/message-validation-error.js';
+import { SchemaRegistry } from '../schemas/schema-registry.js';
+import { ARTIFACT_KINDS, ARTIFACTS, STATES, ciMessage, ciTopic } from './support/ci-messages.js';
+
+const registry = new SchemaRegistry();
+
+function problems(topic: string, body: unknown): string[] {
+  try {
+    registry.validate(topic, body);
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof MessageValidationError, String(err));
+    return err.problems;
+  }
+}
+
+test('a message of every artifact type, event and state is accepted under its topic schema', () => {
+  for (const kind of ARTIFACT_KINDS) {
+    for (const state of STATES) {
+      assert.deepEqual(problems(ciTopic(kind, state), ciMessage(kind, state)), [], `${kind} test ${state}`);
+      assert.deepEqual(problems(ciTopic(kind, state, 'build'), ciMessage(kind, state, { event: 'build', test: null })), [], `${kind} build ${state}`);
+      assert.equal(registry.schemaIdFor(ciTopic(kind, state)), `https://sluice.dev/schemas/ci.test.${state}.json`);
+    }
+  }
+});
+
+test('fields the specification does not know are allowed, as it allows them', () => {
+  const body = ciMessage('koji-build', 'complete');
+  body.contact = { ...(body.contact as object), environment: 'production' };
+  body.extra = { anything: true };
+  assert.deepEqual(problems('ci.koji-build.test.complete', body), []);
+});
+
+test('what each state requires is required, with the field named', () => {
+  const complete = ciMessage('koji-build', 'complete');
+  delete (complete.test as Record<string, unknown>).result;
+  delete complete.system;
+  assert.deepEqual(problems('ci.koji-build.test.complete', complete).sort(), ['body.system: is required', 'body.test.result: is required']);
+
+  const error = ciMessage('koji-build', 'error');
+  delete error.error;
+  assert.deepEqual(problems('ci.koji-build.test.error', error), ['body.error: is required']);
+
+  const queued = ciMessage('koji-build', 'queued');
+  delete (queued.test as Record<string, unknown>).namespace;
+  delete queued.generated_at;
+  assert.deepEqual(problems('ci.koji-build.test.queued', queued).sort(), ['body.generated_at: is required', 'body.test.namespace: is required']);
+
+  assert.deepEqual(problems('ci.koji-build.build.error', ciMessage('koji-build', 'queued', { event: 'build', test: null })), ['body.error: is required']);
+});
+
+test('the test result and category must be ones the specification names', () => {
+  const body = ciMessage('koji-build', 'complete', { testFields: { result: 'PASS', category: 'smoke' } });
+  const found = problems('ci.koji-build.test.complete', body);
+  assert.ok(found.some((p) => p.startsWith('body.test.result: must be one of "passed", "failed", "info", "needs_inspection", "not_applicable"')), found.join('\n'));
+  assert.ok(found.some((p) => p.startsWith('body.test.category: must be one of "functional"')), found.join('\n'));
+});
+
+test('an artifact is checked against its own type only, so the errors name what that type lacks', () => {
+  const { nvr: _nvr, ...noNvr } = ARTIFACTS['koji-build'].artifact;
+  assert.deepEqual(problems('ci.koji-build.test.queued', ciMessage('koji-build', 'queued', { artifact: noNvr })), ['body.artifact.nvr: is required']);
+
+  const { nvr: _n, full_names: _f, ...anonymous } = ARTIFACTS['container-image'].artifact;
+  const found = problems('ci.container-image.test.queued', ciMessage('container-image', 'queued', { artifact: anonymous }));
+  assert.ok(found.includes('body.artifact.nvr: is required') && found.includes('body.artifact.full_names: is required'), found.join('\n'));
+
+  const unknown = problems('ci.copr-build.test.queued', ciMessage('koji-build', 'queued', { artifact: { type: 'copr-build', id: 1 } }));
+  assert.equal(unknown.length, 1);
+  assert.match(unknown[0]!, /^body.artifact.type: must be one of "koji-build"/);
+});
+
+test('a testcase name part with a space, or a contact email that is not one, is refused', () => {
+  const body = ciMessage('fedora-update', 'running', { testFields: { type: 'tier 1' } });
+  body.contact = { name: 'CI', team: 'ci', email: 'not an email' };
+  assert.deepEqual(problems('ci.fedora-update.test.running', body).sort(), ['body.contact.email: must match format "email"', 'body.test.type: must match pattern "^\\S+$"']);
+});
+
+test('result.submit needs a testcase and an outcome; the rest is for the results store to judge', () => {
+  assert.deepEqual(problems('result.submit', { testcase: { name: 'dist.rpmdeplint' }, outcome: 'PASSED', data: { item: 'bash-5.2.26-3.fc41' } }), []);
+  assert.deepEqual(problems('result.submit', { testcase: 'dist.rpmdeplint', outcome: 'whatever' }), []);
+  assert.deepEqual(problems('result.submit', { data: {} }).sort(), ['body.outcome: is required', 'body.testcase: is required']);
+});
