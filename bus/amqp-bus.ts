@@ -57,6 +57,8 @@ export class AmqpBus implements Bus {
   private publisher: ConfirmChannel | undefined;
   private readonly publisherWaiters = new Set<() => void>();
   private readonly idle = new Set<() => void>();
+  /** Channels closed on purpose (a subscription ended): their close is not a failure. */
+  private readonly retired = new WeakSet<Channel>();
   private stopping = false;
   private lastError = 'not connected yet';
   private readonly safeUrl: string;
@@ -173,7 +175,7 @@ export class AmqpBus implements Bus {
   private watch(model: ChannelModel, ch: Channel, what: string): void {
     ch.on('error', (err: Error) => this.log.warn({ err: err.message, channel: what }, 'channel error'));
     ch.on('close', () => {
-      if (!this.stopping && this.model === model) this.fail(model, new Error(`${what} channel closed`));
+      if (!this.stopping && !this.retired.has(ch) && this.model === model) this.fail(model, new Error(`${what} channel closed`));
     });
   }
 
@@ -308,15 +310,20 @@ export class AmqpBus implements Bus {
     return { messageId, topic, routingKey, schemaId };
   }
 
-  /** Resolves on the broker's ack; rejects with BusUnavailableError on a nack, a closed channel, or the deadline. */
+  /**
+   * Resolves on the broker's ack; rejects with BusUnavailableError on a nack, a closed channel, no
+   * connection within confirmTimeoutMs, or no confirm within confirmTimeoutMs of sending.
+   */
   private async confirmSend(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
-    const deadline = Date.now() + this.config.confirmTimeoutMs;
     const unavailable = (why: string, cause?: unknown) =>
       new BusUnavailableError(`publish to ${exchange || '(default exchange)'} "${routingKey}" not confirmed by ${this.safeUrl}: ${why}`, { cause });
-    const ch = await this.publisherBefore(deadline);
+    const ch = await this.publisherBefore(Date.now() + this.config.confirmTimeoutMs);
     if (!ch) throw unavailable(`no broker connection within ${this.config.confirmTimeoutMs} ms (${this.lastError || 'connecting'})`);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable(`no confirm within ${this.config.confirmTimeoutMs} ms`)), Math.max(1, deadline - Date.now()));
+      // A sent message gets the whole timeout for its confirm, however long it waited for the
+      // connection: one given up on early is usually routed all the same, and the caller (the
+      // outbox relay) would send it again, so that every subscriber got it twice.
+      const timer = setTimeout(() => reject(unavailable(`no confirm within ${this.config.confirmTimeoutMs} ms`)), this.config.confirmTimeoutMs);
       try {
         ch.publish(exchange, routingKey, content, options, (err) => {
           clearTimeout(timer);
@@ -358,7 +365,10 @@ export class AmqpBus implements Bus {
         this.taps.delete(tap);
         const ch = tap.channel;
         tap.channel = undefined;
-        if (ch) await ch.close().catch(() => undefined);
+        if (ch) {
+          this.retired.add(ch);
+          await this.bounded(ch.close(), 'closing a subscription channel');
+        }
       },
     };
   }
@@ -433,6 +443,18 @@ export class AmqpBus implements Bus {
     };
   }
 
+  /**
+   * amqplib waits for the broker's close-ok with no time limit; a broker that never answers
+   * (going down, or a close that crossed another) must not keep Sluice from stopping.
+   */
+  private async bounded(closing: Promise<unknown>, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS, 'timeout')));
+    const outcome = await Promise.race([closing.then(() => 'done' as const, () => 'done' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.log.warn({ what, ms: CLOSE_TIMEOUT_MS }, 'no answer from the broker; going on without it');
+  }
+
   health(): BusHealth {
     if (this.stopping) return { ok: false, detail: 'stopping' };
     return this.publisher ? { ok: true, detail: `connected to ${this.safeUrl}` } : { ok: false, detail: `${this.safeUrl}: ${this.lastError || 'connecting'}` };
@@ -455,12 +477,14 @@ export class AmqpBus implements Bus {
       c.acks?.flush();
       // amqplib multiplexes channel frames lazily; closing each channel (and awaiting close-ok)
       // makes sure its last acks reach the broker before the connection goes.
-      await c.channel?.close().catch(() => undefined);
+      if (c.channel) await this.bounded(c.channel.close(), `closing consumer ${c.spec.name}'s channel`);
     }
     for (const wake of this.publisherWaiters) wake();
-    await this.connection?.close().catch(() => undefined);
+    if (this.connection) await this.bounded(this.connection.close(), 'closing the broker connection');
   }
 }
+
+const CLOSE_TIMEOUT_MS = 2000;
 
 function parseBody(content: Buffer): unknown {
   const text = content.toString('utf8');

@@ -12,13 +12,14 @@ export HOME="$dir"   # the Erlang cookie lives here, private to this node
 export RABBITMQ_NODENAME="sluice-$port@localhost"
 export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$port"
-export RABBITMQ_DIST_PORT=$((port + 10000))
+export RABBITMQ_DIST_PORT=$((port + 10000))  # see free-port.mjs for the ranges
 export RABBITMQ_MNESIA_BASE="$dir/mnesia"
 export RABBITMQ_LOG_BASE="$dir/log"
 export RABBITMQ_PID_FILE="$dir/rabbit.pid"
 export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
 export RABBITMQ_CONFIG_FILE="$dir/rabbitmq"
 export ERL_EPMD_ADDRESS=127.0.0.1
+export ERL_CRASH_DUMP="$dir/log/erl_crash.dump"
 [ -f "$dir/enabled_plugins" ] || echo '[].' > "$dir/enabled_plugins"
 [ -f "$dir/rabbitmq.conf" ] || cat > "$dir/rabbitmq.conf" <<CONF
 loopback_users = none

@@ -148,6 +148,8 @@ test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is s
   const env = { ...process.env, SLUICE_CONFIG: h.configFile };
   const { spawn } = await import('node:child_process');
   const tail = spawn('node', [CLI, 'tail', 'git.*', '--count', '1'], { env });
+  // Listen from the start: tail may well exit before the publish command does.
+  const exited = new Promise((r) => tail.on('exit', r));
   let out = '';
   tail.stdout.on('data', (d) => (out += d));
   let err = '';
@@ -155,7 +157,7 @@ test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is s
   await waitFor('tail to follow', () => err.includes('following'));
   const pub = await run('node', [CLI, 'publish', 'git.receive', '{"repo":"rpms/bash","branch":"rawhide","revision":"abcdef1"}'], { env });
   const { message_id } = JSON.parse(pub.stdout) as { message_id: string };
-  const code = await new Promise((r) => tail.on('exit', r));
+  const code = await exited;
   assert.equal(code, 0);
   const line = JSON.parse(out.trim()) as { id: string; topic: string; body: unknown; headers: Record<string, unknown> };
   assert.equal(line.id, message_id);
