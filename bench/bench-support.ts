@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import amqp, { type Options } from 'amqplib';
 import pino from 'pino';
 import type { CompiledConfig, RawConfig } from '../config/config-types.js';
 import { compileConfig, validateConfig } from '../config/load-config.js';
@@ -43,7 +45,7 @@ export function median(values: number[]): number {
 
 export interface PreparedMessage {
   body: Buffer;
-  options: import('amqplib').Options.Publish;
+  options: Options.Publish;
 }
 
 /**
@@ -52,8 +54,6 @@ export interface PreparedMessage {
  * side is (its start() connects and declares). Returns messages per second.
  */
 export async function bareConsumeLoop(url: string, messages: PreparedMessage[], prefetch: number): Promise<number> {
-  const { default: amqp } = await import('amqplib');
-  const { randomBytes } = await import('node:crypto');
   const filler = await amqp.connect(url);
   const ch = await filler.createConfirmChannel();
   const queue = `bench.bare.${randomBytes(4).toString('hex')}`;

@@ -9,26 +9,18 @@ import amqp from 'amqplib';
 import { AmqpBus } from '../bus/amqp-bus.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
-import { bareConsumeLoop, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, rate } from './bench-support.js';
+import { publishProperties } from '../bus/publish-properties.js';
+import { bareConsumeLoop, type PreparedMessage, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, rate } from './bench-support.js';
 
+const TEST_ITEM_SCHEMA = 'https://sluice.dev/schemas/test/test.item.json';
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 200);
 const url = benchAmqpUrl();
 
-/** The same bytes and properties Sluice publishes, so that both loops read identical messages. */
-function sluiceLikeMessage(n: number): { body: Buffer; options: amqp.Options.Publish } {
-  return {
-    body: Buffer.from(JSON.stringify({ n, label: 'bench message' })),
-    options: {
-      persistent: true,
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      messageId: randomUUID(),
-      timestamp: Math.floor(Date.now() / 1000),
-      headers: { 'sent-at': new Date().toISOString(), sluice_schema: 'https://sluice.dev/schemas/test/test.item.json' },
-    },
-  };
+/** The bytes and properties Sluice's publisher produces, so that both loops read identical messages. */
+function sluiceLikeMessage(n: number): PreparedMessage {
+  return { body: Buffer.from(JSON.stringify({ n, label: 'bench message' })), options: publishProperties(randomUUID(), TEST_ITEM_SCHEMA) };
 }
 
 async function bareRound(): Promise<number> {

@@ -10,13 +10,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import amqp from 'amqplib';
-import { AmqpBus } from '../bus/amqp-bus.js';
+import { publishProperties } from '../bus/publish-properties.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { ciMessage } from '../tests/support/ci-messages.js';
-import { bareConsumeLoop, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, percentile, rate } from './bench-support.js';
+import { bareConsumeLoop, type PreparedMessage, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, percentile, rate } from './bench-support.js';
 import { generateResults, itemOf } from './generate-results.js';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
@@ -75,48 +75,39 @@ async function queryLatencies(): Promise<void> {
 }
 
 /** The bytes and properties Sluice's publisher produces, for both sides. */
-function ciMessages(n: number): Array<{ body: Buffer; options: amqp.Options.Publish }> {
+function ciMessages(n: number): PreparedMessage[] {
   return Array.from({ length: n }, (_, i) => {
     const body = ciMessage('koji-build', 'complete', {
       artifact: { type: 'koji-build', id: 1000 + i, issuer: 'bench', component: `pkg${i % 500}`, nvr: itemOf(i), scratch: false },
       testFields: { type: `tier${i % 3}`, result: i % 10 === 0 ? 'failed' : 'passed' },
     });
-    return {
-      body: Buffer.from(JSON.stringify(body)),
-      options: {
-        persistent: true,
-        contentType: 'application/json',
-        contentEncoding: 'utf-8',
-        messageId: randomUUID(),
-        timestamp: Math.floor(Date.now() / 1000),
-        headers: { 'sent-at': new Date().toISOString(), sluice_schema: 'https://sluice.dev/schemas/ci.test.complete.json' },
-      },
-    };
+    return { body: Buffer.from(JSON.stringify(body)), options: publishProperties(randomUUID(), 'https://sluice.dev/schemas/ci.test.complete.json') };
   });
 }
 
-async function fill(url: string, queue: string, bind: { exchange: string; key: string } | undefined, messages: ReturnType<typeof ciMessages>, routingKey: string): Promise<void> {
+/** Fills a consumer's durable queue, bound as Sluice binds it, before Sluice starts. */
+async function backlog(url: string, queue: string, exchange: string, bindingKey: string, routingKey: string, messages: PreparedMessage[]): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createConfirmChannel();
   await ch.assertQueue(queue, { durable: true });
-  if (bind) await ch.bindQueue(queue, bind.exchange, bind.key);
-  messages.forEach((m, i) => {
-    if (bind) ch.publish(bind.exchange, routingKey, m.body, m.options);
-    else ch.sendToQueue(queue, m.body, m.options);
-    if (i % 5000 === 4999) void ch.waitForConfirms();
-  });
+  await ch.bindQueue(queue, exchange, bindingKey);
+  for (const [i, m] of messages.entries()) {
+    ch.publish(exchange, routingKey, m.body, m.options);
+    if (i % 5000 === 4999) await ch.waitForConfirms();
+  }
   await ch.waitForConfirms();
   await conn.close();
 }
 
-async function ingestion(url: string, messages: ReturnType<typeof ciMessages>): Promise<number> {
+async function ingestion(url: string, messages: PreparedMessage[]): Promise<number> {
   const tag = randomBytes(3).toString('hex');
   const config = benchConfig(
     { server: { port: 0 }, bus: { url, topicPrefix: `r${tag}.`, queuePrefix: `r${tag}.`, deadLetterQueue: `r${tag}.dlq`, prefetch: PREFETCH } },
     'results-ingest',
   );
   // The consumer's durable queue exists and holds the backlog before Sluice starts.
-  await fill(url, `${config.bus.queuePrefix}ci-results`, { exchange: config.bus.exchange, key: `${config.bus.topicPrefix}ci.#` }, messages, `${config.bus.topicPrefix}ci.koji-build.test.complete`);
+  const { queuePrefix, topicPrefix, exchange } = config.bus;
+  await backlog(url, `${queuePrefix}ci-results`, exchange, `${topicPrefix}ci.#`, `${topicPrefix}ci.koji-build.test.complete`, messages);
   const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry(), http: false });
   const { db, outbox } = service.ctx;
   const count = db.prepare('SELECT COUNT(*) AS n FROM results');
@@ -144,10 +135,6 @@ const url = benchAmqpUrl();
 const messages = ciMessages(MESSAGES);
 const bare = await bareConsumeLoop(url, messages, PREFETCH);
 const ingest = await ingestion(url, messages);
-// A publisher check that the broker still works after the run (and a reference figure).
-const probe = new AmqpBus(benchRegistry(), benchConfig({ bus: { url } }, 'probe').bus, benchLogger());
-await probe.start();
-await probe.stop();
 console.log(`ingestion of ${MESSAGES} Fedora CI messages (ci.koji-build.test.complete) through RabbitMQ, prefetch ${PREFETCH}:`);
 console.log(`  bare amqplib consume+ack, same messages:       ${bare} msg/s`);
 console.log(`  sluice: validated, mapped, stored, event sent: ${ingest} results/s   (target >= 5000)`);

@@ -22,6 +22,7 @@ import {
 } from './bus.js';
 import { AckBatcher } from './ack-batcher.js';
 import { MessageProcessor, errorText, type Disposition, type RawDelivery } from './message-processor.js';
+import { publishProperties } from './publish-properties.js';
 import { redactUrl } from './redact-url.js';
 
 interface Consumer {
@@ -299,14 +300,7 @@ export class AmqpBus implements Bus {
     const schemaId = this.registry.validate(topic, body);
     const messageId = options.messageId ?? randomUUID();
     const routingKey = this.config.topicPrefix + topic;
-    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(JSON.stringify(body)), {
-      persistent: true,
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      messageId,
-      timestamp: Math.floor(Date.now() / 1000),
-      headers: { ...options.headers, [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId },
-    });
+    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(JSON.stringify(body)), publishProperties(messageId, schemaId, options.headers));
     return { messageId, topic, routingKey, schemaId };
   }
 
