@@ -32,6 +32,7 @@ interface Consumer {
   tag: string | undefined;
   inFlight: number;
   pending: Array<{ acks: AckBatcher; msg: ConsumeMessage }>;
+  flushScheduled: boolean;
   acks: AckBatcher | undefined;
 }
 
@@ -78,7 +79,7 @@ export class AmqpBus implements Bus {
   consume(spec: ConsumerSpec): void {
     if (!this.processor) throw new SluiceError('BUS_NO_STORE', 'this bus was opened without a store and cannot consume');
     if (this.consumers.some((c) => c.spec.name === spec.name)) throw new SluiceError('CONSUMER_DUPLICATE', `consumer "${spec.name}" is registered twice`);
-    const consumer: Consumer = { spec, queue: this.config.queuePrefix + spec.name, channel: undefined, tag: undefined, inFlight: 0, pending: [], acks: undefined };
+    const consumer: Consumer = { spec, queue: this.config.queuePrefix + spec.name, channel: undefined, tag: undefined, inFlight: 0, pending: [], flushScheduled: false, acks: undefined };
     this.consumers.push(consumer);
     if (this.model) void this.startConsumer(this.model, consumer).catch((err) => this.fail(this.model, err));
   }
@@ -147,7 +148,7 @@ export class AmqpBus implements Bus {
     const acks = new AckBatcher(ch);
     c.acks = acks;
     if (this.stopping) return;
-    const { consumerTag } = await ch.consume(c.queue, (msg) => this.onDelivery(model, c, ch, acks, msg), { noAck: false });
+    const { consumerTag } = await ch.consume(c.queue, (msg) => this.onDelivery(model, c, acks, msg), { noAck: false });
     c.tag = consumerTag;
   }
 
@@ -192,7 +193,7 @@ export class AmqpBus implements Bus {
     return this.config.topicPrefix && rk.startsWith(this.config.topicPrefix) ? rk.slice(this.config.topicPrefix.length) : rk;
   }
 
-  private onDelivery(model: ChannelModel, c: Consumer, ch: Channel, acks: AckBatcher, msg: ConsumeMessage | null): void {
+  private onDelivery(model: ChannelModel, c: Consumer, acks: AckBatcher, msg: ConsumeMessage | null): void {
     if (!msg) {
       // The broker cancelled us (queue deleted, node failover): redeclare everything.
       if (!this.stopping) this.fail(model, new Error(`consumer ${c.spec.name} cancelled by the broker`));
@@ -201,7 +202,16 @@ export class AmqpBus implements Bus {
     c.inFlight++;
     acks.delivered(msg);
     c.pending.push({ acks, msg });
-    if (c.pending.length === 1) setImmediate(() => this.flush(c));
+    this.scheduleFlush(c);
+  }
+
+  private scheduleFlush(c: Consumer): void {
+    if (c.flushScheduled) return;
+    c.flushScheduled = true;
+    setImmediate(() => {
+      c.flushScheduled = false;
+      this.flush(c);
+    });
   }
 
   /**
@@ -214,7 +224,7 @@ export class AmqpBus implements Bus {
     // handled, so the broker keeps delivering instead of waiting for one big commit.
     const size = Math.max(1, Math.ceil((c.spec.prefetch ?? this.config.prefetch) / 4));
     const batch = c.pending.splice(0, size);
-    if (c.pending.length > 0) setImmediate(() => this.flush(c));
+    if (c.pending.length > 0) this.scheduleFlush(c);
     const deliveries = batch.map(({ msg }) => this.rawDelivery(msg));
     let outcomes: Array<Disposition | Promise<Disposition>>;
     try {
