@@ -30,8 +30,8 @@ export function cliLogger(config: CompiledConfig): Logger {
 }
 
 /** A bus handle for commands that publish or browse, never consume (so it needs no store). */
-export async function cliAmqpBus(config: CompiledConfig): Promise<AmqpBus> {
-  const bus = new AmqpBus(new SchemaRegistry(), config.bus, cliLogger(config));
+export async function cliAmqpBus(config: CompiledConfig, registry = new SchemaRegistry()): Promise<AmqpBus> {
+  const bus = new AmqpBus(registry, config.bus, cliLogger(config));
   await bus.start();
   return bus;
 }

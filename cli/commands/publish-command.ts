@@ -26,15 +26,17 @@ running server (POST /api/v1/messages). Prints the message id.`,
       return 1;
     }
     const config = cliConfig(values.config, io);
+    // Compiling every schema is the slow part of starting; do it once for the check and the bus.
+    const registry = new SchemaRegistry();
     try {
-      new SchemaRegistry().validate(topic, body);
+      registry.validate(topic, body);
     } catch (err) {
       if (!(err instanceof MessageValidationError)) throw err;
       io.stderr.write(`sluice publish: refused: ${err.problems.join('\n  ')}\n`);
       return 1;
     }
     if (config.busKind === 'amqp') {
-      const bus = await cliAmqpBus(config);
+      const bus = await cliAmqpBus(config, registry);
       try {
         const receipt = await bus.publish(topic, body);
         writeLine(io.stdout, { message_id: receipt.messageId, topic: receipt.topic, routing_key: receipt.routingKey });
