@@ -1,35 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BusUnavailableError } from '../errors/bus-unavailable-error.js';
 import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { amqpHarness, type AmqpHarness } from './support/amqp-harness.js';
-import { PrivateRabbitNode } from './support/broker.js';
+import { FAST_RECOVERY, NO_PRIVATE_NODE, privateRabbitNodeForThisFile, type PrivateRabbitNode } from './support/broker.js';
 import { effectCounts, effectsConsumer } from './support/effects-consumer.js';
 import { silentLogger, testRegistry } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
 // These tests stop and start the broker, so they get a node of their own.
-let node: PrivateRabbitNode | undefined;
-before(async () => {
-  node = await PrivateRabbitNode.create();
-});
-after(async () => {
-  await node?.stop();
-});
+const privateNode = privateRabbitNodeForThisFile();
 
-const FAST = { bus: { confirmTimeoutMs: 1500, reconnect: { initialDelayMs: 100, maxDelayMs: 500 }, heartbeatSeconds: 2 } };
-
-async function restartBroker(downMs: number): Promise<void> {
-  await node!.stop();
+async function restartBroker(node: PrivateRabbitNode, downMs: number): Promise<void> {
+  await node.stop();
   await sleep(downMs);
-  await node!.start();
+  await node.start();
 }
 
 test('broker restart mid-stream: consumption resumes by itself and every message is accounted for', { timeout: 180_000 }, async (t) => {
-  if (!node) return t.skip('RabbitMQ is not provisioned (run npm test)');
-  const h: AmqpHarness = await amqpHarness(node.url, [effectsConsumer('resume', ['test.#'])], FAST);
+  const node = privateNode();
+  if (!node) return t.skip(NO_PRIVATE_NODE);
+  const h: AmqpHarness = await amqpHarness(node.url, [effectsConsumer('resume', ['test.#'])], FAST_RECOVERY);
   t.after(() => h.close());
   const TOTAL = 3000;
   let refused = 0;
@@ -51,7 +44,7 @@ test('broker restart mid-stream: consumption resumes by itself and every message
     }
   })();
   await waitFor('some messages consumed', () => effectCounts(h.db).rows > 200, 30_000);
-  await restartBroker(1000);
+  await restartBroker(node, 1000);
   await publishing;
   await waitFor(`all ${TOTAL} consumed`, () => effectCounts(h.db).distinct >= TOTAL, 60_000, 100);
   await sleep(500);
@@ -61,8 +54,9 @@ test('broker restart mid-stream: consumption resumes by itself and every message
 });
 
 test('publishing while the broker is down fails clearly within the bound, and the outbox delivers everything once it is back', { timeout: 180_000 }, async (t) => {
-  if (!node) return t.skip('RabbitMQ is not provisioned (run npm test)');
-  const h: AmqpHarness = await amqpHarness(node.url, [effectsConsumer('after-outage', ['test.#'])], FAST);
+  const node = privateNode();
+  if (!node) return t.skip(NO_PRIVATE_NODE);
+  const h: AmqpHarness = await amqpHarness(node.url, [effectsConsumer('after-outage', ['test.#'])], FAST_RECOVERY);
   t.after(() => h.close());
   await node.stop();
   await waitFor('the bus to notice', () => !h.bus.health().ok, 20_000);

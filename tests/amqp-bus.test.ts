@@ -88,10 +88,10 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
   const url = requireBroker(t);
   if (!url) return;
   let broken = true;
-  let calls = 0;
+  const callTimes: number[] = [];
   const consumer = effectsConsumer('flaky', ['test.#'], {
     failWhen: () => {
-      calls++;
+      callTimes.push(Date.now());
       return broken;
     },
   });
@@ -102,7 +102,10 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
     const l = await h.bus.listDeadLetters();
     return l.length ? l : undefined;
   });
-  assert.equal(calls, 3);
+  assert.equal(callTimes.length, 3);
+  // delayMs 100 with backoffFactor 2: the retries wait about 100 ms, then about 200 ms.
+  const gaps = [callTimes[1]! - callTimes[0]!, callTimes[2]! - callTimes[1]!];
+  assert.ok(gaps[0]! >= 90 && gaps[1]! >= 190, `retries wait with backoff (gaps ${gaps.join(', ')} ms)`);
   assert.equal(letter!.messageId, receipt.messageId);
   assert.equal(letter!.attempts, 3);
   assert.match(letter!.reason, /handler failed 3 times; last error: refusing item 42/);

@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
 import { SluiceService } from '../service/sluice-service.js';
-import { PrivateRabbitNode } from './support/broker.js';
+import { FAST_RECOVERY, NO_PRIVATE_NODE, privateRabbitNodeForThisFile } from './support/broker.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
 // This test stops and starts the broker, so it gets a node of its own.
-let node: PrivateRabbitNode | undefined;
-before(async () => {
-  node = await PrivateRabbitNode.create();
-});
-after(async () => {
-  await node?.stop();
-});
+const privateNode = privateRabbitNodeForThisFile();
 
-const FAST = { bus: { confirmTimeoutMs: 1500, reconnect: { initialDelayMs: 100, maxDelayMs: 500 }, heartbeatSeconds: 2 } };
 const TOTAL = 1000;
 
 test('results posted while the broker is down are all accepted, and each is announced exactly once when it is back', { timeout: 240_000 }, async (t) => {
-  if (!node) return t.skip('RabbitMQ is not provisioned (run npm test)');
-  const config = testConfig(FAST, { amqpUrl: node.url });
+  const node = privateNode();
+  if (!node) return t.skip(NO_PRIVATE_NODE);
+  const config = testConfig(FAST_RECOVERY, { amqpUrl: node.url });
   const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
   const base = (await service.start())!;
   t.after(() => service.stop());
@@ -39,6 +33,12 @@ test('results posted while the broker is down are all accepted, and each is anno
 
   await node.stop();
   await waitFor('the bus to notice the broker is gone', () => !service.ctx.bus.health().ok, 20_000);
+  const down = await fetch(`${base}/readyz`);
+  assert.equal(down.status, 503, '/readyz says the service is not ready without its broker');
+  const downBody = (await down.json()) as { checks: { store: { ok: boolean }; bus: { ok: boolean; detail: string } } };
+  assert.equal(downBody.checks.store.ok, true);
+  assert.equal(downBody.checks.bus.ok, false);
+  assert.doesNotMatch(downBody.checks.bus.detail, /guest:guest/, 'the broker password is not shown');
 
   const statuses = new Map<number, number>();
   const post = async (n: number) => {
@@ -59,6 +59,7 @@ test('results posted while the broker is down are all accepted, and each is anno
 
   await node.start();
   await waitFor('the outbox to drain', () => service.ctx.outbox.depth().count === 0, 90_000, 100);
+  assert.equal((await fetch(`${base}/readyz`)).status, 200, '/readyz is ready again once the broker is back');
 
   const conn = await amqp.connect(node.url);
   t.after(() => conn.close());

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { ROOT, tempDir } from './paths.js';
 
 const run = promisify(execFile);
@@ -51,3 +51,24 @@ export class PrivateRabbitNode {
     await run('bash', [path.join(ROOT, 'scripts/rabbitmq-node.sh'), 'stop', this.dir, String(this.port)], { timeout: 120_000 });
   }
 }
+
+/**
+ * For a test file that stops and starts the broker: a node of its own, started before the
+ * file's tests and stopped after them. Read it with the returned function inside a test;
+ * undefined (outside CI) means RabbitMQ is not provisioned and the test should skip.
+ */
+export function privateRabbitNodeForThisFile(): () => PrivateRabbitNode | undefined {
+  let node: PrivateRabbitNode | undefined;
+  before(async () => {
+    node = await PrivateRabbitNode.create();
+  });
+  after(async () => {
+    await node?.stop();
+  });
+  return () => node;
+}
+
+export const NO_PRIVATE_NODE = 'RabbitMQ is not provisioned (run npm test)';
+
+/** Settings that notice a broker outage and a recovery in about a second, for outage tests. */
+export const FAST_RECOVERY = { bus: { confirmTimeoutMs: 1500, reconnect: { initialDelayMs: 100, maxDelayMs: 500 }, heartbeatSeconds: 2 } } as const;

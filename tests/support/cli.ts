@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
-import { CLI } from '../support/paths.js';
+import { CLI } from './paths.js';
 
 export interface CliResult {
   code: number | null;
