@@ -112,6 +112,7 @@ async function ingestion(url: string, messages: PreparedMessage[]): Promise<numb
   const { db, outbox } = service.ctx;
   const count = db.prepare('SELECT COUNT(*) AS n FROM results');
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await service.start();
   let storedAt = 0;
   for (;;) {
@@ -121,7 +122,10 @@ async function ingestion(url: string, messages: PreparedMessage[]): Promise<numb
     await new Promise((r) => setTimeout(r, 5));
   }
   const ms = performance.now() - started;
-  if (process.env.BENCH_VERBOSE) console.log(`  (all stored after ${storedAt.toFixed(0)} ms, all events confirmed after ${ms.toFixed(0)} ms)`);
+  const cpu = process.cpuUsage(cpuBefore);
+  if (process.env.BENCH_VERBOSE) {
+    console.log(`  (all stored after ${storedAt.toFixed(0)} ms, all events confirmed after ${ms.toFixed(0)} ms; this process's CPU ${((cpu.user + cpu.system) / messages.length).toFixed(0)} µs per result)`);
+  }
   const stored = (count.get() as { n: number }).n;
   await service.stop();
   if (stored !== messages.length) throw new Error(`expected ${messages.length} results, found ${stored}`);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
 import type { RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
@@ -24,6 +23,7 @@ import { AckBatcher } from './ack-batcher.js';
 import { MessageProcessor, errorText, type Disposition, type RawDelivery } from './message-processor.js';
 import { publishProperties } from './publish-properties.js';
 import { redactUrl } from './redact-url.js';
+import { newMessageId } from './message-id.js';
 
 interface Consumer {
   spec: ConsumerSpec;
@@ -308,7 +308,7 @@ export class AmqpBus implements Bus {
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
     if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
     const schemaId = this.registry.validate(topic, body);
-    const messageId = options.messageId ?? randomUUID();
+    const messageId = options.messageId ?? newMessageId();
     const routingKey = this.config.topicPrefix + topic;
     await this.confirmSend(this.config.exchange, routingKey, Buffer.from(JSON.stringify(body)), publishProperties(messageId, schemaId, options.headers));
     return { messageId, topic, routingKey, schemaId };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/config-types.js';
@@ -21,6 +20,7 @@ import {
 } from './bus.js';
 import { MessageProcessor, type Disposition } from './message-processor.js';
 import { topicMatches } from './topic-pattern.js';
+import { newMessageId } from './message-id.js';
 
 interface QueueRow {
   id: number;
@@ -117,7 +117,7 @@ export class EmbeddedBus implements Bus {
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
     if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
     const schemaId = this.registry.validate(topic, body);
-    const messageId = options.messageId ?? randomUUID();
+    const messageId = options.messageId ?? newMessageId();
     const headers: Record<string, HeaderValue> = { ...options.headers, [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
     const content = Buffer.from(JSON.stringify(body));
     const headerText = JSON.stringify(headers);

@@ -87,6 +87,12 @@ export const configSchema = {
       properties: {
         /** The event log behind server-sent events keeps at most this many messages. */
         maxEvents: { type: 'integer', minimum: 100, default: 100000 },
+        /**
+         * The event log holds every message Sluice publishes. Messages that other publishers put
+         * on the bus (external CI, `sluice publish` straight to RabbitMQ) are recorded too when
+         * their topic matches one of these patterns; each costs a delivery and a write.
+         */
+        recordTopics: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 }, default: [] },
         /** Seen message ids are kept this long for idempotent consumption. */
         dedupRetentionHours: { type: 'integer', minimum: 1, default: 336 },
       },
@@ -135,6 +141,18 @@ export const configSchema = {
           uniqueItems: true,
           items: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', maxLength: 32 },
           default: ['QUEUED', 'RUNNING', 'ERROR', 'NOT_APPLICABLE'],
+        },
+        /**
+         * Data keys with an index of their own. A filter on one of them reads only its matches;
+         * a filter on any other key is checked result by result while reading another index (or
+         * every result, newest first, when no indexed filter is given). Each indexed key costs
+         * at every insert, so list the keys people and gating filter on.
+         */
+        indexedDataKeys: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^:]+$' },
+          default: ['item', 'type', 'scenario'],
         },
       },
     },

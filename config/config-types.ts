@@ -21,9 +21,9 @@ export interface ConfigWithDefaults {
     pollIntervalMs: number;
   };
   outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
-  events: { maxEvents: number; dedupRetentionHours: number };
+  events: { maxEvents: number; dedupRetentionHours: number; recordTopics: string[] };
   auth: { tokens: ApiToken[] };
-  results: { additionalOutcomes: string[] };
+  results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 

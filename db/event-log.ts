@@ -22,7 +22,10 @@ interface Row {
   received_at: number;
 }
 
-/** A bounded log of every message that crossed the bus, oldest dropped first. */
+/**
+ * A bounded log, oldest dropped first, of every message Sluice publishes (written with the
+ * outbox row, or after a direct publish was confirmed) and of recorded messages from others.
+ */
 export class EventLog {
   private readonly insertStmt: Statement<[string, string, string, string, number]>;
   private readonly afterStmt: Statement<[number, number]>;
@@ -37,9 +40,14 @@ export class EventLog {
     this.pruneStmt = db.prepare('DELETE FROM event_log WHERE id <= ?');
   }
 
-  /** Call inside the consumer's effect transaction. Returns the new event's id, or 0 for a repeat. */
-  append(message: BusMessage): number {
-    const r = this.insertStmt.run(message.messageId, message.topic, JSON.stringify(message.headers), JSON.stringify(message.body), Date.now());
+  /** Returns the new event's id, or 0 for a message already logged. */
+  append(message: Pick<BusMessage, 'messageId' | 'topic' | 'headers' | 'body'>): number {
+    return this.appendJson(message.messageId, message.topic, message.headers, JSON.stringify(message.body));
+  }
+
+  /** As append, with the body already serialized (the outbox has it so). */
+  appendJson(messageId: string, topic: string, headers: Record<string, HeaderValue>, bodyJson: string): number {
+    const r = this.insertStmt.run(messageId, topic, JSON.stringify(headers), bodyJson, Date.now());
     if (r.changes === 0) return 0;
     const id = Number(r.lastInsertRowid);
     // Pruning every insert would double the writes; every 1% of the bound keeps it within 1%.

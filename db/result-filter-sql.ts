@@ -1,6 +1,7 @@
 import type { Driver } from '../results/choose-plan.js';
 import { toSqliteGlob } from '../results/glob-pattern.js';
 import type { DataFilter } from '../results/results-query.js';
+import { keyLiteral } from './data-key-indexes.js';
 
 /**
  * A results filter with names already resolved to ids: undefined means "no such filter", an
@@ -21,8 +22,8 @@ export interface Sql {
 
 /*
  * SQL for the results queries. The text depends only on the query's shape (which filters, how
- * many patterns), never on values: lists travel as one JSON parameter read by json_each, so one
- * prepared statement serves every query of a shape. The join order is fixed (CROSS JOIN,
+ * many patterns, which indexed data key starts the query), never on values: lists travel as one
+ * JSON parameter read by json_each, so one prepared statement serves every query of a shape. The join order is fixed (CROSS JOIN,
  * INDEXED BY) to the start chosen by choose-plan, because SQLite without statistics cannot tell
  * item=X (a hundred results) from type=koji_build (all of them).
  */
@@ -132,14 +133,15 @@ function dataIdsSql(f: DataFilter, params: Array<string | number>): string {
   return dataRowsSql(f, params, 'DISTINCT result_id AS id');
 }
 
+/** Rows of an indexed key's partial index; only called for keys that have one (see choose-plan drivers). */
 function dataRowsSql(f: DataFilter, params: Array<string | number>, select: string): string {
-  params.push(f.key);
+  const key = `key = ${keyLiteral(f.key)}`;
   if (!f.like) {
     params.push(JSON.stringify(f.values));
-    return `SELECT ${select} FROM result_data WHERE key = ? AND value ${IN_LIST}`;
+    return `SELECT ${select} FROM result_data WHERE ${key} AND value ${IN_LIST}`;
   }
   params.push(...f.values.map(toSqliteGlob));
-  return `SELECT ${select} FROM result_data WHERE key = ? AND (${f.values.map(() => 'value GLOB ?').join(' OR ')})`;
+  return `SELECT ${select} FROM result_data WHERE ${key} AND (${f.values.map(() => 'value GLOB ?').join(' OR ')})`;
 }
 
 function conditions(filter: ResolvedFilter, driver: Driver, params: Array<string | number>, { outcomes = true, testcases = true } = {}): string {
@@ -166,10 +168,11 @@ function conditions(filter: ResolvedFilter, driver: Driver, params: Array<string
   }
   filter.data.forEach((f, i) => {
     if (driver.kind === 'data' && driver.index === i) return;
+    // The few data rows of this one result, by primary key; `+` keeps SQLite off the key indexes.
     params.push(f.key);
     if (!f.like) {
       params.push(JSON.stringify(f.values));
-      c.push(`EXISTS (SELECT 1 FROM result_data AS d WHERE d.key = ? AND d.value ${IN_LIST} AND d.result_id = r.id)`);
+      c.push(`EXISTS (SELECT 1 FROM result_data AS d WHERE d.result_id = r.id AND +d.key = ? AND d.value ${IN_LIST})`);
     } else {
       params.push(...f.values.map(toSqliteGlob));
       c.push(`EXISTS (SELECT 1 FROM result_data AS d WHERE d.result_id = r.id AND +d.key = ? AND (${f.values.map(() => 'd.value GLOB ?').join(' OR ')}))`);

@@ -8,6 +8,7 @@ import { knownOutcomes } from '../results/outcomes.js';
 import { parseResultInput, type GroupInput, type ResultInput } from '../results/parse-result-input.js';
 import { groupJson, resultJson, testcaseJson, type GroupJson, type GroupRow, type ResultRow, type StoredResult, type TestcaseJson, type TestcaseRow } from '../results/result-json.js';
 import type { ListPage, ResultsQuery } from '../results/results-query.js';
+import { syncDataKeyIndexes } from './data-key-indexes.js';
 import type { Db } from './open-database.js';
 import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFilter, type Sql } from './result-filter-sql.js';
 
@@ -49,6 +50,8 @@ const GROUP_COLUMNS = `g.uuid AS uuid, g.description AS description, g.ref_url A
 export class ResultsStore {
   /** The outcomes this deployment accepts, preset ones first. */
   readonly outcomes: string[];
+  /** Data keys with an index of their own, which a query may start from. */
+  readonly indexedKeys: Set<string>;
   private readonly submitTx: (input: ResultInput) => StoredResult;
   private readonly shapes = new Map<string, Statement>();
   private readonly sql: {
@@ -61,6 +64,7 @@ export class ResultsStore {
     data: Statement<[string]>;
     groups: Statement<[string]>;
     testcase: Statement<[string]>;
+    testcaseRow: Statement<[string]>;
     group: Statement<[string]>;
     testcaseIds: Statement<[string]>;
     groupIds: Statement<[string]>;
@@ -69,11 +73,12 @@ export class ResultsStore {
 
   constructor(private readonly db: Db, private readonly outbox: Outbox, private readonly config: CompiledConfig) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
+    this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
     this.sql = {
       // A given ref_url (even null) replaces the stored one; an absent one leaves it (ResultsDB).
       upsertTestcase: db.prepare(`INSERT INTO testcases (name, ref_url) VALUES (@name, @refUrl)
         ON CONFLICT (name) DO UPDATE SET ref_url = CASE WHEN @setRefUrl THEN excluded.ref_url ELSE testcases.ref_url END
-        RETURNING id`),
+        RETURNING id, ref_url`),
       upsertGroup: db.prepare(`INSERT INTO groups (uuid, description, ref_url) VALUES (@uuid, @description, @refUrl)
         ON CONFLICT (uuid) DO UPDATE SET
           description = CASE WHEN @setDescription THEN excluded.description ELSE groups.description END,
@@ -91,13 +96,13 @@ export class ResultsStore {
       groups: db.prepare(`SELECT rg.result_id AS result_id, g.uuid AS uuid FROM result_groups AS rg CROSS JOIN groups AS g ON g.id = rg.group_id
         WHERE rg.result_id IN ${LIST} ORDER BY rg.result_id, rg.group_id`),
       testcase: db.prepare('SELECT name, ref_url FROM testcases WHERE name = ?'),
+      testcaseRow: db.prepare('SELECT id, ref_url FROM testcases WHERE name = ?'),
       group: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups AS g WHERE g.uuid = ?`),
       testcaseIds: db.prepare(`SELECT id FROM testcases WHERE name IN ${LIST}`),
       groupIds: db.prepare(`SELECT id FROM groups WHERE uuid IN ${LIST}`),
       maxId: db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM results'),
     };
-    // Made once: better-sqlite3 runs it as a savepoint when the caller is already in a
-    // transaction (a consumer's effect), so the result and its message commit with the caller's work.
+    // Made once (better-sqlite3 builds a wrapper per call); used when the caller has no transaction.
     this.submitTx = db.transaction((input: ResultInput) => this.insert(input));
   }
 
@@ -107,7 +112,10 @@ export class ResultsStore {
    * (400 material) when the body cannot be stored. The caller kicks the outbox relay after commit.
    */
   submit(body: unknown): StoredResult {
-    return this.submitTx(parseResultInput(body, this.outcomes));
+    const input = parseResultInput(body, this.outcomes);
+    // Inside a caller's transaction (a consumer's effect, itself a savepoint) a savepoint of our
+    // own would only cost: if we throw, the caller's rollback takes our writes with its own.
+    return this.db.inTransaction ? this.insert(input) : this.submitTx(input);
   }
 
   getResult(id: number): StoredResult | undefined {
@@ -224,14 +232,28 @@ export class ResultsStore {
 
   private insert(input: ResultInput): StoredResult {
     const refUrl = input.testcase.refUrl;
-    const testcase = this.sql.upsertTestcase.get({ name: input.testcase.name, refUrl: refUrl ?? null, setRefUrl: refUrl === undefined ? 0 : 1 }) as { id: number };
-    const groupIds = input.groups.map((g) => this.upsertGroup(g).id);
+    // Nearly every result names a known testcase with its known ref_url: a read, not a write.
+    let testcase = this.sql.testcaseRow.get(input.testcase.name) as { id: number; ref_url: string | null } | undefined;
+    if (!testcase || (refUrl !== undefined && refUrl !== testcase.ref_url)) {
+      testcase = this.sql.upsertTestcase.get({ name: input.testcase.name, refUrl: refUrl ?? null, setRefUrl: refUrl === undefined ? 0 : 1 }) as {
+        id: number;
+        ref_url: string | null;
+      };
+    }
+    const groups = new Map<number, string>();
+    for (const g of input.groups) {
+      const row = this.upsertGroup(g);
+      groups.set(row.id, row.uuid);
+    }
     const submitTime = input.submitTime ?? Date.now();
     const id = Number(this.sql.insertResult.run(testcase.id, input.outcome, input.note, input.refUrl, submitTime).lastInsertRowid);
     if (input.data.length > 0) this.sql.insertData.run(id, JSON.stringify(input.data));
-    for (const groupId of groupIds) this.sql.linkGroup.run(id, groupId);
-    // Read back rather than built from the input, so the message is what GET returns.
-    const stored = this.load([id])[0]!;
+    for (const groupId of groups.keys()) this.sql.linkGroup.run(id, groupId);
+    // Built from what was just written, in load()'s order (data as given, groups by id), so the
+    // message is what GET returns without reading the result back (a test holds the two equal).
+    const row: ResultRow = { id, outcome: input.outcome, note: input.note, ref_url: input.refUrl, submit_time: submitTime, testcase_name: input.testcase.name, testcase_ref_url: testcase.ref_url };
+    const uuids = [...groups].sort((a, b) => a[0] - b[0]).map(([, uuid]) => uuid);
+    const stored = resultJson(this.base, row, input.data, uuids);
     this.outbox.add(RESULT_NEW_TOPIC, stored);
     return stored;
   }
@@ -292,7 +314,8 @@ export class ResultsStore {
   }
 
   private planInput(filter: ResolvedFilter): PlanInput {
-    const drivers: Array<FilterCount['driver']> = filter.data.map((_, index) => ({ kind: 'data' as const, index }));
+    // A data filter can start the query only when its key has an index; others are checked per result.
+    const drivers: Array<FilterCount['driver']> = filter.data.flatMap((f, index) => (this.indexedKeys.has(f.key) ? [{ kind: 'data' as const, index }] : []));
     if (filter.groupIds) drivers.push({ kind: 'groups' });
     if (filter.testcaseIds) drivers.push({ kind: 'testcases' });
     if (filter.since.start !== undefined || filter.since.end !== undefined) drivers.push({ kind: 'time' });

@@ -1,7 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
+import { HEADERS } from '../bus/bus.js';
+import type { EventLog } from '../db/event-log.js';
 import type { Db } from '../db/open-database.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
+import { newMessageId } from '../bus/message-id.js';
+
+export interface OutboxOptions {
+  /** Where server-sent events read from: each message is logged in the transaction that adds it. */
+  eventLog?: EventLog;
+  /** Called (synchronously) after each add; the caller's transaction has not committed yet. */
+  onAdded?: () => void;
+}
 
 export interface OutboxRow {
   id: number;
@@ -24,7 +33,11 @@ export class Outbox {
   private readonly failedStmt: Statement<[number, string, number]>;
   private readonly depthStmt: Statement<[]>;
 
-  constructor(private readonly db: Db, private readonly registry: SchemaRegistry) {
+  constructor(
+    private readonly db: Db,
+    private readonly registry: SchemaRegistry,
+    private readonly options: OutboxOptions = {},
+  ) {
     this.insertStmt = db.prepare('INSERT INTO outbox (message_id, topic, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
     this.dueStmt = db.prepare('SELECT id, message_id, topic, body, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?');
     this.doneStmt = db.prepare('DELETE FROM outbox WHERE id = ?');
@@ -33,10 +46,14 @@ export class Outbox {
   }
 
   add(topic: string, body: unknown): string {
-    this.registry.validate(topic, body);
-    const messageId = randomUUID();
+    const schemaId = this.registry.validate(topic, body);
+    const messageId = newMessageId();
     const now = Date.now();
-    this.insertStmt.run(messageId, topic, JSON.stringify(body), now, now);
+    const json = JSON.stringify(body);
+    this.insertStmt.run(messageId, topic, json, now, now);
+    // Logged now rather than when sent: the message is as certain as the change it announces.
+    this.options.eventLog?.appendJson(messageId, topic, { [HEADERS.schema]: schemaId }, json);
+    this.options.onAdded?.();
     return messageId;
   }
 

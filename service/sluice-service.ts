@@ -42,16 +42,16 @@ export class SluiceService {
     migrate(db);
     const registry = options.registry ?? new SchemaRegistry();
     const bus: Bus = createBus(config, db, registry, log);
-    const outbox = new Outbox(db, registry);
-    const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }));
     const eventLog = new EventLog(db, config.events.maxEvents);
     const feed = new EventEmitter();
     feed.setMaxListeners(0);
+    const outbox = new Outbox(db, registry, { eventLog, onAdded: coalesced(() => feed.emit('appended')) });
+    const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }));
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const results = new ResultsStore(db, outbox, config);
     this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results };
-    bus.consume(eventLogConsumer(eventLog, feed));
+    if (config.events.recordTopics.length > 0) bus.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics));
     // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
     bus.consume(ciResultsConsumer(results, () => relay.kick()));
     bus.consume(resultSubmitConsumer(results, () => relay.kick()));
@@ -91,4 +91,20 @@ export class SluiceService {
     })();
     return this.stopped;
   }
+}
+
+/**
+ * Runs `fn` once on the next turn of the event loop however often it is asked for before then:
+ * by then the transaction that asked has committed, so readers woken by it see the change.
+ */
+function coalesced(fn: () => void): () => void {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    setImmediate(() => {
+      pending = false;
+      fn();
+    });
+  };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { generateResults, itemOf } from '../bench/generate-results.js';
+import { dataKeyIndexName } from '../db/data-key-indexes.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ResultsStore, type StoredResult } from '../db/results-store.js';
@@ -148,11 +149,12 @@ describe('queries agree with a plain evaluation, whichever plan the store picks'
 
   test('the gating queries start from the item\'s index entries and read results by id, not by scanning', () => {
     const list = store.explain(q(`item=${item}&type=koji_build&testcases=fedora-ci.koji-build.tier0.functional,dist.rpmlint`), 'list').join('\n');
-    assert.match(list, /SEARCH result_data USING COVERING INDEX result_data_key_value \(key=\? AND value=\?\)/);
+    const itemIndex = new RegExp(`SEARCH result_data USING COVERING INDEX ${dataKeyIndexName('item')} \\(value=\\?\\)`);
+    assert.match(list, itemIndex);
     assert.match(list, /SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     assert.doesNotMatch(list, /SCAN r\b/);
     const latest = store.explain(q(`item=${item}&type=koji_build`), 'latest').join('\n');
-    assert.match(latest, /SEARCH result_data USING COVERING INDEX result_data_key_value \(key=\? AND value=\?\)/);
+    assert.match(latest, itemIndex);
     assert.doesNotMatch(latest, /SCAN r\b/);
   });
 });
@@ -170,4 +172,42 @@ test('generateResults fills a store with Koji-build-like results', (t) => {
   const tier0 = latest.find((r) => r.testcase.name === 'fedora-ci.koji-build.tier0.functional')!;
   assert.deepEqual(Object.keys(tier0.data), ['item', 'type', 'scenario', 'arch']);
   assert.equal(tier0.groups.length, 1);
+});
+
+test('data key indexes follow the config: a new key gets an index queries start from, a dropped key loses it and is still answered', (t) => {
+  const config = testConfig({ results: { indexedDataKeys: ['item', 'type'] } });
+  const db = openDatabase(config.db.path);
+  t.after(() => db.close());
+  migrate(db);
+  const store = new ResultsStore(db, new Outbox(db, testRegistry()), config);
+  for (let i = 0; i < 40; i++) store.submit({ testcase: 'a.b', outcome: 'PASSED', data: { item: `x${i}`, type: 'koji_build', arch: i % 2 ? 'x86_64' : 'aarch64' } });
+  const indexes = () => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'result_data_key_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+  assert.deepEqual(indexes(), [dataKeyIndexName('item'), dataKeyIndexName('type')].sort());
+  const byArch = parseResultsQuery([['arch', 'x86_64'], ['limit', '100']], store.outcomes);
+  // Not indexed: every result is read in time order and its data checked.
+  assert.match(store.explain(byArch, 'list').join('\n'), /SCAN r USING INDEX results_submit_time/);
+  assert.equal(store.listResults(byArch).items.length, 20);
+
+  const reconfigured = testConfig({ results: { indexedDataKeys: ['item', 'arch'] } });
+  reconfigured.db.path = config.db.path;
+  const again = new ResultsStore(db, new Outbox(db, testRegistry()), reconfigured);
+  assert.deepEqual(indexes(), [dataKeyIndexName('item'), dataKeyIndexName('arch')].sort());
+  assert.match(again.explain(byArch, 'list').join('\n'), new RegExp(`USING COVERING INDEX ${dataKeyIndexName('arch')}`));
+  assert.equal(again.listResults(byArch).items.length, 20);
+  const byType = parseResultsQuery([['type', 'koji_build'], ['limit', '100']], again.outcomes);
+  assert.equal(again.listResults(byType).items.length, 40);
+});
+
+test('a result event is the result as GET returns it, groups in the order the store reads them', (t) => {
+  const { db, store } = open();
+  t.after(() => db.close());
+  const body = { testcase: { name: 'x.y', ref_url: 'https://t/x.y' }, outcome: 'passed', note: 'n', ref_url: 'https://r', groups: ['g-2', { uuid: 'g-1', description: 'one' }, 'g-2'], data: { item: ['b', 'a'], n: 3 } };
+  const stored = store.submit(body);
+  const event = db.prepare("SELECT body FROM outbox WHERE topic = 'resultsdb.result.new' ORDER BY id DESC LIMIT 1").get() as { body: string };
+  assert.deepEqual(JSON.parse(event.body), store.getResult(stored.id));
+  assert.deepEqual(stored, store.getResult(stored.id));
+  // A later result naming the testcase without a ref_url keeps the stored one.
+  const second = store.submit({ testcase: 'x.y', outcome: 'FAILED' });
+  assert.equal(second.testcase.ref_url, 'https://t/x.y');
+  assert.deepEqual(second, store.getResult(second.id));
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { HEADERS } from '../../bus/bus.js';
 import type { AppContext } from '../app-context.js';
 
 interface PublishBody {
@@ -22,6 +23,10 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req, reply) => {
       const receipt = await ctx.bus.publish(req.body.topic, req.body.body);
+      // Confirmed by the bus: now it is one of the messages Sluice published, for event streams.
+      if (ctx.eventLog.append({ messageId: receipt.messageId, topic: receipt.topic, headers: { [HEADERS.schema]: receipt.schemaId }, body: req.body.body }) > 0) {
+        ctx.feed.emit('appended');
+      }
       return reply.code(202).send({ message_id: receipt.messageId, topic: receipt.topic, routing_key: receipt.routingKey, schema: receipt.schemaId });
     },
   );
