@@ -6,6 +6,7 @@ import type { CompiledConfig } from '../config/config-types.js';
 import type { EventLog } from '../db/event-log.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
+import type { WaiversStore } from '../db/waivers-store.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
@@ -24,4 +25,5 @@ export interface AppContext {
   feed: EventEmitter;
   auth: Authenticator;
   results: ResultsStore;
+  waivers: WaiversStore;
 }

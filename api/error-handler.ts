@@ -4,6 +4,8 @@ import { MessageValidationError } from '../errors/message-validation-error.js';
 import { QueryInputError } from '../errors/query-input-error.js';
 import { ResultInputError } from '../errors/result-input-error.js';
 import { SluiceError } from '../errors/sluice-error.js';
+import { WaiverForbiddenError } from '../errors/waiver-forbidden-error.js';
+import { WaiverInputError } from '../errors/waiver-input-error.js';
 
 /**
  * Every refusal is `{"message": "..."}` (the ResultsDB / WaiverDB / Greenwave shape) with a
@@ -12,7 +14,8 @@ import { SluiceError } from '../errors/sluice-error.js';
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof MessageValidationError) return reply.code(400).send({ message: err.message, problems: err.problems });
-    if (err instanceof ResultInputError || err instanceof QueryInputError) return reply.code(400).send({ message: err.message });
+    if (err instanceof ResultInputError || err instanceof QueryInputError || err instanceof WaiverInputError) return reply.code(400).send({ message: err.message });
+    if (err instanceof WaiverForbiddenError) return reply.code(403).send({ message: err.message });
     if (err instanceof BusUnavailableError) return reply.code(503).send({ message: err.message });
     if (err.validation) return reply.code(400).send({ message: `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params|headers)/, '')}` });
     const status = err.statusCode ?? 500;

@@ -5,6 +5,7 @@ import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
+import { waiverdbRoutes } from './routes/waiverdb-routes.js';
 
 export interface HttpServer {
   app: FastifyInstance;
@@ -24,6 +25,7 @@ export function buildHttpServer(ctx: AppContext): HttpServer {
   messageRoutes(app, ctx);
   eventStreamRoutes(app, ctx, streams);
   resultsdbRoutes(app, ctx);
+  waiverdbRoutes(app, ctx);
   return {
     app,
     endStreams: () => {

@@ -8,8 +8,9 @@ import { publishCommand } from './commands/publish-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
+import { waiveCommand } from './commands/waive-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

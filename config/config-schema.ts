@@ -156,6 +156,37 @@ export const configSchema = {
         },
       },
     },
+    waivers: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Users who may submit a waiver on another user's behalf (its `username`); they are recorded as proxied_by. */
+        superusers: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 }, default: [] },
+        /**
+         * Who may waive which test cases (WaiverDB's PERMISSIONS). None = any user whose token
+         * holds waivers:write may waive anything; with rules, a test case no rule is about cannot
+         * be waived. `testcases` and `testcasesIgnore` are fnmatch patterns (`*`, `?`, `[...]`).
+         */
+        permissions: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['testcases'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              maintainers: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+              testcases: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+              testcasesIgnore: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+              users: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+              groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+            },
+          },
+        },
+      },
+    },
     log: {
       type: 'object',
       additionalProperties: false,

@@ -24,7 +24,22 @@ export interface ConfigWithDefaults {
   events: { maxEvents: number; dedupRetentionHours: number; recordTopics: string[] };
   auth: { tokens: ApiToken[] };
   results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
+  waivers: WaiverSettings;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+export interface WaiverSettings {
+  superusers: string[];
+  permissions: WaiverPermissionRule[];
+}
+
+export interface WaiverPermissionRule {
+  name?: string;
+  maintainers: string[];
+  testcases: string[];
+  testcasesIgnore: string[];
+  users: string[];
+  groups: string[];
 }
 
 export interface RetrySettings {

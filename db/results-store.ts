@@ -10,6 +10,7 @@ import { groupJson, resultJson, testcaseJson, type GroupJson, type GroupRow, typ
 import type { ListPage, ResultsQuery } from '../results/results-query.js';
 import { syncDataKeyIndexes } from './data-key-indexes.js';
 import type { Db } from './open-database.js';
+import { StatementCache } from './statement-cache.js';
 import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFilter, type Sql } from './result-filter-sql.js';
 
 export type { StoredResult } from '../results/result-json.js';
@@ -53,7 +54,7 @@ export class ResultsStore {
   /** Data keys with an index of their own, which a query may start from. */
   readonly indexedKeys: Set<string>;
   private readonly submitTx: (input: ResultInput) => StoredResult;
-  private readonly shapes = new Map<string, Statement>();
+  private readonly shapes: StatementCache;
   private readonly sql: {
     upsertTestcase: Statement;
     upsertGroup: Statement;
@@ -74,6 +75,7 @@ export class ResultsStore {
   constructor(private readonly db: Db, private readonly outbox: Outbox, private readonly config: CompiledConfig) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
     this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
+    this.shapes = new StatementCache(db, MAX_SHAPES);
     this.sql = {
       // A given ref_url (even null) replaces the stored one; an absent one leaves it (ResultsDB).
       upsertTestcase: db.prepare(`INSERT INTO testcases (name, ref_url) VALUES (@name, @refUrl)
@@ -127,7 +129,7 @@ export class ResultsStore {
     if (!filter) return { items: [], hasNext: false };
     const offset = query.page * query.limit;
     const driver = chooseListDriver(this.planInput(filter), offset + query.limit + 1);
-    const rows = this.all<{ id: number }>(pageSql(filter, driver, query.sort, query.limit + 1, offset));
+    const rows = this.shapes.all<{ id: number }>(pageSql(filter, driver, query.sort, query.limit + 1, offset));
     return { items: this.load(rows.slice(0, query.limit).map((r) => r.id)), hasNext: rows.length > query.limit };
   }
 
@@ -137,9 +139,9 @@ export class ResultsStore {
     if (!filter) return [];
     const plan = chooseLatestPlan(this.planInput(filter), query.distinctOn);
     if (plan.strategy === 'rank') {
-      return this.load(this.all<{ id: number }>(rankLatestSql(filter, plan.driver, query.distinctOn)).map((r) => r.id));
+      return this.load(this.shapes.all<{ id: number }>(rankLatestSql(filter, plan.driver, query.distinctOn)).map((r) => r.id));
     }
-    const ids = this.all<{ id: number | null }>(perTestcaseLatestSql(filter)).flatMap((r) => (r.id === null ? [] : [r.id]));
+    const ids = this.shapes.all<{ id: number | null }>(perTestcaseLatestSql(filter)).flatMap((r) => (r.id === null ? [] : [r.id]));
     const newestFirst = (a: StoredResult, b: StoredResult) => (a.submit_time < b.submit_time ? 1 : a.submit_time > b.submit_time ? -1 : b.id - a.id);
     return this.load(ids).sort(newestFirst);
   }
@@ -155,7 +157,7 @@ export class ResultsStore {
       const plan = chooseLatestPlan(input, query.distinctOn);
       sql = plan.strategy === 'rank' ? rankLatestSql(filter, plan.driver, query.distinctOn) : perTestcaseLatestSql(filter);
     }
-    return (this.shaped(`EXPLAIN QUERY PLAN ${sql.sql}`).all(...sql.params) as Array<{ detail: string }>).map((r) => r.detail);
+    return (this.shapes.statement(`EXPLAIN QUERY PLAN ${sql.sql}`).all(...sql.params) as Array<{ detail: string }>).map((r) => r.detail);
   }
 
   /** POST /testcases: creates the testcase, or sets the ref_url of an existing one when given. */
@@ -182,7 +184,7 @@ export class ResultsStore {
       alternatives.push('name GLOB ?');
     }
     const where = alternatives.length ? ` WHERE ${alternatives.join(' OR ')}` : '';
-    const rows = this.all<TestcaseRow>({ sql: `SELECT name, ref_url FROM testcases${where} ORDER BY name LIMIT ? OFFSET ?`, params: [...params, f.limit + 1, f.page * f.limit] });
+    const rows = this.shapes.all<TestcaseRow>({ sql: `SELECT name, ref_url FROM testcases${where} ORDER BY name LIMIT ? OFFSET ?`, params: [...params, f.limit + 1, f.page * f.limit] });
     return { items: rows.slice(0, f.limit).map((r) => testcaseJson(this.base, r)), hasNext: rows.length > f.limit };
   }
 
@@ -217,7 +219,7 @@ export class ResultsStore {
     if (descriptions.length) c.push(`(${descriptions.join(' OR ')})`);
     const where = c.length ? ` WHERE ${c.join(' AND ')}` : '';
     const sql = `SELECT ${GROUP_COLUMNS} FROM groups AS g${where} ORDER BY g.id DESC LIMIT ? OFFSET ?`;
-    const rows = this.all<GroupRow>({ sql, params: [...params, f.limit + 1, f.page * f.limit] });
+    const rows = this.shapes.all<GroupRow>({ sql, params: [...params, f.limit + 1, f.page * f.limit] });
     return { items: rows.slice(0, f.limit).map((r) => groupJson(this.base, r)), hasNext: rows.length > f.limit };
   }
 
@@ -300,7 +302,7 @@ export class ResultsStore {
     if (query.testcases.length || query.testcasesLike.length) {
       const ids = new Set((this.sql.testcaseIds.all(JSON.stringify(query.testcases)) as Array<{ id: number }>).map((r) => r.id));
       for (const like of query.testcasesLike) {
-        for (const r of this.shaped('SELECT id FROM testcases WHERE name GLOB ?').all(toSqliteGlob(like)) as Array<{ id: number }>) ids.add(r.id);
+        for (const r of this.shapes.statement('SELECT id FROM testcases WHERE name GLOB ?').all(toSqliteGlob(like)) as Array<{ id: number }>) ids.add(r.id);
       }
       if (ids.size === 0) return undefined;
       testcaseIds = [...ids];
@@ -324,30 +326,12 @@ export class ResultsStore {
     let counts: FilterCount[] = [];
     for (const cap of [FIRST_COUNT_CAP, COUNT_CAP]) {
       counts = drivers.map((driver) => {
-        const { n } = this.get<{ n: number }>(countSql(filter, driver, cap));
+        const { n } = this.shapes.get<{ n: number }>(countSql(filter, driver, cap));
         return { driver, count: n, capped: n >= cap };
       });
       if (counts.some((c) => !c.capped)) break;
     }
     return { counts, total: (this.sql.maxId.get() as { n: number }).n };
-  }
-
-  private all<T>(q: Sql): T[] {
-    return this.shaped(q.sql).all(...q.params) as T[];
-  }
-
-  private get<T>(q: Sql): T {
-    return this.shaped(q.sql).get(...q.params) as T;
-  }
-
-  private shaped(sql: string): Statement {
-    let stmt = this.shapes.get(sql);
-    if (!stmt) {
-      if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
-      stmt = this.db.prepare(sql);
-      this.shapes.set(sql, stmt);
-    }
-    return stmt;
   }
 }
 

@@ -14,6 +14,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { ResultsStore } from '../db/results-store.js';
+import { WaiversStore } from '../db/waivers-store.js';
 import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
@@ -50,7 +51,8 @@ export class SluiceService {
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const results = new ResultsStore(db, outbox, config);
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results };
+    const waivers = new WaiversStore(db, outbox);
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers };
     if (config.events.recordTopics.length > 0) bus.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics));
     // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
     bus.consume(ciResultsConsumer(results, () => relay.kick()));

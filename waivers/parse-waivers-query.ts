@@ -1,0 +1,110 @@
+import { QueryInputError } from '../errors/query-input-error.js';
+import { WaiverInputError } from '../errors/waiver-input-error.js';
+import { parseIsoTime } from '../results/parse-iso-time.js';
+import { isPlainObject } from '../results/parse-result-input.js';
+import type { QueryPairs } from '../results/parse-results-query.js';
+import { normalSubjectType } from './waiver-json.js';
+import type { FilteredWaiversQuery, WaiverFilter, WaiversListQuery } from './waivers-query.js';
+
+export const DEFAULT_LIMIT = 10;
+export const MAX_LIMIT = 1000;
+
+/** Filter names (WaiverDB's) and the field each sets. */
+const FILTERS = {
+  subject_type: 'subjectType',
+  subject_identifier: 'subjectIdentifier',
+  testcase: 'testcase',
+  scenario: 'scenario',
+  product_version: 'productVersion',
+  username: 'username',
+  proxied_by: 'proxiedBy',
+} as const satisfies Record<string, keyof WaiverFilter>;
+
+type FilterName = keyof typeof FILTERS;
+const FILTER_NAMES = Object.keys(FILTERS) as FilterName[];
+
+/**
+ * Reads GET /waivers/'s query as WaiverDB does: each filter is an exact match and an empty one is
+ * no filter; `since` is `start` or `start,end` (ISO 8601, both inclusive; no zone = UTC); `page`
+ * counts from 1 (default 1), `limit` defaults to 10 (a limit above 1000 gives 1000);
+ * `include_obsolete` takes true/false, 1/0, yes/no, on/off. Pure; throws QueryInputError.
+ */
+export function parseWaiversQuery(pairs: QueryPairs): WaiversListQuery {
+  const value = (name: string) => pairs.find(([n]) => n === name)?.[1];
+  const filter: WaiverFilter = { since: {} };
+  for (const name of FILTER_NAMES) setFilter(filter, name, value(name));
+  const since = value('since');
+  if (since) filter.since = parseSince(since, (why) => new QueryInputError('since', why));
+  const page = value('page');
+  const limit = value('limit');
+  if (page !== undefined && !/^\s*-?\d+\s*$/.test(page)) throw new QueryInputError('page', `must be a whole number (got ${JSON.stringify(page)})`);
+  if (limit !== undefined && (!/^\s*\d+\s*$/.test(limit) || Number(limit) < 1)) throw new QueryInputError('limit', `must be a whole number from 1 (got ${JSON.stringify(limit)})`);
+  const obsolete = value('include_obsolete');
+  return {
+    filter,
+    includeObsolete: obsolete === undefined ? false : parseFlag(obsolete, (why) => new QueryInputError('include_obsolete', why)),
+    page: page === undefined ? 1 : Number(page),
+    limit: limit === undefined ? DEFAULT_LIMIT : Math.min(Number(limit), MAX_LIMIT),
+  };
+}
+
+/**
+ * Reads POST /waivers/+filtered's body: `filters`, a non-empty list of filter objects with
+ * GET /waivers/'s filter names (an unknown name is refused, so that a misspelt filter does not
+ * quietly select everything), and `include_obsolete` (default false). Pure; throws WaiverInputError.
+ */
+export function parseFilteredBody(body: unknown): FilteredWaiversQuery {
+  if (!isPlainObject(body)) throw new WaiverInputError('body', 'must be an object {filters: [...], include_obsolete}');
+  const filters = body.filters;
+  if (filters === undefined || filters === null) throw new WaiverInputError('filters', 'is required: a non-empty list of filter objects');
+  if (!Array.isArray(filters) || filters.length === 0) throw new WaiverInputError('filters', 'must be a non-empty list of filter objects');
+  const obsolete = body.include_obsolete;
+  if (obsolete !== undefined && obsolete !== null && typeof obsolete !== 'boolean') throw new WaiverInputError('include_obsolete', 'must be true or false');
+  return { filters: filters.map((f: unknown, i) => parseFilterObject(f, `filters[${i}]`)), includeObsolete: obsolete === true };
+}
+
+function parseFilterObject(value: unknown, at: string): WaiverFilter {
+  if (!isPlainObject(value)) throw new WaiverInputError(at, 'must be an object of filters');
+  const filter: WaiverFilter = { since: {} };
+  for (const [key, v] of Object.entries(value)) {
+    if (v !== null && v !== undefined && typeof v !== 'string') throw new WaiverInputError(`${at}.${key}`, 'must be a string');
+    if (key === 'since') {
+      if (v) filter.since = parseSince(v as string, (why) => new WaiverInputError(`${at}.since`, why));
+    } else if (Object.hasOwn(FILTERS, key)) {
+      setFilter(filter, key as FilterName, (v as string | null | undefined) ?? undefined);
+    } else {
+      throw new WaiverInputError(`${at}.${key}`, `is not a filter; the filters are ${[...FILTER_NAMES, 'since'].join(', ')}`);
+    }
+  }
+  return filter;
+}
+
+function setFilter(filter: WaiverFilter, name: FilterName, value: string | undefined): void {
+  // WaiverDB: an empty filter is no filter.
+  if (!value) return;
+  filter[FILTERS[name]] = name === 'subject_type' ? normalSubjectType(value) : value;
+}
+
+function parseSince(value: string, error: (why: string) => Error): WaiverFilter['since'] {
+  const at = value.indexOf(',');
+  const [start, end] = at < 0 ? [value, ''] : [value.slice(0, at), value.slice(at + 1)];
+  const why = `must be an ISO 8601 time, or two as start,end (got ${JSON.stringify(value)})`;
+  const since: WaiverFilter['since'] = {};
+  if (start !== '') {
+    since.start = parseIsoTime(start, 'ceil');
+    if (since.start === undefined) throw error(why);
+  }
+  if (end !== '') {
+    since.end = parseIsoTime(end, 'floor');
+    if (since.end === undefined) throw error(why);
+  }
+  return since;
+}
+
+/** pydantic's reading of a boolean from a query string. */
+function parseFlag(value: string, error: (why: string) => Error): boolean {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 't', 'yes', 'y', 'on'].includes(v)) return true;
+  if (['0', 'false', 'f', 'no', 'n', 'off'].includes(v)) return false;
+  throw error(`must be true or false (got ${JSON.stringify(value)})`);
+}
