@@ -308,9 +308,17 @@ export class AmqpBus implements Bus {
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
     if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
     const schemaId = this.registry.validate(topic, body);
-    const messageId = options.messageId ?? newMessageId();
+    return this.send(topic, JSON.stringify(body), schemaId, options.messageId ?? newMessageId(), options);
+  }
+
+  publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
+    if (this.stopping) return Promise.reject(new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused'));
+    return this.send(topic, json, this.registry.schemaIdOf(topic), options.messageId, options);
+  }
+
+  private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
-    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(JSON.stringify(body)), publishProperties(messageId, schemaId, options.headers));
+    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(messageId, schemaId, options.headers));
     return { messageId, topic, routingKey, schemaId };
   }
 

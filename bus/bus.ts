@@ -97,6 +97,11 @@ export interface Bus {
   start(): Promise<void>;
   /** Validates, sends, and resolves only when the message is safely stored by the bus. */
   publish(topic: string, body: unknown, options?: PublishOptions): Promise<PublishReceipt>;
+  /**
+   * As publish, for a body that was validated against the topic's schema and serialized when it
+   * was written (the outbox does both in the storing transaction): sent as it is, not checked again.
+   */
+  publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt>;
   /** A transient tap on matching topics (no queue survives it, no acks): `tail`, live views. */
   subscribe(patterns: string[], handler: SubscriptionHandler): Promise<Subscription>;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;

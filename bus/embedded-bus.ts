@@ -117,20 +117,29 @@ export class EmbeddedBus implements Bus {
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
     if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
     const schemaId = this.registry.validate(topic, body);
-    const messageId = options.messageId ?? newMessageId();
+    return this.send(topic, JSON.stringify(body), () => body, schemaId, options.messageId ?? newMessageId(), options);
+  }
+
+  async publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
+    if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
+    return this.send(topic, json, () => JSON.parse(json) as unknown, this.registry.schemaIdOf(topic), options.messageId, options);
+  }
+
+  /** `body` is asked for only when a tap wants the message. */
+  private send(topic: string, json: string, body: () => unknown, schemaId: string, messageId: string, options: PublishOptions): PublishReceipt {
     const headers: Record<string, HeaderValue> = { ...options.headers, [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
-    const content = Buffer.from(JSON.stringify(body));
+    const content = Buffer.from(json);
     const headerText = JSON.stringify(headers);
     const now = Date.now();
     const targets = this.consumers.filter((c) => c.spec.topics.some((p) => topicMatches(p, topic)));
     this.db.transaction(() => {
       for (const c of targets) this.sql.insert.run(c.queue, messageId, topic, headerText, content, 0, now);
     })();
-    const message: BusMessage = { messageId, topic, body, headers, attempt: 1 };
+    let message: BusMessage | undefined;
     for (const tap of this.taps) {
       if (tap.patterns.some((p) => topicMatches(p, topic))) {
         try {
-          tap.handler(message);
+          tap.handler((message ??= { messageId, topic, body: body(), headers, attempt: 1 }));
         } catch (err) {
           this.log.error({ err }, 'subscriber threw');
         }

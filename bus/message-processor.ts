@@ -9,6 +9,9 @@ import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import type { BusMessage, ConsumerSpec, EffectOutcome, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
 import { afterFailure } from './retry-policy.js';
 
+/** Thrown through a bare batch attempt to roll it back; never leaves inBatch. */
+const POISONED = Symbol('an effect failed in a batch without savepoints');
+
 /** A delivery as either bus hands it over, before parsing. */
 export interface RawDelivery {
   messageId: string | undefined;
@@ -33,6 +36,10 @@ export class MessageProcessor {
   // better-sqlite3 builds a transaction wrapper per db.transaction() call; build each once.
   private readonly effectTxn: Transaction<(consumer: string, messageId: string, fn: (db: Db) => unknown) => EffectOutcome<unknown>>;
   private readonly batchTxn: Transaction<(work: () => unknown) => unknown>;
+  /** Inside inBatch's first attempt: effects run without a savepoint of their own. */
+  private bare = false;
+  /** An effect threw during a bare attempt: its partial writes must not commit. */
+  private poisoned = false;
 
   constructor(
     private readonly db: Db,
@@ -80,7 +87,7 @@ export class MessageProcessor {
       },
       effect: <T>(fn: (db: Db) => T): EffectOutcome<T> => {
         state.effectRan = true;
-        const outcome = this.effectTxn.immediate(spec.name, messageId, fn) as EffectOutcome<T>;
+        const outcome = (this.bare && this.db.inTransaction ? this.bareEffect(spec.name, messageId, fn) : this.effectTxn.immediate(spec.name, messageId, fn)) as EffectOutcome<T>;
         if (!outcome.applied) state.duplicate = true;
         return outcome;
       },
@@ -100,9 +107,38 @@ export class MessageProcessor {
     return this.finish(spec, messageId, delivery.attempt, result, state, logger);
   }
 
-  /** Runs `work` in one store transaction; `process` calls inside it share its commit. */
+  /**
+   * Runs `work` in one store transaction; `process` calls inside it share its commit. A savepoint
+   * per message would let one failed effect roll back alone, but costs every message (the pages it
+   * touches are journaled). So the batch first runs without them; if any effect threw, the whole
+   * attempt is rolled back and run again with a savepoint per message. Handlers may therefore
+   * run twice; their effects cannot, and what they returned the first time is dropped.
+   */
   inBatch<T>(work: () => T): T {
+    this.bare = true;
+    this.poisoned = false;
+    try {
+      return this.batchTxn.immediate(() => {
+        const out = work();
+        if (this.poisoned) throw POISONED;
+        return out;
+      }) as T;
+    } catch (err) {
+      if (err !== POISONED) throw err;
+    } finally {
+      this.bare = false;
+    }
     return this.batchTxn.immediate(work) as T;
+  }
+
+  private bareEffect(consumer: string, messageId: string, fn: (db: Db) => unknown): EffectOutcome<unknown> {
+    try {
+      if (!this.ledger.record(consumer, messageId)) return { applied: false };
+      return { applied: true, value: fn(this.db) };
+    } catch (err) {
+      this.poisoned = true;
+      throw err;
+    }
   }
 
   private finish(

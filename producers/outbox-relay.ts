@@ -69,14 +69,14 @@ export class OutboxRelay {
       const rows = this.outbox.due(this.config.batchSize);
       if (rows.length === 0) return;
       // The batch is published concurrently (confirms pipeline), then settled in order.
-      const results = await Promise.allSettled(rows.map((r) => this.bus.publish(r.topic, JSON.parse(r.body), { messageId: r.message_id })));
+      const results = await Promise.allSettled(rows.map((r) => this.bus.publishSerialized(r.topic, r.body, { messageId: r.message_id })));
       const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       this.failures = firstFailure ? this.failures + 1 : 0;
       const retryAt = Date.now() + this.backoff();
       this.outbox.database.transaction(() => {
+        this.outbox.sent(rows.filter((_, i) => results[i]!.status === 'fulfilled').map((r) => r.id));
         results.forEach((res, i) => {
-          if (res.status === 'fulfilled') this.outbox.sent(rows[i]!.id);
-          else this.outbox.failed(rows[i]!.id, errorText(res.reason), retryAt);
+          if (res.status === 'rejected') this.outbox.failed(rows[i]!.id, errorText(res.reason), retryAt);
         });
       })();
       if (firstFailure) {

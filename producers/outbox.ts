@@ -29,7 +29,7 @@ export interface OutboxRow {
 export class Outbox {
   private readonly insertStmt: Statement<[string, string, string, number, number]>;
   private readonly dueStmt: Statement<[number, number]>;
-  private readonly doneStmt: Statement<[number]>;
+  private readonly doneStmt: Statement<[string]>;
   private readonly failedStmt: Statement<[number, string, number]>;
   private readonly depthStmt: Statement<[]>;
 
@@ -40,7 +40,7 @@ export class Outbox {
   ) {
     this.insertStmt = db.prepare('INSERT INTO outbox (message_id, topic, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
     this.dueStmt = db.prepare('SELECT id, message_id, topic, body, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?');
-    this.doneStmt = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.doneStmt = db.prepare('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))');
     this.failedStmt = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
     this.depthStmt = db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox');
   }
@@ -61,8 +61,9 @@ export class Outbox {
     return this.dueStmt.all(Date.now(), limit) as OutboxRow[];
   }
 
-  sent(id: number): void {
-    this.doneStmt.run(id);
+  /** Removes the rows of messages the bus confirmed. */
+  sent(ids: number[]): void {
+    if (ids.length > 0) this.doneStmt.run(JSON.stringify(ids));
   }
 
   failed(id: number, error: string, retryAt: number): void {

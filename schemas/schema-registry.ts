@@ -65,6 +65,13 @@ export class SchemaRegistry {
     return this.entryFor(topic)?.id;
   }
 
+  /** The schema id for a topic; throws MessageValidationError when no schema covers it. */
+  schemaIdOf(topic: string): string {
+    const id = this.schemaIdFor(topic);
+    if (id === undefined) throw new MessageValidationError(topic, [`topic: no schema is registered for "${topic}"`], 'TOPIC_UNKNOWN');
+    return id;
+  }
+
   /** Throws MessageValidationError with `path: reason` problems; returns the schema id. */
   validate(topic: string, body: unknown): string {
     if (!isValidTopic(topic)) {

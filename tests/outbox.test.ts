@@ -34,14 +34,22 @@ class FlakyBus implements Bus {
   constructor(private readonly inner: Bus, private failures: number, private readonly afterSending = false) {}
 
   async publish(topic: string, body: unknown, options?: PublishOptions): Promise<PublishReceipt> {
+    return this.flaky(() => this.inner.publish(topic, body, options));
+  }
+
+  async publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
+    return this.flaky(() => this.inner.publishSerialized(topic, json, options));
+  }
+
+  private async flaky(send: () => Promise<PublishReceipt>): Promise<PublishReceipt> {
     this.calls++;
     if (this.failures > 0) {
       this.failures--;
       this.rejected++;
-      if (this.afterSending) await this.inner.publish(topic, body, options);
+      if (this.afterSending) await send();
       throw new BusUnavailableError(`broker unreachable (failure ${this.rejected})`);
     }
-    return this.inner.publish(topic, body, options);
+    return send();
   }
   consume: Bus['consume'] = (spec) => this.inner.consume(spec);
   start: Bus['start'] = () => this.inner.start();
