@@ -67,7 +67,16 @@ export class ResultsStore {
     maxId: Statement<[]>;
   };
 
-  constructor(private readonly db: Db, private readonly outbox: Outbox, private readonly config: CompiledConfig) {
+  /**
+   * `afterInsert` hooks run inside the insert's transaction once the result is stored, so that
+   * what they derive from it (the gating store's latest-result table) commits or rolls back with it.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Outbox,
+    private readonly config: CompiledConfig,
+    private readonly afterInsert: Array<(stored: StoredResult) => void> = [],
+  ) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
     this.sql = {
       // A given ref_url (even null) replaces the stored one; an absent one leaves it (ResultsDB).
@@ -233,6 +242,7 @@ export class ResultsStore {
     // Read back rather than built from the input, so the message is what GET returns.
     const stored = this.load([id])[0]!;
     this.outbox.add(RESULT_NEW_TOPIC, stored);
+    for (const hook of this.afterInsert) hook(stored);
     return stored;
   }
 
