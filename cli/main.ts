@@ -2,6 +2,7 @@
 import { ConfigError } from '../errors/config-error.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { configCommand } from './commands/config-command.js';
+import { decideCommand } from './commands/decide-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { publishCommand } from './commands/publish-command.js';
@@ -9,7 +10,7 @@ import { serveCommand } from './commands/serve-command.js';
 import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, decideCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,3 +1,5 @@
+import type { SubjectTypeSetting } from '../gating/subject-types.js';
+
 /** What a user may write: every field optional. */
 export type RawConfig = DeepPartial<ConfigWithDefaults>;
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -24,7 +26,15 @@ export interface ConfigWithDefaults {
   events: { maxEvents: number; dedupRetentionHours: number };
   auth: { tokens: ApiToken[] };
   results: { additionalOutcomes: string[] };
+  gating: GatingSettings;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+export interface GatingSettings {
+  policiesDir: string | null;
+  subjectTypes: SubjectTypeSetting[];
+  outcomes: { passed: string[]; incomplete: string[]; error: string[] };
+  remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
 }
 
 export interface RetrySettings {
