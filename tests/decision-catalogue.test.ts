@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { DecisionResponse } from '../gating/decide.js';
 import type { WaiverJson } from '../gating/waivers.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { GatingFileServer, type Served } from './support/gating-file-server.js';
@@ -140,16 +141,7 @@ interface Case {
   expect: Expectation;
 }
 
-interface Decision {
-  policies_satisfied: boolean;
-  summary: string;
-  satisfied_requirements: Array<Record<string, unknown>>;
-  unsatisfied_requirements: Array<Record<string, unknown>>;
-  applicable_policies?: string[];
-  results?: Array<{ id: number }>;
-  waivers?: WaiverJson[];
-  message?: string;
-}
+type Decision = Omit<DecisionResponse, 'results'> & { results?: Array<{ id: number }>; message?: string };
 
 const koji = (g: Given, context: string | string[], extra: Record<string, unknown> = {}) => ({
   product_version: 'fedora-40',

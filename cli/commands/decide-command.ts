@@ -1,13 +1,6 @@
+import type { DecisionResponse } from '../../gating/decide.js';
 import { CONFIG_OPTION, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';
-
-interface Decision {
-  policies_satisfied: boolean;
-  summary: string;
-  satisfied_requirements: Array<Record<string, unknown>>;
-  unsatisfied_requirements: Array<Record<string, unknown>>;
-  applicable_policies?: string[];
-}
 
 export const decideCommand: Command = {
   name: 'decide',
@@ -54,7 +47,7 @@ cannot be answered (bad arguments, no applicable policy, no server).`,
       io.stderr.write(`sluice decide: ${(err as Error).message}\n`);
       return 2;
     }
-    const answer = (await res.json()) as Decision & { message?: string };
+    const answer = (await res.json()) as DecisionResponse & { message?: string };
     if (res.status !== 200) {
       io.stderr.write(`sluice decide: the server cannot decide (${res.status}): ${answer.message ?? JSON.stringify(answer)}\n`);
       return 2;
