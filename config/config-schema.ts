@@ -182,6 +182,11 @@ export const configSchema = {
             },
           },
         },
+        /**
+         * Subjects whose latest results decisions keep in memory (dropped when one of their results
+         * is stored or the database changes from elsewhere); 0 = read the store every time.
+         */
+        cacheSubjects: { type: 'integer', minimum: 0, default: 10000 },
         /** How result outcomes count (Greenwave's OUTCOMES_*); every other outcome is a failure. */
         outcomes: {
           type: 'object',

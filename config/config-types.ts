@@ -33,6 +33,7 @@ export interface ConfigWithDefaults {
 export interface GatingSettings {
   policiesDir: string | null;
   subjectTypes: SubjectTypeSetting[];
+  cacheSubjects: number;
   outcomes: { passed: string[]; incomplete: string[]; error: string[] };
   remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
 }

@@ -16,17 +16,14 @@ export class StoreGatingResults implements GatingResultsSource {
     private readonly store: ResultsStore,
   ) {}
 
-  latest(subject: Subject, when: number | null): GatingResult[] {
-    if (when === null) {
-      // A bulk load or another process may have stored results without the insert hook.
-      this.latestTable.catchUp();
-      return this.latestTable.forSubject(subject.type.resultQueries, subject.identifier);
-    }
+  latest(subject: Subject, when: number | null, testcases: readonly string[] | null): GatingResult[] {
+    if (when === null) return this.latestTable.forSubject(subject.type.resultQueries, subject.identifier, testcases);
+    if (testcases?.length === 0) return [];
     return subject.type.resultQueries.flatMap((q) => {
       const data = [{ key: q.itemKey, like: false, values: [subject.identifier] }];
       if (q.types !== null) data.push({ key: 'type', like: false, values: q.types });
       const query: ResultsQuery = {
-        testcases: [],
+        testcases: testcases ? [...testcases] : [],
         testcasesLike: [],
         outcomes: [],
         since: { end: when },

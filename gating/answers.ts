@@ -88,7 +88,8 @@ export function answerJson(a: Answer): Record<string, unknown> {
     case 'fetched-gating-yaml':
       return { type: a.kind, ...head(a.subject, 'fetched-gating-yaml'), source: a.source };
     case 'excluded':
-      return { type: 'excluded', subject_identifier: a.subject.identifier, policy: a.policy.id, source: a.policy.source };
+      // A gating.yaml policy may have no id; Greenwave prints null then.
+      return { type: 'excluded', subject_identifier: a.subject.identifier, policy: a.policy.id || null, source: a.policy.source };
   }
 }
 

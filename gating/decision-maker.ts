@@ -12,8 +12,11 @@ import type { WaiverJson, WaiverSource } from './waivers.js';
 
 /** Where decisions read results from. */
 export interface GatingResultsSource {
-  /** The subject's latest results per key; as of `when` (epoch ms, inclusive) when given. */
-  latest(subject: Subject, when: number | null): GatingResult[];
+  /**
+   * The subject's latest results per key, of these testcases (null = all); as of `when` (epoch
+   * ms, inclusive) when given.
+   */
+  latest(subject: Subject, when: number | null, testcases: readonly string[] | null): GatingResult[];
   /** Results by id as the results API prints them, for `verbose`. */
   full(ids: readonly number[]): Array<{ id: number }>;
 }
@@ -78,9 +81,12 @@ export class DecisionMaker {
     // A package's gating.yaml may use valid_since / valid_until too.
     validity ||= [...gatingFiles.values()].some((f) => f.kind === 'found' && /valid_(since|until)/.test(f.text));
 
+    // Only the testcases the policies name are read, unless a gating.yaml (which may name any) was found or all are wanted.
+    const anyFile = [...gatingFiles.values()].some((f) => f.kind === 'found');
     const facts: SubjectFacts[] = [];
     for (const { subject, policies } of subjects) {
-      const results = policies.length ? this.parts.results.latest(subject, request.when) : [];
+      const testcases = request.verbose || anyFile ? null : testcasesOf(policies, subject);
+      const results = policies.length ? this.parts.results.latest(subject, request.when, testcases) : [];
       facts.push({
         subject,
         policies,
@@ -117,6 +123,12 @@ export class DecisionMaker {
     const subjects = request.subjects.map((s) => ({ type: s.type.id, identifier: s.identifier }));
     return this.parts.waivers.forSubjects(subjects, { productVersions: [request.productVersion], ...(request.when !== null ? { before: request.when } : {}) });
   }
+}
+
+function testcasesOf(policies: readonly Policy[], subject: Subject): string[] {
+  const names = new Set<string>();
+  for (const p of policies) if (concerns(p, subject)) for (const r of p.rules) if (r.kind === 'PassingTestCaseRule') names.add(r.testCaseName);
+  return [...names];
 }
 
 /** False when the policy's package lists leave this subject out: its rules are not checked, nothing is fetched. */

@@ -70,7 +70,7 @@ export class SluiceService {
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
-    const latest = new GatingLatestStore(db, subjectTypes.itemKeys());
+    const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
     const results = new ResultsStore(db, outbox, config, [latest.afterInsert]);
     latest.catchUp();
     const decisions = new DecisionMaker({

@@ -14,11 +14,11 @@ import { testConfig, testRegistry } from './support/test-config.js';
 const types = new SubjectTypes();
 const koji = types.resolve('koji_build');
 
-function open(keys = types.itemKeys()): { db: Db; store: ResultsStore; latest: GatingLatestStore; plain: ResultsStore } {
+function open(keys = types.itemKeys(), cacheSubjects = 0, file?: string): { db: Db; store: ResultsStore; latest: GatingLatestStore; plain: ResultsStore } {
   const config = testConfig();
-  const db = openDatabase(config.db.path);
+  const db = openDatabase(file ?? config.db.path);
   migrate(db);
-  const latest = new GatingLatestStore(db, keys);
+  const latest = new GatingLatestStore(db, keys, cacheSubjects);
   // As the service does at start: records which item keys the table indexes.
   latest.catchUp();
   const outbox = new Outbox(db, testRegistry());
@@ -78,24 +78,60 @@ describe('the latest-result table behind decisions', () => {
     assert.equal(n, 300);
     for (let p = 0; p < 5; p++) {
       const subject = { type: koji, identifier: `pkg${p}-1.0-1.fc40` };
-      const fast = source.latest(subject, null);
-      const slow = source.latest(subject, FAR_FUTURE);
+      const fast = source.latest(subject, null, null);
+      const slow = source.latest(subject, FAR_FUTURE, null);
       assert.ok(fast.length > 0);
       assert.deepEqual(view(fast), view(slow), `subject ${subject.identifier}`);
+      const onlyT1 = source.latest(subject, null, ['t1']);
+      assert.deepEqual(view(onlyT1), view(fast.filter((r) => r.testcase === 't1')), 'asking for one testcase reads just its rows');
+      assert.deepEqual(view(onlyT1), view(source.latest(subject, FAR_FUTURE, ['t1'])));
     }
   });
 
-  test('catches up with results stored without the hook (a bulk load), then stays current', (t) => {
-    const { db, store, plain, latest } = open();
+  test('a catch-up (SQLite computing the rows) writes exactly the rows the insert hook writes', (t) => {
+    const hooked = open();
+    const unhooked = open();
+    t.after(() => {
+      hooked.db.close();
+      unhooked.db.close();
+    });
+    const bodies = Array.from({ length: 120 }, (_, i) => ({
+      testcase: `t${i % 4}`,
+      outcome: ['PASSED', 'FAILED', 'ERROR'][i % 3]!,
+      data: {
+        item: `p${i % 6}-1-1`,
+        ...(i % 5 ? { type: i % 2 ? 'koji_build' : ['koji_build', 'brew-build'] } : {}),
+        ...(i % 3 ? { scenario: i % 2 ? 's"1' : ['s2', 'ünï'] } : {}),
+        ...(i % 4 ? { system_architecture: 'x86_64' } : {}),
+        ...(i % 7 ? {} : { system_variant: 'Server', error_reason: `reason ${i}` }),
+        ...(i % 9 ? {} : { original_spec_nvr: `o${i % 2}-1-1` }),
+      },
+      submit_time: Date.UTC(2030, 0, 1) + (i % 17) * 1000,
+    }));
+    for (const b of bodies) hooked.store.submit(b);
+    for (const b of bodies) unhooked.plain.submit(b);
+    assert.equal(unhooked.latest.catchUp(), bodies.length);
+    const rows = (db: Db) => db.prepare('SELECT * FROM gating_latest ORDER BY item_key, item, type, testcase, scenario_key, arch_key, variant_key').all();
+    const expected = rows(hooked.db);
+    assert.ok(expected.length > 30);
+    assert.deepEqual(rows(unhooked.db), expected);
+  });
+
+  test('catches up with results another connection stored without the hook (a bulk load), then stays current', (t) => {
+    const { db, store, latest } = open();
     t.after(() => db.close());
-    const gen = generateResults(db, { subjects: 30, testcasesPerSubject: 4, runs: 3 });
-    plain.submit({ testcase: 'late', outcome: 'FAILED', data: { item: itemOf(3), type: 'koji_build' } });
     const source = new StoreGatingResults(latest, store);
     const subject = { type: koji, identifier: itemOf(3) };
-    // The first decision after the bulk load folds the missing results in.
-    const fast = source.latest(subject, null);
+    assert.deepEqual(source.latest(subject, null, null), []);
+    // What bench/generate-results and other tools do: their own connection, plain SQL, no hook.
+    const other = openDatabase(db.name);
+    const gen = generateResults(other, { subjects: 30, testcasesPerSubject: 4, runs: 3 });
+    new ResultsStore(other, new Outbox(other, testRegistry()), testConfig()).submit({ testcase: 'late', outcome: 'FAILED', data: { item: itemOf(3), type: 'koji_build' } });
+    other.close();
+    // The next decision sees the database changed elsewhere and folds the missing results in.
+    const fast = source.latest(subject, null, null);
     assert.equal(fast.filter((r) => r.testcase === 'late').length, 1);
-    assert.deepEqual(view(fast), view(source.latest(subject, FAR_FUTURE)));
+    assert.deepEqual(view(fast), view(source.latest(subject, FAR_FUTURE, null)));
     assert.ok(gen.results > 0);
     const through = () => (db.prepare('SELECT through_result_id AS n FROM gating_latest_state').get() as { n: number }).n;
     const max = () => (db.prepare('SELECT MAX(id) AS n FROM results').get() as { n: number }).n;
@@ -109,12 +145,15 @@ describe('the latest-result table behind decisions', () => {
   test('a hooked insert after unhooked ones does not claim them: the mark stays until a catch-up', (t) => {
     const { db, store, plain, latest } = open();
     t.after(() => db.close());
-    store.submit({ testcase: 'a', outcome: 'PASSED', data: { item: 'y-1-1', type: 'koji_build' } });
+    const rows = () => (db.prepare("SELECT testcase FROM gating_latest WHERE item = 'y-1-1' ORDER BY testcase").pluck().all() as string[]);
+    const through = () => db.prepare('SELECT through_result_id FROM gating_latest_state').pluck().get() as number;
+    const a = store.submit({ testcase: 'a', outcome: 'PASSED', data: { item: 'y-1-1', type: 'koji_build' } });
     plain.submit({ testcase: 'b', outcome: 'FAILED', data: { item: 'y-1-1', type: 'koji_build' } });
     store.submit({ testcase: 'c', outcome: 'PASSED', data: { item: 'y-1-1', type: 'koji_build' } });
-    assert.deepEqual(latest.forSubject(koji.resultQueries, 'y-1-1').map((r) => r.testcase).sort(), ['a', 'c']);
+    assert.deepEqual(rows(), ['a', 'c']);
+    assert.equal(through(), a.id, 'complete only through the last result before the unhooked one');
     assert.equal(latest.catchUp(), 2, 'the unhooked result and the one after it are read again');
-    assert.deepEqual(latest.forSubject(koji.resultQueries, 'y-1-1').map((r) => r.testcase).sort(), ['a', 'b', 'c']);
+    assert.deepEqual(rows(), ['a', 'b', 'c']);
   });
 
   test('is rebuilt when the configured item keys change (a new subject type)', (t) => {
@@ -123,11 +162,48 @@ describe('the latest-result table behind decisions', () => {
     store.submit({ testcase: 'a', outcome: 'PASSED', data: { nevra: 'z-1-1.x86_64', type: 'rpm' } });
     const withNevra = new SubjectTypes([{ id: 'rpm', resultQueries: [{ itemKey: 'nevra', types: ['rpm'] }] }]);
     const rebuilt = new GatingLatestStore(db, withNevra.itemKeys());
-    assert.equal(rebuilt.forSubject(withNevra.resolve('rpm').resultQueries, 'z-1-1.x86_64').length, 0, 'not indexed before the rebuild');
+    const indexed = () => db.prepare("SELECT COUNT(*) FROM gating_latest WHERE item_key = 'nevra'").pluck().get();
+    assert.equal(indexed(), 0, 'not indexed before the rebuild');
     assert.equal(rebuilt.catchUp(), 1);
+    assert.equal(indexed(), 1);
     assert.deepEqual(
       rebuilt.forSubject(withNevra.resolve('rpm').resultQueries, 'z-1-1.x86_64').map((r) => r.testcase),
       ['a'],
     );
+  });
+
+  test('cached rows are dropped when the subject gets a result, a transaction rolls back, or another connection writes', (t) => {
+    const a = open(types.itemKeys(), 100);
+    t.after(() => a.db.close());
+    const queries = koji.resultQueries;
+    const outcomes = () => a.latest.forSubject(queries, 'c-1-1', ['t']).map((r) => r.outcome);
+    a.store.submit({ testcase: 't', outcome: 'FAILED', data: { item: 'c-1-1', type: 'koji_build' } });
+    assert.deepEqual(outcomes(), ['FAILED']);
+    assert.deepEqual(outcomes(), ['FAILED'], 'from the cache');
+
+    a.store.submit({ testcase: 't', outcome: 'PASSED', data: { item: 'c-1-1', type: 'koji_build' } });
+    assert.deepEqual(outcomes(), ['PASSED'], 'the new result is seen at once');
+
+    assert.throws(() =>
+      a.db.transaction(() => {
+        a.store.submit({ testcase: 't', outcome: 'ERROR', data: { item: 'c-1-1', type: 'koji_build' } });
+        throw new Error('rolled back');
+      })(),
+    );
+    assert.deepEqual(outcomes(), ['PASSED'], 'a rolled-back result never shows');
+
+    // A second service process on the same file: its own connection, its own hook.
+    const b = open(types.itemKeys(), 100, a.db.name);
+    t.after(() => b.db.close());
+    b.store.submit({ testcase: 't', outcome: 'NEEDS_INSPECTION', data: { item: 'c-1-1', type: 'koji_build' } });
+    assert.deepEqual(outcomes(), ['NEEDS_INSPECTION'], 'a write by another connection is seen');
+  });
+
+  test('the cache keeps at most cacheSubjects subjects', (t) => {
+    const { db, store, latest } = open(types.itemKeys(), 2);
+    t.after(() => db.close());
+    for (const item of ['a-1-1', 'b-1-1', 'c-1-1']) store.submit({ testcase: 't', outcome: 'PASSED', data: { item, type: 'koji_build' } });
+    for (const item of ['a-1-1', 'b-1-1', 'c-1-1']) latest.forSubject(koji.resultQueries, item, null);
+    assert.equal((latest as unknown as { cache: Map<string, unknown> }).cache.size, 2);
   });
 });
