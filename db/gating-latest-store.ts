@@ -65,7 +65,7 @@ const CATCH_UP_SQL = `
 /**
  * The latest-result table behind decisions (migration 005). `afterInsert` goes into the
  * ResultsStore's insert transaction; `catchUp` folds in results stored without it; `forSubject`
- * is the decision's read: one short range of the primary key per result query.
+ * is the decision's read: one statement, a short primary-key range per result query, or memory.
  */
 export class GatingLatestStore {
   private readonly itemKeys: string[];

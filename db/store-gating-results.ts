@@ -6,8 +6,8 @@ import type { GatingLatestStore } from './gating-latest-store.js';
 import type { ResultsStore } from './results-store.js';
 
 /**
- * Decisions' results from the store: "now" from the latest-result table (one range read per
- * result query); `when` from the results store's /results/latest query with `since`, which is
+ * Decisions' results from the store: "now" from the latest-result table (see
+ * GatingLatestStore.forSubject); `when` from the results store's /results/latest query with `since`, which is
  * what Greenwave asks ResultsDB (`_distinct_on=scenario,system_architecture,system_variant`).
  */
 export class StoreGatingResults implements GatingResultsSource {
