@@ -7,6 +7,8 @@ import type { EventLog } from '../db/event-log.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
 import type { WaiversStore } from '../db/waivers-store.js';
+import type { DecisionMaker } from '../gating/decision-maker.js';
+import type { SubjectTypes } from '../gating/subject-types.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
@@ -26,4 +28,6 @@ export interface AppContext {
   auth: Authenticator;
   results: ResultsStore;
   waivers: WaiversStore;
+  /** Greenwave's side: the loaded policies (through `decisions`) and subject types. */
+  gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker };
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BusUnavailableError } from '../errors/bus-unavailable-error.js';
+import { DecisionInputError } from '../errors/decision-input-error.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import { QueryInputError } from '../errors/query-input-error.js';
 import { ResultInputError } from '../errors/result-input-error.js';
@@ -16,6 +17,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof MessageValidationError) return reply.code(400).send({ message: err.message, problems: err.problems });
     if (err instanceof ResultInputError || err instanceof QueryInputError || err instanceof WaiverInputError) return reply.code(400).send({ message: err.message });
     if (err instanceof WaiverForbiddenError) return reply.code(403).send({ message: err.message });
+    if (err instanceof DecisionInputError) return reply.code(err.status).send({ message: err.message });
     if (err instanceof BusUnavailableError) return reply.code(503).send({ message: err.message });
     if (err.validation) return reply.code(400).send({ message: `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params|headers)/, '')}` });
     const status = err.statusCode ?? 500;

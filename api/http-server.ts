@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.js';
 import { installErrorHandler } from './error-handler.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
+import { greenwaveRoutes } from './routes/greenwave-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
@@ -26,6 +27,7 @@ export function buildHttpServer(ctx: AppContext): HttpServer {
   eventStreamRoutes(app, ctx, streams);
   resultsdbRoutes(app, ctx);
   waiverdbRoutes(app, ctx);
+  greenwaveRoutes(app, ctx);
   return {
     app,
     endStreams: () => {

@@ -187,6 +187,89 @@ export const configSchema = {
         },
       },
     },
+    gating: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Greenwave policy files (`*.yaml`, `--- !Policy` documents); null = no policies. */
+        policiesDir: { type: ['string', 'null'], minLength: 1, default: null },
+        /** Changes to the built-in subject types (koji_build, bodhi_update, compose, …) or new ones, by id. */
+        subjectTypes: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id'],
+            properties: {
+              id: { type: 'string', minLength: 1 },
+              aliases: { type: 'array', items: { type: 'string', minLength: 1 } },
+              /** The key of the identifier in a decision request's `subject` entries. */
+              itemKey: { type: ['string', 'null'], minLength: 1 },
+              /** The key of the identifier in requirements' `item`; null = {"type", "item"}. */
+              itemDictKey: { type: ['string', 'null'], minLength: 1 },
+              isKojiBuild: { type: 'boolean' },
+              isNvr: { type: 'boolean' },
+              supportsRemoteRule: { type: 'boolean' },
+              ignoreMissingPolicy: { type: 'boolean' },
+              productVersion: { type: ['string', 'null'], minLength: 1 },
+              /** Which results are the subject's: identifier under `itemKey`, `type` one of `types` (null = any). */
+              resultQueries: {
+                type: 'array',
+                minItems: 1,
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['itemKey'],
+                  properties: {
+                    itemKey: { type: 'string', minLength: 1 },
+                    types: { type: ['array', 'null'], items: { type: 'string', minLength: 1 } },
+                  },
+                },
+              },
+            },
+          },
+        },
+        /**
+         * Subjects whose latest results decisions keep in memory (dropped when one of their results
+         * is stored or the database changes from elsewhere); 0 = read the store every time.
+         */
+        cacheSubjects: { type: 'integer', minimum: 0, default: 10000 },
+        /** How result outcomes count (Greenwave's OUTCOMES_*); every other outcome is a failure. */
+        outcomes: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            passed: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['PASSED', 'INFO'] },
+            incomplete: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['QUEUED', 'RUNNING'] },
+            error: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['ERROR'] },
+          },
+        },
+        remoteRule: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            /**
+             * gating.yaml URL templates by subject type id (`*` = any other), tried in order; placeholders
+             * {pkg_namespace} ("rpms/"), {pkg_name}, {rev} (from the build's SCM URL) and {subject_id}.
+             */
+            urlTemplates: {
+              type: 'object',
+              additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 } },
+              default: { '*': ['https://src.fedoraproject.org/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml'] },
+            },
+            fetchTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
+            /** Fetched files (and "not found") are reused this long; 0 = fetch every time. */
+            cacheTtlMs: { type: 'integer', minimum: 0, default: 60000 },
+            /** The result data key holding a build's SCM URL (Koji's `source`, e.g. git+https://…/rpms/bash.git#rev). */
+            sourceDataKey: { type: 'string', minLength: 1, default: 'source' },
+          },
+        },
+      },
+    },
     log: {
       type: 'object',
       additionalProperties: false,

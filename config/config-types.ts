@@ -1,3 +1,5 @@
+import type { SubjectTypeSetting } from '../gating/subject-types.js';
+
 /** What a user may write: every field optional. */
 export type RawConfig = DeepPartial<ConfigWithDefaults>;
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -25,6 +27,7 @@ export interface ConfigWithDefaults {
   auth: { tokens: ApiToken[] };
   results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
   waivers: WaiverSettings;
+  gating: GatingSettings;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -40,6 +43,14 @@ export interface WaiverPermissionRule {
   testcasesIgnore: string[];
   users: string[];
   groups: string[];
+}
+
+export interface GatingSettings {
+  policiesDir: string | null;
+  subjectTypes: SubjectTypeSetting[];
+  cacheSubjects: number;
+  outcomes: { passed: string[]; incomplete: string[]; error: string[] };
+  remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
 }
 
 export interface RetrySettings {

@@ -72,7 +72,16 @@ export class ResultsStore {
     maxId: Statement<[]>;
   };
 
-  constructor(private readonly db: Db, private readonly outbox: Outbox, private readonly config: CompiledConfig) {
+  /**
+   * `afterInsert` hooks run inside the insert's transaction once the result is stored, so that
+   * what they derive from it (the gating store's latest-result table) commits or rolls back with it.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Outbox,
+    private readonly config: CompiledConfig,
+    private readonly afterInsert: Array<(stored: StoredResult) => void> = [],
+  ) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
     this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
     this.shapes = new StatementCache(db, MAX_SHAPES);
@@ -257,6 +266,7 @@ export class ResultsStore {
     const uuids = [...groups].sort((a, b) => a[0] - b[0]).map(([, uuid]) => uuid);
     const stored = resultJson(this.base, row, input.data, uuids);
     this.outbox.add(RESULT_NEW_TOPIC, stored);
+    for (const hook of this.afterInsert) hook(stored);
     return stored;
   }
 

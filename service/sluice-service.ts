@@ -13,8 +13,17 @@ import { EventLog } from '../db/event-log.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
+import { BuildInfoFromResults } from '../db/build-info-from-results.js';
+import { GatingLatestStore } from '../db/gating-latest-store.js';
 import { ResultsStore } from '../db/results-store.js';
 import { WaiversStore } from '../db/waivers-store.js';
+import { StoreGatingResults } from '../db/store-gating-results.js';
+import { DecisionMaker } from '../gating/decision-maker.js';
+import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
+import { loadPolicies } from '../gating/load-policies.js';
+import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
+import { SubjectTypes } from '../gating/subject-types.js';
+import type { WaiverSource } from '../gating/waivers.js';
 import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
@@ -28,7 +37,15 @@ export interface SluiceServiceOptions {
   consumers?: Array<(ctx: AppContext) => ConsumerSpec>;
   /** Start the HTTP server (default true). */
   http?: boolean;
+  /** Where decisions read waivers; none until the waivers store is wired in. */
+  waivers?: WaiverSource;
+  /** How gating.yaml files are fetched (default: HTTP with the configured timeout). */
+  gatingFiles?: GatingFileFetcher;
+  /** Where builds' SCM URLs and creation times come from (default: the builds' own results). */
+  buildInfo?: BuildInfoSource;
 }
+
+/** No waivers: what decisions see when the service has no waiver store. */
 
 /** The whole service in one process: store, bus, consumers, outbox relay, HTTP, housekeeping. */
 export class SluiceService {
@@ -39,6 +56,8 @@ export class SluiceService {
 
   constructor(private readonly options: SluiceServiceOptions) {
     const { config, log } = options;
+    // Policies first: a bad policy file stops the service before it opens anything.
+    const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
     const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     migrate(db);
     const registry = options.registry ?? new SchemaRegistry();
@@ -50,9 +69,21 @@ export class SluiceService {
     const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }));
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
-    const results = new ResultsStore(db, outbox, config);
+    const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
+    const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
+    const results = new ResultsStore(db, outbox, config, [latest.afterInsert]);
+    latest.catchUp();
     const waivers = new WaiversStore(db, outbox);
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers };
+    const decisions = new DecisionMaker({
+      policies,
+      subjectTypes,
+      settings: config.gating,
+      results: new StoreGatingResults(latest, results),
+      waivers: options.waivers ?? waivers,
+      build: options.buildInfo ?? new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey),
+      fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
+    });
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions } };
     if (config.events.recordTopics.length > 0) bus.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics));
     // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
     bus.consume(ciResultsConsumer(results, () => relay.kick()));

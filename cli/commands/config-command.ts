@@ -1,5 +1,7 @@
 import { ConfigError } from '../../errors/config-error.js';
+import { PolicyError } from '../../errors/policy-error.js';
 import { loadConfig } from '../../config/load-config.js';
+import { loadPolicies } from '../../gating/load-policies.js';
 import { parse } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';
 
@@ -8,20 +10,23 @@ export const configCommand: Command = {
   summary: 'check a configuration file',
   usage: `sluice config check FILE
 
-Validates FILE (with the SLUICE_* environment overrides applied) and prints "FILE: ok", or
-every problem as "path: reason" and exits 1.`,
+Validates FILE (with the SLUICE_* environment overrides applied) and the gating policy files
+it names (gating.policiesDir), and prints "FILE: ok", or every problem as "path: reason"
+(for a policy: "policy-file: Policy 'id': reason") and exits 1.`,
   async run(argv, io) {
     const { positionals } = parse(argv, { help: { type: 'boolean', short: 'h' } });
     const [action, file, ...rest] = positionals;
     if (action !== 'check' || !file || rest.length) throw new UsageError('expected "config check FILE"');
     try {
       const config = loadConfig({ file, env: io.env, cwd: io.cwd });
-      io.stdout.write(`${config.source}: ok\n`);
+      const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
+      io.stdout.write(`${config.source}: ok${config.gating.policiesDir === null ? '' : ` (${policies.length} gating polic${policies.length === 1 ? 'y' : 'ies'})`}\n`);
       return 0;
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      io.stderr.write(`${file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}\n`);
-      for (const p of err.problems) io.stderr.write(`  ${p}\n`);
+      if (!(err instanceof ConfigError) && !(err instanceof PolicyError)) throw err;
+      const problems = err instanceof ConfigError ? err.problems : err.problems.map((p) => `${p.file}: ${p.reason}`);
+      io.stderr.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+      for (const p of problems) io.stderr.write(`  ${p}\n`);
       return 1;
     }
   },

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { validateGatingYaml } from '../../gating/gating-yaml.js';
+import { policyJson } from '../../gating/policy.js';
+import { subjectTypeJson } from '../../gating/subject-types.js';
+import type { AppContext } from '../app-context.js';
+
+const V1 = '/api/v1.0';
+
+/**
+ * Greenwave's v1.0 API: decisions, the loaded policies and subject types, and a check for
+ * gating.yaml files. Reads only, and open, as Greenwave's are. Refusals carry Greenwave's
+ * messages; a decision nothing applies to is a 404 unless its subject type allows that.
+ */
+export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { decisions, subjectTypes } = ctx.gating;
+  // GET /about is shared with WaiverDB's API (same prefix): waiverdb-routes answers it for both.
+  app.get(`${V1}/policies`, async () => ({ policies: decisions.policies.map(policyJson) }));
+  app.get(`${V1}/subject_types`, async () => ({ subject_types: subjectTypes.all.map(subjectTypeJson) }));
+
+  app.post(`${V1}/decision`, async (req) => decisions.decide(req.body));
+
+  // The gating.yaml is posted as it is, whatever the content type (curl --data-binary sends
+  // application/x-www-form-urlencoded), so this route reads every body as text.
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    scope.post(`${V1}/validate-gating-yaml`, async (req, reply) => {
+      const { status, message } = validateGatingYaml(typeof req.body === 'string' ? req.body : '', decisions.policies);
+      return reply.code(status).send({ message });
+    });
+  });
+}

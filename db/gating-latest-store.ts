@@ -1,0 +1,252 @@
+import type { Statement, Transaction } from 'better-sqlite3';
+import { valuesKey, type GatingResult } from '../gating/gating-result.js';
+import type { ResultQuery } from '../gating/subject-types.js';
+import type { StoredResult } from '../results/result-json.js';
+import type { Db } from './open-database.js';
+
+/** Results folded in per catch-up transaction (an id range): bounded work per commit on a large store. */
+const CATCH_UP_IDS = 100_000;
+/** Statements by query shape (numbers of types and testcases); shapes are few, this bounds odd requests. */
+const MAX_SHAPES = 200;
+
+const UPSERT_TAIL = `ON CONFLICT (item_key, item, type, testcase, scenario_key, arch_key, variant_key) DO UPDATE SET
+    result_id = excluded.result_id, submit_time = excluded.submit_time, outcome = excluded.outcome,
+    scenario = excluded.scenario, system_architecture = excluded.system_architecture,
+    system_variant = excluded.system_variant, error_reason = excluded.error_reason
+  WHERE excluded.submit_time > gating_latest.submit_time
+    OR (excluded.submit_time = gating_latest.submit_time AND excluded.result_id > gating_latest.result_id)`;
+
+// "+key" keeps SQLite off the (key, value) index, which would scan every value of the key: these
+// lookups belong on the primary key, a result's few data rows.
+const valuesKeySql = (key: string) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM result_data WHERE result_id = d.result_id AND +key = '${key}')
+     THEN (SELECT json_group_array(value) FROM (SELECT value FROM result_data WHERE result_id = d.result_id AND +key = '${key}' ORDER BY seq))
+     ELSE '' END`;
+const firstSql = (key: string) => `(SELECT value FROM result_data WHERE result_id = d.result_id AND +key = '${key}' ORDER BY seq LIMIT 1)`;
+
+/**
+ * The same rows the insert hook writes, for every result in an id range, computed by SQLite in
+ * one statement: the newest per key within the range, merged with the table by the upsert's
+ * "only newer" rule. Key strings match valuesKey (JSON arrays of the values in order).
+ */
+const CATCH_UP_SQL = `
+  WITH items AS (
+    SELECT d.result_id AS result_id, d.key AS item_key, d.value AS item FROM result_data AS d
+    WHERE d.result_id > @from AND d.result_id <= @to AND +d.key IN (SELECT value FROM json_each(@keys))
+  ),
+  facts AS (
+    SELECT d.item_key, d.item, d.result_id, r.submit_time, r.outcome, t.name AS testcase,
+      ${valuesKeySql('scenario')} AS scenario_key,
+      ${valuesKeySql('system_architecture')} AS arch_key,
+      ${valuesKeySql('system_variant')} AS variant_key,
+      ${firstSql('scenario')} AS scenario,
+      ${firstSql('system_architecture')} AS system_architecture,
+      ${firstSql('system_variant')} AS system_variant,
+      ${firstSql('error_reason')} AS error_reason
+    FROM items AS d
+      CROSS JOIN results AS r ON r.id = d.result_id
+      CROSS JOIN testcases AS t ON t.id = r.testcase_id
+  ),
+  typed AS (
+    SELECT f.*, COALESCE(ty.value, '') AS type FROM facts AS f
+    LEFT JOIN result_data AS ty ON ty.result_id = f.result_id AND +ty.key = 'type'
+  ),
+  ranked AS (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY item_key, item, type, testcase, scenario_key, arch_key, variant_key
+      ORDER BY submit_time DESC, result_id DESC) AS rn FROM typed
+  )
+  INSERT INTO gating_latest (item_key, item, type, testcase, scenario_key, arch_key, variant_key,
+    result_id, submit_time, outcome, scenario, system_architecture, system_variant, error_reason)
+  SELECT item_key, item, type, testcase, scenario_key, arch_key, variant_key,
+    result_id, submit_time, outcome, scenario, system_architecture, system_variant, error_reason
+  FROM ranked WHERE rn = 1
+  ${UPSERT_TAIL}`;
+
+/**
+ * The latest-result table behind decisions (migration 005). `afterInsert` goes into the
+ * ResultsStore's insert transaction; `catchUp` folds in results stored without it; `forSubject`
+ * is the decision's read: one statement, a short primary-key range per result query, or memory.
+ */
+export class GatingLatestStore {
+  private readonly itemKeys: string[];
+  private readonly keysJson: string;
+  private readonly sql: {
+    upsert: Statement;
+    advance: Statement;
+    state: Statement<[]>;
+    behind: Statement<[]>;
+    maxResult: Statement<[]>;
+    catchUp: Statement;
+    setThrough: Statement<[number]>;
+    reset: Statement<[string]>;
+    dataVersion: Statement<[]>;
+  };
+  private readonly shapes = new Map<string, Statement>();
+  private keysMatch = false;
+  private readonly catchUpTx: Transaction<(from: number, to: number) => void>;
+
+  /** Read rows by subject identifier, then by query shape and testcases; see forSubject. */
+  private readonly cache = new Map<string, Map<string, GatingResult[]>>();
+  private cachedVersion = -1;
+
+  /** `cacheSubjects`: how many subjects' rows are kept in memory (0 = none). */
+  constructor(
+    private readonly db: Db,
+    itemKeys: readonly string[],
+    private readonly cacheSubjects = 0,
+  ) {
+    this.itemKeys = [...new Set(itemKeys)].sort();
+    this.keysJson = JSON.stringify(this.itemKeys);
+    this.sql = {
+      // Only a newer result replaces the row: results may be submitted with an older submit_time.
+      upsert: db.prepare(`INSERT INTO gating_latest (item_key, item, type, testcase, scenario_key, arch_key, variant_key,
+          result_id, submit_time, outcome, scenario, system_architecture, system_variant, error_reason)
+        VALUES (@itemKey, @item, @type, @testcase, @scenarioKey, @archKey, @variantKey,
+          @id, @submitTime, @outcome, @scenario, @arch, @variant, @errorReason) ${UPSERT_TAIL}`),
+      // The table is complete through a result only if it was complete through every earlier one.
+      advance: db.prepare(`UPDATE gating_latest_state SET through_result_id = @id
+        WHERE id = 1 AND through_result_id >= (SELECT COALESCE(MAX(id), 0) FROM results WHERE id < @id)`),
+      state: db.prepare('SELECT item_keys, through_result_id FROM gating_latest_state WHERE id = 1'),
+      behind: db.prepare('SELECT (SELECT COALESCE(MAX(id), 0) FROM results) > through_result_id AS behind FROM gating_latest_state WHERE id = 1'),
+      maxResult: db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM results'),
+      catchUp: db.prepare(CATCH_UP_SQL),
+      setThrough: db.prepare('UPDATE gating_latest_state SET through_result_id = ? WHERE id = 1'),
+      reset: db.prepare('UPDATE gating_latest_state SET item_keys = ?, through_result_id = 0 WHERE id = 1'),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
+    };
+    this.catchUpTx = db.transaction((from: number, to: number) => {
+      this.sql.catchUp.run({ from, to, keys: this.keysJson });
+      this.sql.setThrough.run(to);
+    });
+  }
+
+  /** For ResultsStore's `afterInsert`: runs inside the insert transaction. */
+  readonly afterInsert = (stored: StoredResult): void => {
+    const data = stored.data;
+    const first = (k: string) => data[k]?.[0] ?? null;
+    const common = {
+      testcase: stored.testcase.name,
+      scenarioKey: valuesKey(data.scenario),
+      archKey: valuesKey(data.system_architecture),
+      variantKey: valuesKey(data.system_variant),
+      id: stored.id,
+      submitTime: Date.parse(`${stored.submit_time}Z`),
+      outcome: stored.outcome,
+      scenario: first('scenario'),
+      arch: first('system_architecture'),
+      variant: first('system_variant'),
+      errorReason: first('error_reason'),
+    };
+    const types = data.type?.length ? data.type : [''];
+    for (const itemKey of this.itemKeys) {
+      for (const item of data[itemKey] ?? []) {
+        // Dropped before commit: if the transaction rolls back, the next read just reads again.
+        this.cache.delete(item);
+        for (const type of types) this.sql.upsert.run({ ...common, itemKey, item, type });
+      }
+    }
+    this.sql.advance.run({ id: stored.id });
+  };
+
+  /**
+   * Makes the table complete: rebuilt when the indexed item keys changed (a new subject type in
+   * the configuration), then every result after the recorded one folded in, by SQLite, an id
+   * range per transaction. Returns how many result ids were covered; one indexed lookup when
+   * nothing is missing, so decisions call it every time.
+   */
+  catchUp(): number {
+    // The item keys can only differ before the first catch-up of this store; after it, "is a result missing?" is the whole check.
+    if (this.keysMatch && !(this.sql.behind.get() as { behind: number }).behind) return 0;
+    const state = this.sql.state.get() as { item_keys: string; through_result_id: number };
+    let from = state.through_result_id;
+    if (state.item_keys !== this.keysJson) {
+      this.db.transaction(() => {
+        this.db.exec('DELETE FROM gating_latest');
+        this.sql.reset.run(this.keysJson);
+      }).immediate();
+      from = 0;
+    }
+    this.keysMatch = true;
+    this.cache.clear();
+    const max = (this.sql.maxResult.get() as { n: number }).n;
+    for (let at = from; at < max; at += CATCH_UP_IDS) this.catchUpTx.immediate(at, Math.min(at + CATCH_UP_IDS, max));
+    return max - from;
+  }
+
+  /**
+   * Trusts nothing read before another connection (another process, a bulk load) changed the
+   * database: then it catches up (rows for results stored without the hook) and drops the
+   * cache. Writes through this connection go through the hook, which keeps both current, so
+   * an unchanged data_version (one pragma) is the whole cost.
+   */
+  refresh(): void {
+    const version = this.sql.dataVersion.get() as number;
+    if (version === this.cachedVersion) return;
+    this.catchUp();
+    this.cache.clear();
+    this.cachedVersion = version;
+  }
+
+  /**
+   * The subject's newest result per key, for each of its type's result queries; only these
+   * testcases when given (what the applicable policies name), as Greenwave asks ResultsDB.
+   * One statement per read (the queries joined by UNION ALL). With `cacheSubjects`, rows read
+   * are kept until a result of that subject is stored (the insert hook drops them), a catch-up
+   * runs, or another connection writes to the database: results are immutable, so a subject's
+   * latest rows change only through those.
+   */
+  forSubject(queries: readonly ResultQuery[], identifier: string, testcases: readonly string[] | null = null): GatingResult[] {
+    if (testcases?.length === 0) return [];
+    this.refresh();
+    if (this.cacheSubjects === 0) return this.read(queries, identifier, testcases);
+    const key = `${queries.map((q) => `${q.itemKey}:${q.types?.join(',') ?? '*'}`).join(';')}|${testcases?.join('\u0001') ?? '*'}`;
+    let bySubject = this.cache.get(identifier);
+    let rows = bySubject?.get(key);
+    if (!rows) {
+      rows = this.read(queries, identifier, testcases);
+      if (!bySubject) {
+        if (this.cache.size >= this.cacheSubjects) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(identifier, (bySubject = new Map()));
+      }
+      bySubject.set(key, rows);
+    }
+    // Callers get their own array: the cached one must not change under them.
+    return rows.slice();
+  }
+
+  private read(queries: readonly ResultQuery[], identifier: string, testcases: readonly string[] | null): GatingResult[] {
+    const params: string[] = [];
+    for (const q of queries) {
+      params.push(q.itemKey, identifier);
+      if (q.types) params.push(...q.types);
+      if (testcases) params.push(...testcases);
+    }
+    const rows = this.shape(queries, testcases?.length ?? -1).all(...params) as Array<[number, string, string, number, string | null, string | null, string | null, string | null, string]>;
+    const out: GatingResult[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = { id: r[0], testcase: r[1], outcome: r[2], submitTime: r[3], scenario: r[4], systemArchitecture: r[5], systemVariant: r[6], errorReason: r[7], distinctKey: r[8] };
+    }
+    return out;
+  }
+
+  /** `testcases` -1 = every testcase. */
+  private shape(queries: readonly ResultQuery[], testcases: number): Statement {
+    const key = `${queries.map((q) => q.types?.length ?? 0).join(',')}/${testcases}`;
+    let stmt = this.shapes.get(key);
+    if (!stmt) {
+      const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+      const testcaseFilter = testcases < 0 ? '' : ` AND testcase IN (${marks(testcases)})`;
+      // The distinct key is built here as distinctKeyOf builds it, so each row costs one string, not four.
+      const branches = queries.map(
+        (q) => `SELECT result_id, testcase, outcome, submit_time, scenario, system_architecture, system_variant, error_reason,
+            testcase || char(1) || scenario_key || char(1) || arch_key || char(1) || variant_key
+          FROM gating_latest WHERE item_key = ? AND item = ?${q.types ? ` AND type IN (${marks(q.types.length)})` : ''}${testcaseFilter}`,
+      );
+      stmt = this.db.prepare(branches.join('\nUNION ALL\n')).raw(true);
+      if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
+      this.shapes.set(key, stmt);
+    }
+    return stmt;
+  }
+}

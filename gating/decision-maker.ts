@@ -1,0 +1,140 @@
+import type { GatingSettings } from '../config/config-types.js';
+import { decide, type DecisionResponse, type SubjectFacts } from './decide.js';
+import { parseDecisionRequest, type DecisionRequest } from './decision-request.js';
+import { fnmatch } from './fnmatch.js';
+import { latestPerKey, type GatingResult } from './gating-result.js';
+import type { Policy } from './policy.js';
+import { applicablePolicies } from './policy-match.js';
+import { fetchGatingFile, gatingFileKey, templatesFor, type BuildInfoSource, type GatingFileFetcher, type GatingFileOutcome } from './remote-rule.js';
+import { packageName, type Subject } from './subject.js';
+import type { SubjectTypes } from './subject-types.js';
+import type { WaiverJson, WaiverSource } from './waivers.js';
+
+/** Where decisions read results from. */
+export interface GatingResultsSource {
+  /**
+   * The subject's latest results per key, of these testcases (null = all); as of `when` (epoch
+   * ms, inclusive) when given.
+   */
+  latest(subject: Subject, when: number | null, testcases: readonly string[] | null): GatingResult[];
+  /** Results by id as the results API prints them, for `verbose`. */
+  full(ids: readonly number[]): Array<{ id: number }>;
+}
+
+export interface DecisionMakerParts {
+  policies: readonly Policy[];
+  subjectTypes: SubjectTypes;
+  settings: GatingSettings;
+  results: GatingResultsSource;
+  waivers: WaiverSource;
+  build: BuildInfoSource;
+  fetcher: GatingFileFetcher;
+  now?: () => number;
+}
+
+const MAX_CACHED_MATCHES = 5000;
+
+/**
+ * Answers POST /decision: checks the request, gathers what the decision needs (results,
+ * waivers, gating files, build times) through the given interfaces, and leaves the deciding to
+ * the pure `decide`. Gating files are fetched only for RemoteRules that apply; waivers are read
+ * only when some requirement is unsatisfied or the caller asked for them.
+ */
+export class DecisionMaker {
+  /** Applicable policies by (contexts, product version, subject type): the same few combinations recur. */
+  private readonly matches = new Map<string, Policy[]>();
+  private readonly now: () => number;
+
+  constructor(private readonly parts: DecisionMakerParts) {
+    this.now = parts.now ?? Date.now;
+  }
+
+  get policies(): readonly Policy[] {
+    return this.parts.policies;
+  }
+
+  async decide(body: unknown): Promise<DecisionResponse> {
+    const request = parseDecisionRequest(body, this.parts.subjectTypes);
+    const subjects = request.subjects.map((subject) => ({ subject, policies: this.applicable(request, subject) }));
+
+    const gatingFiles = new Map<string, GatingFileOutcome>();
+    const fetches: Array<Promise<void>> = [];
+    let validity = false;
+    for (const { subject, policies } of subjects) {
+      for (const policy of policies) {
+        if (!concerns(policy, subject)) continue;
+        for (const rule of policy.rules) {
+          if (rule.kind === 'PassingTestCaseRule') {
+            validity ||= rule.validSince !== null || rule.validUntil !== null;
+            continue;
+          }
+          if (!subject.type.supportsRemoteRule) continue;
+          const templates = templatesFor(rule, subject, this.parts.settings.remoteRule.urlTemplates);
+          const key = gatingFileKey(subject, templates);
+          if (gatingFiles.has(key)) continue;
+          gatingFiles.set(key, { kind: 'absent', urls: [] });
+          fetches.push(fetchGatingFile(subject, templates, this.parts.build, this.parts.fetcher).then((outcome) => void gatingFiles.set(key, outcome)));
+        }
+      }
+    }
+    await Promise.all(fetches);
+    // A package's gating.yaml may use valid_since / valid_until too.
+    validity ||= [...gatingFiles.values()].some((f) => f.kind === 'found' && /valid_(since|until)/.test(f.text));
+
+    // Only the testcases the policies name are read, unless a gating.yaml (which may name any) was found or all are wanted.
+    const anyFile = [...gatingFiles.values()].some((f) => f.kind === 'found');
+    const facts: SubjectFacts[] = [];
+    for (const { subject, policies } of subjects) {
+      const testcases = request.verbose || anyFile ? null : testcasesOf(policies, subject);
+      const results = policies.length ? this.parts.results.latest(subject, request.when, testcases) : [];
+      facts.push({
+        subject,
+        policies,
+        results,
+        verboseResults: request.verbose ? this.parts.results.full(latestPerKey(results).map((r) => r.id)) : undefined,
+        creationTime: validity ? await this.parts.build.creationTime(subject) : null,
+      });
+    }
+
+    return decide({
+      request,
+      subjects: facts,
+      waivers: () => this.waivers(request),
+      gatingFiles,
+      remoteRuleTemplates: this.parts.settings.remoteRule.urlTemplates,
+      outcomes: this.parts.settings.outcomes,
+      now: this.now(),
+    });
+  }
+
+  private applicable(request: DecisionRequest, subject: Subject): Policy[] {
+    if (request.onDemand) return [request.onDemand];
+    const key = `${request.decisionContexts.join('\u0000')}\u0001${request.productVersion}\u0001${subject.type.id}`;
+    let found = this.matches.get(key);
+    if (!found) {
+      found = applicablePolicies(this.parts.policies, request.decisionContexts, request.productVersion, subject);
+      if (this.matches.size >= MAX_CACHED_MATCHES) this.matches.clear();
+      this.matches.set(key, found);
+    }
+    return found;
+  }
+
+  private waivers(request: DecisionRequest): WaiverJson[] {
+    const subjects = request.subjects.map((s) => ({ type: s.type.id, identifier: s.identifier }));
+    return this.parts.waivers.forSubjects(subjects, { productVersions: [request.productVersion], ...(request.when !== null ? { before: request.when } : {}) });
+  }
+}
+
+function testcasesOf(policies: readonly Policy[], subject: Subject): string[] {
+  const names = new Set<string>();
+  for (const p of policies) if (concerns(p, subject)) for (const r of p.rules) if (r.kind === 'PassingTestCaseRule') names.add(r.testCaseName);
+  return [...names];
+}
+
+/** False when the policy's package lists leave this subject out: its rules are not checked, nothing is fetched. */
+function concerns(policy: Policy, subject: Subject): boolean {
+  const name = packageName(subject);
+  if (name === null) return true;
+  if (policy.excludedPackages.some((g) => fnmatch(name, g))) return false;
+  return policy.packages.length === 0 || policy.packages.some((g) => fnmatch(name, g));
+}
