@@ -54,6 +54,19 @@ export interface PreparedMessage {
  * side is (its start() connects and declares). Returns messages per second.
  */
 export async function bareConsumeLoop(url: string, messages: PreparedMessage[], prefetch: number): Promise<number> {
+  return bareLoop(url, messages, prefetch);
+}
+
+/**
+ * A second baseline, for work that must publish one message per message consumed (an event per
+ * stored result): a bare amqplib loop that, for each delivery, publishes `reply` with a confirm
+ * and acks once it is confirmed. It does on the broker what such a consumer must at least do.
+ */
+export async function bareConsumePublishLoop(url: string, messages: PreparedMessage[], prefetch: number, reply: PreparedMessage): Promise<number> {
+  return bareLoop(url, messages, prefetch, reply);
+}
+
+async function bareLoop(url: string, messages: PreparedMessage[], prefetch: number, reply?: PreparedMessage): Promise<number> {
   const filler = await amqp.connect(url);
   const ch = await filler.createConfirmChannel();
   const queue = `bench.bare.${randomBytes(4).toString('hex')}`;
@@ -65,14 +78,19 @@ export async function bareConsumeLoop(url: string, messages: PreparedMessage[], 
   await ch.waitForConfirms();
   const started = performance.now();
   const conn = await amqp.connect(url);
-  const consumer = await conn.createChannel();
+  const consumer = await conn.createConfirmChannel();
   await consumer.prefetch(prefetch);
   let seen = 0;
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     void consumer.consume(queue, (msg) => {
       if (!msg) return;
-      consumer.ack(msg);
-      if (++seen === messages.length) resolve();
+      const done = () => {
+        consumer.ack(msg);
+        if (++seen === messages.length) resolve();
+      };
+      if (!reply) return done();
+      // Routed nowhere, as Sluice's events are in its benchmark: the broker confirms and drops it.
+      consumer.publish('amq.topic', `bench.reply.${queue}`, reply.body, reply.options, (err) => (err ? reject(err) : done()));
     });
   });
   const ms = performance.now() - started;

@@ -14,9 +14,12 @@ import { publishProperties } from '../bus/publish-properties.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
+import { ResultsStore } from '../db/results-store.js';
+import { Outbox } from '../producers/outbox.js';
+import { mapCiMessage } from '../results/ci-message-mapping.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { ciMessage } from '../tests/support/ci-messages.js';
-import { bareConsumeLoop, type PreparedMessage, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, percentile, rate } from './bench-support.js';
+import { bareConsumeLoop, bareConsumePublishLoop, type PreparedMessage, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, percentile, rate } from './bench-support.js';
 import { generateResults, itemOf } from './generate-results.js';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
@@ -85,6 +88,18 @@ function ciMessages(n: number): PreparedMessage[] {
   });
 }
 
+/** A result event as Sluice publishes it for one of the benchmark's CI messages. */
+function sampleEvent(): unknown {
+  const config = benchConfig({}, 'results-sample');
+  const db = openDatabase(config.db.path);
+  migrate(db);
+  const store = new ResultsStore(db, new Outbox(db, benchRegistry()), config);
+  const body = JSON.parse(ciMessages(1)[0]!.body.toString('utf8')) as unknown;
+  const stored = store.submit(mapCiMessage('ci.koji-build.test.complete', body, randomUUID()));
+  db.close();
+  return stored;
+}
+
 /** Fills a consumer's durable queue, bound as Sluice binds it, before Sluice starts. */
 async function backlog(url: string, queue: string, exchange: string, bindingKey: string, routingKey: string, messages: PreparedMessage[]): Promise<void> {
   const conn = await amqp.connect(url);
@@ -138,9 +153,15 @@ await queryLatencies();
 const url = benchAmqpUrl();
 const messages = ciMessages(MESSAGES);
 const bare = await bareConsumeLoop(url, messages, PREFETCH);
+// A second baseline publishes one result event per message, as ingestion must: it shows how much
+// of the gap to the bare loop is the broker's work for the events and how much is Sluice's own.
+const event: PreparedMessage = { body: Buffer.from(JSON.stringify(sampleEvent())), options: publishProperties(randomUUID(), 'https://sluice.dev/schemas/resultsdb.result.new.json') };
+const bareWithPublish = await bareConsumePublishLoop(url, messages, PREFETCH, event);
 const ingest = await ingestion(url, messages);
 console.log(`ingestion of ${MESSAGES} Fedora CI messages (ci.koji-build.test.complete) through RabbitMQ, prefetch ${PREFETCH}:`);
 console.log(`  bare amqplib consume+ack, same messages:       ${bare} msg/s`);
 console.log(`  sluice: validated, mapped, stored, event sent: ${ingest} results/s   (target >= 5000)`);
 console.log(`  ratio sluice / bare:                           ${(ingest / bare).toFixed(2)}   (target >= 0.50)`);
+console.log(`  bare consume + publish one event (confirmed) + ack:   ${bareWithPublish} msg/s`);
+console.log(`  ratio sluice / that:                                 ${(ingest / bareWithPublish).toFixed(2)}`);
 console.log(`peak memory of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
