@@ -4,7 +4,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 
 /** The configuration once the schema's defaults are filled in. */
 export interface ConfigWithDefaults {
-  server: { host: string; port: number; bodyLimitBytes: number; publicUrl: string | null };
+  server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; maxEventStreams: number; publicUrl: string | null };
   db: { path: string; busyTimeoutMs: number };
   bus: {
     url: string | null;
@@ -12,6 +12,8 @@ export interface ConfigWithDefaults {
     topicPrefix: string;
     queuePrefix: string;
     deadLetterQueue: string;
+    passwordFile: string | null;
+    tls: BusTlsSettings;
     prefetch: number;
     confirmTimeoutMs: number;
     heartbeatSeconds: number;
@@ -22,7 +24,8 @@ export interface ConfigWithDefaults {
   };
   outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
   events: { maxEvents: number; dedupRetentionHours: number; recordTopics: string[] };
-  auth: { tokens: ApiToken[] };
+  auth: { readsRequireToken: boolean; tokens: ApiToken[] };
+  scheduler: { leaseSeconds: number; pruneCron: string };
   results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
   waivers: WaiverSettings;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -40,6 +43,15 @@ export interface WaiverPermissionRule {
   testcasesIgnore: string[];
   users: string[];
   groups: string[];
+}
+
+export interface BusTlsSettings {
+  caFile: string | null;
+  certFile: string | null;
+  keyFile: string | null;
+  passphraseFile: string | null;
+  servername: string | null;
+  rejectUnauthorized: boolean;
 }
 
 export interface RetrySettings {
