@@ -1,13 +1,27 @@
 import pino, { type Logger } from 'pino';
+import { redactSecrets, redactString } from '../observability/redact-secrets.js';
 
-/** JSON lines on stderr (stdout belongs to commands such as `tail`). */
+/**
+ * JSON lines on stderr (stdout belongs to commands such as `tail`), one per event. Every field
+ * and binding passes through redactSecrets: passwords, tokens, private keys and authorization
+ * headers are censored at any depth, and URL passwords are cut out of strings.
+ */
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
   return pino(
     {
       level,
       base: { service: 'sluice', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['password', '*.password', 'token', '*.token', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+      formatters: {
+        log: (object) => redactSecrets(object) as Record<string, unknown>,
+        bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>,
+      },
+      hooks: {
+        // The message string itself (`log.warn(\`cannot reach ${url}\`)`) is cleaned as well.
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? redactString(a) : a)) as Parameters<typeof method>);
+        },
+      },
     },
     destination,
   );
