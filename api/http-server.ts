@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySche
 import type { Scope } from '../config/config-types.js';
 import type { AppContext } from './app-context.js';
 import { installErrorHandler } from './error-handler.js';
-import { routeAccess, type RouteAccess } from './route-access.js';
+import { hooksOf, routeAccess, scopeOf, type RouteAccess } from './route-access.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
@@ -69,9 +69,16 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   const readGuard = ctx.config.auth.readsRequireToken ? ctx.auth.requireToken() : undefined;
   app.addHook('onRoute', (route) => {
     const access = routeAccess(route);
+    // A route asks for its scope as a preHandler; the check moves to onRequest, so that a caller
+    // without the scope learns nothing from validation and makes the server parse no body.
+    const scopeChecks = hooksOf(route.preHandler).filter((h) => scopeOf(h) !== undefined);
+    if (scopeChecks.length > 0) {
+      route.preHandler = hooksOf(route.preHandler).filter((h) => scopeOf(h) === undefined) as RouteOptions['preHandler'];
+      route.onRequest = [...scopeChecks, ...hooksOf(route.onRequest)] as RouteOptions['onRequest'];
+    }
     // Reads are closed by adding the token check to every read route as it is registered, so
     // routes added later are covered without knowing about it.
-    if (readGuard && access?.kind === 'read') route.preHandler = [readGuard, ...preHandlers(route)] as RouteOptions['preHandler'];
+    if (readGuard && access?.kind === 'read') route.onRequest = [readGuard, ...hooksOf(route.onRequest)] as RouteOptions['onRequest'];
     if (route.method === 'HEAD') return;
     const stream = (route.config as { stream?: boolean } | undefined)?.stream === true;
     routes.push({ method: String(route.method), url: route.url, access, schema: route.schema, stream });
@@ -118,11 +125,6 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
       for (const close of [...streams]) close();
     },
   };
-}
-
-function preHandlers(route: RouteOptions): unknown[] {
-  const p = route.preHandler;
-  return p === undefined ? [] : Array.isArray(p) ? [...p] : [p];
 }
 
 /** Scopes named in the route table, for the docs. */

@@ -28,17 +28,20 @@ export function scopeOf(fn: unknown): Scope | undefined {
   return typeof fn === 'function' ? ((fn as unknown as Record<symbol, Scope | undefined>)[SCOPE] ?? undefined) : undefined;
 }
 
-type RouteShape = Pick<RouteOptions, 'method' | 'preHandler'> & { config?: unknown };
+type RouteShape = Pick<RouteOptions, 'method' | 'preHandler' | 'onRequest'> & { config?: unknown };
 
 /** What a route declares, read from its options (as fastify's onRoute hook sees them). */
 export function routeAccess(route: RouteShape): RouteAccess | undefined {
-  const handlers = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-  const scope = handlers.map(scopeOf).find((s) => s !== undefined);
+  const scope = [...hooksOf(route.onRequest), ...hooksOf(route.preHandler)].map(scopeOf).find((s) => s !== undefined);
   if (scope) return { kind: 'write', scope };
   const declared = (route.config as { access?: string } | undefined)?.access;
   if (declared === 'public') return { kind: 'public' };
   if (declared === 'read' || isReadMethod(route.method)) return { kind: 'read' };
   return undefined;
+}
+
+export function hooksOf(hooks: unknown): unknown[] {
+  return hooks === undefined || hooks === null ? [] : Array.isArray(hooks) ? [...(hooks as unknown[])] : [hooks];
 }
 
 export function isReadMethod(method: RouteOptions['method']): boolean {

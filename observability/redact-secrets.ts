@@ -25,8 +25,8 @@ export function redactString(text: string): string {
 
 /**
  * A copy of `value` with every secret-named key censored and every string cleaned, at any depth.
- * Errors become plain objects (type, message, stack, code and their own fields) so that their
- * messages are cleaned too. Cycles and very deep values are cut rather than followed.
+ * Errors stay errors of their class, their messages and stacks cleaned too. Cycles and very deep
+ * values are cut rather than followed.
  */
 export function redactSecrets(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
   if (typeof value === 'string') return redactString(value);
@@ -36,7 +36,7 @@ export function redactSecrets(value: unknown, depth = 0, seen: WeakSet<object> =
   seen.add(value);
   try {
     if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1, seen));
-    if (value instanceof Error) return redactSecrets(errorFields(value), depth, seen);
+    if (value instanceof Error) return redactError(value, depth, seen);
     if (Buffer.isBuffer(value) || value instanceof Date || ArrayBuffer.isView(value)) return value;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? CENSOR : redactSecrets(v, depth + 1, seen);
@@ -46,9 +46,12 @@ export function redactSecrets(value: unknown, depth = 0, seen: WeakSet<object> =
   }
 }
 
-function errorFields(err: Error): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
-  for (const [k, v] of Object.entries(err)) out[k] = v;
-  if (err.cause !== undefined) out.cause = err.cause;
-  return out;
+/** An error of the same class (so loggers still name it) with its message, stack, cause and fields cleaned. */
+function redactError(err: Error, depth: number, seen: WeakSet<object>): Error {
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as Error;
+  for (const [k, v] of Object.entries(err)) (copy as unknown as Record<string, unknown>)[k] = isSecretKey(k) ? CENSOR : redactSecrets(v, depth + 1, seen);
+  Object.defineProperty(copy, 'message', { value: redactString(err.message), enumerable: false, writable: true, configurable: true });
+  Object.defineProperty(copy, 'stack', { value: err.stack === undefined ? undefined : redactString(err.stack), enumerable: false, writable: true, configurable: true });
+  if (err.cause !== undefined) Object.defineProperty(copy, 'cause', { value: redactSecrets(err.cause, depth + 1, seen), enumerable: false, writable: true, configurable: true });
+  return copy;
 }

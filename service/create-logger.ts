@@ -7,7 +7,7 @@ import { redactSecrets, redactString } from '../observability/redact-secrets.js'
  * headers are censored at any depth, and URL passwords are cut out of strings.
  */
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'sluice', pid: process.pid },
@@ -25,4 +25,12 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
     },
     destination,
   );
+  // pino applies the bindings formatter to the root logger's bindings only; a child's bindings
+  // are cleaned here instead. Children are made with Object.create(parent), so they inherit this.
+  const child = logger.child as unknown as (this: Logger, ...args: unknown[]) => Logger;
+  const cleaned = function (this: Logger, bindings: unknown, options?: unknown) {
+    return child.call(this, redactSecrets(bindings), options);
+  };
+  logger.child = cleaned as unknown as typeof logger.child;
+  return logger;
 }
