@@ -17,10 +17,6 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof ResultInputError || err instanceof QueryInputError || err instanceof WaiverInputError) return reply.code(400).send({ message: err.message });
     if (err instanceof WaiverForbiddenError) return reply.code(403).send({ message: err.message });
     if (err instanceof BusUnavailableError) return reply.code(503).send({ message: err.message });
-    if (err.code === 'FST_ERR_HANDLER_TIMEOUT') {
-      req.log.warn({ err: err.message }, 'request timed out');
-      return reply.code(503).send({ message: `no answer within server.requestTimeoutMs (${err.message.replace(/^Request timed out after (\d+) ms.*$/, '$1 ms')}); the work may still complete, so check before retrying` });
-    }
     if (err.validation) return reply.code(400).send({ message: `${err.validationContext ?? 'request'}${err.message.replace(/^(body|querystring|params|headers)/, '')}` });
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) return reply.code(status).send({ message: err.message });

@@ -46,8 +46,6 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ part: 'http' }) as FastifyBaseLogger,
     bodyLimit: server.bodyLimitBytes,
-    // A request whose handler has not answered in time gets 503 (see the error handler).
-    handlerTimeout: server.requestTimeoutMs,
     // A client that has not sent its whole request in time gets 408 (node checks every second).
     serverFactory: (handler) =>
       http.createServer(
@@ -86,7 +84,20 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // A request whose handler has not answered in time gets 503. (fastify's own handlerTimeout
+  // is cleared when node emits 'close' on a request whose body was read, i.e. almost at once.)
+  const timers = new WeakMap<object, NodeJS.Timeout>();
+  app.addHook('preHandler', async (req, reply) => {
+    const timer = setTimeout(() => {
+      if (reply.sent || reply.raw.headersSent) return;
+      req.log.warn({ ms: server.requestTimeoutMs }, 'request timed out');
+      void reply.code(503).send({ message: `no answer within server.requestTimeoutMs (${server.requestTimeoutMs} ms); the work may still complete, so check before retrying` });
+    }, server.requestTimeoutMs);
+    timer.unref();
+    timers.set(req, timer);
+  });
   app.addHook('onResponse', async (req, reply) => {
+    clearTimeout(timers.get(req));
     ctx.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? '(no route)', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
