@@ -37,10 +37,16 @@ test('page sizes are capped: a limit above 1000 gives 1000 at most, a limit that
   const page = (await huge.json()) as { data: unknown[]; next: string | null };
   assert.equal(page.data.length, 1000);
   assert.ok(page.next);
-  for (const url of ['/api/v2.0/results?limit=abc', '/api/v2.0/results?limit=-1', '/api/v1.0/waivers/?limit=x', '/api/v1/dlq?limit=100000']) {
+  for (const url of ['/api/v2.0/results?limit=abc', '/api/v2.0/results?limit=-1', '/api/v1.0/waivers/?limit=x', '/api/v1/dlq?limit=100000', '/api/v1/dlq?limit=1e309']) {
     const res = await fetch(base + url);
     assert.equal(res.status, 400, url);
     assert.match((await json(res)).message, /limit/, url);
+  }
+  // Pages so far out that the offset would not fit SQLite (both were 500s before fuzzing found them).
+  for (const url of ['/api/v2.0/groups?page=99999999999999999999999', '/api/v2.0/results?page=1e30', '/api/v1.0/waivers/?page=-99999999999999999999']) {
+    const res = await fetch(base + url);
+    assert.equal(res.status, 400, url);
+    assert.match((await json(res)).message, /page/, url);
   }
 });
 
