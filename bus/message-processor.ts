@@ -69,7 +69,9 @@ export class MessageProcessor {
     const started = process.hrtime.bigint();
     const report = (d: Disposition) => {
       const outcome = d.action === 'ack' ? (d.duplicate ? 'duplicate' : 'ack') : d.action;
-      observer.consumed(spec.name, delivery.topic, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      // Topics no schema covers come from other publishers and are unbounded: one label for them all.
+      const topic = this.registry.schemaIdFor(delivery.topic) === undefined ? '(no schema)' : delivery.topic;
+      observer.consumed(spec.name, topic, outcome, Number(process.hrtime.bigint() - started) / 1e9);
       return d;
     };
     const d = this.handle(spec, delivery);
