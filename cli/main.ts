@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../errors/config-error.js';
+import { redactString } from '../observability/redact-secrets.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { backupCommand } from './commands/backup-command.js';
 import { configCommand } from './commands/config-command.js';
@@ -46,7 +47,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`sluice ${name}: ${err.message}\n`);
       return 2;
     }
-    io.stderr.write(`sluice ${name}: ${(err as Error).message}\n`);
+    // A library's error may quote a URL with its password: never print that.
+    io.stderr.write(`sluice ${name}: ${redactString((err as Error).message)}\n`);
     return 1;
   }
 }

@@ -53,3 +53,13 @@ test('sluice backup copies the store consistently and refuses to overwrite', asy
   assert.equal(again.code, 2);
   assert.match(again.stderr, /exists; a backup never overwrites/);
 });
+
+test('a command that cannot reach the broker says so without printing the password', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'sluice.yaml');
+  writeFileSync(file, 'bus:\n  url: amqp://sluice:cli-secret-pw@127.0.0.1:9\n  connectTimeoutMs: 200\n  confirmTimeoutMs: 300\n');
+  const res = await runCli(['publish', 'result.submit', '{"testcase":"x","outcome":"PASSED"}', '--config', file]);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /sluice:\*\*\*@127\.0\.0\.1:9/);
+  assert.ok(!(res.stdout + res.stderr).includes('cli-secret-pw'), res.stderr);
+});
