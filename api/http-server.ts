@@ -39,7 +39,7 @@ export interface HttpServerOptions {
 }
 
 /** Kinds of route, in the order the API description lists them. */
-export const TAGS = ['operations', 'messages', 'results', 'waivers'] as const;
+export const TAGS = ['operations', 'messages', 'results', 'waivers', 'gating', 'pipeline', 'notifications'] as const;
 
 export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptions = {}): HttpServer {
   const { server } = ctx.config;
