@@ -9,9 +9,13 @@ import type { ResultsStore } from '../db/results-store.js';
 import type { WaiversStore } from '../db/waivers-store.js';
 import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
+import type { HealthChecks } from '../observability/health-checks.js';
+import type { SluiceMetrics } from '../observability/metrics.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
+import type { Role } from '../service/roles.js';
 
 /** What routes and consumers are given: the service's parts, no globals. */
 export interface AppContext {
@@ -30,4 +34,12 @@ export interface AppContext {
   waivers: WaiversStore;
   /** Greenwave's side: the loaded policies (through `decisions`) and subject types. */
   gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker };
+  /** This service's Prometheus metrics (its own registry); later parts call its methods. */
+  metrics: SluiceMetrics;
+  /** What /readyz reports; later parts register their dependencies (SMTP, builders). */
+  health: HealthChecks;
+  /** Scheduled tasks: they run only in the scheduler process that holds the lease. */
+  scheduler: Scheduler;
+  /** The roles this process has (`sluice serve --role`). */
+  roles: ReadonlySet<Role>;
 }

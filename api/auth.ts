@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompiledConfig, Scope } from '../config/config-types.js';
+import { tagScope } from './route-access.js';
 
 export interface Caller {
   user: string;
@@ -45,9 +46,12 @@ export class Authenticator {
     return hit ? hit.caller : 'invalid';
   }
 
-  /** A fastify preHandler that lets through only callers holding `scope`. */
+  /**
+   * A fastify preHandler that lets through only callers holding `scope` (or admin): 401 without a
+   * valid token, 403 with one that lacks the scope; both say which scope is needed.
+   */
   require(scope: Scope) {
-    return async (req: FastifyRequest, reply: FastifyReply) => {
+    return tagScope(async (req: FastifyRequest, reply: FastifyReply) => {
       const caller = this.identify(req.headers.authorization);
       if (caller === undefined) {
         return reply.code(401).send({ message: `this endpoint needs an API token with scope "${scope}" (Authorization: Bearer TOKEN)` });
@@ -56,6 +60,16 @@ export class Authenticator {
       if (!caller.scopes.includes(scope) && !caller.scopes.includes('admin')) {
         return reply.code(403).send({ message: `user ${caller.user} lacks the scope "${scope}" this endpoint needs` });
       }
+      req.caller = caller;
+    }, scope);
+  }
+
+  /** For reads when auth.readsRequireToken is set: any valid token will do. */
+  requireToken() {
+    return async (req: FastifyRequest, reply: FastifyReply) => {
+      const caller = this.identify(req.headers.authorization);
+      if (caller === undefined) return reply.code(401).send({ message: 'reads need an API token here (auth.readsRequireToken): Authorization: Bearer TOKEN' });
+      if (caller === 'invalid') return reply.code(401).send({ message: 'the API token is not valid' });
       req.caller = caller;
     };
   }

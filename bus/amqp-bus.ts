@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
 import type { RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import {
   HEADERS,
   type Bus,
   type BusHealth,
+  type BusObserver,
   type ConsumerSpec,
   type DeadLetter,
   type HeaderValue,
@@ -70,10 +72,11 @@ export class AmqpBus implements Bus {
     private readonly config: CompiledConfig['bus'],
     private readonly log: Logger,
     db?: Db,
+    private readonly observer?: BusObserver,
   ) {
     if (!config.url) throw new SluiceError('CONFIG_INVALID', 'the AMQP bus needs bus.url');
     this.safeUrl = redactUrl(config.url);
-    this.processor = db ? new MessageProcessor(db, registry, config.retry, log) : undefined;
+    this.processor = db ? new MessageProcessor(db, registry, config.retry, log, observer) : undefined;
   }
 
   consume(spec: ConsumerSpec): void {
@@ -89,7 +92,11 @@ export class AmqpBus implements Bus {
     if (this.connection) return;
     const url = new URL(this.config.url!);
     if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(this.config.heartbeatSeconds));
+    const { password, socketOptions } = connectionSecrets(this.config);
+    // Given as credentials, the password never becomes part of a URL that could be logged.
+    if (password !== undefined) socketOptions.credentials = amqp.credentials.plain(decodeURIComponent(url.username) || 'guest', password);
     const connection = await amqp.connect(url.toString(), {
+      ...socketOptions,
       timeout: this.config.connectTimeoutMs,
       clientProperties: { connection_name: `sluice pid ${process.pid}` },
       recovery: {
@@ -319,6 +326,7 @@ export class AmqpBus implements Bus {
   private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
     await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(messageId, schemaId, options.headers));
+    this.observer?.published(topic);
     return { messageId, topic, routingKey, schemaId };
   }
 
@@ -497,6 +505,38 @@ export class AmqpBus implements Bus {
 }
 
 const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * The broker password (from bus.passwordFile) and TLS socket options (from bus.tls), read when
+ * connecting so that a rotated file takes effect at the next start. amqplib hands the options to
+ * tls.connect for an amqps:// URL. A file that cannot be read is a configuration error naming the
+ * setting and the file, never its contents.
+ */
+export function connectionSecrets(config: CompiledConfig['bus']): { password: string | undefined; socketOptions: Record<string, unknown> } {
+  const read = (setting: string, file: string | null, trim = false): string | Buffer | undefined => {
+    if (file === null) return undefined;
+    try {
+      const content = readFileSync(file);
+      return trim ? content.toString('utf8').replace(/[\r\n]+$/, '') : content;
+    } catch (err) {
+      throw new SluiceError('CONFIG_INVALID', `${setting}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorText(err)}`);
+    }
+  };
+  const tls = config.tls;
+  const socketOptions: Record<string, unknown> = {};
+  const ca = read('bus.tls.caFile', tls.caFile);
+  const cert = read('bus.tls.certFile', tls.certFile);
+  const key = read('bus.tls.keyFile', tls.keyFile);
+  const passphrase = read('bus.tls.passphraseFile', tls.passphraseFile, true);
+  if (ca) socketOptions.ca = [ca];
+  if (cert) socketOptions.cert = cert;
+  if (key) socketOptions.key = key;
+  if (passphrase !== undefined) socketOptions.passphrase = passphrase;
+  if (tls.servername) socketOptions.servername = tls.servername;
+  if (!tls.rejectUnauthorized) socketOptions.rejectUnauthorized = false;
+  const password = read('bus.passwordFile', config.passwordFile, true);
+  return { password: password === undefined ? undefined : String(password), socketOptions };
+}
 
 function parseBody(content: Buffer): unknown {
   const text = content.toString('utf8');

@@ -79,6 +79,14 @@ export interface BusHealth {
   detail: string;
 }
 
+/** Told what the bus did, for metrics; both calls must be cheap and must not throw. */
+export interface BusObserver {
+  /** A delivery reached its disposition after `seconds` (parse, validation, handler, effect). */
+  consumed(consumer: string, topic: string, outcome: 'ack' | 'duplicate' | 'retry' | 'dead-letter', seconds: number): void;
+  /** The bus confirmed a message this process published. */
+  published(topic: string): void;
+}
+
 export type SubscriptionHandler = (message: BusMessage) => void;
 
 export interface Subscription {
@@ -121,4 +129,6 @@ export const HEADERS = {
   reason: 'x-sluice-reason',
   queue: 'x-sluice-queue',
   deadAt: 'x-sluice-dead-at',
+  /** The id of the HTTP request that published the message, so logs tie the two together. */
+  requestId: 'x-sluice-request-id',
 } as const;

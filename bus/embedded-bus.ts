@@ -9,6 +9,7 @@ import {
   type Bus,
   type BusHealth,
   type BusMessage,
+  type BusObserver,
   type ConsumerSpec,
   type DeadLetter,
   type HeaderValue,
@@ -76,8 +77,9 @@ export class EmbeddedBus implements Bus {
     private readonly registry: SchemaRegistry,
     private readonly config: CompiledConfig['bus'],
     private readonly log: Logger,
+    private readonly observer?: BusObserver,
   ) {
-    this.processor = new MessageProcessor(db, registry, config.retry, log);
+    this.processor = new MessageProcessor(db, registry, config.retry, log, observer);
     this.sql = {
       insert: db.prepare('INSERT INTO bus_queue (queue, message_id, topic, headers, body, attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       lease: db.prepare(
@@ -146,6 +148,7 @@ export class EmbeddedBus implements Bus {
       }
     }
     if (this.started) for (const c of targets) this.pump(c);
+    this.observer?.published(topic);
     return { messageId, topic, routingKey: this.config.topicPrefix + topic, schemaId };
   }
 

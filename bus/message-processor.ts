@@ -6,7 +6,8 @@ import type { Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
-import type { BusMessage, ConsumerSpec, EffectOutcome, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
+import type { BusMessage, BusObserver, ConsumerSpec, EffectOutcome, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
+import { HEADERS } from './bus.js';
 import { afterFailure } from './retry-policy.js';
 
 /** Thrown through a bare batch attempt to roll it back; never leaves inBatch. */
@@ -46,6 +47,7 @@ export class MessageProcessor {
     private readonly registry: SchemaRegistry,
     private readonly retry: RetrySettings,
     private readonly log: Logger,
+    private readonly observer?: BusObserver,
   ) {
     this.ledger = new ProcessedMessages(db);
     this.effectTxn = db.transaction((consumer: string, messageId: string, fn: (db: Db) => unknown): EffectOutcome<unknown> => {
@@ -62,6 +64,21 @@ export class MessageProcessor {
    * promise gets a promise back; its effect after an `await` commits on its own.
    */
   process(spec: ConsumerSpec, delivery: RawDelivery): Disposition | Promise<Disposition> {
+    const observer = this.observer;
+    if (!observer) return this.handle(spec, delivery);
+    const started = process.hrtime.bigint();
+    const report = (d: Disposition) => {
+      const outcome = d.action === 'ack' ? (d.duplicate ? 'duplicate' : 'ack') : d.action;
+      // Topics no schema covers come from other publishers and are unbounded: one label for them all.
+      const topic = this.registry.schemaIdFor(delivery.topic) === undefined ? '(no schema)' : delivery.topic;
+      observer.consumed(spec.name, topic, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      return d;
+    };
+    const d = this.handle(spec, delivery);
+    return isPromise(d) ? d.then(report) : report(d);
+  }
+
+  private handle(spec: ConsumerSpec, delivery: RawDelivery): Disposition | Promise<Disposition> {
     const messageId = delivery.messageId || contentId(delivery.topic, delivery.content);
     let body: unknown;
     try {
@@ -80,7 +97,10 @@ export class MessageProcessor {
     const message: BusMessage = { messageId, topic: delivery.topic, body, headers: delivery.headers, attempt: delivery.attempt };
     const state = { effectRan: false, duplicate: false };
     let log: Logger | undefined;
-    const logger = () => (log ??= this.log.child({ consumer: spec.name, messageId, topic: delivery.topic }));
+    // One child logger per message: every line a handler logs carries the ids that tie it to the
+    // message (and, for a message published over HTTP, to the request that published it).
+    const requestId = delivery.headers[HEADERS.requestId];
+    const logger = () => (log ??= this.log.child({ consumer: spec.name, messageId, topic: delivery.topic, ...(requestId ? { requestId } : {}) }));
     const ctx: HandlerContext = {
       get log() {
         return logger();

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError } from '../errors/config-error.js';
+import { redactString } from '../observability/redact-secrets.js';
 import { UsageError, type CliIo, type Command } from './command.js';
+import { backupCommand } from './commands/backup-command.js';
 import { configCommand } from './commands/config-command.js';
 import { decideCommand } from './commands/decide-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
@@ -11,7 +13,7 @@ import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 import { waiveCommand } from './commands/waive-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, decideCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, decideCommand, backupCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -46,7 +48,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`sluice ${name}: ${err.message}\n`);
       return 2;
     }
-    io.stderr.write(`sluice ${name}: ${(err as Error).message}\n`);
+    // A library's error may quote a URL with its password: never print that.
+    io.stderr.write(`sluice ${name}: ${redactString((err as Error).message)}\n`);
     return 1;
   }
 }

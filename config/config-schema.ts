@@ -15,7 +15,15 @@ export const configSchema = {
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        /** A request body larger than this is refused with 413. */
         bodyLimitBytes: { type: 'integer', minimum: 1024, default: 1048576 },
+        /**
+         * A request not answered within this many milliseconds gets 503 (its work may still finish);
+         * one whose headers and body have not all arrived by then gets 408. Event streams are exempt.
+         */
+        requestTimeoutMs: { type: 'integer', minimum: 100, default: 30000 },
+        /** Open server-sent event streams at most; one more is refused with 503 until one closes. */
+        maxEventStreams: { type: 'integer', minimum: 1, default: 100 },
         /** Base URL that clients (the CLI, links in messages) use to reach this server. */
         publicUrl: { type: ['string', 'null'], default: null },
       },
@@ -40,6 +48,28 @@ export const configSchema = {
         topicPrefix: { type: 'string', pattern: '^([A-Za-z0-9_-]+\\.)*$', default: '' },
         queuePrefix: { type: 'string', default: 'sluice.' },
         deadLetterQueue: { type: 'string', minLength: 1, default: 'sluice.dead-letter' },
+        /**
+         * A file holding the broker password, so that the URL (and the configuration file) need
+         * not carry it; it replaces any password in the URL. Trailing newlines are dropped.
+         */
+        passwordFile: { type: ['string', 'null'], minLength: 1, default: null },
+        /** TLS for an amqps:// URL: files in PEM. No caFile = the system's trusted CAs. */
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            caFile: { type: ['string', 'null'], minLength: 1, default: null },
+            /** A client certificate and its key, for brokers that verify their peers. */
+            certFile: { type: ['string', 'null'], minLength: 1, default: null },
+            keyFile: { type: ['string', 'null'], minLength: 1, default: null },
+            passphraseFile: { type: ['string', 'null'], minLength: 1, default: null },
+            /** The name the broker's certificate must carry; default: the URL's host. */
+            servername: { type: ['string', 'null'], minLength: 1, default: null },
+            /** Only for a test broker with a self-signed certificate: never in production. */
+            rejectUnauthorized: { type: 'boolean', default: true },
+          },
+        },
         prefetch: { type: 'integer', minimum: 1, maximum: 65535, default: 200 },
         confirmTimeoutMs: { type: 'integer', minimum: 100, default: 10000 },
         heartbeatSeconds: { type: 'integer', minimum: 0, default: 15 },
@@ -106,6 +136,8 @@ export const configSchema = {
          * API tokens, stored as SHA-256 hashes (`sluice token hash` prints one). With none
          * configured and the server on loopback, writes are open (a laptop setup).
          */
+        /** True = every read (GET) needs a valid token too, whatever its scopes; /healthz and /readyz stay open. */
+        readsRequireToken: { type: 'boolean', default: false },
         tokens: {
           type: 'array',
           default: [],
@@ -268,6 +300,21 @@ export const configSchema = {
             sourceDataKey: { type: 'string', minLength: 1, default: 'source' },
           },
         },
+      },
+    },
+    scheduler: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /**
+         * Scheduled tasks run in the one process that holds the scheduler lease (a row in the
+         * store), whatever the number of scheduler processes; another takes over when the holder
+         * stops renewing it for this long.
+         */
+        leaseSeconds: { type: 'integer', minimum: 2, maximum: 3600, default: 30 },
+        /** When seen message ids older than events.dedupRetentionHours are dropped (cron, UTC; 6 fields = with seconds). */
+        pruneCron: { type: 'string', minLength: 1, default: '17 * * * *' },
       },
     },
     log: {

@@ -6,7 +6,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 
 /** The configuration once the schema's defaults are filled in. */
 export interface ConfigWithDefaults {
-  server: { host: string; port: number; bodyLimitBytes: number; publicUrl: string | null };
+  server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; maxEventStreams: number; publicUrl: string | null };
   db: { path: string; busyTimeoutMs: number };
   bus: {
     url: string | null;
@@ -14,6 +14,8 @@ export interface ConfigWithDefaults {
     topicPrefix: string;
     queuePrefix: string;
     deadLetterQueue: string;
+    passwordFile: string | null;
+    tls: BusTlsSettings;
     prefetch: number;
     confirmTimeoutMs: number;
     heartbeatSeconds: number;
@@ -24,7 +26,8 @@ export interface ConfigWithDefaults {
   };
   outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
   events: { maxEvents: number; dedupRetentionHours: number; recordTopics: string[] };
-  auth: { tokens: ApiToken[] };
+  auth: { readsRequireToken: boolean; tokens: ApiToken[] };
+  scheduler: { leaseSeconds: number; pruneCron: string };
   results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
   waivers: WaiverSettings;
   gating: GatingSettings;
@@ -51,6 +54,15 @@ export interface GatingSettings {
   cacheSubjects: number;
   outcomes: { passed: string[]; incomplete: string[]; error: string[] };
   remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
+}
+
+export interface BusTlsSettings {
+  caFile: string | null;
+  certFile: string | null;
+  keyFile: string | null;
+  passphraseFile: string | null;
+  servername: string | null;
+  rejectUnauthorized: boolean;
 }
 
 export interface RetrySettings {

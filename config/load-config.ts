@@ -93,13 +93,23 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       if (unknown.length) problems.push(`gating.remoteRule.urlTemplates.${type}[${i}]: unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{${u}}`).join(', ')}`);
     }
   }
+  const tls = config.bus.tls;
+  if ((tls.certFile === null) !== (tls.keyFile === null)) problems.push('bus.tls: certFile and keyFile go together (a client certificate and its key)');
+  const usesTls = tls.caFile !== null || tls.certFile !== null || tls.servername !== null || !tls.rejectUnauthorized;
+  if (usesTls && !config.bus.url?.startsWith('amqps://')) problems.push('bus.tls: is set, but bus.url is not an amqps:// URL');
   if (problems.length > 0) throw new ConfigError(source, problems);
+  const resolve = (file: string | null) => (file === null ? null : path.resolve(cwd, file));
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   return {
     ...config,
     db: { ...config.db, path: dbPath },
     gating: { ...config.gating, policiesDir: config.gating.policiesDir === null ? null : path.resolve(cwd, config.gating.policiesDir) },
+    bus: {
+      ...config.bus,
+      passwordFile: resolve(config.bus.passwordFile),
+      tls: { ...tls, caFile: resolve(tls.caFile), certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile), passphraseFile: resolve(tls.passphraseFile) },
+    },
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
     serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),

@@ -23,6 +23,11 @@ export class OutboxRelay {
     private readonly bus: Bus,
     private readonly config: CompiledConfig['outbox'],
     private readonly log: Logger,
+    /**
+     * Processes sharing one store would each send every row (subscribers would get every
+     * message as often as there are processes); with a lease, only its holder sends.
+     */
+    private readonly lease?: { tryAcquire(): boolean; release(): void },
   ) {}
 
   start(): void {
@@ -41,6 +46,22 @@ export class OutboxRelay {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    try {
+      this.lease?.release();
+    } catch (err) {
+      this.log.warn({ err: errorText(err) }, 'could not release the outbox lease; another process takes it when it expires');
+    }
+  }
+
+  private holdsLease(): boolean {
+    if (!this.lease) return true;
+    try {
+      return this.lease.tryAcquire();
+    } catch (err) {
+      // A busy store: try again at the next poll rather than send without knowing.
+      this.log.warn({ err: errorText(err) }, 'could not check the outbox lease');
+      return false;
+    }
   }
 
   private schedule(ms: number): void {
@@ -65,7 +86,7 @@ export class OutboxRelay {
   /** Sends until the outbox has nothing due; returns early on the first failure. */
   async drain(): Promise<void> {
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped || !this.holdsLease()) return;
       const rows = this.outbox.due(this.config.batchSize);
       if (rows.length === 0) return;
       // The batch is published concurrently (confirms pipeline), then settled in order.

@@ -4,6 +4,8 @@ import type { DataFilter, ListPage, ResultsQuery } from './results-query.js';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 1000;
+/** page × limit stays a safe integer, an OFFSET SQLite accepts. */
+export const MAX_PAGE = 1_000_000_000;
 
 /** Parameters of GET /results with a meaning of their own; every other one filters on data. */
 const RESERVED = new Set(['page', 'limit', 'since', 'outcome', 'groups', '_sort', 'testcases', 'testcases:like', '_distinct_on', 'callback', '_']);
@@ -55,6 +57,8 @@ export function parseListPage(pairs: QueryPairs): ListPage {
   const page = last(pairs, 'page');
   const limit = last(pairs, 'limit');
   if (page !== undefined && !/^\s*\d+\s*$/.test(page)) throw new QueryInputError('page', `must be a whole number from 0 (got ${JSON.stringify(page)})`);
+  // Found by fuzzing: a page beyond this made an OFFSET SQLite cannot take (a 500).
+  if (page !== undefined && Number(page) > MAX_PAGE) throw new QueryInputError('page', `must be at most ${MAX_PAGE} (got ${JSON.stringify(page)})`);
   if (limit !== undefined && (!/^\s*\d+\s*$/.test(limit) || Number(limit) < 1)) {
     throw new QueryInputError('limit', `must be a whole number from 1 (got ${JSON.stringify(limit)})`);
   }

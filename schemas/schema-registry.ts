@@ -88,6 +88,15 @@ export class SchemaRegistry {
     return this.entries.map((e) => ({ pattern: e.patterns[0]!, schema: e.id }));
   }
 
+  /** As `topics`, with each schema's title and description, for the API documentation. */
+  describeTopics(): Array<{ pattern: string; schema: string; title: string | undefined; description: string | undefined }> {
+    return this.entries.map((e) => {
+      const schema = e.validate.schema as { title?: unknown; description?: unknown };
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      return { pattern: e.patterns[0]!, schema: e.id, title: text(schema.title), description: text(schema.description) };
+    });
+  }
+
   private entryFor(topic: string): Entry | undefined {
     if (!this.byTopic.has(topic)) {
       const found = this.entries.find((e) => topicMatches(e.patterns[0]!, topic)) ?? null;

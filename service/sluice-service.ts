@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../api/app-context.js';
 import { Authenticator } from '../api/auth.js';
 import { buildHttpServer, type HttpServer } from '../api/http-server.js';
-import type { Bus, ConsumerSpec } from '../bus/bus.js';
+import { SLUICE_VERSION } from '../api/sluice-version.js';
+import type { Bus, BusObserver, ConsumerSpec } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
 import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
+import { Lease, holderId } from '../db/lease.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
@@ -24,20 +26,32 @@ import { loadPolicies } from '../gating/load-policies.js';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
 import { SubjectTypes } from '../gating/subject-types.js';
 import type { WaiverSource } from '../gating/waivers.js';
+import { SluiceError } from '../errors/sluice-error.js';
+import { HealthChecks } from '../observability/health-checks.js';
+import { SluiceMetrics } from '../observability/metrics.js';
 import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
-import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
+import { Scheduler, type TaskSpec } from '../scheduler/scheduler.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
+import { ROLES, type Role } from './roles.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
   log: Logger;
   registry?: SchemaRegistry;
-  /** Consumers besides the built-in ones (tests, later features). */
+  /** Consumers besides the built-in ones (tests, later features); started with the `consumers` role. */
   consumers?: Array<(ctx: AppContext) => ConsumerSpec>;
-  /** Start the HTTP server (default true). */
+  /** The consumers that run pipeline jobs; started with the `runner` role. */
+  runnerConsumers?: Array<(ctx: AppContext) => ConsumerSpec>;
+  /** Scheduled tasks besides the built-in ones; they run in the one process that holds the scheduler lease. */
+  tasks?: Array<(ctx: AppContext) => TaskSpec>;
+  /** Start an HTTP server (default true). Without the `api` role it serves only /healthz, /readyz and /metrics. */
   http?: boolean;
-  /** Where decisions read waivers; none until the waivers store is wired in. */
+  /** Default: every role. */
+  roles?: Iterable<Role>;
+  /** Process metrics (CPU, memory, event loop) in /metrics (default true). */
+  processMetrics?: boolean;
+  /** Where decisions read waivers (default: the waivers store). */
   waivers?: WaiverSource;
   /** How gating.yaml files are fetched (default: HTTP with the configured timeout). */
   gatingFiles?: GatingFileFetcher;
@@ -45,28 +59,42 @@ export interface SluiceServiceOptions {
   buildInfo?: BuildInfoSource;
 }
 
-/** No waivers: what decisions see when the service has no waiver store. */
+export interface RegisteredConsumer {
+  spec: ConsumerSpec;
+  role: 'consumers' | 'runner';
+}
 
-/** The whole service in one process: store, bus, consumers, outbox relay, HTTP, housekeeping. */
+/** The whole service, or the parts of it this process's roles select: store, bus, consumers, outbox relay, HTTP, scheduled tasks. */
 export class SluiceService {
   readonly ctx: AppContext;
   readonly http: HttpServer | undefined;
-  private readonly tasks: ScheduledTask[] = [];
+  /** Every consumer this process registered on the bus, with the role that brought it. */
+  readonly consumers: RegisteredConsumer[] = [];
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly options: SluiceServiceOptions) {
     const { config, log } = options;
     // Policies first: a bad policy file stops the service before it opens anything.
     const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
+    const roles = new Set(options.roles ?? ROLES);
+    if (config.busKind === 'embedded' && roles.size < ROLES.length) {
+      // Its queues get only the messages published in the same process: roles split across
+      // processes would lose them.
+      throw new SluiceError('ROLE_INVALID', 'roles other than "all" need RabbitMQ (bus.url): the embedded bus lives in one process');
+    }
     const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     migrate(db);
     const registry = options.registry ?? new SchemaRegistry();
-    const bus: Bus = createBus(config, db, registry, log);
+    const metrics = new SluiceMetrics({ processMetrics: options.processMetrics ?? true });
+    const observer: BusObserver = { consumed: (c, t, o, s) => metrics.consumed(c, t, o, s), published: (t) => metrics.published(t) };
+    const bus: Bus = createBus(config, db, registry, log, observer);
     const eventLog = new EventLog(db, config.events.maxEvents);
     const feed = new EventEmitter();
     feed.setMaxListeners(0);
     const outbox = new Outbox(db, registry, { eventLog, onAdded: coalesced(() => feed.emit('appended')) });
-    const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }));
+    const holder = holderId();
+    const leaseMs = config.scheduler.leaseSeconds * 1000;
+    const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }), new Lease(db, 'outbox-relay', holder, leaseMs));
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
@@ -83,22 +111,50 @@ export class SluiceService {
       build: options.buildInfo ?? new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey),
       fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
     });
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions } };
-    if (config.events.recordTopics.length > 0) bus.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics));
-    // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
-    bus.consume(ciResultsConsumer(results, () => relay.kick()));
-    bus.consume(resultSubmitConsumer(results, () => relay.kick()));
-    for (const make of options.consumers ?? []) bus.consume(make(this.ctx));
-    this.http = options.http === false ? undefined : buildHttpServer(this.ctx);
+    const health = new HealthChecks();
+    const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions }, metrics, health, scheduler, roles };
+
+    health.register('store', () => {
+      db.prepare('SELECT 1').get();
+      return { ok: true, detail: config.db.path };
+    });
+    health.register('bus', () => ({ kind: bus.kind, ...bus.health() }));
+    metrics.gauge('sluice_outbox_depth', 'Messages waiting in the outbox to be sent', () => outbox.depth().count);
+    metrics.gauge('sluice_outbox_oldest_age_seconds', 'Age of the oldest message waiting in the outbox (0 when empty)', () => outbox.depth().oldestAgeMs / 1000);
+    metrics.labelledGauge('sluice_info', 'This process: version, roles and bus kind', ['version', 'roles', 'bus'], () => [
+      { labels: { version: SLUICE_VERSION, roles: [...roles].join(','), bus: bus.kind }, value: 1 },
+    ]);
+
+    if (roles.has('consumers')) {
+      if (config.events.recordTopics.length > 0) this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
+      // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
+      this.consume(ciResultsConsumer(results, () => relay.kick()), 'consumers');
+      this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
+      for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');
+    }
+    if (roles.has('runner')) for (const make of options.runnerConsumers ?? []) this.consume(make(this.ctx), 'runner');
+
+    const ledger = new ProcessedMessages(db);
+    scheduler.schedule('prune-processed-messages', config.scheduler.pruneCron, () => ledger.prune(config.events.dedupRetentionHours * 3600_000));
+    for (const make of options.tasks ?? []) {
+      const t = make(this.ctx);
+      scheduler.schedule(t.name, t.cron, t.run);
+    }
+    this.http = options.http === false ? undefined : buildHttpServer(this.ctx, { api: roles.has('api') });
+  }
+
+  private consume(spec: ConsumerSpec, role: RegisteredConsumer['role']): void {
+    this.ctx.bus.consume(spec);
+    this.consumers.push({ spec, role });
   }
 
   /** Returns the address the HTTP server listens on, when it has one. */
   async start(): Promise<string | undefined> {
-    const { bus, relay, config, log, db } = this.ctx;
+    const { bus, relay, config, log, scheduler, roles } = this.ctx;
     await bus.start();
     relay.start();
-    const ledger = new ProcessedMessages(db);
-    this.tasks.push(scheduleTask('prune-processed-messages', '17 * * * *', () => ledger.prune(config.events.dedupRetentionHours * 3600_000), log));
+    scheduler.start(config.scheduler.leaseSeconds * 1000);
     if (!this.http) return undefined;
     const address = await this.http.app.listen({ host: config.server.host, port: config.server.port });
     // Asked for any free port: links (hrefs, page links) must carry the one we got.
@@ -106,17 +162,17 @@ export class SluiceService {
       const bound = this.http.app.server.address();
       if (bound && typeof bound === 'object') config.serverUrl = config.serverUrl.replace(/:0$/, `:${bound.port}`);
     }
-    log.info({ address, bus: bus.kind, db: config.db.path, config: config.source }, 'sluice is serving');
+    log.info({ address, roles: [...roles], bus: bus.kind, db: config.db.path, config: config.source }, 'sluice is serving');
     return address;
   }
 
   /** Graceful: stop taking requests and messages, let in-flight work finish, flush, close. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
-      const { bus, relay, db, log } = this.ctx;
+      const { bus, relay, db, log, scheduler } = this.ctx;
       this.http?.endStreams();
       await this.http?.app.close();
-      for (const t of this.tasks) await t.cancel();
+      await scheduler.stop();
       await relay.stop();
       await bus.stop();
       db.close();

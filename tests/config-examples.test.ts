@@ -19,3 +19,13 @@ test('the RabbitMQ example selects the AMQP bus with its prefix', () => {
   assert.equal(config.busKind, 'amqp');
   assert.equal(config.bus.topicPrefix, 'org.example.prod.');
 });
+
+test('the production example: RabbitMQ over TLS with the password from a file, tokens, reads open', () => {
+  const config = loadConfig({ file: path.join(dir, 'production.yaml'), env: {}, cwd: ROOT });
+  assert.equal(config.busKind, 'amqp');
+  assert.ok(config.bus.url!.startsWith('amqps://'));
+  assert.equal(config.bus.passwordFile, '/etc/sluice/secrets/amqp-password');
+  assert.equal(config.bus.tls.caFile, '/etc/sluice/tls/ca.pem');
+  assert.deepEqual(config.auth.tokens.map((t) => t.user), ['ci-bot', 'qa-team', 'ops']);
+  assert.equal(config.auth.readsRequireToken, false);
+});

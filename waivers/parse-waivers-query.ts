@@ -2,7 +2,7 @@ import { QueryInputError } from '../errors/query-input-error.js';
 import { WaiverInputError } from '../errors/waiver-input-error.js';
 import { parseIsoTime } from '../results/parse-iso-time.js';
 import { isPlainObject } from '../results/parse-result-input.js';
-import type { QueryPairs } from '../results/parse-results-query.js';
+import { MAX_PAGE, type QueryPairs } from '../results/parse-results-query.js';
 import { normalSubjectType } from './waiver-json.js';
 import type { FilteredWaiversQuery, WaiverFilter, WaiversListQuery } from './waivers-query.js';
 
@@ -38,6 +38,8 @@ export function parseWaiversQuery(pairs: QueryPairs): WaiversListQuery {
   const page = value('page');
   const limit = value('limit');
   if (page !== undefined && !/^\s*-?\d+\s*$/.test(page)) throw new QueryInputError('page', `must be a whole number (got ${JSON.stringify(page)})`);
+  // Found by fuzzing: a page this far out made an OFFSET SQLite cannot take (a 500).
+  if (page !== undefined && Math.abs(Number(page)) > MAX_PAGE) throw new QueryInputError('page', `must be at most ${MAX_PAGE} (got ${JSON.stringify(page)})`);
   if (limit !== undefined && (!/^\s*\d+\s*$/.test(limit) || Number(limit) < 1)) throw new QueryInputError('limit', `must be a whole number from 1 (got ${JSON.stringify(limit)})`);
   const obsolete = value('include_obsolete');
   return {

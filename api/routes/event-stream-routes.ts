@@ -11,7 +11,23 @@ const KEEPALIVE_MS = 15_000;
  * once; the poll covers events logged by other processes.
  */
 export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams: Set<() => void>): void {
-  app.get<{ Querystring: { topic?: string | string[]; last_event_id?: string } }>('/api/v1/events', async (req, reply) => {
+  app.get<{ Querystring: { topic?: string | string[]; last_event_id?: string } }>(
+    '/api/v1/events',
+    {
+      config: { stream: true },
+      schema: {
+        summary: 'Server-sent events: messages Sluice published (and recorded ones), resumable with Last-Event-ID',
+        tags: ['messages'],
+        querystring: {
+          type: 'object',
+          properties: {
+            topic: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], description: 'Topic patterns, comma separated or repeated (default #)' },
+            last_event_id: { type: 'string', description: 'Resume after this event id (as the Last-Event-ID header)' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
     const raw = req.query.topic === undefined ? [] : Array.isArray(req.query.topic) ? req.query.topic : [req.query.topic];
     const patterns = raw.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
     const bad = patterns.find((p) => !isValidTopicPattern(p));
@@ -19,6 +35,12 @@ export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams
     const resumeFrom = req.headers['last-event-id'] ?? req.query.last_event_id;
     if (resumeFrom !== undefined && !/^\d+$/.test(String(resumeFrom))) {
       return reply.code(400).send({ message: 'Last-Event-ID: must be the numeric id of an event this stream sent' });
+    }
+    if (streams.size >= ctx.config.server.maxEventStreams) {
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ message: `too many open event streams (server.maxEventStreams = ${ctx.config.server.maxEventStreams}); try again later` });
     }
     let cursor = resumeFrom !== undefined ? Number(resumeFrom) : ctx.eventLog.lastId();
 
@@ -67,10 +89,13 @@ export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams
       clearInterval(keepalive);
       ctx.feed.off('appended', onAppended);
       streams.delete(close);
+      ctx.metrics.eventStreams.dec();
       res.end();
     };
     streams.add(close);
+    ctx.metrics.eventStreams.inc();
     req.raw.on('close', close);
     void flush();
-  });
+    },
+  );
 }

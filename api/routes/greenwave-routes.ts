@@ -3,6 +3,8 @@ import { validateGatingYaml } from '../../gating/gating-yaml.js';
 import { policyJson } from '../../gating/policy.js';
 import { subjectTypeJson } from '../../gating/subject-types.js';
 import type { AppContext } from '../app-context.js';
+import { READ_ONLY } from '../route-access.js';
+import { doc } from '../route-doc.js';
 
 const V1 = '/api/v1.0';
 
@@ -14,17 +16,17 @@ const V1 = '/api/v1.0';
 export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { decisions, subjectTypes } = ctx.gating;
   // GET /about is shared with WaiverDB's API (same prefix): waiverdb-routes answers it for both.
-  app.get(`${V1}/policies`, async () => ({ policies: decisions.policies.map(policyJson) }));
-  app.get(`${V1}/subject_types`, async () => ({ subject_types: subjectTypes.all.map(subjectTypeJson) }));
+  app.get(`${V1}/policies`, doc('The loaded policies (Greenwave)', 'gating'), async () => ({ policies: decisions.policies.map(policyJson) }));
+  app.get(`${V1}/subject_types`, doc('The subject types and how their results are found (Greenwave)', 'gating'), async () => ({ subject_types: subjectTypes.all.map(subjectTypeJson) }));
 
-  app.post(`${V1}/decision`, async (req) => decisions.decide(req.body));
+  app.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req) => decisions.decide(req.body));
 
   // The gating.yaml is posted as it is, whatever the content type (curl --data-binary sends
   // application/x-www-form-urlencoded), so this route reads every body as text.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    scope.post(`${V1}/validate-gating-yaml`, async (req, reply) => {
+    scope.post(`${V1}/validate-gating-yaml`, { config: READ_ONLY, ...doc('Check a gating.yaml file against the policy schema (Greenwave)', 'gating') }, async (req, reply) => {
       const { status, message } = validateGatingYaml(typeof req.body === 'string' ? req.body : '', decisions.policies);
       return reply.code(status).send({ message });
     });

@@ -1,20 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import { redactSecrets } from '../../observability/redact-secrets.js';
 import type { AppContext } from '../app-context.js';
+import { PUBLIC } from '../route-access.js';
 
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: PUBLIC, schema: { summary: 'The process is up (liveness)', tags: ['operations'] } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
-    let store: { ok: boolean; detail: string };
-    try {
-      ctx.db.prepare('SELECT 1').get();
-      store = { ok: true, detail: ctx.config.db.path };
-    } catch (err) {
-      store = { ok: false, detail: (err as Error).message };
-    }
-    const bus = ctx.bus.health();
-    const checks = { store, bus: { kind: ctx.bus.kind, ...bus } };
-    const ready = store.ok && bus.ok;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  /**
+   * Every registered dependency (store, bus, and whatever later parts register: SMTP, builders)
+   * with its state; 503 while a critical one is down. Details are cleaned of credentials.
+   */
+  app.get('/readyz', { config: PUBLIC, schema: { summary: 'Each dependency and its state (readiness); 503 when one is down', tags: ['operations'] } }, async (_req, reply) => {
+    const { ready, checks } = await ctx.health.run();
+    return reply.code(ready ? 200 : 503).send(redactSecrets({ status: ready ? 'ready' : 'not ready', checks }));
   });
 }

@@ -13,6 +13,8 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       preHandler: ctx.auth.require('messages:publish'),
       schema: {
+        summary: 'Publish a message on the bus (validated against its topic\'s schema)',
+        tags: ['messages'],
         body: {
           type: 'object',
           required: ['topic', 'body'],
@@ -22,7 +24,9 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const receipt = await ctx.bus.publish(req.body.topic, req.body.body);
+      // The request id travels with the message, so the consumers' log lines name the request.
+      const receipt = await ctx.bus.publish(req.body.topic, req.body.body, { headers: { [HEADERS.requestId]: req.id } });
+      req.log.info({ messageId: receipt.messageId, topic: receipt.topic }, 'message published');
       // Confirmed by the bus: now it is one of the messages Sluice published, for event streams.
       if (ctx.eventLog.append({ messageId: receipt.messageId, topic: receipt.topic, headers: { [HEADERS.schema]: receipt.schemaId }, body: req.body.body }) > 0) {
         ctx.feed.emit('appended');
@@ -31,11 +35,17 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
   );
 
-  app.get('/api/v1/topics', async () => ({ data: ctx.registry.topics() }));
+  app.get('/api/v1/topics', { schema: { summary: 'Topic patterns with a message schema', tags: ['messages'] } }, async () => ({ data: ctx.registry.topics() }));
 
   app.get<{ Querystring: { limit?: number } }>(
     '/api/v1/dlq',
-    { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } } } } },
+    {
+      schema: {
+        summary: 'Dead letters with the reason each was refused',
+        tags: ['messages'],
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } } },
+      },
+    },
     async (req) => ({ data: await ctx.bus.listDeadLetters(req.query.limit) }),
   );
 
@@ -44,6 +54,8 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       preHandler: ctx.auth.require('admin'),
       schema: {
+        summary: 'Put dead letters back on their queues (all, or those named by id or message id)',
+        tags: ['messages'],
         body: { type: ['object', 'null'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string', minLength: 1 } } } },
       },
     },

@@ -5,6 +5,8 @@ import { WAIVERDB_PREFIX } from '../../waivers/waiver-json.js';
 import { waiverPageLinks } from '../../waivers/waiver-page-links.js';
 import { WaiverPermissions, permissionJson } from '../../waivers/waiver-permissions.js';
 import type { AppContext } from '../app-context.js';
+import { READ_ONLY } from '../route-access.js';
+import { doc } from '../route-doc.js';
 import { SLUICE_VERSION } from '../sluice-version.js';
 
 const V1 = WAIVERDB_PREFIX;
@@ -25,14 +27,14 @@ export function waiverdbRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // Flask answers both spellings of a collection (it redirects the one without the slash).
   for (const path of [`${V1}/waivers/`, `${V1}/waivers`]) {
-    app.get(path, async (req) => {
+    app.get(path, doc('Waivers, newest first; filters: subject_type, subject_identifier, testcase, scenario, product_version, username, proxied_by, since, include_obsolete, page, limit (at most 1000)', 'waivers'), async (req) => {
       const query = parseWaiversQuery([...new URLSearchParams(rawQuery(req))]);
       const { items, total } = store.list(query);
       const links = waiverPageLinks(`${ctx.config.serverUrl}${V1}/waivers/`, rawQuery(req), query.page, query.limit, total);
       return links ? { data: items, ...links } : { data: [], prev: null, next: null, first: null, last: null };
     });
 
-    app.post(path, write, async (req, reply) => {
+    app.post(path, { ...write, ...doc('Waive a result (one waiver or a list); the caller must be allowed to waive the test case', 'waivers') }, async (req, reply) => {
       const { waivers, list } = parseWaiverBody(req.body);
       const caller = req.caller!;
       // Every waiver is authorised before any is stored: a list is taken whole or refused whole.
@@ -43,22 +45,22 @@ export function waiverdbRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
   }
 
-  app.get<{ Params: { id: string } }>(`${V1}/waivers/:id`, async (req, reply) => {
+  app.get<{ Params: { id: string } }>(`${V1}/waivers/:id`, doc('One waiver', 'waivers'), async (req, reply) => {
     const waiver = /^\d{1,15}$/.test(req.params.id) ? store.get(Number(req.params.id)) : undefined;
     return waiver ?? reply.code(404).send({ message: 'Waiver not found' });
   });
 
-  app.post(`${V1}/waivers/+filtered`, async (req) => ({ data: store.filtered(req.body) }));
+  app.post(`${V1}/waivers/+filtered`, { config: READ_ONLY, ...doc('Waivers matching any of a list of filters (a read: the filters travel in the body)', 'waivers') }, async (req) => ({ data: store.filtered(req.body) }));
 
   for (const path of [`${V1}/permissions`, `${V1}/permissions/`]) {
-    app.get(path, async (req) => {
+    app.get(path, doc('Who may waive which test cases (optionally for one testcase)', 'waivers'), async (req) => {
       const testcase = new URLSearchParams(rawQuery(req)).get('testcase') || undefined;
       return permissions.rulesFor(testcase).map(permissionJson);
     });
   }
 
   for (const path of [`${V1}/about`, `${V1}/about/`]) {
-    app.get(path, async () => ({ version: SLUICE_VERSION, auth_method: 'token' }));
+    app.get(path, doc('Server version and auth method (WaiverDB about)', 'waivers'), async () => ({ version: SLUICE_VERSION, auth_method: 'token' }));
   }
 }
 

@@ -1,22 +1,46 @@
+import { SluiceError } from '../../errors/sluice-error.js';
+import { parseRoles } from '../../service/roles.js';
 import { SluiceService } from '../../service/sluice-service.js';
 import { createLogger } from '../../service/create-logger.js';
 import { CONFIG_OPTION, cliConfig, parse } from '../cli-context.js';
-import type { Command } from '../command.js';
+import { UsageError, type Command } from '../command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the service (HTTP API, consumers, outbox relay)',
-  usage: `sluice serve [--config FILE]
+  summary: 'run the service, or some of its roles (HTTP API, consumers, runner, scheduler)',
+  usage: `sluice serve [--config FILE] [--role all|api|consumers|runner|scheduler[,...]]
 
 Runs Sluice until SIGTERM or SIGINT, then stops taking messages, lets in-flight ones finish
 and be acknowledged, and exits. With no configuration it runs on the embedded defaults:
 in-process bus, SQLite file ./var/sluice.db, HTTP on 127.0.0.1:8080.
-Environment: SLUICE_CONFIG, SLUICE_AMQP_URL, SLUICE_DB, SLUICE_HOST, SLUICE_PORT, SLUICE_LOG_LEVEL.`,
+
+--role (default all) selects what this process does; several processes with RabbitMQ
+(bus.url) and one SQLite file share the work:
+  api         the HTTP API
+  consumers   the bus consumers (results from CI messages and result.submit, ...)
+  runner      the consumers that run pipeline jobs
+  scheduler   scheduled tasks (sweeps, pruning): however many processes have this role,
+              each task runs in the one that holds the scheduler lease
+Every process serves /healthz, /readyz and /metrics on server.port (give each its own, e.g.
+SLUICE_PORT). Roles other than all need RabbitMQ.
+Environment: SLUICE_CONFIG, SLUICE_ROLE, SLUICE_AMQP_URL, SLUICE_DB, SLUICE_HOST, SLUICE_PORT, SLUICE_LOG_LEVEL.`,
   async run(argv, io) {
-    const { values } = parse(argv, CONFIG_OPTION, false);
+    const { values } = parse(argv, { ...CONFIG_OPTION, role: { type: 'string', short: 'r' } }, false);
+    let roles;
+    try {
+      roles = parseRoles(values.role ?? (io.env.SLUICE_ROLE || 'all'));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     const config = cliConfig(values.config, io);
     const log = createLogger(config.log.level);
-    const service = new SluiceService({ config, log });
+    let service: SluiceService;
+    try {
+      service = new SluiceService({ config, log, roles });
+    } catch (err) {
+      if (err instanceof SluiceError && err.code === 'ROLE_INVALID') throw new UsageError(err.message);
+      throw err;
+    }
     await service.start();
     const signal = await io.interrupted;
     log.info({ signal }, 'stopping');
