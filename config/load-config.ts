@@ -6,6 +6,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { configSchema } from './config-schema.js';
 import type { CompiledConfig, ConfigWithDefaults } from './config-types.js';
 import { formatAjvErrors } from './format-ajv-errors.js';
+import { compileRules } from '../notify/notify-rules.js';
 
 export const EMBEDDED_DEFAULTS = 'embedded defaults';
 
@@ -86,12 +87,17 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   if (config.bus.retry.maxDelayMs < config.bus.retry.delayMs) {
     problems.push('bus.retry.maxDelayMs: must be >= bus.retry.delayMs');
   }
+  if (config.notify.retry.maxDelayMs < config.notify.retry.delayMs) {
+    problems.push('notify.retry.maxDelayMs: must be >= notify.retry.delayMs');
+  }
+  problems.push(...compileRules(config.notify).problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   return {
     ...config,
     db: { ...config.db, path: dbPath },
+    notify: { ...config.notify, mailDir: path.resolve(cwd, config.notify.mailDir) },
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
     serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),

@@ -3,6 +3,7 @@ import { foundation } from './001-foundation.js';
 import { results } from './002-results.js';
 import { dataKeyIndexes } from './003-data-key-indexes.js';
 import { waivers } from './004-waivers.js';
+import { mailOutbox } from './007-mail-outbox.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers];
+export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, mailOutbox];

@@ -1,0 +1,354 @@
+import type { Statement } from 'better-sqlite3';
+import { newMessageId } from '../bus/message-id.js';
+import type { MailContent } from '../notify/mail-content.js';
+import type { Db } from './open-database.js';
+
+export const OUTBOX_STATES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+export type NotificationKind = 'mail' | 'webhook';
+
+/** What the sender hands to a mail transport. */
+export interface MailPayload {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+}
+
+/** What the sender POSTs: the body exactly as signed, with its headers. */
+export interface WebhookPayload {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface NewMail {
+  rule: string;
+  template: string;
+  from: string;
+  to: string[];
+  content: MailContent;
+  /** The bus message that caused it. */
+  sourceId?: string;
+  /** At most one notification per key, ever (a run's report). */
+  dedupKey?: string;
+  /** A debounced mail's window: later changes of the same thing find it by this key. */
+  debounceKey?: string;
+  /** JSON of the state before the first change of the window. */
+  baseline?: string;
+  dueAt?: number;
+  /** Stored as failed with this reason instead of being sent (there is nobody to send it to). */
+  failed?: string;
+}
+
+export interface NewWebhook {
+  rule: string;
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  sourceId?: string;
+}
+
+export interface ClaimedNotification {
+  id: number;
+  kind: NotificationKind;
+  messageId: string;
+  attempts: number;
+  payload: MailPayload | WebhookPayload;
+}
+
+export interface OpenWindow {
+  id: number;
+  baseline: string | null;
+  dueAt: number;
+}
+
+/** A notification as `GET /api/v1/outbox` shows it. */
+export interface OutboxEntryJson {
+  id: number;
+  kind: NotificationKind;
+  rule: string;
+  template: string | null;
+  message_id: string;
+  source_message_id: string | null;
+  state: OutboxState;
+  /** Addresses of a mail, the URL of a webhook call. */
+  recipients: string[];
+  subject: string;
+  attempts: number;
+  last_error: string | null;
+  created: string;
+  updated: string;
+  due: string;
+  sent: string | null;
+}
+
+export interface OutboxFilter {
+  states: OutboxState[];
+  kind?: NotificationKind | undefined;
+  rule?: string | undefined;
+  limit: number;
+  /** Only entries with a smaller id: the next page of a listing, newest first. */
+  beforeId?: number | undefined;
+}
+
+interface Row {
+  id: number;
+  kind: NotificationKind;
+  rule: string;
+  template: string | null;
+  message_id: string;
+  source_id: string | null;
+  state: OutboxState;
+  recipients: string;
+  subject: string;
+  payload: string;
+  created_at: number;
+  updated_at: number;
+  due_at: number;
+  attempts: number;
+  last_error: string | null;
+  sent_at: number | null;
+}
+
+/**
+ * Mails and webhook calls waiting to go out, in SQLite. Rows are added inside the transaction of
+ * the consumer's effect, so a notification exists exactly when the change it tells of does. The
+ * sender claims due rows (pending → sending), then marks each sent, due again later, or failed;
+ * a process that died while sending leaves rows in `sending`, which `releaseClaims` makes due at
+ * start, and they go out under the same Message-ID, so a repeat is recognisable as one.
+ */
+export class MailOutbox {
+  private readonly sql: {
+    insert: Statement;
+    openWindow: Statement<[string, number]>;
+    replaceWindow: Statement;
+    claim: Statement<[number, number, number]>;
+    sent: Statement<[number, string | null, number, number]>;
+    retry: Statement<[string, number, number, number]>;
+    failed: Statement<[string, number, number]>;
+    release: Statement<[]>;
+    requeue: Statement<[number, number, number]>;
+    get: Statement<[number]>;
+    counts: Statement<[]>;
+    nextDue: Statement<[]>;
+    prune: Statement<[number]>;
+  };
+
+  constructor(private readonly db: Db, private readonly messageIdDomain: string) {
+    this.sql = {
+      insert: db.prepare(
+        `INSERT INTO mail_outbox (kind, rule, template, message_id, source_id, dedup_key, debounce_key, baseline, state, recipients, subject, payload, created_at, updated_at, due_at, last_error)
+         VALUES (@kind, @rule, @template, @message_id, @source_id, @dedup_key, @debounce_key, @baseline, @state, @recipients, @subject, @payload, @now, @now, @due_at, @last_error)
+         ON CONFLICT (dedup_key) DO NOTHING`,
+      ),
+      openWindow: db.prepare(
+        `SELECT id, baseline, due_at FROM mail_outbox
+         WHERE debounce_key = ? AND state IN ('pending', 'cancelled') AND attempts = 0 AND due_at > ? ORDER BY id DESC LIMIT 1`,
+      ),
+      replaceWindow: db.prepare(
+        `UPDATE mail_outbox SET state = @state, recipients = @recipients, subject = @subject, payload = @payload, source_id = @source_id,
+           last_error = @note, updated_at = @now WHERE id = @id AND state IN ('pending', 'cancelled') AND attempts = 0`,
+      ),
+      claim: db.prepare(
+        `UPDATE mail_outbox SET state = 'sending', updated_at = ?3 WHERE id IN (
+           SELECT id FROM mail_outbox WHERE state = 'pending' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2)
+         RETURNING id, kind, message_id, attempts, payload`,
+      ),
+      sent: db.prepare(`UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?1, last_error = ?2, updated_at = ?3 WHERE id = ?4`),
+      retry: db.prepare(`UPDATE mail_outbox SET state = 'pending', attempts = attempts + 1, last_error = ?1, due_at = ?2, updated_at = ?3 WHERE id = ?4`),
+      failed: db.prepare(`UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?1, updated_at = ?2 WHERE id = ?3`),
+      release: db.prepare(`UPDATE mail_outbox SET state = 'pending' WHERE state = 'sending'`),
+      requeue: db.prepare(`UPDATE mail_outbox SET state = 'pending', due_at = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'failed'`),
+      get: db.prepare('SELECT * FROM mail_outbox WHERE id = ?'),
+      counts: db.prepare('SELECT state, COUNT(*) AS n FROM mail_outbox GROUP BY state'),
+      nextDue: db.prepare(`SELECT MIN(due_at) AS due FROM mail_outbox WHERE state = 'pending'`),
+      prune: db.prepare(`DELETE FROM mail_outbox WHERE state IN ('sent', 'failed', 'cancelled') AND updated_at < ?`),
+    };
+  }
+
+  /** The new row's id, or null when a notification with its dedup key exists already. */
+  addMail(m: NewMail, now = Date.now()): number | null {
+    const payload = mailPayload(m.rule, m.template, m.from, m.to, m.content);
+    return this.insert({
+      kind: 'mail',
+      rule: m.rule,
+      template: m.template,
+      message_id: `<${newMessageId(now)}@${this.messageIdDomain}>`,
+      source_id: m.sourceId ?? null,
+      dedup_key: m.dedupKey ?? null,
+      debounce_key: m.debounceKey ?? null,
+      baseline: m.baseline ?? null,
+      state: m.failed ? 'failed' : 'pending',
+      last_error: m.failed ?? null,
+      recipients: JSON.stringify(m.to),
+      subject: m.content.subject,
+      payload: JSON.stringify(payload),
+      now,
+      due_at: m.dueAt ?? now,
+    });
+  }
+
+  addWebhook(w: NewWebhook, now = Date.now()): number | null {
+    const payload: WebhookPayload = { url: w.url, body: w.body, headers: w.headers };
+    return this.insert({
+      kind: 'webhook',
+      rule: w.rule,
+      template: null,
+      message_id: newMessageId(now),
+      source_id: w.sourceId ?? null,
+      dedup_key: null,
+      debounce_key: null,
+      baseline: null,
+      state: 'pending',
+      last_error: null,
+      recipients: JSON.stringify([w.url]),
+      subject: `POST ${w.url}`,
+      payload: JSON.stringify(payload),
+      now,
+      due_at: now,
+    });
+  }
+
+  /** A debounced mail whose window is still open (not yet due, never tried), cancelled ones included. */
+  openWindow(debounceKey: string, now = Date.now()): OpenWindow | undefined {
+    const r = this.sql.openWindow.get(debounceKey, now) as { id: number; baseline: string | null; due_at: number } | undefined;
+    return r && { id: r.id, baseline: r.baseline, dueAt: r.due_at };
+  }
+
+  /**
+   * Puts a later state into an open window: the mail becomes this one (pending), or, when the
+   * state went back to where the window started, `cancelled` with the reason (a later change in
+   * the window may still revive it). The due time stays: a window does not grow.
+   */
+  replaceWindow(
+    id: number,
+    change: { rule: string; template: string; to: string[]; from: string; content: MailContent; sourceId?: string; cancelled?: string },
+    now = Date.now(),
+  ): boolean {
+    const payload = mailPayload(change.rule, change.template, change.from, change.to, change.content);
+    return (
+      this.sql.replaceWindow.run({
+        id,
+        state: change.cancelled ? 'cancelled' : 'pending',
+        recipients: JSON.stringify(change.to),
+        subject: change.content.subject,
+        payload: JSON.stringify(payload),
+        source_id: change.sourceId ?? null,
+        note: change.cancelled ?? null,
+        now,
+      }).changes === 1
+    );
+  }
+
+  /** Takes up to `limit` due notifications for sending (they become `sending`). */
+  claimDue(limit: number, now = Date.now()): ClaimedNotification[] {
+    const rows = this.sql.claim.all(now, limit, now) as Array<Pick<Row, 'id' | 'kind' | 'message_id' | 'attempts' | 'payload'>>;
+    return rows
+      .sort((a, b) => a.id - b.id)
+      .map((r) => ({ id: r.id, kind: r.kind, messageId: r.message_id, attempts: r.attempts, payload: JSON.parse(r.payload) as MailPayload | WebhookPayload }));
+  }
+
+  /** `note`: what the server said that is worth keeping although the mail went (recipients it refused). */
+  markSent(id: number, note: string | null, now = Date.now()): void {
+    this.sql.sent.run(now, note, now, id);
+  }
+
+  markRetry(id: number, error: string, dueAt: number, now = Date.now()): void {
+    this.sql.retry.run(error, dueAt, now, id);
+  }
+
+  markFailed(id: number, error: string, now = Date.now()): void {
+    this.sql.failed.run(error, now, id);
+  }
+
+  /** At start: what a dead process was sending is due again. Returns how many. */
+  releaseClaims(): number {
+    return this.sql.release.run().changes;
+  }
+
+  /** Puts a failed notification back in line (an operator fixed the cause). */
+  requeueFailed(id: number, now = Date.now()): boolean {
+    return this.sql.requeue.run(now, now, id).changes === 1;
+  }
+
+  get(id: number): OutboxEntryJson | undefined {
+    const r = this.sql.get.get(id) as Row | undefined;
+    return r && entryJson(r);
+  }
+
+  list(filter: OutboxFilter): OutboxEntryJson[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (filter.states.length) {
+      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      args.push(...filter.states);
+    }
+    if (filter.kind) {
+      where.push('kind = ?');
+      args.push(filter.kind);
+    }
+    if (filter.rule) {
+      where.push('rule = ?');
+      args.push(filter.rule);
+    }
+    if (filter.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(filter.beforeId);
+    }
+    const sql = `SELECT * FROM mail_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit) as Row[]).map(entryJson);
+  }
+
+  counts(): Record<OutboxState, number> {
+    const out = Object.fromEntries(OUTBOX_STATES.map((s) => [s, 0])) as Record<OutboxState, number>;
+    for (const r of this.sql.counts.all() as Array<{ state: OutboxState; n: number }>) out[r.state] = r.n;
+    return out;
+  }
+
+  /** When the next pending notification is due, or null when none is. */
+  nextDue(): number | null {
+    return (this.sql.nextDue.get() as { due: number | null }).due;
+  }
+
+  /** Forgets finished notifications last touched before `olderThanMs` ago. */
+  prune(olderThanMs: number, now = Date.now()): number {
+    return this.sql.prune.run(now - olderThanMs).changes;
+  }
+
+  private insert(row: Record<string, string | number | null>): number | null {
+    const r = this.sql.insert.run(row);
+    return r.changes === 1 ? Number(r.lastInsertRowid) : null;
+  }
+}
+
+/** Headers let people filter Sluice's mails by the rule that sent them. */
+function mailPayload(rule: string, template: string, from: string, to: string[], content: MailContent): MailPayload {
+  return { from, to, subject: content.subject, text: content.text, html: content.html, headers: { 'X-Sluice-Rule': rule, 'X-Sluice-Mail': template } };
+}
+
+function entryJson(r: Row): OutboxEntryJson {
+  return {
+    id: r.id,
+    kind: r.kind,
+    rule: r.rule,
+    template: r.template,
+    message_id: r.message_id,
+    source_message_id: r.source_id,
+    state: r.state,
+    recipients: JSON.parse(r.recipients) as string[],
+    subject: r.subject,
+    attempts: r.attempts,
+    last_error: r.last_error,
+    created: iso(r.created_at),
+    updated: iso(r.updated_at),
+    due: iso(r.due_at),
+    sent: r.sent_at === null ? null : iso(r.sent_at),
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
