@@ -4,9 +4,11 @@ import type { Authenticator } from './auth.js';
 import type { Bus } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { EventLog } from '../db/event-log.js';
+import type { MailOutbox } from '../db/mail-outbox.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
 import type { WaiversStore } from '../db/waivers-store.js';
+import type { NotificationSender } from '../notify/notification-sender.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
@@ -26,4 +28,7 @@ export interface AppContext {
   auth: Authenticator;
   results: ResultsStore;
   waivers: WaiversStore;
+  /** Mails and webhook calls waiting to go out, and what sends them. */
+  mailOutbox: MailOutbox;
+  notifications: NotificationSender;
 }

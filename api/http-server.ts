@@ -4,6 +4,7 @@ import { installErrorHandler } from './error-handler.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
+import { outboxRoutes } from './routes/outbox-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
 import { waiverdbRoutes } from './routes/waiverdb-routes.js';
 
@@ -26,6 +27,7 @@ export function buildHttpServer(ctx: AppContext): HttpServer {
   eventStreamRoutes(app, ctx, streams);
   resultsdbRoutes(app, ctx);
   waiverdbRoutes(app, ctx);
+  outboxRoutes(app, ctx);
   return {
     app,
     endStreams: () => {

@@ -3,6 +3,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { configCommand } from './commands/config-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
+import { mailCommand } from './commands/mail-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -10,7 +11,7 @@ import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 import { waiveCommand } from './commands/waive-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, mailCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
