@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import { newMessageId } from '../bus/message-id.js';
 import type { MailContent } from '../notify/mail-content.js';
 import type { Db } from './open-database.js';
@@ -104,7 +104,6 @@ interface Row {
   state: OutboxState;
   recipients: string;
   subject: string;
-  payload: string;
   created_at: number;
   updated_at: number;
   due_at: number;
@@ -123,9 +122,12 @@ interface Row {
 export class MailOutbox {
   private readonly sql: {
     insert: Statement;
+    insertPayload: Statement<[number, string, string, string | null]>;
+    updatePayload: Statement<[string, string, string | null, number]>;
     openWindow: Statement<[string, number]>;
     replaceWindow: Statement;
-    claim: Statement<[number, number, number]>;
+    due: Statement<[number, number]>;
+    claim: Statement<[number, string]>;
     sent: Statement<[number, string | null, number, number]>;
     retry: Statement<[string, number, number, number]>;
     failed: Statement<[string, number, number]>;
@@ -137,36 +139,49 @@ export class MailOutbox {
     prune: Statement<[number]>;
   };
 
+  private readonly claimTx: Transaction<(limit: number, now: number) => ClaimedNotification[]>;
+  private readonly insertTx: Transaction<(row: Record<string, string | number | null>, payload: StoredPayload) => number | null>;
+  private readonly replaceTx: Transaction<(row: Record<string, string | number | null>, payload: StoredPayload) => boolean>;
+
   constructor(private readonly db: Db, private readonly messageIdDomain: string) {
     this.sql = {
       insert: db.prepare(
-        `INSERT INTO mail_outbox (kind, rule, template, message_id, source_id, dedup_key, debounce_key, baseline, state, recipients, subject, payload, created_at, updated_at, due_at, last_error)
-         VALUES (@kind, @rule, @template, @message_id, @source_id, @dedup_key, @debounce_key, @baseline, @state, @recipients, @subject, @payload, @now, @now, @due_at, @last_error)
-         ON CONFLICT (dedup_key) DO NOTHING`,
+        `INSERT INTO mail_outbox (kind, rule, template, message_id, source_id, dedup_key, debounce_key, baseline, state, recipients, subject, created_at, updated_at, due_at, last_error)
+         VALUES (@kind, @rule, @template, @message_id, @source_id, @dedup_key, @debounce_key, @baseline, @state, @recipients, @subject, @now, @now, @due_at, @last_error)
+         ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`,
       ),
+      insertPayload: db.prepare('INSERT INTO mail_outbox_payload (outbox_id, head, body, html) VALUES (?, ?, ?, ?)'),
+      updatePayload: db.prepare('UPDATE mail_outbox_payload SET head = ?, body = ?, html = ? WHERE outbox_id = ?'),
       openWindow: db.prepare(
         `SELECT id, baseline, due_at FROM mail_outbox
          WHERE debounce_key = ? AND state IN ('pending', 'cancelled') AND attempts = 0 AND due_at > ? ORDER BY id DESC LIMIT 1`,
       ),
       replaceWindow: db.prepare(
-        `UPDATE mail_outbox SET state = @state, recipients = @recipients, subject = @subject, payload = @payload, source_id = @source_id,
+        `UPDATE mail_outbox SET state = @state, recipients = @recipients, subject = @subject, source_id = @source_id,
            last_error = @note, updated_at = @now WHERE id = @id AND state IN ('pending', 'cancelled') AND attempts = 0`,
       ),
-      claim: db.prepare(
-        `UPDATE mail_outbox SET state = 'sending', updated_at = ?3 WHERE id IN (
-           SELECT id FROM mail_outbox WHERE state = 'pending' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2)
-         RETURNING id, kind, message_id, attempts, payload`,
+      due: db.prepare(
+        `SELECT o.id, o.kind, o.message_id, o.attempts, p.head, p.body, p.html FROM mail_outbox AS o JOIN mail_outbox_payload AS p ON p.outbox_id = o.id
+         WHERE o.state = 'pending' AND o.due_at <= ? ORDER BY o.due_at, o.id LIMIT ?`,
       ),
-      sent: db.prepare(`UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?1, last_error = ?2, updated_at = ?3 WHERE id = ?4`),
-      retry: db.prepare(`UPDATE mail_outbox SET state = 'pending', attempts = attempts + 1, last_error = ?1, due_at = ?2, updated_at = ?3 WHERE id = ?4`),
-      failed: db.prepare(`UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?1, updated_at = ?2 WHERE id = ?3`),
+      claim: db.prepare(`UPDATE mail_outbox SET state = 'sending', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
+      sent: db.prepare(`UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ?, updated_at = ? WHERE id = ?`),
+      retry: db.prepare(`UPDATE mail_outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, due_at = ?, updated_at = ? WHERE id = ?`),
+      failed: db.prepare(`UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`),
       release: db.prepare(`UPDATE mail_outbox SET state = 'pending' WHERE state = 'sending'`),
-      requeue: db.prepare(`UPDATE mail_outbox SET state = 'pending', due_at = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'failed'`),
+      requeue: db.prepare(`UPDATE mail_outbox SET state = 'pending', due_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'`),
       get: db.prepare('SELECT * FROM mail_outbox WHERE id = ?'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM mail_outbox GROUP BY state'),
       nextDue: db.prepare(`SELECT MIN(due_at) AS due FROM mail_outbox WHERE state = 'pending'`),
       prune: db.prepare(`DELETE FROM mail_outbox WHERE state IN ('sent', 'failed', 'cancelled') AND updated_at < ?`),
     };
+    this.claimTx = db.transaction((limit: number, now: number) => {
+      const rows = this.sql.due.all(now, limit) as Array<Pick<Row, 'id' | 'kind' | 'message_id' | 'attempts'> & StoredPayload>;
+      if (rows.length) this.sql.claim.run(now, JSON.stringify(rows.map((r) => r.id)));
+      return rows.map((r) => ({ id: r.id, kind: r.kind, messageId: r.message_id, attempts: r.attempts, payload: fromStored(r.kind, r) }));
+    });
+    this.insertTx = db.transaction((row: Record<string, string | number | null>, payload: StoredPayload) => this.insertRows(row, payload));
+    this.replaceTx = db.transaction((row: Record<string, string | number | null>, payload: StoredPayload) => this.replaceRows(row, payload));
   }
 
   /** The new row's id, or null when a notification with its dedup key exists already. */
@@ -185,14 +200,13 @@ export class MailOutbox {
       last_error: m.failed ?? null,
       recipients: JSON.stringify(m.to),
       subject: m.content.subject,
-      payload: JSON.stringify(payload),
       now,
       due_at: m.dueAt ?? now,
-    });
+    }, toStored(payload));
   }
 
   addWebhook(w: NewWebhook, now = Date.now()): number | null {
-    const payload: WebhookPayload = { url: w.url, body: w.body, headers: w.headers };
+    const payload: StoredPayload = { head: JSON.stringify({ url: w.url, headers: w.headers }), body: w.body, html: null };
     return this.insert({
       kind: 'webhook',
       rule: w.rule,
@@ -206,10 +220,9 @@ export class MailOutbox {
       last_error: null,
       recipients: JSON.stringify([w.url]),
       subject: `POST ${w.url}`,
-      payload: JSON.stringify(payload),
       now,
       due_at: now,
-    });
+    }, payload);
   }
 
   /** A debounced mail whose window is still open (not yet due, never tried), cancelled ones included. */
@@ -228,27 +241,22 @@ export class MailOutbox {
     change: { rule: string; template: string; to: string[]; from: string; content: MailContent; sourceId?: string; cancelled?: string },
     now = Date.now(),
   ): boolean {
-    const payload = mailPayload(change.rule, change.template, change.from, change.to, change.content);
-    return (
-      this.sql.replaceWindow.run({
-        id,
-        state: change.cancelled ? 'cancelled' : 'pending',
-        recipients: JSON.stringify(change.to),
-        subject: change.content.subject,
-        payload: JSON.stringify(payload),
-        source_id: change.sourceId ?? null,
-        note: change.cancelled ?? null,
-        now,
-      }).changes === 1
-    );
+    const payload = toStored(mailPayload(change.rule, change.template, change.from, change.to, change.content));
+    const row = {
+      id,
+      state: change.cancelled ? 'cancelled' : 'pending',
+      recipients: JSON.stringify(change.to),
+      subject: change.content.subject,
+      source_id: change.sourceId ?? null,
+      note: change.cancelled ?? null,
+      now,
+    };
+    return this.db.inTransaction ? this.replaceRows(row, payload) : this.replaceTx(row, payload);
   }
 
-  /** Takes up to `limit` due notifications for sending (they become `sending`). */
+  /** Takes up to `limit` due notifications for sending (they become `sending`), oldest due first. */
   claimDue(limit: number, now = Date.now()): ClaimedNotification[] {
-    const rows = this.sql.claim.all(now, limit, now) as Array<Pick<Row, 'id' | 'kind' | 'message_id' | 'attempts' | 'payload'>>;
-    return rows
-      .sort((a, b) => a.id - b.id)
-      .map((r) => ({ id: r.id, kind: r.kind, messageId: r.message_id, attempts: r.attempts, payload: JSON.parse(r.payload) as MailPayload | WebhookPayload }));
+    return this.claimTx.immediate(limit, now);
   }
 
   /** `note`: what the server said that is worth keeping although the mail went (recipients it refused). */
@@ -318,10 +326,41 @@ export class MailOutbox {
     return this.sql.prune.run(now - olderThanMs).changes;
   }
 
-  private insert(row: Record<string, string | number | null>): number | null {
-    const r = this.sql.insert.run(row);
-    return r.changes === 1 ? Number(r.lastInsertRowid) : null;
+  // Inside a caller's transaction (a consumer's effect) a savepoint of our own would only cost.
+  private insert(row: Record<string, string | number | null>, payload: StoredPayload): number | null {
+    return this.db.inTransaction ? this.insertRows(row, payload) : this.insertTx(row, payload);
   }
+
+  private insertRows(row: Record<string, string | number | null>, payload: StoredPayload): number | null {
+    const r = this.sql.insert.run(row);
+    if (r.changes === 0) return null;
+    const id = Number(r.lastInsertRowid);
+    this.sql.insertPayload.run(id, payload.head, payload.body, payload.html);
+    return id;
+  }
+
+  private replaceRows(row: Record<string, string | number | null>, payload: StoredPayload): boolean {
+    if (this.sql.replaceWindow.run(row).changes === 0) return false;
+    this.sql.updatePayload.run(payload.head, payload.body, payload.html, row.id as number);
+    return true;
+  }
+}
+
+/** The large parts are columns of their own, so that claiming a mail parses only its head. */
+interface StoredPayload {
+  head: string;
+  body: string;
+  html: string | null;
+}
+
+function toStored(m: MailPayload): StoredPayload {
+  return { head: JSON.stringify({ from: m.from, to: m.to, subject: m.subject, headers: m.headers }), body: m.text, html: m.html };
+}
+
+function fromStored(kind: NotificationKind, p: StoredPayload): MailPayload | WebhookPayload {
+  const head = JSON.parse(p.head) as Record<string, unknown>;
+  if (kind === 'webhook') return { url: head.url as string, headers: head.headers as Record<string, string>, body: p.body };
+  return { ...(head as Pick<MailPayload, 'from' | 'to' | 'subject' | 'headers'>), text: p.body, html: p.html ?? '' };
 }
 
 /** Headers let people filter Sluice's mails by the rule that sent them. */

@@ -57,31 +57,56 @@ export class NotificationSender {
     return Math.max(0, Math.min(this.settings.pollIntervalMs, next - Date.now()));
   }
 
-  /** Sends until nothing is due; what failed waits for its own retry time. */
+  /**
+   * Sends until nothing is due; what failed waits for its own retry time. Up to batchSize are in
+   * flight; when half of them are done, their outcomes are recorded in one transaction and as
+   * many more are claimed, so the pool never runs dry between batches.
+   */
   async drain(): Promise<void> {
-    while (!this.loop.isStopped) {
-      const batch = this.outbox.claimDue(this.settings.batchSize);
-      if (batch.length === 0) return;
-      const outcomes = await Promise.all(batch.map((n) => this.deliver(n)));
-      const now = Date.now();
-      let deferred: DeliveryError | undefined;
-      this.db.transaction(() => {
-        batch.forEach((n, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) this.outbox.markSent(n.id, o.note, now);
-          else if (o.error.permanent) this.outbox.markFailed(n.id, o.error.message, now);
-          else if (n.attempts + 1 >= this.settings.retry.maxAttempts) this.outbox.markFailed(n.id, `gave up after ${n.attempts + 1} attempts: ${o.error.message}`, now);
-          else {
-            deferred ??= o.error;
-            this.outbox.markRetry(n.id, o.error.message, now + this.backoff(n.attempts), now);
-          }
-        });
-      })();
-      for (const [i, o] of outcomes.entries()) {
-        if (!o.ok && o.error.permanent) this.log.warn({ id: batch[i]!.id, kind: batch[i]!.kind, err: o.error.message }, 'notification refused; marked failed');
+    const window = this.settings.batchSize;
+    let inFlight = 0;
+    let done: Array<[ClaimedNotification, Outcome]> = [];
+    let wake: (() => void) | undefined;
+    for (;;) {
+      const refill = !this.loop.isStopped && inFlight <= window / 2;
+      // Outcomes are recorded in groups: one transaction per mail would cost more than the mail.
+      if (done.length && (refill || inFlight === 0 || done.length >= window / 4)) {
+        this.record(done);
+        done = [];
       }
-      if (deferred) this.log.warn({ err: deferred.message, target: this.transport.target }, 'notifications could not be sent; will retry');
+      if (refill) {
+        for (const n of this.outbox.claimDue(window - inFlight)) {
+          inFlight++;
+          void this.deliver(n).then((o) => {
+            done.push([n, o]);
+            inFlight--;
+            wake?.();
+          });
+        }
+      }
+      if (inFlight === 0 && done.length === 0) return;
+      if (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
     }
+  }
+
+  private record(outcomes: Array<[ClaimedNotification, Outcome]>): void {
+    const now = Date.now();
+    let deferred: DeliveryError | undefined;
+    this.db.transaction(() => {
+      for (const [n, o] of outcomes) {
+        if (o.ok) this.outbox.markSent(n.id, o.note, now);
+        else if (o.error.permanent) this.outbox.markFailed(n.id, o.error.message, now);
+        else if (n.attempts + 1 >= this.settings.retry.maxAttempts) this.outbox.markFailed(n.id, `gave up after ${n.attempts + 1} attempts: ${o.error.message}`, now);
+        else {
+          deferred ??= o.error;
+          this.outbox.markRetry(n.id, o.error.message, now + this.backoff(n.attempts), now);
+        }
+      }
+    })();
+    for (const [n, o] of outcomes) {
+      if (!o.ok && o.error.permanent) this.log.warn({ id: n.id, kind: n.kind, err: o.error.message }, 'notification refused; marked failed');
+    }
+    if (deferred) this.log.warn({ err: deferred.message, target: this.transport.target }, 'notifications could not be sent; will retry');
   }
 
   private backoff(previousAttempts: number): number {

@@ -74,6 +74,8 @@ export class SmtpTestServer {
         else callback(Object.assign(new Error('5.7.8 authentication failed'), { responseCode: 535 }));
       },
       disabledCommands: ['STARTTLS'],
+      // No reverse DNS of the client: on a machine without DNS each lookup waits for its timeout.
+      disableReverseLookup: true,
       logger: false,
       // Stopping must be an outage now, not after connections drain on their own.
       closeTimeout: 50,
