@@ -8,11 +8,14 @@ export class DrainLoop {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  private threw = false;
 
+  /** After a drain that threw (the store, not a send, failed), the next waits at least `errorDelayMs`. */
   constructor(
     private readonly drain: () => Promise<void>,
     private readonly nextDelayMs: () => number,
     private readonly onError: (err: unknown) => void,
+    private readonly errorDelayMs = 1000,
   ) {}
 
   start(): void {
@@ -43,10 +46,16 @@ export class DrainLoop {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.drain()
-        .catch(this.onError)
+        .then(
+          () => void (this.threw = false),
+          (err: unknown) => {
+            this.threw = true;
+            this.onError(err);
+          },
+        )
         .finally(() => {
           this.running = undefined;
-          const next = this.again ? 0 : this.nextDelayMs();
+          const next = this.threw ? Math.max(this.errorDelayMs, this.nextDelayMs()) : this.again ? 0 : this.nextDelayMs();
           this.again = false;
           this.schedule(next);
         });
