@@ -23,7 +23,7 @@ export function runReportMail(report: RunReport, rule: string): MailContent {
   const ended = Date.parse(root.updated);
   const tally = `${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped, ${counts.incomplete} incomplete${unfinished ? `, ${unfinished} unfinished` : ''}`;
   const facts: Array<[string, string]> = [
-    ['Run', `${root.run_id} (${root.kind} ${root.name})`],
+    ['Run', `${root.run_id} (${root.kind === root.name ? root.kind : `${root.kind} ${root.name}`})`],
     ['Change', `${repoBranch(root)} ${root.revision ?? ''}`.trim()],
     ...(author ? [['Author', author] as [string, string]] : []),
     ...(commit ? [['Commit', commit] as [string, string]] : []),
