@@ -1,7 +1,7 @@
 /**
- * bench/notify: mails per second through Sluice's notification outbox (each written in a
- * transaction of its own, as a consumer's effect writes it, then claimed, sent over a pooled
- * SMTP connection and marked sent) to a real SMTP server on loopback, next to a bare nodemailer
+ * bench/notify: mails per second through Sluice's notification outbox (written as a consumer's
+ * effect writes them, then claimed, sent over a pooled SMTP connection and marked sent) to a
+ * real SMTP server on loopback, next to a bare nodemailer
  * pooled send loop of the same mails to the same server, in the same run. The server runs in a
  * process of its own. Rounds alternate so that both sides see the same machine state; medians
  * are reported with their ratio.
@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MailOutbox } from '../db/mail-outbox.js';
 import { migrate } from '../db/migrate.js';
@@ -19,10 +20,11 @@ import { decisionChangedMail } from '../notify/templates/decision-changed-mail.j
 import { benchConfig, benchLogger, median, rate } from './bench-support.js';
 
 const N = Number(process.env.BENCH_MAILS ?? 1000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 5);
 const FROM = 'Sluice <sluice@bench.example.org>';
 const TO = ['maint@example.org', 'qa@example.org'];
+const HEADERS = { 'Auto-Submitted': 'auto-generated', 'X-Sluice-Rule': 'bench', 'X-Sluice-Mail': 'decision-changed' };
 
 /** The SMTP server process (bench/smtp-sink.ts) and what it has taken. */
 class Sink {
@@ -100,7 +102,12 @@ const smtpSettings = (port: number) => ({
   smtp: { host: '127.0.0.1', port, maxConnections: CONNECTIONS, maxMessagesPerConnection: 100_000 },
 });
 
-async function sluiceRound(server: Sink, round: number): Promise<number> {
+/**
+ * Mails written as consumers write them, 50 messages' worth at a time (they arrive in deliveries):
+ * `grouped`, as the RabbitMQ consumer commits what arrived together, one transaction with a
+ * savepoint per message; otherwise a transaction per mail, as the embedded bus commits each.
+ */
+async function sluiceRound(server: Sink, round: number, grouped: boolean): Promise<number> {
   const config = benchConfig({ notify: { ...smtpSettings(server.port), batchSize: 200 } }, `notify ${round}`);
   const db = openDatabase(config.db.path);
   migrate(db);
@@ -109,14 +116,16 @@ async function sluiceRound(server: Sink, round: number): Promise<number> {
   const sender = new NotificationSender(outbox, db, transport, config.notify, benchLogger());
   sender.start();
   const add = db.transaction((i: number) => outbox.addMail({ rule: 'bench', template: 'decision-changed', from: FROM, to: TO, content: { ...content, subject: `${content.subject} #${i}` } }));
+  const delivery = db.transaction((first: number) => {
+    for (let i = first; i < first + 50 && i < N; i++) add(i);
+  });
   const arrived = server.until(N);
   const started = performance.now();
-  // Mails are written as a consumer writes them: one transaction each, as messages arrive
-  // (in deliveries of 50 here), the sender woken after each commit.
-  for (let i = 0; i < N; i++) {
-    add(i);
+  for (let first = 0; first < N; first += 50) {
+    if (grouped) delivery(first);
+    else for (let i = first; i < first + 50 && i < N; i++) add(i);
     sender.kick();
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
   }
   await arrived;
   // Done when the outbox knows it, not only the server.
@@ -130,16 +139,23 @@ async function sluiceRound(server: Sink, round: number): Promise<number> {
   return rate(N, ms);
 }
 
-async function bareRound(server: Sink): Promise<number> {
+/**
+ * The baseline: the same mails straight into nodemailer's pool, `window` at a time (every one at
+ * once when the window is N), no store. The better of the two windows is the baseline.
+ */
+async function bareRound(server: Sink, window: number): Promise<number> {
   const transporter = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port: server.port, maxConnections: CONNECTIONS, maxMessages: 100_000, logger: false });
   const ids = Array.from({ length: N }, () => `<${randomUUID()}@bench.example.org>`);
+  const send = (i: number) =>
+    // The same mail as Sluice's, byte for byte but the Message-ID: its headers included.
+    transporter.sendMail({ from: FROM, to: TO, subject: `${content.subject} #${i}`, text: content.text, html: content.html, messageId: ids[i], headers: HEADERS });
   const arrived = server.until(N);
   const started = performance.now();
-  await Promise.all(
-    ids.map((messageId, i) =>
-      transporter.sendMail({ from: FROM, to: TO, subject: `${content.subject} #${i}`, text: content.text, html: content.html, messageId, headers: { 'Auto-Submitted': 'auto-generated' } }),
-    ),
-  );
+  let next = 0;
+  const worker = async () => {
+    while (next < N) await send(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(window, N) }, worker));
   await arrived;
   const ms = performance.now() - started;
   await server.check(ids, 'bare nodemailer');
@@ -148,24 +164,39 @@ async function bareRound(server: Sink): Promise<number> {
 }
 
 const server = await Sink.start();
-const sluice: number[] = [];
-const bare: number[] = [];
+const grouped: number[] = [];
+const single: number[] = [];
+const bareAll: number[] = [];
+const bareWindow: number[] = [];
 // One warm-up of each (JIT, first connections), not counted.
-await bareRound(server);
+await bareRound(server, N);
 server.reset();
-await sluiceRound(server, 0);
+await sluiceRound(server, 0, true);
 server.reset();
 for (let round = 1; round <= ROUNDS; round++) {
-  bare.push(await bareRound(server));
+  bareAll.push(await bareRound(server, N));
   server.reset();
-  sluice.push(await sluiceRound(server, round));
+  bareWindow.push(await bareRound(server, 200));
+  server.reset();
+  grouped.push(await sluiceRound(server, round, true));
+  server.reset();
+  single.push(await sluiceRound(server, round, false));
   server.reset();
 }
 await server.stop();
-const s = median(sluice);
-const b = median(bare);
-const ratio = s / b;
-console.log(`notify bench: ${N} mails (${content.text.length + content.html.length} bytes of text + HTML each, ${TO.length} recipients) to a local SMTP server, pool of ${CONNECTIONS} connections, median of ${ROUNDS} rounds`);
-console.log(`  sluice outbox → SMTP:      ${s} mails/s   (rounds: ${sluice.join(', ')})`);
-console.log(`  bare nodemailer pool loop: ${b} mails/s   (rounds: ${bare.join(', ')})`);
-console.log(`  ratio: ${ratio.toFixed(2)} (target ≥ 0.80) ${ratio >= 0.8 ? 'ok' : 'BELOW TARGET'}`);
+const best = (values: number[]) => Math.max(...values);
+const bare = median(bareAll) >= median(bareWindow) ? bareAll : bareWindow;
+const line = (label: string, values: number[]) =>
+  `  ${label.padEnd(62)} median ${String(median(values)).padStart(5)}, best ${String(best(values)).padStart(5)} mails/s   (rounds: ${values.join(', ')})`;
+const ratio = (values: number[], of: (v: number[]) => number) => {
+  const r = of(values) / of(bare);
+  return `${r.toFixed(2)}${r >= 0.8 ? '' : ' (below target)'}`;
+};
+console.log(`notify bench: ${N} mails (${content.text.length + content.html.length} bytes of text + HTML each, ${TO.length} recipients) to a local SMTP server, pool of ${CONNECTIONS} connections, ${ROUNDS} rounds; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
+console.log(line('sluice outbox → SMTP, written 50 to a transaction (RabbitMQ):', grouped));
+console.log(line('sluice outbox → SMTP, each written in its own (embedded bus):', single));
+console.log(line(`bare nodemailer pool loop, all ${N} at once:`, bareAll));
+console.log(line('bare nodemailer pool loop, 200 at a time:', bareWindow));
+console.log(`  ratio to the faster bare loop (target ≥ 0.80), median / best:`);
+console.log(`    written 50 to a transaction: ${ratio(grouped, median)} / ${ratio(grouped, best)}`);
+console.log(`    each in its own transaction: ${ratio(single, median)} / ${ratio(single, best)}`);
