@@ -252,6 +252,11 @@ export const configSchema = {
         /** How much of a failed job's log its mail quotes. */
         logTailLines: { type: 'integer', minimum: 0, maximum: 10000, default: 40 },
         logTailBytes: { type: 'integer', minimum: 0, maximum: 1048576, default: 8192 },
+        /**
+         * Where a failed job's log may be fetched from besides this server's own URL: a node
+         * message names its log, and only these prefixes are trusted not to point elsewhere.
+         */
+        logUrlPrefixes: { type: 'array', items: { type: 'string', pattern: '^https?://' }, default: [] },
         /** For fetching a log tail and for each webhook call. */
         httpTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
         /** Users (a run's author, as git or the CI message names them) and their mail addresses. */

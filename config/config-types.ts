@@ -56,6 +56,7 @@ export interface NotifySettings {
   keepDays: number;
   logTailLines: number;
   logTailBytes: number;
+  logUrlPrefixes: string[];
   httpTimeoutMs: number;
   people: Record<string, string>;
   authorDomain: string | null;

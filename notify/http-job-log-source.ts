@@ -7,12 +7,21 @@ import type { JobLogSource, LogTail } from './job-log-source.js';
  * error: the mail matters more than its quote.
  */
 export class HttpJobLogSource implements JobLogSource {
-  constructor(private readonly settings: { logTailBytes: number; logTailLines: number; httpTimeoutMs: number }) {}
+  /** `trusted()`: URL prefixes a log may be fetched from (this server's, and configured ones). */
+  constructor(
+    private readonly settings: { logTailBytes: number; logTailLines: number; httpTimeoutMs: number },
+    private readonly trusted: () => string[],
+  ) {}
 
   async tail(url: string | null): Promise<LogTail> {
     const { logTailBytes: bytes, logTailLines: lines, httpTimeoutMs } = this.settings;
     if (bytes === 0 || lines === 0) return { text: null, truncated: false, problem: 'quoting logs is turned off (notify.logTailLines)' };
     if (!url) return { text: null, truncated: false, problem: 'the node has no log URL' };
+    // The URL comes from a message: fetching anything it names would let a publisher read
+    // internal addresses into a mail.
+    if (!this.trusted().some((prefix) => url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) {
+      return { text: null, truncated: false, problem: `${url} is not under this server's URL or notify.logUrlPrefixes, so it was not fetched` };
+    }
     try {
       const res = await fetch(url, { headers: { range: `bytes=-${bytes}` }, signal: AbortSignal.timeout(httpTimeoutMs) });
       if (res.status === 416) return { text: '', truncated: false, problem: null }; // an empty log

@@ -29,7 +29,9 @@ export function resolveRecipients(
   if (wanted.author) {
     const address = authorAddress(facts.author, settings);
     if (address) to.push(address);
-    else unresolved.push(facts.author ? `author "${facts.author}": not in notify.people and no notify.authorDomain` : 'author: the message names none');
+    else if (!facts.author) unresolved.push('author: the message names none');
+    else if (facts.author.includes('@')) unresolved.push(`author "${facts.author}": not one plain address`);
+    else unresolved.push(`author "${facts.author}": not in notify.people and no notify.authorDomain`);
   }
   if (wanted.maintainers) {
     const key = facts.packages.find((p) => settings.maintainers[p]?.length);
@@ -50,7 +52,9 @@ export function resolveRecipients(
 
 function authorAddress(author: string | null, settings: Pick<NotifySettings, 'people' | 'authorDomain'>): string | null {
   if (!author) return null;
-  if (author.includes('@')) return author;
+  // The author comes from a message: only one plain address is taken as it is, so that a crafted
+  // author ("a@x.org, b@y.org") cannot add recipients.
+  if (author.includes('@')) return /^[^@\s,;:<>"()\[\]\\]+@[A-Za-z0-9.-]+$/.test(author) ? author : null;
   return settings.people[author] ?? (settings.authorDomain && /^[A-Za-z0-9._+-]+$/.test(author) ? `${author}@${settings.authorDomain}` : null);
 }
 

@@ -101,7 +101,7 @@ export class SluiceService {
         ruleTopics: rules.flatMap((r) => r.topics),
         recordNodes: rules.some((r) => r.mail === 'run-report' || r.mail === 'job-failed'),
         runNodes,
-        logs: new HttpJobLogSource(config.notify),
+        logs: new HttpJobLogSource(config.notify, () => [config.serverUrl, ...config.notify.logUrlPrefixes]),
         added: () => notifications.kick(),
       }),
     );

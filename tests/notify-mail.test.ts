@@ -67,6 +67,7 @@ describe('mails at a real SMTP server', () => {
       maintainers: { 'rpms/bash': ['bash-maint@example.org'] },
       logTailLines: 5,
       logTailBytes: 2048,
+      logUrlPrefixes: [logs.base],
       rules: [{ name: 'job-failures', mail: 'job-failed', recipients: ['author', 'maintainers'] }],
     });
     const root = nodeEvent({ id: 1, name: 'checkout', state: 'available', previous_state: 'running', data: { author: 'jdoe' } }, logs.base);
@@ -96,6 +97,16 @@ describe('mails at a real SMTP server', () => {
     assert.ok(!mail!.text.includes('line 095'));
     assert.ok(mail!.html.includes('line 100: compiling &lt;stuff&gt; &amp; more'), 'the log is escaped in the HTML');
     assert.deepEqual(logs.ranges, ['bytes=-2048'], 'only the end of the log was asked for');
+  });
+
+  test('a log URL outside this server and notify.logUrlPrefixes is not fetched; the mail says so', { timeout: 30_000 }, async (t) => {
+    const logs = await logServer(t, 10);
+    const h = await notifyHarness(t, { rules: [{ name: 'job-failures', mail: 'job-failed', recipients: ['ops@example.org'] }] });
+    const build = nodeEvent({ id: 3, name: 'build', parent_id: 1, state: 'done', previous_state: 'running', result: 'fail' }, logs.base);
+    await h.publish('pipeline.node.updated', build);
+    const [mail] = await h.smtp.waitForMails(1);
+    assert.ok(mail!.text.includes(`No log to quote: ${logs.base}/api/v1/nodes/3/log is not under this server's URL or notify.logUrlPrefixes, so it was not fetched.`), mail!.text);
+    assert.deepEqual(logs.ranges, [], 'nothing was asked of the other server');
   });
 
   test('a run\'s report when its root is done: jobs, results and failing tests, at most once', { timeout: 30_000 }, async (t) => {

@@ -184,6 +184,14 @@ describe('recipients', () => {
     assert.deepEqual(resolveRecipients({ ...all, maintainers: false }, { author: 'ghost', packages: [] }, { ...settings, authorDomain: 'fedoraproject.org' }).to, ['qa@example.org', 'ghost@fedoraproject.org']);
   });
 
+  test('an author from a message that is not one plain address adds no recipient', () => {
+    for (const crafted of ['a@example.org, b@example.org', 'Eve <eve@example.org>', 'x@y.org\r\nBcc: z@w.org', 'a@b@c.org']) {
+      const r = resolveRecipients({ addresses: [], author: true, maintainers: false }, { author: crafted, packages: [] }, settings);
+      assert.deepEqual(r.to, [], crafted);
+      assert.match(r.unresolved[0]!, /not one plain address/);
+    }
+  });
+
   test('maintainers: the first package name the map knows; none is reported', () => {
     assert.deepEqual(resolveRecipients({ addresses: [], author: false, maintainers: true }, { author: null, packages: ['rpms/zsh', 'zsh'] }, settings).to, ['zsh@example.org']);
     const none = resolveRecipients({ addresses: [], author: false, maintainers: true }, { author: null, packages: ['fish'] }, settings);
