@@ -29,10 +29,6 @@ export interface NodeEvent {
 
 export const NODE_TOPICS = ['pipeline.node.created', 'pipeline.node.updated'] as const;
 
-export function isRoot(node: NodeEvent): boolean {
-  return node.parent_id === null;
-}
-
 /** The node's log, where the pipeline serves it. */
 export function logUrl(node: NodeEvent): string | null {
   return node.href ? `${node.href}/log` : null;

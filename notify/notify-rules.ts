@@ -5,7 +5,7 @@ import { DECISION_TOPIC, type DecisionState } from './decision-update.js';
 import { NODE_TOPICS, type NodeEvent } from './node-event.js';
 
 /** The topics each mail is made from: its template reads that body. */
-export const MAIL_TOPICS: Readonly<Record<MailTemplateName, readonly string[]>> = {
+const MAIL_TOPICS: Readonly<Record<MailTemplateName, readonly string[]>> = {
   'decision-changed': [DECISION_TOPIC],
   'job-failed': ['pipeline.node.updated'],
   'run-report': ['pipeline.node.updated'],

@@ -90,7 +90,7 @@ ${
   return mailContent(subject, rule, lines.join('\n'), body);
 }
 
-export function verdict(d: DecisionState): string {
+function verdict(d: DecisionState): string {
   return d.policies_satisfied ? 'satisfied' : 'unsatisfied';
 }
 
