@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { errorText } from '../bus/message-processor.js';
 import type { CompiledConfig } from '../config/config-types.js';
-import { DrainLoop } from './drain-loop.js';
 import type { Outbox } from './outbox.js';
 
 /**
@@ -13,7 +12,10 @@ import type { Outbox } from './outbox.js';
  * across an AMQP redelivery either: consumers must not depend on it.
  */
 export class OutboxRelay {
-  private readonly loop: DrainLoop;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
   private failures = 0;
 
   constructor(
@@ -21,25 +23,39 @@ export class OutboxRelay {
     private readonly bus: Bus,
     private readonly config: CompiledConfig['outbox'],
     private readonly log: Logger,
-  ) {
-    this.loop = new DrainLoop(
-      () => this.drain(),
-      () => (this.failures ? this.backoff() : this.config.pollIntervalMs),
-      (err) => this.log.error({ err }, 'outbox relay failed; will try again'),
-    );
-  }
+  ) {}
 
   start(): void {
-    this.loop.start();
+    this.stopped = false;
+    this.schedule(0);
   }
 
   /** Call after committing a transaction that added to the outbox. */
   kick(): void {
-    this.loop.kick();
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
   }
 
   async stop(): Promise<void> {
-    await this.loop.stop();
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+        const next = this.again ? 0 : this.failures ? this.backoff() : this.config.pollIntervalMs;
+        this.again = false;
+        this.schedule(next);
+      });
+    }, ms);
+    this.timer.unref();
   }
 
   private backoff(): number {
@@ -49,7 +65,7 @@ export class OutboxRelay {
   /** Sends until the outbox has nothing due; returns early on the first failure. */
   async drain(): Promise<void> {
     for (;;) {
-      if (this.loop.isStopped) return;
+      if (this.stopped) return;
       const rows = this.outbox.due(this.config.batchSize);
       if (rows.length === 0) return;
       // The batch is published concurrently (confirms pipeline), then settled in order.
