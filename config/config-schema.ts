@@ -238,6 +238,12 @@ export const configSchema = {
             maxAttempts: { type: 'integer', minimum: 1, maximum: 1000, default: 40 },
           },
         },
+        /**
+         * A notification being sent for longer than this is taken as abandoned (its process died
+         * or hung) and sent again, under the same Message-ID. With the embedded bus, Sluice is
+         * the store's only process and sends them again at start without waiting.
+         */
+        claimTimeoutMs: { type: 'integer', minimum: 1000, default: 300000 },
         /** Notifications taken from the outbox and sent at once (the pool spreads them over its connections). */
         batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 200 },
         pollIntervalMs: { type: 'integer', minimum: 5, default: 1000 },

@@ -50,6 +50,7 @@ export interface NotifySettings {
   mailDir: string;
   smtp: SmtpSettings;
   retry: { delayMs: number; maxDelayMs: number; maxAttempts: number };
+  claimTimeoutMs: number;
   batchSize: number;
   pollIntervalMs: number;
   debounceSeconds: number;

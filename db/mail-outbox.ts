@@ -127,6 +127,7 @@ export class MailOutbox {
     openWindow: Statement<[string, number]>;
     replaceWindow: Statement;
     due: Statement<[number, number]>;
+    stale: Statement<[number, number]>;
     claim: Statement<[number, string]>;
     sent: Statement<[number, string | null, number, number]>;
     retry: Statement<[string, number, number, number]>;
@@ -139,7 +140,7 @@ export class MailOutbox {
     prune: Statement<[number]>;
   };
 
-  private readonly claimTx: Transaction<(limit: number, now: number) => ClaimedNotification[]>;
+  private readonly claimTx: Transaction<(limit: number, now: number, staleBefore: number) => ClaimedNotification[]>;
   private readonly insertTx: Transaction<(row: Record<string, string | number | null>, payload: StoredPayload) => number | null>;
   private readonly replaceTx: Transaction<(row: Record<string, string | number | null>, payload: StoredPayload) => boolean>;
 
@@ -164,6 +165,10 @@ export class MailOutbox {
         `SELECT o.id, o.kind, o.message_id, o.attempts, p.head, p.body, p.html FROM mail_outbox AS o JOIN mail_outbox_payload AS p ON p.outbox_id = o.id
          WHERE o.state = 'pending' AND o.due_at <= ? ORDER BY o.due_at, o.id LIMIT ?`,
       ),
+      stale: db.prepare(
+        `SELECT o.id, o.kind, o.message_id, o.attempts, p.head, p.body, p.html FROM mail_outbox AS o JOIN mail_outbox_payload AS p ON p.outbox_id = o.id
+         WHERE o.state = 'sending' AND o.updated_at < ? ORDER BY o.updated_at, o.id LIMIT ?`,
+      ),
       claim: db.prepare(`UPDATE mail_outbox SET state = 'sending', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
       sent: db.prepare(`UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ?, updated_at = ? WHERE id = ?`),
       retry: db.prepare(`UPDATE mail_outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, due_at = ?, updated_at = ? WHERE id = ?`),
@@ -175,8 +180,10 @@ export class MailOutbox {
       nextDue: db.prepare(`SELECT MIN(due_at) AS due FROM mail_outbox WHERE state = 'pending'`),
       prune: db.prepare(`DELETE FROM mail_outbox WHERE state IN ('sent', 'failed', 'cancelled') AND updated_at < ?`),
     };
-    this.claimTx = db.transaction((limit: number, now: number) => {
-      const rows = this.sql.due.all(now, limit) as Array<Pick<Row, 'id' | 'kind' | 'message_id' | 'attempts'> & StoredPayload>;
+    this.claimTx = db.transaction((limit: number, now: number, staleBefore: number) => {
+      type Claimable = Pick<Row, 'id' | 'kind' | 'message_id' | 'attempts'> & StoredPayload;
+      const stale = this.sql.stale.all(staleBefore, limit) as Claimable[];
+      const rows = stale.length < limit ? [...stale, ...(this.sql.due.all(now, limit - stale.length) as Claimable[])] : stale;
       if (rows.length) this.sql.claim.run(now, JSON.stringify(rows.map((r) => r.id)));
       return rows.map((r) => ({ id: r.id, kind: r.kind, messageId: r.message_id, attempts: r.attempts, payload: fromStored(r.kind, r) }));
     });
@@ -254,9 +261,13 @@ export class MailOutbox {
     return this.db.inTransaction ? this.replaceRows(row, payload) : this.replaceTx(row, payload);
   }
 
-  /** Takes up to `limit` due notifications for sending (they become `sending`), oldest due first. */
-  claimDue(limit: number, now = Date.now()): ClaimedNotification[] {
-    return this.claimTx.immediate(limit, now);
+  /**
+   * Takes up to `limit` notifications for sending (they become `sending`): first those claimed
+   * before `staleBefore` and never settled (their process died or hung; processes sharing the
+   * store cannot tell a dead one from a slow one sooner), then the due ones, oldest due first.
+   */
+  claimDue(limit: number, now = Date.now(), staleBefore = 0): ClaimedNotification[] {
+    return this.claimTx.immediate(limit, now, staleBefore);
   }
 
   /** `note`: what the server said that is worth keeping although the mail went (recipients it refused). */
@@ -272,7 +283,7 @@ export class MailOutbox {
     this.sql.failed.run(error, now, id);
   }
 
-  /** At start: what a dead process was sending is due again. Returns how many. */
+  /** At start, when this process is the store's only sender: what it was sending when it died is due again. Returns how many. */
   releaseClaims(): number {
     return this.sql.release.run().changes;
   }

@@ -24,8 +24,10 @@ export class NotificationSender {
     private readonly outbox: MailOutbox,
     private readonly db: Db,
     private readonly transport: MailTransport,
-    private readonly settings: Pick<NotifySettings, 'batchSize' | 'pollIntervalMs' | 'retry' | 'httpTimeoutMs'>,
+    private readonly settings: Pick<NotifySettings, 'batchSize' | 'pollIntervalMs' | 'retry' | 'httpTimeoutMs' | 'claimTimeoutMs'>,
     private readonly log: Logger,
+    /** True when no other process sends from this store (the embedded bus): claims left at start are this process's own. */
+    private readonly onlySender = true,
   ) {
     this.loop = new DrainLoop(
       () => this.drain(),
@@ -35,7 +37,7 @@ export class NotificationSender {
   }
 
   start(): void {
-    const released = this.outbox.releaseClaims();
+    const released = this.onlySender ? this.outbox.releaseClaims() : 0;
     if (released) this.log.warn({ released }, 'notifications that were being sent when Sluice stopped are due again (same Message-IDs)');
     this.loop.start();
   }
@@ -75,7 +77,8 @@ export class NotificationSender {
         done = [];
       }
       if (refill) {
-        for (const n of this.outbox.claimDue(window - inFlight)) {
+        const now = Date.now();
+        for (const n of this.outbox.claimDue(window - inFlight, now, now - this.settings.claimTimeoutMs)) {
           inFlight++;
           void this.deliver(n).then((o) => {
             done.push([n, o]);

@@ -66,7 +66,8 @@ export class SluiceService {
     const waivers = new WaiversStore(db, outbox);
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
     this.mailTransport = createMailTransport(config.notify);
-    const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }));
+    // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
+    const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded');
     this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, mailOutbox, notifications };
     if (config.events.recordTopics.length > 0) bus.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics));
     // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.

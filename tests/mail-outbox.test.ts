@@ -66,6 +66,21 @@ describe('the notification outbox store', () => {
     );
   });
 
+  test('a claim never settled is taken again once it is older than the claim timeout, before anything newer', (t) => {
+    const { outbox } = setup(t);
+    const abandoned = outbox.addMail(mail(1), 0)!;
+    outbox.claimDue(10, 100); // claimed at 100 by a process that then died
+    const fresh = outbox.addMail(mail(2), 200)!;
+    assert.deepEqual(outbox.claimDue(10, 300, 50).map((n) => n.id), [fresh], 'a claim made at 100 is not stale before 100');
+    outbox.releaseClaims(); // (back to the start: both pending, then both claimed at 300)
+    outbox.claimDue(10, 300);
+    assert.deepEqual(outbox.claimDue(10, 400, 250).map((n) => n.id), [], 'claims of 300 are alive at 400');
+    const retaken = outbox.claimDue(1, 9000, 8000);
+    assert.deepEqual(retaken.map((n) => n.id), [abandoned], 'the oldest abandoned claim first');
+    assert.equal(outbox.get(abandoned)!.state, 'sending');
+    assert.equal(outbox.get(abandoned)!.updated, new Date(9000).toISOString(), 'claimed anew, so not taken a third time');
+  });
+
   test('a debounce window: found while open, rewritten or cancelled, never after it closed or was tried', (t) => {
     const { outbox } = setup(t);
     const id = outbox.addMail(mail(1, { debounceKey: 'k', baseline: '{"x":1}', dueAt: 1000 }), 0)!;

@@ -3,7 +3,8 @@ import type { Migration } from '../migration.js';
 /**
  * Notifications (mails and webhook calls), written in the transaction of the change that caused
  * them and sent afterwards, so that an SMTP outage or a crash delays them and loses none.
- * mail_outbox_due serves the sender ("pending and due, oldest first"); mail_outbox_debounce
+ * mail_outbox_due serves the sender ("pending and due, oldest first"), mail_outbox_claimed its
+ * look for claims a dead or stuck process left ("sending" for too long); mail_outbox_debounce
  * finds a decision mail still inside its window;
  * mail_outbox_dedup makes "at most one" (a run's report) a constraint rather than a hope. Each
  * index costs at every insert and change of state, so only these: Message-IDs are time-ordered
@@ -41,6 +42,7 @@ export const mailOutbox: Migration = {
     );
     CREATE UNIQUE INDEX mail_outbox_dedup ON mail_outbox (dedup_key) WHERE dedup_key IS NOT NULL;
     CREATE INDEX mail_outbox_due ON mail_outbox (due_at, id) WHERE state = 'pending';
+    CREATE INDEX mail_outbox_claimed ON mail_outbox (updated_at, id) WHERE state = 'sending';
     CREATE INDEX mail_outbox_debounce ON mail_outbox (debounce_key, id) WHERE debounce_key IS NOT NULL;
     CREATE INDEX mail_outbox_age ON mail_outbox (updated_at) WHERE state IN ('sent', 'failed', 'cancelled');
 
