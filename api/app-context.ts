@@ -4,6 +4,7 @@ import type { Authenticator } from './auth.js';
 import type { Bus } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { EventLog } from '../db/event-log.js';
+import type { MailOutbox } from '../db/mail-outbox.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
 import type { WaiversStore } from '../db/waivers-store.js';
@@ -11,6 +12,7 @@ import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
 import type { HealthChecks } from '../observability/health-checks.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
+import type { NotificationSender } from '../notify/notification-sender.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -42,4 +44,7 @@ export interface AppContext {
   scheduler: Scheduler;
   /** The roles this process has (`sluice serve --role`). */
   roles: ReadonlySet<Role>;
+  /** Mails and webhook calls waiting to go out, and what sends them. */
+  mailOutbox: MailOutbox;
+  notifications: NotificationSender;
 }

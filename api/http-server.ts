@@ -11,6 +11,7 @@ import { greenwaveRoutes } from './routes/greenwave-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
+import { outboxRoutes } from './routes/outbox-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
 import { waiverdbRoutes } from './routes/waiverdb-routes.js';
 import { SLUICE_VERSION } from './sluice-version.js';
@@ -137,6 +138,7 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     resultsdbRoutes(scope, ctx);
     waiverdbRoutes(scope, ctx);
     greenwaveRoutes(scope, ctx);
+    outboxRoutes(scope, ctx);
   });
   return {
     app,

@@ -6,6 +6,7 @@ import { backupCommand } from './commands/backup-command.js';
 import { configCommand } from './commands/config-command.js';
 import { decideCommand } from './commands/decide-command.js';
 import { dlqCommand } from './commands/dlq-command.js';
+import { mailCommand } from './commands/mail-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -13,7 +14,7 @@ import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 import { waiveCommand } from './commands/waive-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, decideCommand, backupCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, decideCommand, mailCommand, backupCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

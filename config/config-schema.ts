@@ -317,6 +317,158 @@ export const configSchema = {
         pruneCron: { type: 'string', minLength: 1, default: '17 * * * *' },
       },
     },
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** `file` (the embedded default) writes each mail as an .eml file under mailDir instead of sending it; `smtp` sends it. */
+        transport: { enum: ['file', 'smtp'], default: 'file' },
+        /** The From of every mail; its domain also ends each Message-ID. */
+        from: { type: 'string', pattern: '@', default: 'Sluice <sluice@localhost>' },
+        mailDir: { type: 'string', minLength: 1, default: './var/mail' },
+        smtp: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            host: { type: 'string', minLength: 1, default: 'localhost' },
+            port: { type: 'integer', minimum: 1, maximum: 65535, default: 25 },
+            /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. */
+            secure: { type: 'boolean', default: false },
+            /** Refuse to send unless the server offers STARTTLS. */
+            requireTLS: { type: 'boolean', default: false },
+            tlsRejectUnauthorized: { type: 'boolean', default: true },
+            /** A PEM file of the CA that signed the server's certificate, when it is not a public one. */
+            tlsCaFile: { type: ['string', 'null'], default: null },
+            user: { type: ['string', 'null'], default: null },
+            /** Never logged. Prefer passwordFile (a mounted secret) to a password in this file. */
+            password: { type: ['string', 'null'], default: null },
+            passwordFile: { type: ['string', 'null'], default: null },
+            /** Connections kept open and reused (nodemailer's pool). */
+            maxConnections: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
+            maxMessagesPerConnection: { type: 'integer', minimum: 1, default: 100 },
+            /**
+             * Far below nodemailer's defaults (2 min, 30 s, 10 min): a mail server that does not
+             * answer is an outage to retry later, not a reason to hold a sender for minutes.
+             */
+            connectionTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
+            greetingTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
+            socketTimeoutMs: { type: 'integer', minimum: 100, default: 20000 },
+          },
+        },
+        /** Failed sends (server unreachable, 4xx, webhook 5xx) wait delayMs × 2^(attempt-1), at most maxDelayMs; after maxAttempts the notification is marked failed. */
+        retry: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            delayMs: { type: 'integer', minimum: 10, default: 2000 },
+            maxDelayMs: { type: 'integer', minimum: 10, default: 600000 },
+            maxAttempts: { type: 'integer', minimum: 1, maximum: 1000, default: 40 },
+          },
+        },
+        /**
+         * A notification being sent for longer than this is taken as abandoned (its process died
+         * or hung) and sent again, under the same Message-ID. With the embedded bus, Sluice is
+         * the store's only process and sends them again at start without waiting.
+         */
+        claimTimeoutMs: { type: 'integer', minimum: 1000, default: 300000 },
+        /** Notifications taken from the outbox and sent at once (the pool spreads them over its connections). */
+        batchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 200 },
+        pollIntervalMs: { type: 'integer', minimum: 5, default: 1000 },
+        /**
+         * A gating decision's mail waits this long after its first change; later changes of the same
+         * subject, context and product version replace it, and when the decision is back where it
+         * started, nothing is sent. A rule may set its own. 0 = mail every change at once.
+         */
+        debounceSeconds: { type: 'integer', minimum: 0, default: 60 },
+        /** Sent, failed and cancelled notifications (and the run nodes recorded for reports) are kept this long. */
+        keepDays: { type: 'integer', minimum: 1, default: 30 },
+        /** How much of a failed job's log its mail quotes. */
+        logTailLines: { type: 'integer', minimum: 0, maximum: 10000, default: 40 },
+        logTailBytes: { type: 'integer', minimum: 0, maximum: 1048576, default: 8192 },
+        /**
+         * Where a failed job's log may be fetched from besides this server's own URL: a node
+         * message names its log, and only these prefixes are trusted not to point elsewhere.
+         */
+        logUrlPrefixes: { type: 'array', items: { type: 'string', pattern: '^https?://' }, default: [] },
+        /** For fetching a log tail and for each webhook call. */
+        httpTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
+        /** Users (a run's author, as git or the CI message names them) and their mail addresses. */
+        people: { type: 'object', additionalProperties: { type: 'string', pattern: '@' }, default: {} },
+        /** An author not in `people` and without an @ gets `author@authorDomain`; null = such an author gets no mail. */
+        authorDomain: { type: ['string', 'null'], pattern: '^[A-Za-z0-9.-]+$', default: null },
+        /** Package or repository (`bash`, `rpms/bash`) → the addresses of its maintainers. */
+        maintainers: {
+          type: 'object',
+          additionalProperties: { type: 'array', items: { type: 'string', pattern: '@' } },
+          default: {},
+        },
+        rules: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: {
+              name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', maxLength: 100 },
+              /** Topic patterns (`*` one word, `#` any); default: the topics the mail is about. */
+              topics: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+              when: {
+                type: 'object',
+                additionalProperties: false,
+                default: {},
+                properties: {
+                  /** For greenwave.decision.update: which change of the decision counts (default changed). */
+                  decision: { enum: ['changed', 'became-unsatisfied', 'became-satisfied'] },
+                  /** For pipeline.node.*: node fields; state and result must have just become the value (a transition). */
+                  node: {
+                    type: 'object',
+                    additionalProperties: false,
+                    minProperties: 1,
+                    properties: {
+                      kind: { $ref: '#/definitions/oneOrMore' },
+                      name: { $ref: '#/definitions/oneOrMore' },
+                      job: { $ref: '#/definitions/oneOrMore' },
+                      state: { $ref: '#/definitions/oneOrMore' },
+                      result: { $ref: '#/definitions/oneOrMore' },
+                    },
+                  },
+                  /** For pipeline.node.*: the run's root node has just become done. */
+                  run: { enum: ['done'] },
+                  /** Message fields by dotted path (`subject_type`, `data.arch`) and the value, or values, they must have. */
+                  match: {
+                    type: 'object',
+                    additionalProperties: {
+                      anyOf: [
+                        { type: ['string', 'number', 'boolean', 'null'] },
+                        { type: 'array', minItems: 1, items: { type: ['string', 'number', 'boolean', 'null'] } },
+                      ],
+                    },
+                  },
+                },
+              },
+              mail: { enum: ['job-failed', 'decision-changed', 'run-report'] },
+              /** Addresses, `author` (the run's author) and `maintainers` (of the package or repo, from notify.maintainers). */
+              recipients: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+              /** POST each matching message's body here, signed: X-Sluice-Signature: sha256=HMAC-SHA256(secret, body). */
+              webhook: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['url', 'secret'],
+                properties: {
+                  url: { type: 'string', pattern: '^https?://' },
+                  secret: { type: 'string', minLength: 16 },
+                },
+              },
+              debounceSeconds: { type: 'integer', minimum: 0 },
+            },
+          },
+        },
+      },
+    },
     log: {
       type: 'object',
       additionalProperties: false,
@@ -324,6 +476,14 @@ export const configSchema = {
       properties: {
         level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
       },
+    },
+  },
+  definitions: {
+    oneOrMore: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+      ],
     },
   },
 } as const;

@@ -31,6 +31,7 @@ export interface ConfigWithDefaults {
   results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
   waivers: WaiverSettings;
   gating: GatingSettings;
+  notify: NotifySettings;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -63,6 +64,64 @@ export interface BusTlsSettings {
   passphraseFile: string | null;
   servername: string | null;
   rejectUnauthorized: boolean;
+}
+
+export interface NotifySettings {
+  transport: 'file' | 'smtp';
+  from: string;
+  /** Resolved against the working directory when the configuration is compiled. */
+  mailDir: string;
+  smtp: SmtpSettings;
+  retry: { delayMs: number; maxDelayMs: number; maxAttempts: number };
+  claimTimeoutMs: number;
+  batchSize: number;
+  pollIntervalMs: number;
+  debounceSeconds: number;
+  keepDays: number;
+  logTailLines: number;
+  logTailBytes: number;
+  logUrlPrefixes: string[];
+  httpTimeoutMs: number;
+  people: Record<string, string>;
+  authorDomain: string | null;
+  maintainers: Record<string, string[]>;
+  rules: NotifyRuleSettings[];
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  requireTLS: boolean;
+  tlsRejectUnauthorized: boolean;
+  tlsCaFile: string | null;
+  user: string | null;
+  password: string | null;
+  passwordFile: string | null;
+  maxConnections: number;
+  maxMessagesPerConnection: number;
+  connectionTimeoutMs: number;
+  greetingTimeoutMs: number;
+  socketTimeoutMs: number;
+}
+
+export type OneOrMore = string | string[];
+export type MatchValue = string | number | boolean | null;
+export type MailTemplateName = 'job-failed' | 'decision-changed' | 'run-report';
+
+export interface NotifyRuleSettings {
+  name: string;
+  topics?: string[];
+  when: {
+    decision?: 'changed' | 'became-unsatisfied' | 'became-satisfied';
+    node?: { kind?: OneOrMore; name?: OneOrMore; job?: OneOrMore; state?: OneOrMore; result?: OneOrMore };
+    run?: 'done';
+    match?: Record<string, MatchValue | MatchValue[]>;
+  };
+  mail?: MailTemplateName;
+  recipients: string[];
+  webhook?: { url: string; secret: string };
+  debounceSeconds?: number;
 }
 
 export interface RetrySettings {

@@ -7,6 +7,7 @@ import { unknownTemplateFields } from '../gating/remote-rule.js';
 import { configSchema } from './config-schema.js';
 import type { CompiledConfig, ConfigWithDefaults } from './config-types.js';
 import { formatAjvErrors } from './format-ajv-errors.js';
+import { compileRules } from '../notify/notify-rules.js';
 
 export const EMBEDDED_DEFAULTS = 'embedded defaults';
 
@@ -97,6 +98,10 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   if ((tls.certFile === null) !== (tls.keyFile === null)) problems.push('bus.tls: certFile and keyFile go together (a client certificate and its key)');
   const usesTls = tls.caFile !== null || tls.certFile !== null || tls.servername !== null || !tls.rejectUnauthorized;
   if (usesTls && !config.bus.url?.startsWith('amqps://')) problems.push('bus.tls: is set, but bus.url is not an amqps:// URL');
+  if (config.notify.retry.maxDelayMs < config.notify.retry.delayMs) {
+    problems.push('notify.retry.maxDelayMs: must be >= notify.retry.delayMs');
+  }
+  problems.push(...compileRules(config.notify).problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const resolve = (file: string | null) => (file === null ? null : path.resolve(cwd, file));
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
@@ -110,6 +115,7 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       passwordFile: resolve(config.bus.passwordFile),
       tls: { ...tls, caFile: resolve(tls.caFile), certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile), passphraseFile: resolve(tls.passphraseFile) },
     },
+    notify: { ...config.notify, mailDir: path.resolve(cwd, config.notify.mailDir) },
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
     serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),

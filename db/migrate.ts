@@ -22,8 +22,11 @@ export function migrate(db: Db, migrations: Migration[] = allMigrations): Migrat
   const from = currentVersion(db);
   const applied: MigrationReport['applied'] = [];
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  // Each migration not yet recorded, not just those above the highest: features developed side
+  // by side get numbers out of merge order, and a store migrated in between must not skip one.
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (m.version <= from) continue;
+    if (done.has(m.version)) continue;
     try {
       db.transaction(() => {
         if (typeof m.up === 'string') db.exec(m.up);

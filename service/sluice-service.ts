@@ -8,10 +8,13 @@ import type { Bus, BusObserver, ConsumerSpec } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
+import { notifyConsumer } from '../consumers/notify-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
 import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { Lease, holderId } from '../db/lease.js';
+import { MailOutbox } from '../db/mail-outbox.js';
+import { RecordedRunNodes } from '../db/recorded-run-nodes.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
@@ -29,6 +32,14 @@ import type { WaiverSource } from '../gating/waivers.js';
 import { SluiceError } from '../errors/sluice-error.js';
 import { HealthChecks } from '../observability/health-checks.js';
 import { SluiceMetrics } from '../observability/metrics.js';
+import { createMailTransport } from '../notify/create-mail-transport.js';
+import { HttpJobLogSource } from '../notify/http-job-log-source.js';
+import type { MailTransport } from '../notify/mail-transport.js';
+import { NotificationSender } from '../notify/notification-sender.js';
+import { Notifier } from '../notify/notifier.js';
+import { compileRules } from '../notify/notify-rules.js';
+import { RecordedRunReportSource } from '../notify/recorded-run-report-source.js';
+import { bareAddress } from '../notify/resolve-recipients.js';
 import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { Scheduler, type TaskSpec } from '../scheduler/scheduler.js';
@@ -70,6 +81,7 @@ export class SluiceService {
   readonly http: HttpServer | undefined;
   /** Every consumer this process registered on the bus, with the role that brought it. */
   readonly consumers: RegisteredConsumer[] = [];
+  private readonly mailTransport: MailTransport;
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly options: SluiceServiceOptions) {
@@ -113,7 +125,11 @@ export class SluiceService {
     });
     const health = new HealthChecks();
     const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions }, metrics, health, scheduler, roles };
+    const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
+    this.mailTransport = createMailTransport(config.notify);
+    // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
+    const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded');
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions }, metrics, health, scheduler, roles, mailOutbox, notifications };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();
@@ -131,12 +147,16 @@ export class SluiceService {
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
       this.consume(ciResultsConsumer(results, () => relay.kick()), 'consumers');
       this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
+      this.registerNotifier(mailOutbox, notifications);
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');
     }
     if (roles.has('runner')) for (const make of options.runnerConsumers ?? []) this.consume(make(this.ctx), 'runner');
 
     const ledger = new ProcessedMessages(db);
     scheduler.schedule('prune-processed-messages', config.scheduler.pruneCron, () => ledger.prune(config.events.dedupRetentionHours * 3600_000));
+    const runNodes = new RecordedRunNodes(db);
+    const keepMs = config.notify.keepDays * 86_400_000;
+    scheduler.schedule('prune-notifications', '41 3 * * *', () => mailOutbox.prune(keepMs) + runNodes.prune(keepMs));
     for (const make of options.tasks ?? []) {
       const t = make(this.ctx);
       scheduler.schedule(t.name, t.cron, t.run);
@@ -149,12 +169,44 @@ export class SluiceService {
     this.consumers.push({ spec, role });
   }
 
+  /** The notification rules' consumer, when there are rules. */
+  private registerNotifier(mailOutbox: MailOutbox, notifications: NotificationSender): void {
+    const { config, log, db, results } = this.ctx;
+    const { rules } = compileRules(config.notify);
+    if (rules.length === 0) return;
+    const runNodes = new RecordedRunNodes(db);
+    const notifier = new Notifier({
+      rules,
+      settings: config.notify,
+      // Read when a mail is made, not now: with port 0 the URL is known only once listening.
+      get serverUrl() {
+        return config.serverUrl;
+      },
+      outbox: mailOutbox,
+      runNodes,
+      reports: new RecordedRunReportSource(runNodes, results),
+      log: log.child({ part: 'notify' }),
+    });
+    this.consume(
+      notifyConsumer({
+        notifier,
+        ruleTopics: rules.flatMap((r) => r.topics),
+        recordNodes: rules.some((r) => r.mail === 'run-report' || r.mail === 'job-failed'),
+        runNodes,
+        logs: new HttpJobLogSource(config.notify, () => [config.serverUrl, ...config.notify.logUrlPrefixes]),
+        added: () => notifications.kick(),
+      }),
+      'consumers',
+    );
+  }
+
   /** Returns the address the HTTP server listens on, when it has one. */
   async start(): Promise<string | undefined> {
     const { bus, relay, config, log, scheduler, roles } = this.ctx;
     await bus.start();
     relay.start();
     scheduler.start(config.scheduler.leaseSeconds * 1000);
+    this.ctx.notifications.start();
     if (!this.http) return undefined;
     const address = await this.http.app.listen({ host: config.server.host, port: config.server.port });
     // Asked for any free port: links (hrefs, page links) must carry the one we got.
@@ -175,6 +227,8 @@ export class SluiceService {
       await scheduler.stop();
       await relay.stop();
       await bus.stop();
+      await this.ctx.notifications.stop();
+      await this.mailTransport.close();
       db.close();
       log.info('sluice stopped');
     })();

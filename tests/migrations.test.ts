@@ -173,3 +173,15 @@ describe('sluice migrate', () => {
     assert.deepEqual(again.applied, []);
   });
 });
+
+test('a migration numbered below one already applied (merged later) is still applied, once', (t) => {
+  const { db } = freshDb(t);
+  const early: Migration = { version: 1, name: 'one', up: 'CREATE TABLE t1 (x)' };
+  const late: Migration = { version: 3, name: 'three', up: 'CREATE TABLE t3 (x)' };
+  const between: Migration = { version: 2, name: 'two', up: 'CREATE TABLE t2 (x)' };
+  migrate(db, [early, late]);
+  const report = migrate(db, [early, between, late]);
+  assert.deepEqual(report.applied, [{ version: 2, name: 'two' }]);
+  assert.ok(tableExists(db, 't2'));
+  assert.deepEqual(migrate(db, [early, between, late]).applied, []);
+});

@@ -1,0 +1,67 @@
+import type { DecisionState, Requirement } from './decision-update.js';
+
+export type DecisionChange = 'became-unsatisfied' | 'became-satisfied' | 'changed' | 'unchanged';
+export type DecisionCondition = 'changed' | 'became-unsatisfied' | 'became-satisfied';
+
+/**
+ * Greenwave's test for "the decision did not change": the same verdict and the same requirements,
+ * ignoring result ids (a newer result with the same outcome is no change). Requirements are
+ * compared as sets, so that an answer listed in another order is not a change either. Satisfied
+ * requirements count only when both sides list them (a `previous` may leave them out).
+ */
+export function sameDecision(a: DecisionState, b: DecisionState): boolean {
+  if (a.policies_satisfied !== b.policies_satisfied) return false;
+  if (!sameRequirements(a.unsatisfied_requirements, b.unsatisfied_requirements)) return false;
+  if (a.satisfied_requirements && b.satisfied_requirements) return sameRequirements(a.satisfied_requirements, b.satisfied_requirements);
+  return true;
+}
+
+/** How `after` differs from `before`; no `before` (a first decision) counts as a change into `after`'s verdict. */
+export function classifyChange(before: DecisionState | null, after: DecisionState): DecisionChange {
+  if (before === null) return after.policies_satisfied ? 'became-satisfied' : 'became-unsatisfied';
+  if (sameDecision(before, after)) return 'unchanged';
+  if (before.policies_satisfied && !after.policies_satisfied) return 'became-unsatisfied';
+  if (!before.policies_satisfied && after.policies_satisfied) return 'became-satisfied';
+  return 'changed';
+}
+
+export function changeMeets(condition: DecisionCondition, change: DecisionChange): boolean {
+  if (change === 'unchanged') return false;
+  return condition === 'changed' || condition === change;
+}
+
+/** The part of a decision a later one is compared with: what a debounced mail's "before" is. */
+export function decisionState(d: DecisionState): DecisionState {
+  return {
+    policies_satisfied: d.policies_satisfied,
+    summary: d.summary,
+    ...(d.satisfied_requirements ? { satisfied_requirements: d.satisfied_requirements } : {}),
+    unsatisfied_requirements: d.unsatisfied_requirements,
+    ...(d.applicable_policies ? { applicable_policies: d.applicable_policies } : {}),
+  };
+}
+
+function sameRequirements(a: Requirement[], b: Requirement[]): boolean {
+  if (a.length !== b.length) return false;
+  const left = a.map(canonical).sort();
+  const right = b.map(canonical).sort();
+  return left.every((v, i) => v === right[i]);
+}
+
+function canonical(r: Requirement): string {
+  const { result_id: _ignored, ...rest } = r;
+  return stableJson(rest);
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

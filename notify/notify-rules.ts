@@ -1,0 +1,134 @@
+import { isValidTopicPattern, topicMatches } from '../bus/topic-pattern.js';
+import type { MailTemplateName, MatchValue, NotifySettings, OneOrMore } from '../config/config-types.js';
+import { changeMeets, classifyChange, type DecisionCondition } from './decision-change.js';
+import { DECISION_TOPIC, type DecisionState } from './decision-update.js';
+import { NODE_TOPICS, type NodeEvent } from './node-event.js';
+
+/** The topics each mail is made from: its template reads that body. */
+const MAIL_TOPICS: Readonly<Record<MailTemplateName, readonly string[]>> = {
+  'decision-changed': [DECISION_TOPIC],
+  'job-failed': ['pipeline.node.updated'],
+  'run-report': ['pipeline.node.updated'],
+};
+
+const NODE_PATTERNS = [...NODE_TOPICS, 'pipeline.node.*'];
+const NODE_FIELDS = ['kind', 'name', 'job', 'state', 'result'] as const;
+type NodeField = (typeof NODE_FIELDS)[number];
+/** Fields whose match must be a change in this very message (KernelCI fires on transitions, never on "is in state"). */
+const TRANSITION_FIELDS: ReadonlySet<NodeField> = new Set(['state', 'result']);
+
+export interface CompiledRule {
+  name: string;
+  topics: string[];
+  mail: MailTemplateName | null;
+  recipients: { addresses: string[]; author: boolean; maintainers: boolean };
+  webhook: { url: string; secret: string } | null;
+  /** For decision-changed mails: how long the first change waits for the ones after it. */
+  debounceMs: number;
+  decision: DecisionCondition | null;
+  node: Partial<Record<NodeField, string[]>> | null;
+  runDone: boolean;
+  match: Array<{ path: string[]; values: MatchValue[] }>;
+}
+
+/**
+ * The configured rules, checked beyond what the schema can say, with the conditions each mail
+ * implies filled in: a job-failed mail is about a node whose result just became `fail` (unless
+ * `when.node.result` says otherwise), a run report about a root that just became done, a
+ * decision mail about a decision that changed.
+ */
+export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceSeconds'>): { rules: CompiledRule[]; problems: string[] } {
+  const problems: string[] = [];
+  const rules: CompiledRule[] = [];
+  const seen = new Map<string, number>();
+  settings.rules.forEach((r, i) => {
+    const at = `notify.rules[${i}]`;
+    const before = problems.length;
+    const other = seen.get(r.name);
+    if (other !== undefined) problems.push(`${at}.name: "${r.name}" is the name of notify.rules[${other}] too`);
+    seen.set(r.name, i);
+    const mail = r.mail ?? null;
+    if (!mail && !r.webhook) problems.push(`${at}: says neither mail nor webhook, so it would do nothing`);
+    if (mail && r.recipients.length === 0) problems.push(`${at}.recipients: a rule with mail needs at least one recipient`);
+    if (!mail && r.recipients.length > 0) problems.push(`${at}.mail: recipients are given but no mail to send them (job-failed, decision-changed or run-report)`);
+    const recipients = { addresses: [] as string[], author: false, maintainers: false };
+    r.recipients.forEach((who, k) => {
+      if (who === 'author') recipients.author = true;
+      else if (who === 'maintainers') recipients.maintainers = true;
+      else if (/^[^@\s]+@[^@\s]+$|<[^@\s<>]+@[^@\s<>]+>\s*$/.test(who)) recipients.addresses.push(who);
+      else problems.push(`${at}.recipients[${k}]: "${who}" is neither an address nor "author" or "maintainers"`);
+    });
+    const topics = r.topics ?? (mail ? [...MAIL_TOPICS[mail]] : []);
+    if (!r.topics && !mail) problems.push(`${at}.topics: is required for a rule without mail`);
+    topics.forEach((t, k) => {
+      if (!isValidTopicPattern(t)) problems.push(`${at}.topics[${k}]: "${t}" is not a topic pattern (dot-separated words, "*" or "#")`);
+      else if (mail && !MAIL_TOPICS[mail].includes(t)) problems.push(`${at}.topics[${k}]: the ${mail} mail is made from ${MAIL_TOPICS[mail].join(', ')} messages, not "${t}"`);
+    });
+    const when = r.when ?? {};
+    const decision = when.decision ?? (mail === 'decision-changed' ? 'changed' : null);
+    if (decision && !topics.every((t) => t === DECISION_TOPIC)) problems.push(`${at}.when.decision: applies to ${DECISION_TOPIC} only, and the rule follows ${topics.join(', ')}`);
+    let node = when.node ? compileNode(when.node) : null;
+    if (mail === 'job-failed' && !node?.result) node = { ...node, result: ['fail'] };
+    const runDone = when.run === 'done' || mail === 'run-report';
+    if ((node || runDone) && !topics.every((t) => NODE_PATTERNS.includes(t))) {
+      problems.push(`${at}.when: node and run conditions apply to ${NODE_TOPICS.join(', ')} only, and the rule follows ${topics.join(', ')}`);
+    }
+    if (r.debounceSeconds !== undefined && mail !== 'decision-changed') problems.push(`${at}.debounceSeconds: only decision-changed mails wait for later changes`);
+    const match = Object.entries(when.match ?? {}).map(([path, v]) => ({ path: path.split('.'), values: Array.isArray(v) ? v : [v] }));
+    if (problems.length > before) return;
+    rules.push({
+      name: r.name,
+      topics,
+      mail,
+      recipients,
+      webhook: r.webhook ?? null,
+      debounceMs: mail === 'decision-changed' ? (r.debounceSeconds ?? settings.debounceSeconds) * 1000 : 0,
+      decision,
+      node,
+      runDone,
+      match,
+    });
+  });
+  return { rules, problems };
+}
+
+/** Topic, `match`, node and run conditions: everything but the decision condition, which debouncing evaluates over a window. */
+export function matchesMessage(rule: CompiledRule, topic: string, body: unknown): boolean {
+  if (!rule.topics.some((p) => topicMatches(p, topic))) return false;
+  for (const m of rule.match) if (!m.values.some((v) => Object.is(v, valueAt(body, m.path)))) return false;
+  if (rule.node || rule.runDone) {
+    const n = body as NodeEvent;
+    if (rule.runDone && !(n.parent_id === null && n.state === 'done' && n.previous_state !== 'done')) return false;
+    for (const field of NODE_FIELDS) {
+      const wanted = rule.node?.[field];
+      if (!wanted) continue;
+      const value = n[field];
+      if (typeof value !== 'string' || !wanted.includes(value)) return false;
+      if (TRANSITION_FIELDS.has(field) && n[`previous_${field as 'state' | 'result'}`] === value) return false;
+    }
+  }
+  return true;
+}
+
+/** The decision condition between two states; rules without one accept any change. */
+export function decisionMeets(rule: CompiledRule, before: DecisionState | null, after: DecisionState): boolean {
+  return changeMeets(rule.decision ?? 'changed', classifyChange(before, after));
+}
+
+function compileNode(node: Partial<Record<NodeField, OneOrMore>>): Partial<Record<NodeField, string[]>> {
+  const out: Partial<Record<NodeField, string[]>> = {};
+  for (const f of NODE_FIELDS) {
+    const v = node[f];
+    if (v !== undefined) out[f] = Array.isArray(v) ? v : [v];
+  }
+  return out;
+}
+
+function valueAt(body: unknown, path: string[]): unknown {
+  let v = body;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
