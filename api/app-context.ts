@@ -9,6 +9,7 @@ import type { ResultsStore } from '../db/results-store.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
+import type { PipelineParts } from '../service/pipeline-wiring.js';
 
 /** What routes and consumers are given: the service's parts, no globals. */
 export interface AppContext {
@@ -24,4 +25,5 @@ export interface AppContext {
   feed: EventEmitter;
   auth: Authenticator;
   results: ResultsStore;
+  pipeline: PipelineParts;
 }

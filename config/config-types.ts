@@ -1,3 +1,5 @@
+import type { PipelineSettings } from './pipeline-types.js';
+
 /** What a user may write: every field optional. */
 export type RawConfig = DeepPartial<ConfigWithDefaults>;
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -25,6 +27,7 @@ export interface ConfigWithDefaults {
   auth: { tokens: ApiToken[] };
   results: { additionalOutcomes: string[] };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  pipeline: PipelineSettings;
 }
 
 export interface RetrySettings {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors/config-error.js';
+import { compilePipeline } from './compile-pipeline.js';
 import { configSchema } from './config-schema.js';
 import type { CompiledConfig, ConfigWithDefaults } from './config-types.js';
 import { formatAjvErrors } from './format-ajv-errors.js';
@@ -86,12 +87,14 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   if (config.bus.retry.maxDelayMs < config.bus.retry.delayMs) {
     problems.push('bus.retry.maxDelayMs: must be >= bus.retry.delayMs');
   }
+  const pipeline = compilePipeline(config.pipeline, cwd, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   return {
     ...config,
     db: { ...config.db, path: dbPath },
+    pipeline,
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
     serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),

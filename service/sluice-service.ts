@@ -18,6 +18,7 @@ import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
+import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -50,11 +51,13 @@ export class SluiceService {
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const results = new ResultsStore(db, outbox, config);
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results };
+    const pipeline = createPipeline(config, db, outbox, relay, results, log);
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, pipeline };
     bus.consume(eventLogConsumer(eventLog, feed));
     // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
     bus.consume(ciResultsConsumer(results, () => relay.kick()));
     bus.consume(resultSubmitConsumer(results, () => relay.kick()));
+    if (config.pipeline.enabled) for (const spec of pipelineConsumers(pipeline, relay)) bus.consume(spec);
     for (const make of options.consumers ?? []) bus.consume(make(this.ctx));
     this.http = options.http === false ? undefined : buildHttpServer(this.ctx);
   }
@@ -66,6 +69,7 @@ export class SluiceService {
     relay.start();
     const ledger = new ProcessedMessages(db);
     this.tasks.push(scheduleTask('prune-processed-messages', '17 * * * *', () => ledger.prune(config.events.dedupRetentionHours * 3600_000), log));
+    if (config.pipeline.enabled) this.tasks.push(...pipelineTasks(this.ctx.pipeline, config, log));
     if (!this.http) return undefined;
     const address = await this.http.app.listen({ host: config.server.host, port: config.server.port });
     // Asked for any free port: links (hrefs, page links) must carry the one we got.
