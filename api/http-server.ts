@@ -4,6 +4,7 @@ import { installErrorHandler } from './error-handler.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
+import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
 
 export interface HttpServer {
@@ -24,6 +25,7 @@ export function buildHttpServer(ctx: AppContext): HttpServer {
   messageRoutes(app, ctx);
   eventStreamRoutes(app, ctx, streams);
   resultsdbRoutes(app, ctx);
+  pipelineRoutes(app, ctx);
   return {
     app,
     endStreams: () => {

@@ -10,7 +10,9 @@ import { PipelineEngine } from '../engine/pipeline-engine.js';
 import { ResultsKnownGood } from '../engine/results-known-good.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
+import { Runner } from '../runner/runner.js';
 import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
+import type { Bus } from '../bus/bus.js';
 
 /** The pipeline's parts as routes and consumers reach them. */
 export interface PipelineParts {
@@ -18,11 +20,13 @@ export interface PipelineParts {
   engine: PipelineEngine;
   logs: LogStore;
   artifactsDir: string;
+  /** The in-process runner, unless runners run elsewhere (pipeline.runner.enabled: false). */
+  runner: Runner | undefined;
   /** Runs `work` (engine calls) in one store transaction, then wakes the outbox relay. */
   transact<T>(work: () => T): T;
 }
 
-export function createPipeline(config: CompiledConfig, db: Db, outbox: Outbox, relay: OutboxRelay, results: ResultsStore, log: Logger): PipelineParts {
+export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultsStore, log: Logger): PipelineParts {
   const nodes = new NodeStore(db, outbox, () => config.serverUrl);
   const engine = new PipelineEngine(nodes, outbox, results, new ResultsKnownGood(results), config, log.child({ part: 'pipeline' }));
   return {
@@ -30,6 +34,7 @@ export function createPipeline(config: CompiledConfig, db: Db, outbox: Outbox, r
     engine,
     logs: new LogStore(config.pipeline.logsDir),
     artifactsDir: config.pipeline.artifactsDir,
+    runner: config.pipeline.enabled && config.pipeline.runner.enabled ? new Runner(config.pipeline, bus, outbox, () => relay.kick(), log.child({ part: 'runner' })) : undefined,
     transact<T>(work: () => T): T {
       const value = db.transaction(work).immediate();
       relay.kick();
@@ -40,7 +45,8 @@ export function createPipeline(config: CompiledConfig, db: Db, outbox: Outbox, r
 
 export function pipelineConsumers(parts: PipelineParts, relay: OutboxRelay): ConsumerSpec[] {
   const kick = () => relay.kick();
-  return [gitReceiveConsumer(parts.engine, kick), nodeEventConsumer(parts.engine, kick), jobReportConsumer(parts.engine, kick), jobLogConsumer(parts.logs)];
+  const specs = [gitReceiveConsumer(parts.engine, kick), nodeEventConsumer(parts.engine, kick), jobReportConsumer(parts.engine, kick), jobLogConsumer(parts.logs)];
+  return parts.runner ? [...specs, parts.runner.consumer()] : specs;
 }
 
 /** The sweeper, pollers and periodic runs, on their cron expressions. */

@@ -51,7 +51,7 @@ export class SluiceService {
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const results = new ResultsStore(db, outbox, config);
-    const pipeline = createPipeline(config, db, outbox, relay, results, log);
+    const pipeline = createPipeline(config, db, bus, outbox, relay, results, log);
     this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, pipeline };
     bus.consume(eventLogConsumer(eventLog, feed));
     // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
@@ -66,6 +66,7 @@ export class SluiceService {
   async start(): Promise<string | undefined> {
     const { bus, relay, config, log, db } = this.ctx;
     await bus.start();
+    await this.ctx.pipeline.runner?.start();
     relay.start();
     const ledger = new ProcessedMessages(db);
     this.tasks.push(scheduleTask('prune-processed-messages', '17 * * * *', () => ledger.prune(config.events.dedupRetentionHours * 3600_000), log));
@@ -88,8 +89,11 @@ export class SluiceService {
       this.http?.endStreams();
       await this.http?.app.close();
       for (const t of this.tasks) await t.cancel();
+      // Running jobs are killed and report incomplete, so the bus need not wait for them.
+      await this.ctx.pipeline.runner?.stop();
       await relay.stop();
       await bus.stop();
+      await this.ctx.pipeline.runner?.close();
       db.close();
       log.info('sluice stopped');
     })();
