@@ -5,6 +5,7 @@ import { gitReceiveConsumer, jobLogConsumer, jobReportConsumer, nodeEventConsume
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
+import { GitPoller } from '../engine/git-poller.js';
 import { LogStore } from '../engine/log-store.js';
 import { PipelineEngine } from '../engine/pipeline-engine.js';
 import { ResultsKnownGood } from '../engine/results-known-good.js';
@@ -24,6 +25,9 @@ export interface PipelineParts {
   runner: Runner | undefined;
   /** Runs `work` (engine calls) in one store transaction, then wakes the outbox relay. */
   transact<T>(work: () => T): T;
+  db: Db;
+  /** Wakes the outbox relay after a commit that added messages. */
+  kick(): void;
 }
 
 export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultsStore, log: Logger): PipelineParts {
@@ -35,6 +39,8 @@ export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox:
     logs: new LogStore(config.pipeline.logsDir),
     artifactsDir: config.pipeline.artifactsDir,
     runner: config.pipeline.enabled && config.pipeline.runner.enabled ? new Runner(config.pipeline, bus, outbox, () => relay.kick(), log.child({ part: 'runner' })) : undefined,
+    db,
+    kick: () => relay.kick(),
     transact<T>(work: () => T): T {
       const value = db.transaction(work).immediate();
       relay.kick();
@@ -53,6 +59,11 @@ export function pipelineConsumers(parts: PipelineParts, relay: OutboxRelay): Con
 export function pipelineTasks(parts: PipelineParts, config: CompiledConfig, log: Logger): ScheduledTask[] {
   const p = config.pipeline;
   const tasks = [scheduleTask('pipeline-sweep', p.sweepCron, () => parts.transact(() => parts.engine.sweep()), log)];
+  for (const repo of p.repos) {
+    if (!repo.poll || !repo.url) continue;
+    const poller = new GitPoller(parts.db, repo, (req) => parts.engine.startRun(req), parts.kick, log);
+    tasks.push(scheduleTask(`pipeline-poll-${repo.name}`, repo.poll, () => poller.poll(), log));
+  }
   for (const s of p.schedules) {
     tasks.push(scheduleTask(`pipeline-schedule-${s.name}`, s.cron, () => parts.transact(() => parts.engine.startSchedule(s)), log));
   }
