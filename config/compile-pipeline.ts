@@ -49,13 +49,13 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
     if (!kinds.has(job.on.kind)) problems.push(`${at('jobs', i, 'on', 'kind')}: no node of kind "${job.on.kind}" is ever created (there are: ${[...kinds].join(', ')})`);
     checkTemplate(job.command, commandValues(job), at('jobs', i, 'command'), problems);
     checkTemplate(job.subject.item, commandValues(job, true), at('jobs', i, 'subject', 'item'), problems);
-    job.runsOn.forEach((label, k) => checkTemplate(label, matrixValues(job), at('jobs', i, 'runsOn', k), problems));
+    job.runsOn.forEach((label, k) => checkTemplate(label, commandValues(job), at('jobs', i, 'runsOn', k), problems));
     for (const combo of matrixCombinations(job.matrix)) {
       let labels: string[];
       try {
         labels = job.runsOn.map((l) => renderTemplate(l, (name) => combo[name.slice('matrix.'.length)], 'plain'));
       } catch {
-        continue; // reported above
+        continue; // a label from the parent's outputs is only known when the job starts
       }
       if (!p.builders.some((b) => labels.every((l) => b.labels.includes(l)))) {
         problems.push(`${at('jobs', i, 'runsOn')}: no builder has all of the labels ${labels.join(', ')}`);

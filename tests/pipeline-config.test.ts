@@ -11,7 +11,7 @@ import { globToRegExp } from '../pipeline/glob.js';
 import { jobsFiredBy, type NodeEvent } from '../pipeline/job-trigger.js';
 import { renderTemplate } from '../pipeline/template.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { tempDir } from './support/paths.js';
+import { ROOT, tempDir } from './support/paths.js';
 import { silentLogger, testConfig } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -223,4 +223,20 @@ describe('event-driven jobs', () => {
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(seen.filter((m) => m.topic === 'pipeline.job.queued').length, 2, 'no job fired twice, and docs/** did not match');
   });
+});
+
+test('the Fedora CI example chains its stages: build → functional → compose → integration → image → smoke', () => {
+  const config = loadConfig({ file: path.join(ROOT, 'config/examples/fedora-ci.yaml'), env: {} });
+  const jobs = config.pipeline.jobs;
+  const chain: string[] = [];
+  let node: { kind: string; name: string; job: string | null } = { kind: 'checkout', name: 'checkout', job: null };
+  for (;;) {
+    const next = jobsFiredBy({ ...node, state: 'available', result: 'pass', previousState: 'running', repo: 'bash', branch: 'rawhide', changedFiles: null }, jobs);
+    if (next.length === 0) break;
+    chain.push(...next.map((j) => j.name));
+    node = { kind: next[0]!.kind, name: next[0]!.name, job: next[0]!.name };
+  }
+  assert.deepEqual(chain, ['build', 'functional', 'compose', 'integration', 'image', 'image-smoke']);
+  assert.ok(jobs.find((j) => j.name === 'build')!.command.includes('mock --root fedora-rawhide-{{ matrix.arch }} --rebuild'));
+  assert.deepEqual(jobs.find((j) => j.name === 'compose')!.knownGood, { release: 'fc42', testcase: 'fedora-ci.koji-build.tier0.functional' });
 });
