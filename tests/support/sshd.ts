@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { BuilderSettings } from '../../config/pipeline-types.js';
 import { freePort } from './cli.js';
-import { tempDir } from './paths.js';
 import { waitFor } from './wait-for.js';
 
 const run = promisify(execFile);
@@ -50,25 +50,29 @@ export function requireSshd(t: TestContext): boolean {
 export function sshServersForThisFile(count = 2): () => SshFixture | undefined {
   let fixture: SshFixture | undefined;
   const started: SshServer[] = [];
+  const removeAfter: string[] = [];
   before(async () => {
     if (!existsSync(SSHD)) {
       if (process.env.CI === 'true') throw new Error(NO_SSHD);
       return;
     }
-    fixture = await startSshServers(count, started);
+    fixture = await startSshServers(count, started, removeAfter);
   });
   after(async () => {
     for (const s of started) await s.stop();
+    for (const d of removeAfter) rmSync(d, { recursive: true, force: true });
   });
   return () => fixture;
 }
 
-async function startSshServers(count: number, started: SshServer[]): Promise<SshFixture> {
+async function startSshServers(count: number, started: SshServer[], removeAfter: string[]): Promise<SshFixture> {
   await ensureUser();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const dir = tempDir('sshd-');
-  // sshd reads authorized_keys as the user it logs in: every folder on the way must let it.
+  // sshd reads authorized_keys as the user it logs in: every folder on the way must let it,
+  // so not under the test run's private (0700) folder.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-sshd-'));
   chmodSync(dir, 0o755);
+  removeAfter.push(dir);
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sluice-test-client', '-f', path.join(dir, 'client')]);
   writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client.pub')), { mode: 0o644 });
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'stranger_host')]);
