@@ -52,6 +52,9 @@ export function jobLogConsumer(logs: LogStore): ConsumerSpec {
   return {
     name: 'pipeline-job-logs',
     topics: ['pipeline.job.log'],
+    // Pieces are up to 64 KiB; a small window keeps each synchronous batch (parse, validate,
+    // write) short, so that a flood of output does not stall the event loop.
+    prefetch: 16,
     handle(message) {
       const { node_id, offset, data } = message.body as { node_id: number; offset: number; data: string };
       if (logs.append(node_id, offset, data) === 'gap') return { retry: `log piece at ${offset} of node ${node_id} arrived before the bytes ahead of it` };

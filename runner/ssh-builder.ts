@@ -90,6 +90,8 @@ export class SshBuilder implements Builder {
       };
       client.once('ready', () => {
         settled = true;
+        // Jobs are many small requests (open, exec, EOF, kill): Nagle would hold each for an ACK.
+        client.setNoDelay(true);
         resolve(new SshConnection(client, where));
       });
       client.once('error', fail);
