@@ -7,11 +7,12 @@ import { migrateCommand } from './commands/migrate-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { retryCommand } from './commands/retry-command.js';
 import { runCommand } from './commands/run-command.js';
+import { runnerCommand } from './commands/runner-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, runCommand, retryCommand, dlqCommand, migrateCommand, configCommand, tokenCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, runCommand, retryCommand, runnerCommand, dlqCommand, migrateCommand, configCommand, tokenCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -174,3 +174,27 @@ describe('sweeper on its schedule', () => {
     assert.equal(parts.nodes.require(root.id).result, 'pass');
   });
 });
+
+describe('sweeper and runner', () => {
+  test('a job still waiting for a builder when its node times out is cancelled and never starts', async (t) => {
+    const { startPipeline } = await import('./support/pipeline-harness.js');
+    const onCheckout = { kind: 'checkout', state: 'available' } as const;
+    const p = await startPipeline(t, {
+      builders: [{ name: 'one-slot', type: 'local', labels: ['local'], jobLimit: 1 }],
+      jobs: [
+        { name: 'first', on: onCheckout, command: 'sleep 4; echo first done' },
+        { name: 'second', on: onCheckout, command: 'echo second ran', timeoutSeconds: 2 },
+      ],
+    });
+    const root = await p.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
+    const second = await p.finished(root.id, 'second');
+    assert.equal(second.result, 'incomplete');
+    assert.equal(second.data.reason, 'timed out after 2 s');
+    assert.equal(second.data.builder, undefined, 'it never got a builder');
+    const first = await p.finished(root.id, 'first');
+    assert.equal(first.result, 'pass');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await p.log(second.id), '', 'its command never ran');
+    assert.equal((await p.node(second.id)).result, 'incomplete', 'a late report changes nothing');
+  });
+});
