@@ -18,6 +18,12 @@ export const pipelineSchema = {
     enabled: { type: 'boolean', default: true },
     /** How often timed-out and held-off nodes are looked for (node-schedule cron, with seconds). */
     sweepCron: { type: 'string', minLength: 1, default: '*/5 * * * * *' },
+    /**
+     * A job's node times out this long after the job's own timeout: the runner kills the job at
+     * its timeout and reports how; the sweeper is the backstop for jobs whose runner is gone or
+     * that never got a builder.
+     */
+    timeoutGraceSeconds: { type: 'integer', minimum: 0, default: 30 },
     logsDir: { type: 'string', minLength: 1, default: './var/logs' },
     artifactsDir: { type: 'string', minLength: 1, default: './var/artifacts' },
     /** Who answers for this CI system, as Fedora CI messages name it. */

@@ -4,6 +4,7 @@ import type { NodeResult, NodeState } from '../pipeline/node-state.js';
 export interface PipelineSettings {
   enabled: boolean;
   sweepCron: string;
+  timeoutGraceSeconds: number;
   logsDir: string;
   artifactsDir: string;
   contact: { name: string; team: string; email: string; url: string | null };

@@ -255,7 +255,7 @@ export class PipelineEngine {
         kind: job.kind,
         name: matrixNodeName(job.name, combo),
         job: job.name,
-        timeoutAt: now + job.timeoutSeconds * 1000,
+        timeoutAt: now + (job.timeoutSeconds + this.settings.timeoutGraceSeconds) * 1000,
         retryCount,
         retryOf: retryOf?.id ?? null,
         anyParentState: opts.anyParentState ?? false,

@@ -81,7 +81,8 @@ export class LogShipper {
         await this.publish(JOB_LOG_TOPIC, body);
         return;
       } catch (err) {
-        if (attempt >= 30) {
+        // A bus that is stopping takes nothing more; waiting for it would only hold the stop up.
+        if (attempt >= 30 || (err as { code?: string }).code === 'BUS_STOPPED') {
           this.log.error({ node: this.nodeId, offset: body.offset, err: errorText(err) }, 'a log piece could not be sent; the log has a hole');
           return;
         }

@@ -44,6 +44,7 @@ export class Runner {
   private readonly cancelled = new Map<number, string>();
   private subscription: Subscription | undefined;
   private stopping = false;
+  private readonly handling = new Set<Promise<void>>();
 
   constructor(
     private readonly settings: PipelineSettings,
@@ -61,7 +62,12 @@ export class Runner {
       name: 'pipeline-runner',
       topics: ['pipeline.job.queued'],
       prefetch: this.settings.runner.concurrency,
-      handle: (message, ctx) => this.handle(jobRequest(message.body), ctx),
+      handle: (message, ctx) => {
+        const work = this.handle(jobRequest(message.body), ctx);
+        this.handling.add(work);
+        void work.finally(() => this.handling.delete(work)).catch(() => undefined);
+        return work;
+      },
     };
   }
 
@@ -77,10 +83,16 @@ export class Runner {
     });
   }
 
-  /** Kills the running jobs (they report incomplete) so the bus can stop without waiting for them. */
-  async stop(): Promise<void> {
+  /**
+   * Kills the running jobs and waits (up to `waitMs`) until each has sent its log and reported
+   * itself incomplete, while the bus still takes messages.
+   */
+  async stop(waitMs = 30_000): Promise<void> {
     this.stopping = true;
     for (const ac of this.active.values()) ac.abort('the runner stopped');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.handling]), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
     await this.subscription?.close();
   }
 

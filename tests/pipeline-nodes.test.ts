@@ -180,6 +180,7 @@ describe('sweeper and runner', () => {
     const { startPipeline } = await import('./support/pipeline-harness.js');
     const onCheckout = { kind: 'checkout', state: 'available' } as const;
     const p = await startPipeline(t, {
+      timeoutGraceSeconds: 0,
       builders: [{ name: 'one-slot', type: 'local', labels: ['local'], jobLimit: 1 }],
       jobs: [
         { name: 'first', on: onCheckout, command: 'sleep 4; echo first done' },
