@@ -224,7 +224,7 @@ export class PipelineEngine {
       const before = byId.get(action.id)!;
       const reason =
         action.reason === 'timeout'
-          ? `timed out after ${Math.round((now - before.createdAt) / 1000)} s`
+          ? `timed out after ${Math.round(((before.timeoutAt ?? now) - before.createdAt) / 1000)} s`
           : action.reason === 'ancestor-timeout'
             ? 'an ancestor node timed out'
             : undefined;
