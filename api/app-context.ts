@@ -18,6 +18,7 @@ import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import type { Role } from '../service/roles.js';
+import type { PipelineParts } from '../service/pipeline-wiring.js';
 
 /** What routes and consumers are given: the service's parts, no globals. */
 export interface AppContext {
@@ -47,4 +48,5 @@ export interface AppContext {
   /** Mails and webhook calls waiting to go out, and what sends them. */
   mailOutbox: MailOutbox;
   notifications: NotificationSender;
+  pipeline: PipelineParts;
 }

@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { outboxRoutes } from './routes/outbox-routes.js';
+import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
 import { waiverdbRoutes } from './routes/waiverdb-routes.js';
 import { SLUICE_VERSION } from './sluice-version.js';
@@ -139,6 +140,7 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     waiverdbRoutes(scope, ctx);
     greenwaveRoutes(scope, ctx);
     outboxRoutes(scope, ctx);
+    pipelineRoutes(scope, ctx);
   });
   return {
     app,

@@ -98,6 +98,8 @@ export class AmqpBus implements Bus {
     const connection = await amqp.connect(url.toString(), {
       ...socketOptions,
       timeout: this.config.connectTimeoutMs,
+      // A publish is one small frame set; with Nagle it can wait a delayed ACK (40 ms) behind an ack.
+      noDelay: true,
       clientProperties: { connection_name: `sluice pid ${process.pid}` },
       recovery: {
         waitForConnect: false,

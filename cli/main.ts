@@ -9,12 +9,15 @@ import { dlqCommand } from './commands/dlq-command.js';
 import { mailCommand } from './commands/mail-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { publishCommand } from './commands/publish-command.js';
+import { retryCommand } from './commands/retry-command.js';
+import { runCommand } from './commands/run-command.js';
+import { runnerCommand } from './commands/runner-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 import { waiveCommand } from './commands/waive-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, decideCommand, mailCommand, backupCommand];
+const commands: Command[] = [serveCommand, publishCommand, tailCommand, runCommand, retryCommand, runnerCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, decideCommand, mailCommand, backupCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

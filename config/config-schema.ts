@@ -1,3 +1,5 @@
+import { pipelineSchema } from './pipeline-schema.js';
+
 /**
  * The one place where every setting and its default lives. ajv fills the defaults in
  * (`useDefaults`), so an empty file and no file at all give the embedded defaults.
@@ -477,6 +479,7 @@ export const configSchema = {
         level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
       },
     },
+    pipeline: pipelineSchema,
   },
   definitions: {
     oneOrMore: {

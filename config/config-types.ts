@@ -1,4 +1,5 @@
 import type { SubjectTypeSetting } from '../gating/subject-types.js';
+import type { PipelineSettings } from './pipeline-types.js';
 
 /** What a user may write: every field optional. */
 export type RawConfig = DeepPartial<ConfigWithDefaults>;
@@ -33,6 +34,7 @@ export interface ConfigWithDefaults {
   gating: GatingSettings;
   notify: NotifySettings;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  pipeline: PipelineSettings;
 }
 
 export interface WaiverSettings {

@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors/config-error.js';
 import { unknownTemplateFields } from '../gating/remote-rule.js';
+import { compilePipeline } from './compile-pipeline.js';
 import { configSchema } from './config-schema.js';
 import type { CompiledConfig, ConfigWithDefaults } from './config-types.js';
 import { formatAjvErrors } from './format-ajv-errors.js';
@@ -102,6 +103,7 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
     problems.push('notify.retry.maxDelayMs: must be >= notify.retry.delayMs');
   }
   problems.push(...compileRules(config.notify).problems);
+  const pipeline = compilePipeline(config.pipeline, cwd, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const resolve = (file: string | null) => (file === null ? null : path.resolve(cwd, file));
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
@@ -116,6 +118,7 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       tls: { ...tls, caFile: resolve(tls.caFile), certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile), passphraseFile: resolve(tls.passphraseFile) },
     },
     notify: { ...config.notify, mailDir: path.resolve(cwd, config.notify.mailDir) },
+    pipeline,
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
     serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),

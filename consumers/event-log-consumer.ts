@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { ConsumerSpec } from '../bus/bus.js';
 import type { EventLog } from '../db/event-log.js';
+import { JOB_LOG_TOPIC } from '../runner/log-shipper.js';
 
 /**
  * Records messages of other publishers (topics matching `topics`) in the event log, which
  * server-sent events replay from; Sluice's own messages are logged when sent, and a repeat of
- * one here is dropped by its message id. `feed` tells live readers in this process at once;
+ * one here is dropped by its message id. Jobs' output (`pipeline.job.log`) is never recorded: it
+ * has its own store, followed at GET /api/v1/nodes/:id/log, and would push every event out of the
+ * bounded log. `feed` tells live readers in this process at once;
  * readers in other processes poll.
  */
 export function eventLogConsumer(log: EventLog, feed: EventEmitter, topics: string[]): ConsumerSpec {
@@ -13,6 +16,7 @@ export function eventLogConsumer(log: EventLog, feed: EventEmitter, topics: stri
     name: 'event-log',
     topics,
     handle(message, ctx) {
+      if (message.topic === JOB_LOG_TOPIC) return;
       const outcome = ctx.effect(() => log.append(message));
       if (outcome.applied && outcome.value > 0) feed.emit('appended', outcome.value);
     },

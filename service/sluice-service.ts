@@ -45,6 +45,7 @@ import { OutboxRelay } from '../producers/outbox-relay.js';
 import { Scheduler, type TaskSpec } from '../scheduler/scheduler.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
 import { ROLES, type Role } from './roles.js';
+import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -123,13 +124,14 @@ export class SluiceService {
       build: options.buildInfo ?? new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey),
       fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
     });
+    const pipeline = createPipeline(config, db, bus, outbox, relay, results, log, roles.has('runner'));
     const health = new HealthChecks();
     const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
     this.mailTransport = createMailTransport(config.notify);
     // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
     const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded');
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions }, metrics, health, scheduler, roles, mailOutbox, notifications };
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();
@@ -142,21 +144,27 @@ export class SluiceService {
       { labels: { version: SLUICE_VERSION, roles: [...roles].join(','), bus: bus.kind }, value: 1 },
     ]);
 
+    const pipelineSpecs = config.pipeline.enabled ? pipelineConsumers(pipeline, relay) : undefined;
     if (roles.has('consumers')) {
       if (config.events.recordTopics.length > 0) this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
       this.consume(ciResultsConsumer(results, () => relay.kick()), 'consumers');
       this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
       this.registerNotifier(mailOutbox, notifications);
+      for (const spec of pipelineSpecs?.consumers ?? []) this.consume(spec, 'consumers');
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');
     }
-    if (roles.has('runner')) for (const make of options.runnerConsumers ?? []) this.consume(make(this.ctx), 'runner');
+    if (roles.has('runner')) {
+      if (pipelineSpecs?.runner) this.consume(pipelineSpecs.runner, 'runner');
+      for (const make of options.runnerConsumers ?? []) this.consume(make(this.ctx), 'runner');
+    }
 
     const ledger = new ProcessedMessages(db);
     scheduler.schedule('prune-processed-messages', config.scheduler.pruneCron, () => ledger.prune(config.events.dedupRetentionHours * 3600_000));
     const runNodes = new RecordedRunNodes(db);
     const keepMs = config.notify.keepDays * 86_400_000;
     scheduler.schedule('prune-notifications', '41 3 * * *', () => mailOutbox.prune(keepMs) + runNodes.prune(keepMs));
+    if (config.pipeline.enabled) for (const t of pipelineTasks(pipeline, config, log)) scheduler.schedule(t.name, t.cron, t.run);
     for (const make of options.tasks ?? []) {
       const t = make(this.ctx);
       scheduler.schedule(t.name, t.cron, t.run);
@@ -204,6 +212,7 @@ export class SluiceService {
   async start(): Promise<string | undefined> {
     const { bus, relay, config, log, scheduler, roles } = this.ctx;
     await bus.start();
+    await this.ctx.pipeline.runner?.start();
     relay.start();
     scheduler.start(config.scheduler.leaseSeconds * 1000);
     this.ctx.notifications.start();
@@ -225,8 +234,11 @@ export class SluiceService {
       this.http?.endStreams();
       await this.http?.app.close();
       await scheduler.stop();
+      // Running jobs are killed and report incomplete, so the bus need not wait for them.
+      await this.ctx.pipeline.runner?.stop();
       await relay.stop();
       await bus.stop();
+      await this.ctx.pipeline.runner?.close();
       await this.ctx.notifications.stop();
       await this.mailTransport.close();
       db.close();

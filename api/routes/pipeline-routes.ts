@@ -1,0 +1,207 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { remoteHeads } from '../../engine/git-remote.js';
+import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
+import { RunInputError } from '../../errors/run-input-error.js';
+import { isNodeState } from '../../pipeline/node-state.js';
+import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
+import type { AppContext } from '../app-context.js';
+
+interface RunBody {
+  repo?: unknown;
+  branch?: unknown;
+  revision?: unknown;
+  namespace?: unknown;
+}
+
+/**
+ * The pipeline API: start a run, list runs and nodes, read a job's log (following it while the
+ * job runs), fetch artifacts, re-run a job. Reads are open; starting and re-running need a
+ * token with runs:write.
+ */
+export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const { nodes, engine, logs } = ctx.pipeline;
+  const write = { preHandler: ctx.auth.require('runs:write') };
+  const json = (n: PipelineNode) => nodeJson(n, ctx.config.serverUrl);
+  const follows = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const f of follows) f.abort();
+  });
+
+  app.post<{ Body: RunBody }>(`${PIPELINE_API}/runs`, write, async (req, reply) => {
+    const body = (req.body ?? {}) as RunBody;
+    const repo = requiredString(body.repo, 'repo', 512);
+    const branch = requiredString(body.branch, 'branch', 255);
+    const namespace = optionalString(body.namespace, 'namespace', 128);
+    let revision = optionalString(body.revision, 'revision', 64);
+    if (revision !== null && !/^[0-9a-fA-F]{7,64}$/.test(revision)) throw new RunInputError('revision', 'must be a commit hash (7 to 64 hex digits)');
+    if (revision === null) revision = await headOf(ctx, repo, namespace, branch);
+    const run = ctx.pipeline.transact(() => engine.startRun({ repo, branch, revision, namespace, source: 'api', author: req.caller?.user ?? null }));
+    return reply.code(201).send(json(run));
+  });
+
+  app.get<{ Querystring: { repo?: string; branch?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/runs`, async (req) => {
+    const roots = nodes.list({ rootsOnly: true, repo: req.query.repo, branch: req.query.branch, limit: limitOf(req.query.limit), beforeId: idOf(req.query.before, 'before') });
+    return { data: roots.map(json) };
+  });
+
+  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/runs/:id`, async (req) => {
+    const root = nodes.require(nodeId(req.params.id));
+    if (root.parentId !== null) throw new NodeNotFoundError(`${root.id} (it is a node of run ${root.runId}, not a run)`);
+    return { ...json(root), nodes: nodes.list({ runId: root.id, limit: 100000 }).map(json) };
+  });
+
+  app.post<{ Params: { id: string }; Body: { reason?: unknown } | undefined }>(`${PIPELINE_API}/runs/:id/cancel`, write, async (req) => {
+    const root = nodes.require(nodeId(req.params.id));
+    const reason = optionalString(req.body?.reason, 'reason', 4096) ?? `cancelled by ${req.caller?.user ?? 'someone'}`;
+    const cancelled = ctx.pipeline.transact(() => engine.cancelRun(root.runId, reason));
+    return { cancelled };
+  });
+
+  app.get<{ Querystring: { run_id?: string; kind?: string; state?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/nodes`, async (req) => {
+    const q = req.query;
+    if (q.state !== undefined && !isNodeState(q.state)) throw new RunInputError('state', 'must be one of running, available, closing, done');
+    const list = nodes.list({
+      runId: q.run_id !== undefined ? idOf(q.run_id, 'run_id') : undefined,
+      kind: q.kind,
+      state: q.state as PipelineNode['state'] | undefined,
+      limit: limitOf(q.limit),
+      beforeId: idOf(q.before, 'before'),
+    });
+    return { data: list.map(json) };
+  });
+
+  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id`, async (req) => json(nodes.require(nodeId(req.params.id))));
+
+  app.post<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/retry`, write, async (req, reply) => {
+    const node = ctx.pipeline.transact(() => engine.retry(nodeId(req.params.id)));
+    return reply.code(201).send(json(node));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { follow?: string } }>(`${PIPELINE_API}/nodes/:id/log`, async (req, reply) => {
+    const node = nodes.require(nodeId(req.params.id));
+    const file = logs.file(node.id);
+    reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
+    if (!['1', 'true', 'yes'].includes(req.query.follow ?? '')) {
+      return logs.size(node.id) > 0 ? reply.send(createReadStream(file)) : reply.send('');
+    }
+    const ac = new AbortController();
+    follows.add(ac);
+    req.raw.once('close', () => ac.abort());
+    const stream = Readable.from(followLog(file, () => nodes.get(node.id), ac.signal));
+    stream.once('close', () => follows.delete(ac));
+    return reply.send(stream);
+  });
+
+  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/artifacts`, async (req) => {
+    const node = json(nodes.require(nodeId(req.params.id)));
+    return { data: Object.entries(node.artifacts).map(([name, a]) => ({ name, ...a })) };
+  });
+
+  app.get<{ Params: { id: string; '*': string } }>(`${PIPELINE_API}/nodes/:id/artifacts/*`, async (req, reply) => {
+    const node = nodes.require(nodeId(req.params.id));
+    const name = req.params['*'];
+    if (!Object.hasOwn(node.artifacts, name)) return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });
+    const base = path.resolve(ctx.pipeline.artifactsDir, String(node.id));
+    const file = path.resolve(base, name);
+    if (!file.startsWith(base + path.sep)) return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });
+    const st = await stat(file).catch(() => undefined);
+    if (!st) return reply.code(410).send({ message: `artifact "${name}" of node ${node.id} is listed but no longer stored` });
+    return reply.type(contentType(name)).header('content-length', st.size).send(createReadStream(file));
+  });
+}
+
+/**
+ * The log as it grows: what is there, then each new piece, until the job has finished and its
+ * log is complete (or a little after, if pieces were lost), or the client goes away.
+ */
+async function* followLog(file: string, node: () => PipelineNode | undefined, signal: AbortSignal): AsyncGenerator<Buffer> {
+  let pos = 0;
+  let finishedAt: number | undefined;
+  while (!signal.aborted) {
+    const chunk = await readFrom(file, pos);
+    if (chunk.length) {
+      pos += chunk.length;
+      yield chunk;
+      continue;
+    }
+    const n = node();
+    if (!n || n.state !== 'running') {
+      finishedAt ??= Date.now();
+      const expected = typeof n?.data.log_bytes === 'number' ? n.data.log_bytes : 0;
+      if (pos >= expected || Date.now() - finishedAt > 2000) return;
+    }
+    await sleep(100, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+async function readFrom(file: string, pos: number): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function headOf(ctx: AppContext, repo: string, namespace: string | null, branch: string): Promise<string | null> {
+  const configured = ctx.config.pipeline.repos.find((r) => r.name === repo && (r.namespace === null || r.namespace === namespace));
+  if (!configured?.url) return null;
+  let heads: Map<string, string>;
+  try {
+    heads = await remoteHeads(configured.url, [branch]);
+  } catch (err) {
+    throw new RunInputError('revision', `none given, and the head of ${branch} could not be read from ${configured.url}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const head = heads.get(branch);
+  if (!head) throw new RunInputError('branch', `${configured.url} has no branch "${branch}"`);
+  return head;
+}
+
+function contentType(name: string): string {
+  if (/\.(log|txt|yml|yaml|spec)$/.test(name)) return 'text/plain; charset=utf-8';
+  if (/\.xml$/.test(name)) return 'application/xml';
+  if (/\.json$/.test(name)) return 'application/json';
+  return 'application/octet-stream';
+}
+
+function nodeId(raw: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new NodeNotFoundError(raw);
+  return Number(raw);
+}
+
+function idOf(raw: string | undefined, field: string): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new RunInputError(field, 'must be a node id');
+  return Number(raw);
+}
+
+function limitOf(raw: string | undefined): number {
+  if (raw === undefined) return 50;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new RunInputError('limit', 'must be an integer from 1 to 1000');
+  return n;
+}
+
+function requiredString(v: unknown, field: string, max: number): string {
+  if (v === undefined || v === null) throw new RunInputError(field, 'is required');
+  if (typeof v !== 'string' || v === '') throw new RunInputError(field, 'must be a non-empty string');
+  if (v.length > max) throw new RunInputError(field, `must be at most ${max} characters`);
+  return v;
+}
+
+function optionalString(v: unknown, field: string, max: number): string | null {
+  if (v === undefined || v === null) return null;
+  return requiredString(v, field, max);
+}

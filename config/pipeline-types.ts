@@ -1,0 +1,86 @@
+import type { NodeResult, NodeState } from '../pipeline/node-state.js';
+
+/** The pipeline settings once the schema's defaults are filled in (config/pipeline-schema.ts). */
+export interface PipelineSettings {
+  enabled: boolean;
+  sweepCron: string;
+  timeoutGraceSeconds: number;
+  logsDir: string;
+  artifactsDir: string;
+  contact: { name: string; team: string; email: string; url: string | null };
+  checkout: { holdoffSeconds: number; timeoutSeconds: number };
+  supersede: boolean;
+  repos: RepoSettings[];
+  schedules: ScheduleSettings[];
+  runner: RunnerSettings;
+  builders: BuilderSettings[];
+  jobs: JobSettings[];
+}
+
+export interface RepoSettings {
+  name: string;
+  namespace: string | null;
+  url: string | null;
+  branches: string[];
+  poll: string | null;
+  supersede: boolean | null;
+}
+
+export interface ScheduleSettings {
+  name: string;
+  cron: string;
+  kind: string;
+}
+
+export interface RunnerSettings {
+  enabled: boolean;
+  concurrency: number;
+  connectAttempts: number;
+  logFlushMs: number;
+  logChunkBytes: number;
+  maxLogBytes: number;
+  maxResultFileBytes: number;
+  maxArtifactBytes: number;
+  killGraceMs: number;
+}
+
+export interface BuilderSettings {
+  name: string;
+  type: 'ssh' | 'local';
+  host?: string;
+  port: number;
+  user?: string;
+  privateKeyFile?: string;
+  hostKey?: string;
+  labels: string[];
+  jobLimit: number;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+  workRoot: string;
+  backoff: { initialMs: number; maxMs: number };
+}
+
+export type ResultsParser = 'exit-code' | 'junit' | 'sti';
+export type CiCategory = 'functional' | 'integration' | 'interoperability' | 'static-analysis' | 'validation' | 'performance';
+
+export interface JobSettings {
+  name: string;
+  kind: string;
+  on: { kind: string; name?: string; state: NodeState; result?: NodeResult };
+  repos: string[];
+  branches: string[];
+  paths: string[];
+  runsOn: string[];
+  command: string;
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  holdoffSeconds: number;
+  retries: number;
+  artifacts: string[];
+  results: { parser: ResultsParser; files: string[] };
+  matrix: Record<string, string[]>;
+  subject: { type: string; item: string };
+  ci: { namespace: string; type: string | null; category: CiCategory };
+  knownGood: { release: string; testcase: string } | null;
+}

@@ -1,0 +1,38 @@
+import { parse } from 'yaml';
+import { ResultsParseError } from '../errors/results-parse-error.js';
+import type { ParsedTest } from './parsed-test.js';
+
+const OUTCOMES: Readonly<Record<string, ParsedTest['outcome']>> = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR' };
+
+/**
+ * The Standard Test Interface's results.yml: `results: [{test, result: pass|fail|error, logs}]`.
+ */
+export function parseStiResults(file: string, text: string): ParsedTest[] {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    throw new ResultsParseError(file, `not YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const results = (doc as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results)) throw new ResultsParseError(file, 'has no "results" list');
+  return results.map((r: unknown, i) => {
+    const entry = r as { test?: unknown; result?: unknown; logs?: unknown };
+    if (typeof entry?.test !== 'string' || entry.test === '') throw new ResultsParseError(file, `results[${i}].test: is required`);
+    const outcome = typeof entry.result === 'string' ? OUTCOMES[entry.result.toLowerCase()] : undefined;
+    if (!outcome) throw new ResultsParseError(file, `results[${i}].result: must be pass, fail or error (got ${JSON.stringify(entry.result)})`);
+    const logs = Array.isArray(entry.logs) ? entry.logs.filter((l): l is string => typeof l === 'string') : [];
+    return { name: entry.test, outcome, ...(logs.length ? { note: `logs: ${logs.join(', ')}` } : {}) };
+  });
+}
+
+/** The STI's older test.log: lines `PASS name`, `FAIL name`, `ERROR name`; other lines are output. */
+export function parseStiTestLog(file: string, text: string): ParsedTest[] {
+  const out: ParsedTest[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(PASS|FAIL|ERROR)\b[:\s]+(\S.*?)\s*$/.exec(line);
+    if (m) out.push({ name: m[2]!, outcome: OUTCOMES[m[1]!.toLowerCase()]! });
+  }
+  if (out.length === 0) throw new ResultsParseError(file, 'has no PASS, FAIL or ERROR lines');
+  return out;
+}

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { ConsumerSpec } from '../bus/bus.js';
+import type { CompiledConfig } from '../config/config-types.js';
+import { gitReceiveConsumer, jobLogConsumer, jobReportConsumer, nodeEventConsumer } from '../consumers/pipeline-consumers.js';
+import { NodeStore } from '../db/node-store.js';
+import type { Db } from '../db/open-database.js';
+import type { ResultsStore } from '../db/results-store.js';
+import { GitPoller } from '../engine/git-poller.js';
+import { LogStore } from '../engine/log-store.js';
+import { PipelineEngine } from '../engine/pipeline-engine.js';
+import { ResultsKnownGood } from '../engine/results-known-good.js';
+import type { Outbox } from '../producers/outbox.js';
+import type { OutboxRelay } from '../producers/outbox-relay.js';
+import { Runner } from '../runner/runner.js';
+import type { TaskSpec } from '../scheduler/scheduler.js';
+import type { Bus } from '../bus/bus.js';
+
+/** The pipeline's parts as routes and consumers reach them. */
+export interface PipelineParts {
+  nodes: NodeStore;
+  engine: PipelineEngine;
+  logs: LogStore;
+  artifactsDir: string;
+  /** The in-process runner, unless runners run elsewhere (pipeline.runner.enabled: false). */
+  runner: Runner | undefined;
+  /** Runs `work` (engine calls) in one store transaction, then wakes the outbox relay. */
+  transact<T>(work: () => T): T;
+  db: Db;
+  /** Wakes the outbox relay after a commit that added messages. */
+  kick(): void;
+}
+
+/** `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner. */
+export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultsStore, log: Logger, withRunner = true): PipelineParts {
+  const nodes = new NodeStore(db, outbox, () => config.serverUrl);
+  const engine = new PipelineEngine(nodes, outbox, results, new ResultsKnownGood(results), config, log.child({ part: 'pipeline' }));
+  return {
+    nodes,
+    engine,
+    logs: new LogStore(config.pipeline.logsDir),
+    artifactsDir: config.pipeline.artifactsDir,
+    runner: withRunner && config.pipeline.enabled && config.pipeline.runner.enabled ? new Runner(config.pipeline, bus, outbox, () => relay.kick(), log.child({ part: 'runner' })) : undefined,
+    db,
+    kick: () => relay.kick(),
+    transact<T>(work: () => T): T {
+      const value = db.transaction(work).immediate();
+      relay.kick();
+      return value;
+    },
+  };
+}
+
+/** The orchestration consumers (role `consumers`) and the in-process runner's job consumer (role `runner`). */
+export function pipelineConsumers(parts: PipelineParts, relay: OutboxRelay): { consumers: ConsumerSpec[]; runner: ConsumerSpec | undefined } {
+  const kick = () => relay.kick();
+  return {
+    consumers: [gitReceiveConsumer(parts.engine, kick), nodeEventConsumer(parts.engine, kick), jobReportConsumer(parts.engine, kick), jobLogConsumer(parts.logs)],
+    runner: parts.runner?.consumer(),
+  };
+}
+
+/** The sweeper, pollers and periodic runs, on their cron expressions (run by the scheduler that holds the lease). */
+export function pipelineTasks(parts: PipelineParts, config: CompiledConfig, log: Logger): TaskSpec[] {
+  const p = config.pipeline;
+  const tasks: TaskSpec[] = [{ name: 'pipeline-sweep', cron: p.sweepCron, run: () => parts.transact(() => parts.engine.sweep()) }];
+  for (const repo of p.repos) {
+    if (!repo.poll || !repo.url) continue;
+    const poller = new GitPoller(parts.db, repo, (req) => parts.engine.startRun(req), parts.kick, log);
+    tasks.push({ name: `pipeline-poll-${repo.name}`, cron: repo.poll, run: () => poller.poll() });
+  }
+  for (const s of p.schedules) {
+    tasks.push({ name: `pipeline-schedule-${s.name}`, cron: s.cron, run: () => parts.transact(() => parts.engine.startSchedule(s)) });
+  }
+  return tasks;
+}
