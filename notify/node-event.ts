@@ -6,6 +6,7 @@
 export interface NodeEvent {
   id: number;
   run_id: number;
+  retry_count?: number;
   parent_id: number | null;
   kind: string;
   name: string;

@@ -48,7 +48,11 @@ test('10,000 messages consumed by a process killed with SIGKILL at random moment
   while (kills < 3) {
     const c = startConsumer(h.configFile);
     await c.ready;
-    await sleep(20 + Math.random() * 200);
+    // A moment chosen by progress, not by time (the consumer got fast enough to finish between
+    // timed kills): somewhere in the next quarter of the messages, plus a random few milliseconds.
+    const target = Math.floor((TOTAL * (kills + 1 + Math.random() * 0.8)) / 4.5);
+    while (counts().rows < target && c.child.exitCode === null) await sleep(2);
+    await sleep(Math.random() * 5);
     const before = counts().rows;
     c.child.kill('SIGKILL');
     await c.exited;

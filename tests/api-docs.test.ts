@@ -29,7 +29,7 @@ test('/api/openapi.json describes every route of the route table, with the schem
   const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { summary?: string; security?: unknown[]; description?: string; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> }; parameters?: Array<{ name: string; in: string }> }>> };
   assert.match(doc.openapi, /^3\./);
   for (const route of service.http!.routes) {
-    const oaPath = route.url.replace(/:([A-Za-z_]+)/g, '{$1}');
+    const oaPath = route.url.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\*$/, '{*}');
     const op = doc.paths[oaPath]?.[route.method.toLowerCase()];
     assert.ok(op, `${route.method} ${route.url} is not in the OpenAPI document`);
     assert.ok(op.summary, `${route.method} ${route.url} has no summary`);

@@ -10,6 +10,7 @@ import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
+import { doc } from '../route-doc.js';
 
 interface RunBody {
   repo?: unknown;
@@ -32,7 +33,7 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     for (const f of follows) f.abort();
   });
 
-  app.post<{ Body: RunBody }>(`${PIPELINE_API}/runs`, write, async (req, reply) => {
+  app.post<{ Body: RunBody }>(`${PIPELINE_API}/runs`, { ...write, ...doc('Start a run of a repo and branch (the head when no revision is given)', 'pipeline') }, async (req, reply) => {
     const body = (req.body ?? {}) as RunBody;
     const repo = requiredString(body.repo, 'repo', 512);
     const branch = requiredString(body.branch, 'branch', 255);
@@ -44,25 +45,25 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(201).send(json(run));
   });
 
-  app.get<{ Querystring: { repo?: string; branch?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/runs`, async (req) => {
+  app.get<{ Querystring: { repo?: string; branch?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/runs`, doc('Runs, newest first; filters: repo, branch, limit, before', 'pipeline'), async (req) => {
     const roots = nodes.list({ rootsOnly: true, repo: req.query.repo, branch: req.query.branch, limit: limitOf(req.query.limit), beforeId: idOf(req.query.before, 'before') });
     return { data: roots.map(json) };
   });
 
-  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/runs/:id`, async (req) => {
+  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/runs/:id`, doc('One run with its nodes', 'pipeline'), async (req) => {
     const root = nodes.require(nodeId(req.params.id));
     if (root.parentId !== null) throw new NodeNotFoundError(`${root.id} (it is a node of run ${root.runId}, not a run)`);
     return { ...json(root), nodes: nodes.list({ runId: root.id, limit: 100000 }).map(json) };
   });
 
-  app.post<{ Params: { id: string }; Body: { reason?: unknown } | undefined }>(`${PIPELINE_API}/runs/:id/cancel`, write, async (req) => {
+  app.post<{ Params: { id: string }; Body: { reason?: unknown } | undefined }>(`${PIPELINE_API}/runs/:id/cancel`, { ...write, ...doc("Cancel a run's unfinished jobs", 'pipeline') }, async (req) => {
     const root = nodes.require(nodeId(req.params.id));
     const reason = optionalString(req.body?.reason, 'reason', 4096) ?? `cancelled by ${req.caller?.user ?? 'someone'}`;
     const cancelled = ctx.pipeline.transact(() => engine.cancelRun(root.runId, reason));
     return { cancelled };
   });
 
-  app.get<{ Querystring: { run_id?: string; kind?: string; state?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/nodes`, async (req) => {
+  app.get<{ Querystring: { run_id?: string; kind?: string; state?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/nodes`, doc('Nodes; filters: run_id, kind, state, limit, before', 'pipeline'), async (req) => {
     const q = req.query;
     if (q.state !== undefined && !isNodeState(q.state)) throw new RunInputError('state', 'must be one of running, available, closing, done');
     const list = nodes.list({
@@ -75,14 +76,14 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { data: list.map(json) };
   });
 
-  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id`, async (req) => json(nodes.require(nodeId(req.params.id))));
+  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id`, doc('One node (KernelCI model: kind, state, result, data, artifacts)', 'pipeline'), async (req) => json(nodes.require(nodeId(req.params.id))));
 
-  app.post<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/retry`, write, async (req, reply) => {
+  app.post<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/retry`, { ...write, ...doc("Run a node's job again as a new node with its retry counter raised", 'pipeline') }, async (req, reply) => {
     const node = ctx.pipeline.transact(() => engine.retry(nodeId(req.params.id)));
     return reply.code(201).send(json(node));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { follow?: string } }>(`${PIPELINE_API}/nodes/:id/log`, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { follow?: string } }>(`${PIPELINE_API}/nodes/:id/log`, { config: { stream: true }, ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline') }, async (req, reply) => {
     const node = nodes.require(nodeId(req.params.id));
     const file = logs.file(node.id);
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
@@ -97,12 +98,12 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.send(stream);
   });
 
-  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/artifacts`, async (req) => {
+  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/artifacts`, doc("A node's artifacts", 'pipeline'), async (req) => {
     const node = json(nodes.require(nodeId(req.params.id)));
     return { data: Object.entries(node.artifacts).map(([name, a]) => ({ name, ...a })) };
   });
 
-  app.get<{ Params: { id: string; '*': string } }>(`${PIPELINE_API}/nodes/:id/artifacts/*`, async (req, reply) => {
+  app.get<{ Params: { id: string; '*': string } }>(`${PIPELINE_API}/nodes/:id/artifacts/*`, doc('One artifact file', 'pipeline'), async (req, reply) => {
     const node = nodes.require(nodeId(req.params.id));
     const name = req.params['*'];
     if (!Object.hasOwn(node.artifacts, name)) return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });

@@ -5,10 +5,9 @@ import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../../schemas/schema-registr
 import { ROOT, TEST_SCHEMA_DIR } from './paths.js';
 
 /** Stand-ins for schemas other branches bring (pipeline.node.*); see the folder's schema. */
-export const NOTIFY_FIXTURE_SCHEMA_DIR = path.join(ROOT, 'tests/fixtures/notify-schemas');
 
 export function notifyRegistry(): SchemaRegistry {
-  return new SchemaRegistry([BUILTIN_SCHEMA_DIR, TEST_SCHEMA_DIR, NOTIFY_FIXTURE_SCHEMA_DIR]);
+  return new SchemaRegistry([BUILTIN_SCHEMA_DIR, TEST_SCHEMA_DIR]);
 }
 
 export const SUBJECT = { type: 'koji_build', id: 'bash-5.2.26-3.fc41' } as const;
@@ -82,6 +81,7 @@ export function nodeEvent(fields: Partial<NodeEvent> & Pick<NodeEvent, 'id' | 'n
     artifacts: {},
     data: {},
     href: `${base}/api/v1/nodes/${fields.id}`,
+    retry_count: 0,
     ...fields,
   };
 }
