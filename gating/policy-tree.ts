@@ -38,7 +38,12 @@ export function parsePolicyYaml(text: string): PolicyDocument[] {
     const err = doc.errors[0];
     if (err) return { root: null, line, error: `YAML Parser Error: line ${lineCounter.linePos(err.pos[0]).line}: ${firstLine(err.message)}` };
     // Unknown tags only warn here; the reader refuses them where it meets them, as PyYAML does.
-    return { root: doc.contents === null ? null : fromYaml(doc.contents as YamlNode, doc), line, error: null };
+    try {
+      return { root: doc.contents === null ? null : fromYaml(doc.contents as YamlNode, doc), line, error: null };
+    } catch (e) {
+      if (!(e instanceof UnresolvedAliasError)) throw e;
+      return { root: null, line, error: `YAML Parser Error: line ${line}: ${e.message}` };
+    }
   });
 }
 
@@ -63,6 +68,8 @@ function fromYaml(node: YamlNode, doc: { contents: unknown }): PolicyNode {
   let n: unknown = node;
   // Aliases are resolved to what they point at; policies rarely use them, but YAML allows it.
   for (let hops = 0; isAlias(n) && hops < 100; hops++) n = n.resolve(doc as never);
+  // An alias to an anchor the document never defines (or a loop of them): PyYAML refuses it too.
+  if (n === undefined || isAlias(n)) throw new UnresolvedAliasError(isAlias(node) ? node.source : '?');
   const tag = (n as { tag?: string }).tag ?? null;
   if (isMap(n)) {
     const entries = new Map<string, PolicyNode>();
@@ -78,6 +85,12 @@ function fromYaml(node: YamlNode, doc: { contents: unknown }): PolicyNode {
     return { kind: 'scalar', tag: tag && tag.startsWith('!') ? tag : null, value: n.value, text };
   }
   return { kind: 'scalar', tag: null, value: null, text: '' };
+}
+
+class UnresolvedAliasError extends Error {
+  constructor(anchor: string) {
+    super(`found undefined alias "${anchor}"`);
+  }
 }
 
 function firstLine(message: string): string {

@@ -70,9 +70,10 @@ export function ciMessage(stage: CiStage, state: CiState, outcome: { result?: No
       ...(outcome.reason && finalState === 'complete' ? { note: outcome.reason } : {}),
     };
   }
-  if (finalState === 'complete' || finalState === 'error') {
-    body.system = [{ os: stage.builder ?? 'unknown', provider: 'sluice', architecture: stage.architecture }];
-  }
+  // In every state, not only the final ones: gating takes the newest result per testcase ×
+  // scenario × architecture, so a RUNNING result without the architecture would stand beside the
+  // COMPLETE one as a second, forever incomplete, result (found by the full-run test's decision).
+  body.system = [{ os: stage.builder ?? 'unknown', provider: 'sluice', architecture: stage.architecture }];
   if (finalState === 'error') body.error = { reason: outcome.reason || (failedBuild ? 'the build failed' : 'the job could not finish') };
   return { topic: `ci.${artifactType}.${stage.event}.${finalState}`, body };
 }

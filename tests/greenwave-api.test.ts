@@ -117,6 +117,8 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
     assert.deepEqual(await validate('id: x\n'), { status: 400, body: { message: 'Missing !Policy tag' } });
     assert.deepEqual(await validate('--- !Policy\ndecision_context: a\nrules:\n  - !RemoteRule {}\n'), { status: 400, body: { message: "Policy 'untitled': RemoteRule is not allowed in remote policies" } });
     assert.deepEqual(await validate(''), { status: 400, body: { message: 'No policies defined' } });
+    // Found by the HTTP fuzzer: an alias to an anchor that was never defined was a 500.
+    assert.deepEqual(await validate('--- !Policy\nid: *nowhere\n'), { status: 400, body: { message: 'YAML Parser Error: line 1: found undefined alias "nowhere"' } });
   });
 
   test('sluice decide prints the summary and exits 0 when satisfied, 1 when not, 2 when it cannot be decided', async () => {

@@ -1,18 +1,36 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import amqp from 'amqplib';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
 import { requireBroker } from './support/broker.js';
+import { tempDir } from './support/paths.js';
 import { startPipeline } from './support/pipeline-harness.js';
 import { requireSshd, sshServersForThisFile } from './support/sshd.js';
 import { waitFor } from './support/wait-for.js';
 
 const ssh = sshServersForThisFile(2);
 
-test('a full run: git.receive on RabbitMQ → build on an SSH builder → tests on both → results stored', { timeout: 120_000 }, async (t) => {
+test('a full run: git.receive on RabbitMQ → build on an SSH builder → tests on both → results stored → a gating decision over HTTP', { timeout: 120_000 }, async (t) => {
   const url = requireBroker(t);
   if (!url || !requireSshd(t)) return;
   const f = ssh()!;
+  // The release's policy: the build's tier0 stage and both unit tests must pass.
+  const policies = tempDir('sluice-policies-');
+  writeFileSync(
+    path.join(policies, 'fedora.yaml'),
+    `--- !Policy
+id: fedora-stable
+product_versions: [fedora-*]
+decision_context: bodhi_update_push_stable
+subject_type: koji_build
+rules:
+  - !PassingTestCaseRule {test_case_name: fedora-ci.koji-build.tier0.functional}
+  - !PassingTestCaseRule {test_case_name: sluice.unit.c.a}
+  - !PassingTestCaseRule {test_case_name: sluice.unit.c.b}
+`,
+  );
   const subject = { type: 'koji_build', item: '{{ parent.data.nvr }}' };
   const p = await startPipeline(
     t,
@@ -47,7 +65,7 @@ test('a full run: git.receive on RabbitMQ → build on an SSH builder → tests 
         },
       ],
     },
-    { amqpUrl: url },
+    { amqpUrl: url, gating: { policiesDir: policies } },
   );
   const config = p.service.ctx.config;
   const conn = await amqp.connect(url);
@@ -76,6 +94,18 @@ test('a full run: git.receive on RabbitMQ → build on an SSH builder → tests 
   }, 30_000);
   const stage = results.find((r) => r.testcase.name === 'fedora-ci.koji-build.tier0.functional')!;
   assert.deepEqual(stage.data.pipeline_id, [`sluice-run-${run.id}`], 'the stage result came from its Fedora CI message');
+
+  // What a release tool asks next: may this build go to stable?
+  const ask = { decision_context: 'bodhi_update_push_stable', product_version: 'fedora-41', subject_type: 'koji_build', subject_identifier: nvr };
+  const decision = await p.request('POST', '/api/v1.0/decision', ask);
+  assert.equal(decision.status, 200, JSON.stringify(decision.body));
+  assert.equal(decision.body.policies_satisfied, true, JSON.stringify(decision.body));
+  assert.equal(decision.body.summary, 'All required tests (3 total) have passed or been waived');
+  // A test the pipeline never ran is missing: the same results cannot satisfy it.
+  const stricter = await p.request('POST', '/api/v1.0/decision', { ...ask, decision_context: undefined, rules: [{ type: 'PassingTestCaseRule', test_case_name: 'sluice.unit.c.never' }] });
+  assert.equal(stricter.status, 200, JSON.stringify(stricter.body));
+  assert.equal(stricter.body.policies_satisfied, false);
+  assert.deepEqual(stricter.body.unsatisfied_requirements.map((r: { type: string; testcase: string }) => [r.type, r.testcase]), [['test-result-missing', 'sluice.unit.c.never']]);
   // The same push again (a redelivery) starts nothing new.
   ch.publish(config.bus.exchange, `${config.bus.topicPrefix}git.receive`, Buffer.from(JSON.stringify(body)), { messageId: 'push-1', persistent: true, contentType: 'application/json' });
   await ch.waitForConfirms();
