@@ -34,6 +34,13 @@ export interface DecisionMakerParts {
 
 const MAX_CACHED_MATCHES = 5000;
 
+/** A decision request with everything fetched that it needs besides results and waivers (see DecisionMaker.prepare). */
+export interface PreparedDecision {
+  request: DecisionRequest;
+  subjects: Array<{ subject: Subject; policies: Policy[]; creationTime: number | null }>;
+  gatingFiles: ReadonlyMap<string, GatingFileOutcome>;
+}
+
 /**
  * Answers POST /decision: checks the request, gathers what the decision needs (results,
  * waivers, gating files, build times) through the given interfaces, and leaves the deciding to
@@ -53,10 +60,21 @@ export class DecisionMaker {
     return this.parts.policies;
   }
 
-  async decide(body: unknown): Promise<DecisionResponse> {
-    const request = parseDecisionRequest(body, this.parts.subjectTypes);
-    const subjects = request.subjects.map((subject) => ({ subject, policies: this.applicable(request, subject) }));
+  /** POST /decision: synchronous unless a gating file or a build time has to be fetched. */
+  decide(body: unknown): DecisionResponse | Promise<DecisionResponse> {
+    const prepared = this.prepare(parseDecisionRequest(body, this.parts.subjectTypes));
+    return isPromise(prepared) ? prepared.then((p) => this.decidePrepared(p)) : this.decidePrepared(prepared);
+  }
 
+  /**
+   * What a decision needs that may have to be fetched: the applicable policies, gating files
+   * (only for RemoteRules that apply) and build times (only when some rule has valid_since /
+   * valid_until). Results and waivers are not read here: `decidePrepared` reads them, so a caller
+   * can fetch first and then decide inside a store transaction, on the data it commits against.
+   * A promise only when something had to be fetched.
+   */
+  prepare(request: DecisionRequest): PreparedDecision | Promise<PreparedDecision> {
+    const subjects = request.subjects.map((subject) => ({ subject, policies: this.applicable(request, subject), creationTime: null as number | null }));
     const gatingFiles = new Map<string, GatingFileOutcome>();
     const fetches: Array<Promise<void>> = [];
     let validity = false;
@@ -77,24 +95,37 @@ export class DecisionMaker {
         }
       }
     }
-    await Promise.all(fetches);
-    // A package's gating.yaml may use valid_since / valid_until too.
-    validity ||= [...gatingFiles.values()].some((f) => f.kind === 'found' && /valid_(since|until)/.test(f.text));
+    const prepared: PreparedDecision = { request, subjects, gatingFiles };
+    const withTimes = (): PreparedDecision | Promise<PreparedDecision> => {
+      // A package's gating.yaml may use valid_since / valid_until too.
+      validity ||= [...gatingFiles.values()].some((f) => f.kind === 'found' && /valid_(since|until)/.test(f.text));
+      if (!validity) return prepared;
+      const times = subjects.map((s) => this.parts.build.creationTime(s.subject));
+      const assign = (values: Array<number | null>) => {
+        values.forEach((t, i) => (subjects[i]!.creationTime = t));
+        return prepared;
+      };
+      return times.some(isPromise) ? Promise.all(times).then(assign) : assign(times as Array<number | null>);
+    };
+    return fetches.length ? Promise.all(fetches).then(withTimes) : withTimes();
+  }
 
+  /** The decision on what the store holds now (or at the request's `when`); no I/O but store reads. */
+  decidePrepared(prepared: PreparedDecision): DecisionResponse {
+    const { request, gatingFiles } = prepared;
     // Only the testcases the policies name are read, unless a gating.yaml (which may name any) was found or all are wanted.
     const anyFile = [...gatingFiles.values()].some((f) => f.kind === 'found');
-    const facts: SubjectFacts[] = [];
-    for (const { subject, policies } of subjects) {
+    const facts: SubjectFacts[] = prepared.subjects.map(({ subject, policies, creationTime }) => {
       const testcases = request.verbose || anyFile ? null : testcasesOf(policies, subject);
       const results = policies.length ? this.parts.results.latest(subject, request.when, testcases) : [];
-      facts.push({
+      return {
         subject,
         policies,
         results,
         verboseResults: request.verbose ? this.parts.results.full(latestPerKey(results).map((r) => r.id)) : undefined,
-        creationTime: validity ? await this.parts.build.creationTime(subject) : null,
-      });
-    }
+        creationTime,
+      };
+    });
 
     return decide({
       request,
@@ -123,6 +154,10 @@ export class DecisionMaker {
     const subjects = request.subjects.map((s) => ({ type: s.type.id, identifier: s.identifier }));
     return this.parts.waivers.forSubjects(subjects, { productVersions: [request.productVersion], ...(request.when !== null ? { before: request.when } : {}) });
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function testcasesOf(policies: readonly Policy[], subject: Subject): string[] {
