@@ -10,6 +10,7 @@ import type { WaiversStore } from '../db/waivers-store.js';
 import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
 import type { Outbox } from '../producers/outbox.js';
+import type { UpdateGating } from '../updates/update-gating.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 
@@ -28,6 +29,6 @@ export interface AppContext {
   auth: Authenticator;
   results: ResultsStore;
   waivers: WaiversStore;
-  /** Greenwave's side: the loaded policies (through `decisions`) and subject types. */
-  gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker };
+  /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating. */
+  gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker; updates: UpdateGating };
 }

@@ -6,6 +6,7 @@ import { greenwaveRoutes } from './routes/greenwave-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
+import { updatesRoutes } from './routes/updates-routes.js';
 import { waiverdbRoutes } from './routes/waiverdb-routes.js';
 
 export interface HttpServer {
@@ -28,6 +29,7 @@ export function buildHttpServer(ctx: AppContext): HttpServer {
   resultsdbRoutes(app, ctx);
   waiverdbRoutes(app, ctx);
   greenwaveRoutes(app, ctx);
+  updatesRoutes(app, ctx);
   return {
     app,
     endStreams: () => {

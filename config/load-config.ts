@@ -93,6 +93,10 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       if (unknown.length) problems.push(`gating.remoteRule.urlTemplates.${type}[${i}]: unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{${u}}`).join(', ')}`);
     }
   }
+  // node-schedule would silently never run a job whose rule it cannot read.
+  if (!/^\s*(\S+\s+){4,5}\S+\s*$/.test(config.gating.updates.recheckCron) || /[^0-9A-Za-z*/,?#\s-]/.test(config.gating.updates.recheckCron)) {
+    problems.push(`gating.updates.recheckCron: "${config.gating.updates.recheckCron}" is not a cron expression of 5 or 6 fields`);
+  }
   if (problems.length > 0) throw new ConfigError(source, problems);
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;

@@ -8,16 +8,20 @@ import { createBus } from '../bus/create-bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
+import { gatingChangesConsumer } from '../consumers/gating-changes-consumer.js';
 import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { BuildInfoFromResults } from '../db/build-info-from-results.js';
+import { DecisionStatesStore } from '../db/decision-states-store.js';
 import { GatingLatestStore } from '../db/gating-latest-store.js';
 import { ResultsStore } from '../db/results-store.js';
 import { WaiversStore } from '../db/waivers-store.js';
 import { StoreGatingResults } from '../db/store-gating-results.js';
+import { UpdatesStore } from '../db/updates-store.js';
+import { DecisionChanges } from '../gating/decision-changes.js';
 import { DecisionMaker } from '../gating/decision-maker.js';
 import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { loadPolicies } from '../gating/load-policies.js';
@@ -28,6 +32,7 @@ import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { scheduleTask, type ScheduledTask } from '../scheduler/scheduled-task.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
+import { UpdateGating } from '../updates/update-gating.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -83,11 +88,23 @@ export class SluiceService {
       build: options.buildInfo ?? new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey),
       fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
     });
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions } };
+    const publish = (topic: string, body: unknown) => void outbox.add(topic, body);
+    const updates = new UpdateGating({
+      db,
+      store: new UpdatesStore(db),
+      decisions,
+      subjectTypes,
+      publish,
+      graceMs: config.gating.updates.gracePeriodSeconds * 1000,
+      serverUrl: () => config.serverUrl,
+    });
+    const changes = new DecisionChanges({ decisions, states: new DecisionStatesStore(db), publish, knownProductVersions: (s) => updates.productVersionsFor(s) });
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions, updates } };
     if (config.events.recordTopics.length > 0) bus.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics));
     // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
     bus.consume(ciResultsConsumer(results, () => relay.kick()));
     bus.consume(resultSubmitConsumer(results, () => relay.kick()));
+    bus.consume(gatingChangesConsumer({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() }));
     for (const make of options.consumers ?? []) bus.consume(make(this.ctx));
     this.http = options.http === false ? undefined : buildHttpServer(this.ctx);
   }
@@ -99,6 +116,17 @@ export class SluiceService {
     relay.start();
     const ledger = new ProcessedMessages(db);
     this.tasks.push(scheduleTask('prune-processed-messages', '17 * * * *', () => ledger.prune(config.events.dedupRetentionHours * 3600_000), log));
+    // Time alone can change an update's status (its grace period for missing results ends).
+    this.tasks.push(
+      scheduleTask(
+        'recheck-update-gating',
+        config.gating.updates.recheckCron,
+        async () => {
+          if ((await this.ctx.gating.updates.recheckDue()) > 0) relay.kick();
+        },
+        log,
+      ),
+    );
     if (!this.http) return undefined;
     const address = await this.http.app.listen({ host: config.server.host, port: config.server.port });
     // Asked for any free port: links (hrefs, page links) must carry the one we got.

@@ -4,6 +4,7 @@ import { results } from './002-results.js';
 import { dataKeyIndexes } from './003-data-key-indexes.js';
 import { waivers } from './004-waivers.js';
 import { gating } from './005-gating.js';
+import { decisionChangesAndUpdates } from './008-decision-changes-and-updates.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating];
+export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, decisionChangesAndUpdates];
