@@ -28,6 +28,16 @@ const valuesKeySql = (key: string) =>
      ELSE '' END`;
 const firstSql = (key: string) => `(SELECT value FROM result_data WHERE result_id = d.result_id AND +key = '${key}' ORDER BY seq LIMIT 1)`;
 
+/** A result's key values and first values, as the table holds them; the result is `d.result_id`. */
+const KEY_COLUMNS = `
+      ${valuesKeySql('scenario')} AS scenario_key,
+      ${valuesKeySql('system_architecture')} AS arch_key,
+      ${valuesKeySql('system_variant')} AS variant_key,
+      ${firstSql('scenario')} AS scenario,
+      ${firstSql('system_architecture')} AS system_architecture,
+      ${firstSql('system_variant')} AS system_variant,
+      ${firstSql('error_reason')} AS error_reason`;
+
 /**
  * The same rows the insert hook writes, for every result in an id range, computed by SQLite in
  * one statement: the newest per key within the range, merged with the table by the upsert's
@@ -39,14 +49,7 @@ const CATCH_UP_SQL = `
     WHERE d.result_id > @from AND d.result_id <= @to AND +d.key IN (SELECT value FROM json_each(@keys))
   ),
   facts AS (
-    SELECT d.item_key, d.item, d.result_id, r.submit_time, r.outcome, t.name AS testcase,
-      ${valuesKeySql('scenario')} AS scenario_key,
-      ${valuesKeySql('system_architecture')} AS arch_key,
-      ${valuesKeySql('system_variant')} AS variant_key,
-      ${firstSql('scenario')} AS scenario,
-      ${firstSql('system_architecture')} AS system_architecture,
-      ${firstSql('system_variant')} AS system_variant,
-      ${firstSql('error_reason')} AS error_reason
+    SELECT d.item_key, d.item, d.result_id, r.submit_time, r.outcome, t.name AS testcase, ${KEY_COLUMNS}
     FROM items AS d
       CROSS JOIN results AS r ON r.id = d.result_id
       CROSS JOIN testcases AS t ON t.id = r.testcase_id
@@ -281,14 +284,7 @@ export class GatingLatestStore {
         .prepare(
           `WITH ids AS (${ids.join(' UNION ')}),
           facts AS (
-            SELECT r.id AS result_id, t.name AS testcase, r.outcome AS outcome, r.submit_time AS submit_time,
-              ${valuesKeySql('scenario')} AS scenario_key,
-              ${valuesKeySql('system_architecture')} AS arch_key,
-              ${valuesKeySql('system_variant')} AS variant_key,
-              ${firstSql('scenario')} AS scenario,
-              ${firstSql('system_architecture')} AS system_architecture,
-              ${firstSql('system_variant')} AS system_variant,
-              ${firstSql('error_reason')} AS error_reason
+            SELECT r.id AS result_id, t.name AS testcase, r.outcome AS outcome, r.submit_time AS submit_time, ${KEY_COLUMNS}
             FROM ids AS d CROSS JOIN results AS r ON r.id = d.result_id CROSS JOIN testcases AS t ON t.id = r.testcase_id
             WHERE r.submit_time <= ?${testcases < 0 ? '' : ` AND t.name IN (${marks(testcases)})`}
           ),
