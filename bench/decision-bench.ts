@@ -1,0 +1,121 @@
+/**
+ * bench/decision, side by side in one run, with 1,000,000 results in the store:
+ *  1. decisions over HTTP (POST /api/v1.0/decision, random builds of 10,000, each policy asking
+ *     for 6 testcases) at 32 connections, next to the ceiling: a fastify route on the same
+ *     server that takes the same request bodies and answers a constant decision-sized JSON
+ *     body. Requests per second and p50/p99; rounds alternate and the median round is shown.
+ *  2. the time from a result published on RabbitMQ (result.submit) to the
+ *     greenwave.decision.update it causes arriving at a subscriber, at 1,000 results per second.
+ * Load comes from child processes (bench/http-load, bench/bus-latency-load), so that the client
+ * does not share the server's event loop; on a small machine they still share its cores.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open-database.js';
+import { SluiceService } from '../service/sluice-service.js';
+import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median } from './bench-support.js';
+import { generateResults, itemOf } from './generate-results.js';
+import type { LoadReport } from './http-load.js';
+
+const run = promisify(execFile);
+const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BUS_RATE = Number(process.env.BENCH_BUS_RATE ?? 1000);
+const BUS_RESULTS = Number(process.env.BENCH_BUS_RESULTS ?? 10_000);
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-decision-bench-'));
+const policiesDir = path.join(dir, 'policies');
+mkdirSync(policiesDir);
+
+const url = benchAmqpUrl();
+const config = benchConfig({ server: { port: 0 }, bus: { url }, gating: { policiesDir } }, 'decision');
+
+console.log(`bench/decision: ${SUBJECTS} builds × 20 testcases × ${RUNS} runs`);
+const db = openDatabase(config.db.path);
+migrate(db);
+const gen = generateResults(db, { subjects: SUBJECTS, testcasesPerSubject: 20, runs: RUNS });
+db.close();
+console.log(`  generated ${gen.results} results in ${(gen.ms / 1000).toFixed(1)} s (written as SQL: the latest-result table catches up at start)`);
+
+// Six of the generated testcases, as a Fedora policy asks for tier0/rpminspect/rpmdeplint/...
+const required = gen.testcaseNames.slice(0, 6);
+writeFileSync(
+  path.join(policiesDir, 'fedora.yaml'),
+  `--- !Policy
+id: kojibuild_bodhipush_stable
+product_versions: [fedora-*]
+decision_context: bodhi_update_push_stable
+subject_type: koji_build
+rules:
+${required.map((t) => `  - !PassingTestCaseRule {test_case_name: ${t}}`).join('\n')}
+`,
+);
+
+const catchUpStarted = performance.now();
+const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry() });
+console.log(`  service built (latest-result table caught up over ${gen.results} results) in ${((performance.now() - catchUpStarted) / 1000).toFixed(1)} s`);
+
+const bodyOf = (i: number) => {
+  const nvr = itemOf(i);
+  return { product_version: `fedora-${nvr.slice(nvr.lastIndexOf('.fc') + 3)}`, decision_context: 'bodhi_update_push_stable', subject_type: 'koji_build', subject_identifier: nvr };
+};
+// The ceiling answers as much JSON as a decision does: a real answer, computed once.
+const constant = await service.ctx.gating.decisions.decide(bodyOf(0));
+service.http!.app.post('/bench/constant', async () => constant);
+const address = (await service.start())!;
+
+// Every build once, in a shuffled order, then again: the load generator takes them in turn.
+const order = Array.from({ length: SUBJECTS }, (_, i) => i);
+for (let i = order.length - 1; i > 0; i--) {
+  const j = Math.floor(Math.random() * (i + 1));
+  [order[i], order[j]] = [order[j]!, order[i]!];
+}
+const bodiesFile = path.join(dir, 'bodies.jsonl');
+writeFileSync(bodiesFile, order.map((i) => JSON.stringify(bodyOf(i))).join('\n') + '\n');
+const sample = await (await fetch(`${address}/api/v1.0/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bodyOf(order[0]!)) })).json();
+console.log(`  a decision: ${JSON.stringify((sample as { summary: string }).summary)}; answer ${JSON.stringify(sample).length} bytes, ceiling's ${JSON.stringify(constant).length}`);
+
+async function load(route: string): Promise<LoadReport> {
+  const { stdout } = await run(process.execPath, [path.join(HERE, 'http-load.js'), `${address}${route}`, bodiesFile, String(CONNECTIONS), String(DURATION_MS), String(WARMUP_MS)], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as LoadReport;
+}
+
+const ceiling: LoadReport[] = [];
+const decisions: LoadReport[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  ceiling.push(await load('/bench/constant'));
+  decisions.push(await load('/api/v1.0/decision'));
+  const c = ceiling.at(-1)!;
+  const d = decisions.at(-1)!;
+  console.log(`  round ${r + 1}: ceiling ${c.rps.toFixed(0)} req/s p99 ${c.p99.toFixed(2)} ms | decisions ${d.rps.toFixed(0)} req/s p99 ${d.p99.toFixed(2)} ms | ratio ${(d.rps / c.rps).toFixed(2)}`);
+  if (d.errors || c.errors) throw new Error(`non-2xx answers: decisions ${d.errors}, ceiling ${c.errors}`);
+}
+const mid = (xs: LoadReport[]) => xs.find((x) => x.rps === median(xs.map((y) => y.rps)))!;
+const c = mid(ceiling);
+const d = mid(decisions);
+const ratio = median(decisions.map((x, i) => x.rps / ceiling[i]!.rps));
+console.log(`decisions over HTTP, ${CONNECTIONS} connections, ${(DURATION_MS / 1000).toFixed(0)} s per round, median of ${ROUNDS} rounds:`);
+console.log(`  ceiling (constant JSON, same server, same bodies): ${c.rps.toFixed(0)} req/s  p50 ${c.p50.toFixed(2)} ms  p99 ${c.p99.toFixed(2)} ms`);
+console.log(`  POST /api/v1.0/decision:                           ${d.rps.toFixed(0)} req/s  p50 ${d.p50.toFixed(2)} ms  p99 ${d.p99.toFixed(2)} ms   (target p99 < 5 ms)`);
+console.log(`  ratio decisions / ceiling (median of rounds):      ${ratio.toFixed(2)}   (target >= 0.40)`);
+
+const bus = JSON.parse(
+  (
+    await run(process.execPath, [path.join(HERE, 'bus-latency-load.js'), url, config.bus.exchange, config.bus.topicPrefix, required[0]!, String(BUS_RATE), String(BUS_RESULTS)], {
+      maxBuffer: 1 << 20,
+    })
+  ).stdout,
+) as { sent: number; matched: number; missing: number; unexpected: number; rate: number; p50: number; p90: number; p99: number; max: number };
+console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${bus.sent} results at ${bus.rate.toFixed(0)}/s:`);
+console.log(`  p50 ${bus.p50.toFixed(1)} ms  p90 ${bus.p90.toFixed(1)} ms  p99 ${bus.p99.toFixed(1)} ms  max ${bus.max.toFixed(1)} ms   (target p99 < 50 ms; ${bus.missing} without a message, ${bus.unexpected} unexpected)`);
+await service.stop();
+console.log(`peak memory of the server process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
