@@ -236,6 +236,11 @@ export const configSchema = {
          * is stored or the database changes from elsewhere); 0 = read the store every time.
          */
         cacheSubjects: { type: 'integer', minimum: 0, default: 10000 },
+        /**
+         * Decision answers kept as sent (POST /decision asked now, not verbose), each until a result
+         * or waiver of its subjects is stored or the database changes from elsewhere; 0 = none.
+         */
+        cacheDecisions: { type: 'integer', minimum: 0, default: 10000 },
         /** How result outcomes count (Greenwave's OUTCOMES_*); every other outcome is a failure. */
         outcomes: {
           type: 'object',

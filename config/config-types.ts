@@ -49,6 +49,7 @@ export interface GatingSettings {
   policiesDir: string | null;
   subjectTypes: SubjectTypeSetting[];
   cacheSubjects: number;
+  cacheDecisions: number;
   outcomes: { passed: string[]; incomplete: string[]; error: string[] };
   remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
   updates: { gracePeriodSeconds: number; recheckCron: string };

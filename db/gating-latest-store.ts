@@ -97,6 +97,7 @@ export class GatingLatestStore {
   /** Read rows by subject identifier, then by query shape and testcases; see forSubject. */
   private readonly cache = new Map<string, Map<string, GatingResult[]>>();
   private cachedVersion = -1;
+  private readonly listeners: Array<(identifier: string | null) => void> = [];
 
   /** `cacheSubjects`: how many subjects' rows are kept in memory (0 = none). */
   constructor(
@@ -130,6 +131,15 @@ export class GatingLatestStore {
     });
   }
 
+  /**
+   * Tells `fn` when what decisions read may have changed: a subject's identifier when one of its
+   * results is stored through this connection (inside the insert transaction), null when anything
+   * may have (a catch-up, another connection's write). For caches built on top of this one.
+   */
+  onChange(fn: (identifier: string | null) => void): void {
+    this.listeners.push(fn);
+  }
+
   /** For ResultsStore's `afterInsert`: runs inside the insert transaction. */
   readonly afterInsert = (stored: StoredResult): void => {
     const data = stored.data;
@@ -152,6 +162,7 @@ export class GatingLatestStore {
       for (const item of data[itemKey] ?? []) {
         // Dropped before commit: if the transaction rolls back, the next read just reads again.
         this.cache.delete(item);
+        for (const l of this.listeners) l(item);
         for (const type of types) this.sql.upsert.run({ ...common, itemKey, item, type });
       }
     }
@@ -178,6 +189,7 @@ export class GatingLatestStore {
     }
     this.keysMatch = true;
     this.cache.clear();
+    for (const l of this.listeners) l(null);
     const max = (this.sql.maxResult.get() as { n: number }).n;
     for (let at = from; at < max; at += CATCH_UP_IDS) this.catchUpTx.immediate(at, Math.min(at + CATCH_UP_IDS, max));
     return max - from;
@@ -194,6 +206,7 @@ export class GatingLatestStore {
     if (version === this.cachedVersion) return;
     this.catchUp();
     this.cache.clear();
+    for (const l of this.listeners) l(null);
     this.cachedVersion = version;
   }
 

@@ -20,6 +20,10 @@ export class StoreGatingResults implements GatingResultsSource {
     return this.latestTable.asOf(subject.type.resultQueries, subject.identifier, testcases, when);
   }
 
+  refresh(): void {
+    this.latestTable.refresh();
+  }
+
   full(ids: readonly number[]): Array<{ id: number }> {
     return ids.flatMap((id) => this.store.getResult(id) ?? []);
   }

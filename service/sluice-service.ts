@@ -21,6 +21,7 @@ import { ResultsStore } from '../db/results-store.js';
 import { WaiversStore } from '../db/waivers-store.js';
 import { StoreGatingResults } from '../db/store-gating-results.js';
 import { UpdatesStore } from '../db/updates-store.js';
+import { DecisionCache } from '../gating/decision-cache.js';
 import { DecisionChanges } from '../gating/decision-changes.js';
 import { DecisionMaker } from '../gating/decision-maker.js';
 import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
@@ -42,7 +43,7 @@ export interface SluiceServiceOptions {
   consumers?: Array<(ctx: AppContext) => ConsumerSpec>;
   /** Start the HTTP server (default true). */
   http?: boolean;
-  /** Where decisions read waivers; none until the waivers store is wired in. */
+  /** Where decisions read waivers instead of the waivers store (tests); decision answers are then not cached. */
   waivers?: WaiverSource;
   /** How gating.yaml files are fetched (default: HTTP with the configured timeout). */
   gatingFiles?: GatingFileFetcher;
@@ -78,7 +79,10 @@ export class SluiceService {
     const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
     const results = new ResultsStore(db, outbox, config, [latest.afterInsert]);
     latest.catchUp();
-    const waivers = new WaiversStore(db, outbox);
+    // An injected waiver source tells nobody of new waivers: answers about them cannot be kept.
+    const decisionCache = config.gating.cacheDecisions > 0 && !options.waivers ? new DecisionCache(config.gating.cacheDecisions) : undefined;
+    if (decisionCache) latest.onChange((identifier) => (identifier === null ? decisionCache.clear() : decisionCache.invalidate(identifier)));
+    const waivers = new WaiversStore(db, outbox, undefined, decisionCache ? [(w) => decisionCache.invalidate(w.subject_identifier)] : []);
     const decisions = new DecisionMaker({
       policies,
       subjectTypes,
@@ -87,6 +91,7 @@ export class SluiceService {
       waivers: options.waivers ?? waivers,
       build: options.buildInfo ?? new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey),
       fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
+      ...(decisionCache ? { cache: decisionCache } : {}),
     });
     const publish = (topic: string, body: unknown) => void outbox.add(topic, body);
     const updates = new UpdateGating({
