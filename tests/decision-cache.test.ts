@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
@@ -8,7 +6,7 @@ import { ResultsStore } from '../db/results-store.js';
 import { DecisionCache } from '../gating/decision-cache.js';
 import { Outbox } from '../producers/outbox.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { tempDir } from './support/paths.js';
+import { policiesDir, RPMDEPLINT_STABLE } from './support/policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
 describe('DecisionCache', () => {
@@ -35,21 +33,11 @@ describe('DecisionCache', () => {
   });
 });
 
-const POLICY = `--- !Policy
-id: stable
-product_versions: [fedora-*]
-decision_context: bodhi_update_push_stable
-subject_type: koji_build
-rules:
-  - !PassingTestCaseRule {test_case_name: dist.rpmdeplint}
-`;
-
 describe('cached decision answers are never stale', () => {
   let service: SluiceService;
   let base: string;
   before(async () => {
-    const dir = tempDir('sluice-policies-');
-    writeFileSync(path.join(dir, 'p.yaml'), POLICY);
+    const dir = policiesDir(RPMDEPLINT_STABLE);
     service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir } }), log: silentLogger(), registry: testRegistry() });
     base = (await service.start())!;
   });

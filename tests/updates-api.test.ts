@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hashToken } from '../api/auth.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { tempDir } from './support/paths.js';
+import { policiesDir, RPMDEPLINT_STABLE } from './support/policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
-
-const POLICY = `--- !Policy
-id: stable
-product_versions: [fedora-*]
-decision_context: bodhi_update_push_stable
-subject_type: koji_build
-rules:
-  - !PassingTestCaseRule {test_case_name: dist.rpmdeplint}
-`;
 
 describe('POST and GET /api/v1/updates: who may file, and refusals', () => {
   let service: SluiceService;
   let base: string;
   before(async () => {
-    const dir = tempDir('sluice-policies-');
-    writeFileSync(path.join(dir, 'p.yaml'), POLICY);
+    const dir = policiesDir(RPMDEPLINT_STABLE);
     const config = testConfig({
       gating: { policiesDir: dir },
       auth: {

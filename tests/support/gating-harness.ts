@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { TestContext } from 'node:test';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import type { RawConfig } from '../../config/config-types.js';
 import type { StoredResult } from '../../results/result-json.js';
 import { SluiceService } from '../../service/sluice-service.js';
-import { tempDir } from './paths.js';
+import { policiesDir } from './policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './test-config.js';
 import { waitFor } from './wait-for.js';
 
@@ -48,8 +46,7 @@ export const BARRIER_TESTCASE = 'dist.rpmdeplint';
 
 /** A whole Sluice on RabbitMQ with these policy files, and a subscriber of its own on the gating topics. */
 export async function gatingHarness(t: TestContext, url: string, policies: string, raw: RawConfig = {}): Promise<GatingHarness> {
-  const dir = tempDir('sluice-policies-');
-  writeFileSync(path.join(dir, 'policies.yaml'), policies);
+  const dir = policiesDir(policies);
   const config = testConfig({ ...raw, gating: { policiesDir: dir, ...raw.gating } }, { amqpUrl: url });
   const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
   const base = (await service.start())!;
