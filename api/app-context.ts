@@ -14,6 +14,7 @@ import type { HealthChecks } from '../observability/health-checks.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import type { NotificationSender } from '../notify/notification-sender.js';
 import type { Outbox } from '../producers/outbox.js';
+import type { UpdateGating } from '../updates/update-gating.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
@@ -35,8 +36,8 @@ export interface AppContext {
   auth: Authenticator;
   results: ResultsStore;
   waivers: WaiversStore;
-  /** Greenwave's side: the loaded policies (through `decisions`) and subject types. */
-  gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker };
+  /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating. */
+  gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker; updates: UpdateGating };
   /** This service's Prometheus metrics (its own registry); later parts call its methods. */
   metrics: SluiceMetrics;
   /** What /readyz reports; later parts register their dependencies (SMTP, builders). */

@@ -11,7 +11,7 @@ export interface Caller {
   anonymous: boolean;
 }
 
-const ALL_SCOPES: Scope[] = ['results:write', 'waivers:write', 'messages:publish', 'runs:write', 'admin'];
+const ALL_SCOPES: Scope[] = ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'];
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');

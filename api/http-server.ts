@@ -14,6 +14,7 @@ import { opsRoutes } from './routes/ops-routes.js';
 import { outboxRoutes } from './routes/outbox-routes.js';
 import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
+import { updatesRoutes } from './routes/updates-routes.js';
 import { waiverdbRoutes } from './routes/waiverdb-routes.js';
 import { SLUICE_VERSION } from './sluice-version.js';
 
@@ -139,6 +140,7 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     resultsdbRoutes(scope, ctx);
     waiverdbRoutes(scope, ctx);
     greenwaveRoutes(scope, ctx);
+    updatesRoutes(scope, ctx);
     outboxRoutes(scope, ctx);
     pipelineRoutes(scope, ctx);
   });

@@ -153,8 +153,8 @@ export const configSchema = {
               groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
               scopes: {
                 type: 'array',
-                items: { enum: ['results:write', 'waivers:write', 'messages:publish', 'runs:write', 'admin'] },
-                default: ['results:write', 'waivers:write', 'messages:publish', 'runs:write'],
+                items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] },
+                default: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write'],
               },
             },
           },
@@ -270,6 +270,11 @@ export const configSchema = {
          * is stored or the database changes from elsewhere); 0 = read the store every time.
          */
         cacheSubjects: { type: 'integer', minimum: 0, default: 10000 },
+        /**
+         * Decision answers kept as sent (POST /decision asked now, not verbose), each until a result
+         * or waiver of its subjects is stored or the database changes from elsewhere; 0 = none.
+         */
+        cacheDecisions: { type: 'integer', minimum: 0, default: 10000 },
         /** How result outcomes count (Greenwave's OUTCOMES_*); every other outcome is a failure. */
         outcomes: {
           type: 'object',
@@ -300,6 +305,21 @@ export const configSchema = {
             cacheTtlMs: { type: 'integer', minimum: 0, default: 60000 },
             /** The result data key holding a build's SCM URL (Koji's `source`, e.g. git+https://…/rpms/bash.git#rev). */
             sourceDataKey: { type: 'string', minLength: 1, default: 'source' },
+          },
+        },
+        /** Updates (POST /api/v1/updates): their gating status. */
+        updates: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            /**
+             * How long after an update's builds were set missing results are waited for; after it, a
+             * required result missing with nothing QUEUED or RUNNING fails the update (Bodhi: 2 hours).
+             */
+            gracePeriodSeconds: { type: 'integer', minimum: 0, default: 7200 },
+            /** When updates whose grace period ended are looked at again (cron, UTC; six fields = with seconds). */
+            recheckCron: { type: 'string', minLength: 1, default: '* * * * *' },
           },
         },
       },

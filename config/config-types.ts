@@ -55,8 +55,10 @@ export interface GatingSettings {
   policiesDir: string | null;
   subjectTypes: SubjectTypeSetting[];
   cacheSubjects: number;
+  cacheDecisions: number;
   outcomes: { passed: string[]; incomplete: string[]; error: string[] };
   remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
+  updates: { gracePeriodSeconds: number; recheckCron: string };
 }
 
 export interface BusTlsSettings {
@@ -142,7 +144,7 @@ export interface CompiledConfig extends ConfigWithDefaults {
   serverUrl: string;
 }
 
-export type Scope = 'results:write' | 'waivers:write' | 'messages:publish' | 'runs:write' | 'admin';
+export type Scope = 'results:write' | 'waivers:write' | 'updates:write' | 'messages:publish' | 'runs:write' | 'admin';
 
 export interface ApiToken {
   user: string;

@@ -95,6 +95,10 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       if (unknown.length) problems.push(`gating.remoteRule.urlTemplates.${type}[${i}]: unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{${u}}`).join(', ')}`);
     }
   }
+  // node-schedule would silently never run a job whose rule it cannot read.
+  if (!/^\s*(\S+\s+){4,5}\S+\s*$/.test(config.gating.updates.recheckCron) || /[^0-9A-Za-z*/,?#\s-]/.test(config.gating.updates.recheckCron)) {
+    problems.push(`gating.updates.recheckCron: "${config.gating.updates.recheckCron}" is not a cron expression of 5 or 6 fields`);
+  }
   const tls = config.bus.tls;
   if ((tls.certFile === null) !== (tls.keyFile === null)) problems.push('bus.tls: certFile and keyFile go together (a client certificate and its key)');
   const usesTls = tls.caFile !== null || tls.certFile !== null || tls.servername !== null || !tls.rejectUnauthorized;

@@ -2,7 +2,11 @@ import type { Statement, Transaction } from 'better-sqlite3';
 import { valuesKey, type GatingResult } from '../gating/gating-result.js';
 import type { ResultQuery } from '../gating/subject-types.js';
 import type { StoredResult } from '../results/result-json.js';
+import { keyLiteral } from './data-key-indexes.js';
 import type { Db } from './open-database.js';
+
+/** A row of a read: id, testcase, outcome, submit time, scenario, arch, variant, error reason, distinct key. */
+type RawRow = [number, string, string, number, string | null, string | null, string | null, string | null, string];
 
 /** Results folded in per catch-up transaction (an id range): bounded work per commit on a large store. */
 const CATCH_UP_IDS = 100_000;
@@ -24,6 +28,16 @@ const valuesKeySql = (key: string) =>
      ELSE '' END`;
 const firstSql = (key: string) => `(SELECT value FROM result_data WHERE result_id = d.result_id AND +key = '${key}' ORDER BY seq LIMIT 1)`;
 
+/** A result's key values and first values, as the table holds them; the result is `d.result_id`. */
+const KEY_COLUMNS = `
+      ${valuesKeySql('scenario')} AS scenario_key,
+      ${valuesKeySql('system_architecture')} AS arch_key,
+      ${valuesKeySql('system_variant')} AS variant_key,
+      ${firstSql('scenario')} AS scenario,
+      ${firstSql('system_architecture')} AS system_architecture,
+      ${firstSql('system_variant')} AS system_variant,
+      ${firstSql('error_reason')} AS error_reason`;
+
 /**
  * The same rows the insert hook writes, for every result in an id range, computed by SQLite in
  * one statement: the newest per key within the range, merged with the table by the upsert's
@@ -35,14 +49,7 @@ const CATCH_UP_SQL = `
     WHERE d.result_id > @from AND d.result_id <= @to AND +d.key IN (SELECT value FROM json_each(@keys))
   ),
   facts AS (
-    SELECT d.item_key, d.item, d.result_id, r.submit_time, r.outcome, t.name AS testcase,
-      ${valuesKeySql('scenario')} AS scenario_key,
-      ${valuesKeySql('system_architecture')} AS arch_key,
-      ${valuesKeySql('system_variant')} AS variant_key,
-      ${firstSql('scenario')} AS scenario,
-      ${firstSql('system_architecture')} AS system_architecture,
-      ${firstSql('system_variant')} AS system_variant,
-      ${firstSql('error_reason')} AS error_reason
+    SELECT d.item_key, d.item, d.result_id, r.submit_time, r.outcome, t.name AS testcase, ${KEY_COLUMNS}
     FROM items AS d
       CROSS JOIN results AS r ON r.id = d.result_id
       CROSS JOIN testcases AS t ON t.id = r.testcase_id
@@ -79,15 +86,18 @@ export class GatingLatestStore {
     catchUp: Statement;
     setThrough: Statement<[number]>;
     reset: Statement<[string]>;
+    hasItem: Statement<[string, string]>;
     dataVersion: Statement<[]>;
   };
   private readonly shapes = new Map<string, Statement>();
+  private readonly asOfShapes = new Map<string, Statement>();
   private keysMatch = false;
   private readonly catchUpTx: Transaction<(from: number, to: number) => void>;
 
   /** Read rows by subject identifier, then by query shape and testcases; see forSubject. */
   private readonly cache = new Map<string, Map<string, GatingResult[]>>();
   private cachedVersion = -1;
+  private readonly listeners: Array<(identifier: string | null) => void> = [];
 
   /** `cacheSubjects`: how many subjects' rows are kept in memory (0 = none). */
   constructor(
@@ -112,12 +122,22 @@ export class GatingLatestStore {
       catchUp: db.prepare(CATCH_UP_SQL),
       setThrough: db.prepare('UPDATE gating_latest_state SET through_result_id = ? WHERE id = 1'),
       reset: db.prepare('UPDATE gating_latest_state SET item_keys = ?, through_result_id = 0 WHERE id = 1'),
+      hasItem: db.prepare('SELECT 1 FROM gating_latest WHERE item_key = ? AND item = ? LIMIT 1'),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
     this.catchUpTx = db.transaction((from: number, to: number) => {
       this.sql.catchUp.run({ from, to, keys: this.keysJson });
       this.sql.setThrough.run(to);
     });
+  }
+
+  /**
+   * Tells `fn` when what decisions read may have changed: a subject's identifier when one of its
+   * results is stored through this connection (inside the insert transaction), null when anything
+   * may have (a catch-up, another connection's write). For caches built on top of this one.
+   */
+  onChange(fn: (identifier: string | null) => void): void {
+    this.listeners.push(fn);
   }
 
   /** For ResultsStore's `afterInsert`: runs inside the insert transaction. */
@@ -142,6 +162,7 @@ export class GatingLatestStore {
       for (const item of data[itemKey] ?? []) {
         // Dropped before commit: if the transaction rolls back, the next read just reads again.
         this.cache.delete(item);
+        for (const l of this.listeners) l(item);
         for (const type of types) this.sql.upsert.run({ ...common, itemKey, item, type });
       }
     }
@@ -168,6 +189,7 @@ export class GatingLatestStore {
     }
     this.keysMatch = true;
     this.cache.clear();
+    for (const l of this.listeners) l(null);
     const max = (this.sql.maxResult.get() as { n: number }).n;
     for (let at = from; at < max; at += CATCH_UP_IDS) this.catchUpTx.immediate(at, Math.min(at + CATCH_UP_IDS, max));
     return max - from;
@@ -184,6 +206,7 @@ export class GatingLatestStore {
     if (version === this.cachedVersion) return;
     this.catchUp();
     this.cache.clear();
+    for (const l of this.listeners) l(null);
     this.cachedVersion = version;
   }
 
@@ -214,6 +237,30 @@ export class GatingLatestStore {
     return rows.slice();
   }
 
+  /**
+   * The subject's newest result per key among those submitted at or before `when` (epoch ms):
+   * what forSubject answers for "now", for a decision's `when` and a decision change's "just
+   * before". Computed from the results themselves (the table holds only the newest), in one
+   * statement: the subject's result ids from the (key, value) index, then per result its
+   * testcase, time and key values, ranked per key as the catch-up ranks them.
+   */
+  asOf(queries: readonly ResultQuery[], identifier: string, testcases: readonly string[] | null, when: number): GatingResult[] {
+    if (testcases?.length === 0) return [];
+    this.refresh();
+    // The table knows every (item key, identifier) that has results at all: a query with none is
+    // skipped, which spares a scan for item keys without an index (original_spec_nvr by default).
+    const present = queries.filter((q) => this.sql.hasItem.get(q.itemKey, identifier) !== undefined);
+    if (present.length === 0) return [];
+    const params: Array<string | number> = [];
+    for (const q of present) {
+      params.push(identifier);
+      if (q.types) params.push(...q.types);
+    }
+    params.push(when);
+    if (testcases) params.push(...testcases);
+    return this.rows(this.asOfShape(present, testcases?.length ?? -1).all(...params) as RawRow[]);
+  }
+
   private read(queries: readonly ResultQuery[], identifier: string, testcases: readonly string[] | null): GatingResult[] {
     const params: string[] = [];
     for (const q of queries) {
@@ -221,13 +268,51 @@ export class GatingLatestStore {
       if (q.types) params.push(...q.types);
       if (testcases) params.push(...testcases);
     }
-    const rows = this.shape(queries, testcases?.length ?? -1).all(...params) as Array<[number, string, string, number, string | null, string | null, string | null, string | null, string]>;
+    return this.rows(this.shape(queries, testcases?.length ?? -1).all(...params) as RawRow[]);
+  }
+
+  private rows(rows: RawRow[]): GatingResult[] {
     const out: GatingResult[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       out[i] = { id: r[0], testcase: r[1], outcome: r[2], submitTime: r[3], scenario: r[4], systemArchitecture: r[5], systemVariant: r[6], errorReason: r[7], distinctKey: r[8] };
     }
     return out;
+  }
+
+  /** `testcases` -1 = every testcase. Columns as `shape`'s. */
+  private asOfShape(queries: readonly ResultQuery[], testcases: number): Statement {
+    const key = `${queries.map((q) => `${q.itemKey}:${q.types?.length ?? 0}`).join('\u0000')}/${testcases}`;
+    let stmt = this.asOfShapes.get(key);
+    if (!stmt) {
+      const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+      // The same result may be the subject's through two queries; it counts once. The key is a
+      // literal so that SQLite can use the key's partial index (db/data-key-indexes.ts).
+      const ids = queries.map(
+        (q) => `SELECT d.result_id FROM result_data AS d WHERE d.key = ${keyLiteral(q.itemKey)} AND d.value = ?${
+          q.types ? ` AND EXISTS (SELECT 1 FROM result_data AS ty WHERE ty.result_id = d.result_id AND +ty.key = 'type' AND ty.value IN (${marks(q.types.length)}))` : ''
+        }`,
+      );
+      stmt = this.db
+        .prepare(
+          `WITH ids AS (${ids.join(' UNION ')}),
+          facts AS (
+            SELECT r.id AS result_id, t.name AS testcase, r.outcome AS outcome, r.submit_time AS submit_time, ${KEY_COLUMNS}
+            FROM ids AS d CROSS JOIN results AS r ON r.id = d.result_id CROSS JOIN testcases AS t ON t.id = r.testcase_id
+            WHERE r.submit_time <= ?${testcases < 0 ? '' : ` AND t.name IN (${marks(testcases)})`}
+          ),
+          ranked AS (
+            SELECT *, ROW_NUMBER() OVER (PARTITION BY testcase, scenario_key, arch_key, variant_key ORDER BY submit_time DESC, result_id DESC) AS rn FROM facts
+          )
+          SELECT result_id, testcase, outcome, submit_time, scenario, system_architecture, system_variant, error_reason,
+            testcase || char(1) || scenario_key || char(1) || arch_key || char(1) || variant_key
+          FROM ranked WHERE rn = 1 ORDER BY submit_time DESC, result_id DESC`,
+        )
+        .raw(true);
+      if (this.asOfShapes.size >= MAX_SHAPES) this.asOfShapes.clear();
+      this.asOfShapes.set(key, stmt);
+    }
+    return stmt;
   }
 
   /** `testcases` -1 = every testcase. */

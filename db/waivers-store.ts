@@ -67,8 +67,16 @@ export class WaiversStore {
     forSubjects: Statement[];
   };
 
-  /** `clock` gives the timestamp of a new waiver (epoch ms); tests set it. */
-  constructor(private readonly db: Db, private readonly outbox: Outbox, private readonly clock: () => number = Date.now) {
+  /**
+   * `clock` gives the timestamp of a new waiver (epoch ms); tests set it. `afterInsert` hooks run
+   * inside the storing transaction (cached decisions about the subject are dropped there).
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Outbox,
+    private readonly clock: () => number = Date.now,
+    private readonly afterInsert: ReadonlyArray<(w: WaiverJson) => void> = [],
+  ) {
     this.shapes = new StatementCache(db, MAX_SHAPES);
     const forSubjects = (versions: boolean, before: boolean) =>
       db.prepare(`SELECT w.* FROM ${SUBJECTS} AS s CROSS JOIN waivers AS w INDEXED BY waivers_subject
@@ -167,6 +175,7 @@ export class WaiversStore {
       timestamp: this.clock(),
     }) as WaiverRow;
     const stored = waiverJson(row);
+    for (const hook of this.afterInsert) hook(stored);
     this.outbox.add(WAIVER_NEW_TOPIC, stored);
     return stored;
   }

@@ -1,4 +1,5 @@
 import type { GatingSettings } from '../config/config-types.js';
+import type { DecisionCache } from './decision-cache.js';
 import { decide, type DecisionResponse, type SubjectFacts } from './decide.js';
 import { parseDecisionRequest, type DecisionRequest } from './decision-request.js';
 import { fnmatch } from './fnmatch.js';
@@ -19,6 +20,8 @@ export interface GatingResultsSource {
   latest(subject: Subject, when: number | null, testcases: readonly string[] | null): GatingResult[];
   /** Results by id as the results API prints them, for `verbose`. */
   full(ids: readonly number[]): Array<{ id: number }>;
+  /** Catches up with writes from elsewhere (another process); the decision cache hears of them through its owner. */
+  refresh?(): void;
 }
 
 export interface DecisionMakerParts {
@@ -29,10 +32,21 @@ export interface DecisionMakerParts {
   waivers: WaiverSource;
   build: BuildInfoSource;
   fetcher: GatingFileFetcher;
+  /** Answers kept as sent; whoever stores results and waivers must invalidate it (see DecisionCache). */
+  cache?: DecisionCache;
   now?: () => number;
 }
 
 const MAX_CACHED_MATCHES = 5000;
+
+/** A decision request with everything fetched that it needs besides results and waivers (see DecisionMaker.prepare). */
+export interface PreparedDecision {
+  request: DecisionRequest;
+  subjects: Array<{ subject: Subject; policies: Policy[]; creationTime: number | null }>;
+  gatingFiles: ReadonlyMap<string, GatingFileOutcome>;
+  /** Some rule has valid_since / valid_until: the answer may depend on the clock. */
+  timeDependent: boolean;
+}
 
 /**
  * Answers POST /decision: checks the request, gathers what the decision needs (results,
@@ -53,10 +67,58 @@ export class DecisionMaker {
     return this.parts.policies;
   }
 
-  async decide(body: unknown): Promise<DecisionResponse> {
-    const request = parseDecisionRequest(body, this.parts.subjectTypes);
-    const subjects = request.subjects.map((subject) => ({ subject, policies: this.applicable(request, subject) }));
+  /** POST /decision: synchronous unless a gating file or a build time has to be fetched. */
+  decide(body: unknown): DecisionResponse | Promise<DecisionResponse> {
+    const prepared = this.prepare(parseDecisionRequest(body, this.parts.subjectTypes));
+    return isPromise(prepared) ? prepared.then((p) => this.decidePrepared(p)) : this.decidePrepared(prepared);
+  }
 
+  /**
+   * POST /decision's answer as JSON text, from the cache when an answer to the same question is
+   * there and nothing it was made from has changed since. Asked "now" (no `when`), not verbose,
+   * with no ignore lists or on-demand rules: other questions are answered afresh every time.
+   */
+  decideJson(body: unknown): string | Promise<string> {
+    const request = parseDecisionRequest(body, this.parts.subjectTypes);
+    const cache = this.parts.cache;
+    const key = cache ? cacheKey(request) : null;
+    if (key !== null) {
+      this.parts.results.refresh?.();
+      const hit = cache!.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const finish = (p: PreparedDecision): string => {
+      const json = JSON.stringify(this.decidePrepared(p));
+      if (key !== null) {
+        const ttl = this.ttl(p);
+        if (ttl > 0) cache!.set(key, request.subjects.map((s) => s.identifier), json, ttl);
+      }
+      return json;
+    };
+    const prepared = this.prepare(request);
+    return isPromise(prepared) ? prepared.then(finish) : finish(prepared);
+  }
+
+  /**
+   * How long an answer may be kept: until invalidated, unless it rests on the clock (not kept)
+   * or on gating files (kept as long as the fetched files are; never after a failed fetch).
+   */
+  private ttl(p: PreparedDecision): number {
+    if (p.timeDependent) return 0;
+    if (p.gatingFiles.size === 0) return Infinity;
+    if ([...p.gatingFiles.values()].some((f) => f.kind === 'failed')) return 0;
+    return this.parts.settings.remoteRule.cacheTtlMs;
+  }
+
+  /**
+   * What a decision needs that may have to be fetched: the applicable policies, gating files
+   * (only for RemoteRules that apply) and build times (only when some rule has valid_since /
+   * valid_until). Results and waivers are not read here: `decidePrepared` reads them, so a caller
+   * can fetch first and then decide inside a store transaction, on the data it commits against.
+   * A promise only when something had to be fetched.
+   */
+  prepare(request: DecisionRequest): PreparedDecision | Promise<PreparedDecision> {
+    const subjects = request.subjects.map((subject) => ({ subject, policies: this.applicable(request, subject), creationTime: null as number | null }));
     const gatingFiles = new Map<string, GatingFileOutcome>();
     const fetches: Array<Promise<void>> = [];
     let validity = false;
@@ -77,24 +139,38 @@ export class DecisionMaker {
         }
       }
     }
-    await Promise.all(fetches);
-    // A package's gating.yaml may use valid_since / valid_until too.
-    validity ||= [...gatingFiles.values()].some((f) => f.kind === 'found' && /valid_(since|until)/.test(f.text));
+    const prepared: PreparedDecision = { request, subjects, gatingFiles, timeDependent: false };
+    const withTimes = (): PreparedDecision | Promise<PreparedDecision> => {
+      // A package's gating.yaml may use valid_since / valid_until too.
+      validity ||= [...gatingFiles.values()].some((f) => f.kind === 'found' && /valid_(since|until)/.test(f.text));
+      prepared.timeDependent = validity;
+      if (!validity) return prepared;
+      const times = subjects.map((s) => this.parts.build.creationTime(s.subject));
+      const assign = (values: Array<number | null>) => {
+        values.forEach((t, i) => (subjects[i]!.creationTime = t));
+        return prepared;
+      };
+      return times.some(isPromise) ? Promise.all(times).then(assign) : assign(times as Array<number | null>);
+    };
+    return fetches.length ? Promise.all(fetches).then(withTimes) : withTimes();
+  }
 
+  /** The decision on what the store holds now (or at the request's `when`); no I/O but store reads. */
+  decidePrepared(prepared: PreparedDecision): DecisionResponse {
+    const { request, gatingFiles } = prepared;
     // Only the testcases the policies name are read, unless a gating.yaml (which may name any) was found or all are wanted.
     const anyFile = [...gatingFiles.values()].some((f) => f.kind === 'found');
-    const facts: SubjectFacts[] = [];
-    for (const { subject, policies } of subjects) {
+    const facts: SubjectFacts[] = prepared.subjects.map(({ subject, policies, creationTime }) => {
       const testcases = request.verbose || anyFile ? null : testcasesOf(policies, subject);
       const results = policies.length ? this.parts.results.latest(subject, request.when, testcases) : [];
-      facts.push({
+      return {
         subject,
         policies,
         results,
         verboseResults: request.verbose ? this.parts.results.full(latestPerKey(results).map((r) => r.id)) : undefined,
-        creationTime: validity ? await this.parts.build.creationTime(subject) : null,
-      });
-    }
+        creationTime,
+      };
+    });
 
     return decide({
       request,
@@ -123,6 +199,16 @@ export class DecisionMaker {
     const subjects = request.subjects.map((s) => ({ type: s.type.id, identifier: s.identifier }));
     return this.parts.waivers.forSubjects(subjects, { productVersions: [request.productVersion], ...(request.when !== null ? { before: request.when } : {}) });
   }
+}
+
+/** The question a decision answers, when its answer may be cached: null otherwise. */
+function cacheKey(r: DecisionRequest): string | null {
+  if (r.verbose || r.when !== null || r.onDemand || r.ignoreResults.size || r.ignoreWaivers.size) return null;
+  return JSON.stringify([r.productVersion, r.decisionContexts, r.subjects.map((s) => [s.type.id, s.identifier])]);
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function testcasesOf(policies: readonly Policy[], subject: Subject): string[] {

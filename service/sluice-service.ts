@@ -10,6 +10,7 @@ import type { CompiledConfig } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { notifyConsumer } from '../consumers/notify-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
+import { gatingChangesConsumer } from '../consumers/gating-changes-consumer.js';
 import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { Lease, holderId } from '../db/lease.js';
@@ -19,10 +20,14 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { BuildInfoFromResults } from '../db/build-info-from-results.js';
+import { DecisionStatesStore } from '../db/decision-states-store.js';
 import { GatingLatestStore } from '../db/gating-latest-store.js';
 import { ResultsStore } from '../db/results-store.js';
 import { WaiversStore } from '../db/waivers-store.js';
 import { StoreGatingResults } from '../db/store-gating-results.js';
+import { UpdatesStore } from '../db/updates-store.js';
+import { DecisionCache } from '../gating/decision-cache.js';
+import { DecisionChanges } from '../gating/decision-changes.js';
 import { DecisionMaker } from '../gating/decision-maker.js';
 import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { loadPolicies } from '../gating/load-policies.js';
@@ -46,6 +51,7 @@ import { Scheduler, type TaskSpec } from '../scheduler/scheduler.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
 import { ROLES, type Role } from './roles.js';
 import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
+import { UpdateGating } from '../updates/update-gating.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -63,7 +69,7 @@ export interface SluiceServiceOptions {
   roles?: Iterable<Role>;
   /** Process metrics (CPU, memory, event loop) in /metrics (default true). */
   processMetrics?: boolean;
-  /** Where decisions read waivers (default: the waivers store). */
+  /** Where decisions read waivers instead of the waivers store (tests); decision answers are then not cached. */
   waivers?: WaiverSource;
   /** How gating.yaml files are fetched (default: HTTP with the configured timeout). */
   gatingFiles?: GatingFileFetcher;
@@ -114,7 +120,10 @@ export class SluiceService {
     const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
     const results = new ResultsStore(db, outbox, config, [latest.afterInsert]);
     latest.catchUp();
-    const waivers = new WaiversStore(db, outbox);
+    // An injected waiver source tells nobody of new waivers: answers about them cannot be kept.
+    const decisionCache = config.gating.cacheDecisions > 0 && !options.waivers ? new DecisionCache(config.gating.cacheDecisions) : undefined;
+    if (decisionCache) latest.onChange((identifier) => (identifier === null ? decisionCache.clear() : decisionCache.invalidate(identifier)));
+    const waivers = new WaiversStore(db, outbox, undefined, decisionCache ? [(w) => decisionCache.invalidate(w.subject_identifier)] : []);
     const decisions = new DecisionMaker({
       policies,
       subjectTypes,
@@ -123,7 +132,19 @@ export class SluiceService {
       waivers: options.waivers ?? waivers,
       build: options.buildInfo ?? new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey),
       fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
+      ...(decisionCache ? { cache: decisionCache } : {}),
     });
+    const publish = (topic: string, body: unknown) => void outbox.add(topic, body);
+    const updates = new UpdateGating({
+      db,
+      store: new UpdatesStore(db),
+      decisions,
+      subjectTypes,
+      publish,
+      graceMs: config.gating.updates.gracePeriodSeconds * 1000,
+      serverUrl: () => config.serverUrl,
+    });
+    const changes = new DecisionChanges({ decisions, states: new DecisionStatesStore(db), publish, knownProductVersions: (s) => updates.productVersionsFor(s) });
     const pipeline = createPipeline(config, db, bus, outbox, relay, results, log, roles.has('runner'));
     const health = new HealthChecks();
     const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
@@ -131,7 +152,7 @@ export class SluiceService {
     this.mailTransport = createMailTransport(config.notify);
     // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
     const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded');
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();
@@ -150,6 +171,7 @@ export class SluiceService {
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
       this.consume(ciResultsConsumer(results, () => relay.kick()), 'consumers');
       this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
+      this.consume(gatingChangesConsumer({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() }), 'consumers');
       this.registerNotifier(mailOutbox, notifications);
       for (const spec of pipelineSpecs?.consumers ?? []) this.consume(spec, 'consumers');
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');
@@ -164,6 +186,10 @@ export class SluiceService {
     const runNodes = new RecordedRunNodes(db);
     const keepMs = config.notify.keepDays * 86_400_000;
     scheduler.schedule('prune-notifications', '41 3 * * *', () => mailOutbox.prune(keepMs) + runNodes.prune(keepMs));
+    // Time alone can change an update's status (its grace period for missing results ends).
+    scheduler.schedule('recheck-update-gating', config.gating.updates.recheckCron, async () => {
+      if ((await updates.recheckDue()) > 0) relay.kick();
+    });
     if (config.pipeline.enabled) for (const t of pipelineTasks(pipeline, config, log)) scheduler.schedule(t.name, t.cron, t.run);
     for (const make of options.tasks ?? []) {
       const t = make(this.ctx);

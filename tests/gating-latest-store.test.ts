@@ -6,7 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ResultsStore } from '../db/results-store.js';
 import { StoreGatingResults } from '../db/store-gating-results.js';
-import { latestPerKey, type GatingResult } from '../gating/gating-result.js';
+import { fromStoredResult, latestPerKey, type GatingResult } from '../gating/gating-result.js';
 import { SubjectTypes } from '../gating/subject-types.js';
 import { Outbox } from '../producers/outbox.js';
 import { testConfig, testRegistry } from './support/test-config.js';
@@ -86,6 +86,51 @@ describe('the latest-result table behind decisions', () => {
       assert.deepEqual(view(onlyT1), view(fast.filter((r) => r.testcase === 't1')), 'asking for one testcase reads just its rows');
       assert.deepEqual(view(onlyT1), view(source.latest(subject, FAR_FUTURE, ['t1'])));
     }
+  });
+
+  test('as of a moment (`when`, a decision change\'s "just before"), it answers what /results/latest with `since` up to then answers', (t) => {
+    const { db, store, latest } = open();
+    t.after(() => db.close());
+    const outcomes = ['PASSED', 'FAILED', 'ERROR', 'QUEUED'];
+    const t0 = Date.UTC(2030, 0, 1);
+    for (let i = 0; i < 300; i++) {
+      const data: Record<string, string | string[]> = { item: `pkg${i % 5}-1.0-1.fc40`, type: i % 7 === 0 ? 'brew-build' : 'koji_build' };
+      if (i % 13 === 0) data.original_spec_nvr = `pkg${(i + 1) % 5}-1.0-1.fc40`;
+      if (i % 3) data.scenario = `s${i % 2}`;
+      if (i % 4) data.system_architecture = i % 8 < 4 ? 'x86_64' : 'aarch64';
+      if (i % 11 === 0) data.system_variant = ['Server', 'Everything'];
+      // Submitted out of time order, times colliding: ties go to the larger id on both paths.
+      store.submit({ testcase: `t${i % 3}`, outcome: outcomes[i % 4]!, data, submit_time: t0 + ((i * 37) % 150) * 1000 });
+    }
+    const resultsdb = (identifier: string, when: number, testcases: string[]) =>
+      koji.resultQueries.flatMap((q) =>
+        store
+          .latestResults({
+            testcases,
+            testcasesLike: [],
+            outcomes: [],
+            since: { end: when },
+            groups: [],
+            data: [{ key: q.itemKey, like: false, values: [identifier] }, ...(q.types ? [{ key: 'type', like: false, values: q.types }] : [])],
+            sort: 'desc',
+            page: 0,
+            limit: 1,
+            distinctOn: ['scenario', 'system_architecture', 'system_variant'],
+          })
+          .map(fromStoredResult),
+      );
+    let compared = 0;
+    for (let p = 0; p < 5; p++) {
+      const identifier = `pkg${p}-1.0-1.fc40`;
+      for (const when of [t0 - 1, t0, t0 + 20_500, t0 + 75_000, t0 + 149_000, FAR_FUTURE]) {
+        for (const testcases of [null, ['t1'], ['t0', 't2']]) {
+          const asOf = latest.asOf(koji.resultQueries, identifier, testcases, when);
+          assert.deepEqual(view(asOf), view(resultsdb(identifier, when, testcases ?? [])), `${identifier} as of ${when} for ${testcases}`);
+          compared += asOf.length;
+        }
+      }
+    }
+    assert.ok(compared > 100, 'the comparison saw results');
   });
 
   test('a catch-up (SQLite computing the rows) writes exactly the rows the insert hook writes', (t) => {

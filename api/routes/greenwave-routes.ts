@@ -19,7 +19,10 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get(`${V1}/policies`, doc('The loaded policies (Greenwave)', 'gating'), async () => ({ policies: decisions.policies.map(policyJson) }));
   app.get(`${V1}/subject_types`, doc('The subject types and how their results are found (Greenwave)', 'gating'), async () => ({ subject_types: subjectTypes.all.map(subjectTypeJson) }));
 
-  app.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req) => decisions.decide(req.body));
+  // Sent as the text the decision maker made (or kept): no second serialization.
+  app.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req, reply) =>
+    reply.type('application/json; charset=utf-8').send(await decisions.decideJson(req.body)),
+  );
 
   // The gating.yaml is posted as it is, whatever the content type (curl --data-binary sends
   // application/x-www-form-urlencoded), so this route reads every body as text.

@@ -6,7 +6,8 @@ import { waivers } from './004-waivers.js';
 import { gating } from './005-gating.js';
 import { pipeline } from './006-pipeline.js';
 import { mailOutbox } from './007-mail-outbox.js';
+import { decisionChangesAndUpdates } from './008-decision-changes-and-updates.js';
 import { leases } from './009-leases.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, leases];
+export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases];

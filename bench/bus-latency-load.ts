@@ -1,0 +1,75 @@
+/**
+ * The bus side of bench/decision, run as a child process: publishes `result.submit` messages to
+ * RabbitMQ at a fixed rate (as a CI system would) and, on a queue of its own bound to
+ * `greenwave.decision.update`, times each result from its publication to the decision-change
+ * message it caused. The first half of the results fail a required test of fresh builds, the
+ * second half pass it again (each a change, so each should produce one message).
+ * Prints one JSON line: sent, matched, missing, p50/p90/p99/max latency (ms), achieved rate.
+ *
+ * Usage: node bus-latency-load.js AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT
+ */
+import { randomUUID } from 'node:crypto';
+import amqp from 'amqplib';
+import { publishProperties } from '../bus/publish-properties.js';
+
+const [url, exchange, prefix = '', testcase, rate = '1000', count = '10000'] = process.argv.slice(2);
+if (!url || !exchange || !testcase) {
+  console.error('usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT');
+  process.exit(2);
+}
+const N = Number(count);
+const perSecond = Number(rate);
+const half = Math.floor(N / 2);
+const nvr = (i: number) => `busbench${i % half}-1.0-1.fc42`;
+const outcome = (i: number) => (i < half ? 'FAILED' : 'PASSED');
+const key = (subject: string, passed: boolean) => `${subject}|${passed ? 'passed' : 'failed'}`;
+
+const conn = await amqp.connect(url);
+const sub = await conn.createChannel();
+const { queue } = await sub.assertQueue('', { exclusive: true });
+await sub.bindQueue(queue, exchange, `${prefix}greenwave.decision.update`);
+const sentAt = new Map<string, number>();
+const latencies: number[] = [];
+let unexpected = 0;
+await sub.consume(
+  queue,
+  (m) => {
+    if (!m) return;
+    const arrived = performance.now();
+    const body = JSON.parse(m.content.toString('utf8')) as { subject_identifier: string; satisfied_requirements: Array<{ testcase: string }> };
+    const passed = body.satisfied_requirements.some((r) => r.testcase === testcase);
+    const k = key(body.subject_identifier, passed);
+    const t0 = sentAt.get(k);
+    if (t0 === undefined) unexpected++;
+    else {
+      latencies.push(arrived - t0);
+      sentAt.delete(k);
+    }
+  },
+  { noAck: true },
+);
+
+const pub = await conn.createChannel();
+const schema = 'https://sluice.dev/schemas/result.submit.json';
+const started = performance.now();
+let sent = 0;
+// Paced by the clock, not by timer ticks: every few milliseconds, send what is due by now.
+while (sent < N) {
+  const due = Math.min(N, Math.floor(((performance.now() - started) / 1000) * perSecond) + 1);
+  for (; sent < due; sent++) {
+    const body = { testcase, outcome: outcome(sent), data: { item: nvr(sent), type: 'koji_build' } };
+    sentAt.set(key(nvr(sent), outcome(sent) === 'PASSED'), performance.now());
+    pub.publish(exchange, `${prefix}result.submit`, Buffer.from(JSON.stringify(body)), publishProperties(randomUUID(), schema));
+  }
+  await new Promise((r) => setTimeout(r, 2));
+}
+const publishSeconds = (performance.now() - started) / 1000;
+const deadline = performance.now() + 15_000;
+while (latencies.length < N && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+await conn.close();
+
+latencies.sort((a, b) => a - b);
+const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+process.stdout.write(
+  `${JSON.stringify({ sent: N, matched: latencies.length, missing: N - latencies.length, unexpected, rate: N / publishSeconds, p50: at(50), p90: at(90), p99: at(99), max: latencies.at(-1) ?? NaN })}\n`,
+);

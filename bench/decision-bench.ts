@@ -1,0 +1,131 @@
+/**
+ * bench/decision, side by side in one run, with 1,000,000 results in the store:
+ *  1. decisions over HTTP (POST /api/v1.0/decision, every one of 10,000 builds in a shuffled
+ *     cycle, the policy asking for 6 testcases) at 32 connections, next to the ceiling: fastify
+ *     routes on the same server taking the same request bodies and answering a constant JSON
+ *     body (a few bytes; and a decision-sized one). Also the same decisions made afresh every
+ *     time (no kept answers). Requests per second and p50/p99; rounds alternate the sides, the
+ *     median round is shown.
+ *  2. the time from a result published on RabbitMQ (result.submit) to the
+ *     greenwave.decision.update it causes arriving at a subscriber, at 1,000 results per second.
+ * Load comes from child processes (bench/http-load, bench/bus-latency-load), so that the client
+ * does not share the server's event loop; on a small machine they still share its cores.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open-database.js';
+import { SluiceService } from '../service/sluice-service.js';
+import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median } from './bench-support.js';
+import { generateResults, itemOf } from './generate-results.js';
+import type { LoadReport } from './http-load.js';
+
+const run = promisify(execFile);
+const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BUS_RATE = Number(process.env.BENCH_BUS_RATE ?? 1000);
+const BUS_RESULTS = Number(process.env.BENCH_BUS_RESULTS ?? 10_000);
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-decision-bench-'));
+const policiesDir = path.join(dir, 'policies');
+mkdirSync(policiesDir);
+
+const url = benchAmqpUrl();
+const config = benchConfig({ server: { port: 0 }, bus: { url }, gating: { policiesDir } }, 'decision');
+
+console.log(`bench/decision: ${SUBJECTS} builds × 20 testcases × ${RUNS} runs`);
+const db = openDatabase(config.db.path);
+migrate(db);
+const gen = generateResults(db, { subjects: SUBJECTS, testcasesPerSubject: 20, runs: RUNS });
+db.close();
+console.log(`  generated ${gen.results} results in ${(gen.ms / 1000).toFixed(1)} s (written as SQL: the latest-result table catches up at start)`);
+
+// Six of the generated testcases, as a Fedora policy asks for tier0/rpminspect/rpmdeplint/...
+const required = gen.testcaseNames.slice(0, 6);
+writeFileSync(
+  path.join(policiesDir, 'fedora.yaml'),
+  `--- !Policy
+id: kojibuild_bodhipush_stable
+product_versions: [fedora-*]
+decision_context: bodhi_update_push_stable
+subject_type: koji_build
+rules:
+${required.map((t) => `  - !PassingTestCaseRule {test_case_name: ${t}}`).join('\n')}
+`,
+);
+
+const catchUpStarted = performance.now();
+const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry() });
+console.log(`  service built (latest-result table caught up over ${gen.results} results) in ${((performance.now() - catchUpStarted) / 1000).toFixed(1)} s`);
+
+const bodyOf = (i: number) => {
+  const nvr = itemOf(i);
+  return { product_version: `fedora-${nvr.slice(nvr.lastIndexOf('.fc') + 3)}`, decision_context: 'bodhi_update_push_stable', subject_type: 'koji_build', subject_identifier: nvr };
+};
+// The ceiling answers as much JSON as a decision does: a real answer, computed once.
+const constant = await service.ctx.gating.decisions.decide(bodyOf(0));
+service.http!.app.post('/bench/constant', async () => constant);
+// The strictest ceiling: the same requests answered with a few bytes.
+service.http!.app.post('/bench/tiny', async () => ({ policies_satisfied: true }));
+// The same decisions with no kept answers: made from the store (latest-result table) every time.
+service.http!.app.post('/bench/uncached', async (req) => service.ctx.gating.decisions.decide(req.body));
+const address = (await service.start())!;
+
+// Every build once, in a shuffled order, then again: the load generator takes them in turn.
+const order = Array.from({ length: SUBJECTS }, (_, i) => i);
+for (let i = order.length - 1; i > 0; i--) {
+  const j = Math.floor(Math.random() * (i + 1));
+  [order[i], order[j]] = [order[j]!, order[i]!];
+}
+const bodiesFile = path.join(dir, 'bodies.jsonl');
+writeFileSync(bodiesFile, order.map((i) => JSON.stringify(bodyOf(i))).join('\n') + '\n');
+const sample = await (await fetch(`${address}/api/v1.0/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bodyOf(order[0]!)) })).json();
+console.log(`  a decision: ${JSON.stringify((sample as { summary: string }).summary)}; answer ${JSON.stringify(sample).length} bytes, ceiling's ${JSON.stringify(constant).length}`);
+
+async function load(route: string): Promise<LoadReport> {
+  const { stdout } = await run(process.execPath, [path.join(HERE, 'http-load.js'), `${address}${route}`, bodiesFile, String(CONNECTIONS), String(DURATION_MS), String(WARMUP_MS)], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as LoadReport;
+}
+
+const tiny: LoadReport[] = [];
+const ceiling: LoadReport[] = [];
+const decisions: LoadReport[] = [];
+const uncached: LoadReport[] = [];
+const line = (x: LoadReport) => `${x.rps.toFixed(0)} req/s p50 ${x.p50.toFixed(2)} ms p99 ${x.p99.toFixed(2)} ms`;
+for (let r = 0; r < ROUNDS; r++) {
+  tiny.push(await load('/bench/tiny'));
+  ceiling.push(await load('/bench/constant'));
+  decisions.push(await load('/api/v1.0/decision'));
+  uncached.push(await load('/bench/uncached'));
+  console.log(`  round ${r + 1}: tiny ${line(tiny.at(-1)!)} | constant ${line(ceiling.at(-1)!)} | decisions ${line(decisions.at(-1)!)} | uncached ${line(uncached.at(-1)!)}`);
+  const errors = [tiny, ceiling, decisions, uncached].map((xs) => xs.at(-1)!.errors);
+  if (errors.some((e) => e > 0)) throw new Error(`non-2xx answers (tiny, constant, decisions, uncached): ${errors.join(', ')}`);
+}
+const mid = (xs: LoadReport[]) => xs.find((x) => x.rps === median(xs.map((y) => y.rps)))!;
+const ratio = (side: LoadReport[], base: LoadReport[]) => median(side.map((x, i) => x.rps / base[i]!.rps)).toFixed(2);
+console.log(`decisions over HTTP, ${CONNECTIONS} connections, ${(DURATION_MS / 1000).toFixed(0)} s per side per round, median of ${ROUNDS} rounds:`);
+console.log(`  ceiling: constant {"policies_satisfied": true} (same server, same request bodies): ${line(mid(tiny))}`);
+console.log(`  ceiling: constant decision-sized JSON (same server, same request bodies):           ${line(mid(ceiling))}`);
+console.log(`  POST /api/v1.0/decision (answers kept until a result/waiver of the subject):         ${line(mid(decisions))}   (target p99 < 5 ms)`);
+console.log(`  the same decisions made afresh every time (no kept answers):                         ${line(mid(uncached))}`);
+console.log(`  ratio to the tiny ceiling: decisions ${ratio(decisions, tiny)}, afresh ${ratio(uncached, tiny)}; to the decision-sized one: ${ratio(decisions, ceiling)}, ${ratio(uncached, ceiling)}   (target >= 0.40)`);
+
+const bus = JSON.parse(
+  (
+    await run(process.execPath, [path.join(HERE, 'bus-latency-load.js'), url, config.bus.exchange, config.bus.topicPrefix, required[0]!, String(BUS_RATE), String(BUS_RESULTS)], {
+      maxBuffer: 1 << 20,
+    })
+  ).stdout,
+) as { sent: number; matched: number; missing: number; unexpected: number; rate: number; p50: number; p90: number; p99: number; max: number };
+console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${bus.sent} results at ${bus.rate.toFixed(0)}/s:`);
+console.log(`  p50 ${bus.p50.toFixed(1)} ms  p90 ${bus.p90.toFixed(1)} ms  p99 ${bus.p99.toFixed(1)} ms  max ${bus.max.toFixed(1)} ms   (target p99 < 50 ms; ${bus.missing} without a message, ${bus.unexpected} unexpected)`);
+await service.stop();
+console.log(`peak memory of the server process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

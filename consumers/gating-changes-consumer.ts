@@ -1,0 +1,65 @@
+import type { ConsumerSpec, HandlerResult } from '../bus/bus.js';
+import { RESULT_NEW_TOPIC } from '../db/results-store.js';
+import { WAIVER_NEW_TOPIC } from '../db/waivers-store.js';
+import type { DecisionChanges, PairPlan } from '../gating/decision-changes.js';
+import { resultEvent, waiverEvent, type GatingEvent } from '../gating/gating-event.js';
+import type { SubjectTypes } from '../gating/subject-types.js';
+import type { StoredResult } from '../results/result-json.js';
+import type { PreparedUpdate, UpdateGating } from '../updates/update-gating.js';
+import type { WaiverJson } from '../waivers/waiver-json.js';
+
+export interface GatingChangesParts {
+  changes: DecisionChanges;
+  updates: UpdateGating;
+  subjectTypes: SubjectTypes;
+  incompleteOutcomes: readonly string[];
+  /** Wakes the outbox relay after something was published. */
+  published: () => void;
+}
+
+interface Plan {
+  event: GatingEvent;
+  pairs: PairPlan[];
+  updates: PreparedUpdate[];
+}
+
+/**
+ * What a stored result or waiver changes for gating, whoever stored it (this service or another
+ * ResultsDB / WaiverDB publishing on the bus): `greenwave.decision.update` for each decision of
+ * its subject that changed, and `update.gating.status` for each update holding the subject whose
+ * status changed (QUEUED/RUNNING results count there: they keep an update waiting). Gating files
+ * are fetched before the effect; the decisions are made, compared and published inside it, in
+ * one transaction with the message id, so a redelivery has no second effect and nothing is
+ * compared with a state another message is about to change. Synchronous when nothing had to be
+ * fetched, so a prefetch window is handled as one batch transaction.
+ */
+export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
+  return {
+    name: 'gating-changes',
+    topics: [RESULT_NEW_TOPIC, WAIVER_NEW_TOPIC],
+    handle(message, ctx): HandlerResult | Promise<HandlerResult> {
+      const event =
+        message.topic === WAIVER_NEW_TOPIC
+          ? waiverEvent(message.body as WaiverJson, parts.subjectTypes)
+          : resultEvent(message.body as StoredResult, parts.subjectTypes, parts.incompleteOutcomes);
+      const planned = plan(parts, event);
+      const apply = (p: Plan): HandlerResult => {
+        const outcome = ctx.effect(() => {
+          let published = parts.changes.apply(p.event, p.pairs);
+          for (const u of p.updates) if (parts.updates.refresh(u)?.changed) published++;
+          return published;
+        });
+        if (outcome.applied && outcome.value > 0) parts.published();
+      };
+      return planned instanceof Promise ? planned.then(apply) : apply(planned);
+    },
+  };
+}
+
+function plan(parts: GatingChangesParts, event: GatingEvent): Plan | Promise<Plan> {
+  const pairs = parts.changes.plan(event);
+  const ids = [...new Set(event.subjects.flatMap((s) => parts.updates.idsFor(s)))];
+  const updates = ids.map((id) => parts.updates.prepare(id)).filter((u) => u !== undefined);
+  if (!(pairs instanceof Promise) && !updates.some((u) => u instanceof Promise)) return { event, pairs, updates: updates as PreparedUpdate[] };
+  return Promise.all([pairs, Promise.all(updates)]).then(([p, u]) => ({ event, pairs: p, updates: u }));
+}

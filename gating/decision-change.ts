@@ -1,0 +1,91 @@
+import type { DecisionResponse } from './decide.js';
+import { subjectDict, type Subject } from './subject.js';
+
+export const DECISION_UPDATE_TOPIC = 'greenwave.decision.update';
+
+/** A decision as decision-change messages carry it (new and `previous`): the answer without verbose extras. */
+export interface DecisionState {
+  policies_satisfied: boolean;
+  summary: string;
+  satisfied_requirements: Array<Record<string, unknown>>;
+  unsatisfied_requirements: Array<Record<string, unknown>>;
+  applicable_policies: string[];
+}
+
+export function decisionState(d: DecisionResponse): DecisionState {
+  return {
+    policies_satisfied: d.policies_satisfied,
+    summary: d.summary,
+    satisfied_requirements: d.satisfied_requirements,
+    unsatisfied_requirements: d.unsatisfied_requirements,
+    applicable_policies: d.applicable_policies ?? [],
+  };
+}
+
+/**
+ * Greenwave's _is_decision_unchanged, a little wider: the same answer when `result_id` is
+ * ignored (a re-run that passes again is no news), and with these differences too:
+ * - a required result that is QUEUED or RUNNING counts as missing, as it does for its own
+ *   event (Greenwave publishes nothing for those): otherwise the next unrelated result of the
+ *   subject, handled after a QUEUED one was stored, would announce "1 test incomplete";
+ * - the order of requirements does not count: results of one testcase on several
+ *   architectures come newest first, so a re-run on one would reorder them;
+ * - the summary is not compared: it is worded from the requirements, apart from the
+ *   missing/incomplete distinction left out above.
+ */
+export function sameDecision(a: DecisionState, b: DecisionState): boolean {
+  if (a.policies_satisfied !== b.policies_satisfied) return false;
+  if (canonical(a.applicable_policies) !== canonical(b.applicable_policies)) return false;
+  return sameRequirements(a.satisfied_requirements, b.satisfied_requirements) && sameRequirements(a.unsatisfied_requirements, b.unsatisfied_requirements);
+}
+
+function sameRequirements(a: ReadonlyArray<Record<string, unknown>>, b: ReadonlyArray<Record<string, unknown>>): boolean {
+  const left = requirementKeys(a);
+  const right = requirementKeys(b);
+  return left.length === right.length && left.every((k, i) => k === right[i]);
+}
+
+/** Distinct, sorted: several QUEUED results of one test (one per architecture) are one missing result. */
+function requirementKeys(reqs: ReadonlyArray<Record<string, unknown>>): string[] {
+  const keys = new Set<string>();
+  for (const r of reqs) {
+    if (typeof r.type === 'string' && r.type.startsWith('test-result-missing')) {
+      keys.add(canonical({ type: r.type, testcase: r.testcase, subject_type: r.subject_type, subject_identifier: r.subject_identifier, waiver_id: r.waiver_id }));
+    } else {
+      const { result_id: _ignored, ...rest } = r;
+      keys.add(canonical(rest));
+    }
+  }
+  return [...keys].sort();
+}
+
+/** JSON with object keys sorted, so that equal values give equal strings. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+  );
+}
+
+export interface DecisionUpdateBody extends DecisionState {
+  subject_type: string;
+  subject_identifier: string;
+  subject: Array<Record<string, string>>;
+  decision_context: string;
+  product_version: string;
+  testcase: string;
+  previous: DecisionState | null;
+}
+
+/** The body of `greenwave.decision.update`, field for field as Greenwave publishes it (plus the testcase for results too). */
+export function decisionUpdateBody(subject: Subject, context: string, productVersion: string, testcase: string, now: DecisionState, previous: DecisionState | null): DecisionUpdateBody {
+  return {
+    ...now,
+    subject_type: subject.type.id,
+    subject_identifier: subject.identifier,
+    subject: [subjectDict(subject)],
+    decision_context: context,
+    product_version: productVersion,
+    testcase,
+    previous,
+  };
+}

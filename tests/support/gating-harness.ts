@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import amqp, { type ConsumeMessage } from 'amqplib';
+import type { RawConfig } from '../../config/config-types.js';
+import type { StoredResult } from '../../results/result-json.js';
+import { SluiceService } from '../../service/sluice-service.js';
+import { policiesDir } from './policies-dir.js';
+import { silentLogger, testConfig, testRegistry } from './test-config.js';
+import { waitFor } from './wait-for.js';
+
+/** A message as a subscriber bound to the exchange receives it. */
+export interface Received {
+  topic: string;
+  messageId: string;
+  body: Record<string, unknown>;
+}
+
+export interface GatingHarness {
+  service: SluiceService;
+  base: string;
+  /** Every message on the watched topics, in arrival order. */
+  received: Received[];
+  /** POST /api/v2.0/results; returns the stored result. */
+  result(testcase: string, outcome: string, item: string, extra?: Record<string, unknown>): Promise<StoredResult>;
+  /** POST /api/v1.0/waivers/; returns the stored waiver. */
+  waive(body: Record<string, unknown>): Promise<Record<string, unknown> & { id: number }>;
+  /** POST /api/v1/updates; returns status and body. */
+  fileUpdate(body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** GET /api/v1/updates/:id. */
+  update(id: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Publishes as another system would: straight to the exchange, with our own message id. */
+  publishRaw(topic: string, body: unknown, messageId: string): Promise<void>;
+  /** The messages on `topic` received so far. */
+  on(topic: string): Received[];
+  /** Waits until `n` messages on `topic` have arrived, and returns them. */
+  waitFor(topic: string, n: number, what?: string): Promise<Received[]>;
+  /**
+   * Returns once everything stored before it was handled: stores a failing result for a fresh
+   * build (BARRIER_TESTCASE must be required for fedora-* koji builds) and waits for its message.
+   */
+  barrier(): Promise<void>;
+}
+
+export const WATCHED = ['greenwave.decision.update', 'update.gating.status', 'resultsdb.result.new'];
+export const BARRIER_TESTCASE = 'dist.rpmdeplint';
+
+/** A whole Sluice on RabbitMQ with these policy files, and a subscriber of its own on the gating topics. */
+export async function gatingHarness(t: TestContext, url: string, policies: string, raw: RawConfig = {}): Promise<GatingHarness> {
+  const dir = policiesDir(policies);
+  const config = testConfig({ ...raw, gating: { policiesDir: dir, ...raw.gating } }, { amqpUrl: url });
+  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
+  const base = (await service.start())!;
+  const conn = await amqp.connect(url);
+  t.after(async () => {
+    await conn.close();
+    await service.stop();
+  });
+  const sub = await conn.createChannel();
+  const { queue } = await sub.assertQueue('', { exclusive: true });
+  for (const topic of WATCHED) await sub.bindQueue(queue, config.bus.exchange, config.bus.topicPrefix + topic);
+  const received: Received[] = [];
+  await sub.consume(
+    queue,
+    (m: ConsumeMessage | null) => {
+      if (!m) return;
+      received.push({ topic: m.fields.routingKey.slice(config.bus.topicPrefix.length), messageId: String(m.properties.messageId), body: JSON.parse(m.content.toString('utf8')) as Record<string, unknown> });
+    },
+    { noAck: true },
+  );
+  const pub = await conn.createConfirmChannel();
+
+  const post = async (p: string, body: unknown) => {
+    const res = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const on = (topic: string) => received.filter((r) => r.topic === topic);
+  let sentinels = 0;
+  const result = async (testcase: string, outcome: string, item: string, extra: Record<string, unknown> = {}) => {
+    const res = await post('/api/v2.0/results', { testcase, outcome, data: { item, type: 'koji_build', ...extra } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body as unknown as StoredResult;
+  };
+  return {
+    service,
+    base,
+    received,
+    result,
+    async waive(body) {
+      const res = await post('/api/v1.0/waivers/', { subject_type: 'koji_build', comment: 'known infrastructure problem', ...body });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body as Record<string, unknown> & { id: number };
+    },
+    fileUpdate: (body) => post('/api/v1/updates', body),
+    async update(id) {
+      const res = await fetch(`${base}/api/v1/updates/${encodeURIComponent(id)}`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    async publishRaw(topic, body, messageId) {
+      pub.publish(config.bus.exchange, config.bus.topicPrefix + topic, Buffer.from(JSON.stringify(body)), { messageId, persistent: true, contentType: 'application/json' });
+      await pub.waitForConfirms();
+    },
+    on,
+    waitFor: (topic, n, what) => waitFor(what ?? `${n} ${topic} messages`, () => (on(topic).length >= n ? on(topic) : undefined)),
+    async barrier() {
+      // Handled in queue order: once this fresh build's decision message is out, everything before it was handled too.
+      const nvr = `sentinel${++sentinels}-1.0-1.fc41`;
+      await result(BARRIER_TESTCASE, 'FAILED', nvr);
+      await waitFor(`the decision message for ${nvr}`, () => on('greenwave.decision.update').some((m) => m.body.subject_identifier === nvr));
+    },
+  };
+}
