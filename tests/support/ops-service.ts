@@ -4,7 +4,7 @@ import type { RawConfig, Scope } from '../../config/config-types.js';
 import { SluiceService, type SluiceServiceOptions } from '../../service/sluice-service.js';
 import { silentLogger, testConfig, testRegistry } from './test-config.js';
 
-export const SCOPES: Scope[] = ['results:write', 'waivers:write', 'messages:publish', 'runs:write', 'admin'];
+export const SCOPES: Scope[] = ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'];
 
 /** The token of the test user who holds exactly `scope`. */
 export const tokenFor = (scope: Scope) => `token-for-${scope.replace(':', '-')}`;
