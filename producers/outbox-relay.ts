@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { errorText } from '../bus/message-processor.js';
 import type { CompiledConfig } from '../config/config-types.js';
+import { DrainLoop } from './drain-loop.js';
 import type { Outbox } from './outbox.js';
 
 /**
@@ -12,10 +13,7 @@ import type { Outbox } from './outbox.js';
  * across an AMQP redelivery either: consumers must not depend on it.
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly loop: DrainLoop;
   private failures = 0;
 
   constructor(
@@ -28,24 +26,30 @@ export class OutboxRelay {
      * message as often as there are processes); with a lease, only its holder sends.
      */
     private readonly lease?: { tryAcquire(): boolean; release(): void },
-  ) {}
+  ) {
+    this.loop = new DrainLoop(
+      () => this.drain(),
+      () => (this.failures ? this.backoff() : this.config.pollIntervalMs),
+      (err) => this.log.error({ err: errorText(err) }, 'outbox relay failed; will retry'),
+    );
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Call after committing a transaction that added to the outbox. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  /**
+   * Stops sending; with `flush`, first sends once more what is due (a process about to exit
+   * whose last work added messages), while the bus is still open.
+   */
+  async stop({ flush = false }: { flush?: boolean } = {}): Promise<void> {
+    await this.loop.stop();
+    if (flush) await this.drain(true).catch((err: unknown) => this.log.warn({ err: errorText(err) }, 'outbox not flushed; what is left goes at the next start'));
     try {
       this.lease?.release();
     } catch (err) {
@@ -64,29 +68,14 @@ export class OutboxRelay {
     }
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.drain().finally(() => {
-        this.running = undefined;
-        const next = this.again ? 0 : this.failures ? this.backoff() : this.config.pollIntervalMs;
-        this.again = false;
-        this.schedule(next);
-      });
-    }, ms);
-    this.timer.unref();
-  }
-
   private backoff(): number {
     return Math.min(this.config.maxRetryDelayMs, this.config.retryDelayMs * 2 ** Math.min(this.failures - 1, 20));
   }
 
   /** Sends until the outbox has nothing due; returns early on the first failure. */
-  async drain(): Promise<void> {
+  private async drain(final = false): Promise<void> {
     for (;;) {
-      if (this.stopped || !this.holdsLease()) return;
+      if ((this.loop.isStopped && !final) || !this.holdsLease()) return;
       const rows = this.outbox.due(this.config.batchSize);
       if (rows.length === 0) return;
       // The batch is published concurrently (confirms pipeline), then settled in order.

@@ -42,10 +42,9 @@ export class RunnerService {
 
   async stop(): Promise<void> {
     await this.runner.stop();
+    // The reports of the jobs just stopped are in the outbox: send them while the bus is open.
+    await this.relay.stop({ flush: true });
     await this.bus.stop();
-    // The reports of the jobs just stopped are in the outbox: send them before closing.
-    await this.relay.drain().catch(() => undefined);
-    await this.relay.stop();
     await this.runner.close();
     this.close();
   }

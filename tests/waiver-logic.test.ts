@@ -6,7 +6,7 @@ import { QueryInputError } from '../errors/query-input-error.js';
 import { SluiceError } from '../errors/sluice-error.js';
 import { WaiverForbiddenError } from '../errors/waiver-forbidden-error.js';
 import { WaiverInputError } from '../errors/waiver-input-error.js';
-import { fnmatch } from '../waivers/fnmatch.js';
+import { fnmatch } from '../gating/fnmatch.js';
 import { parseWaiverBody } from '../waivers/parse-waiver-input.js';
 import { parseFilteredBody, parseWaiversQuery } from '../waivers/parse-waivers-query.js';
 import { subjectDict, waiverJson } from '../waivers/waiver-json.js';
