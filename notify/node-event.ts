@@ -1,37 +1,14 @@
-/**
- * The fields of a `pipeline.node.created` / `pipeline.node.updated` body (KernelCI's node, with
- * the state and result before the change) that notifications read. The pipeline owns the full
- * shape and its schema; this is only what mails need, so it stays valid as the node grows.
- */
-export interface NodeEvent {
-  id: number;
-  run_id: number;
-  retry_count?: number;
-  parent_id: number | null;
-  kind: string;
-  name: string;
-  path: string[];
-  job?: string | null;
-  state: 'running' | 'available' | 'closing' | 'done';
-  result: 'pass' | 'fail' | 'skip' | 'incomplete' | null;
-  previous_state: NodeEvent['state'] | null;
-  previous_result: NodeEvent['result'];
-  repo?: string | null;
-  branch?: string | null;
-  revision?: string | null;
-  created: string;
-  updated: string;
-  retry_of?: number | null;
-  artifacts?: Record<string, { size?: number; url?: string }>;
-  data?: Record<string, unknown>;
-  /** The node in the API; its log is `<href>/log`. */
-  href?: string;
-}
+import { NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC } from '../db/node-store.js';
+import type { NodeMessage } from '../pipeline/node-message.js';
+import type { NodeJson } from '../pipeline/pipeline-node.js';
 
-export const NODE_TOPICS = ['pipeline.node.created', 'pipeline.node.updated'] as const;
+/** A `pipeline.node.created` / `pipeline.node.updated` body, as the pipeline publishes it. */
+export type NodeEvent = NodeMessage;
+
+export const NODE_TOPICS = [NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC] as const;
 
 /** The node's log, where the pipeline serves it. */
-export function logUrl(node: NodeEvent): string | null {
+export function logUrl(node: NodeJson): string | null {
   return node.href ? `${node.href}/log` : null;
 }
 
@@ -42,7 +19,7 @@ export function shortRevision(revision: string | null | undefined): string {
 }
 
 /** `repo/branch` as people name a change's place, from the run's root. */
-export function repoBranch(node: Pick<NodeEvent, 'repo' | 'branch' | 'name'>): string {
+export function repoBranch(node: Pick<NodeJson, 'repo' | 'branch' | 'name'>): string {
   if (!node.repo) return node.name;
   return node.branch ? `${node.repo}/${node.branch}` : node.repo;
 }

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { MailTemplateName, NotifySettings } from '../config/config-types.js';
 import type { MailOutbox } from '../db/mail-outbox.js';
-import type { RecordedRunNodes } from '../db/recorded-run-nodes.js';
 import { classifyChange, decisionState } from './decision-change.js';
 import type { DecisionState, DecisionUpdate } from './decision-update.js';
 import type { LogTail } from './job-log-source.js';
 import type { MailContent } from './mail-content.js';
+import type { NodeJson } from '../pipeline/pipeline-node.js';
 import type { NodeEvent } from './node-event.js';
 import { decisionMeets, matchesMessage, type CompiledRule } from './notify-rules.js';
 import { decisionPackages, repoPackages, resolveRecipients, type RecipientFacts } from './resolve-recipients.js';
@@ -21,7 +21,6 @@ export interface NotifierParts {
   /** The server's base URL, for links in mails. */
   serverUrl: string;
   outbox: MailOutbox;
-  runNodes: RecordedRunNodes;
   reports: RunReportSource;
   log: Logger;
 }
@@ -81,7 +80,7 @@ export class Notifier {
         return this.decisionMail(rule, message, now);
       case 'job-failed': {
         const node = message.body as NodeEvent;
-        const root = this.parts.runNodes.get(node.run_id) ?? null;
+        const root = this.parts.reports.node(node.run_id) ?? null;
         const content = jobFailedMail({ node, root, log: logTail ?? { text: null, truncated: false, problem: 'the log was not fetched' }, rule: rule.name });
         return this.addMail(rule, template, content, runFacts(node, root), message, now, { dedupKey: `job-failed:${rule.name}:${node.id}` });
       }
@@ -168,7 +167,7 @@ export class Notifier {
 }
 
 /** Who and what a pipeline mail is about: the run's author and its repository. */
-function runFacts(node: NodeEvent, root: NodeEvent | null): RecipientFacts {
+function runFacts(node: NodeJson, root: NodeJson | null): RecipientFacts {
   const source = root ?? node;
   const author = source.data?.author ?? node.data?.author;
   const namespace = source.data?.namespace;

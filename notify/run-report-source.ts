@@ -1,4 +1,4 @@
-import type { NodeEvent } from './node-event.js';
+import type { NodeJson } from '../pipeline/pipeline-node.js';
 
 export interface FailingTest {
   testcase: string;
@@ -10,20 +10,18 @@ export interface FailingTest {
 }
 
 export interface RunReport {
-  root: NodeEvent;
+  root: NodeJson;
   /** Every node of the run, the root included, oldest first. */
-  nodes: NodeEvent[];
+  nodes: NodeJson[];
   /** The run's failed and errored test results, newest first (at most a page of them). */
   failingTests: FailingTest[];
   /** True when there are more than the page holds. */
   moreFailingTests: boolean;
 }
 
-/**
- * Everything a run's report is made from. Kept to this one call so that the implementation over
- * recorded node messages can give way to one over the pipeline's node store without the mail
- * noticing.
- */
+/** Everything a run's report (and a failed job's mail) is made from. */
 export interface RunReportSource {
+  /** A node as the API shows it now, e.g. a run's root for the change's repo, revision and author. */
+  node(id: number): NodeJson | undefined;
   runReport(rootNodeId: number): RunReport | undefined;
 }

@@ -15,7 +15,6 @@ import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { Lease, holderId } from '../db/lease.js';
 import { MailOutbox } from '../db/mail-outbox.js';
-import { RecordedRunNodes } from '../db/recorded-run-nodes.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
@@ -43,7 +42,7 @@ import type { MailTransport } from '../notify/mail-transport.js';
 import { NotificationSender } from '../notify/notification-sender.js';
 import { Notifier } from '../notify/notifier.js';
 import { compileRules } from '../notify/notify-rules.js';
-import { RecordedRunReportSource } from '../notify/recorded-run-report-source.js';
+import { StoreRunReportSource } from '../notify/store-run-report-source.js';
 import { bareAddress } from '../notify/resolve-recipients.js';
 import { Outbox } from '../producers/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
@@ -183,9 +182,8 @@ export class SluiceService {
 
     const ledger = new ProcessedMessages(db);
     scheduler.schedule('prune-processed-messages', config.scheduler.pruneCron, () => ledger.prune(config.events.dedupRetentionHours * 3600_000));
-    const runNodes = new RecordedRunNodes(db);
     const keepMs = config.notify.keepDays * 86_400_000;
-    scheduler.schedule('prune-notifications', '41 3 * * *', () => mailOutbox.prune(keepMs) + runNodes.prune(keepMs));
+    scheduler.schedule('prune-notifications', '41 3 * * *', () => mailOutbox.prune(keepMs));
     // Time alone can change an update's status (its grace period for missing results ends).
     scheduler.schedule('recheck-update-gating', config.gating.updates.recheckCron, async () => {
       if ((await updates.recheckDue()) > 0) relay.kick();
@@ -205,10 +203,9 @@ export class SluiceService {
 
   /** The notification rules' consumer, when there are rules. */
   private registerNotifier(mailOutbox: MailOutbox, notifications: NotificationSender): void {
-    const { config, log, db, results } = this.ctx;
+    const { config, log, results, pipeline } = this.ctx;
     const { rules } = compileRules(config.notify);
     if (rules.length === 0) return;
-    const runNodes = new RecordedRunNodes(db);
     const notifier = new Notifier({
       rules,
       settings: config.notify,
@@ -217,16 +214,13 @@ export class SluiceService {
         return config.serverUrl;
       },
       outbox: mailOutbox,
-      runNodes,
-      reports: new RecordedRunReportSource(runNodes, results),
+      reports: new StoreRunReportSource(pipeline.nodes, results, () => config.serverUrl),
       log: log.child({ part: 'notify' }),
     });
     this.consume(
       notifyConsumer({
         notifier,
         ruleTopics: rules.flatMap((r) => r.topics),
-        recordNodes: rules.some((r) => r.mail === 'run-report' || r.mail === 'job-failed'),
-        runNodes,
         logs: new HttpJobLogSource(config.notify, () => [config.serverUrl, ...config.notify.logUrlPrefixes]),
         added: () => notifications.kick(),
       }),

@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decisionUpdate, missing, nodeEvent, SATISFIED, UNSATISFIED } from './support/notify-fixtures.js';
+import { nodeJson } from '../pipeline/pipeline-node.js';
+import { decisionUpdate, missing, nodeEvent, REVISION, SATISFIED, UNSATISFIED } from './support/notify-fixtures.js';
 import { notifyHarness } from './support/notify-service.js';
 import { SmtpTestServer } from './support/smtp-test-server.js';
 import { waitFor } from './support/wait-for.js';
@@ -70,11 +71,11 @@ describe('mails at a real SMTP server', () => {
       logUrlPrefixes: [logs.base],
       rules: [{ name: 'job-failures', mail: 'job-failed', recipients: ['author', 'maintainers'] }],
     });
-    const root = nodeEvent({ id: 1, name: 'checkout', state: 'available', previous_state: 'running', data: { author: 'jdoe' } }, logs.base);
-    await h.publish('pipeline.node.created', { ...root, state: 'running', previous_state: null, result: null });
-    await h.publish('pipeline.node.updated', root);
+    // The run's root is in the pipeline's node store, where the mail finds the change and its author.
+    const { nodes, transact } = h.service.ctx.pipeline;
+    const root = transact(() => nodes.create({ kind: 'checkout', name: 'checkout', repo: 'rpms/bash', branch: 'rawhide', revision: REVISION, data: { author: 'jdoe' } }));
     const build = nodeEvent(
-      { id: 3, name: 'build', parent_id: 1, state: 'running', result: null, previous_state: null, artifacts: { 'build.log': { size: 9, url: `${logs.base}/api/v1/nodes/3/artifacts/build.log` } } },
+      { id: 3, run_id: root.id, name: 'build', parent_id: root.id, state: 'running', result: null, previous_state: null, artifacts: { 'build.log': { size: 9, sha256: '0'.repeat(64), url: `${logs.base}/api/v1/nodes/3/artifacts/build.log` } } },
       logs.base,
     );
     await h.publish('pipeline.node.created', build);
@@ -115,23 +116,28 @@ describe('mails at a real SMTP server', () => {
       rules: [{ name: 'reports', mail: 'run-report', recipients: ['author', 'ci-watch@example.org'] }],
     });
     const base = h.base;
-    const root = nodeEvent({ id: 1, name: 'checkout', state: 'available', previous_state: 'running', data: { author: 'jdoe', message: 'Update to 5.2.26' } }, base);
-    await h.publish('pipeline.node.updated', root);
-    await h.publish('pipeline.node.updated', nodeEvent({ id: 2, name: 'build', parent_id: 1, result: 'pass', data: { builder: 'b1', duration_ms: 90_000 } }, base));
-    await h.publish('pipeline.node.updated', nodeEvent({ id: 3, name: 'tier1', parent_id: 2, path: ['checkout', 'build', 'tier1'], result: 'fail', data: { builder: 'b2' } }, base));
+    // The run as the pipeline keeps it in its node store (the report reads it there), times set.
+    const { nodes, transact } = h.service.ctx.pipeline;
+    const t0 = Date.now() - 3_600_000;
+    const root = transact(() => nodes.create({ kind: 'checkout', name: 'checkout', repo: 'rpms/bash', branch: 'rawhide', revision: REVISION, data: { author: 'jdoe', message: 'Update to 5.2.26' } }, t0));
+    transact(() => nodes.update(root.id, { state: 'available' }, t0 + 1000));
+    const build = transact(() => nodes.create({ parentId: root.id, kind: 'build', name: 'build', job: 'build', data: { builder: 'b1', duration_ms: 90_000 } }, t0 + 2000));
+    const tier1 = transact(() => nodes.create({ parentId: build.id, kind: 'test', name: 'tier1', job: 'tier1', data: { builder: 'b2' } }, t0 + 3000));
+    transact(() => nodes.update(build.id, { state: 'done', result: 'pass' }, t0 + 92_000));
+    transact(() => nodes.update(tier1.id, { state: 'done', result: 'fail' }, t0 + 98_000));
     // The pipeline files the job's test results with the run and node they came from.
     for (const [name, outcome] of [['tier1.test_ok', 'PASSED'], ['tier1.test_frob', 'FAILED']] as const) {
       const res = await fetch(`${base}/api/v2.0/results`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ testcase: name, outcome, note: outcome === 'FAILED' ? 'assert 1 == 2' : '', data: { item: 'bash-5.2.26-3.fc41', type: 'koji_build', run_id: '1', node_id: '3' } }),
+        body: JSON.stringify({ testcase: name, outcome, note: outcome === 'FAILED' ? 'assert 1 == 2' : '', data: { item: 'bash-5.2.26-3.fc41', type: 'koji_build', run_id: String(root.id), node_id: String(tier1.id) } }),
       });
       assert.equal(res.status, 201, await res.text());
     }
-    const done = { ...root, state: 'done' as const, previous_state: 'closing' as const, updated: new Date().toISOString() };
-    await h.publish('pipeline.node.updated', done);
+    transact(() => nodes.update(root.id, { state: 'closing' }));
+    const done = transact(() => nodes.update(root.id, { state: 'done', result: 'pass' }));
     // The same "root is done" published again (a publisher that retried) makes no second report.
-    await h.publish('pipeline.node.updated', done);
+    await h.publish('pipeline.node.updated', { ...nodeJson(done.node, base), previous_state: 'closing', previous_result: null });
 
     const [mail] = await h.smtp.waitForMails(1);
     await sleep(300);

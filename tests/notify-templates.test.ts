@@ -51,7 +51,7 @@ describe('the job-failed mail', () => {
     result: 'fail',
     path: ['checkout', 'build-x86_64'],
     data: { builder: 'builder-1.example.org', exit_code: 1, reason: 'mock exited with 1', duration_ms: 182_000 },
-    artifacts: { 'build.log': { size: 10, url: `${SERVER}/api/v1/nodes/3/artifacts/build.log` }, 'root.log': { size: 3, url: `${SERVER}/api/v1/nodes/3/artifacts/root.log` } },
+    artifacts: { 'build.log': { size: 10, sha256: '0'.repeat(64), url: `${SERVER}/api/v1/nodes/3/artifacts/build.log` }, 'root.log': { size: 3, sha256: '0'.repeat(64), url: `${SERVER}/api/v1/nodes/3/artifacts/root.log` } },
     href: `${SERVER}/api/v1/nodes/3`,
   });
 

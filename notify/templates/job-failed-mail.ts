@@ -1,12 +1,13 @@
 import { html, link } from '../html.js';
 import type { LogTail } from '../job-log-source.js';
 import { indent, mailContent, duration, type MailContent } from '../mail-content.js';
+import type { NodeJson } from '../../pipeline/pipeline-node.js';
 import { logUrl, repoBranch, shortRevision, type NodeEvent } from '../node-event.js';
 
 export interface JobFailedInput {
   node: NodeEvent;
   /** The run's root (the checkout), for the change's repo, branch, revision and author. */
-  root: NodeEvent | null;
+  root: NodeJson | null;
   log: LogTail;
   rule: string;
 }

@@ -1,6 +1,7 @@
 import { html, link } from '../html.js';
 import { duration, mailContent, plural, textTable, type MailContent } from '../mail-content.js';
-import { logUrl, repoBranch, shortRevision, type NodeEvent } from '../node-event.js';
+import type { NodeJson } from '../../pipeline/pipeline-node.js';
+import { logUrl, repoBranch, shortRevision } from '../node-event.js';
 import type { RunReport } from '../run-report-source.js';
 
 const RESULTS = ['pass', 'fail', 'skip', 'incomplete'] as const;
@@ -75,12 +76,12 @@ ${
 }
 
 /** A job's path below the root (`build › test-x86_64`), which tells matrix jobs apart. */
-function jobName(j: NodeEvent, root: NodeEvent): string {
+function jobName(j: NodeJson, root: NodeJson): string {
   const path = j.path[0] === root.name ? j.path.slice(1) : j.path;
   return path.length ? path.join(' › ') : j.name;
 }
 
-function jobDuration(j: NodeEvent): string {
+function jobDuration(j: NodeJson): string {
   if (typeof j.data?.duration_ms === 'number') return duration(j.data.duration_ms);
   return j.state === 'done' ? duration(Date.parse(j.updated) - Date.parse(j.created)) : '';
 }

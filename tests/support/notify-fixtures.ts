@@ -57,6 +57,8 @@ export function decisionUpdate(before: DecisionState | null, after: DecisionStat
   };
 }
 
+export const REVISION = '4f2a9c1e0b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39';
+
 // An hour ago, so that results stored by a test come after the run began, as they would.
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 
@@ -75,9 +77,12 @@ export function nodeEvent(fields: Partial<NodeEvent> & Pick<NodeEvent, 'id' | 'n
     previous_result: null,
     repo: 'rpms/bash',
     branch: 'rawhide',
-    revision: '4f2a9c1e0b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39',
+    revision: REVISION,
     created: new Date(T0 + fields.id * 1000).toISOString(),
     updated: new Date(T0 + fields.id * 1000 + 95_000).toISOString(),
+    timeout: null,
+    holdoff: null,
+    retry_of: null,
     artifacts: {},
     data: {},
     href: `${base}/api/v1/nodes/${fields.id}`,

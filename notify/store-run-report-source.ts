@@ -1,28 +1,37 @@
-import type { RecordedRunNodes } from '../db/recorded-run-nodes.js';
+import type { NodeStore } from '../db/node-store.js';
 import type { ResultsStore } from '../db/results-store.js';
+import { nodeJson, type NodeJson } from '../pipeline/pipeline-node.js';
 import type { RunReport, RunReportSource } from './run-report-source.js';
 
 const FAILING = ['FAILED', 'ERROR'];
 const PAGE = 100;
+/** More nodes than any run has; a report lists them all. */
+const MAX_NODES = 100_000;
 
 /**
- * Run reports from what this branch can see: the node messages the notifier recorded, and the
- * results store, where the pipeline files each test result with `run_id` and `node_id` data.
- * Meant to be replaced by an implementation over the pipeline's node store once both are merged
- * (the recorded nodes are then redundant). The results since the run began are read through
- * their time index and checked for the run id one by one, which stays cheap whatever the
- * store's size, because only results newer than the run are read.
+ * Run reports from the pipeline's node store and the results store, where the pipeline files each
+ * test result with `run_id` and `node_id` data. The results since the run began are read through
+ * their time index and checked for the run id one by one, which stays cheap whatever the store's
+ * size, because only results newer than the run are read.
  */
-export class RecordedRunReportSource implements RunReportSource {
+export class StoreRunReportSource implements RunReportSource {
   constructor(
-    private readonly nodes: RecordedRunNodes,
+    private readonly nodes: NodeStore,
     private readonly results: ResultsStore,
+    /** Read at each use: with port 0 the URL is known only once the server listens. */
+    private readonly serverUrl: () => string,
   ) {}
 
+  node(id: number): NodeJson | undefined {
+    const node = this.nodes.get(id);
+    return node && nodeJson(node, this.serverUrl());
+  }
+
   runReport(rootNodeId: number): RunReport | undefined {
-    const root = this.nodes.get(rootNodeId);
+    const root = this.node(rootNodeId);
     if (!root) return undefined;
-    const nodes = this.nodes.run(root.run_id);
+    const base = this.serverUrl();
+    const nodes = this.nodes.list({ runId: root.run_id, limit: MAX_NODES }).map((n) => nodeJson(n, base));
     const superseded = new Set(nodes.map((n) => n.retry_of).filter((id): id is number => typeof id === 'number'));
     const page = this.results.listResults({
       testcases: [],
