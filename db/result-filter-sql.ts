@@ -2,6 +2,7 @@ import type { Driver } from '../results/choose-plan.js';
 import { toSqliteGlob } from '../results/glob-pattern.js';
 import type { DataFilter } from '../results/results-query.js';
 import { keyLiteral } from './data-key-indexes.js';
+import { sinceConditions, type Sql } from './statement-cache.js';
 
 /**
  * A results filter with names already resolved to ids: undefined means "no such filter", an
@@ -13,11 +14,6 @@ export interface ResolvedFilter {
   data: DataFilter[];
   outcomes: string[];
   since: { start?: number; end?: number };
-}
-
-export interface Sql {
-  sql: string;
-  params: Array<string | number>;
 }
 
 /*
@@ -112,15 +108,7 @@ export function countSql(filter: ResolvedFilter, driver: Driver, cap: number): S
       rows = `SELECT 1 FROM results INDEXED BY results_testcase_time WHERE testcase_id ${IN_LIST}`;
       break;
     case 'time': {
-      const bounds: string[] = [];
-      if (filter.since.start !== undefined) {
-        params.push(filter.since.start);
-        bounds.push('submit_time >= ?');
-      }
-      if (filter.since.end !== undefined) {
-        params.push(filter.since.end);
-        bounds.push('submit_time <= ?');
-      }
+      const bounds = sinceConditions('submit_time', filter.since, params);
       rows = `SELECT 1 FROM results INDEXED BY results_submit_time${bounds.length ? ` WHERE ${bounds.join(' AND ')}` : ''}`;
       break;
     }
@@ -150,14 +138,7 @@ function conditions(filter: ResolvedFilter, driver: Driver, params: Array<string
     params.push(JSON.stringify(filter.testcaseIds));
     c.push(`r.testcase_id ${IN_LIST}`);
   }
-  if (filter.since.start !== undefined) {
-    params.push(filter.since.start);
-    c.push('r.submit_time >= ?');
-  }
-  if (filter.since.end !== undefined) {
-    params.push(filter.since.end);
-    c.push('r.submit_time <= ?');
-  }
+  c.push(...sinceConditions('r.submit_time', filter.since, params));
   if (outcomes && filter.outcomes.length > 0) {
     params.push(JSON.stringify(filter.outcomes));
     c.push(`r.outcome ${IN_LIST}`);

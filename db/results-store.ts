@@ -10,8 +10,8 @@ import { groupJson, resultJson, testcaseJson, type GroupJson, type GroupRow, typ
 import type { ListPage, ResultsQuery } from '../results/results-query.js';
 import { syncDataKeyIndexes } from './data-key-indexes.js';
 import type { Db } from './open-database.js';
-import { StatementCache } from './statement-cache.js';
-import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFilter, type Sql } from './result-filter-sql.js';
+import { StatementCache, type Sql } from './statement-cache.js';
+import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFilter } from './result-filter-sql.js';
 
 export type { StoredResult } from '../results/result-json.js';
 

@@ -8,6 +8,23 @@ export interface Sql {
 }
 
 /**
+ * The conditions of a `since` range (ResultsDB's and WaiverDB's `start[,end]`, both ends
+ * inclusive) on `column`, their values pushed onto `params`.
+ */
+export function sinceConditions(column: string, since: { start?: number; end?: number }, params: Array<string | number>): string[] {
+  const c: string[] = [];
+  if (since.start !== undefined) {
+    params.push(since.start);
+    c.push(`${column} >= ?`);
+  }
+  if (since.end !== undefined) {
+    params.push(since.end);
+    c.push(`${column} <= ?`);
+  }
+  return c;
+}
+
+/**
  * Prepared statements by text, for queries built from a request's filters: the text depends only
  * on which filters a query has (values travel as parameters), so the shapes are few and each is
  * prepared once. The bound only stops a flood of odd queries from growing the cache for ever.

@@ -6,7 +6,7 @@ import { normalSubjectType, waiverJson, type WaiverJson, type WaiverRow } from '
 import type { WaiverAuthor } from '../waivers/waiver-permissions.js';
 import type { WaiverFilter, WaiversListQuery } from '../waivers/waivers-query.js';
 import type { Db } from './open-database.js';
-import { StatementCache } from './statement-cache.js';
+import { sinceConditions, StatementCache } from './statement-cache.js';
 
 export type { WaiverJson } from '../waivers/waiver-json.js';
 
@@ -199,13 +199,6 @@ function filterConditions(f: WaiverFilter, params: Array<string | number>): stri
     params.push(value);
     c.push(`w.${column} = ?`);
   }
-  if (f.since.start !== undefined) {
-    params.push(f.since.start);
-    c.push('w.timestamp >= ?');
-  }
-  if (f.since.end !== undefined) {
-    params.push(f.since.end);
-    c.push('w.timestamp <= ?');
-  }
+  c.push(...sinceConditions('w.timestamp', f.since, params));
   return c;
 }

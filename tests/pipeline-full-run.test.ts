@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import amqp from 'amqplib';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
 import { requireBroker } from './support/broker.js';
-import { tempDir } from './support/paths.js';
 import { startPipeline } from './support/pipeline-harness.js';
+import { policiesDir } from './support/policies-dir.js';
 import { requireSshd, sshServersForThisFile } from './support/sshd.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -17,9 +15,7 @@ test('a full run: git.receive on RabbitMQ → build on an SSH builder → tests 
   if (!url || !requireSshd(t)) return;
   const f = ssh()!;
   // The release's policy: the build's tier0 stage and both unit tests must pass.
-  const policies = tempDir('sluice-policies-');
-  writeFileSync(
-    path.join(policies, 'fedora.yaml'),
+  const policies = policiesDir(
     `--- !Policy
 id: fedora-stable
 product_versions: [fedora-*]
