@@ -28,6 +28,8 @@ export class NotificationSender {
     private readonly log: Logger,
     /** True when no other process sends from this store (the embedded bus): claims left at start are this process's own. */
     private readonly onlySender = true,
+    /** Told of each outcome (metrics). */
+    private readonly counted: (channel: ClaimedNotification['kind'], outcome: 'sent' | 'deferred' | 'failed') => void = () => {},
   ) {
     this.loop = new DrainLoop(
       () => this.drain(),
@@ -46,6 +48,19 @@ export class NotificationSender {
   kick(): void {
     this.loop.kick();
   }
+
+  /**
+   * For /readyz: the mail server as the last attempt found it. A refusal of one mail (5xx) says
+   * nothing of the server; only a failure to hand a mail over at all makes it not ok.
+   */
+  health(): { ok: boolean; detail: string } {
+    const last = this.lastMail;
+    if (!last) return { ok: true, detail: `${this.transport.target}: no mail sent yet` };
+    const when = new Date(last.at).toISOString();
+    return last.error === null ? { ok: true, detail: `${this.transport.target}: last mail handed over at ${when}` } : { ok: false, detail: `${this.transport.target}: ${last.error} (${when})` };
+  }
+
+  private lastMail: { at: number; error: string | null } | undefined;
 
   /** Lets the batch in flight finish and be recorded. */
   async stop(): Promise<void> {
@@ -95,17 +110,27 @@ export class NotificationSender {
   private record(outcomes: Array<[ClaimedNotification, Outcome]>): void {
     const now = Date.now();
     let deferred: DeliveryError | undefined;
+    const counts: Array<[ClaimedNotification['kind'], 'sent' | 'deferred' | 'failed']> = [];
     this.db.transaction(() => {
       for (const [n, o] of outcomes) {
-        if (o.ok) this.outbox.markSent(n.id, o.note, now);
-        else if (o.error.permanent) this.outbox.markFailed(n.id, o.error.message, now);
-        else if (n.attempts + 1 >= this.settings.retry.maxAttempts) this.outbox.markFailed(n.id, `gave up after ${n.attempts + 1} attempts: ${o.error.message}`, now);
-        else {
+        if (o.ok) {
+          this.outbox.markSent(n.id, o.note, now);
+          counts.push([n.kind, 'sent']);
+        } else if (o.error.permanent) {
+          this.outbox.markFailed(n.id, o.error.message, now);
+          counts.push([n.kind, 'failed']);
+        } else if (n.attempts + 1 >= this.settings.retry.maxAttempts) {
+          this.outbox.markFailed(n.id, `gave up after ${n.attempts + 1} attempts: ${o.error.message}`, now);
+          counts.push([n.kind, 'failed']);
+        } else {
           deferred ??= o.error;
           this.outbox.markRetry(n.id, o.error.message, now + this.backoff(n.attempts), now);
+          counts.push([n.kind, 'deferred']);
         }
+        if (n.kind === 'mail') this.lastMail = { at: now, error: o.ok || o.error.permanent ? null : o.error.message };
       }
     })();
+    for (const [kind, outcome] of counts) this.counted(kind, outcome);
     for (const [n, o] of outcomes) {
       if (!o.ok && o.error.permanent) this.log.warn({ id: n.id, kind: n.kind, err: o.error.message }, 'notification refused; marked failed');
     }

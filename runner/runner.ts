@@ -25,6 +25,15 @@ export interface DispatchEvent {
   startedAt: number;
 }
 
+/** What `events` emits as 'finished' when a job's report is written. */
+export interface FinishedEvent {
+  nodeId: number;
+  /** Null when no builder took the job (cancelled, past its deadline, none reachable). */
+  builder: string | null;
+  status: JobOutcome['status'];
+  seconds: number;
+}
+
 export function createBuilders(settings: PipelineSettings): Builder[] {
   return settings.builders.map((b) => (b.type === 'local' ? new LocalBuilder(b.name, b.labels, b.jobLimit, b.workRoot) : new SshBuilder(b)));
 }
@@ -116,7 +125,10 @@ export class Runner {
         data: outcome.data ?? {},
         tests: (outcome.tests ?? []).slice(0, 20000),
       };
-      if (ctx.effect(() => this.outbox.add(JOB_FINISHED_TOPIC, body)).applied) this.kick();
+      if (ctx.effect(() => this.outbox.add(JOB_FINISHED_TOPIC, body)).applied) {
+        this.kick();
+        this.events.emit('finished', { nodeId: req.nodeId, builder, status: outcome.status, seconds: body.duration_ms / 1000 } satisfies FinishedEvent);
+      }
     };
     const cancelReason = this.cancelled.get(req.nodeId);
     if (cancelReason !== undefined || this.stopping) return report({ status: 'incomplete', reason: `cancelled before it started: ${cancelReason ?? 'the runner stopped'}` }, null, 0);

@@ -50,6 +50,7 @@ import { Scheduler, type TaskSpec } from '../scheduler/scheduler.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
 import { ROLES, type Role } from './roles.js';
 import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
+import type { FinishedEvent, Runner } from '../runner/runner.js';
 import { UpdateGating } from '../updates/update-gating.js';
 
 export interface SluiceServiceOptions {
@@ -150,7 +151,9 @@ export class SluiceService {
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
     this.mailTransport = createMailTransport(config.notify);
     // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
-    const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded');
+    const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded', (channel, outcome) =>
+      metrics.countNotification(channel, outcome),
+    );
     this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
 
     health.register('store', () => {
@@ -158,6 +161,9 @@ export class SluiceService {
       return { ok: true, detail: config.db.path };
     });
     health.register('bus', () => ({ kind: bus.kind, ...bus.health() }));
+    // Mail waits in the outbox while the server is away: it is reported, but Sluice stays ready.
+    if (config.notify.transport === 'smtp') health.register('smtp', () => notifications.health(), { critical: false });
+    if (pipeline.runner && roles.has('runner')) watchBuilders(pipeline.runner, metrics, health);
     metrics.gauge('sluice_outbox_depth', 'Messages waiting in the outbox to be sent', () => outbox.depth().count);
     metrics.gauge('sluice_outbox_oldest_age_seconds', 'Age of the oldest message waiting in the outbox (0 when empty)', () => outbox.depth().oldestAgeMs / 1000);
     metrics.labelledGauge('sluice_info', 'This process: version, roles and bus kind', ['version', 'roles', 'bus'], () => [
@@ -282,4 +288,31 @@ function coalesced(fn: () => void): () => void {
       fn();
     });
   };
+}
+
+/**
+ * The in-process runner's builders in /readyz (one check each, not critical: jobs wait or go to
+ * another builder) and in /metrics (jobs finished per builder, builder health after each job).
+ */
+function watchBuilders(runner: Runner, metrics: SluiceMetrics, health: HealthChecks): void {
+  const byName = () => new Map(runner.pool.status().map((b) => [b.name, b]));
+  const update = () => {
+    for (const b of runner.pool.status()) metrics.setBuilderHealth(b.name, b.healthy, b.active);
+  };
+  for (const { name } of runner.pool.status()) {
+    health.register(
+      `builder:${name}`,
+      () => {
+        const b = byName().get(name)!;
+        return { ok: b.healthy, detail: `${b.active}/${b.jobLimit} jobs${b.lastError ? `; last error: ${b.lastError}` : ''}` };
+      },
+      { critical: false },
+    );
+  }
+  update();
+  runner.events.on('dispatched', update);
+  runner.events.on('finished', (e: FinishedEvent) => {
+    metrics.observeJob(e.builder ?? 'none', e.status, e.seconds);
+    update();
+  });
 }

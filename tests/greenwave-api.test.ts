@@ -37,6 +37,19 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
     return { status: res.status, body: (await res.json()) as { message: string } };
   };
 
+  test('each decision is timed in /metrics by its decision context and answer', async () => {
+    const ask = { decision_context: 'bodhi_update_push_stable', product_version: 'fedora-41', subject_type: 'koji_build', subject_identifier: 'metrics-1.0-1.fc41' };
+    const count = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(/^sluice_decision_duration_seconds_count\{decision_context="bodhi_update_push_stable",satisfied="false"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await count();
+    const res = await fetch(`${base}/api/v1.0/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask) });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { policies_satisfied: boolean }).policies_satisfied, false);
+    assert.equal(await count(), before + 1);
+  });
+
   test('GET /about says the version', async () => {
     const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.deepEqual(await get('/api/v1.0/about'), { status: 200, body: { version, auth_method: 'token' } });

@@ -82,7 +82,8 @@ test('/readyz reports every registered dependency: 503 while a critical one is d
   };
   let r = await ready();
   assert.equal(r.status, 200);
-  assert.deepEqual(Object.keys(r.body.checks), ['store', 'bus']);
+  // The embedded default's local builder (the demo pipeline's runner) is reported too.
+  assert.deepEqual(Object.keys(r.body.checks), ['store', 'bus', 'builder:local']);
   assert.equal(r.body.checks.bus!.ok, true);
 
   let smtpUp = false;

@@ -168,6 +168,12 @@ describe('mails at a real SMTP server', () => {
     });
     assert.ok(waiting.data.every((e) => /ECONNREFUSED/.test(e.last_error ?? '')), JSON.stringify(waiting.data[0]));
     assert.equal(waiting.counts.sent, 0);
+    // The mail server is reported away in /readyz, without making Sluice unready: mail waits.
+    let ready = (await (await fetch(`${h.base}/readyz`)).json()) as { status: string; checks: Record<string, { ok: boolean; detail: string; critical: boolean }> };
+    assert.equal(ready.status, 'ready');
+    assert.equal(ready.checks.smtp!.ok, false);
+    assert.equal(ready.checks.smtp!.critical, false);
+    assert.match(ready.checks.smtp!.detail, /ECONNREFUSED/);
 
     await smtp.start();
     await smtp.waitForMails(100, 30_000);
@@ -181,6 +187,12 @@ describe('mails at a real SMTP server', () => {
     assert.equal(ids.size, 100);
     assert.deepEqual([...ids].sort(), after.data.map((e) => e.message_id).sort());
     assert.equal(new Set(smtp.received.map((m) => m.subject)).size, 100);
+    ready = (await (await fetch(`${h.base}/readyz`)).json()) as typeof ready;
+    assert.equal(ready.checks.smtp!.ok, true);
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    assert.match(metrics, /^sluice_notifications_total\{channel="mail",outcome="sent"\} 100$/m);
+    const deferred = Number(/^sluice_notifications_total\{channel="mail",outcome="deferred"\} (\d+)$/m.exec(metrics)?.[1]);
+    assert.ok(deferred >= 100, `every mail was deferred at least once: ${deferred}`);
   });
 
   test('a 4xx answer is retried until the mail goes; a 5xx refusal is marked failed with the reason, visible over HTTP', { timeout: 30_000 }, async (t) => {

@@ -32,4 +32,12 @@ test('the embedded default runs the demo pipeline end to end on this machine', {
   assert.ok(results.every((r) => r.outcome === 'PASSED'));
   // The run ends done once its holdoff is over and no child is left.
   await p.waitRun(root.id, (ns) => ns.every((n) => n.state === 'done'), 20_000);
+
+  // What an operator sees of it: the five jobs per builder in /metrics, the builder in /readyz.
+  const metrics = await (await fetch(`${p.base}/metrics`)).text();
+  assert.match(metrics, /^sluice_jobs_finished_total\{builder="local",outcome="pass"\} 5$/m);
+  assert.match(metrics, /^sluice_job_duration_seconds_count\{builder="local",outcome="pass"\} 5$/m);
+  assert.match(metrics, /^sluice_builder_up\{builder="local"\} 1$/m);
+  const ready = (await (await fetch(`${p.base}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string; critical: boolean }> };
+  assert.deepEqual(ready.checks['builder:local'], { ok: true, detail: '0/4 jobs', critical: false });
 });
