@@ -130,7 +130,7 @@ export class PipelineEngine {
     if (fired.length === 0) return [];
     const parent = parentOfJobs();
     if (!parent || !acceptsChildren(parent.state)) {
-      this.log.info({ node: event.id, state: parent?.state }, 'node takes no children any more; its jobs are not started');
+      this.log.info({ nodeId: event.id, state: parent?.state }, 'node takes no children any more; its jobs are not started');
       return [];
     }
     return fired.flatMap((job) => matrixCombinations(job.matrix).map((combo) => this.queueJob(job, parent, combo, { now })));
@@ -139,7 +139,7 @@ export class PipelineEngine {
   jobStarted(report: JobStarted, now = Date.now()): void {
     const node = this.nodes.get(report.node_id);
     if (!node || node.state !== 'running') {
-      this.log.info({ node: report.node_id, state: node?.state }, 'a job started for a node that is no longer running; ignored');
+      this.log.info({ nodeId: report.node_id, state: node?.state }, 'a job started for a node that is no longer running; ignored');
       return;
     }
     this.nodes.update(node.id, { data: clean({ builder: report.builder, started_at: report.started_at, pgid: report.pgid, workdir: report.workdir }) }, now);
@@ -151,7 +151,7 @@ export class PipelineEngine {
     const node = this.nodes.get(report.node_id);
     if (!node || node.state !== 'running') {
       // Timed out or cancelled meanwhile: that verdict stands.
-      this.log.info({ node: report.node_id, state: node?.state }, 'a job finished for a node that is no longer running; ignored');
+      this.log.info({ nodeId: report.node_id, state: node?.state }, 'a job finished for a node that is no longer running; ignored');
       return undefined;
     }
     const job = this.jobOf(node);
@@ -237,7 +237,7 @@ export class PipelineEngine {
         done.push(action);
       } catch (err) {
         if (!(err instanceof NodeTransitionError)) throw err;
-        this.log.warn({ node: action.id, err: err.message }, 'sweep step no longer applies');
+        this.log.warn({ nodeId: action.id, err: err.message }, 'sweep step no longer applies');
       }
     }
     return done;

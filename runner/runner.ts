@@ -167,7 +167,7 @@ export class Runner {
       await shipper.close();
       report(outcome, name, shipper.bytes);
     } catch (err) {
-      this.log.error({ node: req.nodeId, err: errorText(err) }, 'job failed in the runner');
+      this.log.error({ nodeId: req.nodeId, err: errorText(err) }, 'job failed in the runner');
       await shipper.close();
       report({ status: 'incomplete', reason: `the runner failed: ${errorText(err)}` }, lease?.builder.name ?? null, shipper.bytes);
     } finally {
