@@ -83,7 +83,7 @@ export class LogShipper {
       } catch (err) {
         // A bus that is stopping takes nothing more; waiting for it would only hold the stop up.
         if (attempt >= 30 || (err as { code?: string }).code === 'BUS_STOPPED') {
-          this.log.error({ node: this.nodeId, offset: body.offset, err: errorText(err) }, 'a log piece could not be sent; the log has a hole');
+          this.log.error({ nodeId: this.nodeId, offset: body.offset, err: errorText(err) }, 'a log piece could not be sent; the log has a hole');
           return;
         }
         await sleep(Math.min(5000, 100 * 2 ** attempt));
