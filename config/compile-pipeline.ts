@@ -1,5 +1,6 @@
 import path from 'node:path';
 import schedule from 'node-schedule';
+import { guessProductVersions } from '../gating/product-versions.js';
 import { matrixCombinations } from '../pipeline/job-matrix.js';
 import { TemplateError, renderTemplate, templateNames } from '../pipeline/template.js';
 import type { JobSettings, PipelineSettings } from './pipeline-types.js';
@@ -65,6 +66,15 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
   });
   return {
     ...p,
+    jobs: p.jobs.map((job, i) => {
+      if (job.knownGood === null || job.knownGood.productVersion !== null) return job;
+      const guessed = guessProductVersions(job.knownGood.release, true)[0];
+      if (guessed === undefined) {
+        problems.push(`${at('jobs', i, 'knownGood', 'productVersion')}: is required: no product version can be guessed from release "${job.knownGood.release}"`);
+        return job;
+      }
+      return { ...job, knownGood: { ...job.knownGood, productVersion: guessed } };
+    }),
     logsDir: path.resolve(cwd, p.logsDir),
     artifactsDir: path.resolve(cwd, p.artifactsDir),
     builders: p.builders.map((b) => (b.privateKeyFile ? { ...b, privateKeyFile: path.resolve(cwd, b.privateKeyFile) } : b)),

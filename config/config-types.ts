@@ -3,7 +3,9 @@ import type { PipelineSettings } from './pipeline-types.js';
 
 /** What a user may write: every field optional. */
 export type RawConfig = DeepPartial<ConfigWithDefaults>;
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = { [K in keyof T]?: DeepPartialValue<T[K]> };
+// Distributes over unions, so an object-or-null setting is partial too.
+type DeepPartialValue<V> = V extends object ? DeepPartial<V> : V;
 
 /** The configuration once the schema's defaults are filled in. */
 export interface ConfigWithDefaults {

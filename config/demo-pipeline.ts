@@ -80,7 +80,7 @@ export const DEMO_JOBS = [
     timeoutSeconds: 300,
     holdoffSeconds: 5,
     subject: { type: 'compose', item: 'Demo-{{ run_id }}.n.0' },
-    knownGood: { release: 'fc41', testcase: 'sluice.tier0.functional' },
+    knownGood: { release: 'fc41', decisionContext: 'bodhi_update_push_stable', productVersion: null },
   },
   {
     name: 'integration',

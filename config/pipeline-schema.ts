@@ -213,7 +213,10 @@ export const pipelineSchema = {
               category: { enum: ['functional', 'integration', 'interoperability', 'static-analysis', 'validation', 'performance'], default: 'functional' },
             },
           },
-          /** Compose jobs: the known-good set of this release plus the candidate, as {{ known_good }}. */
+          /**
+           * Compose jobs: {{ known_good }} is the release's known-good set (per package its newest
+           * build whose gating decision under this context and product version passed) plus the candidate.
+           */
           knownGood: {
             type: ['object', 'null'],
             default: null,
@@ -222,8 +225,9 @@ export const pipelineSchema = {
             properties: {
               /** The dist tag of the release, e.g. fc41: builds whose NVR ends with it. */
               release: { type: 'string', pattern: '^[A-Za-z0-9_.]+$' },
-              /** The testcase whose PASSED result marks a build good (until gating decisions land). */
-              testcase: { type: 'string', minLength: 1, default: 'sluice.koji-build.gating' },
+              decisionContext: { type: 'string', minLength: 1, default: 'bodhi_update_push_stable' },
+              /** null: guessed from the release as Greenwave guesses it (fc41 → fedora-41, epel9 → epel-9). */
+              productVersion: { type: ['string', 'null'], minLength: 1, default: null },
             },
           },
         },

@@ -82,5 +82,6 @@ export interface JobSettings {
   matrix: Record<string, string[]>;
   subject: { type: string; item: string };
   ci: { namespace: string; type: string | null; category: CiCategory };
-  knownGood: { release: string; testcase: string } | null;
+  /** productVersion null: guessed from the release (the compiled settings always have it). */
+  knownGood: { release: string; decisionContext: string; productVersion: string | null } | null;
 }

@@ -297,7 +297,9 @@ export class PipelineEngine {
     const base = this.lookup(parent, run, combo, { node_id: String(self.id), job: job.name, attempt: String(self.retryCount + 1) });
     const lookup = (name: string): TemplateValue | undefined => {
       if (name === 'known_good' && job.knownGood) {
-        knownGood ??= this.knownGood.knownGood({ release: job.knownGood.release, testcase: job.knownGood.testcase, candidate: this.candidateOf(parent) });
+        const { release, decisionContext, productVersion } = job.knownGood;
+        // The compiled settings always have a product version (config/compile-pipeline.ts).
+        knownGood ??= this.knownGood.knownGood({ release, decisionContext, productVersion: productVersion ?? '', candidate: this.candidateOf(parent) });
         return knownGood;
       }
       return base(name);

@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import type { ConsumerSpec } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { gitReceiveConsumer, jobLogConsumer, jobReportConsumer, nodeEventConsumer } from '../consumers/pipeline-consumers.js';
+import { DecisionsKnownGood } from '../db/decisions-known-good.js';
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
 import { GitPoller } from '../engine/git-poller.js';
 import { LogStore } from '../engine/log-store.js';
 import { PipelineEngine } from '../engine/pipeline-engine.js';
-import { ResultsKnownGood } from '../engine/results-known-good.js';
 import type { Outbox } from '../producers/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
 import { Runner } from '../runner/runner.js';
@@ -33,7 +33,7 @@ export interface PipelineParts {
 /** `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner. */
 export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultsStore, log: Logger, withRunner = true): PipelineParts {
   const nodes = new NodeStore(db, outbox, () => config.serverUrl);
-  const engine = new PipelineEngine(nodes, outbox, results, new ResultsKnownGood(results), config, log.child({ part: 'pipeline' }));
+  const engine = new PipelineEngine(nodes, outbox, results, new DecisionsKnownGood(db), config, log.child({ part: 'pipeline' }));
   return {
     nodes,
     engine,

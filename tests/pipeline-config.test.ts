@@ -67,6 +67,12 @@ pipeline:
     assert.deepEqual(problems, ['pipeline.schedules[0].cron: "every night" is not a cron expression']);
   });
 
+  test('a compose on a release whose product version cannot be guessed must name it', () => {
+    const compose = (knownGood: string) => `pipeline:\n  jobs:\n    - {name: compose, kind: compose, on: {kind: checkout}, command: "echo {{ known_good }}", knownGood: ${knownGood}}\n`;
+    assert.deepEqual(configProblems(compose('{release: mydistro1}')).problems, ['pipeline.jobs[0].knownGood.productVersion: is required: no product version can be guessed from release "mydistro1"']);
+    assert.deepEqual(configProblems(compose('{release: mydistro1, productVersion: mydistro-1}')).problems, []);
+  });
+
   test('the embedded default is the demo pipeline on the local runner', () => {
     const config = loadConfig({ env: {} });
     assert.deepEqual(config.pipeline.builders.map((b) => [b.name, b.type]), [['local', 'local']]);
@@ -214,5 +220,5 @@ test('the Fedora CI example chains its stages: build → functional → compose 
   }
   assert.deepEqual(chain, ['build', 'functional', 'compose', 'integration', 'image', 'image-smoke']);
   assert.ok(jobs.find((j) => j.name === 'build')!.command.includes('mock --root fedora-rawhide-{{ matrix.arch }} --rebuild'));
-  assert.deepEqual(jobs.find((j) => j.name === 'compose')!.knownGood, { release: 'fc42', testcase: 'fedora-ci.koji-build.tier0.functional' });
+  assert.deepEqual(jobs.find((j) => j.name === 'compose')!.knownGood, { release: 'fc42', decisionContext: 'bodhi_update_push_stable', productVersion: 'fedora-42' }, 'the product version guessed from the release');
 });

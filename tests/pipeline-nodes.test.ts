@@ -218,23 +218,4 @@ describe('retries and the known-good set', () => {
     ]);
     assert.equal(attempts[0]!.data.reason, 'the junit parser found no results to read');
   });
-
-  test('the known-good set: per package of the release the newest build whose newest gating result passed, and the candidate', async (t) => {
-    const { ResultsKnownGood } = await import('../engine/results-known-good.js');
-    const { service } = await startService(t);
-    const results = service.ctx.results;
-    const tc = 'fedora-ci.koji-build.tier0.functional';
-    const submit = (item: string, outcome: string, minute: number) =>
-      results.submit({ testcase: tc, outcome, data: { item, type: 'koji_build' }, submit_time: `2026-01-01T00:${String(minute).padStart(2, '0')}:00Z` });
-    submit('bash-5.2.1-1.fc41', 'PASSED', 1);
-    submit('bash-5.2.2-1.fc41', 'PASSED', 2);
-    submit('bash-5.2.3-1.fc41', 'PASSED', 3);
-    submit('bash-5.2.3-1.fc41', 'FAILED', 4); // its newest result failed: not good any more
-    submit('zsh-5.9-1.fc41', 'PASSED', 5);
-    submit('vim-9.1-1.fc40', 'PASSED', 6); // another release
-    submit('tmux-3.4-1.fc41', 'FAILED', 7);
-    const source = new ResultsKnownGood(results);
-    assert.deepEqual(source.knownGood({ release: 'fc41', testcase: tc, candidate: null }), ['bash-5.2.2-1.fc41', 'zsh-5.9-1.fc41']);
-    assert.deepEqual(source.knownGood({ release: 'fc41', testcase: tc, candidate: 'zsh-5.9-2.fc41' }), ['bash-5.2.2-1.fc41', 'zsh-5.9-2.fc41']);
-  });
 });

@@ -9,6 +9,7 @@ import { mailOutbox } from './007-mail-outbox.js';
 import { decisionChangesAndUpdates } from './008-decision-changes-and-updates.js';
 import { leases } from './009-leases.js';
 import { dropRecordedRunNodes } from './010-drop-recorded-run-nodes.js';
+import { knownGoodIndex } from './011-known-good-index.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases, dropRecordedRunNodes];
+export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases, dropRecordedRunNodes, knownGoodIndex];
