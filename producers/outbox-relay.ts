@@ -3,18 +3,32 @@ import type { Bus } from '../bus/bus.js';
 import { errorText } from '../bus/message-processor.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { DrainLoop } from './drain-loop.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxRow } from './outbox.js';
+
+/** Batches published and not yet confirmed, at most: bounds what a slow broker leaves in memory. */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 /**
  * Sends outbox messages oldest first, each under the id it was stored with, so that a send the
  * broker confirmed but we never heard about, repeated later, is dropped by idempotent consumers.
- * A batch is published concurrently (confirms pipeline); rows confirmed are removed, a row that
- * failed stays and is retried with backoff. Order across such a failure is not kept, as it is not
- * across an AMQP redelivery either: consumers must not depend on it.
+ * Rows confirmed are removed, a row that failed stays and is retried with backoff. Order across
+ * such a failure is not kept, as it is not across an AMQP redelivery either: consumers must not
+ * depend on it.
+ *
+ * Batches are pipelined: a batch is published without waiting for the confirms of the one before
+ * (the broker confirms persistent messages only once they are on disk, which under load takes
+ * tens of milliseconds), so a message added meanwhile goes out at once instead of waiting for
+ * them. Rows in flight are remembered, so a rescan never sends one twice. Once a send has failed
+ * the relay goes back to one batch at a time, each a probe of whether the broker is back.
  */
 export class OutboxRelay {
   private readonly loop: DrainLoop;
   private failures = 0;
+  /** The newest row handed to the bus: new rows are read after it. */
+  private cursor = 0;
+  private lastRescan = 0;
+  private readonly inFlight = new Set<number>();
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly outbox: Outbox,
@@ -49,7 +63,9 @@ export class OutboxRelay {
    */
   async stop({ flush = false }: { flush?: boolean } = {}): Promise<void> {
     await this.loop.stop();
+    await this.settled();
     if (flush) await this.drain(true).catch((err: unknown) => this.log.warn({ err: errorText(err) }, 'outbox not flushed; what is left goes at the next start'));
+    await this.settled();
     try {
       this.lease?.release();
     } catch (err) {
@@ -72,13 +88,49 @@ export class OutboxRelay {
     return Math.min(this.config.maxRetryDelayMs, this.config.retryDelayMs * 2 ** Math.min(this.failures - 1, 20));
   }
 
-  /** Sends until the outbox has nothing due; returns early on the first failure. */
+  private async settled(): Promise<void> {
+    while (this.sending.size > 0) await Promise.allSettled([...this.sending]);
+  }
+
+  /**
+   * Hands what is due to the bus; returns once it is all handed over (not confirmed), or on the
+   * first failure. New rows are read after the cursor; once per poll interval the outbox is read
+   * from the start, for rows whose retry has come and rows another process added out of order.
+   */
   private async drain(final = false): Promise<void> {
+    if (final || this.failures > 0 || Date.now() - this.lastRescan >= this.config.pollIntervalMs) {
+      this.cursor = 0;
+      this.lastRescan = Date.now();
+    }
     for (;;) {
       if ((this.loop.isStopped && !final) || !this.holdsLease()) return;
-      const rows = this.outbox.due(this.config.batchSize);
-      if (rows.length === 0) return;
-      // The batch is published concurrently (confirms pipeline), then settled in order.
+      const read = this.outbox.due(this.config.batchSize + this.inFlight.size, this.cursor);
+      if (read.length === 0) return;
+      this.cursor = read[read.length - 1]!.id;
+      const rows = read.filter((r) => !this.inFlight.has(r.id)).slice(0, this.config.batchSize);
+      if (rows.length === 0) continue;
+      this.cursor = rows[rows.length - 1]!.id;
+      const send = this.send(rows);
+      this.sending.add(send);
+      void send.then(() => this.sending.delete(send));
+      // After a failure (or when flushing on the way out), one batch at a time.
+      if (final || this.failures > 0) {
+        await send;
+        if (this.failures > 0) return;
+      } else if (this.sending.size >= MAX_BATCHES_IN_FLIGHT) {
+        await Promise.race(this.sending);
+      }
+    }
+  }
+
+  /**
+   * Publishes a batch (concurrently: confirms pipeline), then settles it in the store. Never
+   * rejects: a store that cannot record the outcome leaves the rows to be sent again, which
+   * idempotent consumers drop.
+   */
+  private async send(rows: OutboxRow[]): Promise<void> {
+    for (const r of rows) this.inFlight.add(r.id);
+    try {
       const results = await Promise.allSettled(rows.map((r) => this.bus.publishSerialized(r.topic, r.body, { messageId: r.message_id })));
       const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       this.failures = firstFailure ? this.failures + 1 : 0;
@@ -89,10 +141,12 @@ export class OutboxRelay {
           if (res.status === 'rejected') this.outbox.failed(rows[i]!.id, errorText(res.reason), retryAt);
         });
       })();
-      if (firstFailure) {
-        this.log.warn({ err: errorText(firstFailure.reason), retryInMs: this.backoff() }, 'outbox send failed; will retry');
-        return;
-      }
+      if (firstFailure) this.log.warn({ err: errorText(firstFailure.reason), retryInMs: this.backoff() }, 'outbox send failed; will retry');
+    } catch (err) {
+      this.failures++;
+      this.log.error({ err: errorText(err) }, 'outbox relay could not record what it sent; those rows go again');
+    } finally {
+      for (const r of rows) this.inFlight.delete(r.id);
     }
   }
 }

@@ -28,7 +28,7 @@ export interface OutboxRow {
  */
 export class Outbox {
   private readonly insertStmt: Statement<[string, string, string, number, number]>;
-  private readonly dueStmt: Statement<[number, number]>;
+  private readonly dueStmt: Statement<[number, number, number]>;
   private readonly doneStmt: Statement<[string]>;
   private readonly failedStmt: Statement<[number, string, number]>;
   private readonly depthStmt: Statement<[]>;
@@ -39,7 +39,7 @@ export class Outbox {
     private readonly options: OutboxOptions = {},
   ) {
     this.insertStmt = db.prepare('INSERT INTO outbox (message_id, topic, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
-    this.dueStmt = db.prepare('SELECT id, message_id, topic, body, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?');
+    this.dueStmt = db.prepare('SELECT id, message_id, topic, body, attempts FROM outbox WHERE id > ? AND next_attempt_at <= ? ORDER BY id LIMIT ?');
     this.doneStmt = db.prepare('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))');
     this.failedStmt = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
     this.depthStmt = db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox');
@@ -57,8 +57,9 @@ export class Outbox {
     return messageId;
   }
 
-  due(limit: number): OutboxRow[] {
-    return this.dueStmt.all(Date.now(), limit) as OutboxRow[];
+  /** Rows due to be sent, oldest first; with `after`, only those added after that row. */
+  due(limit: number, after = 0): OutboxRow[] {
+    return this.dueStmt.all(after, Date.now(), limit) as OutboxRow[];
   }
 
   /** Removes the rows of messages the bus confirmed. */

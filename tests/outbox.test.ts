@@ -60,6 +60,26 @@ class FlakyBus implements Bus {
   stop: Bus['stop'] = () => this.inner.stop();
 }
 
+/** A bus in front of a real one whose confirms are held back until `release()`: a slow broker. */
+class HeldBus extends FlakyBus {
+  readonly sentIds: string[] = [];
+  private held: Array<() => void> = [];
+  constructor(inner: Bus) {
+    super(inner, 0);
+  }
+
+  override async publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
+    this.sentIds.push(options.messageId);
+    const receipt = await super.publishSerialized(topic, json, options);
+    await new Promise<void>((resolve) => this.held.push(resolve));
+    return receipt;
+  }
+
+  release(): void {
+    for (const r of this.held.splice(0)) r();
+  }
+}
+
 /** A store, an embedded bus with one recording consumer (in-order: prefetch 1), an outbox. */
 async function setup(t: TestContext, outboxSettings: Partial<CompiledConfig['outbox']> = {}) {
   const config = testConfig({ outbox: outboxSettings });
@@ -224,6 +244,37 @@ describe('OutboxRelay', () => {
     // Order across a failure is not kept (no more than RabbitMQ keeps it across a redelivery).
     assert.deepEqual(seen.map((m) => m.messageId).sort(), [...ids].sort());
     assert.equal(seen[seen.length - 1]!.messageId, ids[0], 'the failed row arrives once, when retried');
+  });
+
+  test('a message added while earlier ones await their confirms goes out at once, not after them; each row is removed once confirmed', async (t) => {
+    const { bus, outbox, relay, rows } = await setup(t, { pollIntervalMs: 60_000 });
+    const held = new HeldBus(bus);
+    const r = relay(held);
+    r.start();
+    const first = outbox.add('test.kick', { n: 1 });
+    r.kick();
+    await waitFor('the first message sent', () => held.sentIds.length === 1, 5_000);
+    const second = outbox.add('test.kick', { n: 2 });
+    r.kick();
+    await waitFor('the second message sent before the first was confirmed', () => held.sentIds.length === 2, 5_000);
+    assert.deepEqual(held.sentIds, [first, second]);
+    assert.equal(rows().length, 2, 'nothing removed before its confirm');
+    held.release();
+    await waitFor('both removed once confirmed', () => rows().length === 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(held.sentIds.length, 2, 'neither sent twice');
+  });
+
+  test('a row added right after the newest one was confirmed and removed is still sent (ids are never reused)', async (t) => {
+    const { outbox, relay, seen, rows } = await setup(t, { pollIntervalMs: 60_000 });
+    const r = relay();
+    r.start();
+    for (let n = 0; n < 3; n++) {
+      outbox.add('test.kick', { n });
+      r.kick();
+      await waitFor(`message ${n} delivered and its row removed`, () => seen.length === n + 1 && rows().length === 0, 5_000);
+    }
+    assert.deepEqual(seen.map((m) => (m.body as { n: number }).n), [0, 1, 2]);
   });
 
   test('stop() ends the relay: rows added afterwards stay in the outbox', async (t) => {

@@ -10,6 +10,7 @@ import { decisionChangesAndUpdates } from './008-decision-changes-and-updates.js
 import { leases } from './009-leases.js';
 import { dropRecordedRunNodes } from './010-drop-recorded-run-nodes.js';
 import { knownGoodIndex } from './011-known-good-index.js';
+import { outboxIdsNeverReused } from './012-outbox-ids-never-reused.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases, dropRecordedRunNodes, knownGoodIndex];
+export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases, dropRecordedRunNodes, knownGoodIndex, outboxIdsNeverReused];
