@@ -37,6 +37,11 @@ export const configSchema = {
       properties: {
         path: { type: 'string', minLength: 1, default: './var/sluice.db' },
         busyTimeoutMs: { type: 'integer', minimum: 0, default: 5000 },
+        /**
+         * WAL checkpoints run in a worker thread this often, instead of inside whichever commit
+         * crosses SQLite's threshold (a stall of the whole service); 0 = SQLite's own way.
+         */
+        checkpointIntervalMs: { type: 'integer', minimum: 0, maximum: 60000, default: 200 },
       },
     },
     bus: {
@@ -228,6 +233,13 @@ export const configSchema = {
       properties: {
         /** Greenwave policy files (`*.yaml`, `--- !Policy` documents); null = no policies. */
         policiesDir: { type: ['string', 'null'], minLength: 1, default: null },
+        /**
+         * Decision changes of a result this process stores (over HTTP, from the bus, from a job) are
+         * worked out in the transaction that stores it, one broker round trip sooner than when its
+         * resultsdb.result.new comes back; false leaves them all to the gating-changes consumer
+         * (storing a result is then lighter). Results stored elsewhere always go the consumer's way.
+         */
+        changesWhenStored: { type: 'boolean', default: true },
         /** Changes to the built-in subject types (koji_build, bodhi_update, compose, …) or new ones, by id. */
         subjectTypes: {
           type: 'array',

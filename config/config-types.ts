@@ -10,7 +10,7 @@ type DeepPartialValue<V> = V extends object ? DeepPartial<V> : V;
 /** The configuration once the schema's defaults are filled in. */
 export interface ConfigWithDefaults {
   server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; maxEventStreams: number; publicUrl: string | null };
-  db: { path: string; busyTimeoutMs: number };
+  db: { path: string; busyTimeoutMs: number; checkpointIntervalMs: number };
   bus: {
     url: string | null;
     exchange: string;
@@ -55,6 +55,7 @@ export interface WaiverPermissionRule {
 
 export interface GatingSettings {
   policiesDir: string | null;
+  changesWhenStored: boolean;
   subjectTypes: SubjectTypeSetting[];
   cacheSubjects: number;
   cacheDecisions: number;

@@ -1,4 +1,8 @@
+import type { Logger } from 'pino';
 import type { ConsumerSpec, HandlerResult } from '../bus/bus.js';
+import { errorText } from '../bus/message-processor.js';
+import type { Db } from '../db/open-database.js';
+import { ProcessedMessages } from '../db/processed-messages.js';
 import { RESULT_NEW_TOPIC } from '../db/results-store.js';
 import { WAIVER_NEW_TOPIC } from '../db/waivers-store.js';
 import type { DecisionChanges, PairPlan } from '../gating/decision-changes.js';
@@ -16,6 +20,8 @@ export interface GatingChangesParts {
   /** Wakes the outbox relay after something was published. */
   published: () => void;
 }
+
+export const GATING_CHANGES_CONSUMER = 'gating-changes';
 
 interface Plan {
   event: GatingEvent;
@@ -35,7 +41,7 @@ interface Plan {
  */
 export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
   return {
-    name: 'gating-changes',
+    name: GATING_CHANGES_CONSUMER,
     topics: [RESULT_NEW_TOPIC, WAIVER_NEW_TOPIC],
     handle(message, ctx): HandlerResult | Promise<HandlerResult> {
       const event =
@@ -53,6 +59,41 @@ export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
       };
       return planned instanceof Promise ? planned.then(apply) : apply(planned);
     },
+  };
+}
+
+/**
+ * The same work for a result stored by this process, done inside the transaction that stores it
+ * (a ResultsStore `afterInsert` hook) instead of when its `resultsdb.result.new` comes back from
+ * the broker: the decision-change message goes out one broker round trip and one consumer batch
+ * sooner. The message's id is recorded as handled by the consumer in the same transaction, so
+ * when it arrives it is acknowledged as a duplicate. A result whose decisions need a gating file
+ * fetched first is left to the consumer, as is one whose recomputation fails (its savepoint rolls
+ * back, the result stays stored).
+ */
+export function gatingChangesOnStore(parts: GatingChangesParts, db: Db, log: Logger): (stored: StoredResult, messageId: string) => void {
+  const ledger = new ProcessedMessages(db);
+  let published = 0;
+  const inline = db.transaction((p: Plan, messageId: string) => {
+    if (!ledger.record(GATING_CHANGES_CONSUMER, messageId)) return;
+    published += parts.changes.apply(p.event, p.pairs);
+    for (const u of p.updates) if (parts.updates.refresh(u)?.changed) published++;
+  });
+  return (stored, messageId) => {
+    const planned = plan(parts, resultEvent(stored, parts.subjectTypes, parts.incompleteOutcomes));
+    if (planned instanceof Promise) {
+      // The fetch goes on (its answer is cached for the consumer); its failure is the consumer's to report.
+      planned.catch(() => undefined);
+      return;
+    }
+    published = 0;
+    try {
+      inline(planned, messageId);
+    } catch (err) {
+      log.warn({ err: errorText(err), resultId: stored.id }, 'decision changes not worked out with the result; the gating-changes consumer will');
+      return;
+    }
+    if (published > 0) parts.published();
   };
 }
 

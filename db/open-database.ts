@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
+/** A checkpoint fsyncs; every 1,000 pages (the default) that was one fsync per ~400 results. */
+export const WAL_AUTOCHECKPOINT_PAGES = 10000;
+
 /**
  * WAL lets readers (the API, `sluice dlq list`) run beside the writer; synchronous=NORMAL is
  * durable across a process crash in WAL mode, which is the failure we guard against.
@@ -20,7 +23,7 @@ export function openDatabase(file: string, { busyTimeoutMs = 5000 }: { busyTimeo
   // Each message of a batch is a savepoint, which journals the pages it changes; in a file that
   // is two writes per page (measured: 17 pages a result), in memory it is a copy.
   db.pragma('temp_store = MEMORY');
-  // A checkpoint fsyncs; every 1,000 pages (the default) that was one fsync per ~400 results.
-  db.pragma('wal_autocheckpoint = 10000');
+  // The service moves checkpoints to a worker thread (db/wal-checkpointer.ts); other users keep these.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   return db;
 }

@@ -74,13 +74,14 @@ export class ResultsStore {
 
   /**
    * `afterInsert` hooks run inside the insert's transaction once the result is stored, so that
-   * what they derive from it (the gating store's latest-result table) commits or rolls back with it.
+   * what they derive from it (the gating store's latest-result table, decision changes) commits or
+   * rolls back with it. They get the id of the result's `resultsdb.result.new` message too.
    */
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
     private readonly config: CompiledConfig,
-    private readonly afterInsert: Array<(stored: StoredResult) => void> = [],
+    private readonly afterInsert: ReadonlyArray<(stored: StoredResult, messageId: string) => void> = [],
   ) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
     this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
@@ -265,8 +266,8 @@ export class ResultsStore {
     const row: ResultRow = { id, outcome: input.outcome, note: input.note, ref_url: input.refUrl, submit_time: submitTime, testcase_name: input.testcase.name, testcase_ref_url: testcase.ref_url };
     const uuids = [...groups].sort((a, b) => a[0] - b[0]).map(([, uuid]) => uuid);
     const stored = resultJson(this.base, row, input.data, uuids);
-    this.outbox.add(RESULT_NEW_TOPIC, stored);
-    for (const hook of this.afterInsert) hook(stored);
+    const messageId = this.outbox.add(RESULT_NEW_TOPIC, stored);
+    for (const hook of this.afterInsert) hook(stored, messageId);
     return stored;
   }
 

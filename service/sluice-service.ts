@@ -10,13 +10,15 @@ import type { CompiledConfig } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { notifyConsumer } from '../consumers/notify-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
-import { gatingChangesConsumer } from '../consumers/gating-changes-consumer.js';
+import { GATING_CHANGES_CONSUMER, gatingChangesConsumer, gatingChangesOnStore } from '../consumers/gating-changes-consumer.js';
 import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { Lease, holderId } from '../db/lease.js';
 import { MailOutbox } from '../db/mail-outbox.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
+import type { StoredResult } from '../results/result-json.js';
+import { WalCheckpointer } from '../db/wal-checkpointer.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { BuildInfoFromResults } from '../db/build-info-from-results.js';
 import { DecisionStatesStore } from '../db/decision-states-store.js';
@@ -89,6 +91,7 @@ export class SluiceService {
   /** Every consumer this process registered on the bus, with the role that brought it. */
   readonly consumers: RegisteredConsumer[] = [];
   private readonly mailTransport: MailTransport;
+  private readonly checkpointer: WalCheckpointer;
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly options: SluiceServiceOptions) {
@@ -103,6 +106,7 @@ export class SluiceService {
     }
     const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     migrate(db);
+    this.checkpointer = new WalCheckpointer(db, config.db.path, config.db.checkpointIntervalMs, log.child({ part: 'store' }));
     const registry = options.registry ?? new SchemaRegistry();
     const metrics = new SluiceMetrics({ processMetrics: options.processMetrics ?? true });
     const observer: BusObserver = { consumed: (c, t, o, s) => metrics.consumed(c, t, o, s), published: (t) => metrics.published(t) };
@@ -118,7 +122,9 @@ export class SluiceService {
     if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
     const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
-    const results = new ResultsStore(db, outbox, config, [latest.afterInsert]);
+    // Hooks are added below once the gating parts they use exist.
+    const storeHooks: Array<(stored: StoredResult, messageId: string) => void> = [latest.afterInsert];
+    const results = new ResultsStore(db, outbox, config, storeHooks);
     latest.catchUp();
     // An injected waiver source tells nobody of new waivers: answers about them cannot be kept.
     const decisionCache = config.gating.cacheDecisions > 0 && !options.waivers ? new DecisionCache(config.gating.cacheDecisions) : undefined;
@@ -176,7 +182,9 @@ export class SluiceService {
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
       this.consume(ciResultsConsumer(results, () => relay.kick()), 'consumers');
       this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
-      this.consume(gatingChangesConsumer({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() }), 'consumers');
+      const gatingParts = { changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() };
+      this.consume(gatingChangesConsumer(gatingParts), 'consumers');
+      if (config.gating.changesWhenStored) storeHooks.push(gatingChangesOnStore(gatingParts, db, log.child({ consumer: GATING_CHANGES_CONSUMER })));
       this.registerNotifier(mailOutbox, notifications);
       for (const spec of pipelineSpecs?.consumers ?? []) this.consume(spec, 'consumers');
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');
@@ -237,6 +245,7 @@ export class SluiceService {
   /** Returns the address the HTTP server listens on, when it has one. */
   async start(): Promise<string | undefined> {
     const { bus, relay, config, log, scheduler, roles } = this.ctx;
+    await this.checkpointer.start();
     await bus.start();
     await this.ctx.pipeline.runner?.start();
     relay.start();
@@ -267,6 +276,7 @@ export class SluiceService {
       await this.ctx.pipeline.runner?.close();
       await this.ctx.notifications.stop();
       await this.mailTransport.close();
+      await this.checkpointer.stop();
       db.close();
       log.info('sluice stopped');
     })();

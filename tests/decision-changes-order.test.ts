@@ -31,8 +31,8 @@ describe('decision changes whatever the order and number of deliveries', () => {
   before(() => {
     const dir = tempDir('sluice-policies-');
     writeFileSync(path.join(dir, 'p.yaml'), POLICY);
-    // Not started: nothing consumes the outbox; the test plays the consumer.
-    service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir } }), log: silentLogger(), registry: testRegistry(), http: false });
+    // Not started: nothing consumes the outbox; the test plays the consumer (and storing does not).
+    service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir, changesWhenStored: false } }), log: silentLogger(), registry: testRegistry(), http: false });
     const { db, gating } = service.ctx;
     changes = new DecisionChanges({
       decisions: gating.decisions,

@@ -3,7 +3,7 @@ import type { TestContext } from 'node:test';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import type { RawConfig } from '../../config/config-types.js';
 import type { StoredResult } from '../../results/result-json.js';
-import { SluiceService } from '../../service/sluice-service.js';
+import { SluiceService, type SluiceServiceOptions } from '../../service/sluice-service.js';
 import { policiesDir } from './policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './test-config.js';
 import { waitFor } from './wait-for.js';
@@ -44,11 +44,16 @@ export interface GatingHarness {
 export const WATCHED = ['greenwave.decision.update', 'update.gating.status', 'resultsdb.result.new'];
 export const BARRIER_TESTCASE = 'dist.rpmdeplint';
 
-/** A whole Sluice on RabbitMQ with these policy files, and a subscriber of its own on the gating topics. */
-export async function gatingHarness(t: TestContext, url: string, policies: string, raw: RawConfig = {}): Promise<GatingHarness> {
+/**
+ * A whole Sluice on RabbitMQ with these policy files, and a subscriber of its own on the gating
+ * topics. Decision changes are left to the gating-changes consumer (gating.changesWhenStored
+ * false) unless `raw` says otherwise: the tests using it are about the consumer, and `barrier()`
+ * relies on the consumer's queue order.
+ */
+export async function gatingHarness(t: TestContext, url: string, policies: string, raw: RawConfig = {}, options: Partial<SluiceServiceOptions> = {}): Promise<GatingHarness> {
   const dir = policiesDir(policies);
-  const config = testConfig({ ...raw, gating: { policiesDir: dir, ...raw.gating } }, { amqpUrl: url });
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
+  const config = testConfig({ ...raw, gating: { policiesDir: dir, changesWhenStored: false, ...raw.gating } }, { amqpUrl: url });
+  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry(), ...options });
   const base = (await service.start())!;
   const conn = await amqp.connect(url);
   t.after(async () => {
