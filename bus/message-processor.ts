@@ -80,6 +80,9 @@ export class MessageProcessor {
 
   private handle(spec: ConsumerSpec, delivery: RawDelivery): Disposition | Promise<Disposition> {
     const messageId = delivery.messageId || contentId(delivery.topic, delivery.content);
+    // Before parsing: a message handled once was valid then (our own announcements coming back,
+    // redeliveries), and checking it again would cost every duplicate a parse and a validation.
+    if (this.ledger.has(spec.name, messageId)) return { action: 'ack', duplicate: true };
     let body: unknown;
     try {
       body = JSON.parse(delivery.content.toString('utf8'));
@@ -92,7 +95,6 @@ export class MessageProcessor {
       if (err instanceof MessageValidationError) return { action: 'dead-letter', reason: `schema validation failed: ${err.problems.join('; ')}` };
       throw err;
     }
-    if (this.ledger.has(spec.name, messageId)) return { action: 'ack', duplicate: true };
 
     const message: BusMessage = { messageId, topic: delivery.topic, body, headers: delivery.headers, attempt: delivery.attempt };
     const state = { effectRan: false, duplicate: false };
