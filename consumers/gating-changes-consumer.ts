@@ -80,14 +80,14 @@ export function gatingChangesOnStore(parts: GatingChangesParts, db: Db, log: Log
     for (const u of p.updates) if (parts.updates.refresh(u)?.changed) published++;
   });
   return (stored, messageId) => {
-    const planned = plan(parts, resultEvent(stored, parts.subjectTypes, parts.incompleteOutcomes));
-    if (planned instanceof Promise) {
-      // The fetch goes on (its answer is cached for the consumer); its failure is the consumer's to report.
-      planned.catch(() => undefined);
-      return;
-    }
     published = 0;
     try {
+      const planned = plan(parts, resultEvent(stored, parts.subjectTypes, parts.incompleteOutcomes));
+      if (planned instanceof Promise) {
+        // The fetch goes on (its answer is cached for the consumer); its failure is the consumer's to report.
+        planned.catch(() => undefined);
+        return;
+      }
       inline(planned, messageId);
     } catch (err) {
       log.warn({ err: errorText(err), resultId: stored.id }, 'decision changes not worked out with the result; the gating-changes consumer will');

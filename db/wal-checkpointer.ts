@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { WAL_AUTOCHECKPOINT_PAGES, type Db } from './open-database.js';
 
+const STOP_TIMEOUT_MS = 5000;
+
 /**
  * Moves WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the commit
  * that crosses the threshold: thousands of pages copied and an fsync, stalling every consumer,
@@ -52,7 +54,10 @@ export class WalCheckpointer {
     this.stopping = true;
     const exited = once(worker, 'exit');
     worker.postMessage('stop');
+    // A worker stuck in a checkpoint must not hold up the service's exit: the store is consistent either way.
+    const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
     await exited;
+    clearTimeout(timer);
     this.restore();
   }
 
