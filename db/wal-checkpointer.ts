@@ -35,6 +35,8 @@ export class WalCheckpointer {
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([err]) => Promise.reject(err as Error))])) as [unknown];
     if (!(first as { ready?: boolean }).ready) throw new Error(`WAL checkpoint worker did not start: ${JSON.stringify(first)}`);
     this.worker = worker;
+    // Never what keeps the process alive: a service whose stop failed half-way must still exit.
+    worker.unref();
     this.db.pragma('wal_autocheckpoint = 0');
     worker.on('message', (m: { error?: string }) => {
       if (m.error) this.log.warn({ err: m.error }, 'WAL checkpoint failed; the next one will try again');
