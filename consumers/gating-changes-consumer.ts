@@ -84,7 +84,7 @@ export function gatingChangesOnStore(parts: GatingChangesParts, db: Db, log: Log
     try {
       const planned = plan(parts, resultEvent(stored, parts.subjectTypes, parts.incompleteOutcomes));
       if (planned instanceof Promise) {
-        // The fetch goes on (its answer is cached for the consumer); its failure is the consumer's to report.
+        // The consumer does it when the message arrives (the HTTP fetcher keeps the file for it meanwhile); a failure is its to report.
         planned.catch(() => undefined);
         return;
       }

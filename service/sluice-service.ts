@@ -17,7 +17,6 @@ import { Lease, holderId } from '../db/lease.js';
 import { MailOutbox } from '../db/mail-outbox.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
-import type { StoredResult } from '../results/result-json.js';
 import { WalCheckpointer } from '../db/wal-checkpointer.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { BuildInfoFromResults } from '../db/build-info-from-results.js';
@@ -54,6 +53,7 @@ import { ROLES, type Role } from './roles.js';
 import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
 import type { FinishedEvent, Runner } from '../runner/runner.js';
 import { UpdateGating } from '../updates/update-gating.js';
+import type { StoredResult } from '../results/result-json.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
