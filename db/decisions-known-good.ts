@@ -1,6 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import { packageOf, type KnownGoodRequest, type KnownGoodSource } from '../pipeline/known-good-source.js';
+import { splitNvr } from '../gating/nvr.js';
+import type { KnownGoodRequest, KnownGoodSource } from '../pipeline/known-good-source.js';
 import { compareNvr } from '../pipeline/rpm-vercmp.js';
+import { toSqliteGlob } from '../results/glob-pattern.js';
 import type { Db } from './open-database.js';
 
 /**
@@ -19,14 +21,15 @@ export class DecisionsKnownGood implements KnownGoodSource {
       .prepare(
         `SELECT subject_identifier FROM gating_decisions
           WHERE decision_context = @decisionContext AND product_version = @productVersion AND subject_type = 'koji_build'
-            AND subject_identifier LIKE @suffix ESCAPE '\\'
+            AND subject_identifier GLOB @suffix
             AND json_extract(decision, '$.policies_satisfied') = 1`,
       )
       .pluck();
   }
 
   knownGood({ release, decisionContext, productVersion, candidate }: KnownGoodRequest): string[] {
-    const suffix = `%.${release.replace(/[\\%_]/g, (c) => `\\${c}`)}`;
+    // GLOB, not LIKE: case-sensitive, as the dist tag is.
+    const suffix = toSqliteGlob(`*.${release}`);
     const best = new Map<string, string>();
     for (const nvr of this.passing.all({ decisionContext, productVersion, suffix }) as string[]) {
       const pkg = packageOf(nvr);
@@ -36,4 +39,9 @@ export class DecisionsKnownGood implements KnownGoodSource {
     if (candidate) best.set(packageOf(candidate), candidate);
     return [...best.values()].sort();
   }
+}
+
+/** `bash-5.2.26-3.fc41` → `bash`; something that is not an NVR stands for itself. */
+function packageOf(nvr: string): string {
+  return splitNvr(nvr)?.name ?? nvr;
 }

@@ -1,3 +1,4 @@
+import { splitNvr } from './nvr.js';
 import type { Subject } from './subject.js';
 
 /**
@@ -15,9 +16,8 @@ export function subjectProductVersions(subject: Subject): string[] {
 /** The dist tag of an NVR subject (`fc41` of `bash-5.2.26-3.fc41`), else null. */
 export function shortProductVersion(subject: Subject): string | null {
   if (!subject.type.isNvr) return null;
-  const parts = subject.identifier.split('-');
-  if (parts.length < 3) return null;
-  const release = parts[parts.length - 1]!;
+  const release = splitNvr(subject.identifier)?.release;
+  if (release === undefined) return null;
   const dot = release.lastIndexOf('.');
   return dot < 0 ? null : release.slice(dot + 1);
 }

@@ -1,3 +1,4 @@
+import { splitNvr } from './nvr.js';
 import { SubjectTypes, type SubjectType } from './subject-types.js';
 
 /** What a decision is about: a subject type and an identifier (an NVR, a compose id, an update alias…). */
@@ -9,8 +10,7 @@ export interface Subject {
 /** The package name of an NVR subject (`bash` of `bash-5.2.26-3.fc41`), else null: only NVRs have packages. */
 export function packageName(s: Subject): string | null {
   if (!s.type.isNvr) return null;
-  const parts = s.identifier.split('-');
-  return parts.length >= 3 ? parts.slice(0, -2).join('-') : parts[0]!;
+  return splitNvr(s.identifier)?.name ?? s.identifier.split('-')[0]!;
 }
 
 /** The deprecated `item` of unsatisfied requirements (Greenwave's Subject.to_dict). */

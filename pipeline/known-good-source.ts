@@ -16,9 +16,3 @@ export interface KnownGoodRequest {
 export interface KnownGoodSource {
   knownGood(request: KnownGoodRequest): string[];
 }
-
-/** `bash-5.2.26-3.fc41` → `bash`: an NVR's name is everything before its last two dashes. */
-export function packageOf(nvr: string): string {
-  const parts = nvr.split('-');
-  return parts.length >= 3 ? parts.slice(0, -2).join('-') : nvr;
-}

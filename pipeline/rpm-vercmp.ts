@@ -1,3 +1,5 @@
+import { splitNvr } from '../gating/nvr.js';
+
 /**
  * rpm's rpmvercmp: which of two version (or release) strings is newer, segment by segment.
  * Digits compare as numbers and beat letters; `~` sorts before anything (pre-releases:
@@ -53,14 +55,9 @@ export function rpmvercmp(a: string, b: string): -1 | 0 | 1 {
 
 /** Two builds of one package by version, then release: `bash-5.2.10-1.fc41` is newer than `bash-5.2.9-3.fc41`. */
 export function compareNvr(a: string, b: string): -1 | 0 | 1 {
-  const [va, ra] = versionRelease(a);
-  const [vb, rb] = versionRelease(b);
-  return rpmvercmp(va, vb) || rpmvercmp(ra, rb);
-}
-
-function versionRelease(nvr: string): [string, string] {
-  const parts = nvr.split('-');
-  return parts.length >= 3 ? [parts[parts.length - 2]!, parts[parts.length - 1]!] : [nvr, ''];
+  const x = splitNvr(a) ?? { version: a, release: '' };
+  const y = splitNvr(b) ?? { version: b, release: '' };
+  return rpmvercmp(x.version, y.version) || rpmvercmp(x.release, y.release);
 }
 
 function isDigit(c: string): boolean {

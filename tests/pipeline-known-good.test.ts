@@ -31,12 +31,14 @@ test('the known-good set: per package the newest build in rpm order whose decisi
   put('vim-9.1-1.fc41', true, { context: 'bodhi_update_push_testing' }); // passed only for testing
   put('nano-8.0-1.fc41', true, { productVersion: 'fedora-42' }); // another product version's decision
   put('less-661-1.fc41', true, { type: 'koji_build_group' }); // another subject type
+  put('tmux-3.5-1.FC41', true); // the dist tag is case-sensitive
   const source = new DecisionsKnownGood(db);
   const ask = (candidate: string | null, release = 'fc41') => source.knownGood({ release, decisionContext: 'bodhi_update_push_stable', productVersion: 'fedora-41', candidate });
   assert.deepEqual(ask(null), ['bash-5.2.10-1.fc41', 'zsh-5.9-1.fc41']);
   assert.deepEqual(ask('tmux-3.5-1.fc41'), ['bash-5.2.10-1.fc41', 'tmux-3.5-1.fc41', 'zsh-5.9-1.fc41'], 'the candidate joins whatever its decision');
   assert.deepEqual(ask('bash-5.2.8-1.fc41'), ['bash-5.2.8-1.fc41', 'zsh-5.9-1.fc41'], "the candidate takes its package's place even when older");
   assert.deepEqual(ask(null, 'f_41'), [], 'an underscore in the release matches only an underscore');
+  assert.deepEqual(ask(null, 'fc4?'), [], 'nor does a question mark match any character');
   db.close();
 });
 
