@@ -50,11 +50,7 @@ export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
           : resultEvent(message.body as StoredResult, parts.subjectTypes, parts.incompleteOutcomes);
       const planned = plan(parts, event);
       const apply = (p: Plan): HandlerResult => {
-        const outcome = ctx.effect(() => {
-          let published = parts.changes.apply(p.event, p.pairs);
-          for (const u of p.updates) if (parts.updates.refresh(u)?.changed) published++;
-          return published;
-        });
+        const outcome = ctx.effect(() => publishChanges(parts, p));
         if (outcome.applied && outcome.value > 0) parts.published();
       };
       return planned instanceof Promise ? planned.then(apply) : apply(planned);
@@ -73,14 +69,9 @@ export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
  */
 export function gatingChangesOnStore(parts: GatingChangesParts, db: Db, log: Logger): (stored: StoredResult, messageId: string) => void {
   const ledger = new ProcessedMessages(db);
-  let published = 0;
-  const inline = db.transaction((p: Plan, messageId: string) => {
-    if (!ledger.record(GATING_CHANGES_CONSUMER, messageId)) return;
-    published += parts.changes.apply(p.event, p.pairs);
-    for (const u of p.updates) if (parts.updates.refresh(u)?.changed) published++;
-  });
+  const inline = db.transaction((p: Plan, messageId: string): number => (ledger.record(GATING_CHANGES_CONSUMER, messageId) ? publishChanges(parts, p) : 0));
   return (stored, messageId) => {
-    published = 0;
+    let published: number;
     try {
       const planned = plan(parts, resultEvent(stored, parts.subjectTypes, parts.incompleteOutcomes));
       if (planned instanceof Promise) {
@@ -88,13 +79,20 @@ export function gatingChangesOnStore(parts: GatingChangesParts, db: Db, log: Log
         planned.catch(() => undefined);
         return;
       }
-      inline(planned, messageId);
+      published = inline(planned, messageId);
     } catch (err) {
       log.warn({ err: errorText(err), resultId: stored.id }, 'decision changes not worked out with the result; the gating-changes consumer will');
       return;
     }
     if (published > 0) parts.published();
   };
+}
+
+/** Publishes what the planned event changed: decision changes, then update statuses. Returns how many messages. */
+function publishChanges(parts: GatingChangesParts, p: Plan): number {
+  let published = parts.changes.apply(p.event, p.pairs);
+  for (const u of p.updates) if (parts.updates.refresh(u)?.changed) published++;
+  return published;
 }
 
 function plan(parts: GatingChangesParts, event: GatingEvent): Plan | Promise<Plan> {
