@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
 import { requireBroker } from './support/broker.js';
 import { gatingHarness, type GatingHarness } from './support/gating-harness.js';
+import { RPMDEPLINT_STABLE } from './support/policies-dir.js';
 import { waitFor } from './support/wait-for.js';
 
 const TOPIC = 'greenwave.decision.update';
@@ -24,14 +25,7 @@ test('a result stored here announces its decision change from the storing transa
   const h = await gatingHarness(
     t,
     url,
-    `--- !Policy
-id: stable
-product_versions: [fedora-*]
-decision_context: bodhi_update_push_stable
-subject_type: koji_build
-rules:
-  - !PassingTestCaseRule {test_case_name: ${DEPLINT}}
-`,
+    RPMDEPLINT_STABLE,
     { gating: { changesWhenStored: true } },
   );
   const nvr = 'bash-5.2.26-3.fc41';

@@ -6,15 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DecisionResponse } from '../gating/decide.js';
 import type { WaiverJson } from '../gating/waivers.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { GatingFileServer, type Served } from './support/gating-file-server.js';
 import { MemoryWaivers } from './support/memory-waivers.js';
-import { tempDir } from './support/paths.js';
+import { policiesDir } from './support/policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
 const POLICIES = `
@@ -884,8 +882,7 @@ describe('the decision catalogue (POST /api/v1.0/decision)', () => {
 
   before(async () => {
     const gitBase = await files.start();
-    const dir = tempDir('sluice-policies-');
-    writeFileSync(path.join(dir, 'catalogue.yaml'), POLICIES);
+    const dir = policiesDir(POLICIES);
     const config = testConfig({
       gating: {
         policiesDir: dir,

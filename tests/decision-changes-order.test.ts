@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DecisionStatesStore } from '../db/decision-states-store.js';
 import type { DecisionUpdateBody } from '../gating/decision-change.js';
@@ -8,7 +6,7 @@ import { DecisionChanges } from '../gating/decision-changes.js';
 import { resultEvent, type GatingEvent } from '../gating/gating-event.js';
 import type { StoredResult } from '../results/result-json.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { tempDir } from './support/paths.js';
+import { policiesDir } from './support/policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
 const POLICY = `--- !Policy
@@ -29,8 +27,7 @@ describe('decision changes whatever the order and number of deliveries', () => {
   let changes: DecisionChanges;
   const published: DecisionUpdateBody[] = [];
   before(() => {
-    const dir = tempDir('sluice-policies-');
-    writeFileSync(path.join(dir, 'p.yaml'), POLICY);
+    const dir = policiesDir(POLICY);
     // Not started: nothing consumes the outbox; the test plays the consumer (and storing does not).
     service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir, changesWhenStored: false } }), log: silentLogger(), registry: testRegistry(), http: false });
     const { db, gating } = service.ctx;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SluiceService } from '../service/sluice-service.js';
 import { cliEnv, runCli } from './support/cli.js';
 import { ROOT, tempDir } from './support/paths.js';
+import { policiesDir } from './support/policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
 const POLICY = `--- !Policy
@@ -21,8 +22,7 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
   let service: SluiceService;
   let base: string;
   before(async () => {
-    const dir = tempDir('sluice-policies-');
-    writeFileSync(path.join(dir, 'stable.yaml'), POLICY);
+    const dir = policiesDir(POLICY);
     service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir, subjectTypes: [{ id: 'rpm', isNvr: true, resultQueries: [{ itemKey: 'nevra', types: null }] }] } }), log: silentLogger(), registry: testRegistry() });
     base = (await service.start())!;
   });
