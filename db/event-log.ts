@@ -33,7 +33,7 @@ export class EventLog {
   private readonly pruneStmt: Statement<[number]>;
   private sinceCheck = 0;
 
-  constructor(private readonly db: Db, private readonly maxEvents: number) {
+  constructor(db: Db, private readonly maxEvents: number) {
     this.insertStmt = db.prepare('INSERT OR IGNORE INTO event_log (message_id, topic, headers, body, received_at) VALUES (?, ?, ?, ?, ?)');
     this.afterStmt = db.prepare('SELECT * FROM event_log WHERE id > ? ORDER BY id LIMIT ?');
     this.lastStmt = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM event_log');

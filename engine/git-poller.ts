@@ -15,7 +15,7 @@ export class GitPoller {
   private readonly remember;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly repo: RepoSettings,
     private readonly startRun: (req: RunRequest) => PipelineNode,
     private readonly changed: () => void,

@@ -94,7 +94,7 @@ export class SluiceService {
   private readonly checkpointer: WalCheckpointer;
   private stopped: Promise<void> | undefined;
 
-  constructor(private readonly options: SluiceServiceOptions) {
+  constructor(options: SluiceServiceOptions) {
     const { config, log } = options;
     // Policies first: a bad policy file stops the service before it opens anything.
     const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);

@@ -79,12 +79,12 @@ test('a container image without an nvr is known by its first full name', () => {
 
 test('build events without a test block are filed under <ci>.<artifact>.build; a completed build passed', () => {
   for (const state of STATES) {
-    const result = mapCiMessage(ciTopic('koji-build', state, 'build'), ciMessage('koji-build', state, { event: 'build', test: null }), 'm');
+    const result = mapCiMessage(ciTopic('koji-build', state, 'build'), ciMessage('koji-build', state, { test: null }), 'm');
     assert.equal(result.testcase, 'fedora-ci.koji-build.build', state);
     assert.equal(result.outcome, state === 'complete' ? 'PASSED' : OUTCOME_BY_STATE[state]);
     assert.equal(result.data.item, 'bash-5.2.26-3.fc41');
   }
-  const withTest = mapCiMessage('ci.koji-build.build.complete', ciMessage('koji-build', 'complete', { event: 'build', testFields: { result: 'failed' } }), 'm');
+  const withTest = mapCiMessage('ci.koji-build.build.complete', ciMessage('koji-build', 'complete', { testFields: { result: 'failed' } }), 'm');
   assert.equal((withTest.testcase as { name: string }).name, 'fedora-ci.koji-build.tier0.functional');
   assert.equal(withTest.outcome, 'FAILED');
 });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CliProcess, cliEnv, freePort, runCli } from './support/cli.js';
-import { CLI, tempDir } from './support/paths.js';
+import { tempDir } from './support/paths.js';
 import { waitFor } from './support/wait-for.js';
 
 describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus', () => {

@@ -57,7 +57,6 @@ export const SYSTEM = [{ os: 'fedora-41', provider: 'openstack', architecture: '
 export const GENERATED_AT = '2025-01-02T03:04:05.678Z';
 
 export interface CiMessageOptions {
-  event?: 'test' | 'build';
   /** Replaces the test block; `null` leaves it out. */
   test?: Record<string, unknown> | null;
   /** Fields merged into the test block. */
@@ -67,7 +66,6 @@ export interface CiMessageOptions {
 
 /** A spec-valid body for `ci.<kind>.<event>.<state>`, with the fields that state requires. */
 export function ciMessage(kind: CiArtifactKind, state: CiStateName, options: CiMessageOptions = {}): Record<string, unknown> {
-  const event = options.event ?? 'test';
   const test = options.test === null
     ? undefined
     : {

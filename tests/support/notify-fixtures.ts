@@ -1,8 +1,7 @@
-import path from 'node:path';
 import type { DecisionState, DecisionUpdate, Requirement } from '../../notify/decision-update.js';
 import type { NodeEvent } from '../../notify/node-event.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../../schemas/schema-registry.js';
-import { ROOT, TEST_SCHEMA_DIR } from './paths.js';
+import { TEST_SCHEMA_DIR } from './paths.js';
 
 /** Stand-ins for schemas other branches bring (pipeline.node.*); see the folder's schema. */
 
