@@ -106,10 +106,10 @@ export class OutboxRelay {
       if ((this.loop.isStopped && !final) || !this.holdsLease()) return;
       const read = this.outbox.due(this.config.batchSize + this.inFlight.size, this.cursor);
       if (read.length === 0) return;
-      this.cursor = read[read.length - 1]!.id;
       const rows = read.filter((r) => !this.inFlight.has(r.id)).slice(0, this.config.batchSize);
+      // Past what this batch takes, or past rows all in flight already.
+      this.cursor = (rows.length > 0 ? rows : read).at(-1)!.id;
       if (rows.length === 0) continue;
-      this.cursor = rows[rows.length - 1]!.id;
       const send = this.send(rows);
       this.sending.add(send);
       void send.then(() => this.sending.delete(send));
