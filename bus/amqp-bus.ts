@@ -152,13 +152,37 @@ export class AmqpBus implements Bus {
     await ch.assertQueue(c.queue, { durable: true });
     // Retries wait here for their per-message expiration, then dead-letter back to the queue.
     await ch.assertQueue(`${c.queue}.retry`, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': c.queue } });
-    for (const topic of c.spec.topics) await ch.bindQueue(c.queue, this.config.exchange, this.config.topicPrefix + topic);
+    if (c.spec.skipHandled) await this.bindSkippingHandled(ch, c);
+    else for (const topic of c.spec.topics) await ch.bindQueue(c.queue, this.config.exchange, this.config.topicPrefix + topic);
     c.channel = ch;
     const acks = new AckBatcher(ch);
     c.acks = acks;
     if (this.stopping) return;
     const { consumerTag } = await ch.consume(c.queue, (msg) => this.onDelivery(model, c, acks, msg), { noAck: false });
     c.tag = consumerTag;
+  }
+
+  /**
+   * Binds the consumer's topics through a filter that drops what was published as already
+   * handled by it: the exchange routes them to a headers exchange, whose one binding catches
+   * messages naming this queue in the handled-by header and leads to a fanout exchange bound to
+   * nothing; everything else matches no binding and goes on to the queue through the headers
+   * exchange's alternate exchange. The broker stores and delivers only what the consumer needs.
+   */
+  private async bindSkippingHandled(ch: Channel, c: Consumer): Promise<void> {
+    const filter = `${c.queue}.filter`;
+    const handled = `${c.queue}.handled`;
+    const unhandled = `${c.queue}.unhandled`;
+    await ch.assertExchange(handled, 'fanout', { durable: true });
+    await ch.assertExchange(unhandled, 'fanout', { durable: true });
+    await ch.assertExchange(filter, 'headers', { durable: true, alternateExchange: unhandled });
+    await ch.bindQueue(c.queue, unhandled, '');
+    await ch.bindExchange(handled, filter, '', { 'x-match': 'all', [HEADERS.handledBy]: c.queue });
+    for (const topic of c.spec.topics) {
+      await ch.bindExchange(filter, this.config.exchange, this.config.topicPrefix + topic);
+      // A queue a version without the filter bound directly would still get every message.
+      await ch.unbindQueue(c.queue, this.config.exchange, this.config.topicPrefix + topic);
+    }
   }
 
   private async startTap(model: ChannelModel, t: Tap): Promise<void> {
@@ -327,7 +351,8 @@ export class AmqpBus implements Bus {
 
   private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
-    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(messageId, schemaId, options.headers));
+    const headers = options.handledBy ? { ...options.headers, [HEADERS.handledBy]: this.config.queuePrefix + options.handledBy } : options.headers;
+    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(messageId, schemaId, headers));
     this.observer?.published(topic);
     return { messageId, topic, routingKey, schemaId };
   }

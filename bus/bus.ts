@@ -19,6 +19,12 @@ export interface PublishOptions {
   /** Keep a message's id stable across retries (the outbox does) so consumers can drop duplicates. */
   messageId?: string;
   headers?: Record<string, HeaderValue>;
+  /**
+   * The name of a consumer of this deployment that already did this message's work (and
+   * recorded the message id as handled). A consumer registered with `skipHandled` does not get
+   * the message; everybody else does.
+   */
+  handledBy?: string;
 }
 
 export interface PublishReceipt {
@@ -53,6 +59,11 @@ export interface ConsumerSpec {
   topics: string[];
   handle(message: BusMessage, ctx: HandlerContext): HandlerResult | Promise<HandlerResult>;
   prefetch?: number;
+  /**
+   * Messages published with `handledBy` naming this consumer never reach its queue. Its ledger
+   * would drop them anyway; on RabbitMQ this spares the broker storing and delivering them.
+   */
+  skipHandled?: boolean;
 }
 
 export interface DeadLetter {
@@ -131,4 +142,9 @@ export const HEADERS = {
   deadAt: 'x-sluice-dead-at',
   /** The id of the HTTP request that published the message, so logs tie the two together. */
   requestId: 'x-sluice-request-id',
+  /**
+   * The queue of the consumer that already handled the message (PublishOptions.handledBy). Not
+   * `x-` prefixed: RabbitMQ's headers exchange leaves `x-` headers out of its matching.
+   */
+  handledBy: 'sluice-handled-by',
 } as const;

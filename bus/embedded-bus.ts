@@ -129,11 +129,11 @@ export class EmbeddedBus implements Bus {
 
   /** `body` is asked for only when a tap wants the message. */
   private send(topic: string, json: string, body: () => unknown, schemaId: string, messageId: string, options: PublishOptions): PublishReceipt {
-    const headers: Record<string, HeaderValue> = { ...options.headers, [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
+    const headers: Record<string, HeaderValue> = { ...options.headers, ...(options.handledBy ? { [HEADERS.handledBy]: this.config.queuePrefix + options.handledBy } : {}), [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
     const content = Buffer.from(json);
     const headerText = JSON.stringify(headers);
     const now = Date.now();
-    const targets = this.consumers.filter((c) => c.spec.topics.some((p) => topicMatches(p, topic)));
+    const targets = this.consumers.filter((c) => !(c.spec.skipHandled && c.spec.name === options.handledBy) && c.spec.topics.some((p) => topicMatches(p, topic)));
     this.db.transaction(() => {
       for (const c of targets) this.sql.insert.run(c.queue, messageId, topic, headerText, content, 0, now);
     })();

@@ -3,6 +3,7 @@ import type { ConsumerSpec, HandlerResult } from '../bus/bus.js';
 import { errorText } from '../bus/message-processor.js';
 import type { Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
+import type { Outbox } from '../producers/outbox.js';
 import { RESULT_NEW_TOPIC } from '../db/results-store.js';
 import { WAIVER_NEW_TOPIC } from '../db/waivers-store.js';
 import type { DecisionChanges, PairPlan } from '../gating/decision-changes.js';
@@ -43,6 +44,8 @@ export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
   return {
     name: GATING_CHANGES_CONSUMER,
     topics: [RESULT_NEW_TOPIC, WAIVER_NEW_TOPIC],
+    // Results whose changes were worked out as they were stored (gatingChangesOnStore) are marked so.
+    skipHandled: true,
     handle(message, ctx): HandlerResult | Promise<HandlerResult> {
       const event =
         message.topic === WAIVER_NEW_TOPIC
@@ -63,13 +66,17 @@ export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
  * (a ResultsStore `afterInsert` hook) instead of when its `resultsdb.result.new` comes back from
  * the broker: the decision-change message goes out one broker round trip and one consumer batch
  * sooner. The message's id is recorded as handled by the consumer in the same transaction, so
- * when it arrives it is acknowledged as a duplicate. A result whose decisions need a gating file
- * fetched first is left to the consumer, as is one whose recomputation fails (its savepoint rolls
- * back, the result stays stored).
+ * the message is marked in the outbox as handled by the consumer, so the bus does not deliver it
+ * there (and were it delivered, the ledger would drop it). A result whose decisions need a gating
+ * file fetched first is left to the consumer, as is one whose recomputation fails (its savepoint
+ * rolls back, the result stays stored, its message unmarked).
  */
-export function gatingChangesOnStore(parts: GatingChangesParts, db: Db, log: Logger): (stored: StoredResult, messageId: string) => void {
+export function gatingChangesOnStore(parts: GatingChangesParts, db: Db, outbox: Outbox, log: Logger): (stored: StoredResult, messageId: string) => void {
   const ledger = new ProcessedMessages(db);
-  const inline = db.transaction((p: Plan, messageId: string): number => (ledger.record(GATING_CHANGES_CONSUMER, messageId) ? publishChanges(parts, p) : 0));
+  const inline = db.transaction((p: Plan, messageId: string): number => {
+    outbox.markHandled(messageId, GATING_CHANGES_CONSUMER);
+    return ledger.record(GATING_CHANGES_CONSUMER, messageId) ? publishChanges(parts, p) : 0;
+  });
   return (stored, messageId) => {
     let published: number;
     try {

@@ -184,7 +184,7 @@ export class SluiceService {
       this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
       const gatingParts = { changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() };
       this.consume(gatingChangesConsumer(gatingParts), 'consumers');
-      if (config.gating.changesWhenStored) storeHooks.push(gatingChangesOnStore(gatingParts, db, log.child({ consumer: GATING_CHANGES_CONSUMER })));
+      if (config.gating.changesWhenStored) storeHooks.push(gatingChangesOnStore(gatingParts, db, outbox, log.child({ consumer: GATING_CHANGES_CONSUMER })));
       this.registerNotifier(mailOutbox, notifications);
       for (const spec of pipelineSpecs?.consumers ?? []) this.consume(spec, 'consumers');
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');

@@ -234,3 +234,38 @@ test('published messages carry content type, a time-ordered UUID message id, a t
   assert.ok(!Number.isNaN(Date.parse(String(msg.properties.headers?.['sent-at']))));
   assert.deepEqual(JSON.parse(msg.content.toString()), { n: 5, label: 'x' });
 });
+
+test('a consumer with skipHandled never gets what was published as handled by it; everybody else does, and a queue bound directly before is rebound once', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const skipping = { ...effectsConsumer('skips', ['test.#']), skipHandled: true };
+  // The topology of a version without the filter: the queue bound straight to the exchange.
+  const config = (await amqpHarness(url, [], {}, false)).config;
+  const raw = { bus: { topicPrefix: config.bus.topicPrefix, queuePrefix: config.bus.queuePrefix } };
+  const conn = await amqp.connect(url);
+  t.after(() => conn.close());
+  const ch = await conn.createChannel();
+  await ch.assertQueue(config.bus.queuePrefix + 'skips', { durable: true });
+  await ch.bindQueue(config.bus.queuePrefix + 'skips', config.bus.exchange, config.bus.topicPrefix + 'test.#');
+
+  const h = await amqpHarness(url, [skipping, effectsConsumer('all', ['test.#'])], raw);
+  t.after(() => h.close());
+  const handled = await h.bus.publish('test.a', { n: 1 }, { handledBy: 'skips' });
+  await h.bus.publish('test.a', { n: 2 }, { handledBy: 'someone-else' });
+  await h.bus.publish('test.a', { n: 3 });
+  await h.bus.publish('test.a', { n: 4 }, { handledBy: 'skips', headers: { trace: 'x' } });
+  await waitFor('every delivery', () => effectCounts(h.db, 'all').rows === 4 && effectCounts(h.db, 'skips').rows >= 2);
+  // Consumed in order from one queue: had 1 or 4 got through, 4 would be in before 3 was handled.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(effectsOf(h.db, 'skips').map((e) => e.n), [2, 3], 'handled messages were never delivered, the rest once each');
+  assert.deepEqual(effectsOf(h.db, 'all').map((e) => e.n), [1, 2, 3, 4]);
+
+  // Other subscribers see who handled it.
+  const seen: Array<Record<string, unknown>> = [];
+  const tap = await h.bus.subscribe(['test.#'], (m) => seen.push(m.headers));
+  t.after(() => tap.close());
+  await h.bus.publish('test.b', { n: 5 }, { handledBy: 'skips' });
+  await waitFor('the tap', () => seen.length === 1);
+  assert.equal(seen[0]!['sluice-handled-by'], h.config.bus.queuePrefix + 'skips');
+  assert.ok(handled.messageId);
+});

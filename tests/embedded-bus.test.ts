@@ -93,6 +93,21 @@ describe('EmbeddedBus: publish and consume', () => {
     assert.ok(!Number.isNaN(Date.parse(String(m.headers['sent-at']))), 'sent-at is a timestamp');
   });
 
+  test('a consumer with skipHandled never gets what was published as handled by it; everybody else does', async (t) => {
+    const h = new Harness(t);
+    const db = h.db();
+    const skipping = recorder('skips', ['test.#']);
+    const all = recorder('all', ['test.#']);
+    const bus = h.bus([{ ...skipping.spec, skipHandled: true }, all.spec], db);
+    await bus.start();
+    await bus.publish('test.a', { n: 1 }, { handledBy: 'skips' });
+    await bus.publish('test.a', { n: 2 }, { handledBy: 'someone-else' });
+    await bus.publish('test.a', { n: 3 });
+    await waitFor('every queue to drain', () => h.queued(db) === 0 && all.seen.length === 3);
+    assert.deepEqual(skipping.seen.map((m) => (m.body as { n: number }).n).sort(), [2, 3]);
+    assert.equal(all.seen.find((m) => (m.body as { n: number }).n === 1)!.headers['sluice-handled-by'], h.config.queuePrefix + 'skips');
+  });
+
   test('a given messageId is kept', async (t) => {
     const h = new Harness(t);
     const c = recorder('keeps-id', ['test.#']);

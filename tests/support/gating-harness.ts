@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import amqp, { type ConsumeMessage } from 'amqplib';
-import type { RawConfig } from '../../config/config-types.js';
+import type { CompiledConfig, RawConfig } from '../../config/config-types.js';
 import type { StoredResult } from '../../results/result-json.js';
 import { SluiceService, type SluiceServiceOptions } from '../../service/sluice-service.js';
 import { policiesDir } from './policies-dir.js';
@@ -13,10 +13,12 @@ export interface Received {
   topic: string;
   messageId: string;
   body: Record<string, unknown>;
+  headers: Record<string, unknown>;
 }
 
 export interface GatingHarness {
   service: SluiceService;
+  config: CompiledConfig;
   base: string;
   /** Every message on the watched topics, in arrival order. */
   received: Received[];
@@ -68,7 +70,9 @@ export async function gatingHarness(t: TestContext, url: string, policies: strin
     queue,
     (m: ConsumeMessage | null) => {
       if (!m) return;
-      received.push({ topic: m.fields.routingKey.slice(config.bus.topicPrefix.length), messageId: String(m.properties.messageId), body: JSON.parse(m.content.toString('utf8')) as Record<string, unknown> });
+      received.push({ topic: m.fields.routingKey.slice(config.bus.topicPrefix.length), messageId: String(m.properties.messageId), body: JSON.parse(m.content.toString('utf8')) as Record<string, unknown>,
+        headers: (m.properties.headers ?? {}) as Record<string, unknown>,
+      });
     },
     { noAck: true },
   );
@@ -87,6 +91,7 @@ export async function gatingHarness(t: TestContext, url: string, policies: strin
   };
   return {
     service,
+    config,
     base,
     received,
     result,
