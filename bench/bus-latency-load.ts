@@ -2,26 +2,31 @@
  * The bus side of bench/decision, run as a child process: publishes `result.submit` messages to
  * RabbitMQ at a fixed rate (as a CI system would) and, on a queue of its own bound to
  * `greenwave.decision.update`, times each result from its publication to the decision-change
- * message it caused. The first half of the results fail a required test of fresh builds, the
- * second half pass it again (each a change, so each should produce one message).
- * Prints one JSON line: sent, matched, missing, p50/p90/p99/max latency (ms), achieved rate.
+ * message it caused. First come WARMUP results failing a required test of builds of their own,
+ * timed but reported apart (as the HTTP side's warm-up, they bring the service's bus path to
+ * steady state: compiled code, warm pages); then COUNT results: the first half fail a required
+ * test of fresh builds, the second half pass it again (each a change, so each should produce
+ * one message). Prints one JSON line: sent, matched, missing, p50/p90/p99/max latency (ms),
+ * achieved rate, and the warm-up's own figures.
  *
- * Usage: node bus-latency-load.js AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT
+ * Usage: node bus-latency-load.js AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP]
  */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { publishProperties } from '../bus/publish-properties.js';
 
-const [url, exchange, prefix = '', testcase, rate = '1000', count = '10000'] = process.argv.slice(2);
+const [url, exchange, prefix = '', testcase, rate = '1000', count = '10000', warmup = '0'] = process.argv.slice(2);
 if (!url || !exchange || !testcase) {
-  console.error('usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT');
+  console.error('usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP]');
   process.exit(2);
 }
 const N = Number(count);
+const W = Number(warmup);
 const perSecond = Number(rate);
 const half = Math.floor(N / 2);
-const nvr = (i: number) => `busbench${i % half}-1.0-1.fc42`;
-const outcome = (i: number) => (i < half ? 'FAILED' : 'PASSED');
+/** The j-th message sent: W warm-up results of their own builds, then the N measured ones. */
+const nvr = (j: number) => (j < W ? `busbenchwarmup${j}-1.0-1.fc42` : `busbench${(j - W) % half}-1.0-1.fc42`);
+const outcome = (j: number) => (j < W || j - W < half ? 'FAILED' : 'PASSED');
 const key = (subject: string, passed: boolean) => `${subject}|${passed ? 'passed' : 'failed'}`;
 
 const conn = await amqp.connect(url);
@@ -30,6 +35,7 @@ const { queue } = await sub.assertQueue('', { exclusive: true });
 await sub.bindQueue(queue, exchange, `${prefix}greenwave.decision.update`);
 const sentAt = new Map<string, number>();
 const latencies: number[] = [];
+const warmLatencies: number[] = [];
 let unexpected = 0;
 await sub.consume(
   queue,
@@ -42,7 +48,7 @@ await sub.consume(
     const t0 = sentAt.get(k);
     if (t0 === undefined) unexpected++;
     else {
-      latencies.push(arrived - t0);
+      (body.subject_identifier.startsWith('busbenchwarmup') ? warmLatencies : latencies).push(arrived - t0);
       sentAt.delete(k);
     }
   },
@@ -53,9 +59,11 @@ const pub = await conn.createChannel();
 const schema = 'https://sluice.dev/schemas/result.submit.json';
 const started = performance.now();
 let sent = 0;
+let measuredFrom = started;
 // Paced by the clock, not by timer ticks: every few milliseconds, send what is due by now.
-while (sent < N) {
-  const due = Math.min(N, Math.floor(((performance.now() - started) / 1000) * perSecond) + 1);
+while (sent < W + N) {
+  const due = Math.min(W + N, Math.floor(((performance.now() - started) / 1000) * perSecond) + 1);
+  if (sent <= W && due > W) measuredFrom = started + (W / perSecond) * 1000;
   for (; sent < due; sent++) {
     const body = { testcase, outcome: outcome(sent), data: { item: nvr(sent), type: 'koji_build' } };
     sentAt.set(key(nvr(sent), outcome(sent) === 'PASSED'), performance.now());
@@ -63,13 +71,24 @@ while (sent < N) {
   }
   await new Promise((r) => setTimeout(r, 2));
 }
-const publishSeconds = (performance.now() - started) / 1000;
+const publishSeconds = (performance.now() - measuredFrom) / 1000;
 const deadline = performance.now() + 15_000;
-while (latencies.length < N && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+while (latencies.length + warmLatencies.length < W + N && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 await conn.close();
 
-latencies.sort((a, b) => a - b);
-const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+const figures = (xs: number[]) => {
+  xs.sort((a, b) => a - b);
+  const at = (p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+  return { p50: at(50), p90: at(90), p99: at(99), max: xs.at(-1) ?? NaN };
+};
 process.stdout.write(
-  `${JSON.stringify({ sent: N, matched: latencies.length, missing: N - latencies.length, unexpected, rate: N / publishSeconds, p50: at(50), p90: at(90), p99: at(99), max: latencies.at(-1) ?? NaN })}\n`,
+  `${JSON.stringify({
+    sent: N,
+    matched: latencies.length,
+    missing: N - latencies.length,
+    unexpected,
+    rate: N / publishSeconds,
+    ...figures(latencies),
+    warmup: { sent: W, matched: warmLatencies.length, ...figures(warmLatencies) },
+  })}\n`,
 );

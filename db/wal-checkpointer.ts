@@ -10,8 +10,9 @@ const STOP_TIMEOUT_MS = 5000;
  * that crosses the threshold: thousands of pages copied and an fsync, stalling every consumer,
  * request and timer of the process for tens of milliseconds (the tail of the result →
  * decision-change latency in bench/decision). Here a worker thread checkpoints on its own
- * connection instead, and the service's connection stops checkpointing. Should the worker die,
- * the connection checkpoints for itself again.
+ * connection instead, and the service's connection stops checkpointing; the worker also keeps
+ * the WAL from growing without end under steady writes. Should the worker die, the connection
+ * checkpoints for itself again.
  */
 export class WalCheckpointer {
   private worker: Worker | undefined;
@@ -22,6 +23,8 @@ export class WalCheckpointer {
     private readonly file: string,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    /** The WAL is started over once it holds this many frames (see the worker). */
+    private readonly restartFrames = WAL_AUTOCHECKPOINT_PAGES,
   ) {}
 
   /** Whether checkpoints run in the worker (false: off by configuration, or an in-memory store). */
@@ -31,7 +34,7 @@ export class WalCheckpointer {
 
   async start(): Promise<void> {
     if (this.intervalMs === 0 || this.file === ':memory:' || this.worker) return;
-    const worker = new Worker(new URL('./wal-checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, intervalMs: this.intervalMs } });
+    const worker = new Worker(new URL('./wal-checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, intervalMs: this.intervalMs, restartFrames: this.restartFrames } });
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([err]) => Promise.reject(err as Error))])) as [unknown];
     if (!(first as { ready?: boolean }).ready) throw new Error(`WAL checkpoint worker did not start: ${JSON.stringify(first)}`);
     this.worker = worker;

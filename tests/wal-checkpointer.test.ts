@@ -62,3 +62,26 @@ test('no worker for an in-memory store or an interval of 0: the connection keeps
   memory.close();
   db.close();
 });
+
+test('under steady writes the WAL is started over once it holds restartFrames frames, so it stays small while everything reaches the database file', async (t) => {
+  const file = path.join(tempDir(), 'steady.db');
+  const db = openDatabase(file);
+  const restartFrames = 200;
+  const checkpointer = new WalCheckpointer(db, file, 5, silentLogger(), restartFrames);
+  t.after(() => checkpointer.stop());
+  await checkpointer.start();
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
+  const insert = db.prepare('INSERT INTO t (v) VALUES (randomblob(3000))');
+  const batch = db.transaction(() => {
+    for (let i = 0; i < 10; i++) insert.run();
+  });
+  // About 4,000 pages written, never pausing long enough for a PASSIVE checkpoint to copy everything before the next commit.
+  for (let i = 0; i < 400; i++) {
+    batch();
+    await new Promise((r) => setImmediate(r));
+    if (i % 4 === 3) await new Promise((r) => setTimeout(r, 1));
+  }
+  const walPages = statSync(`${file}-wal`).size / (PAGE + 24);
+  assert.ok(walPages < 10 * restartFrames, `the WAL reached ${walPages.toFixed(0)} pages for 4,000 written`);
+  await waitFor('every row in the database file', () => statSync(file).size >= 4000 * 3000);
+});
