@@ -271,6 +271,8 @@ export class AmqpBus implements Bus {
     batch.forEach(({ acks, msg }, i) => {
       const topic = deliveries[i]!.topic;
       const outcome = outcomes[i]!;
+      // The common case, settled at once: no promise chain per message.
+      if (!('then' in outcome) && outcome.action === 'ack') return this.release(c, () => acks.ack(msg));
       void Promise.resolve(outcome)
         .then((d) => this.settle(c, acks, msg, topic, deliveries[i]!.headers, d))
         .catch((err) => {

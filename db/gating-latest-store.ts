@@ -111,8 +111,7 @@ export class GatingLatestStore {
       // Only a newer result replaces the row: results may be submitted with an older submit_time.
       upsert: db.prepare(`INSERT INTO gating_latest (item_key, item, type, testcase, scenario_key, arch_key, variant_key,
           result_id, submit_time, outcome, scenario, system_architecture, system_variant, error_reason)
-        VALUES (@itemKey, @item, @type, @testcase, @scenarioKey, @archKey, @variantKey,
-          @id, @submitTime, @outcome, @scenario, @arch, @variant, @errorReason) ${UPSERT_TAIL}`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${UPSERT_TAIL}`),
       // The table is complete through a result only if it was complete through every earlier one.
       advance: db.prepare(`UPDATE gating_latest_state SET through_result_id = @id
         WHERE id = 1 AND through_result_id >= (SELECT COALESCE(MAX(id), 0) FROM results WHERE id < @id)`),
@@ -144,26 +143,25 @@ export class GatingLatestStore {
   readonly afterInsert = (stored: StoredResult): void => {
     const data = stored.data;
     const first = (k: string) => data[k]?.[0] ?? null;
-    const common = {
-      testcase: stored.testcase.name,
-      scenarioKey: valuesKey(data.scenario),
-      archKey: valuesKey(data.system_architecture),
-      variantKey: valuesKey(data.system_variant),
-      id: stored.id,
-      submitTime: Date.parse(`${stored.submit_time}Z`),
-      outcome: stored.outcome,
-      scenario: first('scenario'),
-      arch: first('system_architecture'),
-      variant: first('system_variant'),
-      errorReason: first('error_reason'),
-    };
+    const testcase = stored.testcase.name;
+    const scenarioKey = valuesKey(data.scenario);
+    const archKey = valuesKey(data.system_architecture);
+    const variantKey = valuesKey(data.system_variant);
+    const submitTime = Date.parse(`${stored.submit_time}Z`);
+    const scenario = first('scenario');
+    const arch = first('system_architecture');
+    const variant = first('system_variant');
+    const errorReason = first('error_reason');
     const types = data.type?.length ? data.type : [''];
     for (const itemKey of this.itemKeys) {
       for (const item of data[itemKey] ?? []) {
         // Dropped before commit: if the transaction rolls back, the next read just reads again.
         this.cache.delete(item);
         for (const l of this.listeners) l(item);
-        for (const type of types) this.sql.upsert.run({ ...common, itemKey, item, type });
+        // Positional, in the statement's column order: binding by name costs a lookup per parameter.
+        for (const type of types) {
+          this.sql.upsert.run(itemKey, item, type, testcase, scenarioKey, archKey, variantKey, stored.id, submitTime, stored.outcome, scenario, arch, variant, errorReason);
+        }
       }
     }
     this.sql.advance.run({ id: stored.id });
