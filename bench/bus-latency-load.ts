@@ -2,11 +2,10 @@
  * The bus side of bench/decision, run as a child process: publishes `result.submit` messages to
  * RabbitMQ at a fixed rate (as a CI system would) and, on a queue of its own bound to
  * `greenwave.decision.update`, times each result from its publication to the decision-change
- * message it caused. First come WARMUP results failing a required test of builds of their own,
- * timed but reported apart (as the HTTP side's warm-up, they bring the service's bus path to
- * steady state: compiled code, warm pages); then COUNT results: the first half fail a required
- * test of fresh builds, the second half pass it again (each a change, so each should produce
- * one message). Prints one JSON line: sent, matched, missing, p50/p90/p99/max latency (ms),
+ * message it caused. First come WARMUP results for builds of their own, timed but reported apart
+ * (as the HTTP side's warm-up, they bring the service's bus path to steady state: compiled code,
+ * warm pages); then COUNT results. Both go the same way: the first half fail a required test of
+ * fresh builds, the second half pass it again (each a change, so each should produce one message). Prints one JSON line: sent, matched, missing, p50/p90/p99/max latency (ms),
  * achieved rate, and the warm-up's own figures.
  *
  * Usage: node bus-latency-load.js AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP]
@@ -24,9 +23,14 @@ const N = Number(count);
 const W = Number(warmup);
 const perSecond = Number(rate);
 const half = Math.floor(N / 2);
-/** The j-th message sent: W warm-up results of their own builds, then the N measured ones. */
-const nvr = (j: number) => (j < W ? `busbenchwarmup${j}-1.0-1.fc42` : `busbench${(j - W) % half}-1.0-1.fc42`);
-const outcome = (j: number) => (j < W || j - W < half ? 'FAILED' : 'PASSED');
+const warmHalf = Math.floor(W / 2);
+/**
+ * The j-th message sent: W warm-up results for builds of their own, then the N measured ones,
+ * both in the same pattern (the first half fail fresh builds, the second half pass them again),
+ * so that the warm-up runs every code path the measured results will.
+ */
+const nvr = (j: number) => (j < W ? `busbenchwarmup${j % warmHalf}-1.0-1.fc42` : `busbench${(j - W) % half}-1.0-1.fc42`);
+const outcome = (j: number) => ((j < W ? j < warmHalf : j - W < half) ? 'FAILED' : 'PASSED');
 const key = (subject: string, passed: boolean) => `${subject}|${passed ? 'passed' : 'failed'}`;
 
 const conn = await amqp.connect(url);

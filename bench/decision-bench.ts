@@ -39,7 +39,7 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BUS_RATE = Number(process.env.BENCH_BUS_RATE ?? 1000);
 const BUS_RESULTS = Number(process.env.BENCH_BUS_RESULTS ?? 10_000);
-/** Sent first and reported apart, as the HTTP side's WARMUP_MS: 2 s at the default rate. */
+/** Sent first, in the measured results' pattern, and reported apart, as the HTTP side's WARMUP_MS: 2 s at the default rate. */
 const BUS_WARMUP = Number(process.env.BENCH_BUS_WARMUP ?? 2_000);
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 
@@ -137,6 +137,6 @@ const bus = JSON.parse(
 const figures = (l: Latencies) => `p50 ${l.p50.toFixed(1)} ms  p90 ${l.p90.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  max ${l.max.toFixed(1)} ms`;
 console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${bus.sent} results at ${bus.rate.toFixed(0)}/s:`);
 console.log(`  ${figures(bus)}   (target p99 < 50 ms; ${bus.missing} without a message, ${bus.unexpected} unexpected)`);
-console.log(`  warm-up before them, not counted: ${bus.warmup.sent} results of other builds: ${figures(bus.warmup)}; ${bus.warmup.sent - bus.warmup.matched} without a message`);
+console.log(`  warm-up before them, not counted: ${bus.warmup.sent} results of other builds, same pattern: ${figures(bus.warmup)}; ${bus.warmup.sent - bus.warmup.matched} without a message`);
 await service.stop();
 console.log(`peak memory of the server process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
