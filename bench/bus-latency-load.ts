@@ -3,10 +3,10 @@
  * RabbitMQ at a fixed rate (as a CI system would) and, on a queue of its own bound to
  * `greenwave.decision.update`, times each result from its publication to the decision-change
  * message it caused. First come WARMUP results for builds of their own, timed but reported apart
- * (as the HTTP side's warm-up, they bring the service's bus path to steady state: compiled code,
- * warm pages); then COUNT results. Both go the same way: the first half fail a required test of
- * fresh builds, the second half pass it again (each a change, so each should produce one message). Prints one JSON line: sent, matched, missing, p50/p90/p99/max latency (ms),
- * achieved rate, and the warm-up's own figures.
+ * (a warm-up, as the HTTP side has one), then COUNT results. Both go the same way: the first
+ * half fail a required test of fresh builds, the second half pass it again (each a change, so
+ * each should produce one message). Prints one JSON line: sent, matched, missing,
+ * p50/p90/p99/max latency (ms), achieved rate, and the warm-up's own figures.
  *
  * Usage: node bus-latency-load.js AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP]
  */
@@ -23,7 +23,7 @@ const N = Number(count);
 const W = Number(warmup);
 const perSecond = Number(rate);
 const half = Math.floor(N / 2);
-const warmHalf = Math.floor(W / 2);
+const warmHalf = Math.max(1, Math.floor(W / 2));
 /**
  * The j-th message sent: W warm-up results for builds of their own, then the N measured ones,
  * both in the same pattern (the first half fail fresh builds, the second half pass them again),

@@ -3,12 +3,12 @@ import type { ConsumerSpec, HandlerResult } from '../bus/bus.js';
 import { errorText } from '../bus/message-processor.js';
 import type { Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
-import type { Outbox } from '../producers/outbox.js';
 import { RESULT_NEW_TOPIC } from '../db/results-store.js';
 import { WAIVER_NEW_TOPIC } from '../db/waivers-store.js';
 import type { DecisionChanges, PairPlan } from '../gating/decision-changes.js';
 import { resultEvent, waiverEvent, type GatingEvent } from '../gating/gating-event.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
+import type { Outbox } from '../producers/outbox.js';
 import type { StoredResult } from '../results/result-json.js';
 import type { PreparedUpdate, UpdateGating } from '../updates/update-gating.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';
@@ -65,9 +65,9 @@ export function gatingChangesConsumer(parts: GatingChangesParts): ConsumerSpec {
  * The same work for a result stored by this process, done inside the transaction that stores it
  * (a ResultsStore `afterInsert` hook) instead of when its `resultsdb.result.new` comes back from
  * the broker: the decision-change message goes out one broker round trip and one consumer batch
- * sooner. The message's id is recorded as handled by the consumer in the same transaction, so
- * the message is marked in the outbox as handled by the consumer, so the bus does not deliver it
- * there (and were it delivered, the ledger would drop it). A result whose decisions need a gating
+ * sooner. The message's id is recorded as handled by the consumer in the same transaction, and
+ * the message is marked in the outbox as handled by it, so the bus does not deliver it there
+ * (were it delivered, the ledger would drop it). A result whose decisions need a gating
  * file fetched first is left to the consumer, as is one whose recomputation fails (its savepoint
  * rolls back, the result stays stored, its message unmarked).
  */
