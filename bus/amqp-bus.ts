@@ -9,6 +9,7 @@ import { SluiceError } from '../errors/sluice-error.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import {
   HEADERS,
+  handledByHeaders,
   type Bus,
   type BusHealth,
   type BusObserver,
@@ -353,7 +354,7 @@ export class AmqpBus implements Bus {
 
   private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
-    const headers = options.handledBy ? { ...options.headers, [HEADERS.handledBy]: this.config.queuePrefix + options.handledBy } : options.headers;
+    const headers = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) };
     await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(messageId, schemaId, headers));
     this.observer?.published(topic);
     return { messageId, topic, routingKey, schemaId };

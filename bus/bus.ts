@@ -148,3 +148,11 @@ export const HEADERS = {
    */
   handledBy: 'sluice-handled-by',
 } as const;
+
+/**
+ * The headers that say which consumer of this deployment already handled a message
+ * (PublishOptions.handledBy), naming its queue as both buses name queues: none when nobody did.
+ */
+export function handledByHeaders(queuePrefix: string, handledBy: string | undefined): Record<string, HeaderValue> {
+  return handledBy ? { [HEADERS.handledBy]: queuePrefix + handledBy } : {};
+}

@@ -6,6 +6,7 @@ import { SluiceError } from '../errors/sluice-error.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import {
   HEADERS,
+  handledByHeaders,
   type Bus,
   type BusHealth,
   type BusMessage,
@@ -129,7 +130,7 @@ export class EmbeddedBus implements Bus {
 
   /** `body` is asked for only when a tap wants the message. */
   private send(topic: string, json: string, body: () => unknown, schemaId: string, messageId: string, options: PublishOptions): PublishReceipt {
-    const headers: Record<string, HeaderValue> = { ...options.headers, ...(options.handledBy ? { [HEADERS.handledBy]: this.config.queuePrefix + options.handledBy } : {}), [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
+    const headers: Record<string, HeaderValue> = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy), [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
     const content = Buffer.from(json);
     const headerText = JSON.stringify(headers);
     const now = Date.now();
