@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
+import type { WaiverSource } from '../gating/waivers.js';
 import { requireBroker } from './support/broker.js';
 import { gatingHarness, type GatingHarness } from './support/gating-harness.js';
 import { RPMDEPLINT_STABLE } from './support/policies-dir.js';
@@ -88,5 +89,28 @@ rules:
   assert.ok(fetched.some((u) => u.includes('/rpms/zsh/') && u.includes('c0ffee')), fetched.join(', '));
   assert.equal(await consumed(h, 'duplicate'), 0);
   await new Promise((r) => setTimeout(r, 300));
+  assert.equal(about(h, nvr).length, 1, 'announced once');
+});
+
+test('a result whose recomputation fails when stored is stored all the same, its announcement unmarked, and the consumer announces the change once', { timeout: 90_000 }, async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  let calls = 0;
+  // The first read of waivers (inside the storing transaction's savepoint) fails; later ones find none.
+  const waivers: WaiverSource = {
+    forSubjects() {
+      if (++calls === 1) throw new Error('waivers unreachable');
+      return [];
+    },
+  };
+  const h = await gatingHarness(t, url, RPMDEPLINT_STABLE, { gating: { changesWhenStored: true } }, { waivers });
+  const nvr = 'fish-3.7.1-5.fc41';
+  const stored = await h.result(DEPLINT, 'FAILED', nvr);
+  const announced = (await h.waitFor('resultsdb.result.new', 1)).find((m) => m.body.id === stored.id)!;
+  assert.equal(announced.headers['sluice-handled-by'], undefined, 'not marked as handled');
+  await waitFor('the consumer to work it out', async () => (await consumed(h, 'ack')) >= 1);
+  await waitFor('its announcement', () => about(h, nvr).length >= 1);
+  assert.equal(about(h, nvr)[0]!.body.summary, 'Of 1 required test, 1 test failed');
+  assert.ok(calls >= 2, 'the consumer read the waivers again');
   assert.equal(about(h, nvr).length, 1, 'announced once');
 });
