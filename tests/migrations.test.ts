@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { currentVersion, migrate } from '../db/migrate.js';
@@ -10,6 +13,17 @@ import { cliEnv, runCli } from './support/cli.js';
 import { tempDir } from './support/paths.js';
 
 const LATEST = Math.max(...migrations.map((m) => m.version));
+
+/** argv: better-sqlite3's path, the database file. Holds the write lock (with a row written) for 300 ms. */
+const HOLD_WRITE_LOCK = `
+const db = new (require(process.argv[1]))(process.argv[2]);
+db.exec('BEGIN IMMEDIATE');
+db.prepare('INSERT INTO t (v) VALUES (1)').run();
+process.stdout.write('locked\\n');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+db.exec('COMMIT');
+db.close();
+`;
 
 function freshDb(t: { after(fn: () => void): void }, options?: { busyTimeoutMs?: number }): { db: Db; file: string } {
   const file = path.join(tempDir('sluice-db-'), 'nested', 'dir', 'sluice.db');
@@ -33,6 +47,34 @@ describe('openDatabase', () => {
   test('the busy timeout defaults to 5000 ms', (t) => {
     const { db } = freshDb(t);
     assert.equal(db.pragma('busy_timeout', { simple: true }), 5000);
+  });
+
+  test('a transaction that reads and then writes waits for a write lock another process holds, where a deferred one fails at once', async (t) => {
+    const { db, file } = freshDb(t);
+    db.exec('CREATE TABLE t (v INTEGER)');
+    // Another process (as the checkpoint worker's RESTART or a `sluice` command would) holds the write lock for 300 ms.
+    const whileLocked = async <T>(work: () => T): Promise<T | Error> => {
+      const child = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, createRequire(import.meta.url).resolve('better-sqlite3'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = once(child, 'exit');
+      await once(child.stdout, 'data');
+      let outcome: T | Error;
+      try {
+        outcome = work();
+      } catch (err) {
+        outcome = err as Error;
+      }
+      assert.deepEqual(await exited, [0, null]);
+      return outcome;
+    };
+    const readThenWrite = () => {
+      const { n } = db.prepare('SELECT count(*) AS n FROM t').get() as { n: number };
+      db.prepare('INSERT INTO t (v) VALUES (?)').run(100 + n);
+      return n;
+    };
+    assert.equal(await whileLocked(() => db.transaction(readThenWrite)()), 1, 'it began once the other process had committed, and saw its row');
+    const deferred = await whileLocked(() => db.transaction(readThenWrite).deferred());
+    assert.ok(deferred instanceof Error && (deferred as { code?: string }).code === 'SQLITE_BUSY', `a deferred one fails: ${String(deferred)}`);
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY rowid').all(), [{ v: 1 }, { v: 101 }, { v: 1 }]);
   });
 
   test('foreign keys are enforced', (t) => {
