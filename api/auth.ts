@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompiledConfig, Scope } from '../config/config-types.js';
 import { tagScope } from './route-access.js';
@@ -12,6 +12,14 @@ export interface Caller {
 }
 
 const ALL_SCOPES: Scope[] = ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'];
+
+/**
+ * A fresh API token. The prefix keeps it from starting with "-" (1 base64url token in 64 did,
+ * and `sluice token hash TOKEN` then took it for an option) and lets secret scanners find it.
+ */
+export function newToken(): string {
+  return `sluice_${randomBytes(24).toString('base64url')}`;
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');

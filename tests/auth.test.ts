@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashToken } from '../api/auth.js';
+import { hashToken, newToken } from '../api/auth.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { runCli } from './support/cli.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
@@ -62,4 +62,9 @@ test('sluice token new / hash: the printed entry matches the token', async () =>
   assert.equal(config.sha256, hashToken(token));
   const hashed = await runCli(['token', 'hash', token]);
   assert.equal(hashed.stdout.trim(), config.sha256);
+});
+
+test('a new token never starts with "-", which the command line would take for an option', () => {
+  // Unprefixed, about 30 of these 2,000 would.
+  for (let i = 0; i < 2000; i++) assert.match(newToken(), /^sluice_[A-Za-z0-9_-]{32}$/);
 });

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { text } from 'node:stream/consumers';
-import { hashToken } from '../../api/auth.js';
+import { hashToken, newToken } from '../../api/auth.js';
 import { parse, writeLine } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';
 
@@ -19,7 +18,7 @@ token to the user and put the entry under auth.tokens. "hash" prints the SHA-256
     if (rest.length) throw new UsageError('too many arguments');
     if (action === 'new') {
       if (!arg) throw new UsageError('name the USER the token is for');
-      const token = randomBytes(24).toString('base64url');
+      const token = newToken();
       writeLine(io.stdout, { token, config: { user: arg, sha256: hashToken(token) } });
       return 0;
     }
