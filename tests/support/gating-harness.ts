@@ -70,7 +70,10 @@ export async function gatingHarness(t: TestContext, url: string, policies: strin
     queue,
     (m: ConsumeMessage | null) => {
       if (!m) return;
-      received.push({ topic: m.fields.routingKey.slice(config.bus.topicPrefix.length), messageId: String(m.properties.messageId), body: JSON.parse(m.content.toString('utf8')) as Record<string, unknown>,
+      received.push({
+        topic: m.fields.routingKey.slice(config.bus.topicPrefix.length),
+        messageId: String(m.properties.messageId),
+        body: JSON.parse(m.content.toString('utf8')) as Record<string, unknown>,
         headers: (m.properties.headers ?? {}) as Record<string, unknown>,
       });
     },
