@@ -35,12 +35,10 @@ export function openDatabase(file: string, { busyTimeoutMs = 5000 }: { busyTimeo
  * RESTART, a `sluice` command, a second process) gets SQLITE_BUSY at once: SQLite does not call
  * the busy handler for that upgrade, so `busy_timeout` never applies and a POST failed with a 500.
  * IMMEDIATE takes the write lock first, waiting for it as `busy_timeout` allows. Every
- * transaction Sluice opens writes; `.deferred` is still there for one that would only read.
+ * transaction Sluice opens writes; better-sqlite3's immediate variant still carries `.deferred`
+ * for one that would only read.
  */
 function immediateByDefault(db: Db): void {
   const transaction = db.transaction.bind(db);
-  db.transaction = ((fn: Parameters<Db['transaction']>[0]) => {
-    const t = transaction(fn);
-    return Object.assign((...args: unknown[]) => t.immediate(...args), { default: t.immediate, deferred: t.deferred, immediate: t.immediate, exclusive: t.exclusive });
-  }) as Db['transaction'];
+  db.transaction = ((fn: Parameters<Db['transaction']>[0]) => transaction(fn).immediate) as Db['transaction'];
 }
