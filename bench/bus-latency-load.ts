@@ -14,6 +14,23 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { publishProperties } from '../bus/publish-properties.js';
 
+export interface Latencies {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** The one JSON line this prints. */
+export interface BusLatencyReport extends Latencies {
+  sent: number;
+  matched: number;
+  missing: number;
+  unexpected: number;
+  rate: number;
+  warmup: Latencies & { sent: number; matched: number };
+}
+
 const [url, exchange, prefix = '', testcase, rate = '1000', count = '10000', warmup = '0'] = process.argv.slice(2);
 if (!url || !exchange || !testcase) {
   console.error('usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP]');
@@ -80,19 +97,18 @@ const deadline = performance.now() + 15_000;
 while (latencies.length + warmLatencies.length < W + N && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 await conn.close();
 
-const figures = (xs: number[]) => {
+const figures = (xs: number[]): Latencies => {
   xs.sort((a, b) => a - b);
   const at = (p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
   return { p50: at(50), p90: at(90), p99: at(99), max: xs.at(-1) ?? NaN };
 };
-process.stdout.write(
-  `${JSON.stringify({
-    sent: N,
-    matched: latencies.length,
-    missing: N - latencies.length,
-    unexpected,
-    rate: N / publishSeconds,
-    ...figures(latencies),
-    warmup: { sent: W, matched: warmLatencies.length, ...figures(warmLatencies) },
-  })}\n`,
-);
+const report: BusLatencyReport = {
+  sent: N,
+  matched: latencies.length,
+  missing: N - latencies.length,
+  unexpected,
+  rate: N / publishSeconds,
+  ...figures(latencies),
+  warmup: { sent: W, matched: warmLatencies.length, ...figures(warmLatencies) },
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -20,15 +20,9 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median } from './bench-support.js';
+import type { BusLatencyReport, Latencies } from './bus-latency-load.js';
 import { generateResults, itemOf } from './generate-results.js';
 import type { LoadReport } from './http-load.js';
-
-interface Latencies {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
 
 const run = promisify(execFile);
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
@@ -133,7 +127,7 @@ const bus = JSON.parse(
       maxBuffer: 1 << 20,
     })
   ).stdout,
-) as Latencies & { sent: number; matched: number; missing: number; unexpected: number; rate: number; warmup: Latencies & { sent: number; matched: number } };
+) as BusLatencyReport;
 const figures = (l: Latencies) => `p50 ${l.p50.toFixed(1)} ms  p90 ${l.p90.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  max ${l.max.toFixed(1)} ms`;
 console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${bus.sent} results at ${bus.rate.toFixed(0)}/s:`);
 console.log(`  ${figures(bus)}   (target p99 < 50 ms; ${bus.missing} without a message, ${bus.unexpected} unexpected)`);
