@@ -75,3 +75,19 @@ test('an HTTP request with a bearer token and a publish refused for a bad body l
   assert.ok(mine.some((l) => l.msg === 'message published' && l.messageId === message_id), text());
   assert.ok(mine.some((l) => l.msg === 'request completed'), text());
 });
+
+test('a request without a usable X-Request-ID gets one made up: distinct per request, prefixed by a random per-process part', async (t) => {
+  const config = testConfig();
+  const service = new SluiceService({ config, log: capture().log, registry: testRegistry(), processMetrics: false });
+  const base = await service.start();
+  t.after(() => service.stop());
+  const ids: string[] = [];
+  for (const given of [undefined, undefined, 'has spaces/and slashes', 'x'.repeat(129)]) {
+    const res = await fetch(`${base}/healthz`, { headers: given === undefined ? {} : { 'x-request-id': given } });
+    assert.equal(res.status, 200);
+    ids.push(res.headers.get('x-request-id') ?? '');
+  }
+  assert.equal(new Set(ids).size, ids.length, ids.join(' '));
+  for (const id of ids) assert.match(id, /^[0-9a-f]{12}-[0-9a-z]+$/);
+  assert.equal(new Set(ids.map((id) => id.split('-')[0])).size, 1, 'one process, one prefix');
+});
