@@ -18,10 +18,11 @@ export function benchAmqpUrl(): string {
   return url;
 }
 
-export function benchConfig(raw: RawConfig, tag: string): CompiledConfig {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+/** `dbPath`: a store an earlier part of the benchmark filled (default: a new one in a fresh folder). */
+export function benchConfig(raw: RawConfig, tag: string, dbPath?: string): CompiledConfig {
+  const dir = dbPath ? path.dirname(dbPath) : mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
   const source = `bench ${tag}`;
-  return compileConfig(validateConfig({ ...raw, db: { path: path.join(dir, 'bench.db') }, log: { level: 'warn' } }, source), source, dir);
+  return compileConfig(validateConfig({ ...raw, db: { path: dbPath ?? path.join(dir, 'bench.db') }, log: { level: 'warn' } }, source), source, dir);
 }
 
 export function benchRegistry(): SchemaRegistry {

@@ -8,7 +8,8 @@
  * each should produce one message). Prints one JSON line: sent, matched, missing,
  * p50/p90/p99/max latency (ms), achieved rate, and the warm-up's own figures.
  *
- * Usage: node bus-latency-load.js AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP]
+ * Usage: node bus-latency-load.js AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP [BUILD_PREFIX]]
+ * (BUILD_PREFIX names the builds, so that two runs on one store both start from fresh builds.)
  */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
@@ -31,9 +32,9 @@ export interface BusLatencyReport extends Latencies {
   warmup: Latencies & { sent: number; matched: number };
 }
 
-const [url, exchange, prefix = '', testcase, rate = '1000', count = '10000', warmup = '0'] = process.argv.slice(2);
+const [url, exchange, prefix = '', testcase, rate = '1000', count = '10000', warmup = '0', builds = 'busbench'] = process.argv.slice(2);
 if (!url || !exchange || !testcase) {
-  console.error('usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP]');
+  console.error('usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP [BUILD_PREFIX]]');
   process.exit(2);
 }
 const N = Number(count);
@@ -46,7 +47,7 @@ const warmHalf = Math.max(1, Math.floor(W / 2));
  * both in the same pattern (the first half fail fresh builds, the second half pass them again),
  * so that the warm-up runs every code path the measured results will.
  */
-const nvr = (j: number) => (j < W ? `busbenchwarmup${j % warmHalf}-1.0-1.fc42` : `busbench${(j - W) % half}-1.0-1.fc42`);
+const nvr = (j: number) => (j < W ? `${builds}warmup${j % warmHalf}-1.0-1.fc42` : `${builds}${(j - W) % half}-1.0-1.fc42`);
 const outcome = (j: number) => ((j < W ? j < warmHalf : j - W < half) ? 'FAILED' : 'PASSED');
 const key = (subject: string, passed: boolean) => `${subject}|${passed ? 'passed' : 'failed'}`;
 
@@ -69,7 +70,7 @@ await sub.consume(
     const t0 = sentAt.get(k);
     if (t0 === undefined) unexpected++;
     else {
-      (body.subject_identifier.startsWith('busbenchwarmup') ? warmLatencies : latencies).push(arrived - t0);
+      (body.subject_identifier.startsWith(`${builds}warmup`) ? warmLatencies : latencies).push(arrived - t0);
       sentAt.delete(k);
     }
   },

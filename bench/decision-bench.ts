@@ -7,7 +7,9 @@
  *     time (no kept answers). Requests per second and p50/p99; rounds alternate the sides, the
  *     median round is shown.
  *  2. the time from a result published on RabbitMQ (result.submit) to the
- *     greenwave.decision.update it causes arriving at a subscriber, at 1,000 results per second.
+ *     greenwave.decision.update it causes arriving at a subscriber, at 1,000 results per second:
+ *     in a server process of its own (bench/bus-latency-server), the target's measurement; and,
+ *     for comparison, in the process that served the HTTP rounds, right after them.
  * Load comes from child processes (bench/http-load, bench/bus-latency-load), so that the client
  * does not share the server's event loop; on a small machine they still share its cores.
  */
@@ -21,6 +23,7 @@ import { openDatabase } from '../db/open-database.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median } from './bench-support.js';
 import type { BusLatencyReport, Latencies } from './bus-latency-load.js';
+import type { BusServerReport } from './bus-latency-server.js';
 import { generateResults, itemOf } from './generate-results.js';
 import type { LoadReport } from './http-load.js';
 
@@ -121,16 +124,24 @@ console.log(`  POST /api/v1.0/decision (answers kept until a result/waiver of th
 console.log(`  the same decisions made afresh every time (no kept answers):                         ${line(mid(uncached))}`);
 console.log(`  ratio to the tiny ceiling: decisions ${ratio(decisions, tiny)}, afresh ${ratio(uncached, tiny)}; to the decision-sized one: ${ratio(decisions, ceiling)}, ${ratio(uncached, ceiling)}   (target >= 0.40)`);
 
-const bus = JSON.parse(
-  (
-    await run(process.execPath, [path.join(HERE, 'bus-latency-load.js'), url, config.bus.exchange, config.bus.topicPrefix, required[0]!, String(BUS_RATE), String(BUS_RESULTS), String(BUS_WARMUP)], {
-      maxBuffer: 1 << 20,
-    })
-  ).stdout,
-) as BusLatencyReport;
 const figures = (l: Latencies) => `p50 ${l.p50.toFixed(1)} ms  p90 ${l.p90.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  max ${l.max.toFixed(1)} ms`;
-console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${bus.sent} results at ${bus.rate.toFixed(0)}/s:`);
-console.log(`  ${figures(bus)}   (target p99 < 50 ms; ${bus.missing} without a message, ${bus.unexpected} unexpected)`);
-console.log(`  warm-up before them, not counted: ${bus.warmup.sent} results of other builds, same pattern: ${figures(bus.warmup)}; ${bus.warmup.sent - bus.warmup.matched} without a message`);
+const busLines = (bus: BusLatencyReport, target: string) => [
+  `  ${figures(bus)}   (${target}${bus.missing} without a message, ${bus.unexpected} unexpected)`,
+  `  warm-up before them, not counted: ${bus.warmup.sent} results of other builds, same pattern: ${figures(bus.warmup)}; ${bus.warmup.sent - bus.warmup.matched} without a message`,
+];
+const busArgs = (builds: string) => [required[0]!, String(BUS_RATE), String(BUS_RESULTS), String(BUS_WARMUP), builds];
+
+// The bus part twice, with builds of its own each time. First in this process, right after the
+// HTTP rounds: what a server sees when bus work follows a long HTTP burst.
+const after = JSON.parse((await run(process.execPath, [path.join(HERE, 'bus-latency-load.js'), url, config.bus.exchange, config.bus.topicPrefix, ...busArgs('busafterhttp')], { maxBuffer: 1 << 20 })).stdout) as BusLatencyReport;
 await service.stop();
-console.log(`peak memory of the server process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+const serverRss = process.resourceUsage().maxRSS / 1024;
+// Then the measurement the target is about: a server process of its own on the same store.
+const fresh = JSON.parse((await run(process.execPath, [path.join(HERE, 'bus-latency-server.js'), config.db.path, policiesDir, ...busArgs('busbench')], { maxBuffer: 1 << 20 })).stdout) as BusServerReport;
+
+console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${fresh.bus.sent} results at ${fresh.bus.rate.toFixed(0)}/s:`);
+console.log(`in a server process of its own on the same store (as JMH forks one per benchmark):`);
+for (const l of busLines(fresh.bus, 'target p99 < 50 ms; ')) console.log(l);
+console.log(`in the process that served the HTTP rounds, right after them (${after.sent} results at ${after.rate.toFixed(0)}/s; its first full GC deoptimizes code that embedded the HTTP rounds' dead objects):`);
+for (const l of busLines(after, '')) console.log(l);
+console.log(`peak memory of the server process: ${serverRss.toFixed(0)} MiB (HTTP rounds and the first bus part); ${fresh.maxRssMiB.toFixed(0)} MiB (the bus part's own)`);
