@@ -1,10 +1,10 @@
 /**
  * The bus part of bench/decision in a server process of its own, as JMH forks a fresh JVM for
  * each benchmark: a process that has just answered ~2.5 million HTTP requests carries their
- * garbage and the code optimized for them, and its first full GC then deoptimizes functions on
- * the bus path too. Opens the store the benchmark filled, starts Sluice on the broker, runs
- * bench/bus-latency-load against it and prints one JSON line: that report and this process's
- * peak memory.
+ * garbage and the code optimized for them. (While each request had a timer of its own, that
+ * process's first full GC deoptimized ~140 functions, bus-path ones among them.) Opens the store
+ * the benchmark filled, starts Sluice on the broker, runs bench/bus-latency-load against it and
+ * prints one JSON line: that report and this process's peak memory.
  *
  * Usage: node bus-latency-server.js DB_PATH POLICIES_DIR TESTCASE RATE COUNT WARMUP BUILD_PREFIX
  */

@@ -132,7 +132,7 @@ const busLines = (bus: BusLatencyReport, target: string) => [
 const busArgs = (builds: string) => [required[0]!, String(BUS_RATE), String(BUS_RESULTS), String(BUS_WARMUP), builds];
 
 // The bus part twice, with builds of its own each time. First in this process, right after the
-// HTTP rounds: what a server sees when bus work follows a long HTTP burst.
+// HTTP rounds: what a server sees when bus work follows a long HTTP burst (its garbage and code).
 const after = JSON.parse((await run(process.execPath, [path.join(HERE, 'bus-latency-load.js'), url, config.bus.exchange, config.bus.topicPrefix, ...busArgs('busafterhttp')], { maxBuffer: 1 << 20 })).stdout) as BusLatencyReport;
 await service.stop();
 const serverRss = process.resourceUsage().maxRSS / 1024;
@@ -142,6 +142,6 @@ const fresh = JSON.parse((await run(process.execPath, [path.join(HERE, 'bus-late
 console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${fresh.bus.sent} results at ${fresh.bus.rate.toFixed(0)}/s:`);
 console.log(`in a server process of its own on the same store (as JMH forks one per benchmark):`);
 for (const l of busLines(fresh.bus, 'target p99 < 50 ms; ')) console.log(l);
-console.log(`in the process that served the HTTP rounds, right after them (${after.sent} results at ${after.rate.toFixed(0)}/s; its first full GC deoptimizes code that embedded the HTTP rounds' dead objects):`);
+console.log(`in the process that served the HTTP rounds, right after them (${after.sent} results at ${after.rate.toFixed(0)}/s):`);
 for (const l of busLines(after, '')) console.log(l);
 console.log(`peak memory of the server process: ${serverRss.toFixed(0)} MiB (HTTP rounds and the first bus part); ${fresh.maxRssMiB.toFixed(0)} MiB (the bus part's own)`);
