@@ -1,9 +1,11 @@
 /**
  * The time limit of every request being handled, checked by one timer instead of one timer per
- * request. A timer per request is a Timeout object linked into node's timer lists and unlinked
- * again a millisecond later; on the decision route that cost ~8% of the throughput and a quarter
- * of each young-generation GC pause. Every request has the same limit, so the order requests
- * were added in is the order they expire in, and a sweep stops at the first one not yet due.
+ * request: a Timeout object per request, linked into node's timer lists and unlinked again a
+ * millisecond later. (With the per-request hooks made callbacks, that was ~8% of the decision
+ * route's throughput and a fifth of each young-generation GC pause, and it ended a mass
+ * deoptimization after HTTP bursts; see the README.) Every request has the same limit, so the
+ * order requests were added in is the order they expire in, and a sweep stops at the first one
+ * not yet due.
  * A request expires between `limitMs` and `limitMs + sweepMs` after it was added, as node's own
  * `requestTimeout` is checked every `connectionsCheckingInterval`.
  */
