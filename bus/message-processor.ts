@@ -109,7 +109,7 @@ export class MessageProcessor {
       },
       effect: <T>(fn: (db: Db) => T): EffectOutcome<T> => {
         state.effectRan = true;
-        const outcome = (this.bare && this.db.inTransaction ? this.bareEffect(spec.name, messageId, fn) : this.effectTxn.immediate(spec.name, messageId, fn)) as EffectOutcome<T>;
+        const outcome = (this.bare && this.db.inTransaction ? this.bareEffect(spec.name, messageId, fn) : this.effectTxn(spec.name, messageId, fn)) as EffectOutcome<T>;
         if (!outcome.applied) state.duplicate = true;
         return outcome;
       },
@@ -140,7 +140,7 @@ export class MessageProcessor {
     this.bare = true;
     this.poisoned = false;
     try {
-      return this.batchTxn.immediate(() => {
+      return this.batchTxn(() => {
         const out = work();
         if (this.poisoned) throw POISONED;
         return out;
@@ -150,7 +150,7 @@ export class MessageProcessor {
     } finally {
       this.bare = false;
     }
-    return this.batchTxn.immediate(work) as T;
+    return this.batchTxn(work) as T;
   }
 
   private bareEffect(consumer: string, messageId: string, fn: (db: Db) => unknown): EffectOutcome<unknown> {

@@ -29,7 +29,7 @@ export function syncDataKeyIndexes(db: Db, keys: readonly string[]): Set<string>
     db.transaction(() => {
       for (const name of drop) db.exec(`DROP INDEX IF EXISTS "${name}"`);
       for (const [name, key] of create) db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON result_data (value, result_id) WHERE key = ${keyLiteral(key)}`);
-    }).immediate();
+    })();
   }
   return new Set(keys);
 }

@@ -182,14 +182,14 @@ export class GatingLatestStore {
       this.db.transaction(() => {
         this.db.exec('DELETE FROM gating_latest');
         this.sql.reset.run(this.keysJson);
-      }).immediate();
+      })();
       from = 0;
     }
     this.keysMatch = true;
     this.cache.clear();
     for (const l of this.listeners) l(null);
     const max = (this.sql.maxResult.get() as { n: number }).n;
-    for (let at = from; at < max; at += CATCH_UP_IDS) this.catchUpTx.immediate(at, Math.min(at + CATCH_UP_IDS, max));
+    for (let at = from; at < max; at += CATCH_UP_IDS) this.catchUpTx(at, Math.min(at + CATCH_UP_IDS, max));
     return max - from;
   }
 

@@ -267,7 +267,7 @@ export class MailOutbox {
    * store cannot tell a dead one from a slow one sooner), then the due ones, oldest due first.
    */
   claimDue(limit: number, now = Date.now(), staleBefore = 0): ClaimedNotification[] {
-    return this.claimTx.immediate(limit, now, staleBefore);
+    return this.claimTx(limit, now, staleBefore);
   }
 
   /** `note`: what the server said that is worth keeping although the mail went (recipients it refused). */

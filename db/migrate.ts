@@ -32,7 +32,7 @@ export function migrate(db: Db, migrations: Migration[] = allMigrations): Migrat
         if (typeof m.up === 'string') db.exec(m.up);
         else m.up(db);
         record.run(m.version, m.name, new Date().toISOString());
-      }).immediate();
+      })();
     } catch (err) {
       throw new MigrationError(m.version, m.name, err);
     }

@@ -42,7 +42,7 @@ export class GitPoller {
     for (const branch of this.repo.branches) {
       const head = heads.get(branch);
       if (!head) continue;
-      const run = this.remember.immediate(branch, head);
+      const run = this.remember(branch, head);
       if (run) started.push(run);
     }
     if (started.length) this.changed();

@@ -43,7 +43,7 @@ export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox:
     db,
     kick: () => relay.kick(),
     transact<T>(work: () => T): T {
-      const value = db.transaction(work).immediate();
+      const value = db.transaction(work)();
       relay.kick();
       return value;
     },

@@ -81,14 +81,14 @@ export class UpdateGating {
       store.insert(created);
       this.announce(created, null, decision, now);
       return this.json(created, decision);
-    }).immediate();
+    })();
   }
 
   /** The update as of now (undefined when there is none); a changed status is recorded and announced first. */
   async read(id: string): Promise<UpdateJson | undefined> {
     const prepared = await this.prepare(id);
     if (!prepared) return undefined;
-    return this.parts.db.transaction(() => this.refresh(prepared)?.json).immediate();
+    return this.parts.db.transaction(() => this.refresh(prepared)?.json)();
   }
 
   /** The updates a subject's results or waivers count for: those holding the build, or the update itself. */
@@ -141,7 +141,7 @@ export class UpdateGating {
     for (const id of this.parts.store.due(this.now(), RECHECK_BATCH)) {
       const prepared = await this.prepare(id);
       if (!prepared) continue;
-      if (this.parts.db.transaction(() => this.refresh(prepared)?.changed).immediate()) changed++;
+      if (this.parts.db.transaction(() => this.refresh(prepared)?.changed)()) changed++;
     }
     return changed;
   }
