@@ -1,13 +1,16 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import amqp, { type Options } from 'amqplib';
 import pino from 'pino';
 import type { CompiledConfig, RawConfig } from '../config/config-types.js';
 import { compileConfig, validateConfig } from '../config/load-config.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../schemas/schema-registry.js';
+import type { BusLatencyReport } from './bus-latency-load.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,6 +26,16 @@ export function benchConfig(raw: RawConfig, tag: string, dbPath?: string): Compi
   const dir = dbPath ? path.dirname(dbPath) : mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
   const source = `bench ${tag}`;
   return compileConfig(validateConfig({ ...raw, db: { path: dbPath ?? path.join(dir, 'bench.db') }, log: { level: 'warn' } }, source), source, dir);
+}
+
+/**
+ * Runs bench/bus-latency-load in a child process against the exchange of `config` on the broker at
+ * `url`; `args`: TESTCASE RATE COUNT WARMUP BUILD_PREFIX. Returns the report it prints.
+ */
+export async function runBusLatencyLoad(url: string, config: CompiledConfig, args: string[]): Promise<BusLatencyReport> {
+  const load = fileURLToPath(new URL('./bus-latency-load.js', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [load, url, config.bus.exchange, config.bus.topicPrefix, ...args], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as BusLatencyReport;
 }
 
 export function benchRegistry(): SchemaRegistry {

@@ -8,11 +8,8 @@
  *
  * Usage: node bus-latency-server.js DB_PATH POLICIES_DIR TESTCASE RATE COUNT WARMUP BUILD_PREFIX
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { SluiceService } from '../service/sluice-service.js';
-import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry } from './bench-support.js';
+import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, runBusLatencyLoad } from './bench-support.js';
 import type { BusLatencyReport } from './bus-latency-load.js';
 
 export interface BusServerReport {
@@ -31,9 +28,8 @@ const config = benchConfig({ server: { port: 0 }, bus: { url }, gating: { polici
 const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry() });
 await service.start();
 try {
-  const load = path.join(path.dirname(new URL(import.meta.url).pathname), 'bus-latency-load.js');
-  const { stdout } = await promisify(execFile)(process.execPath, [load, url, config.bus.exchange, config.bus.topicPrefix, testcase, rate, count, warmup, builds], { maxBuffer: 1 << 20 });
-  const report: BusServerReport = { bus: JSON.parse(stdout) as BusLatencyReport, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
+  const bus = await runBusLatencyLoad(url, config, [testcase, rate, count, warmup, builds]);
+  const report: BusServerReport = { bus, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 } finally {
   await service.stop();

@@ -21,7 +21,7 @@ import { promisify } from 'node:util';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median } from './bench-support.js';
+import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, runBusLatencyLoad } from './bench-support.js';
 import type { BusLatencyReport, Latencies } from './bus-latency-load.js';
 import type { BusServerReport } from './bus-latency-server.js';
 import { generateResults, itemOf } from './generate-results.js';
@@ -133,7 +133,7 @@ const busArgs = (builds: string) => [required[0]!, String(BUS_RATE), String(BUS_
 
 // The bus part twice, with builds of its own each time. First in this process, right after the
 // HTTP rounds: what a server sees when bus work follows a long HTTP burst (its garbage and code).
-const after = JSON.parse((await run(process.execPath, [path.join(HERE, 'bus-latency-load.js'), url, config.bus.exchange, config.bus.topicPrefix, ...busArgs('busafterhttp')], { maxBuffer: 1 << 20 })).stdout) as BusLatencyReport;
+const after = await runBusLatencyLoad(url, config, busArgs('busafterhttp'));
 await service.stop();
 const serverRss = process.resourceUsage().maxRSS / 1024;
 // Then the measurement the target is about: a server process of its own on the same store.
