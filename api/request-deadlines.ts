@@ -6,6 +6,7 @@
  * deoptimization after HTTP bursts; see the README.) Every request has the same limit, so the
  * order requests were added in is the order they expire in, and a sweep stops at the first one
  * not yet due.
+ *
  * A request expires between `limitMs` and `limitMs + sweepMs` after it was added, as node's own
  * `requestTimeout` is checked every `connectionsCheckingInterval`.
  */
