@@ -28,7 +28,7 @@ export interface WalObservation {
   /** A RESTART is about to be made: the next writer starts the WAL over. */
   restarting?: boolean;
   busy: number;
-  /** Frames in the WAL (the writer's position). */
+  /** Frames in the WAL (the writer's position); -1 when the checkpoint could not run. */
   log: number;
   /** Frames of those copied into the database file. */
   checkpointed: number;
@@ -54,6 +54,10 @@ export function planWalWarm(
   obs: WalObservation,
   opts: WalWarmOptions,
 ): { read: { from: number; to: number } | undefined; state: WalWarmState } {
+  // SQLite reports -1 frames when the checkpoint did not run at all: another connection (a second
+  // process's worker, a connection checkpointing on its own) held the checkpoint lock. Nothing is
+  // known of the writer's position then.
+  if (obs.log < 0) return { read: undefined, state };
   const last = state.lastLog ?? obs.log;
   // A writer that comes after a pause finds every frame copied and starts the WAL over from its
   // first frame; a busy one appends (its next commit comes before a checkpoint has caught up),

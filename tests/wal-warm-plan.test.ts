@@ -31,6 +31,13 @@ test('a checkpoint that could not run (busy) does not count as every frame copie
   assert.equal(read?.from, 32 + 1000 * frame);
 });
 
+test('a checkpoint another connection kept from running (-1 frames) reads nothing and forgets nothing', () => {
+  const state = { lastLog: 1000, warmFrom: 0, warmTo: 8 * MiB, warmedAt: 0 };
+  const plan = planWalWarm(state, obs({ busy: 1, log: -1, checkpointed: -1, now: 10 }), opts);
+  assert.equal(plan.read, undefined);
+  assert.deepEqual(plan.state, state);
+});
+
 test('nothing past the end of the file is read: appending there reads nothing from disk', () => {
   const { read } = planWalWarm(initialWalWarmState, obs({ log: 9000, checkpointed: 10, fileBytes: 32 + 9500 * frame }), opts);
   assert.deepEqual(read, { from: 32 + 9000 * frame, to: 32 + 9500 * frame });
