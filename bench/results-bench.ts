@@ -18,6 +18,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { ResultsStore } from '../db/results-store.js';
 import { WalCheckpointer } from '../db/wal-checkpointer.js';
+import { consumerBatchSize } from '../bus/amqp-bus.js';
 import { MessageProcessor } from '../bus/message-processor.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { Outbox } from '../producers/outbox.js';
@@ -33,6 +34,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 30_000);
 const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 200);
 const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 3);
+/** The batches the AMQP consumer hands to the store at this prefetch, which the no-broker part uses too. */
+const BATCH = consumerBatchSize(PREFETCH);
 
 function dbBytes(config: CompiledConfig): number {
   let total = 0;
@@ -170,14 +173,13 @@ async function storePathAlone(messages: PreparedMessage[]): Promise<{ rate: numb
   const processor = new MessageProcessor(db, registry, config.bus.retry, log);
   const spec = ciResultsConsumer(results);
   const deliveries = messages.map((m) => ({ messageId: String(m.options.messageId), topic: 'ci.koji-build.test.complete', content: m.body, headers: {}, attempt: 1 }));
-  const batch = Math.ceil(PREFETCH / 4);
   const sent = db.transaction((ids: number[]) => outbox.sent(ids));
   const started = performance.now();
-  for (let i = 0; i < deliveries.length; i += batch) {
-    const outcomes = processor.inBatch(() => deliveries.slice(i, i + batch).map((d) => processor.process(spec, d)));
+  for (let i = 0; i < deliveries.length; i += BATCH) {
+    const outcomes = processor.inBatch(() => deliveries.slice(i, i + BATCH).map((d) => processor.process(spec, d)));
     const refused = outcomes.find((o) => 'then' in o || o.action !== 'ack');
     if (refused) throw new Error(`store path: a message was not stored: ${JSON.stringify(refused)}`);
-    sent(outbox.due(batch).map((r) => r.id));
+    sent(outbox.due(BATCH).map((r) => r.id));
   }
   const ms = performance.now() - started;
   const stored = (db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n;
@@ -216,6 +218,6 @@ console.log(`  ratio sluice / bare:                           ${(s / b).toFixed(
 console.log(`  bare consume + publish one event (confirmed) + ack:   ${bp} msg/s`);
 console.log(`  ratio sluice / that:                                 ${(s / bp).toFixed(2)}`);
 const alone = await storePathAlone(messages);
-console.log(`the same messages through the same handler with no broker (one thread, batches of ${Math.ceil(PREFETCH / 4)}):`);
+console.log(`the same messages through the same handler with no broker (one thread, batches of ${BATCH}):`);
 console.log(`  ${alone.rate} results/s, ${alone.usPerResult.toFixed(0)} µs a result; as a ratio to the bare loop: ${(alone.rate / b).toFixed(2)}`);
 console.log(`peak memory of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

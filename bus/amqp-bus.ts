@@ -254,10 +254,7 @@ export class AmqpBus implements Bus {
    * committed. The transaction never spans an `await`, so nothing else joins it.
    */
   private flush(c: Consumer): void {
-    // A bounded batch: its acks go out while the rest of the prefetch window is still being
-    // handled, so the broker keeps delivering instead of waiting for one big commit.
-    const size = Math.max(1, Math.ceil((c.spec.prefetch ?? this.config.prefetch) / 4));
-    const batch = c.pending.splice(0, size);
+    const batch = c.pending.splice(0, consumerBatchSize(c.spec.prefetch ?? this.config.prefetch));
     if (c.pending.length > 0) this.scheduleFlush(c);
     const deliveries = batch.map(({ msg }) => this.rawDelivery(msg));
     let outcomes: Array<Disposition | Promise<Disposition>>;
@@ -532,6 +529,15 @@ export class AmqpBus implements Bus {
     for (const wake of this.publisherWaiters) wake();
     if (this.connection) await this.bounded(this.connection.close(), 'closing the broker connection');
   }
+}
+
+/**
+ * Deliveries handled in one store transaction. Bounded: a batch's acks go out while the rest of
+ * the prefetch window is still being handled, so the broker keeps delivering instead of waiting
+ * for one big commit.
+ */
+export function consumerBatchSize(prefetch: number): number {
+  return Math.max(1, Math.ceil(prefetch / 4));
 }
 
 const CLOSE_TIMEOUT_MS = 2000;
