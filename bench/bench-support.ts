@@ -29,13 +29,21 @@ export function benchConfig(raw: RawConfig, tag: string, dbPath?: string): Compi
 }
 
 /**
- * Runs bench/bus-latency-load in a child process against the exchange of `config` on the broker at
- * `url`; `args`: TESTCASE RATE COUNT WARMUP BUILD_PREFIX. Returns the report it prints.
+ * Runs one of the bench scripts (`script`, a file name in this folder) in a child process, so that
+ * it does not share this process's event loop, and returns the JSON line it prints.
  */
-export async function runBusLatencyLoad(url: string, config: CompiledConfig, args: string[]): Promise<BusLatencyReport> {
-  const load = fileURLToPath(new URL('./bus-latency-load.js', import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, [load, url, config.bus.exchange, config.bus.topicPrefix, ...args], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as BusLatencyReport;
+export async function runBenchScript<T>(script: string, args: string[]): Promise<T> {
+  const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [file, ...args], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as T;
+}
+
+/**
+ * Runs bench/bus-latency-load against the exchange of `config` on the broker at `url`;
+ * `args`: TESTCASE RATE COUNT WARMUP BUILD_PREFIX. Returns the report it prints.
+ */
+export function runBusLatencyLoad(url: string, config: CompiledConfig, args: string[]): Promise<BusLatencyReport> {
+  return runBenchScript('bus-latency-load.js', [url, config.bus.exchange, config.bus.topicPrefix, ...args]);
 }
 
 export function benchRegistry(): SchemaRegistry {

@@ -13,21 +13,18 @@
  * Load comes from child processes (bench/http-load, bench/bus-latency-load), so that the client
  * does not share the server's event loop; on a small machine they still share its cores.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, runBusLatencyLoad } from './bench-support.js';
+import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, runBenchScript, runBusLatencyLoad } from './bench-support.js';
 import type { BusLatencyReport, Latencies } from './bus-latency-load.js';
 import type { BusServerReport } from './bus-latency-server.js';
 import { generateResults, itemOf } from './generate-results.js';
 import type { LoadReport } from './http-load.js';
 
-const run = promisify(execFile);
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -38,7 +35,6 @@ const BUS_RATE = Number(process.env.BENCH_BUS_RATE ?? 1000);
 const BUS_RESULTS = Number(process.env.BENCH_BUS_RESULTS ?? 10_000);
 /** Sent first, in the measured results' pattern, and reported apart, as the HTTP side's WARMUP_MS: 2 s at the default rate. */
 const BUS_WARMUP = Number(process.env.BENCH_BUS_WARMUP ?? 2_000);
-const HERE = path.dirname(new URL(import.meta.url).pathname);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-decision-bench-'));
 const policiesDir = path.join(dir, 'policies');
@@ -97,8 +93,7 @@ const sample = await (await fetch(`${address}/api/v1.0/decision`, { method: 'POS
 console.log(`  a decision: ${JSON.stringify((sample as { summary: string }).summary)}; answer ${JSON.stringify(sample).length} bytes, ceiling's ${JSON.stringify(constant).length}`);
 
 async function load(route: string): Promise<LoadReport> {
-  const { stdout } = await run(process.execPath, [path.join(HERE, 'http-load.js'), `${address}${route}`, bodiesFile, String(CONNECTIONS), String(DURATION_MS), String(WARMUP_MS)], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as LoadReport;
+  return runBenchScript<LoadReport>('http-load.js', [`${address}${route}`, bodiesFile, String(CONNECTIONS), String(DURATION_MS), String(WARMUP_MS)]);
 }
 
 const tiny: LoadReport[] = [];
@@ -137,7 +132,7 @@ const after = await runBusLatencyLoad(url, config, busArgs('busafterhttp'));
 await service.stop();
 const serverRss = process.resourceUsage().maxRSS / 1024;
 // Then the measurement the target is about: a server process of its own on the same store.
-const fresh = JSON.parse((await run(process.execPath, [path.join(HERE, 'bus-latency-server.js'), config.db.path, policiesDir, ...busArgs('busbench')], { maxBuffer: 1 << 20 })).stdout) as BusServerReport;
+const fresh = await runBenchScript<BusServerReport>('bus-latency-server.js', [config.db.path, policiesDir, ...busArgs('busbench')]);
 
 console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${fresh.bus.sent} results at ${fresh.bus.rate.toFixed(0)}/s:`);
 console.log(`in a server process of its own on the same store (as JMH forks one per benchmark):`);
