@@ -35,22 +35,15 @@ export class RequestDeadlines<K> {
     this.due.delete(key);
   }
 
-  get size(): number {
-    return this.due.size;
-  }
-
-  /** Expires every request past its limit, oldest first; returns how many. */
-  sweep(): number {
+  /** Expires every request past its limit, oldest first. */
+  sweep(): void {
     const now = this.now();
-    let expired = 0;
     for (const [key, at] of this.due) {
       if (at > now) break;
       this.due.delete(key);
-      expired++;
       this.onExpired(key);
     }
     if (this.due.size === 0) this.stop();
-    return expired;
   }
 
   /** Forgets every pending request (the server is closing). */
