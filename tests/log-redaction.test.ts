@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { hashToken } from '../api/auth.js';
-import { createLogger } from '../service/create-logger.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { testConfig, testRegistry } from './support/test-config.js';
-
-/** A logger writing into an array of parsed JSON lines. */
-function capture(level = 'trace') {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { log: createLogger(level, sink), lines, text: () => lines.join('\n') };
-}
+import { capturingLogger, testConfig, testRegistry } from './support/test-config.js';
 
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
 
 test('secrets are censored at every depth: passwords, tokens, private keys, authorization headers, credentials in URLs', () => {
-  const { log, lines, text } = capture();
+  const { log, lines, text } = capturingLogger();
   log.info({ password: 'pw-depth-1' }, 'one');
   log.info({ config: { bus: { tls: { passphrase: 'pw-depth-3' } } } }, 'three');
   log.info({ a: { b: { c: { d: { e: { token: 'tok-depth-6', kept: 'visible-6' } } } } } }, 'six');
@@ -50,7 +36,7 @@ test('secrets are censored at every depth: passwords, tokens, private keys, auth
 });
 
 test('an HTTP request with a bearer token and a publish refused for a bad body log nothing secret; each line carries the request id the response names', async (t) => {
-  const { log, lines, text } = capture('debug');
+  const { log, lines, text } = capturingLogger('debug');
   const config = testConfig({ log: { level: 'debug' }, auth: { tokens: [{ user: 'ci', sha256: hashToken('very-secret-token'), scopes: ['messages:publish'] }] } });
   const service = new SluiceService({ config, log, registry: testRegistry(), processMetrics: false });
   const base = await service.start();
@@ -78,7 +64,7 @@ test('an HTTP request with a bearer token and a publish refused for a bad body l
 
 test('a request without a usable X-Request-ID gets one made up: distinct per request, prefixed by a random per-process part', async (t) => {
   const config = testConfig();
-  const service = new SluiceService({ config, log: capture().log, registry: testRegistry(), processMetrics: false });
+  const service = new SluiceService({ config, log: capturingLogger().log, registry: testRegistry(), processMetrics: false });
   const base = await service.start();
   t.after(() => service.stop());
   const ids: string[] = [];

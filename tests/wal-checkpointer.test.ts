@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import pino from 'pino';
 import { openDatabase, WAL_AUTOCHECKPOINT_PAGES, type Db } from '../db/open-database.js';
 import { WalCheckpointer } from '../db/wal-checkpointer.js';
 import { tempDir } from './support/paths.js';
-import { silentLogger } from './support/test-config.js';
+import { capturingLogger, silentLogger } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
 const PAGE = 4096;
@@ -52,14 +50,8 @@ test('with the checkpointer the service connection never checkpoints, yet what i
 test('a checkpoint kept from running by another connection checkpointing is not reported as a failure', async (t) => {
   const file = path.join(tempDir(), 'f.db');
   const db = openDatabase(file);
-  const warnings: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      warnings.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const checkpointer = new WalCheckpointer(db, file, 1, pino({ level: 'warn' }, sink));
+  const { log, lines: warnings } = capturingLogger('warn');
+  const checkpointer = new WalCheckpointer(db, file, 1, log);
   t.after(() => checkpointer.stop());
   await checkpointer.start();
   // A second process's checkpointer, say: while it copies, the worker's checkpoints cannot run.

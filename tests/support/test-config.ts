@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import type { CompiledConfig, RawConfig } from '../../config/config-types.js';
 import { applyEnvOverrides, compileConfig, validateConfig } from '../../config/load-config.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../../schemas/schema-registry.js';
+import { createLogger } from '../../service/create-logger.js';
 import { TEST_SCHEMA_DIR, tempDir } from './paths.js';
 
 /**
@@ -37,4 +39,16 @@ export function testRegistry(): SchemaRegistry {
 
 export function silentLogger(): Logger {
   return pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
+}
+
+/** The service's logger at `level`, writing its JSON lines into an array. */
+export function capturingLogger(level = 'trace'): { log: Logger; lines: string[]; text: () => string } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { log: createLogger(level, sink), lines, text: () => lines.join('\n') };
 }
