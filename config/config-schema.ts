@@ -319,6 +319,24 @@ export const configSchema = {
             sourceDataKey: { type: 'string', minLength: 1, default: 'source' },
           },
         },
+        /**
+         * Koji, where a build's SCM URL (for !RemoteRule) and creation time (valid_since /
+         * valid_until) are looked up with getBuild, as Greenwave does (its KOJI_BASE_URL). Without
+         * it they are read from the build's stored results (remoteRule.sourceDataKey).
+         */
+        koji: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            /** The hub's XML-RPC endpoint, e.g. https://koji.fedoraproject.org/kojihub; null = no Koji. */
+            url: { type: ['string', 'null'], pattern: '^https?://[^\\s]+$', default: null },
+            timeoutMs: { type: 'integer', minimum: 100, default: 15000 },
+            /** Builds kept in memory (their source and creation time do not change); 0 = none. */
+            cacheSize: { type: 'integer', minimum: 0, default: 10000 },
+            cacheTtlMs: { type: 'integer', minimum: 0, default: 3600000 },
+          },
+        },
         /** Updates (POST /api/v1/updates): their gating status. */
         updates: {
           type: 'object',

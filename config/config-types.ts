@@ -61,6 +61,7 @@ export interface GatingSettings {
   cacheDecisions: number;
   outcomes: { passed: string[]; incomplete: string[]; error: string[] };
   remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
+  koji: { url: string | null; timeoutMs: number; cacheSize: number; cacheTtlMs: number };
   updates: { gracePeriodSeconds: number; recheckCron: string };
 }
 
