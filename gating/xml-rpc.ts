@@ -74,7 +74,14 @@ export function decodeResponse(xml: string): XmlRpcValue {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new XmlRpcFormatError('the answer declares a DTD or entities');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new XmlRpcFormatError(`not well-formed XML: line ${valid.err.line}: ${valid.err.msg}`);
-  const root = elements(parser.parse(xml) as Node[]);
+  let doc: Node[];
+  try {
+    doc = parser.parse(xml) as Node[];
+  } catch (err) {
+    // The parser's own limits (nesting, entity expansion).
+    throw new XmlRpcFormatError((err as Error).message);
+  }
+  const root = elements(doc);
   if (root.length !== 1 || root[0]!.tag !== 'methodResponse') throw new XmlRpcFormatError('no <methodResponse> element');
   const [top] = only(root[0]!.children, 'methodResponse');
   if (top.tag === 'fault') {
@@ -134,9 +141,9 @@ function single(nodes: Node[], tag: string, parent: string): Element {
 
 function decodeValue(value: Element, depth: number): XmlRpcValue {
   if (depth > MAX_DEPTH) throw new XmlRpcFormatError(`values nested deeper than ${MAX_DEPTH}`);
+  // A <value> with no type element is a string (the spec's default), spaces and all.
+  if (value.children.every((n) => '#text' in n)) return text(value.children);
   const els = elements(value.children);
-  // A <value> with no type element is a string (the spec's default).
-  if (els.length === 0) return text(value.children);
   if (els.length > 1) throw new XmlRpcFormatError('a <value> holding more than one element');
   const { tag, children } = els[0]!;
   switch (tag) {
