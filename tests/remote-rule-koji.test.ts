@@ -283,3 +283,9 @@ test('Koji down (nobody listening): not satisfied, failed-fetch-gating-yaml "Cou
     await git.stop();
   }
 });
+
+test('gating.koji: no Koji by default; a URL that is not http(s) or a timeout under 100 ms is refused, naming the field', () => {
+  assert.deepEqual(testConfig().gating.koji, { url: null, timeoutMs: 15000, cacheSize: 10000, cacheTtlMs: 3600000 });
+  assert.throws(() => testConfig({ gating: { koji: { url: 'koji.fedoraproject.org/kojihub' } } }), /gating\.koji\.url: must match pattern/);
+  assert.throws(() => testConfig({ gating: { koji: { url: 'https://koji.example.org/kojihub', timeoutMs: 5 } } }), /gating\.koji\.timeoutMs: must be >= 100/);
+});
