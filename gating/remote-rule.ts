@@ -9,8 +9,9 @@ export interface ScmInfo {
 }
 
 /**
- * `unknown`: the build system does not say where the build came from (that URL template is
- * skipped, as Greenwave skips it); `error`: it says something unusable (a failed fetch).
+ * `unknown`: the build system has the build but no source for it, an import (that URL template
+ * is skipped, as Greenwave skips it on NoSourceException); `error`: it cannot say (unreachable,
+ * no such build) or says something unusable: a failed fetch, never "no file".
  */
 export type ScmLookup = ScmInfo | { unknown: string } | { error: string };
 
