@@ -21,11 +21,13 @@ export function wantedIds(ids: string[] | undefined): ReadonlySet<string> | unde
 
 /**
  * Why a letter naming `queue` cannot go back, before anything is sent: it names none (a
- * message put in the dead-letter queue by something other than Sluice), or the dead-letter
- * queue itself (it would only come straight back).
+ * message put in the dead-letter queue by something other than Sluice), a name no queue can
+ * have, or the dead-letter queue itself (it would only come straight back).
  */
 export function refusalBeforeSending(queue: string, deadLetterQueue: string | undefined): string | undefined {
   if (!queue) return `it names no queue (no ${HEADERS.queue} header), so where it came from is unknown`;
+  // AMQP names are short strings: a longer one cannot even be sent, and would fail every replay.
+  if (Buffer.byteLength(queue) > 255) return `its queue name is longer than 255 bytes, so it is no queue`;
   if (deadLetterQueue !== undefined && queue === deadLetterQueue) return `its queue "${queue}" is the dead-letter queue itself`;
   return undefined;
 }
