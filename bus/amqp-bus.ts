@@ -448,9 +448,7 @@ export class AmqpBus implements Bus {
   async replayDeadLetters(filter: ReplayFilter = {}): Promise<ReplayOutcome> {
     const wanted = wantedIds(filter.ids);
     const dlq = this.config.deadLetterQueue;
-    if (!this.connection) throw new BusUnavailableError('the bus is not started');
-    const ch = await this.connection.createConfirmChannel();
-    ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'dead-letter replay channel error'));
+    const ch = await this.deadLetterChannel((c) => c.createConfirmChannel(), 'dead-letter replay');
     const outcome: ReplayOutcome = { replayed: 0, notReplayed: [] };
     try {
       const { messageCount } = await ch.assertQueue(dlq, { durable: true });
@@ -518,11 +516,38 @@ export class AmqpBus implements Bus {
   }
 
   private async browseChannel(): Promise<Channel> {
-    if (!this.connection) throw new BusUnavailableError('the bus is not started');
-    const ch = await this.connection.createChannel();
-    ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'dead-letter channel error'));
-    await ch.assertQueue(this.config.deadLetterQueue, { durable: true });
+    const ch = await this.deadLetterChannel((c) => c.createChannel(), 'dead-letter');
+    try {
+      await ch.assertQueue(this.config.deadLetterQueue, { durable: true });
+    } catch (err) {
+      await ch.close().catch(() => undefined);
+      throw err;
+    }
     return ch;
+  }
+
+  /**
+   * A channel for the dead-letter queue, or BusUnavailableError after confirmTimeoutMs without a
+   * connection. amqplib would wait for one without limit, and the replay would then run after
+   * whoever asked had been told it failed; a channel that opens that late is closed unused.
+   */
+  private async deadLetterChannel<C extends Channel>(open: (connection: RecoveringChannelModel) => Promise<C>, what: string): Promise<C> {
+    if (!this.connection) throw new BusUnavailableError('the bus is not started');
+    const opening = open(this.connection);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(r, this.config.confirmTimeoutMs, 'timeout')));
+    const first = await Promise.race([opening, timedOut]).finally(() => clearTimeout(timer));
+    if (first === 'timeout') {
+      void opening
+        .then((ch) => {
+          ch.on('error', () => undefined);
+          return ch.close();
+        })
+        .catch(() => undefined);
+      throw new BusUnavailableError(`no connection to ${this.safeUrl} within ${this.config.confirmTimeoutMs} ms (${this.lastError || 'connecting'})`);
+    }
+    first.on('error', (err: Error) => this.log.warn({ err: err.message }, `${what} channel error`));
+    return first;
   }
 
   private toDeadLetter(msg: GetMessage): DeadLetter {
