@@ -483,8 +483,10 @@ export class AmqpBus implements Bus {
   /**
    * Publishes to `queue` through the default exchange as mandatory and waits for the confirm:
    * undefined once the broker stored it in the queue, the reason when the broker returned it
-   * (no such queue). Callers publish one message at a time on `ch`, so a return seen before
-   * the confirm is this message's.
+   * (no such queue). RabbitMQ sends basic.return for an unroutable mandatory message before its
+   * basic.ack (https://www.rabbitmq.com/docs/confirms, "when will messages be confirmed"), and
+   * callers publish one message at a time on `ch`, so a return seen before the confirm is this
+   * message's.
    */
   private async sendMandatory(ch: ConfirmChannel, queue: string, content: Buffer, options: Options.Publish): Promise<string | undefined> {
     let returned: string | undefined;
