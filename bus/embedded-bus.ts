@@ -170,7 +170,7 @@ export class EmbeddedBus implements Bus {
 
   async replayDeadLetters(filter: ReplayFilter = {}): Promise<ReplayOutcome> {
     const wanted = wantedIds(filter.ids);
-    // One synchronous transaction over the rows there now: a copy that dies again lands after it.
+    // The rows there now, each once: a copy that dies again becomes a new row, not one of these.
     const rows = (this.sql.allDead.all() as DeadRow[]).filter((r) => isWanted(wanted, String(r.id), r.message_id));
     // Only this process's consumers read the embedded queues: a queue none of them reads (its
     // consumer was removed or renamed) would keep the message where no API shows it.
@@ -179,8 +179,6 @@ export class EmbeddedBus implements Bus {
     let replayed = 0;
     const notReplayed: NotReplayed[] = [];
     this.db.transaction(() => {
-      replayed = 0;
-      notReplayed.length = 0;
       for (const r of rows) {
         const headers = JSON.parse(r.headers) as Record<string, HeaderValue>;
         const refusal = refusalBeforeSending(r.queue, undefined) ?? (read.has(r.queue) ? undefined : `no consumer of this server reads its queue "${r.queue}" any more`);
