@@ -263,7 +263,7 @@ describe('EmbeddedBus: retries and dead letters', () => {
       assert.equal(c.seen.length, maxAttempts);
 
       broken = false;
-      assert.equal(await bus.replayDeadLetters(), 1);
+      assert.deepEqual(await bus.replayDeadLetters(), { replayed: 1, notReplayed: [] });
       await waitFor('the replayed message to be handled', () => handled === 1);
       assert.deepEqual(await bus.listDeadLetters(), []);
       await waitFor('the queue to drain', () => h.queued(db) === 0);
@@ -308,7 +308,7 @@ describe('EmbeddedBus: retries and dead letters', () => {
     accept = true;
     const byMessage = new Map(letters.map((l) => [l.messageId, l]));
     // one named by its dead-letter id, one by its message id
-    assert.equal(await bus.replayDeadLetters({ ids: [byMessage.get(first.messageId)!.id, third.messageId] }), 2);
+    assert.deepEqual(await bus.replayDeadLetters({ ids: [byMessage.get(first.messageId)!.id, third.messageId] }), { replayed: 2, notReplayed: [] });
     await waitFor('two replays handled', () => c.seen.length === 5);
     assert.deepEqual(
       c.seen.slice(3).map((m) => m.messageId).sort(),
@@ -318,7 +318,7 @@ describe('EmbeddedBus: retries and dead letters', () => {
       (await bus.listDeadLetters()).map((l) => l.messageId),
       [second.messageId],
     );
-    assert.equal(await bus.replayDeadLetters({ ids: ['no-such-id'] }), 0);
+    assert.deepEqual(await bus.replayDeadLetters({ ids: ['no-such-id'] }), { replayed: 0, notReplayed: [] });
   });
 });
 
