@@ -349,6 +349,9 @@ describe('the WaiverDB v1.0 API (open: no tokens, loopback)', () => {
       const old = await waive(base(nvr));
       const newer = await waive(base(nvr));
       assert.deepEqual((await bySubjects({ results: [{ subject: { type: 'koji_build' }, testcase: 'dist.rpmdeplint' }] })).body, { data: [] });
+      // An empty subject is no criterion (Python's truth), so the testcase alone selects.
+      const anyOfTestcase = ids((await bySubjects({ results: [{ subject: {}, testcase: 'dist.rpmdeplint' }] })).body.data);
+      assert.ok(anyOfTestcase.includes(newer.id) && !anyOfTestcase.includes(old.id));
       assert.deepEqual(ids((await bySubjects({ results: [{ subject: { type: 'koji_build', item: nvr } }] })).body.data), [newer.id]);
       assert.deepEqual(ids((await bySubjects({ include_obsolete: true, results: [{ subject: { type: 'koji_build', item: nvr } }] })).body.data), [newer.id, old.id]);
       const since = await bySubjects({ since: `${newer.timestamp},${newer.timestamp}` });

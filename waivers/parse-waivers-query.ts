@@ -99,9 +99,11 @@ export function parseBySubjectsBody(body: unknown): FilteredWaiversQuery {
     for (const key of Object.keys(r)) {
       if (key !== 'subject' && key !== 'testcase') throw new WaiverInputError(`${at}.${key}`, 'is not allowed: each result is {subject, testcase}');
     }
-    const { subject, testcase } = r;
+    const { testcase } = r;
     if (testcase !== undefined && testcase !== null && typeof testcase !== 'string') throw new WaiverInputError(`${at}.testcase`, 'must be a string');
-    if (subject !== undefined && subject !== null && !isPlainObject(subject)) throw new WaiverInputError(`${at}.subject`, 'must be an object, e.g. {"type": "koji_build", "item": NVR}');
+    if (r.subject !== undefined && r.subject !== null && !isPlainObject(r.subject)) throw new WaiverInputError(`${at}.subject`, 'must be an object, e.g. {"type": "koji_build", "item": NVR}');
+    // Python's truth: an empty subject or testcase is no criterion.
+    const subject = isPlainObject(r.subject) && Object.keys(r.subject).length > 0 ? r.subject : undefined;
     if (!subject && !testcase) continue;
     restricted = true;
     const alternative: WaiverFilter = { ...common };
