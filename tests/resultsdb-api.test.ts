@@ -569,7 +569,8 @@ describe('the ResultsDB v2.0 API', () => {
 
   test('submit_time keeps the microseconds a client gives, as ResultsDB\'s datetime column does; since and order use them', async () => {
     const name = unique('micros');
-    // resultsdb_api's create_result passes submit_time through as given; ResultsDB parses it with %f.
+    // ResultsDB's POST /results takes submit_time beside resultsdb_api's fields and parses it with
+    // %f (resultsdb/parsers/api_v2.py, CreateResultParams.parse_submit_time).
     const a = await submit({ outcome: 'PASSED', testcase: { name }, submit_time: '2026-01-02T03:04:05.123456' });
     const b = await submit({ outcome: 'FAILED', testcase: { name }, submit_time: '2026-01-02T03:04:05.123457Z' });
     assert.equal(a.submit_time, '2026-01-02T03:04:05.123456');
