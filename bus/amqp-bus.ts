@@ -354,7 +354,7 @@ export class AmqpBus implements Bus {
   private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
     const headers = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) };
-    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(messageId, schemaId, headers));
+    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(topic, messageId, schemaId, headers));
     this.observer?.published(topic);
     return { messageId, topic, routingKey, schemaId };
   }

@@ -26,6 +26,7 @@ import { MessageProcessor, type Disposition } from './message-processor.js';
 import { topicMatches } from './topic-pattern.js';
 import { newMessageId } from './message-id.js';
 import { isWanted, refusalBeforeSending, replayHeaders, wantedIds } from './dead-letter-replay.js';
+import { publishedHeaders } from './publish-properties.js';
 
 interface QueueRow {
   id: number;
@@ -135,7 +136,7 @@ export class EmbeddedBus implements Bus {
 
   /** `body` is asked for only when a tap wants the message. */
   private send(topic: string, json: string, body: () => unknown, schemaId: string, messageId: string, options: PublishOptions): PublishReceipt {
-    const headers: Record<string, HeaderValue> = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy), [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
+    const headers = publishedHeaders(topic, schemaId, { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) });
     const content = Buffer.from(json);
     const headerText = JSON.stringify(headers);
     const now = Date.now();

@@ -91,6 +91,9 @@ describe('EmbeddedBus: publish and consume', () => {
     assert.equal(m.headers.trace, 'abc');
     assert.equal(m.headers.sluice_schema, receipt.schemaId);
     assert.ok(!Number.isNaN(Date.parse(String(m.headers['sent-at']))), 'sent-at is a timestamp');
+    // The same fedora-messaging headers as on RabbitMQ, for taps and consumers alike.
+    assert.equal(m.headers.fedora_messaging_schema, 'base.message');
+    assert.equal(m.headers.fedora_messaging_severity, 20);
   });
 
   test('a consumer with skipHandled never gets what was published as handled by it; everybody else does', async (t) => {
