@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT, importJWK } from 'jose';
+import { parse } from 'yaml';
 import { hashToken } from '../api/auth.js';
 import type { RawConfig } from '../config/config-types.js';
+import { compileConfig, validateConfig } from '../config/load-config.js';
 import { SluiceService } from '../service/sluice-service.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';
 import { INTROSPECTION_CLIENT, RESOURCES, SLUICE_AUDIENCE, newSigningKey, startTestProvider, type TestProvider } from './support/oidc-test-provider.js';
-import { tempDir } from './support/paths.js';
+import { ROOT, tempDir } from './support/paths.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
 // A real OIDC provider (oidc-provider, a dev dependency) issues every token here; if it cannot
@@ -240,5 +242,25 @@ describe('auth.oidc.requiredScope and an unreachable provider', () => {
     const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('down-1-1.fc42', 'dist.x'), headers: waiverdbCliHeaders(token) });
     assert.equal(res.status, 503);
     assert.match(res.body.message!, /cannot check the token/);
+  });
+});
+
+describe('the auth.oidc configuration', () => {
+  test("the README's example is a valid configuration", () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Joining a Fedora deployment: authentication'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const config = compileConfig(validateConfig(parse(yaml), 'README'), 'README', '/');
+    assert.equal(config.auth.oidc!.issuer, 'https://id.fedoraproject.org/openidc');
+    assert.deepEqual(config.auth.oidc!.scopes, ['waivers:write']);
+    assert.deepEqual(config.server.cors, ['https://bodhi.fedoraproject.org']);
+  });
+
+  test('introspection needs exactly one of clientSecret and clientSecretFile; issuer and audience are required', () => {
+    const issuer = 'https://id.example';
+    assert.throws(() => testConfig({ auth: { oidc: { issuer, audience: 'sluice', introspection: { clientId: 'sluice' } } } }), /auth\.oidc\.introspection: needs one of clientSecret and clientSecretFile/);
+    assert.throws(() => testConfig({ auth: { oidc: { issuer, audience: 'sluice', introspection: { clientId: 'sluice', clientSecret: 'a', clientSecretFile: '/b' } } } }), /needs one of/);
+    assert.throws(() => testConfig({ auth: { oidc: { issuer } } }), /auth\.oidc\.audience: is required/);
+    assert.throws(() => testConfig({ auth: { oidc: { issuer, audience: 'sluice', scopes: ['everything'] } } } as unknown as RawConfig), /auth\.oidc\.scopes\[0\]: must be one of/);
   });
 });
