@@ -93,8 +93,9 @@ test("open: HTTP Basic's user name is the waiver's username, as in WaiverDB's AU
   const cli = await postWaiver(address, [{ ...waiver('zsh-1-1.fc42'), scenario: null, username: null }], basic('user', 'pass'));
   assert.equal(cli.status, 201);
   assert.deepEqual(((await cli.json()) as Array<{ username: string; proxied_by: string | null }>).map((w) => [w.username, w.proxied_by]), [['user', null]]);
-  // Greenwave's functional tests and scripts send their own name the same way.
-  const named = await postWaiver(address, waiver('zsh-2-1.fc42'), basic('dummy', ''));
+  // Greenwave's functional tests (release-engineering/greenwave, functional-tests/conftest.py,
+  // create_waiver): requests_session.post(waiverdb_url + "api/v1.0/waivers/", auth=("dummy", "dummy"), json=data).
+  const named = await postWaiver(address, waiver('zsh-2-1.fc42'), basic('dummy', 'dummy'));
   assert.equal(((await named.json()) as { username: string }).username, 'dummy');
   // An empty name, or a header that is not valid Basic, leaves the caller anonymous.
   const empty = await postWaiver(address, waiver('zsh-3-1.fc42'), basic('', 'pass'));
