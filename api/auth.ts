@@ -110,7 +110,7 @@ export class Authenticator {
    */
   readonly bodyTokenCheck = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     // A callback, not an async hook: every request passes here, and most leave at once.
-    if (req.method !== 'POST' || !isResultsdbUrl(req.url)) return done();
+    if (req.method !== 'POST' || !isResultsdbRoute(req)) return done();
     const token = takeBodyToken(req);
     const scope = (req as PendingRequest)[PENDING_SCOPE];
     if (scope === undefined) return done();
@@ -151,7 +151,7 @@ export class Authenticator {
   }
 
   private mayCarryBodyToken(req: FastifyRequest): boolean {
-    return !this.open && req.headers.authorization === undefined && req.method === 'POST' && isResultsdbUrl(req.url) && /\bjson\b/i.test(req.headers['content-type'] ?? '');
+    return !this.open && req.headers.authorization === undefined && req.method === 'POST' && isResultsdbRoute(req) && /\bjson\b/i.test(req.headers['content-type'] ?? '');
   }
 }
 
@@ -167,12 +167,13 @@ function refuse(reply: FastifyReply, refusal: Refusal, tokenGiven: boolean): Fas
   return reply.code(refusal.status).send({ message: refusal.message });
 }
 
-function isResultsdbUrl(url: string): boolean {
-  return url.startsWith(`${RESULTSDB_PREFIX}/`);
+function isResultsdbRoute(req: FastifyRequest): boolean {
+  // The route, not the URL as sent, which may be spelled differently (//api, %2F…).
+  return (req.routeOptions.url ?? '').startsWith(`${RESULTSDB_PREFIX}/`);
 }
 
 function takeBodyToken(req: FastifyRequest): string | undefined {
-  if (req.method !== 'POST' || !isResultsdbUrl(req.url)) return undefined;
+  if (req.method !== 'POST' || !isResultsdbRoute(req)) return undefined;
   const body = req.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, BODY_TOKEN_FIELD)) return undefined;
   const token = (body as Record<string, unknown>)[BODY_TOKEN_FIELD];
