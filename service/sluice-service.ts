@@ -121,7 +121,7 @@ export class SluiceService {
     const leaseMs = config.scheduler.leaseSeconds * 1000;
     const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }), new Lease(db, 'outbox-relay', holder, leaseMs));
     const auth = new Authenticator(config);
-    if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
+    if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
     const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
     // Hooks are added below once the gating parts they use exist.
