@@ -61,7 +61,7 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
-      json(req, text, (err, value) => (err ? done(new DecisionInputError(`Failed to decode JSON object: ${jsonProblem(text, err)}`), undefined) : done(null, value)));
+      json(req, text, (err, value) => (err ? done(new DecisionInputError(`Failed to decode JSON object: ${jsonProblem(text)}`), undefined) : done(null, value)));
     });
     scope.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req, reply) => {
       const started = performance.now();
@@ -83,13 +83,14 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 }
 
-/** Why a body is not JSON: Python's wording for an empty one (as Greenwave says it), else the parser's. */
-function jsonProblem(text: string, err: Error): string {
+/** Why a body is refused: Python's wording for an empty one (as Greenwave says it), else the parser's. */
+function jsonProblem(text: string): string {
   if (text.trim() === '') return 'Expecting value: line 1 column 1 (char 0)';
   try {
     JSON.parse(text);
   } catch (e) {
     return (e as Error).message;
   }
-  return err.message;
+  // Valid JSON that fastify's parser refuses all the same: prototype poisoning.
+  return 'a "__proto__" or "constructor" key is not accepted';
 }
