@@ -180,6 +180,14 @@ describe('product versions read from a subject identifier (product_version_match
     assert.deepEqual(subjectProductVersions({ type: container, identifier: 'other' }), ['rhel-8']);
   });
 
+  test('a pattern that is not a regular expression is a configuration error, naming where it is', () => {
+    assert.throws(
+      () => testConfig({ gating: { subjectTypes: [{ id: 'container', productVersionFromKojiBuildTarget: [{ match: '[', productVersion: 'x' }] }] } }),
+      /gating\.subjectTypes\[0\]\.productVersionFromKojiBuildTarget\[0\]\.match: not a regular expression/,
+    );
+    assert.doesNotThrow(() => testConfig({ gating: { subjectTypes: [{ id: 'container', productVersionMatch: [{ match: '^(rhel-\\d+)', productVersion: '\\1' }] }] } }));
+  });
+
   test('a pattern that is not a regular expression is refused when the types are set up, naming the type', () => {
     assert.throws(() => new SubjectTypes([{ id: 'broken', productVersionMatch: [{ match: '(', productVersion: 'x' }] }]), /gating\.subjectTypes broken: the product version pattern "\(" is not a regular expression/);
   });
