@@ -43,6 +43,10 @@ describe('Greenwave parity over HTTP', () => {
     for (const body of ['{}', '[]', '""', 'false', '0']) {
       assert.deepEqual(await post('/api/v1.0/decision', body), { status: 415, body: { message: 'No JSON payload in request' } }, body);
     }
+    // So is a body of another type (curl -d sends a form type).
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream']) {
+      assert.deepEqual(await post('/api/v1.0/decision', '{"product_version": "fedora-41"}', type), { status: 415, body: { message: 'No JSON payload in request' } }, type);
+    }
     // A filled object goes on to the next check, as in Greenwave.
     assert.deepEqual(await decide({ verbose: true }), { status: 400, body: { message: 'Missing required product version' } });
   });

@@ -63,6 +63,8 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       json(req, text, (err, value) => (err ? done(new DecisionInputError(`Failed to decode JSON object: ${jsonProblem(text)}`), undefined) : done(null, value)));
     });
+    // Any other type (a form post from curl -d) is no JSON payload either: the route says so.
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, String(body)));
     scope.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req, reply) => {
       const started = performance.now();
       const answer = await decisions.decideJson(req.body);
