@@ -58,6 +58,8 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ part: 'http' }) as FastifyBaseLogger,
     bodyLimit: server.bodyLimitBytes,
+    // `//api/v1.0/decision` (a client whose base URL ends in `/`) is routed as werkzeug and Apache do.
+    routerOptions: { ignoreDuplicateSlashes: true },
     // A client that has not sent its whole request in time gets 408 (node checks every second).
     serverFactory: (handler) =>
       http.createServer(

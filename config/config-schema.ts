@@ -314,6 +314,10 @@ export const configSchema = {
               supportsRemoteRule: { type: 'boolean' },
               ignoreMissingPolicy: { type: 'boolean' },
               productVersion: { type: ['string', 'null'], minLength: 1 },
+              /** Greenwave's product_version_match: `match` (a regular expression) on the identifier gives `productVersion` (\\1… its groups). */
+              productVersionMatch: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['match', 'productVersion'], properties: { match: { type: 'string', minLength: 1 }, productVersion: { type: 'string', minLength: 1 } } } },
+              /** Greenwave's product_version_from_koji_build_target: shown in GET /subject_types; Sluice asks no Koji, so unused. */
+              productVersionFromKojiBuildTarget: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['match', 'productVersion'], properties: { match: { type: 'string', minLength: 1 }, productVersion: { type: 'string', minLength: 1 } } } },
               /** Which results are the subject's: identifier under `itemKey`, `type` one of `types` (null = any). */
               resultQueries: {
                 type: 'array',

@@ -95,6 +95,17 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       if (unknown.length) problems.push(`gating.remoteRule.urlTemplates.${type}[${i}]: unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{${u}}`).join(', ')}`);
     }
   }
+  for (const [i, t] of config.gating.subjectTypes.entries()) {
+    for (const key of ['productVersionMatch', 'productVersionFromKojiBuildTarget'] as const) {
+      for (const [j, m] of (t[key] ?? []).entries()) {
+        try {
+          new RegExp(m.match);
+        } catch (err) {
+          problems.push(`gating.subjectTypes[${i}].${key}[${j}].match: not a regular expression: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
   // node-schedule would silently never run a job whose rule it cannot read.
   if (!/^\s*(\S+\s+){4,5}\S+\s*$/.test(config.gating.updates.recheckCron) || /[^0-9A-Za-z*/,?#\s-]/.test(config.gating.updates.recheckCron)) {
     problems.push(`gating.updates.recheckCron: "${config.gating.updates.recheckCron}" is not a cron expression of 5 or 6 fields`);

@@ -1,6 +1,7 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
 import { parseIsoTime } from '../results/parse-iso-time.js';
 import type { Policy } from './policy.js';
+import { onDemandRulesError } from './on-demand-rules.js';
 import { PolicyParseError, readPolicy } from './policy-reader.js';
 import { fromJson } from './policy-tree.js';
 import { subjectFromData, type Subject } from './subject.js';
@@ -27,8 +28,9 @@ export interface DecisionRequest {
  * Greenwave lacks (types of lists, ids) come with messages in the same style.
  */
 export function parseDecisionRequest(body: unknown, types: SubjectTypes): DecisionRequest {
-  // A body that is not JSON (text/plain) is no JSON payload to Greenwave either.
-  if (body === undefined || body === null || typeof body === 'string') throw new DecisionInputError('No JSON payload in request', 415);
+  // A body that is not JSON (text/plain) is no JSON payload to Greenwave either, and neither is
+  // an empty or falsy one (`{}`, `[]`, `""`, `0`, `false`): make_decision's `if not data`.
+  if (body === undefined || body === null || typeof body === 'string' || isFalsyJson(body)) throw new DecisionInputError('No JSON payload in request', 415);
   if (typeof body !== 'object' || Array.isArray(body)) throw new DecisionInputError('Invalid JSON payload, must be an object');
   const data = body as Record<string, unknown>;
 
@@ -104,6 +106,8 @@ function onDemandPolicy(data: Record<string, unknown>): Policy {
     rules: data.rules,
   };
   for (const key of ['id', 'excluded_packages', 'packages'] as const) if (data[key] !== undefined) spec[key] = data[key];
+  const rulesError = onDemandRulesError(data.rules);
+  if (rulesError) throw new DecisionInputError(`Failed to parse on demand policy: ${rulesError}`);
   try {
     return readPolicy(fromJson(spec), 'onDemand', { source: null, file: null });
   } catch (err) {
@@ -118,4 +122,10 @@ function idList(value: unknown, name: string, what: string): Set<number> {
     throw new DecisionInputError(`Invalid ${name}, must be a list of ${what} ids`);
   }
   return new Set(value as number[]);
+}
+
+function isFalsyJson(body: unknown): boolean {
+  if (Array.isArray(body)) return body.length === 0;
+  if (typeof body === 'object' && body !== null) return Object.keys(body).length === 0;
+  return body === 0 || body === false || body === '';
 }

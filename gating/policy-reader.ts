@@ -24,18 +24,22 @@ const OBSOLETE: Record<string, string> = {
   '!FedoraAtomicCi': 'Please use the "packages" allowlist instead.',
 };
 
-/** Reads one `--- !Policy` document (or an on-demand policy) the way Greenwave's Policy class does. */
+/**
+ * Reads one policy document (or an on-demand policy) the way Greenwave's Policy class does.
+ * The `!Policy` tag is optional: since "Make !Policy tag optional" (Nov 2021) Greenwave's loader
+ * gives every top-level document that tag, whatever it carries, so gating.yaml files written
+ * without it are read like the rest. A top-level document that is not a mapping (an empty
+ * `---` included) is refused with Greenwave's message.
+ */
 export function readPolicy(root: PolicyNode | null, flavor: PolicyFlavor, where: { source: string | null; file: string | null }): Policy {
-  if (flavor !== 'onDemand') {
-    if (root === null || root.tag !== '!Policy') throw new PolicyParseError(null, 'Missing !Policy tag');
-    if (root.kind !== 'map') throw new PolicyParseError(null, 'Expected mapping for !Policy tagged object');
-  }
+  if (flavor !== 'onDemand' && (root === null || root.kind !== 'map')) throw new PolicyParseError(null, 'Expected mapping for !Policy tagged object');
   if (root === null || root.kind !== 'map') throw new PolicyParseError(null, 'Expected a mapping');
   const remote = flavor === 'remote';
   let label = "Policy 'untitled'";
   let id: string | null = null;
+  // Greenwave reads on-demand policies from JSON (from_value), whose messages carry no label.
   const fail = (reason: string): never => {
-    throw new PolicyParseError(id, `${label}: ${reason}`);
+    throw new PolicyParseError(id, flavor === 'onDemand' ? reason : `${label}: ${reason}`);
   };
   const attr = <T>(name: string, read: (n: PolicyNode) => T, fallback: { optional: boolean; value: T }): T => {
     const node = root.entries.get(name);

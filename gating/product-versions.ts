@@ -1,13 +1,17 @@
 import { splitNvr } from './nvr.js';
 import type { Subject } from './subject.js';
+import { matchingProductVersions } from './subject-types.js';
 
 /**
  * The product versions a subject belongs to when a result or waiver does not say (Greenwave's
- * subject_product_versions, without its Koji lookup): the subject type's fixed one
+ * subject_product_versions, without its Koji lookup): the versions the subject type's
+ * product_version_match reads from the identifier (`RHEL-9.4.0-…` → rhel-9), else its fixed one
  * (`redhat-module` → rhel-8), else a guess from an NVR's dist tag (`bash-5.2.26-3.fc41` →
  * fedora-41, `.el9` → rhel-9, `.epel9` → epel-9). Empty when nothing can be guessed.
  */
 export function subjectProductVersions(subject: Subject): string[] {
+  const matched = matchingProductVersions(subject.identifier, subject.type.productVersionMatch);
+  if (matched.length > 0) return matched;
   if (subject.type.productVersion !== null) return [subject.type.productVersion];
   const short = shortProductVersion(subject);
   return short === null ? [] : guessProductVersions(short, subject.type.isKojiBuild);

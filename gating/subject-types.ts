@@ -4,6 +4,16 @@
  * under one of the type's item keys (and, where given, one of the listed `type` values).
  */
 
+/**
+ * Greenwave's product_version_match entry: an identifier (or a Koji build target) matching
+ * `match` (a regular expression, anchored at the start as Python's re.match) has the product
+ * version `productVersion`, where `\1`, `\2`… stand for the groups matched.
+ */
+export interface ProductVersionMatch {
+  match: string;
+  productVersion: string;
+}
+
 export interface ResultQuery {
   /** The result data key holding the identifier (`item`, `original_spec_nvr`, `nvr`, …). */
   itemKey: string;
@@ -25,6 +35,10 @@ export interface SubjectType {
   /** No applicable policy answers "nothing required" instead of 404 (Greenwave's ignore_missing_policy). */
   ignoreMissingPolicy: boolean;
   productVersion: string | null;
+  /** Product versions read from the identifier; the first that match win over `productVersion`. */
+  productVersionMatch: ProductVersionMatch[];
+  /** Greenwave's product versions from a build's Koji target. Served for its clients; Sluice asks no Koji, so unused. */
+  productVersionFromKojiBuildTarget: ProductVersionMatch[];
   resultQueries: ResultQuery[];
   /** Not configured: made up for an unknown id, as Greenwave's GenericSubjectType. */
   generic: boolean;
@@ -41,6 +55,8 @@ export interface SubjectTypeSetting {
   supportsRemoteRule?: boolean;
   ignoreMissingPolicy?: boolean;
   productVersion?: string | null;
+  productVersionMatch?: ProductVersionMatch[];
+  productVersionFromKojiBuildTarget?: ProductVersionMatch[];
   resultQueries?: Array<{ itemKey: string; types?: string[] | null }>;
 }
 
@@ -54,6 +70,8 @@ const base = (id: string): SubjectType => ({
   supportsRemoteRule: false,
   ignoreMissingPolicy: false,
   productVersion: null,
+  productVersionMatch: [],
+  productVersionFromKojiBuildTarget: [],
   resultQueries: [{ itemKey: 'item', types: [id] }],
   generic: false,
 });
@@ -65,6 +83,7 @@ export const BUILTIN_SUBJECT_TYPES: readonly SubjectType[] = [
     ...base('compose'),
     itemKey: 'productmd.compose.id',
     itemDictKey: 'productmd.compose.id',
+    productVersionMatch: [{ match: '^(RHEL-\\d*)\\..*', productVersion: '\\1' }],
     resultQueries: [
       { itemKey: 'productmd.compose.id', types: null },
       { itemKey: 'item', types: ['compose'] },
@@ -77,6 +96,10 @@ export const BUILTIN_SUBJECT_TYPES: readonly SubjectType[] = [
     isKojiBuild: true,
     isNvr: true,
     supportsRemoteRule: true,
+    productVersionFromKojiBuildTarget: [
+      { match: '^(rhel-\\d+\\.\\d+).*', productVersion: '\\1' },
+      { match: '^(rhel-\\d+).*', productVersion: '\\1' },
+    ],
     resultQueries: [
       { itemKey: 'item', types: ['koji_build', 'brew-build'] },
       { itemKey: 'original_spec_nvr', types: null },
@@ -105,6 +128,7 @@ export class SubjectTypes {
   constructor(settings: readonly SubjectTypeSetting[] = []) {
     const types = new Map(BUILTIN_SUBJECT_TYPES.map((t) => [t.id, { ...t }]));
     for (const s of settings) {
+      for (const m of [...(s.productVersionMatch ?? []), ...(s.productVersionFromKojiBuildTarget ?? [])]) checkPattern(s.id, m.match);
       const current = types.get(s.id) ?? base(s.id);
       types.set(s.id, {
         ...current,
@@ -142,6 +166,39 @@ export class SubjectTypes {
   }
 }
 
+function checkPattern(id: string, pattern: string): void {
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    throw new Error(`gating.subjectTypes ${id}: the product version pattern ${JSON.stringify(pattern)} is not a regular expression: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The product versions `text` matches (Greenwave's _matching_product_versions): for each entry whose
+ * pattern matches at the start, the text with the pattern replaced by the product version (\1… the
+ * groups), lower-cased, once each, sorted.
+ */
+export function matchingProductVersions(text: string, matches: readonly ProductVersionMatch[]): string[] {
+  const found = new Set<string>();
+  for (const m of matches) {
+    if (!compiled(`^(?:${m.match})`, '').test(text)) continue;
+    // Python's replacement syntax (\1, \g<1>) in JavaScript's ($1); a literal $ kept literal.
+    const replacement = m.productVersion.replace(/\$/g, '$$$$').replace(/\\g<(\d+)>|\\(\d{1,2})/g, (_all, g: string | undefined, n: string | undefined) => `$${g ?? n}`);
+    found.add(text.replace(compiled(m.match, 'g'), replacement).toLowerCase());
+  }
+  return [...found].sort();
+}
+
+// Patterns come from the configuration only, so this holds a few entries for the process's life.
+const patterns = new Map<string, RegExp>();
+function compiled(source: string, flags: string): RegExp {
+  let re = patterns.get(flags + source);
+  if (!re) patterns.set(flags + source, (re = new RegExp(source, flags)));
+  re.lastIndex = 0;
+  return re;
+}
+
 function definedFields(s: SubjectTypeSetting): Partial<SubjectType> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) if (v !== undefined && k !== 'resultQueries') out[k] = v;
@@ -158,8 +215,13 @@ export function subjectTypeJson(t: SubjectType): Record<string, unknown> {
     is_nvr: t.isNvr,
     supports_remote_rule: t.supportsRemoteRule,
     ignore_missing_policy: t.ignoreMissingPolicy,
+    product_version_match: t.productVersionMatch.map(pvJson),
+    product_version_from_koji_build_target: t.productVersionFromKojiBuildTarget.map(pvJson),
     product_version: t.productVersion,
-    item_dict: t.itemDictKey === null ? null : { item_key: t.itemDictKey },
+    // Greenwave's SafeYAMLDict prints an unset item_dict as {}.
+    item_dict: t.itemDictKey === null ? {} : { item_key: t.itemDictKey },
     result_queries: t.resultQueries.map((q) => ({ item_key: q.itemKey, keys: q.types === null ? {} : { type: q.types.join(',') } })),
   };
 }
+
+const pvJson = (m: ProductVersionMatch) => ({ match: m.match, product_version: m.productVersion });

@@ -107,8 +107,13 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
         is_nvr: true,
         supports_remote_rule: true,
         ignore_missing_policy: false,
+        product_version_match: [],
+        product_version_from_koji_build_target: [
+          { match: '^(rhel-\\d+\\.\\d+).*', product_version: '\\1' },
+          { match: '^(rhel-\\d+).*', product_version: '\\1' },
+        ],
         product_version: null,
-        item_dict: null,
+        item_dict: {},
         result_queries: [
           { item_key: 'item', keys: { type: 'koji_build,brew-build' } },
           { item_key: 'original_spec_nvr', keys: {} },
@@ -138,7 +143,9 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
   });
 
   test('POST /validate-gating-yaml: an invalid file is a 400 with the reason', async () => {
-    assert.deepEqual(await validate('id: x\n'), { status: 400, body: { message: 'Missing !Policy tag' } });
+    // Untagged documents are policies too (Greenwave >= Nov 2021), so this one is refused for what it lacks.
+    assert.deepEqual(await validate('id: x\n'), { status: 400, body: { message: "Policy 'x': Attribute 'rules' is required" } });
+    assert.deepEqual(await validate('- a list\n'), { status: 400, body: { message: 'Expected mapping for !Policy tagged object' } });
     assert.deepEqual(await validate('--- !Policy\ndecision_context: a\nrules:\n  - !RemoteRule {}\n'), { status: 400, body: { message: "Policy 'untitled': RemoteRule is not allowed in remote policies" } });
     assert.deepEqual(await validate(''), { status: 400, body: { message: 'No policies defined' } });
     // Found by the HTTP fuzzer: an alias to an anchor that was never defined was a 500.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { PolicyError } from '../errors/policy-error.js';
 import { fnmatch } from '../gating/fnmatch.js';
+import { parseGatingYaml } from '../gating/gating-yaml.js';
 import { loadPolicies } from '../gating/load-policies.js';
 import { policyJson } from '../gating/policy.js';
 import { SluiceService } from '../service/sluice-service.js';
@@ -78,6 +79,25 @@ describe('loading Greenwave policy files', () => {
     });
   });
 
+  test('the !Policy tag is optional, as in Greenwave since 2021: untagged documents load beside tagged ones', () => {
+    const body = 'product_versions: [fedora-*]\ndecision_context: ctx\nsubject_type: koji_build\nrules:\n  - !PassingTestCaseRule {test_case_name: dist.abicheck}\n';
+    const policies = loadPolicies(folder({ 'a.yaml': `id: bare\n${body}`, 'b.yaml': `---\nid: dashes\n${body}--- !Policy\nid: tagged\n${body}` }));
+    assert.deepEqual(
+      policies.map((p) => [p.id, p.decisionContexts, p.rules]),
+      ['bare', 'dashes', 'tagged'].map((id) => [id, ['ctx'], [{ kind: 'PassingTestCaseRule', testCaseName: 'dist.abicheck', scenario: null, validSince: null, validUntil: null }]]),
+    );
+  });
+
+  test('a gating.yaml reads the same with or without the !Policy tag', () => {
+    const body = 'decision_context: bodhi_update_push_stable\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.test}\n';
+    const tagged = parseGatingYaml(`--- !Policy\n${body}`, 'https://src/gating.yaml');
+    for (const text of [body, `---\n${body}`, `--- !Policy\n${body}---\n${body}`]) {
+      const parsed = parseGatingYaml(text, 'https://src/gating.yaml');
+      assert.ok('policies' in parsed && 'policies' in tagged, JSON.stringify(parsed));
+      for (const p of parsed.policies) assert.deepEqual(p, tagged.policies[0]);
+    }
+  });
+
   test('scalars are read as written: decision_context 1.0 is "1.0"; YAML 1.1 booleans work in RemoteRule', () => {
     const dir = folder({ 'a.yaml': '--- !Policy\nid: 7\nproduct_versions: [fedora-*]\ndecision_context: 1.0\nsubject_type: koji_build\nrules: [!RemoteRule {required: yes}]\n' });
     const [p] = loadPolicies(dir);
@@ -94,8 +114,10 @@ describe('loading Greenwave policy files', () => {
 
   const HEAD = 'product_versions: [fedora-*]\ndecision_context: ctx\nsubject_type: koji_build\n';
   const BAD: Array<[string, string, string | null, string]> = [
-    ['a document without the !Policy tag', `id: p1\n${HEAD}rules: []\n`, null, 'Missing !Policy tag'],
     ['a !Policy that is not a mapping', '--- !Policy [1, 2]\n', null, 'Expected mapping for !Policy tagged object'],
+    ['an untagged document that is not a mapping', '--- just text\n', null, 'Expected mapping for !Policy tagged object'],
+    ['an empty document', `--- !Policy\nid: p0\n${HEAD}rules: []\n---\n`, null, 'Expected mapping for !Policy tagged object'],
+    ['an untagged document missing a field', `id: p1\ndecision_context: ctx\nsubject_type: koji_build\nrules: []\n`, 'p1', "Policy 'p1': Attribute 'product_versions' is required"],
     ['no id', `--- !Policy\n${HEAD}rules: []\n`, null, "Policy 'untitled': Attribute 'id' is required"],
     ['no product_versions', '--- !Policy\nid: p1\ndecision_context: ctx\nsubject_type: koji_build\nrules: []\n', 'p1', "Policy 'p1': Attribute 'product_versions' is required"],
     ['product_versions not a list', '--- !Policy\nid: p1\nproduct_versions: fedora-40\ndecision_context: ctx\nsubject_type: koji_build\nrules: []\n', 'p1', "Policy 'p1': Attribute 'product_versions': expected a sequence node, but found scalar"],
@@ -134,7 +156,7 @@ describe('loading Greenwave policy files', () => {
       problems.map((p) => [path.basename(p.file), p.id, p.reason.replace(/ \(document at line \d+\)$/, '')]),
       [
         ['b.yaml', 'other', "Policy 'other': Attribute 'product_versions' is required"],
-        ['c.yaml', null, 'Missing !Policy tag'],
+        ['c.yaml', 'untagged', "Policy 'untagged': Attribute 'product_versions' is required"],
         ['b.yaml', 'same', `Policy 'same': the id is already used by a policy in ${path.join(path.dirname(problems[0]!.file), 'a.yaml')}`],
       ],
     );

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { validateGatingYaml } from '../../gating/gating-yaml.js';
 import { policyJson } from '../../gating/policy.js';
 import { subjectTypeJson } from '../../gating/subject-types.js';
+import { DecisionInputError } from '../../errors/decision-input-error.js';
 import type { AppContext } from '../app-context.js';
+import { jsonpFor } from '../jsonp.js';
 import { READ_ONLY } from '../route-access.js';
 import { doc } from '../route-doc.js';
 
@@ -24,17 +26,51 @@ function contextLabel(body: unknown): string {
  */
 export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { decisions, subjectTypes } = ctx.gating;
-  // GET /about is shared with WaiverDB's API (same prefix): waiverdb-routes answers it for both.
+  // GET /about is shared with WaiverDB's API (same prefix): waiverdb-routes answers it for both,
+  // with Greenwave's `version` and WaiverDB's `auth_method`.
+  jsonpFor(app, [`${V1}/about`, `${V1}/about/`, `${V1}/policies`, `${V1}/subject_types`]);
+
+  // Greenwave's landing answer: where its API and the ResultsDB and WaiverDB it reads are, and
+  // how outcomes count. All three are this server; Sluice asks no Koji (koji_api null).
+  app.get(`${V1}/`, doc('Greenwave API root: the APIs, the outcome classes and the gating.yaml URL templates', 'gating'), async () => {
+    const { serverUrl, gating } = ctx.config;
+    return {
+      documentation: `${serverUrl}/api/openapi.json`,
+      api_v1: `${serverUrl}${V1}`,
+      resultsdb_api: `${serverUrl}/api/v2.0`,
+      waiverdb_api: `${serverUrl}${V1}`,
+      koji_api: null,
+      outcomes_passed: gating.outcomes.passed,
+      outcomes_error: gating.outcomes.error,
+      outcomes_incomplete: gating.outcomes.incomplete,
+      // Greenwave has one template per subject type; Sluice may try several in turn.
+      remote_rule_policies: Object.fromEntries(Object.entries(gating.remoteRule.urlTemplates).map(([type, urls]) => [type, urls.length === 1 ? urls[0] : urls])),
+    };
+  });
+  // Deprecated in Greenwave in favour of /about, and still redirected there.
+  app.get(`${V1}/version`, doc('Deprecated: redirects to /about (Greenwave)', 'gating'), async (_req, reply) => reply.redirect(`${V1}/about`, 302));
+
   app.get(`${V1}/policies`, doc('The loaded policies (Greenwave)', 'gating'), async () => ({ policies: decisions.policies.map(policyJson) }));
   app.get(`${V1}/subject_types`, doc('The subject types and how their results are found (Greenwave)', 'gating'), async () => ({ subject_types: subjectTypes.all.map(subjectTypeJson) }));
 
   // Sent as the text the decision maker made (or kept): no second serialization. The answer
   // starts with policies_satisfied (decide builds it so), which the latency metric is labelled by.
-  app.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req, reply) => {
-    const started = performance.now();
-    const json = await decisions.decideJson(req.body);
-    ctx.metrics.observeDecision(contextLabel(req.body), (performance.now() - started) / 1000, json.startsWith(SATISFIED));
-    return reply.type('application/json; charset=utf-8').send(json);
+  // A body that is not JSON is refused in Greenwave's (werkzeug's) words, which clients match on.
+  app.register(async (scope) => {
+    const json = scope.getDefaultJsonParser('error', 'error');
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      json(req, text, (err, value) => (err ? done(new DecisionInputError(`Failed to decode JSON object: ${jsonProblem(text)}`), undefined) : done(null, value)));
+    });
+    // Any other type (a form post from curl -d) is no JSON payload either: the route says so.
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, String(body)));
+    scope.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req, reply) => {
+      const started = performance.now();
+      const answer = await decisions.decideJson(req.body);
+      ctx.metrics.observeDecision(contextLabel(req.body), (performance.now() - started) / 1000, answer.startsWith(SATISFIED));
+      return reply.type('application/json; charset=utf-8').send(answer);
+    });
   });
 
   // The gating.yaml is posted as it is, whatever the content type (curl --data-binary sends
@@ -47,4 +83,16 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
       return reply.code(status).send({ message });
     });
   });
+}
+
+/** Why a body is refused: Python's wording for an empty one (as Greenwave says it), else the parser's. */
+function jsonProblem(text: string): string {
+  if (text.trim() === '') return 'Expecting value: line 1 column 1 (char 0)';
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  // Valid JSON that fastify's parser refuses all the same: prototype poisoning.
+  return 'a "__proto__" or "constructor" key is not accepted';
 }

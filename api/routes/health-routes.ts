@@ -5,6 +5,10 @@ import { PUBLIC } from '../route-access.js';
 
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/healthz', { config: PUBLIC, schema: { summary: 'The process is up (liveness)', tags: ['operations'] } }, async () => ({ status: 'ok' }));
+  // Greenwave's (and WaiverDB's) liveness path and answer, for probes set up for them.
+  app.get('/healthcheck', { config: PUBLIC, schema: { summary: 'The process is up (liveness), as Greenwave answers it', tags: ['operations'] } }, async (_req, reply) =>
+    reply.type('text/plain; charset=utf-8').send('Health check OK'),
+  );
 
   /**
    * Every registered dependency (store, bus, and whatever later parts register: SMTP, builders)
