@@ -186,13 +186,14 @@ describe('event-driven jobs', () => {
         ],
       },
     });
-    await service.ctx.bus.publish('git.receive', { repo: 'bash', branch: "x'; rm -rf ~; '", revision: 'abc1234', changed_files: ['bash.spec'] });
+    // A hostile name git allows (no space or ~ in a ref, see git-check-ref-format(1)).
+    await service.ctx.bus.publish('git.receive', { repo: 'bash', branch: "x';rm${IFS}-rf${IFS}$HOME;'", revision: 'abc1234', changed_files: ['bash.spec'] });
     const queued = await waitFor('two jobs queued', () => {
       const q = seen.filter((m) => m.topic === 'pipeline.job.queued');
       return q.length === 2 ? q.map((m) => m.body as { command: string; runs_on: string[]; env: Record<string, string>; node_id: number }) : undefined;
     });
     assert.deepEqual(queued.map((q) => q.runs_on), [['x86_64'], ['aarch64']]);
-    assert.equal(queued[0]!.command, `build 'bash' 'x'\\''; rm -rf ~; '\\''' 'x86_64'`);
+    assert.equal(queued[0]!.command, `build 'bash' 'x'\\'';rm\${IFS}-rf\${IFS}\$HOME;'\\''' 'x86_64'`);
     assert.deepEqual(queued[0]!.env, { MOCK_CONFIG: 'fedora-rawhide' });
     const nodes = queued.map((q) => service.ctx.pipeline.nodes.require(q.node_id));
     assert.deepEqual(nodes.map((n) => [n.name, n.kind, n.state]), [
