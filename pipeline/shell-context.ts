@@ -158,6 +158,8 @@ export function placeholderPlaces(pieces: readonly CommandPiece[]): PlaceholderP
         if (f.depth > 0) f.depth--;
         else {
           if (items[i + 1] === ')') i++;
+          // bash reads `$((cmd) ...)` as a command substitution: where it ends is unclear.
+          else poisoned = 'comes after a "$((" that is not closed by "))"';
           stack.pop();
         }
       }
