@@ -219,7 +219,9 @@ export function placeholderPlaces(pieces: readonly CommandPiece[]): PlaceholderP
     else if (c === ')') {
       if (f.depth > 0) f.depth--;
       else if (f.kind === 'subst') stack.pop();
-    } else if (c === '<' && items[i + 1] === '<' && items[i + 2] !== '<') {
+    } else if (c === '<' && items[i + 1] === '<' && items[i + 2] === '<') {
+      i += 2; // bash's here-string: a word follows, not a here-document
+    } else if (c === '<' && items[i + 1] === '<') {
       const stripTabs = items[i + 2] === '-';
       const { end, next } = readHeredocWord(i + (stripTabs ? 3 : 2));
       if (end === undefined) poisoned = 'comes after a here-document whose end word is a template value';
