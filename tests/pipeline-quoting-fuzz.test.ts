@@ -134,7 +134,7 @@ test('a NUL byte in a value is refused in every context, naming the value; no sh
 /** Pieces of shell syntax, placeholders among them, in any order. */
 const syntaxPiece = fc.constantFrom(
   ' ', '\n', "'", '"', '$(', ')', '`', '#', '\\', '${', '}', '$((', '))', '<<EOF\n', '\nEOF\n', '<<-E\n', "<<'Q'\n", '\nQ\n', "$'", 'case ', ' in ', ';;', 'esac', 'a', 'x=', '(', '$', ';', '|', '&&',
-  "printf '%s' ", 'printf %s ', '{{ v }}', '{{ v }}', '{{ v }}', '{{ v }}',
+  "printf '%s' ", 'printf %s ', '<<<', '$#', '$$', '"$(', '${#', '\t', '=', '{{ v }}', '{{ v }}', '{{ v }}', '{{ v }}', '{{ v }}',
 );
 const PAYLOADS = [
   `'"$(touch ${sentinel})\`touch ${sentinel}\`;touch ${sentinel};\ntouch ${sentinel}\n`,
