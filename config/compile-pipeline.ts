@@ -2,7 +2,7 @@ import path from 'node:path';
 import schedule from 'node-schedule';
 import { guessProductVersions } from '../gating/product-versions.js';
 import { matrixCombinations } from '../pipeline/job-matrix.js';
-import { TemplateError, renderTemplate, templateNames } from '../pipeline/template.js';
+import { TemplateError, commandTemplateProblems, renderTemplate, templateNames } from '../pipeline/template.js';
 import type { JobSettings, PipelineSettings } from './pipeline-types.js';
 
 const COMMAND_VALUES = new Set([
@@ -22,7 +22,8 @@ const COMMAND_VALUES = new Set([
 const PREFIXED = ['parent.data.', 'run.data.'];
 
 /**
- * The checks the schema cannot make, each as `path: reason`: unknown template values, labels
+ * The checks the schema cannot make, each as `path: reason`: unknown template values, values
+ * placed in a command where no quoting keeps them literal (pipeline/shell-context.ts), labels
  * no builder has, duplicate names, cron expressions that do not parse, a job waiting for a kind
  * of node nothing creates. Paths are resolved against the configuration's folder.
  */
@@ -49,6 +50,7 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
   p.jobs.forEach((job, i) => {
     if (!kinds.has(job.on.kind)) problems.push(`${at('jobs', i, 'on', 'kind')}: no node of kind "${job.on.kind}" is ever created (there are: ${[...kinds].join(', ')})`);
     checkTemplate(job.command, commandValues(job), at('jobs', i, 'command'), problems);
+    checkQuoting(job, at('jobs', i, 'command'), problems);
     checkTemplate(job.subject.item, commandValues(job, true), at('jobs', i, 'subject', 'item'), problems);
     job.runsOn.forEach((label, k) => checkTemplate(label, commandValues(job), at('jobs', i, 'runsOn', k), problems));
     for (const combo of matrixCombinations(job.matrix)) {
@@ -102,6 +104,15 @@ function checkTemplate(template: string, known: (name: string) => boolean, where
   } catch (err) {
     if (err instanceof TemplateError) problems.push(`${where}: ${err.message}`);
     else throw err;
+  }
+}
+
+/** A value where the shell would not read it literally (a comment, a here-document, `…`, ...). */
+function checkQuoting(job: JobSettings, where: string, problems: string[]): void {
+  try {
+    for (const p of commandTemplateProblems(job.command)) problems.push(`${where}: job "${job.name}", ${p}`);
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err; // checkTemplate has said why
   }
 }
 

@@ -4,7 +4,8 @@
  * integration-tested, all on this machine with the local runner, in a few seconds. It stands in
  * for the Fedora stages (config/examples/fedora-ci.yaml has the real mock / compose / test
  * commands) and touches nothing outside each job's temporary directory. Only runs of the repo
- * "demo" start it: `sluice run demo main`.
+ * "demo" start it: `sluice run demo main`. Values are printed with `printf '%s'`: `echo` would
+ * turn a `\n` in a branch name into a new line of the log (dash's echo reads escapes).
  */
 export const DEMO_REPOS = [{ name: 'demo', branches: ['main'] }];
 
@@ -23,8 +24,8 @@ export const DEMO_JOBS = [
       'mkdir -p pkg/usr/bin',
       "printf '#!/bin/sh\\necho hello from demo\\n' > pkg/usr/bin/demo",
       'tar -czf demo.tar.gz -C pkg .',
-      'echo "building demo for branch "{{ branch }}" revision "{{ revision }}',
-      'echo nvr=demo-1.0-{{ run_id }}.fc41 >> "$SLUICE_DATA"',
+      "printf 'building demo for branch %s revision %s\\n' {{ branch }} {{ revision }}",
+      "printf 'nvr=demo-1.0-%s.fc41\\n' {{ run_id }} >> \"$SLUICE_DATA\"",
     ].join('\n'),
     artifacts: ['*.tar.gz'],
     timeoutSeconds: 300,
@@ -38,7 +39,7 @@ export const DEMO_JOBS = [
     ...onDemo,
     command: [
       'set -eu',
-      'echo "unit tests of "{{ parent.data.nvr }}',
+      "printf 'unit tests of %s\\n' {{ parent.data.nvr }}",
       'cat > junit.xml <<XML',
       '<testsuites><testsuite name="demo" tests="2">',
       '<testcase classname="demo.cli" name="prints_hello" time="0.01"/>',
@@ -75,7 +76,7 @@ export const DEMO_JOBS = [
     kind: 'compose',
     on: { kind: 'test', name: 'functional', state: 'available', result: 'pass' },
     ...onDemo,
-    command: ['set -eu', 'printf "%s\\n" {{ known_good }} > compose-packages.txt', 'cat compose-packages.txt', 'echo compose=Demo-{{ run_id }}.n.0 >> "$SLUICE_DATA"'].join('\n'),
+    command: ['set -eu', 'printf "%s\\n" {{ known_good }} > compose-packages.txt', 'cat compose-packages.txt', "printf 'compose=Demo-%s.n.0\\n' {{ run_id }} >> \"$SLUICE_DATA\""].join('\n'),
     artifacts: ['compose-packages.txt'],
     timeoutSeconds: 300,
     holdoffSeconds: 5,
@@ -87,7 +88,7 @@ export const DEMO_JOBS = [
     kind: 'test',
     on: { kind: 'compose', name: 'compose', state: 'available', result: 'pass' },
     ...onDemo,
-    command: 'set -eu\necho "integration tests on compose "{{ parent.data.compose }}\ntest -n {{ parent.data.compose }}',
+    command: "set -eu\nprintf 'integration tests on compose %s\\n' {{ parent.data.compose }}\ntest -n {{ parent.data.compose }}",
     timeoutSeconds: 300,
     subject: { type: 'compose', item: '{{ parent.data.compose }}' },
     ci: { type: 'integration', category: 'integration' },

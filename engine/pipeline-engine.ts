@@ -5,6 +5,7 @@ import type { NodeStore } from '../db/node-store.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
 import { ResultInputError } from '../errors/result-input-error.js';
 import { RunInputError } from '../errors/run-input-error.js';
+import { branchNameProblem } from '../pipeline/git-ref.js';
 import { ciMessage, type CiStage, type CiState } from '../pipeline/ci-message.js';
 import { matrixCombinations, matrixNodeName } from '../pipeline/job-matrix.js';
 import { hasListeners, jobsFiredBy } from '../pipeline/job-trigger.js';
@@ -17,6 +18,7 @@ import { PIPELINE_API, type NodeArtifact, type PipelineNode } from '../pipeline/
 import { planSweep, type SweepAction } from '../pipeline/sweep-plan.js';
 import { renderTemplate, TemplateError, type TemplateValue } from '../pipeline/template.js';
 import type { Outbox } from '../producers/outbox.js';
+import { errorText } from '../bus/message-processor.js';
 
 export const JOB_QUEUED_TOPIC = 'pipeline.job.queued';
 export const JOB_CANCEL_TOPIC = 'pipeline.job.cancel';
@@ -69,9 +71,12 @@ export class PipelineEngine {
   /**
    * A run's root is its checkout node: created running, then available at once (Sluice does
    * not fetch sources; jobs do), so that jobs waiting for an available checkout start. A newer
-   * revision supersedes the older runs of the branch when the repo says so.
+   * revision supersedes the older runs of the branch when the repo says so. A branch name git
+   * would refuse is refused (RunInputError), before anything is stored.
    */
   startRun(req: RunRequest, now = Date.now()): PipelineNode {
+    const badBranch = branchNameProblem(req.branch);
+    if (badBranch !== undefined) throw new RunInputError('branch', badBranch);
     const { checkout } = this.settings;
     const root = this.nodes.create(
       {
@@ -263,33 +268,51 @@ export class PipelineEngine {
           try {
             rendered = this.render(job, { id, retryCount }, parent, run, combo);
           } catch (err) {
-            if (!(err instanceof TemplateError)) throw err;
-            problem = `the job cannot start: ${err.message}`;
+            problem = this.cannotStart(job, err);
           }
           return clean({ matrix: Object.keys(combo).length ? combo : undefined, command: rendered?.command, runs_on: rendered?.runsOn, known_good: rendered?.knownGood });
         },
       },
       now,
     );
-    if (!rendered) {
+    if (rendered) {
+      try {
+        // Validated before it is stored: a refused message adds nothing.
+        this.outbox.add(JOB_QUEUED_TOPIC, {
+          node_id: node.id,
+          run_id: node.runId,
+          job: job.name,
+          attempt: retryCount + 1,
+          command: rendered.command,
+          env: job.env,
+          timeout_s: job.timeoutSeconds,
+          deadline: new Date(now + job.timeoutSeconds * 1000).toISOString(),
+          runs_on: rendered.runsOn,
+          artifacts: job.artifacts,
+          results: { parser: job.results.parser, files: job.results.files },
+        });
+      } catch (err) {
+        problem = this.cannotStart(job, err);
+      }
+    }
+    if (problem !== undefined) {
+      // The node ends here, saying why; the run goes on without it (never half-started).
       this.nodes.update(node.id, { state: 'done', result: 'incomplete', data: { reason: problem } }, now);
       return this.nodes.require(node.id);
     }
-    this.outbox.add(JOB_QUEUED_TOPIC, {
-      node_id: node.id,
-      run_id: node.runId,
-      job: job.name,
-      attempt: retryCount + 1,
-      command: rendered.command,
-      env: job.env,
-      timeout_s: job.timeoutSeconds,
-      deadline: new Date(now + job.timeoutSeconds * 1000).toISOString(),
-      runs_on: rendered.runsOn,
-      artifacts: job.artifacts,
-      results: { parser: job.results.parser, files: job.results.files },
-    });
-    this.publishCi(node, 'queued', {}, now, null);
+    try {
+      this.publishCi(node, 'queued', {}, now, null);
+    } catch (err) {
+      // The job is queued; an announcement that cannot be made must not undo it.
+      this.log.warn({ nodeId: node.id, job: job.name, err: errorText(err) }, 'the CI "queued" message for a job could not be made');
+    }
     return node;
+  }
+
+  /** The reason a node carries when its job could not be started. */
+  private cannotStart(job: JobSettings, err: unknown): string {
+    if (!(err instanceof TemplateError)) this.log.warn({ job: job.name, err: errorText(err) }, 'a job could not be started; its node ends incomplete');
+    return `the job cannot start: ${errorText(err)}`;
   }
 
   private render(job: JobSettings, self: { id: number; retryCount: number }, parent: PipelineNode, run: PipelineNode, combo: Record<string, string>) {

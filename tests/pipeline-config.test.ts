@@ -9,7 +9,7 @@ import type { JobSettings } from '../config/pipeline-types.js';
 import { ConfigError } from '../errors/config-error.js';
 import { globToRegExp } from '../pipeline/glob.js';
 import { jobsFiredBy, type NodeEvent } from '../pipeline/job-trigger.js';
-import { renderTemplate } from '../pipeline/template.js';
+import { commandTemplateProblems, renderTemplate } from '../pipeline/template.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { ROOT, tempDir } from './support/paths.js';
 import { silentLogger, testConfig } from './support/test-config.js';
@@ -85,6 +85,30 @@ describe('templates', () => {
     const branch = `main'; touch /tmp/pwned; echo '$(id)\`id\``;
     const out = renderTemplate('git checkout {{ branch }} && echo {{ list }}', (n) => (n === 'branch' ? branch : ['a b', "c'd"]), 'shell');
     assert.equal(out, `git checkout 'main'\\''; touch /tmp/pwned; echo '\\''$(id)\`id\`' && echo 'a b' 'c'\\''d'`);
+  });
+
+  test('a value is escaped for the quoting it stands in; where none is safe, the place is refused', () => {
+    const v = `a'b"c$(id)\`x\`\\d`;
+    const render = (t: string) => renderTemplate(t, () => v, 'shell');
+    assert.equal(render('echo b={{ v }}'), `echo b='a'\\''b"c$(id)\`x\`\\d'`);
+    assert.equal(render("echo 'b={{ v }}'"), `echo 'b=a'\\''b"c$(id)\`x\`\\d'`);
+    assert.equal(render('echo "b={{ v }}"'), `echo "b=a'b\\"c\\$(id)\\\`x\\\`\\\\d"`);
+    assert.equal(render('x="$(printf %s {{ v }})"'), `x="$(printf %s 'a'\\''b"c$(id)\`x\`\\d')"`, 'unquoted again inside $(…)');
+    assert.equal(render("cat <<'EOF'\n$x\nEOF\necho {{ v }}"), `cat <<'EOF'\n$x\nEOF\necho 'a'\\''b"c$(id)\`x\`\\d'`, 'after a here-document');
+    for (const [template, why] of [
+      ['echo hi # {{ v }}', /line 1: \{\{ v \}\} is inside a comment/],
+      ['cat <<EOF\n{{ v }}\nEOF', /line 2: \{\{ v \}\} is inside a here-document/],
+      ['echo `echo {{ v }}`', /inside `…` \(backquotes\)/],
+      ['echo ${x:-{{ v }}}', /inside \$\{…\}/],
+      ['echo $(( {{ v }} + 1 ))', /inside \$\(\(…\)\)/],
+      ['echo ${{ v }}', /right after a \$/],
+      ['echo \\{{ v }}', /right after a backslash/],
+      ["echo $'\\n' {{ v }}", /after a \$'…' string/],
+      ['x=$(case a in a) echo;; esac; echo {{ v }})', /after a case statement inside \$\(…\)/],
+    ] as const) {
+      assert.throws(() => render(template), why, template);
+      assert.match(commandTemplateProblems(template).join('\n'), why, template);
+    }
   });
 
   test('a value with no value is an error naming it, not an empty string', () => {
@@ -186,13 +210,14 @@ describe('event-driven jobs', () => {
         ],
       },
     });
-    await service.ctx.bus.publish('git.receive', { repo: 'bash', branch: "x'; rm -rf ~; '", revision: 'abc1234', changed_files: ['bash.spec'] });
+    // A hostile name git allows (no space or ~ in a ref, see git-check-ref-format(1)).
+    await service.ctx.bus.publish('git.receive', { repo: 'bash', branch: "x';rm${IFS}-rf${IFS}$HOME;'", revision: 'abc1234', changed_files: ['bash.spec'] });
     const queued = await waitFor('two jobs queued', () => {
       const q = seen.filter((m) => m.topic === 'pipeline.job.queued');
       return q.length === 2 ? q.map((m) => m.body as { command: string; runs_on: string[]; env: Record<string, string>; node_id: number }) : undefined;
     });
     assert.deepEqual(queued.map((q) => q.runs_on), [['x86_64'], ['aarch64']]);
-    assert.equal(queued[0]!.command, `build 'bash' 'x'\\''; rm -rf ~; '\\''' 'x86_64'`);
+    assert.equal(queued[0]!.command, `build 'bash' 'x'\\'';rm\${IFS}-rf\${IFS}\$HOME;'\\''' 'x86_64'`);
     assert.deepEqual(queued[0]!.env, { MOCK_CONFIG: 'fedora-rawhide' });
     const nodes = queued.map((q) => service.ctx.pipeline.nodes.require(q.node_id));
     assert.deepEqual(nodes.map((n) => [n.name, n.kind, n.state]), [

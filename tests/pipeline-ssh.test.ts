@@ -184,12 +184,13 @@ XML`;
     const f = fixture(t);
     if (!f) return;
     const target = `/tmp/sluice-pwned-${process.pid}-${Date.now()}`;
-    const branch = `main'; touch ${target}; echo '$(touch ${target})\`touch ${target}\``;
-    const p = await startPipeline(t, { builders: [f.servers[0]!.builder()], jobs: [job('echo-branch', 'printf "%s\\n" {{ branch }}')] });
+    // Hostile, yet a name git allows (no space in a ref, git-check-ref-format(1)): ${IFS} for spaces.
+    const branch = `main';touch\${IFS}${target};echo\${IFS}'$(touch\${IFS}${target})\`touch\${IFS}${target}\``;
+    const p = await startPipeline(t, { builders: [f.servers[0]!.builder()], jobs: [job('echo-branch', 'printf "%s\\n" {{ branch }} "b={{ branch }}" \'s={{ branch }}\'')] });
     const root = await p.startRun({ repo: 'r', branch, revision: 'abc1234' });
     const node = await p.finished(root.id, 'echo-branch');
     assert.equal(node.result, 'pass');
-    assert.equal(await p.log(node.id), `${branch}\n`);
+    assert.equal(await p.log(node.id), `${branch}\nb=${branch}\ns=${branch}\n`, 'unquoted, in "…" and in \'…\' alike');
     assert.ok(!existsSync(target), 'nothing was created');
   });
 
