@@ -18,20 +18,29 @@ for (const kind of ARTIFACT_KINDS) {
         item: ARTIFACTS[kind].item,
         type: ARTIFACTS[kind].type,
         scenario: 'fedora-41-x86_64',
+        category: 'functional',
         ci_name: CONTACT.name,
         ci_team: CONTACT.team,
         ci_email: CONTACT.email,
         ci_url: CONTACT.url,
+        ci_irc: CONTACT.irc,
         log: RUN.log,
         pipeline_id: `pipeline-${kind}-${state}`,
         run_url: RUN.url,
         msg_id: 'msg-1',
+        msg_topic: ciTopic(kind, state),
       };
+      // What the artifact says of its source, component and issuer is kept as the listener keeps it.
+      const artifact = ARTIFACTS[kind].artifact;
+      for (const key of ['source', 'component', 'issuer']) if (typeof artifact[key] === 'string') expected[key] = artifact[key] as string;
       // Only a finished test names the machine it ran on; only an error has a reason.
       if (state === 'complete') {
         Object.assign(expected, { system_architecture: 'x86_64', system_variant: 'Server', system_os: 'fedora-41', system_provider: 'openstack' });
       }
-      if (state === 'error') expected.error_reason = 'the test machine could not be provisioned';
+      if (state === 'error') {
+        expected.error_reason = 'the test machine could not be provisioned';
+        expected.issue_url = 'https://pagure.io/fedora-ci/general/issue/1';
+      }
       assert.deepEqual(result.data, expected);
       assert.equal(result.note, state === 'error' ? 'the test machine could not be provisioned' : undefined);
     });

@@ -66,9 +66,9 @@ test('an artifact is checked against its own type only, so the errors name what 
   const found = problems('ci.container-image.test.queued', ciMessage('container-image', 'queued', { artifact: anonymous }));
   assert.ok(found.includes('body.artifact.nvr: is required') && found.includes('body.artifact.full_names: is required'), found.join('\n'));
 
-  const unknown = problems('ci.copr-build.test.queued', ciMessage('koji-build', 'queued', { artifact: { type: 'copr-build', id: 1 } }));
-  assert.equal(unknown.length, 1);
-  assert.match(unknown[0]!, /^body.artifact.type: must be one of "koji-build"/);
+  // A type Sluice has no branch for is not refused: the results consumer acknowledges it without a
+  // result and counts it (tests/amqp-ci-ingestion.test.ts), rather than dead-lettering others' messages.
+  assert.deepEqual(problems('ci.copr-build.test.queued', ciMessage('koji-build', 'queued', { artifact: { type: 'copr-build', id: 1 } })), []);
 });
 
 test('a testcase name part with a space, or a contact email that is not one, is refused', () => {
