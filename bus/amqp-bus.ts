@@ -200,7 +200,7 @@ export class AmqpBus implements Bus {
         if (!msg) return;
         const headers = (msg.properties.headers ?? {}) as Record<string, HeaderValue>;
         try {
-          t.handler({ messageId: String(msg.properties.messageId ?? ''), topic: this.topicOf(msg), body: parseBody(msg.content), headers, attempt: 1 });
+          t.handler({ messageId: String(msg.properties.messageId ?? ''), ...this.routeOf(msg), body: parseBody(msg.content), headers, attempt: 1 });
         } catch (err) {
           this.log.error({ err }, 'subscriber threw');
         }

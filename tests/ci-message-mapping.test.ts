@@ -226,3 +226,13 @@ test('the compose and container-image examples map to their compose id and repos
   assert.ok(!('pipeline_id' in compose.data), 'a 0.2 message has no pipeline');
   assert.equal(compose.submit_time, '2020-05-12T10:47:32+0000');
 });
+
+test('recipients a message names for notification are kept as a list; an empty list is left out', () => {
+  const f = fixture('pull-request.test.complete');
+  assert.deepEqual((f.body.notification as { recipients: unknown }).recipients, []);
+  const body = ciMessage('koji-build', 'complete');
+  body.notification = { recipients: ['jdoe', 'ci-team'] };
+  assert.deepEqual(mapCiMessage('ci.koji-build.test.complete', body, 'm').data.recipients, ['jdoe', 'ci-team']);
+  body.notification = { recipients: [] };
+  assert.ok(!('recipients' in mapCiMessage('ci.koji-build.test.complete', body, 'm').data));
+});
