@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema, type RouteOptions } from 'fastify';
 import type { Scope } from '../config/config-types.js';
 import type { AppContext } from './app-context.js';
+import { installCors } from './cors.js';
 import { installErrorHandler } from './error-handler.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { hooksOf, routeAccess, scopeOf, type RouteAccess } from './route-access.js';
@@ -94,6 +95,10 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     const stream = (route.config as { stream?: boolean } | undefined)?.stream === true;
     routes.push({ method: String(route.method), url: route.url, access, schema: route.schema, stream });
   });
+  // After the hook above, so that a refusal by the read guard carries CORS headers too.
+  installCors(app, server.cors);
+  // A ResultsDB client (resultsdb_api) may send its token as the body's `_auth_token`.
+  app.addHook('preValidation', ctx.auth.bodyTokenCheck);
   // The hooks every request passes take callbacks: an async hook costs a promise and its
   // microtasks per request, measurable on the decision route.
   app.addHook('onRequest', (req, reply, done) => {

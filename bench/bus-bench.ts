@@ -20,7 +20,7 @@ const url = benchAmqpUrl();
 
 /** The bytes and properties Sluice's publisher produces, so that both loops read identical messages. */
 function sluiceLikeMessage(n: number): PreparedMessage {
-  return { body: Buffer.from(JSON.stringify({ n, label: 'bench message' })), options: publishProperties(randomUUID(), TEST_ITEM_SCHEMA) };
+  return { body: Buffer.from(JSON.stringify({ n, label: 'bench message' })), options: publishProperties('test.item', randomUUID(), TEST_ITEM_SCHEMA) };
 }
 
 async function bareRound(): Promise<number> {

@@ -89,7 +89,7 @@ while (sent < W + N) {
   for (; sent < due; sent++) {
     const body = { testcase, outcome: outcome(sent), data: { item: nvr(sent), type: 'koji_build' } };
     sentAt.set(key(nvr(sent), outcome(sent) === 'PASSED'), performance.now());
-    pub.publish(exchange, `${prefix}result.submit`, Buffer.from(JSON.stringify(body)), publishProperties(randomUUID(), schema));
+    pub.publish(exchange, `${prefix}result.submit`, Buffer.from(JSON.stringify(body)), publishProperties('result.submit', randomUUID(), schema));
   }
   await new Promise((r) => setTimeout(r, 2));
 }

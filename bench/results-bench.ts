@@ -93,7 +93,7 @@ function ciMessages(n: number): PreparedMessage[] {
       artifact: { type: 'koji-build', id: 1000 + i, issuer: 'bench', component: `pkg${i % 500}`, nvr: itemOf(i), scratch: false },
       testFields: { type: `tier${i % 3}`, result: i % 10 === 0 ? 'failed' : 'passed' },
     });
-    return { body: Buffer.from(JSON.stringify(body)), options: publishProperties(randomUUID(), 'https://sluice.dev/schemas/ci.test.complete.json') };
+    return { body: Buffer.from(JSON.stringify(body)), options: publishProperties('ci.koji-build.test.complete', randomUUID(), 'https://sluice.dev/schemas/ci.test.complete.json') };
   });
 }
 
@@ -196,7 +196,7 @@ const url = benchAmqpUrl();
 const messages = ciMessages(MESSAGES);
 // A second baseline publishes one result event per message, as ingestion must: it shows how much
 // of the gap to the bare loop is the broker's work for the events and how much is Sluice's own.
-const event: PreparedMessage = { body: Buffer.from(JSON.stringify(sampleEvent())), options: publishProperties(randomUUID(), 'https://sluice.dev/schemas/resultsdb.result.new.json') };
+const event: PreparedMessage = { body: Buffer.from(JSON.stringify(sampleEvent())), options: publishProperties('resultsdb.result.new', randomUUID(), 'https://sluice.dev/schemas/resultsdb.result.new.json') };
 // Rounds alternate the three loops, so that drift in the machine's speed reaches each alike; medians are compared.
 const bare: number[] = [];
 const bareWithPublish: number[] = [];

@@ -19,6 +19,7 @@ import {
   type PublishOptions,
   type PublishReceipt,
   type ReplayFilter,
+  type ReplayOutcome,
   type Subscription,
   type SubscriptionHandler,
 } from './bus.js';
@@ -27,6 +28,7 @@ import { MessageProcessor, errorText, type Disposition, type RawDelivery } from 
 import { publishProperties } from './publish-properties.js';
 import { redactUrl } from './redact-url.js';
 import { newMessageId } from './message-id.js';
+import { isWanted, refusalBeforeSending, replayHeaders, wantedIds } from './dead-letter-replay.js';
 
 interface Consumer {
   spec: ConsumerSpec;
@@ -371,7 +373,7 @@ export class AmqpBus implements Bus {
   private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
     const headers = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) };
-    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(messageId, schemaId, headers));
+    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(topic, messageId, schemaId, headers));
     this.observer?.published(topic);
     return { messageId, topic, routingKey, schemaId };
   }
@@ -455,41 +457,118 @@ export class AmqpBus implements Bus {
     }
   }
 
-  async replayDeadLetters(filter: ReplayFilter = {}): Promise<number> {
-    const wanted = filter.ids?.length ? new Set(filter.ids) : undefined;
-    const ch = await this.browseChannel();
-    let replayed = 0;
+  /**
+   * Takes as many letters as the dead-letter queue held when it started: copies that die again
+   * while this runs (a body that can never be handled comes straight back) join the queue's tail,
+   * past them, so the replay ends and puts each letter back at most once. Each goes back as a
+   * mandatory publish on a confirm channel of its own: a queue that does not exist (any more)
+   * returns the message before the confirm, and the letter stays, with the reason.
+   */
+  async replayDeadLetters(filter: ReplayFilter = {}): Promise<ReplayOutcome> {
+    const wanted = wantedIds(filter.ids);
+    const dlq = this.config.deadLetterQueue;
+    const ch = await this.deadLetterChannel((c) => c.createConfirmChannel(), 'dead-letter replay');
+    const outcome: ReplayOutcome = { replayed: 0, notReplayed: [] };
     try {
-      for (;;) {
-        const msg = await ch.get(this.config.deadLetterQueue, { noAck: false });
+      const { messageCount } = await ch.assertQueue(dlq, { durable: true });
+      for (let taken = 0; taken < messageCount; taken++) {
+        const msg = await ch.get(dlq, { noAck: false });
         if (!msg) break;
         const letter = this.toDeadLetter(msg);
-        if (wanted && !wanted.has(letter.id) && !wanted.has(letter.messageId)) continue;
-        const headers = { ...(msg.properties.headers ?? {}) } as Record<string, HeaderValue>;
-        for (const h of [HEADERS.reason, HEADERS.deadAt, HEADERS.attempt, HEADERS.queue]) delete headers[h];
+        // Not wanted: held unacked until the channel closes, which puts it back in its place.
+        if (!isWanted(wanted, letter.id, letter.messageId)) continue;
+        const headers = replayHeaders((msg.properties.headers ?? {}) as Record<string, HeaderValue>);
         headers[HEADERS.topic] = letter.topic;
-        await this.confirmSend('', letter.queue, msg.content, {
-          persistent: true,
-          contentType: msg.properties.contentType ?? 'application/json',
-          messageId: msg.properties.messageId,
-          timestamp: msg.properties.timestamp,
-          headers,
-        });
+        const refusal =
+          refusalBeforeSending(letter.queue, dlq) ?? (await this.sendMandatory(ch, letter.queue, msg.content, { ...keptProperties(msg), headers }));
+        if (refusal) {
+          // A fresh copy carrying the reason, confirmed before the original goes: a crash in
+          // between leaves two copies, never none.
+          const lost = await this.sendMandatory(ch, dlq, msg.content, { ...keptProperties(msg), headers: { ...msg.properties.headers, [HEADERS.notReplayed]: refusal } });
+          if (lost) throw new BusUnavailableError(`dead letter ${letter.id} could not be kept (${lost}); it stays as it was`);
+          outcome.notReplayed.push({ id: letter.id, messageId: letter.messageId, queue: letter.queue, topic: letter.topic, reason: refusal });
+        } else {
+          outcome.replayed++;
+        }
         ch.ack(msg);
-        replayed++;
       }
-      return replayed;
+      if (outcome.notReplayed.length) this.log.warn({ notReplayed: outcome.notReplayed }, 'dead letters not replayed');
+      return outcome;
     } finally {
-      await ch.close().catch(() => undefined);
+      await this.bounded(ch.close(), 'closing the dead-letter replay channel');
+    }
+  }
+
+  /**
+   * Publishes to `queue` through the default exchange as mandatory and waits for the confirm:
+   * undefined once the broker stored it in the queue, the reason when the broker returned it
+   * (no such queue). RabbitMQ sends basic.return for an unroutable mandatory message before its
+   * basic.ack (https://www.rabbitmq.com/docs/confirms, "when will messages be confirmed"), and
+   * callers publish one message at a time on `ch`, so a return seen before the confirm is this
+   * message's.
+   */
+  private async sendMandatory(ch: ConfirmChannel, queue: string, content: Buffer, options: Options.Publish): Promise<string | undefined> {
+    let returned: string | undefined;
+    const onReturn = (msg: { fields: { replyCode?: number; replyText?: string } }) => {
+      returned = `queue "${queue}" does not exist on the broker (${msg.fields.replyCode ?? '?'} ${msg.fields.replyText ?? 'returned'})`;
+    };
+    ch.on('return', onReturn);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new BusUnavailableError(`replay to "${queue}" not confirmed by ${this.safeUrl} within ${this.config.confirmTimeoutMs} ms`)),
+          this.config.confirmTimeoutMs,
+        );
+        try {
+          ch.publish('', queue, content, { ...options, mandatory: true }, (err) => {
+            clearTimeout(timer);
+            if (err) reject(new BusUnavailableError(`replay to "${queue}" not confirmed by ${this.safeUrl}: ${errorText(err) || 'negatively acknowledged'}`, { cause: err }));
+            else resolve();
+          });
+        } catch (err) {
+          clearTimeout(timer);
+          reject(new BusUnavailableError(`replay to "${queue}" not sent: ${errorText(err)}`, { cause: err }));
+        }
+      });
+      return returned;
+    } finally {
+      ch.off('return', onReturn);
     }
   }
 
   private async browseChannel(): Promise<Channel> {
-    if (!this.connection) throw new BusUnavailableError('the bus is not started');
-    const ch = await this.connection.createChannel();
-    ch.on('error', (err: Error) => this.log.warn({ err: err.message }, 'dead-letter channel error'));
-    await ch.assertQueue(this.config.deadLetterQueue, { durable: true });
+    const ch = await this.deadLetterChannel((c) => c.createChannel(), 'dead-letter');
+    try {
+      await ch.assertQueue(this.config.deadLetterQueue, { durable: true });
+    } catch (err) {
+      await ch.close().catch(() => undefined);
+      throw err;
+    }
     return ch;
+  }
+
+  /**
+   * A channel for the dead-letter queue, or BusUnavailableError after confirmTimeoutMs without a
+   * connection. amqplib would wait for one without limit, and the replay would then run after
+   * whoever asked had been told it failed; a channel that opens that late is closed unused.
+   */
+  private async deadLetterChannel<C extends Channel>(open: (connection: RecoveringChannelModel) => Promise<C>, what: string): Promise<C> {
+    if (!this.connection) throw new BusUnavailableError('the bus is not started');
+    const opening = open(this.connection);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(r, this.config.confirmTimeoutMs, 'timeout')));
+    const first = await Promise.race([opening, timedOut]).finally(() => clearTimeout(timer));
+    if (first === 'timeout') {
+      void opening
+        .then((ch) => {
+          ch.on('error', () => undefined);
+          return ch.close();
+        })
+        .catch(() => undefined);
+      throw new BusUnavailableError(`no connection to ${this.safeUrl} within ${this.config.confirmTimeoutMs} ms (${this.lastError || 'connecting'})`);
+    }
+    first.on('error', (err: Error) => this.log.warn({ err: err.message }, `${what} channel error`));
+    return first;
   }
 
   private toDeadLetter(msg: GetMessage): DeadLetter {
@@ -506,6 +585,7 @@ export class AmqpBus implements Bus {
       deadAt: String(h[HEADERS.deadAt] ?? ''),
       headers: h,
       body: parseBody(msg.content),
+      ...(typeof h[HEADERS.notReplayed] === 'string' ? { notReplayedReason: h[HEADERS.notReplayed] as string } : {}),
     };
   }
 
@@ -599,6 +679,26 @@ export function connectionSecrets(config: CompiledConfig['bus']): { password: st
   if (!tls.rejectUnauthorized) socketOptions.rejectUnauthorized = false;
   const password = read('bus.passwordFile', config.passwordFile, true);
   return { password: password === undefined ? undefined : String(password), socketOptions };
+}
+
+/**
+ * The properties a dead letter keeps when it is sent again. Not user-id (the broker refuses one
+ * that is not this connection's user, closing the channel) and not expiration (the letter must
+ * not expire on its way).
+ */
+function keptProperties(msg: GetMessage): Options.Publish {
+  const p = msg.properties;
+  return {
+    persistent: true,
+    contentType: p.contentType ?? 'application/json',
+    ...(p.contentEncoding ? { contentEncoding: p.contentEncoding } : {}),
+    ...(p.messageId !== undefined ? { messageId: p.messageId } : {}),
+    ...(p.timestamp !== undefined ? { timestamp: p.timestamp } : {}),
+    ...(p.correlationId !== undefined ? { correlationId: p.correlationId } : {}),
+    ...(p.type !== undefined ? { type: p.type } : {}),
+    ...(p.appId !== undefined ? { appId: p.appId } : {}),
+    ...(p.priority !== undefined ? { priority: p.priority } : {}),
+  };
 }
 
 function parseBody(content: Buffer): unknown {

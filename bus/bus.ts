@@ -83,11 +83,29 @@ export interface DeadLetter {
   headers: Record<string, HeaderValue>;
   /** The parsed body, or the raw text when it was not JSON. */
   body: unknown;
+  /** Why the last replay left this letter here (its queue is unknown or gone); absent otherwise. */
+  notReplayedReason?: string;
 }
 
 export interface ReplayFilter {
   /** Dead-letter ids (as listed) or message ids; empty or absent = every entry. */
   ids?: string[];
+}
+
+/** A dead letter a replay left in the dead-letter queue, and why. */
+export interface NotReplayed {
+  id: string;
+  messageId: string;
+  queue: string;
+  topic: string;
+  reason: string;
+}
+
+export interface ReplayOutcome {
+  /** Letters put back on their queues (each at most once per replay). */
+  replayed: number;
+  /** Letters that matched but stay in the dead-letter queue, each with the reason. */
+  notReplayed: NotReplayed[];
 }
 
 export interface BusHealth {
@@ -129,8 +147,13 @@ export interface Bus {
   /** A transient tap on matching topics (no queue survives it, no acks): `tail`, live views. */
   subscribe(patterns: string[], handler: SubscriptionHandler): Promise<Subscription>;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
-  /** Puts dead letters back on the queue they came from with a fresh retry budget; returns how many. */
-  replayDeadLetters(filter?: ReplayFilter): Promise<number>;
+  /**
+   * Puts the dead letters present when it starts (those matching `filter`) back on the queue they
+   * came from with a fresh retry budget, each at most once: a letter that dies again while the
+   * replay runs is not taken a second time. A letter whose queue is unknown or gone stays in the
+   * dead-letter queue with `notReplayedReason` set, and is listed in the outcome.
+   */
+  replayDeadLetters(filter?: ReplayFilter): Promise<ReplayOutcome>;
   health(): BusHealth;
   /** Stops taking messages, lets in-flight handlers finish and ack, then closes. */
   stop(): Promise<void>;
@@ -147,6 +170,8 @@ export const HEADERS = {
   reason: 'x-sluice-reason',
   queue: 'x-sluice-queue',
   deadAt: 'x-sluice-dead-at',
+  /** Why a replay left a dead letter where it was. */
+  notReplayed: 'x-sluice-not-replayed',
   /** The id of the HTTP request that published the message, so logs tie the two together. */
   requestId: 'x-sluice-request-id',
   /**

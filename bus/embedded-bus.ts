@@ -14,15 +14,19 @@ import {
   type ConsumerSpec,
   type DeadLetter,
   type HeaderValue,
+  type NotReplayed,
   type PublishOptions,
   type PublishReceipt,
   type ReplayFilter,
+  type ReplayOutcome,
   type Subscription,
   type SubscriptionHandler,
 } from './bus.js';
 import { MessageProcessor, type Disposition } from './message-processor.js';
 import { topicMatches } from './topic-pattern.js';
 import { newMessageId } from './message-id.js';
+import { isWanted, refusalBeforeSending, replayHeaders, wantedIds } from './dead-letter-replay.js';
+import { publishedHeaders } from './publish-properties.js';
 
 interface QueueRow {
   id: number;
@@ -71,6 +75,7 @@ export class EmbeddedBus implements Bus {
     deadById: Statement<[number]>;
     allDead: Statement<[]>;
     deleteDead: Statement<[number]>;
+    markDead: Statement<[string, number]>;
   };
 
   constructor(
@@ -97,6 +102,7 @@ export class EmbeddedBus implements Bus {
       deadById: db.prepare('SELECT * FROM bus_dead_letters WHERE id = ?'),
       allDead: db.prepare('SELECT * FROM bus_dead_letters ORDER BY id'),
       deleteDead: db.prepare('DELETE FROM bus_dead_letters WHERE id = ?'),
+      markDead: db.prepare('UPDATE bus_dead_letters SET headers = ? WHERE id = ?'),
     };
   }
 
@@ -130,7 +136,7 @@ export class EmbeddedBus implements Bus {
 
   /** `body` is asked for only when a tap wants the message. */
   private send(topic: string, json: string, body: () => unknown, schemaId: string, messageId: string, options: PublishOptions): PublishReceipt {
-    const headers: Record<string, HeaderValue> = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy), [HEADERS.sentAt]: new Date().toISOString(), [HEADERS.schema]: schemaId };
+    const headers = publishedHeaders(topic, schemaId, { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) });
     const content = Buffer.from(json);
     const headerText = JSON.stringify(headers);
     const now = Date.now();
@@ -163,20 +169,33 @@ export class EmbeddedBus implements Bus {
     return (this.sql.listDead.all(limit) as DeadRow[]).map(toDeadLetter);
   }
 
-  async replayDeadLetters(filter: ReplayFilter = {}): Promise<number> {
-    const wanted = filter.ids?.length ? new Set(filter.ids) : undefined;
-    const rows = (this.sql.allDead.all() as DeadRow[]).filter((r) => !wanted || wanted.has(String(r.id)) || wanted.has(r.message_id));
+  async replayDeadLetters(filter: ReplayFilter = {}): Promise<ReplayOutcome> {
+    const wanted = wantedIds(filter.ids);
+    // The rows there now, each once: a copy that dies again becomes a new row, not one of these.
+    const rows = (this.sql.allDead.all() as DeadRow[]).filter((r) => isWanted(wanted, String(r.id), r.message_id));
+    // Only this process's consumers read the embedded queues: a queue none of them reads (its
+    // consumer was removed or renamed) would keep the message where no API shows it.
+    const read = new Set(this.consumers.map((c) => c.queue));
     const now = Date.now();
+    let replayed = 0;
+    const notReplayed: NotReplayed[] = [];
     this.db.transaction(() => {
       for (const r of rows) {
         const headers = JSON.parse(r.headers) as Record<string, HeaderValue>;
-        for (const h of [HEADERS.reason, HEADERS.deadAt, HEADERS.attempt, HEADERS.queue]) delete headers[h];
-        this.sql.insert.run(r.queue, r.message_id, r.topic, JSON.stringify(headers), r.body, 0, now);
+        const refusal = refusalBeforeSending(r.queue, undefined) ?? (read.has(r.queue) ? undefined : `no consumer of this server reads its queue "${r.queue}" any more`);
+        if (refusal) {
+          this.sql.markDead.run(JSON.stringify({ ...headers, [HEADERS.notReplayed]: refusal }), r.id);
+          notReplayed.push({ id: String(r.id), messageId: r.message_id, queue: r.queue, topic: r.topic, reason: refusal });
+          continue;
+        }
+        this.sql.insert.run(r.queue, r.message_id, r.topic, JSON.stringify(replayHeaders(headers)), r.body, 0, now);
         this.sql.deleteDead.run(r.id);
+        replayed++;
       }
     })();
+    if (notReplayed.length) this.log.warn({ notReplayed }, 'dead letters not replayed');
     this.pumpAll();
-    return rows.length;
+    return { replayed, notReplayed };
   }
 
   health(): BusHealth {
@@ -262,6 +281,8 @@ function toDeadLetter(r: DeadRow): DeadLetter {
   } catch {
     // kept as the raw text, which is what the reader needs to see
   }
+  const headers = JSON.parse(r.headers) as Record<string, HeaderValue>;
+  const notReplayed = headers[HEADERS.notReplayed];
   return {
     id: String(r.id),
     queue: r.queue,
@@ -270,7 +291,8 @@ function toDeadLetter(r: DeadRow): DeadLetter {
     reason: r.reason,
     attempts: r.attempts,
     deadAt: new Date(r.dead_at).toISOString(),
-    headers: JSON.parse(r.headers) as Record<string, HeaderValue>,
+    headers,
     body,
+    ...(typeof notReplayed === 'string' ? { notReplayedReason: notReplayed } : {}),
   };
 }

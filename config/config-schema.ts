@@ -28,6 +28,11 @@ export const configSchema = {
         maxEventStreams: { type: 'integer', minimum: 1, default: 100 },
         /** Base URL that clients (the CLI, links in messages) use to reach this server. */
         publicUrl: { type: ['string', 'null'], default: null },
+        /**
+         * Origins whose browser pages may call the read APIs and POST /api/v1.0/decision
+         * (`https://bodhi.fedoraproject.org`), or `*` for any; none by default.
+         */
+        cors: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^(\\*|https?://[^/\\s]+)$' }, default: [] },
       },
     },
     db: {
@@ -145,8 +150,9 @@ export const configSchema = {
       default: {},
       properties: {
         /**
-         * API tokens, stored as SHA-256 hashes (`sluice token hash` prints one). With none
-         * configured and the server on loopback, writes are open (a laptop setup).
+         * API tokens, stored as SHA-256 hashes (`sluice token hash` prints one). With neither
+         * tokens nor oidc configured and the server on loopback, writes are open (a laptop setup):
+         * credentials that come with a request are ignored, but HTTP Basic's user name names the caller.
          */
         /** True = every read (GET) needs a valid token too, whatever its scopes; /healthz and /readyz stay open. */
         readsRequireToken: { type: 'boolean', default: false },
@@ -165,6 +171,54 @@ export const configSchema = {
                 type: 'array',
                 items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] },
                 default: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write'],
+              },
+            },
+          },
+        },
+        /**
+         * Access tokens from an OpenID Connect provider (Bodhi, waiverdb-cli and other Fedora
+         * clients send them): JWTs checked against the issuer's keys, opaque tokens by introspection.
+         */
+        oidc: {
+          type: ['object', 'null'],
+          default: null,
+          additionalProperties: false,
+          required: ['issuer', 'audience'],
+          properties: {
+            /** The provider's issuer URL; its /.well-known/openid-configuration names the keys and endpoints. */
+            issuer: { type: 'string', pattern: '^https?://' },
+            /** A token's `aud` must include this. */
+            audience: { type: 'string', minLength: 1 },
+            /** An OAuth scope every token must hold (WaiverDB's OIDC_REQUIRED_SCOPE); null = none. */
+            requiredScope: { type: ['string', 'null'], minLength: 1, default: null },
+            /** The claim that names the user (waivers record it as `username`). */
+            userClaim: { type: 'string', minLength: 1, default: 'sub' },
+            /** The claim with the user's groups; dots reach into objects (`realm_access.roles`). */
+            groupsClaim: { type: 'string', minLength: 1, default: 'groups' },
+            /** Sluice scopes every valid token gets. */
+            scopes: { type: 'array', uniqueItems: true, items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] }, default: ['waivers:write'] },
+            /** Sluice scopes added for members of a group: `{ qa-admins: [admin] }`. */
+            groupScopes: { type: 'object', additionalProperties: { type: 'array', items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] } }, default: {} },
+            /** Sluice scopes added for a token holding an OAuth scope: `{ "https://…/create-result": [results:write] }`. */
+            tokenScopes: { type: 'object', additionalProperties: { type: 'array', items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] } }, default: {} },
+            /** Leeway for exp, nbf and iat between this host's clock and the provider's. */
+            clockToleranceSeconds: { type: 'integer', minimum: 0, maximum: 600, default: 30 },
+            /** The provider's keys are fetched again after this long, or at once for a key not seen yet. */
+            jwksCacheSeconds: { type: 'integer', minimum: 10, default: 600 },
+            /** For each call to the provider (discovery, keys, introspection). */
+            timeoutMs: { type: 'integer', minimum: 100, default: 5000 },
+            /** Opaque (non-JWT) tokens are checked at the provider's introspection endpoint (RFC 7662) as this client. */
+            introspection: {
+              type: ['object', 'null'],
+              default: null,
+              additionalProperties: false,
+              required: ['clientId'],
+              properties: {
+                clientId: { type: 'string', minLength: 1 },
+                clientSecret: { type: ['string', 'null'], default: null },
+                clientSecretFile: { type: ['string', 'null'], default: null },
+                /** An active token is not asked about again for this long (never past its exp). */
+                cacheSeconds: { type: 'integer', minimum: 0, default: 30 },
               },
             },
           },
@@ -322,6 +376,24 @@ export const configSchema = {
             cacheTtlMs: { type: 'integer', minimum: 0, default: 60000 },
             /** The result data key holding a build's SCM URL (Koji's `source`, e.g. git+https://…/rpms/bash.git#rev). */
             sourceDataKey: { type: 'string', minLength: 1, default: 'source' },
+          },
+        },
+        /**
+         * Koji, where a build's SCM URL (for !RemoteRule) and creation time (valid_since /
+         * valid_until) are looked up with getBuild, as Greenwave does (its KOJI_BASE_URL). Without
+         * it they are read from the build's stored results (remoteRule.sourceDataKey).
+         */
+        koji: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            /** The hub's XML-RPC endpoint, e.g. https://koji.fedoraproject.org/kojihub; null = no Koji. */
+            url: { type: ['string', 'null'], pattern: '^https?://[^\\s]+$', default: null },
+            timeoutMs: { type: 'integer', minimum: 100, default: 15000 },
+            /** Builds kept in memory (their source and creation time do not change); 0 = none. */
+            cacheSize: { type: 'integer', minimum: 0, default: 10000 },
+            cacheTtlMs: { type: 'integer', minimum: 0, default: 3600000 },
           },
         },
         /** Updates (POST /api/v1/updates): their gating status. */

@@ -9,7 +9,7 @@ type DeepPartialValue<V> = V extends object ? DeepPartial<V> : V;
 
 /** The configuration once the schema's defaults are filled in. */
 export interface ConfigWithDefaults {
-  server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; maxEventStreams: number; publicUrl: string | null };
+  server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; maxEventStreams: number; publicUrl: string | null; cors: string[] };
   db: { path: string; busyTimeoutMs: number; checkpointIntervalMs: number };
   bus: {
     url: string | null;
@@ -30,7 +30,7 @@ export interface ConfigWithDefaults {
   };
   outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
   events: { maxEvents: number; dedupRetentionHours: number; recordTopics: string[] };
-  auth: { readsRequireToken: boolean; tokens: ApiToken[] };
+  auth: { readsRequireToken: boolean; tokens: ApiToken[]; oidc: OidcSettings | null };
   scheduler: { leaseSeconds: number; pruneCron: string };
   results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
   waivers: WaiverSettings;
@@ -62,6 +62,7 @@ export interface GatingSettings {
   cacheDecisions: number;
   outcomes: { passed: string[]; incomplete: string[]; error: string[] };
   remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
+  koji: { url: string | null; timeoutMs: number; cacheSize: number; cacheTtlMs: number };
   updates: { gracePeriodSeconds: number; recheckCron: string };
 }
 
@@ -155,4 +156,28 @@ export interface ApiToken {
   sha256: string;
   groups: string[];
   scopes: Scope[];
+}
+
+/** Access tokens from an OpenID Connect provider (auth.oidc). */
+export interface OidcSettings {
+  issuer: string;
+  audience: string;
+  requiredScope: string | null;
+  userClaim: string;
+  groupsClaim: string;
+  scopes: Scope[];
+  groupScopes: Record<string, Scope[]>;
+  tokenScopes: Record<string, Scope[]>;
+  clockToleranceSeconds: number;
+  jwksCacheSeconds: number;
+  timeoutMs: number;
+  introspection: OidcIntrospectionSettings | null;
+}
+
+export interface OidcIntrospectionSettings {
+  clientId: string;
+  clientSecret: string | null;
+  /** Resolved against the working directory when the configuration is compiled. */
+  clientSecretFile: string | null;
+  cacheSeconds: number;
 }

@@ -106,6 +106,10 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   if (config.notify.retry.maxDelayMs < config.notify.retry.delayMs) {
     problems.push('notify.retry.maxDelayMs: must be >= notify.retry.delayMs');
   }
+  const introspection = config.auth.oidc?.introspection;
+  if (introspection && (introspection.clientSecret === null) === (introspection.clientSecretFile === null)) {
+    problems.push('auth.oidc.introspection: needs one of clientSecret and clientSecretFile');
+  }
   problems.push(...compileRules(config.notify).problems);
   const pipeline = compilePipeline(config.pipeline, cwd, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -122,6 +126,9 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       tls: { ...tls, caFile: resolve(tls.caFile), certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile), passphraseFile: resolve(tls.passphraseFile) },
     },
     notify: { ...config.notify, mailDir: path.resolve(cwd, config.notify.mailDir) },
+    auth: config.auth.oidc?.introspection
+      ? { ...config.auth, oidc: { ...config.auth.oidc, introspection: { ...config.auth.oidc.introspection, clientSecretFile: resolve(config.auth.oidc.introspection.clientSecretFile) } } }
+      : config.auth,
     pipeline,
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',

@@ -4,7 +4,8 @@ import type { Subject } from '../gating/subject.js';
 import type { Db } from './open-database.js';
 
 /**
- * What the build system told Sluice about a build, read from its results: the SCM URL a build
+ * What the build system told Sluice about a build, read from its results (used when no Koji is
+ * configured): the SCM URL a build
  * result carries under `sourceKey` (Koji's `source`, `git+https://src.fedoraproject.org/rpms/bash.git#<rev>`),
  * newest first; and, standing in for Koji's creation_time, when the subject's first result arrived.
  */
@@ -29,7 +30,9 @@ export class BuildInfoFromResults implements BuildInfoSource {
       const row = this.sql.source.get(this.sourceKey, q.itemKey, subject.identifier) as { value: string } | undefined;
       if (row) return parseScmUrl(row.value, subject.identifier);
     }
-    return { unknown: `no result of ${subject.type.id} ${subject.identifier} carries its SCM URL (data key "${this.sourceKey}")` };
+    // Without Koji this is Greenwave's "Koji build not found": nothing says whether the package
+    // has a gating.yaml, so the decision cannot be that it has none.
+    return { error: `Cannot find where ${subject.type.id} ${subject.identifier} was built from: no Koji is configured (gating.koji.url) and no result of it carries its SCM URL (data key "${this.sourceKey}")` };
   }
 
   creationTime(subject: Subject): number | null {

@@ -1,10 +1,10 @@
 import type { Statement } from 'better-sqlite3';
 import type { Outbox } from '../producers/outbox.js';
 import type { WaiverInput } from '../waivers/parse-waiver-input.js';
-import { parseFilteredBody } from '../waivers/parse-waivers-query.js';
+import { parseBySubjectsBody, parseFilteredBody } from '../waivers/parse-waivers-query.js';
 import { normalSubjectType, waiverJson, type WaiverJson, type WaiverRow } from '../waivers/waiver-json.js';
 import type { WaiverAuthor } from '../waivers/waiver-permissions.js';
-import type { WaiverFilter, WaiversListQuery } from '../waivers/waivers-query.js';
+import type { FilteredWaiversQuery, WaiverFilter, WaiversListQuery } from '../waivers/waivers-query.js';
 import type { Db } from './open-database.js';
 import { sinceConditions, StatementCache } from './statement-cache.js';
 
@@ -127,14 +127,27 @@ export class WaiversStore {
    * newest first, not paginated. Throws WaiverInputError for a body it cannot use.
    */
   filtered(body: unknown): WaiverJson[] {
-    const query = parseFilteredBody(body);
+    return this.matchingAny(parseFilteredBody(body), NOT_REPLACED_FOR_SUBJECT);
+  }
+
+  /**
+   * POST /waivers/+by-subjects-and-testcases (WaiverDB's deprecated +filtered): waivers matching
+   * any of the results, newest first, not paginated; obsolete as GET /waivers/ counts it.
+   * Throws WaiverInputError for a body it cannot use.
+   */
+  bySubjectsAndTestcases(body: unknown): WaiverJson[] {
+    return this.matchingAny(parseBySubjectsBody(body), NOT_REPLACED_FOR_USER);
+  }
+
+  private matchingAny(query: FilteredWaiversQuery, notReplaced: string): WaiverJson[] {
+    if (query.filters.length === 0) return [];
     const params: Array<string | number> = [];
     const alternatives = query.filters.map((f) => {
       const c = filterConditions(f, params);
       return c.length ? `(${c.join(' AND ')})` : '1';
     });
     const c = [`(${alternatives.join(' OR ')})`];
-    if (!query.includeObsolete) c.push(NOT_REPLACED_FOR_SUBJECT);
+    if (!query.includeObsolete) c.push(notReplaced);
     return this.shapes.all<WaiverRow>({ sql: `SELECT w.* FROM waivers AS w WHERE ${c.join(' AND ')} ${NEWEST_FIRST}`, params }).map(waiverJson);
   }
 

@@ -9,8 +9,9 @@ export interface ScmInfo {
 }
 
 /**
- * `unknown`: the build system does not say where the build came from (that URL template is
- * skipped, as Greenwave skips it); `error`: it says something unusable (a failed fetch).
+ * `unknown`: the build system has the build but no source for it, an import (that URL template
+ * is skipped, as Greenwave skips it on NoSourceException); `error`: it cannot say (unreachable,
+ * no such build) or says something unusable: a failed fetch, never "no file".
  */
 export type ScmLookup = ScmInfo | { unknown: string } | { error: string };
 
@@ -61,7 +62,12 @@ export async function fetchGatingFile(subject: Subject, templates: readonly stri
   for (const template of templates) {
     const params: Record<string, string> = {};
     if (SCM_FIELDS.some((f) => template.includes(f))) {
-      scm ??= await build.scm(subject);
+      try {
+        scm ??= await build.scm(subject);
+      } catch (err) {
+        // BuildInfoSource implementations answer { error } themselves; this is a bug's safety net, not a pass.
+        scm = { error: `Could not find where ${subject.type.id} ${subject.identifier} was built from: ${(err as Error).message}` };
+      }
       if ('unknown' in scm) continue;
       if ('error' in scm) return { kind: 'failed', urls, error: scm.error };
       // Container repositories are named without the "-container" suffix their builds carry.
@@ -84,17 +90,19 @@ export async function fetchGatingFile(subject: Subject, templates: readonly stri
 
 /**
  * A Koji-style SCM URL (`git+https://src.fedoraproject.org/rpms/bash.git#4f2a9c1`) as namespace,
- * name and revision (Greenwave's retrieve_scm_from_koji_build).
+ * name and revision (Greenwave's retrieve_scm_from_koji_build); `kojiUrl`: the hub it came
+ * from, named in errors as Greenwave names it.
  */
-export function parseScmUrl(source: string, identifier: string): ScmLookup {
+export function parseScmUrl(source: string, identifier: string, kojiUrl?: string): ScmLookup {
+  const from = kojiUrl === undefined ? `build "${identifier}"` : `Koji build "${identifier}" at "${kojiUrl}"`;
   let url: URL;
   try {
     url = new URL(source);
   } catch {
-    return { error: `Failed to parse SCM URL "${source}" from build "${identifier}" (not a URL)` };
+    return { error: `Failed to parse SCM URL "${source}" from ${from} (not a URL)` };
   }
   const rev = url.hash.replace(/^#/, '');
-  if (!rev) return { error: `Failed to parse SCM URL "${source}" from build "${identifier}" (missing URL fragment with SCM revision information)` };
+  if (!rev) return { error: `Failed to parse SCM URL "${source}" from ${from} (missing URL fragment with SCM revision information)` };
   const parts = url.pathname.split('/');
   const namespace = parts.length >= 3 ? parts[parts.length - 2]! : '';
   const name = parts[parts.length - 1]!.replace(/\.git$/, '');

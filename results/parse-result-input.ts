@@ -1,5 +1,5 @@
 import { ResultInputError } from '../errors/result-input-error.js';
-import { parseIsoTime } from './parse-iso-time.js';
+import { parseIsoTimeMicros } from './parse-iso-time.js';
 
 /** A field a client may set, clear (null) or leave alone (undefined: not given). */
 type Given<T> = T | undefined;
@@ -123,7 +123,8 @@ function parseSubmitTime(value: unknown): number | undefined {
   const why = 'must be epoch milliseconds (a number or a numeric string) or an ISO 8601 time';
   let ms: number | undefined;
   if (typeof value === 'number') ms = Number.isFinite(value) ? Math.floor(value) : undefined;
-  else if (typeof value === 'string') ms = /^\s*\d+\s*$/.test(value) ? Number(value) : parseIsoTime(value);
+  // An ISO time keeps its microseconds, as ResultsDB's datetime column does.
+  else if (typeof value === 'string') ms = /^\s*\d+\s*$/.test(value) ? Number(value) : parseIsoTimeMicros(value);
   else throw new ResultInputError('submit_time', why);
   if (ms === undefined) throw new ResultInputError('submit_time', `${why} (got ${JSON.stringify(value)})`);
   if (ms < 0 || ms > MAX_TIME_MS) throw new ResultInputError('submit_time', `must be between 1970 and the end of 9999 (got ${JSON.stringify(value)})`);

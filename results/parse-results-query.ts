@@ -1,5 +1,5 @@
 import { QueryInputError } from '../errors/query-input-error.js';
-import { parseIsoTime } from './parse-iso-time.js';
+import { parseIsoTimeMicros } from './parse-iso-time.js';
 import type { DataFilter, ListPage, ResultsQuery } from './results-query.js';
 
 export const DEFAULT_LIMIT = 20;
@@ -85,8 +85,9 @@ function parseSince(value: string | undefined): ResultsQuery['since'] {
   const parts = value.split(',');
   const why = `must be an ISO 8601 time, or two as start,end (got ${JSON.stringify(value)})`;
   if (parts.length > 2) throw new QueryInputError('since', why);
-  const start = parseIsoTime(parts[0]!, 'ceil');
-  const end = parts.length === 2 ? parseIsoTime(parts[1]!, 'floor') : undefined;
+  // To the microsecond: submit times keep them, so a bound must too.
+  const start = parseIsoTimeMicros(parts[0]!, 'ceil');
+  const end = parts.length === 2 ? parseIsoTimeMicros(parts[1]!, 'floor') : undefined;
   if (start === undefined || (parts.length === 2 && end === undefined)) throw new QueryInputError('since', why);
   return end === undefined ? { start } : { start, end };
 }

@@ -56,10 +56,15 @@ export const API_PREFIX = '/api/v2.0';
 
 /**
  * ResultsDB stores naive UTC datetimes and prints them with Python's isoformat(): no zone and
- * six fractional digits. We keep milliseconds, so the last three digits are always zero.
+ * six fractional digits (resultsdb/serializers/api_v2.py). `ms` is epoch milliseconds, with
+ * the microseconds of a time a client gave as a fraction (parseIsoTimeMicros); a time Sluice
+ * took itself has milliseconds only. Six digits even when they are all zero, where isoformat()
+ * would drop them: clients parse the time with `%f`, and the message schema requires them.
  */
 export function formatSubmitTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 23)}000`;
+  const whole = Math.floor(ms);
+  const micros = Math.min(999, Math.round((ms - whole) * 1000));
+  return `${new Date(whole).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}`;
 }
 
 export function testcaseJson(base: string, row: TestcaseRow): TestcaseJson {

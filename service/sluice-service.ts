@@ -6,7 +6,7 @@ import { buildHttpServer, type HttpServer } from '../api/http-server.js';
 import { SLUICE_VERSION } from '../api/sluice-version.js';
 import type { Bus, BusObserver, ConsumerSpec } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
-import type { CompiledConfig } from '../config/config-types.js';
+import type { CompiledConfig, GatingSettings } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { notifyConsumer } from '../consumers/notify-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
@@ -30,6 +30,8 @@ import { DecisionCache } from '../gating/decision-cache.js';
 import { DecisionChanges } from '../gating/decision-changes.js';
 import { DecisionMaker } from '../gating/decision-maker.js';
 import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
+import { KojiBuildInfo } from '../gating/koji-build-info.js';
+import { KojiClient } from '../gating/koji-client.js';
 import { loadPolicies } from '../gating/load-policies.js';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
 import { SubjectTypes } from '../gating/subject-types.js';
@@ -119,7 +121,7 @@ export class SluiceService {
     const leaseMs = config.scheduler.leaseSeconds * 1000;
     const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }), new Lease(db, 'outbox-relay', holder, leaseMs));
     const auth = new Authenticator(config);
-    if (!auth.open && config.auth.tokens.length === 0) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
+    if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
     const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
     // Hooks are added below once the gating parts they use exist.
@@ -136,7 +138,7 @@ export class SluiceService {
       settings: config.gating,
       results: new StoreGatingResults(latest, results),
       waivers: options.waivers ?? waivers,
-      build: options.buildInfo ?? new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey),
+      build: options.buildInfo ?? buildInfoSource(config.gating, new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey)),
       fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
       ...(decisionCache ? { cache: decisionCache } : {}),
     });
@@ -325,4 +327,10 @@ function watchBuilders(runner: Runner, metrics: SluiceMetrics, health: HealthChe
     metrics.observeJob(e.builder ?? 'none', e.status, e.seconds);
     update();
   });
+}
+
+/** Builds' sources and creation times: from Koji when one is configured (as Greenwave), else from their results. */
+function buildInfoSource(gating: GatingSettings, fromResults: BuildInfoSource): BuildInfoSource {
+  const { url, timeoutMs, cacheSize, cacheTtlMs } = gating.koji;
+  return url === null ? fromResults : new KojiBuildInfo(new KojiClient({ url, timeoutMs, cacheSize, cacheTtlMs }), fromResults);
 }

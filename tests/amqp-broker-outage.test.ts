@@ -90,3 +90,40 @@ test('publishing while the broker is down fails clearly within the bound, and th
   await sleep(500);
   assert.deepEqual(effectCounts(h.db), { rows: 200, distinct: 200 });
 });
+
+test('listing or replaying dead letters while the broker is down fails within the bound, and no replay runs once it is back', { timeout: 180_000 }, async (t) => {
+  const node = privateNode();
+  if (!node) return t.skip(NO_PRIVATE_NODE);
+  let seen = 0;
+  const refuser = { name: 'outage-dlq', topics: ['test.#'], handle: () => (seen++, { deadLetter: 'refused for the test' }) };
+  const h: AmqpHarness = await amqpHarness(node.url, [refuser], FAST_RECOVERY);
+  t.after(() => h.close());
+  await h.bus.publish('test.dead', { n: 1 });
+  await waitFor('the dead letter', async () => (await h.bus.listDeadLetters()).length === 1);
+  assert.equal(seen, 1);
+
+  await node.stop();
+  await waitFor('the bus to notice', () => !h.bus.health().ok, 20_000);
+  for (const [what, call] of [
+    ['replay', () => h.bus.replayDeadLetters()],
+    ['list', () => h.bus.listDeadLetters()],
+  ] as const) {
+    const started = Date.now();
+    await assert.rejects(call(), (err: unknown) => {
+      assert.ok(err instanceof BusUnavailableError, String(err));
+      assert.match(err.message, /no connection to amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+ within 1500 ms/);
+      return true;
+    });
+    const waited = Date.now() - started;
+    assert.ok(waited >= 1400 && waited < 4000, `${what}: the wait is bounded by confirmTimeoutMs (waited ${waited} ms)`);
+  }
+
+  await node.start();
+  await waitFor('the bus to reconnect', () => h.bus.health().ok, 60_000, 100);
+  await sleep(1000);
+  // The replay that was refused did not go on by itself once a connection came.
+  assert.equal(seen, 1, 'the consumer saw the message only once');
+  const letters = await h.bus.listDeadLetters();
+  assert.equal(letters.length, 1);
+  assert.equal(letters[0]!.reason, 'refused for the test');
+});

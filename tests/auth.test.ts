@@ -68,3 +68,68 @@ test('a new token never starts with "-", which the command line would take for a
   // Unprefixed, about 30 of these 2,000 would.
   for (let i = 0; i < 2000; i++) assert.match(newToken(), /^sluice_[A-Za-z0-9_-]{32}$/);
 });
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const waiver = (nvr: string) => ({ subject_type: 'koji_build', subject_identifier: nvr, testcase: 'dist.rpmdeplint', product_version: 'fedora-42', comment: 'flaky', waived: true });
+const postWaiver = (address: string, body: unknown, authorization?: string) =>
+  fetch(`${address}/api/v1.0/waivers/`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(body) });
+
+test('open (the laptop setup): a Bearer token that comes along, as in the README examples, is ignored and the request proceeds', async (t) => {
+  const { service, address } = await serviceWith({});
+  t.after(() => service.stop());
+  assert.equal((await publish(address, 'TOKEN')).status, 202);
+  const res = await postWaiver(address, waiver('bash-1-1.fc42'), 'Bearer TOKEN');
+  assert.equal(res.status, 201);
+  assert.equal(((await res.json()) as { username: string }).username, 'anonymous');
+  // Any other header too: credentials are not looked at.
+  assert.equal((await publish(address, 'not a token at all')).status, 202);
+});
+
+test("open: HTTP Basic's user name is the waiver's username, as in WaiverDB's AUTH_METHOD = 'dummy'", async (t) => {
+  const { service, address } = await serviceWith({});
+  t.after(() => service.stop());
+  // waiverdb-cli's `dummy` method (release-engineering/waiverdb, waiverdb/cli.py before be535a6):
+  // requests.request('POST', url, auth=('user', 'pass'), data=json.dumps([...])) with username null.
+  const cli = await postWaiver(address, [{ ...waiver('zsh-1-1.fc42'), scenario: null, username: null }], basic('user', 'pass'));
+  assert.equal(cli.status, 201);
+  assert.deepEqual(((await cli.json()) as Array<{ username: string; proxied_by: string | null }>).map((w) => [w.username, w.proxied_by]), [['user', null]]);
+  // Greenwave's functional tests (release-engineering/greenwave, functional-tests/conftest.py,
+  // create_waiver): requests_session.post(waiverdb_url + "api/v1.0/waivers/", auth=("dummy", "dummy"), json=data).
+  const named = await postWaiver(address, waiver('zsh-2-1.fc42'), basic('dummy', 'dummy'));
+  assert.equal(((await named.json()) as { username: string }).username, 'dummy');
+  // An empty name, or a header that is not valid Basic, leaves the caller anonymous.
+  const empty = await postWaiver(address, waiver('zsh-3-1.fc42'), basic('', 'pass'));
+  assert.equal(((await empty.json()) as { username: string }).username, 'anonymous');
+});
+
+test('with tokens configured, HTTP Basic is refused with 401', async (t) => {
+  const { service, address } = await serviceWith({ auth: { tokens: [{ user: 'qa', sha256: hashToken('s3cret-waiver'), scopes: ['waivers:write'] }] } });
+  t.after(() => service.stop());
+  const res = await postWaiver(address, waiver('bash-2-1.fc42'), basic('qa', 's3cret-waiver'));
+  assert.equal(res.status, 401);
+  assert.match(((await res.json()) as { message: string }).message, /must be "Bearer TOKEN"/);
+  assert.equal((await postWaiver(address, waiver('bash-2-1.fc42'), 'Bearer s3cret-waiver')).status, 201);
+});
+
+test("resultsdb_api's _auth_token: a configured API token works from the body; open, it is ignored; never stored", async (t) => {
+  // ResultsDB before v3 (release-engineering/resultsdb, resultsdb/__init__.py at 5cb7df4) read a
+  // POST's token from the JSON body's `_auth_token`, where resultsdb_api sends it.
+  const result = (token: string) => ({ outcome: 'PASSED', testcase: { name: 'dist.abicheck' }, groups: null, note: null, ref_url: null, data: { item: 'bash-1-1.fc42', type: 'koji_build' }, _auth_token: token });
+  const postResult = (address: string, body: unknown) => fetch(`${address}/api/v2.0/results`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const { service, address } = await serviceWith({ auth: { tokens: [{ user: 'ci', sha256: hashToken('s3cret-results'), scopes: ['results:write'] }, { user: 'qa', sha256: hashToken('s3cret-waiver'), scopes: ['waivers:write'] }] } });
+  const open = await serviceWith({});
+  t.after(() => Promise.all([service.stop(), open.service.stop()]));
+
+  const created = await postResult(address, result('s3cret-results'));
+  assert.equal(created.status, 201);
+  const { id } = (await created.json()) as { id: number };
+  const stored = await (await fetch(`${address}/api/v2.0/results/${id}`)).text();
+  assert.ok(!stored.includes('_auth_token') && !stored.includes('s3cret-results'), stored);
+  assert.equal((await postResult(address, result('s3cret-waiver'))).status, 403);
+  assert.equal((await postResult(address, result('guess'))).status, 401);
+
+  const openCreated = await postResult(open.address, result('whatever'));
+  assert.equal(openCreated.status, 201);
+  const openStored = await (await fetch(`${open.address}/api/v2.0/results/${((await openCreated.json()) as { id: number }).id}`)).text();
+  assert.ok(!openStored.includes('_auth_token') && !openStored.includes('whatever'), openStored);
+});

@@ -666,9 +666,29 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'the build system does not know the sources: no URL to try, the required file is missing',
+    name: 'no Koji and no result saying where the build came from: not "no gating.yaml" but a failed fetch (Greenwave: Koji build not found)',
+    ask: (g) => koji(g, 'remote_optional'),
+    expect: {
+      satisfied: false,
+      summary: '1 error due to failed fetch of remote rule file',
+      unsatisfied: ['failed-fetch-gating-yaml failed-fetch-gating-yaml'],
+      check: (body, g) =>
+        assert.deepEqual(body.unsatisfied_requirements[0], {
+          type: 'failed-fetch-gating-yaml',
+          testcase: 'failed-fetch-gating-yaml',
+          subject_type: 'koji_build',
+          subject_identifier: g.nvr,
+          scenario: null,
+          sources: [],
+          error: `Cannot find where koji_build ${g.nvr} was built from: no Koji is configured (gating.koji.url) and no result of it carries its SCM URL (data key "source")`,
+        }),
+    },
+  },
+  {
+    name: 'the same when the file is required: a failed fetch, not missing-gating-yaml',
+    given: (g) => void g.result('dist.rpmdeplint', 'PASSED'),
     ask: (g) => koji(g, 'remote_required'),
-    expect: { satisfied: false, unsatisfied: ['missing-gating-yaml missing-gating-yaml'], check: (body) => assert.deepEqual(body.unsatisfied_requirements[0]!.sources, []) },
+    expect: { satisfied: false, unsatisfied: ['failed-fetch-gating-yaml failed-fetch-gating-yaml'], check: (body) => assert.deepEqual(body.unsatisfied_requirements[0]!.sources, []) },
   },
   {
     name: 'an invalid gating.yaml is invalid-gating-yaml with the reason',

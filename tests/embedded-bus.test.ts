@@ -91,6 +91,9 @@ describe('EmbeddedBus: publish and consume', () => {
     assert.equal(m.headers.trace, 'abc');
     assert.equal(m.headers.sluice_schema, receipt.schemaId);
     assert.ok(!Number.isNaN(Date.parse(String(m.headers['sent-at']))), 'sent-at is a timestamp');
+    // The same fedora-messaging headers as on RabbitMQ, for taps and consumers alike.
+    assert.equal(m.headers.fedora_messaging_schema, 'base.message');
+    assert.equal(m.headers.fedora_messaging_severity, 20);
   });
 
   test('a consumer with skipHandled never gets what was published as handled by it; everybody else does', async (t) => {
@@ -263,7 +266,7 @@ describe('EmbeddedBus: retries and dead letters', () => {
       assert.equal(c.seen.length, maxAttempts);
 
       broken = false;
-      assert.equal(await bus.replayDeadLetters(), 1);
+      assert.deepEqual(await bus.replayDeadLetters(), { replayed: 1, notReplayed: [] });
       await waitFor('the replayed message to be handled', () => handled === 1);
       assert.deepEqual(await bus.listDeadLetters(), []);
       await waitFor('the queue to drain', () => h.queued(db) === 0);
@@ -308,7 +311,7 @@ describe('EmbeddedBus: retries and dead letters', () => {
     accept = true;
     const byMessage = new Map(letters.map((l) => [l.messageId, l]));
     // one named by its dead-letter id, one by its message id
-    assert.equal(await bus.replayDeadLetters({ ids: [byMessage.get(first.messageId)!.id, third.messageId] }), 2);
+    assert.deepEqual(await bus.replayDeadLetters({ ids: [byMessage.get(first.messageId)!.id, third.messageId] }), { replayed: 2, notReplayed: [] });
     await waitFor('two replays handled', () => c.seen.length === 5);
     assert.deepEqual(
       c.seen.slice(3).map((m) => m.messageId).sort(),
@@ -318,7 +321,7 @@ describe('EmbeddedBus: retries and dead letters', () => {
       (await bus.listDeadLetters()).map((l) => l.messageId),
       [second.messageId],
     );
-    assert.equal(await bus.replayDeadLetters({ ids: ['no-such-id'] }), 0);
+    assert.deepEqual(await bus.replayDeadLetters({ ids: ['no-such-id'] }), { replayed: 0, notReplayed: [] });
   });
 });
 

@@ -96,6 +96,13 @@ describe('fetching gating.yaml files over HTTP', () => {
     });
   });
 
+  test('a build information source that throws is a failed fetch, never "no file"', async () => {
+    const fetcher = { fetch: () => Promise.resolve(null) };
+    const throwing: BuildInfoSource = { scm: () => Promise.reject(new Error('database is locked')), creationTime: () => null };
+    const outcome = await fetchGatingFile(koji('bash-5.2-1.fc41'), ['https://git/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml'], throwing, fetcher);
+    assert.deepEqual(outcome, { kind: 'failed', urls: [], error: 'Could not find where koji_build bash-5.2-1.fc41 was built from: database is locked' });
+  });
+
   test('a fetch error ends the search as a failed fetch', async () => {
     const fetcher = new HttpGatingFileFetcher({ timeoutMs: 2000, cacheTtlMs: 0 });
     const outcome = await fetchGatingFile(koji('bash-5.2-1.fc41'), [`${base}/broken.yaml`, `${base}/rpms/bash/raw/abc/f/gating.yaml`], build({ unknown: '' }), fetcher);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SluiceService } from '../service/sluice-service.js';
 import { cliEnv, runCli } from './support/cli.js';
+import { GatingFileServer } from './support/gating-file-server.js';
 import { ROOT, tempDir } from './support/paths.js';
 import { policiesDir } from './support/policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
@@ -21,12 +22,22 @@ rules:
 describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
   let service: SluiceService;
   let base: string;
+  // dist-git on loopback, with no gating.yaml for any package: the RemoteRule adds nothing.
+  const git = new GatingFileServer();
   before(async () => {
     const dir = policiesDir(POLICY);
-    service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir, subjectTypes: [{ id: 'rpm', isNvr: true, resultQueries: [{ itemKey: 'nevra', types: null }] }] } }), log: silentLogger(), registry: testRegistry() });
+    const urlTemplates = { '*': [`${await git.start()}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] };
+    service = new SluiceService({
+      config: testConfig({ gating: { policiesDir: dir, remoteRule: { urlTemplates }, subjectTypes: [{ id: 'rpm', isNvr: true, resultQueries: [{ itemKey: 'nevra', types: null }] }] } }),
+      log: silentLogger(),
+      registry: testRegistry(),
+    });
     base = (await service.start())!;
   });
-  after(() => service?.stop());
+  after(async () => {
+    await service?.stop();
+    await git.stop();
+  });
 
   const get = async (p: string) => {
     const res = await fetch(base + p);
@@ -138,6 +149,8 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
     const nvr = 'bash-5.2.26-3.fc41';
     const args = (...more: string[]) => ['decide', '--product-version', 'fedora-41', '--context', 'bodhi_update_push_stable', 'koji_build', nvr, '--server', base, ...more];
     const env = cliEnv({ SLUICE_DB: path.join(tempDir(), 'unused.db') });
+    // Where the build came from (Fedora CI's build result carries it), so its RemoteRule can look: no gating.yaml there.
+    service.ctx.results.submit({ testcase: 'fedora-ci.koji-build.build', outcome: 'PASSED', data: { item: nvr, type: 'koji_build', source: 'git+https://src.fedoraproject.org/rpms/bash.git#4f2a9c1' } });
 
     let run = await runCli(args(), { env });
     assert.equal(run.code, 1, run.stderr);

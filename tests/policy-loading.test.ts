@@ -165,6 +165,42 @@ describe('loading Greenwave policy files', () => {
     assert.match(good.stdout, /sluice\.yaml: ok \(1 gating policy\)/);
   });
 
+  test('sluice config check warns when Fedora policies are loaded on RabbitMQ with no topic prefix (Bodhi would match none of the topics)', async () => {
+    const cwd = tempDir('sluice-check-');
+    mkdirSync(path.join(cwd, 'policies'));
+    // Fedora's own policy file shape (greenwave's conf/policies/fedora.yaml).
+    writeFileSync(
+      path.join(cwd, 'policies', 'fedora.yaml'),
+      '--- !Policy\nid: taskotron_release_critical_tasks_for_stable\nproduct_versions: [fedora-*]\ndecision_context: bodhi_update_push_stable\nsubject_type: koji_build\nrules:\n  - !PassingTestCaseRule {test_case_name: dist.rpmdeplint}\n',
+    );
+    const check = async (bus: string) => {
+      writeFileSync(path.join(cwd, 'sluice.yaml'), `bus:\n${bus}gating:\n  policiesDir: policies\n`);
+      return runCli(['config', 'check', 'sluice.yaml'], { cwd, env: cliEnv() });
+    };
+
+    const bare = await check('  url: amqp://guest:guest@127.0.0.1:5672/\n');
+    assert.equal(bare.code, 0, 'a warning, not a problem');
+    assert.match(bare.stdout, /sluice\.yaml: ok \(1 gating policy\)/);
+    assert.match(bare.stderr, /sluice\.yaml: warning: bus\.topicPrefix is empty, but Fedora gating policies are loaded \('taskotron_release_critical_tasks_for_stable'\)/);
+    assert.match(bare.stderr, /"\.resultsdb\.result\.new"/);
+    assert.match(bare.stderr, /org\.fedoraproject\.prod\./);
+
+    const prefixed = await check('  url: amqp://guest:guest@127.0.0.1:5672/\n  topicPrefix: org.fedoraproject.prod.\n');
+    assert.equal(prefixed.code, 0);
+    assert.equal(prefixed.stderr, '');
+
+    // The embedded bus: nothing outside the process reads its topics, so the prefix is moot.
+    const embedded = await check('  exchange: amq.topic\n');
+    assert.equal(embedded.code, 0);
+    assert.equal(embedded.stderr, '');
+
+    // Not Fedora's policies: no warning either.
+    writeFileSync(path.join(cwd, 'policies', 'fedora.yaml'), '--- !Policy\nid: p1\nproduct_versions: [rhel-10]\ndecision_context: osci_compose_gate\nsubject_type: brew-build\nrules: []\n');
+    const other = await check('  url: amqp://guest:guest@127.0.0.1:5672/\n');
+    assert.equal(other.code, 0);
+    assert.equal(other.stderr, '');
+  });
+
   test('a URL template with an unknown placeholder is a configuration error', () => {
     assert.throws(() => testConfig({ gating: { remoteRule: { urlTemplates: { '*': ['https://git/{pkg}/gating.yaml'] } } } }), /gating\.remoteRule\.urlTemplates\.\*\[0\]: unknown placeholder \{pkg\}/);
   });

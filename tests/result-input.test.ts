@@ -4,7 +4,7 @@ import { ResultInputError } from '../errors/result-input-error.js';
 import { SluiceError } from '../errors/sluice-error.js';
 import { knownOutcomes, normalizeOutcome } from '../results/outcomes.js';
 import { parseGroupInput, parseTestcaseInput } from '../results/parse-catalog-input.js';
-import { parseIsoTime } from '../results/parse-iso-time.js';
+import { parseIsoTime, parseIsoTimeMicros } from '../results/parse-iso-time.js';
 import { parseResultInput } from '../results/parse-result-input.js';
 import { formatSubmitTime } from '../results/result-json.js';
 
@@ -91,7 +91,11 @@ describe('parseResultInput', () => {
     assert.equal(at('2026-01-02T03:04:05.678000Z'), expected);
     assert.equal(at('2026-01-02T05:04:05.678+02:00'), expected);
     assert.equal(at('2026-01-01T22:04:05.678-0500'), expected);
-    assert.equal(at('2026-01-02 03:04:05.678999'), expected, 'microseconds are truncated to milliseconds');
+    // ResultsDB's datetime column keeps microseconds (resultsdb/parsers/api_v2.py parses them with %f).
+    assert.equal(formatSubmitTime(at('2026-01-02 03:04:05.678999')!), '2026-01-02T03:04:05.678999', 'microseconds are kept');
+    assert.equal(formatSubmitTime(at('2026-01-02T03:04:05.000001Z')!), '2026-01-02T03:04:05.000001');
+    assert.equal(formatSubmitTime(at('2026-01-02T03:04:05.1234569')!), '2026-01-02T03:04:05.123456', 'past the microsecond, truncated');
+    assert.ok(at('2026-01-02T03:04:05.678001')! > at('2026-01-02T03:04:05.678')!, 'microseconds order results');
     assert.equal(at('2026-01-02T03:04:05Z'), Date.UTC(2026, 0, 2, 3, 4, 5));
     assert.equal(at(null), undefined);
   });
@@ -177,5 +181,9 @@ describe('times', () => {
   test("formatSubmitTime prints ResultsDB's naive UTC with microseconds", () => {
     assert.equal(formatSubmitTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), '2026-01-02T03:04:05.678000');
     assert.equal(formatSubmitTime(0), '1970-01-01T00:00:00.000000');
+    assert.equal(formatSubmitTime(Date.UTC(2026, 0, 2, 3, 4, 5, 123) + 0.456), '2026-01-02T03:04:05.123456');
+    assert.equal(formatSubmitTime(Date.UTC(2026, 0, 2, 3, 4, 5, 999) + 0.999), '2026-01-02T03:04:05.999999');
+    assert.equal(parseIsoTimeMicros('2026-01-02T03:04:05.1234564', 'ceil'), Date.UTC(2026, 0, 2, 3, 4, 5, 123) + 0.457);
+    assert.equal(parseIsoTimeMicros('2026-01-02T03:04:05.9999995', 'ceil'), Date.UTC(2026, 0, 2, 3, 4, 6));
   });
 });

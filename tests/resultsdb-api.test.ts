@@ -559,6 +559,27 @@ describe('the ResultsDB v2.0 API', () => {
     assert.equal(res.status, 300);
     assert.equal(res.body.results, `${api}/results`);
     assert.deepEqual(res.body.outcomes, ['PASSED', 'INFO', 'FAILED', 'NEEDS_INSPECTION', 'QUEUED', 'RUNNING', 'ERROR', 'NOT_APPLICABLE']);
+    // The keys of ResultsDB's landing_page (resultsdb/controllers/api_v2.py), every link one that answers.
+    assert.deepEqual(Object.keys(res.body).sort(), ['documentation', 'groups', 'message', 'outcomes', 'results', 'testcases']);
+    const links = res.body as unknown as Record<string, string>;
+    for (const key of ['documentation', 'groups', 'results', 'testcases']) {
+      assert.equal((await fetch(links[key]!)).status, 200, `${key}: ${links[key]}`);
+    }
+  });
+
+  test('submit_time keeps the microseconds a client gives, as ResultsDB\'s datetime column does; since and order use them', async () => {
+    const name = unique('micros');
+    // ResultsDB's POST /results takes submit_time beside resultsdb_api's fields and parses it with
+    // %f (resultsdb/parsers/api_v2.py, CreateResultParams.parse_submit_time).
+    const a = await submit({ outcome: 'PASSED', testcase: { name }, submit_time: '2026-01-02T03:04:05.123456' });
+    const b = await submit({ outcome: 'FAILED', testcase: { name }, submit_time: '2026-01-02T03:04:05.123457Z' });
+    assert.equal(a.submit_time, '2026-01-02T03:04:05.123456');
+    assert.equal(b.submit_time, '2026-01-02T03:04:05.123457');
+    assert.deepEqual(await get(`/results/${a.id}`), { status: 200, body: a });
+    assert.deepEqual(ids((await results(`testcases=${name}`)).data), [b.id, a.id], 'newest first, by the microsecond');
+    assert.deepEqual(ids((await results(`testcases=${name}&since=2026-01-02T03:04:05.123457`)).data), [b.id]);
+    assert.deepEqual(ids((await results(`testcases=${name}&since=2026-01-02T03:04:05.123400,2026-01-02T03:04:05.123456`)).data), [a.id]);
+    assert.deepEqual(ids(await latest(`testcases=${name}`)), [b.id]);
   });
 
   test('a new result is published on resultsdb.result.new with the body the API answered', async (t) => {

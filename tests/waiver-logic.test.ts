@@ -105,7 +105,9 @@ describe('parseWaiverBody', () => {
     ['a legacy subject that is a string', { ...noSubject, subject: 'bash' }, 'subject: must be an object {type, item}'],
     ['a legacy subject with an item but no type', { ...noSubject, subject: { item: 'bash-1-1.fc42' } }, 'subject.type: is required with item (a non-empty string)'],
     ['a legacy subject with nothing usable', { ...noSubject, subject: { type: 'koji_build' } }, 'subject: must be {type, item}, {original_spec_nvr} or {"productmd.compose.id"} with non-empty string values'],
-    ['a result_id (WaiverDB < 0.6)', { ...noSubject, result_id: 12 }, 'result_id: waiving by result id (WaiverDB < 0.6) is not supported; give subject_type, subject_identifier and testcase'],
+    ['a result_id no result has', { ...noSubject, testcase: undefined, result_id: 12 }, 'result_id: Result id not found in Resultsdb'],
+    ['a result_id with a testcase', { ...noSubject, result_id: 12 }, "result_id: must not be given together with testcase: the subject, test case and scenario are the result's"],
+    ['a result_id that is not a number', { ...noSubject, testcase: undefined, result_id: [12] }, 'result_id: must be a result id, a whole number (got [12])'],
     ['a bad second waiver of a list', [BASE, { ...BASE, comment: '' }], '[1].comment: must not be empty'],
   ];
   for (const [what, body, message] of refusals) {

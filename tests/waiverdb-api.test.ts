@@ -320,6 +320,112 @@ describe('the WaiverDB v1.0 API (open: no tokens, loopback)', () => {
     }
   });
 
+  describe('POST /waivers/+by-subjects-and-testcases (deprecated, as WaiverDB keeps it)', () => {
+    const bySubjects = (body: unknown) => post<{ data: WaiverJson[] }>('/waivers/+by-subjects-and-testcases', body);
+
+    test('results [{subject, testcase}] combine with OR, each subject in the legacy dict form; product_version narrows all; {data} newest first', async () => {
+      const nvr = unique('gzip-1.9-1.fc28');
+      const compose = unique('Fedora-9000-19700101.n.18');
+      const lint = await waive({ ...base(nvr), testcase: 'dist.rpmlint', product_version: 'fedora-28' });
+      const other = await waive({ ...base(nvr), testcase: 'dist.abicheck', product_version: 'fedora-28' });
+      const install = await waive({ subject_type: 'compose', subject_identifier: compose, testcase: 'compose.install_no_user', product_version: 'fedora-28', comment: 'c' });
+      const elsewhere = await waive({ ...base(nvr), testcase: 'dist.rpmlint', product_version: 'fedora-27' });
+      // The request of WaiverDB's own docstring (waiverdb/api_v1.py).
+      const res = await bySubjects({
+        results: [
+          { subject: { 'productmd.compose.id': compose }, testcase: 'compose.install_no_user' },
+          { subject: { item: nvr, type: 'koji_build' }, testcase: 'dist.rpmlint' },
+        ],
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body, { data: [elsewhere, install, lint] });
+      assert.deepEqual(ids((await bySubjects({ product_version: 'fedora-28', results: [{ subject: { item: nvr, type: 'koji_build' }, testcase: 'dist.rpmlint' }] })).body.data), [lint.id]);
+      // Greenwave < 1.0 (greenwave/resources.py retrieve_waivers) sent subjects alone, brew-build as koji_build.
+      assert.deepEqual(ids((await bySubjects({ product_version: 'fedora-28', results: [{ subject: { item: nvr, type: 'brew-build' } }] })).body.data), [other.id, lint.id]);
+    });
+
+    test('a subject WaiverDB cannot read matches nothing; no results is no subject filter; obsolete as GET /waivers/ counts it', async () => {
+      const nvr = unique('sed-4.9-1.fc42');
+      const old = await waive(base(nvr));
+      const newer = await waive(base(nvr));
+      assert.deepEqual((await bySubjects({ results: [{ subject: { type: 'koji_build' }, testcase: 'dist.rpmdeplint' }] })).body, { data: [] });
+      // An empty subject is no criterion (Python's truth), so the testcase alone selects.
+      const anyOfTestcase = ids((await bySubjects({ results: [{ subject: {}, testcase: 'dist.rpmdeplint' }] })).body.data);
+      assert.ok(anyOfTestcase.includes(newer.id) && !anyOfTestcase.includes(old.id));
+      assert.deepEqual(ids((await bySubjects({ results: [{ subject: { type: 'koji_build', item: nvr } }] })).body.data), [newer.id]);
+      assert.deepEqual(ids((await bySubjects({ include_obsolete: true, results: [{ subject: { type: 'koji_build', item: nvr } }] })).body.data), [newer.id, old.id]);
+      const since = await bySubjects({ since: `${newer.timestamp},${newer.timestamp}` });
+      assert.ok(ids(since.body.data).includes(newer.id) && !ids(since.body.data).includes(old.id), 'since alone narrows every waiver');
+    });
+
+    const refusals: Array<[string, unknown, string]> = [
+      ['a body that is a list', [], 'body: must be an object {results: [{subject, testcase}], product_version, ...}'],
+      ['results that are not a list', { results: { subject: {} } }, 'results: must be a list of {subject, testcase} objects'],
+      ['a result with an unknown key', { results: [{ subject: { type: 'koji_build', item: 'x' }, scenario: 'y' }] }, 'results[0].scenario: is not allowed: each result is {subject, testcase}'],
+      ['a subject that is a string', { results: [{ subject: 'bash', testcase: 't' }] }, 'results[0].subject: must be an object, e.g. {"type": "koji_build", "item": NVR}'],
+      ['an item that is a number', { results: [{ subject: { type: 'koji_build', item: 5 } }] }, 'results[0].subject.item: must be a string'],
+      ['a bad since', { since: 'yesterday' }, 'since: must be an ISO 8601 time, or two as start,end (got "yesterday")'],
+      ['include_obsolete as a string', { include_obsolete: 'yes' }, 'include_obsolete: must be true or false'],
+    ];
+    for (const [what, body, message] of refusals) {
+      test(`refuses ${what} with 400 {message} naming the field`, async () => {
+        assert.deepEqual(await bySubjects(body), { status: 400, body: { message } });
+      });
+    }
+  });
+
+  describe('POST /waivers/ with result_id (waiverdb-cli -r ID)', () => {
+    const submitResult = async (body: Record<string, unknown>) => {
+      const res = await call<{ id: number }>(service, 'POST', '/api/v2.0/results', body);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id;
+    };
+    // waiverdb/cli.py sends a list, one waiver per -r, with username null when not proxying.
+    const byId = (resultId: unknown, extra: Record<string, unknown> = {}) => post<WaiverJson[]>('/waivers/', [{ result_id: resultId, waived: true, product_version: 'fedora-42', comment: 'This is fine', username: null, ...extra }]);
+
+    test("the waiver takes the result's subject, test case and scenario, as WaiverDB reads them from ResultsDB", async () => {
+      const nvr = unique('bash-5.2.26-3.fc42');
+      const id = await submitResult({ testcase: { name: 'dist.rpmdeplint' }, outcome: 'FAILED', data: { item: nvr, type: 'koji_build', scenario: 'x86_64' } });
+      const res = await byId(id);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.length, 1);
+      const [w] = res.body;
+      assert.deepEqual(
+        [w!.subject_type, w!.subject_identifier, w!.testcase, w!.scenario, w!.product_version, w!.waived, w!.comment],
+        ['koji_build', nvr, 'dist.rpmdeplint', 'x86_64', 'fedora-42', true, 'This is fine'],
+      );
+      assert.deepEqual((await get(`/waivers/${w!.id}`)).body, w);
+    });
+
+    test('brew-build results are waived as koji_build; original_spec_nvr wins; other types are kept; no scenario is every scenario', async () => {
+      const nvr = unique('bash-5.1.8-9.el9');
+      const brew = await byId(await submitResult({ testcase: 'baseos-ci.tier1', outcome: 'FAILED', data: { item: nvr, type: 'brew-build' } }));
+      assert.deepEqual([brew.body[0]!.subject_type, brew.body[0]!.subject_identifier, brew.body[0]!.scenario], ['koji_build', nvr, null]);
+      const spec = unique('libfoo-1-1.fc42');
+      const original = await byId(await submitResult({ testcase: 'dist.depcheck', outcome: 'FAILED', data: { original_spec_nvr: spec, item: 'libfoo-1-1.fc42.x86_64.rpm', type: 'koji_build' } }));
+      assert.deepEqual([original.body[0]!.subject_type, original.body[0]!.subject_identifier], ['koji_build', spec]);
+      const compose = unique('Fedora-42-20250601.n.1');
+      // pydantic reads "47" as 47 too.
+      const asText = await byId(String(await submitResult({ testcase: 'compose.install_no_user', outcome: 'FAILED', data: { item: compose, type: 'compose' } })));
+      assert.deepEqual([asText.status, asText.body[0]!.subject_type, asText.body[0]!.subject_identifier], [201, 'compose', compose]);
+    });
+
+    test("400 with WaiverDB's wording for a result that is not there or has no subject; nothing of the list is stored", async () => {
+      const nvr = unique('zsh-5.9-1.fc42');
+      const missing = await post('/waivers/', [{ ...base(nvr) }, { result_id: 999999999, product_version: 'fedora-42', comment: 'c' }]);
+      assert.deepEqual(missing, { status: 400, body: { message: '[1].result_id: Result id not found in Resultsdb' } });
+      assert.deepEqual((await listing(`subject_identifier=${nvr}`)).data, [], 'the valid first waiver was not stored either');
+      const noSubject = await submitResult({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { note: 'no item' } });
+      assert.deepEqual(await byId(noSubject), {
+        status: 400,
+        body: { message: '[0].result_id: It is not possible to submit a waiver by id for this result. Please try again specifying a subject and a testcase.' },
+      });
+      const both = await byId(noSubject, { testcase: 'dist.rpmdeplint', scenario: 'x' });
+      assert.deepEqual(both, { status: 400, body: { message: "[0].result_id: must not be given together with testcase, scenario: the subject, test case and scenario are the result's" } });
+      assert.deepEqual(await byId('forty-two'), { status: 400, body: { message: '[0].result_id: must be a result id, a whole number (got "forty-two")' } });
+    });
+  });
+
   test('GET /about answers the version and how callers authenticate', async () => {
     const res = await get<{ version: string; auth_method: string }>('/about');
     assert.equal(res.status, 200);

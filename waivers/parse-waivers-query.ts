@@ -65,6 +65,75 @@ export function parseFilteredBody(body: unknown): FilteredWaiversQuery {
   return { filters: filters.map((f: unknown, i) => parseFilterObject(f, `filters[${i}]`)), includeObsolete: obsolete === true };
 }
 
+/**
+ * Reads POST /waivers/+by-subjects-and-testcases's body (WaiverDB's deprecated form of
+ * +filtered; waiverdb/api_v1.py GetWaiversBySubjectsAndTestcases, Waiver.by_results): `results`,
+ * a list of `{subject, testcase}` matched with OR, each of the two optional (older WaiverDB and
+ * Greenwave < 1.0, which sent `{"subject": {"item", "type"}}` alone); `subject` is the legacy
+ * dict (`{type, item}`, `{original_spec_nvr}`, `{"productmd.compose.id"}`), and one that is
+ * none of those matches nothing, as in WaiverDB. `product_version`, `username`, `proxied_by` and
+ * `since` narrow every alternative; `include_obsolete` (default false). A top-level `testcase`
+ * is accepted and, as in WaiverDB, not used. Returns the alternatives as filters, each with the
+ * common criteria: an empty list matches nothing. Pure; throws WaiverInputError.
+ */
+export function parseBySubjectsBody(body: unknown): FilteredWaiversQuery {
+  if (!isPlainObject(body)) throw new WaiverInputError('body', 'must be an object {results: [{subject, testcase}], product_version, ...}');
+  const common: WaiverFilter = { since: {} };
+  for (const name of ['product_version', 'username', 'proxied_by', 'testcase'] as const) {
+    const v = body[name];
+    if (v !== undefined && v !== null && typeof v !== 'string') throw new WaiverInputError(name, 'must be a string');
+    if (name !== 'testcase') setFilter(common, name, (v as string | null | undefined) ?? undefined);
+  }
+  const since = body.since;
+  if (since !== undefined && since !== null && typeof since !== 'string') throw new WaiverInputError('since', 'must be a string');
+  if (since) common.since = parseSince(since, (why) => new WaiverInputError('since', why));
+  const obsolete = body.include_obsolete;
+  if (obsolete !== undefined && obsolete !== null && typeof obsolete !== 'boolean') throw new WaiverInputError('include_obsolete', 'must be true or false');
+  const results = body.results;
+  if (results !== undefined && results !== null && !Array.isArray(results)) throw new WaiverInputError('results', 'must be a list of {subject, testcase} objects');
+  const alternatives: WaiverFilter[] = [];
+  let restricted = false;
+  for (const [i, r] of (results ?? []).entries()) {
+    const at = `results[${i}]`;
+    if (!isPlainObject(r)) throw new WaiverInputError(at, 'must be an object {subject, testcase}');
+    for (const key of Object.keys(r)) {
+      if (key !== 'subject' && key !== 'testcase') throw new WaiverInputError(`${at}.${key}`, 'is not allowed: each result is {subject, testcase}');
+    }
+    const { testcase } = r;
+    if (testcase !== undefined && testcase !== null && typeof testcase !== 'string') throw new WaiverInputError(`${at}.testcase`, 'must be a string');
+    if (r.subject !== undefined && r.subject !== null && !isPlainObject(r.subject)) throw new WaiverInputError(`${at}.subject`, 'must be an object, e.g. {"type": "koji_build", "item": NVR}');
+    // Python's truth: an empty subject or testcase is no criterion.
+    const subject = isPlainObject(r.subject) && Object.keys(r.subject).length > 0 ? r.subject : undefined;
+    if (!subject && !testcase) continue;
+    restricted = true;
+    const alternative: WaiverFilter = { ...common };
+    if (subject) {
+      const s = legacySubjectOf(subject, `${at}.subject`);
+      if (!s) continue;
+      alternative.subjectType = s.type;
+      alternative.subjectIdentifier = s.identifier;
+    }
+    if (testcase) alternative.testcase = testcase;
+    alternatives.push(alternative);
+  }
+  return { filters: restricted ? alternatives : [common], includeObsolete: obsolete === true };
+}
+
+/** WaiverDB's subject_dict_to_type_identifier; undefined where it raises ValueError. */
+function legacySubjectOf(subject: Record<string, unknown>, at: string): { type: string; identifier: string } | undefined {
+  for (const key of ['type', 'item', 'original_spec_nvr', 'productmd.compose.id']) {
+    const v = subject[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') throw new WaiverInputError(`${at}.${key}`, 'must be a string');
+  }
+  const str = (key: string) => (typeof subject[key] === 'string' ? (subject[key] as string) : undefined);
+  const [type, item] = [str('type'), str('item')];
+  if (item !== undefined && (type === 'koji_build' || type === 'brew-build')) return { type: 'koji_build', identifier: item };
+  if (str('original_spec_nvr') !== undefined) return { type: 'koji_build', identifier: str('original_spec_nvr')! };
+  if (str('productmd.compose.id') !== undefined) return { type: 'compose', identifier: str('productmd.compose.id')! };
+  if (item !== undefined && type) return { type, identifier: item };
+  return undefined;
+}
+
 function parseFilterObject(value: unknown, at: string): WaiverFilter {
   if (!isPlainObject(value)) throw new WaiverInputError(at, 'must be an object of filters');
   const filter: WaiverFilter = { since: {} };

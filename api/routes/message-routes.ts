@@ -59,6 +59,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
         body: { type: ['object', 'null'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string', minLength: 1 } } } },
       },
     },
-    async (req) => ({ replayed: await ctx.bus.replayDeadLetters({ ids: req.body?.ids ?? [] }) }),
+    // { replayed, notReplayed: [{ id, messageId, queue, topic, reason }] }: letters left where they were are named.
+    async (req) => await ctx.bus.replayDeadLetters({ ids: req.body?.ids ?? [] }),
   );
 }

@@ -29,13 +29,15 @@ export function resultsdbRoutes(app: FastifyInstance, ctx: AppContext): void {
     return pageLinks(ctx.config.serverUrl, path, raw, page, hasNext);
   };
 
-  // ResultsDB answers its API root with 300 and where to go; clients use it to learn the outcomes.
+  // ResultsDB answers its API root with 300 and where to go, with the keys of its landing_page
+  // (resultsdb/controllers/api_v2.py); clients use it to learn the outcomes.
   const landing = (reply: FastifyReply) =>
     reply.code(300).send({
       message: 'Sluice speaks the ResultsDB v2.0 API here.',
+      documentation: `${ctx.config.serverUrl}/api/openapi.json`,
+      groups: `${ctx.config.serverUrl}${V2}/groups`,
       results: `${ctx.config.serverUrl}${V2}/results`,
       testcases: `${ctx.config.serverUrl}${V2}/testcases`,
-      groups: `${ctx.config.serverUrl}${V2}/groups`,
       outcomes: store.outcomes,
     });
 

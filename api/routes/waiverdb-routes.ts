@@ -35,7 +35,7 @@ export function waiverdbRoutes(app: FastifyInstance, ctx: AppContext): void {
     });
 
     app.post(path, { ...write, ...doc('Waive a result (one waiver or a list); the caller must be allowed to waive the test case', 'waivers') }, async (req, reply) => {
-      const { waivers, list } = parseWaiverBody(req.body);
+      const { waivers, list } = parseWaiverBody(req.body, (id) => ctx.results.getResult(id));
       const caller = req.caller!;
       // Every waiver is authorised before any is stored: a list is taken whole or refused whole.
       const authorised = waivers.map(({ onBehalfOf, ...w }) => ({ ...w, ...permissions.authorize(caller, onBehalfOf, w.testcase, groupsOf) }));
@@ -51,6 +51,12 @@ export function waiverdbRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.post(`${V1}/waivers/+filtered`, { config: READ_ONLY, ...doc('Waivers matching any of a list of filters (a read: the filters travel in the body)', 'waivers') }, async (req) => ({ data: store.filtered(req.body) }));
+
+  app.post(
+    `${V1}/waivers/+by-subjects-and-testcases`,
+    { config: READ_ONLY, ...doc('Deprecated form of +filtered, as WaiverDB keeps it: waivers matching any of results [{subject, testcase}], narrowed by product_version, username, proxied_by, since', 'waivers') },
+    async (req) => ({ data: store.bySubjectsAndTestcases(req.body) }),
+  );
 
   for (const path of [`${V1}/permissions`, `${V1}/permissions/`]) {
     app.get(path, doc('Who may waive which test cases (optionally for one testcase)', 'waivers'), async (req) => {

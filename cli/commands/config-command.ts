@@ -3,6 +3,7 @@ import { PolicyError } from '../../errors/policy-error.js';
 import { loadConfig } from '../../config/load-config.js';
 import { loadPolicies } from '../../gating/load-policies.js';
 import { parse } from '../cli-context.js';
+import { fedoraPrefixWarning } from '../fedora-prefix-warning.js';
 import { UsageError, type Command } from '../command.js';
 
 export const configCommand: Command = {
@@ -12,7 +13,8 @@ export const configCommand: Command = {
 
 Validates FILE (with the SLUICE_* environment overrides applied) and the gating policy files
 it names (gating.policiesDir), and prints "FILE: ok", or every problem as "path: reason"
-(for a policy: "policy-file: Policy 'id': reason") and exits 1.`,
+(for a policy: "policy-file: Policy 'id': reason") and exits 1. Warnings (a valid file that
+likely does not do what is meant) go to stderr as "FILE: warning: ..." and leave the exit code 0.`,
   async run(argv, io) {
     const { positionals } = parse(argv, { help: { type: 'boolean', short: 'h' } });
     const [action, file, ...rest] = positionals;
@@ -20,6 +22,8 @@ it names (gating.policiesDir), and prints "FILE: ok", or every problem as "path:
     try {
       const config = loadConfig({ file, env: io.env, cwd: io.cwd });
       const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
+      const warning = fedoraPrefixWarning(config, policies);
+      if (warning) io.stderr.write(`${config.source}: warning: ${warning}\n`);
       io.stdout.write(`${config.source}: ok${config.gating.policiesDir === null ? '' : ` (${policies.length} gating polic${policies.length === 1 ? 'y' : 'ies'})`}\n`);
       return 0;
     } catch (err) {

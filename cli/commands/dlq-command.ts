@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../../bus/bus.js';
+import type { DeadLetter, ReplayOutcome } from '../../bus/bus.js';
 import { CONFIG_OPTION, cliAmqpBus, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
 import { UsageError, type CliIo, type Command } from '../command.js';
 import type { CompiledConfig } from '../../config/config-types.js';
@@ -11,7 +11,9 @@ sluice dlq replay (ID... | --all) [--config FILE]
 
 "list" prints one JSON line per dead letter: its id, queue, topic, message id, the reason it
 was dead-lettered, and its body. "replay" puts the named dead letters (ids as listed, or
-message ids) back on the queue they came from with a fresh retry budget; --all replays every one.`,
+message ids) back on the queue they came from with a fresh retry budget; --all replays every one
+there when it starts. It prints {"replayed": N, "notReplayed": [...]}: a letter whose queue is
+unknown or gone stays in the dead-letter queue, listed with the reason (exit 1).`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, { ...CONFIG_OPTION, limit: { type: 'string' }, all: { type: 'boolean' } });
     const [action, ...ids] = positionals;
@@ -26,9 +28,11 @@ message ids) back on the queue they came from with a fresh retry budget; --all r
     if (action === 'replay') {
       if (!values.all && ids.length === 0) throw new UsageError('name the dead letters to replay, or pass --all');
       if (values.all && ids.length) throw new UsageError('--all and ids exclude each other');
-      const replayed = await replay(config, values.all ? [] : ids);
-      writeLine(io.stdout, { replayed });
-      if (!values.all && replayed === 0) {
+      const outcome = await replay(config, values.all ? [] : ids);
+      writeLine(io.stdout, outcome);
+      for (const l of outcome.notReplayed) io.stderr.write(`sluice dlq replay: ${l.id} not replayed: ${l.reason}\n`);
+      if (outcome.notReplayed.length) return 1;
+      if (!values.all && outcome.replayed === 0) {
         io.stderr.write('sluice dlq replay: no dead letter has those ids\n');
         return 1;
       }
@@ -52,7 +56,7 @@ async function list(config: CompiledConfig, limit: number, _io: CliIo): Promise<
   return ((await res.json()) as { data: DeadLetter[] }).data;
 }
 
-async function replay(config: CompiledConfig, ids: string[]): Promise<number> {
+async function replay(config: CompiledConfig, ids: string[]): Promise<ReplayOutcome> {
   if (config.busKind === 'amqp') {
     const bus = await cliAmqpBus(config);
     try {
@@ -67,5 +71,5 @@ async function replay(config: CompiledConfig, ids: string[]): Promise<number> {
     body: JSON.stringify({ ids }),
   });
   if (!res.ok) throw new Error(`the server refused (${res.status}): ${await res.text()}`);
-  return ((await res.json()) as { replayed: number }).replayed;
+  return (await res.json()) as ReplayOutcome;
 }
