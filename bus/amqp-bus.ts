@@ -69,6 +69,8 @@ export class AmqpBus implements Bus {
   private stopping = false;
   private lastError = 'not connected yet';
   private readonly safeUrl: string;
+  /** Every prefix consumed under, longest first, so that a routing key loses the prefix it has. */
+  private readonly prefixes: string[];
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -79,6 +81,7 @@ export class AmqpBus implements Bus {
   ) {
     if (!config.url) throw new SluiceError('CONFIG_INVALID', 'the AMQP bus needs bus.url');
     this.safeUrl = redactUrl(config.url);
+    this.prefixes = consumedPrefixes(config);
     this.processor = db ? new MessageProcessor(db, registry, config.retry, log, observer) : undefined;
   }
 
@@ -156,7 +159,7 @@ export class AmqpBus implements Bus {
     // Retries wait here for their per-message expiration, then dead-letter back to the queue.
     await ch.assertQueue(`${c.queue}.retry`, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': c.queue } });
     if (c.spec.skipHandled) await this.bindSkippingHandled(ch, c);
-    else for (const topic of c.spec.topics) await ch.bindQueue(c.queue, this.config.exchange, this.config.topicPrefix + topic);
+    else for (const key of this.bindingKeys(c.spec.topics)) await ch.bindQueue(c.queue, this.config.exchange, key);
     c.channel = ch;
     const acks = new AckBatcher(ch);
     c.acks = acks;
@@ -181,10 +184,10 @@ export class AmqpBus implements Bus {
     await ch.assertExchange(filter, 'headers', { durable: true, alternateExchange: unhandled });
     await ch.bindQueue(c.queue, unhandled, '');
     await ch.bindExchange(handled, filter, '', { 'x-match': 'all', [HEADERS.handledBy]: c.queue });
-    for (const topic of c.spec.topics) {
-      await ch.bindExchange(filter, this.config.exchange, this.config.topicPrefix + topic);
+    for (const key of this.bindingKeys(c.spec.topics)) {
+      await ch.bindExchange(filter, this.config.exchange, key);
       // A queue a version without the filter bound directly would still get every message.
-      await ch.unbindQueue(c.queue, this.config.exchange, this.config.topicPrefix + topic);
+      await ch.unbindQueue(c.queue, this.config.exchange, key);
     }
   }
 
@@ -192,14 +195,14 @@ export class AmqpBus implements Bus {
     const ch = await model.createChannel();
     this.watch(model, ch, 'subscription');
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-    for (const p of t.patterns) await ch.bindQueue(queue, this.config.exchange, this.config.topicPrefix + p);
+    for (const key of this.bindingKeys(t.patterns)) await ch.bindQueue(queue, this.config.exchange, key);
     await ch.consume(
       queue,
       (msg) => {
         if (!msg) return;
         const headers = (msg.properties.headers ?? {}) as Record<string, HeaderValue>;
         try {
-          t.handler({ messageId: String(msg.properties.messageId ?? ''), topic: this.topicOf(msg), body: parseBody(msg.content), headers, attempt: 1 });
+          t.handler({ messageId: String(msg.properties.messageId ?? ''), ...this.routeOf(msg), body: parseBody(msg.content), headers, attempt: 1 });
         } catch (err) {
           this.log.error({ err }, 'subscriber threw');
         }
@@ -222,11 +225,26 @@ export class AmqpBus implements Bus {
     if (model) void model.close().catch(() => undefined);
   }
 
+  /** Each pattern under each prefix consumed. */
+  private bindingKeys(patterns: string[]): string[] {
+    return this.prefixes.flatMap((prefix) => patterns.map((p) => prefix + p));
+  }
+
   private topicOf(msg: ConsumeMessage | GetMessage): string {
-    const fromHeader = msg.properties.headers?.[HEADERS.topic];
-    if (typeof fromHeader === 'string' && fromHeader) return fromHeader;
+    return this.routeOf(msg).topic;
+  }
+
+  /** The topic without its prefix, and the prefix; a retried message carries both in headers. */
+  private routeOf(msg: ConsumeMessage | GetMessage): { topic: string; topicPrefix: string } {
+    const headers = msg.properties.headers ?? {};
+    const fromHeader = headers[HEADERS.topic];
+    if (typeof fromHeader === 'string' && fromHeader) {
+      const prefix = headers[HEADERS.topicPrefix];
+      return { topic: fromHeader, topicPrefix: typeof prefix === 'string' ? prefix : this.config.topicPrefix };
+    }
     const rk = msg.fields.routingKey;
-    return this.config.topicPrefix && rk.startsWith(this.config.topicPrefix) ? rk.slice(this.config.topicPrefix.length) : rk;
+    const prefix = this.prefixes.find((p) => rk.startsWith(p)) ?? '';
+    return { topic: rk.slice(prefix.length), topicPrefix: prefix };
   }
 
   private onDelivery(model: ChannelModel, c: Consumer, acks: AckBatcher, msg: ConsumeMessage | null): void {
@@ -269,12 +287,11 @@ export class AmqpBus implements Bus {
       return;
     }
     batch.forEach(({ acks, msg }, i) => {
-      const topic = deliveries[i]!.topic;
       const outcome = outcomes[i]!;
       // The common case, settled at once: no promise chain per message.
       if (!('then' in outcome) && outcome.action === 'ack') return this.release(c, () => acks.ack(msg));
       void Promise.resolve(outcome)
-        .then((d) => this.settle(c, acks, msg, topic, deliveries[i]!.headers, d))
+        .then((d) => this.settle(c, acks, msg, deliveries[i]!, d))
         .catch((err) => {
           // Most likely the channel went away mid-way: the broker redelivers, the ledger drops the repeat.
           this.log.warn({ err: errorText(err), consumer: c.spec.name }, 'delivery not settled; it will be redelivered');
@@ -287,7 +304,7 @@ export class AmqpBus implements Bus {
     const headers = { ...(msg.properties.headers ?? {}) } as Record<string, HeaderValue>;
     return {
       messageId: msg.properties.messageId ? String(msg.properties.messageId) : undefined,
-      topic: this.topicOf(msg),
+      ...this.routeOf(msg),
       content: msg.content,
       headers,
       attempt: Number(headers[HEADERS.attempt] ?? 1) || 1,
@@ -305,7 +322,9 @@ export class AmqpBus implements Bus {
     this.idle.clear();
   }
 
-  private async settle(c: Consumer, acks: AckBatcher, msg: ConsumeMessage, topic: string, headers: Record<string, HeaderValue>, d: Disposition): Promise<void> {
+  private async settle(c: Consumer, acks: AckBatcher, msg: ConsumeMessage, delivery: RawDelivery, d: Disposition): Promise<void> {
+    const { topic, headers } = delivery;
+    const route = { [HEADERS.topic]: topic, [HEADERS.topicPrefix]: delivery.topicPrefix ?? this.config.topicPrefix };
     if (d.action === 'ack') {
       acks.ack(msg);
       return;
@@ -320,7 +339,7 @@ export class AmqpBus implements Bus {
       await this.confirmSend('', `${c.queue}.retry`, msg.content, {
         ...base,
         expiration: String(d.delayMs),
-        headers: { ...headers, [HEADERS.topic]: topic, [HEADERS.attempt]: d.nextAttempt, [HEADERS.reason]: d.reason },
+        headers: { ...headers, ...route, [HEADERS.attempt]: d.nextAttempt, [HEADERS.reason]: d.reason },
       });
     } else {
       this.log.warn({ queue: c.queue, messageId: msg.properties.messageId, topic, reason: d.reason }, 'message dead-lettered');
@@ -328,7 +347,7 @@ export class AmqpBus implements Bus {
         ...base,
         headers: {
           ...headers,
-          [HEADERS.topic]: topic,
+          ...route,
           [HEADERS.queue]: c.queue,
           [HEADERS.reason]: d.reason,
           [HEADERS.attempt]: Number(headers[HEADERS.attempt] ?? 1) || 1,
@@ -609,6 +628,14 @@ export class AmqpBus implements Bus {
     for (const wake of this.publisherWaiters) wake();
     if (this.connection) await this.bounded(this.connection.close(), 'closing the broker connection');
   }
+}
+
+/**
+ * The prefixes a consumer binds under: the one Sluice publishes under, and any more configured
+ * (Fedora CI's results come under both org.fedoraproject.prod. and org.centos.prod.), longest first.
+ */
+export function consumedPrefixes(config: Pick<CompiledConfig['bus'], 'topicPrefix' | 'consumePrefixes'>): string[] {
+  return [...new Set([config.topicPrefix, ...config.consumePrefixes])].sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -13,6 +13,11 @@ export interface BusMessage {
   headers: Record<string, HeaderValue>;
   /** 1 on first delivery; raised each time a failed handling is retried. */
   attempt: number;
+  /**
+   * The prefix the message was published under (one of `bus.topicPrefix` and
+   * `bus.consumePrefixes`): other publishers' messages can arrive under several.
+   */
+  topicPrefix?: string;
 }
 
 export interface PublishOptions {
@@ -159,6 +164,8 @@ export const HEADERS = {
   sentAt: 'sent-at',
   schema: 'sluice_schema',
   topic: 'x-sluice-topic',
+  /** The prefix a retried or dead-lettered message first came under (BusMessage.topicPrefix). */
+  topicPrefix: 'x-sluice-topic-prefix',
   attempt: 'x-sluice-attempt',
   reason: 'x-sluice-reason',
   queue: 'x-sluice-queue',

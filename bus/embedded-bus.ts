@@ -236,6 +236,8 @@ export class EmbeddedBus implements Bus {
       disposition = await this.processor.process(c.spec, {
         messageId: row.message_id,
         topic: row.topic,
+        // Everything here was published in this process, under its own prefix.
+        topicPrefix: this.config.topicPrefix,
         content: row.body,
         headers,
         attempt: row.attempts + 1,

@@ -17,6 +17,8 @@ const POISONED = Symbol('an effect failed in a batch without savepoints');
 export interface RawDelivery {
   messageId: string | undefined;
   topic: string;
+  /** The prefix it came under; absent = the bus's own topicPrefix. */
+  topicPrefix?: string;
   content: Buffer;
   headers: Record<string, HeaderValue>;
   attempt: number;
@@ -96,7 +98,14 @@ export class MessageProcessor {
       throw err;
     }
 
-    const message: BusMessage = { messageId, topic: delivery.topic, body, headers: delivery.headers, attempt: delivery.attempt };
+    const message: BusMessage = {
+      messageId,
+      topic: delivery.topic,
+      body,
+      headers: delivery.headers,
+      attempt: delivery.attempt,
+      ...(delivery.topicPrefix !== undefined ? { topicPrefix: delivery.topicPrefix } : {}),
+    };
     const state = { effectRan: false, duplicate: false };
     let log: Logger | undefined;
     // One child logger per message: every line a handler logs carries the ids that tie it to the

@@ -58,6 +58,11 @@ export const configSchema = {
         url: { type: ['string', 'null'], pattern: '^amqps?://', default: null },
         exchange: { type: 'string', minLength: 1, default: 'amq.topic' },
         topicPrefix: { type: 'string', pattern: '^([A-Za-z0-9_-]+\\.)*$', default: '' },
+        /**
+         * More prefixes whose messages are consumed too, e.g. [org.centos.prod.] beside a topicPrefix of
+         * org.fedoraproject.prod.: Fedora CI's results come under both. Sluice publishes under topicPrefix only.
+         */
+        consumePrefixes: { type: 'array', items: { type: 'string', pattern: '^([A-Za-z0-9_-]+\\.)+$' }, uniqueItems: true, maxItems: 16, default: [] },
         queuePrefix: { type: 'string', default: 'sluice.' },
         deadLetterQueue: { type: 'string', minLength: 1, default: 'sluice.dead-letter' },
         /**

@@ -15,6 +15,7 @@ export interface ConfigWithDefaults {
     url: string | null;
     exchange: string;
     topicPrefix: string;
+    consumePrefixes: string[];
     queuePrefix: string;
     deadLetterQueue: string;
     passwordFile: string | null;

@@ -35,6 +35,12 @@ export class SluiceMetrics {
     labelNames: ['consumer', 'topic'] as const,
     registers: [this.registry],
   });
+  readonly ciMessagesSkipped = new Counter({
+    name: 'sluice_ci_messages_skipped_total',
+    help: 'CI messages acknowledged without making a result: another kind of ci. topic (other-topic), or an artifact with no ResultsDB item type (no-mapping)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly handlerDuration = new Histogram({
     name: 'sluice_message_handler_duration_seconds',
     help: 'Time from a delivery reaching a consumer to its disposition (parse, validate, handler, effect)',
@@ -160,6 +166,11 @@ export class SluiceMetrics {
     this.messagesConsumed.inc({ consumer, topic, outcome });
     this.handlerDuration.observe({ consumer, topic }, seconds);
     if (outcome === 'dead-letter') this.messagesDeadLettered.inc({ consumer, topic });
+  }
+
+  /** A CI message the results consumer acknowledged without making a result of it. */
+  ciMessageSkipped(reason: 'other-topic' | 'no-mapping'): void {
+    this.ciMessagesSkipped.inc({ reason });
   }
 
   published(topic: string, count = 1): void {

@@ -17,7 +17,7 @@ interface Entry {
   id: string;
   patterns: string[];
   validate: ValidateFunction;
-  /** Exact topics win over patterns; among patterns, the one with fewer wildcards. */
+  /** Exact topics win over patterns; among patterns, the one with fewer wildcards, `#` counting more than any `*`s. */
   specificity: number;
 }
 
@@ -53,7 +53,9 @@ export class SchemaRegistry {
       }
       const validate = ajv.getSchema(schema.$id as string)!;
       for (const p of patterns as string[]) {
-        const wild = p.split('.').filter((w) => w === '*' || w === '#').length;
+        const words = p.split('.');
+        // `#` matches any number of words: a catch-all such as `ci.#` yields to every `ci.*.…` pattern.
+        const wild = words.filter((w) => w === '*').length + 100 * words.filter((w) => w === '#').length;
         this.entries.push({ id: schema.$id as string, patterns: [p], validate, specificity: wild });
       }
     }

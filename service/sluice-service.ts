@@ -182,7 +182,7 @@ export class SluiceService {
     if (roles.has('consumers')) {
       if (config.events.recordTopics.length > 0) this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
-      this.consume(ciResultsConsumer(results, () => relay.kick()), 'consumers');
+      this.consume(ciResultsConsumer(results, () => relay.kick(), (reason) => metrics.ciMessageSkipped(reason)), 'consumers');
       this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
       const gatingParts = { changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() };
       this.consume(gatingChangesConsumer(gatingParts), 'consumers');

@@ -269,3 +269,41 @@ test('a consumer with skipHandled never gets what was published as handled by it
   await waitFor('the tap', () => seen.length === 1);
   assert.equal(seen[0]!['sluice-handled-by'], h.config.bus.queuePrefix + 'skips');
 });
+
+test('a consumer takes messages under every consumed prefix; each says which, through a retry too', async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const seen: Array<{ id: string; topic: string; prefix: string | undefined; attempt: number }> = [];
+  const consumer = {
+    name: 'prefixes',
+    topics: ['test.#'],
+    handle(message: BusMessage) {
+      seen.push({ id: message.messageId, topic: message.topic, prefix: message.topicPrefix, attempt: message.attempt });
+      if (message.messageId === 'retried' && message.attempt === 1) return { retry: 'once' };
+      return undefined;
+    },
+  };
+  const other = `o${Date.now().toString(36)}.org.centos.prod.`;
+  const h = await amqpHarness(url, [consumer], { bus: { consumePrefixes: [other], retry: { maxAttempts: 3, delayMs: 50 } } });
+  t.after(() => h.close());
+  const conn = await amqp.connect(url);
+  t.after(() => conn.close());
+  const ch = await conn.createConfirmChannel();
+  const send = async (prefix: string, topic: string, id: string) => {
+    ch.publish(h.config.bus.exchange, prefix + topic, Buffer.from(JSON.stringify({ n: 1 })), { messageId: id, persistent: true, contentType: 'application/json' });
+    await ch.waitForConfirms();
+  };
+  await send(h.config.bus.topicPrefix, 'test.own', 'own');
+  await send(other, 'test.other', 'other');
+  await send(other, 'test.retried', 'retried');
+  await send(`not-${other}`, 'test.nobody', 'unbound');
+  await waitFor('all three, the retried one twice', () => seen.length >= 4);
+  const byId = (id: string) => seen.filter((s) => s.id === id).map(({ topic, prefix, attempt }) => ({ topic, prefix, attempt }));
+  assert.deepEqual(byId('own'), [{ topic: 'test.own', prefix: h.config.bus.topicPrefix, attempt: 1 }]);
+  assert.deepEqual(byId('other'), [{ topic: 'test.other', prefix: other, attempt: 1 }]);
+  assert.deepEqual(byId('retried'), [
+    { topic: 'test.retried', prefix: other, attempt: 1 },
+    { topic: 'test.retried', prefix: other, attempt: 2 },
+  ]);
+  assert.deepEqual(byId('unbound'), []);
+});

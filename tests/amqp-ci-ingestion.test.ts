@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
+import type { RawConfig } from '../config/config-types.js';
 import type { StoredResult } from '../results/result-json.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { requireBroker } from './support/broker.js';
 import { ARTIFACT_KINDS, ARTIFACTS, STATES, ciMessage, ciTopic } from './support/ci-messages.js';
+import { FEDORA_CI_FIXTURES, fixture } from './support/fedora-ci-fixtures.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -14,12 +17,14 @@ interface Running {
   base: string;
   /** Publishes as a CI system would: straight to the exchange, no validation, our own message id. */
   publishRaw(topic: string, body: unknown, messageId: string): Promise<void>;
+  /** The same under another prefix than bus.topicPrefix. */
+  publishUnder(prefix: string, topic: string, body: unknown, messageId: string): Promise<void>;
   /** GET /api/v2.0/results with these filters, as a ResultsDB client asks. */
   results(query: Record<string, string>): Promise<StoredResult[]>;
 }
 
-async function startService(t: TestContext, url: string): Promise<Running> {
-  const config = testConfig({}, { amqpUrl: url });
+async function startService(t: TestContext, url: string, raw: RawConfig = {}): Promise<Running> {
+  const config = testConfig(raw, { amqpUrl: url });
   const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
   const base = (await service.start())!;
   const conn = await amqp.connect(url);
@@ -28,13 +33,15 @@ async function startService(t: TestContext, url: string): Promise<Running> {
     await conn.close();
     await service.stop();
   });
+  const publishUnder = async (prefix: string, topic: string, body: unknown, messageId: string) => {
+    ch.publish(config.bus.exchange, prefix + topic, Buffer.from(JSON.stringify(body)), { messageId, persistent: true, contentType: 'application/json' });
+    await ch.waitForConfirms();
+  };
   return {
     service,
     base,
-    async publishRaw(topic, body, messageId) {
-      ch.publish(config.bus.exchange, config.bus.topicPrefix + topic, Buffer.from(JSON.stringify(body)), { messageId, persistent: true, contentType: 'application/json' });
-      await ch.waitForConfirms();
-    },
+    publishRaw: (topic, body, messageId) => publishUnder(config.bus.topicPrefix, topic, body, messageId),
+    publishUnder,
     async results(query) {
       const res = await fetch(`${base}/api/v2.0/results?${new URLSearchParams({ limit: '100', ...query })}`);
       assert.equal(res.status, 200, await res.clone().text());
@@ -147,4 +154,87 @@ test('a result.submit message is stored as the result it carries', { timeout: 60
   assert.equal(result!.ref_url, 'https://ci.example.org/rpmdeplint/7');
   assert.deepEqual(result!.data.arch, ['x86_64', 'aarch64']);
   assert.deepEqual(result!.testcase.ref_url, 'https://docs.example.org/rpmdeplint');
+});
+
+/** Both prefixes Fedora CI's results come under today, made unique to this test (one broker serves many). */
+function fedoraPrefixes(): { fedora: string; centos: string } {
+  const id = randomBytes(4).toString('hex');
+  return { fedora: `t${id}.org.fedoraproject.prod.`, centos: `t${id}.org.centos.prod.` };
+}
+
+function metric(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+// Bodies in the exact shapes Fedora CI's producers send (tests/support/fedora-ci-fixtures.ts names the upstream file of each).
+test("every message Fedora CI sends, under either of its prefixes, becomes its result or is acknowledged and counted; none is dead-lettered", { timeout: 90_000 }, async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const prefix = fedoraPrefixes();
+  const s = await startService(t, url, { bus: { topicPrefix: prefix.fedora, consumePrefixes: [prefix.centos] } });
+  for (const f of FEDORA_CI_FIXTURES) {
+    await s.publishUnder(prefix.fedora, f.topic, f.body, `${f.name}@fedora`);
+    await s.publishUnder(prefix.centos, f.topic, f.body, `${f.name}@centos`);
+  }
+  // An older pipeline's topic under ci. (CentOS-PaaS-SIG/upstream-fedora-pipeline's README lists these).
+  await s.publishUnder(prefix.centos, 'ci.pipeline.allpackages-build.package.running', { build_id: 1, status: 'SUCCESS' }, 'old-pipeline');
+  // One queue delivers in order: once the last message is stored, all before it were handled.
+  await s.publishUnder(prefix.centos, 'ci.koji-build.test.queued', fixture('koji-build.test.queued').body, 'last');
+  await waitFor('the last message', async () => (await s.results({ msg_id: 'last' })).length === 1);
+
+  for (const f of FEDORA_CI_FIXTURES.filter((x) => x.expected)) {
+    for (const [where, p] of [['fedora', prefix.fedora], ['centos', prefix.centos]] as const) {
+      const [result] = await s.results({ msg_id: `${f.name}@${where}` });
+      assert.ok(result, `a result for ${f.name} under ${p}`);
+      assert.equal(result.testcase.name, f.expected!.testcase, f.name);
+      assert.deepEqual(result.data.item, [f.expected!.item], f.name);
+      assert.deepEqual(result.data.type, [f.expected!.type], f.name);
+      assert.deepEqual(result.data.msg_topic, [p + f.topic], f.name);
+    }
+  }
+  // What gating asks: the update by its alias, the build by its nvr with the scenario apart and its source kept.
+  const update = await s.results({ item: 'FEDORA-2026-7c1e4a9b2d', type: 'bodhi_update', testcases: 'fedora-ci.fedora-update.installability.functional' });
+  assert.deepEqual(update.map((r) => r.outcome).sort(), ['ERROR', 'ERROR', 'PASSED', 'PASSED', 'QUEUED', 'QUEUED']);
+  const [build] = await s.results({ msg_id: 'koji-build.test.complete@centos' });
+  assert.deepEqual(build!.data.scenario, ['python-requests']);
+  assert.deepEqual(build!.data.source, ['git+https://src.fedoraproject.org/rpms/python-urllib3.git#9d2b1c5e4f7a8b6c3d0e1f2a3b4c5d6e7f8a9b0c']);
+  assert.equal(build!.outcome, 'PASSED');
+  assert.deepEqual(await s.results({ item: 'https://src.fedoraproject.org/rpms/bash' }), [], 'a pull request makes no result');
+
+  assert.deepEqual((await s.service.ctx.bus.listDeadLetters()).map((l) => `${l.topic}: ${l.reason}`), []);
+  const text = await (await fetch(`${s.base}/metrics`)).text();
+  const pullRequests = FEDORA_CI_FIXTURES.filter((f) => f.expected === null).length;
+  assert.equal(metric(text, 'sluice_ci_messages_skipped_total', 'reason="no-mapping"'), pullRequests * 2);
+  assert.equal(metric(text, 'sluice_ci_messages_skipped_total', 'reason="other-topic"'), 1);
+  assert.equal(metric(text, 'sluice_messages_consumed_total', 'consumer="ci-results",topic="ci.dist-git-pr.test.complete",outcome="ack"'), 2);
+});
+
+test('a Fedora CI message malformed for its own topic is dead-lettered with the reason and the prefix it came under', { timeout: 60_000 }, async (t) => {
+  const url = requireBroker(t);
+  if (!url) return;
+  const prefix = fedoraPrefixes();
+  const s = await startService(t, url, { bus: { topicPrefix: prefix.fedora, consumePrefixes: [prefix.centos] } });
+  const noNvr = fixture('koji-build.test.complete');
+  delete (noNvr.body.artifact as Record<string, unknown>).nvr;
+  await s.publishUnder(prefix.centos, noNvr.topic, noNvr.body, 'no-nvr');
+  // The error template leaves artifact.type empty, so no schema branch checks the artifact: the mapping does.
+  const noAlias = fixture('fedora-update.test.error');
+  delete (noAlias.body.artifact as Record<string, unknown>).alias;
+  await s.publishUnder(prefix.fedora, noAlias.topic, noAlias.body, 'no-alias');
+  await s.publishUnder(prefix.centos, 'ci.dist-git-pr.test.complete', fixture('pull-request.test.complete').body, 'pull-request');
+  await s.publishUnder(prefix.centos, 'ci.koji-build.test.queued', fixture('koji-build.test.queued').body, 'good');
+  await waitFor('the good message', async () => (await s.results({ msg_id: 'good' })).length === 1);
+
+  const letters = await waitFor('two dead letters', async () => {
+    const found = await s.service.ctx.bus.listDeadLetters();
+    return found.length === 2 ? found : undefined;
+  });
+  const byId = new Map(letters.map((l) => [l.messageId, l]));
+  assert.match(byId.get('no-nvr')!.reason, /schema validation failed: body\.artifact\.nvr: is required/);
+  assert.equal(byId.get('no-nvr')!.topic, 'ci.koji-build.test.complete');
+  assert.equal(byId.get('no-nvr')!.headers['x-sluice-topic-prefix'], prefix.centos);
+  assert.match(byId.get('no-alias')!.reason, /needs artifact.alias, or an artifact.id that is the update's alias/);
+  assert.equal(byId.get('no-alias')!.headers['x-sluice-topic-prefix'], prefix.fedora);
+  assert.ok(!byId.has('pull-request'));
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { consumedPrefixes } from '../bus/amqp-bus.js';
 import { EMBEDDED_DEFAULTS, loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors/config-error.js';
 import { cliEnv, runCli } from './support/cli.js';
@@ -277,5 +278,21 @@ describe('sluice usage', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^sluice migrate: /);
     assert.match(r.stderr, /usage: sluice migrate/);
+  });
+});
+
+describe('bus.consumePrefixes', () => {
+  test('defaults to none; takes a list of prefixes besides topicPrefix, consumed longest first', () => {
+    const plain = loadConfig({ file: configFile('bus:\n  topicPrefix: org.fedoraproject.prod.\n').file, env: {} });
+    assert.deepEqual(plain.bus.consumePrefixes, []);
+    assert.deepEqual(consumedPrefixes(plain.bus), ['org.fedoraproject.prod.']);
+    const both = loadConfig({ file: configFile('bus:\n  topicPrefix: org.centos.prod.\n  consumePrefixes: [org.fedoraproject.prod., org.centos.prod.]\n').file, env: {} });
+    assert.deepEqual(consumedPrefixes(both.bus), ['org.fedoraproject.prod.', 'org.centos.prod.']);
+  });
+
+  test('a prefix that does not end in a dot, or an empty one, is refused with the setting named', () => {
+    const err = configErrorOf(() => loadConfig({ file: configFile('bus:\n  consumePrefixes: [org.centos.prod, ""]\n').file, env: {} }));
+    assert.ok(err.problems.some((p) => p.startsWith('bus.consumePrefixes[0]: must match pattern')), err.problems.join('\n'));
+    assert.ok(err.problems.some((p) => p.startsWith('bus.consumePrefixes[1]: must match pattern')), err.problems.join('\n'));
   });
 });
