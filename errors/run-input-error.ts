@@ -2,7 +2,6 @@ import { SluiceError } from './sluice-error.js';
 
 /** A request to start or retry a run that cannot be used; `field: reason`, HTTP 400. */
 export class RunInputError extends SluiceError {
-  readonly statusCode = 400;
   readonly field: string;
   constructor(field: string, reason: string) {
     super('RUN_INVALID', `${field}: ${reason}`);

@@ -1,16 +1,13 @@
 import { SluiceError } from './sluice-error.js';
 
 /**
- * An update request that cannot be used: 400 with `field: reason` (the field as a path into the
- * body, `builds[2]`), or 409 when the alias is taken. `statusCode` is what the HTTP error
- * handler answers with.
+ * An update request that cannot be used: UPDATE_INVALID (400) with `field: reason`, the field as
+ * a path into the body (`builds[2]`), or UPDATE_EXISTS (409) when the alias is taken.
  */
 export class UpdateInputError extends SluiceError {
   readonly field: string;
-  readonly statusCode: 400 | 409;
-  constructor(field: string, reason: string, statusCode: 400 | 409 = 400) {
-    super(statusCode === 409 ? 'UPDATE_EXISTS' : 'UPDATE_INVALID', `${field}: ${reason}`);
+  constructor(field: string, reason: string, code: 'UPDATE_INVALID' | 'UPDATE_EXISTS' = 'UPDATE_INVALID') {
+    super(code, `${field}: ${reason}`);
     this.field = field;
-    this.statusCode = statusCode;
   }
 }

@@ -60,7 +60,7 @@ export interface DecisionResponse {
 
 /**
  * Greenwave's decision, computed from data already gathered: no I/O, so the same facts always
- * give the same answer. Throws DecisionInputError (404) when a subject has no applicable policy
+ * give the same answer. Throws DecisionInputError (POLICY_NOT_FOUND, 404) when a subject has no applicable policy
  * and its type does not allow that.
  */
 export function decide(input: DecisionInput): DecisionResponse {
@@ -72,7 +72,7 @@ export function decide(input: DecisionInput): DecisionResponse {
       if (facts.subject.type.ignoreMissingPolicy) continue;
       throw new DecisionInputError(
         `Found no applicable policies for ${facts.subject.type.id} subjects at gating point(s) ${request.decisionContexts.join(' ')} in ${request.productVersion}`,
-        404,
+        'POLICY_NOT_FOUND',
       );
     }
     const ctx = new SubjectContext(input, facts);

@@ -30,7 +30,7 @@ export interface DecisionRequest {
 export function parseDecisionRequest(body: unknown, types: SubjectTypes): DecisionRequest {
   // A body that is not JSON (text/plain) is no JSON payload to Greenwave either, and neither is
   // an empty or falsy one (`{}`, `[]`, `""`, `0`, `false`): make_decision's `if not data`.
-  if (body === undefined || body === null || typeof body === 'string' || isFalsyJson(body)) throw new DecisionInputError('No JSON payload in request', 415);
+  if (body === undefined || body === null || typeof body === 'string' || isFalsyJson(body)) throw new DecisionInputError('No JSON payload in request', 'DECISION_NO_JSON');
   if (typeof body !== 'object' || Array.isArray(body)) throw new DecisionInputError('Invalid JSON payload, must be an object');
   const data = body as Record<string, unknown>;
 

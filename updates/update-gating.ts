@@ -56,7 +56,7 @@ export class UpdateGating {
     const { store, db } = this.parts;
     const at = this.now();
     const id = input.alias ?? makeAlias(input.productVersion, at, randomBytes(5).toString('hex'));
-    if (store.get(id)) throw new UpdateInputError('alias', `update ${id} exists already`, 409);
+    if (store.get(id)) throw new UpdateInputError('alias', `update ${id} exists already`, 'UPDATE_EXISTS');
     const update: StoredUpdate = {
       id,
       productVersion: input.productVersion,
@@ -73,7 +73,7 @@ export class UpdateGating {
     };
     const prepared = await this.parts.decisions.prepare(this.requestFor(update));
     return db.transaction(() => {
-      if (store.get(id)) throw new UpdateInputError('alias', `update ${id} exists already`, 409);
+      if (store.get(id)) throw new UpdateInputError('alias', `update ${id} exists already`, 'UPDATE_EXISTS');
       const decision = this.decision(prepared);
       const now = this.now();
       const status = this.statusOf(update, decision, now);
