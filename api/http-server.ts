@@ -3,6 +3,7 @@ import http from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema, type RouteOptions } from 'fastify';
 import type { Scope } from '../config/config-types.js';
+import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { AppContext } from './app-context.js';
 import { installErrorHandler } from './error-handler.js';
 import { RequestDeadlines } from './request-deadlines.js';
@@ -75,6 +76,14 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     ajv: { customOptions: { allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false } },
   });
   installErrorHandler(app);
+  // Every JSON body is checked for depth before it is parsed, whatever route reads it; the rest
+  // (empty body, syntax, __proto__) is fastify's own parser.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (typeof body === 'string' && jsonTooDeep(body)) return done(Object.assign(new Error(`body: ${jsonDepthMessage()}`), { statusCode: 400 }), undefined);
+    parseJson(req, body as string, done);
+  });
 
   const routes: RouteInfo[] = [];
   const readGuard = ctx.config.auth.readsRequireToken ? ctx.auth.requireToken() : undefined;
