@@ -107,6 +107,13 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   // microtasks per request, measurable on the decision route.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    // One bound for every route's query, before any parser sees it; each parser bounds its own
+    // filters and values further (results/parse-results-query QUERY_LIMITS).
+    const at = req.url.indexOf('?');
+    if (at >= 0 && countParameters(req.url, at + 1) > MAX_QUERY_PARAMETERS) {
+      void reply.code(400).send({ message: `query: more than ${MAX_QUERY_PARAMETERS} parameters (the limit)` });
+      return;
+    }
     done();
   });
   // ajv's type coercion turns "1e309" into Infinity and then lets it past integer, minimum and
@@ -173,6 +180,15 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
       for (const close of [...streams]) close();
     },
   };
+}
+
+/** Parameters in one request's query string, at most. */
+export const MAX_QUERY_PARAMETERS = 1000;
+
+function countParameters(url: string, from: number): number {
+  let n = 1;
+  for (let i = url.indexOf('&', from); i >= 0; i = url.indexOf('&', i + 1)) n++;
+  return n;
 }
 
 /** The path of the first number that is not finite in a validated input, if any. */

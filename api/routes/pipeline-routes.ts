@@ -45,8 +45,9 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(201).send(json(run));
   });
 
-  app.get<{ Querystring: { repo?: string; branch?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/runs`, doc('Runs, newest first; filters: repo, branch, limit, before', 'pipeline'), async (req) => {
-    const roots = nodes.list({ rootsOnly: true, repo: req.query.repo, branch: req.query.branch, limit: limitOf(req.query.limit), beforeId: idOf(req.query.before, 'before') });
+  app.get<{ Querystring: Query }>(`${PIPELINE_API}/runs`, doc('Runs, newest first; filters: repo, branch, limit, before', 'pipeline'), async (req) => {
+    const q = singles(req.query);
+    const roots = nodes.list({ rootsOnly: true, repo: q.repo, branch: q.branch, limit: limitOf(q.limit), beforeId: idOf(q.before, 'before') });
     return { data: roots.map(json) };
   });
 
@@ -63,8 +64,8 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { cancelled };
   });
 
-  app.get<{ Querystring: { run_id?: string; kind?: string; state?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/nodes`, doc('Nodes; filters: run_id, kind, state, limit, before', 'pipeline'), async (req) => {
-    const q = req.query;
+  app.get<{ Querystring: Query }>(`${PIPELINE_API}/nodes`, doc('Nodes; filters: run_id, kind, state, limit, before', 'pipeline'), async (req) => {
+    const q = singles(req.query);
     if (q.state !== undefined && !isNodeState(q.state)) throw new RunInputError('state', 'must be one of running, available, closing, done');
     const list = nodes.list({
       runId: q.run_id !== undefined ? idOf(q.run_id, 'run_id') : undefined,
@@ -83,11 +84,11 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(201).send(json(node));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { follow?: string } }>(`${PIPELINE_API}/nodes/:id/log`, { config: { stream: true }, ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline') }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: Query }>(`${PIPELINE_API}/nodes/:id/log`, { config: { stream: true }, ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline') }, async (req, reply) => {
     const node = nodes.require(nodeId(req.params.id));
     const file = logs.file(node.id);
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
-    if (!['1', 'true', 'yes'].includes(req.query.follow ?? '')) {
+    if (!['1', 'true', 'yes'].includes(singles(req.query).follow ?? '')) {
       return logs.size(node.id) > 0 ? reply.send(createReadStream(file)) : reply.send('');
     }
     const ac = new AbortController();
@@ -175,6 +176,19 @@ function contentType(name: string): string {
   if (/\.xml$/.test(name)) return 'application/xml';
   if (/\.json$/.test(name)) return 'application/json';
   return 'application/octet-stream';
+}
+
+/** A query string as fastify parses it: a parameter given twice is a list. */
+type Query = Record<string, string | string[] | undefined>;
+
+/** Every parameter of these routes takes one value; a repeated one is refused, not bound as a list. */
+function singles(query: Query): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, v] of Object.entries(query)) {
+    if (Array.isArray(v)) throw new RunInputError(name, `given ${v.length} times; it takes one value`);
+    out[name] = v;
+  }
+  return out;
 }
 
 function nodeId(raw: string): number {
