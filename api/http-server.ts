@@ -7,6 +7,7 @@ import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { AppContext } from './app-context.js';
 import { installErrorHandler } from './error-handler.js';
 import { RequestDeadlines } from './request-deadlines.js';
+import { StreamSlots } from './stream-slots.js';
 import { hooksOf, routeAccess, scopeOf, type RouteAccess } from './route-access.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { greenwaveRoutes } from './routes/greenwave-routes.js';
@@ -159,7 +160,7 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     },
   });
 
-  const streams = new Set<() => void>();
+  const streams = new StreamSlots(server.maxEventStreams);
   void app.register(async (scope) => {
     healthRoutes(scope, ctx);
     opsRoutes(scope, ctx);
@@ -171,14 +172,12 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     greenwaveRoutes(scope, ctx);
     updatesRoutes(scope, ctx);
     outboxRoutes(scope, ctx);
-    pipelineRoutes(scope, ctx);
+    pipelineRoutes(scope, ctx, streams);
   });
   return {
     app,
     routes,
-    endStreams: () => {
-      for (const close of [...streams]) close();
-    },
+    endStreams: () => streams.endAll(),
   };
 }
 

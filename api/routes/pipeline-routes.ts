@@ -10,6 +10,7 @@ import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
+import type { StreamSlots } from '../stream-slots.js';
 import { doc } from '../route-doc.js';
 
 interface RunBody {
@@ -24,7 +25,7 @@ interface RunBody {
  * job runs), fetch artifacts, re-run a job. Reads are open; starting and re-running need a
  * token with runs:write.
  */
-export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: StreamSlots): void {
   const { nodes, engine, logs } = ctx.pipeline;
   const write = { preHandler: ctx.auth.require('runs:write') };
   const json = (n: PipelineNode) => nodeJson(n, ctx.config.serverUrl);
@@ -92,10 +93,16 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
       return logs.size(node.id) > 0 ? reply.send(createReadStream(file)) : reply.send('');
     }
     const ac = new AbortController();
+    // A followed log holds its slot until the job ends or the client leaves.
+    const release = streams.take(() => ac.abort());
+    if (!release) return streams.refuse(reply);
     follows.add(ac);
     req.raw.once('close', () => ac.abort());
     const stream = Readable.from(followLog(file, () => nodes.get(node.id), ac.signal));
-    stream.once('close', () => follows.delete(ac));
+    stream.once('close', () => {
+      follows.delete(ac);
+      release();
+    });
     return reply.send(stream);
   });
 
@@ -119,17 +126,22 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
 
 /**
  * The log as it grows: what is there, then each new piece, until the job has finished and its
- * log is complete (or a little after, if pieces were lost), or the client goes away.
+ * log is complete (or a little after, if pieces were lost), or the client goes away. Each tick
+ * only stats the file; a follower reads (and allocates) only what is new, so an idle follower
+ * costs a stat and no memory.
  */
 async function* followLog(file: string, node: () => PipelineNode | undefined, signal: AbortSignal): AsyncGenerator<Buffer> {
   let pos = 0;
   let finishedAt: number | undefined;
   while (!signal.aborted) {
-    const chunk = await readFrom(file, pos);
-    if (chunk.length) {
-      pos += chunk.length;
-      yield chunk;
-      continue;
+    const size = (await stat(file).catch(() => undefined))?.size ?? 0;
+    if (size > pos) {
+      const chunk = await readFrom(file, pos, Math.min(size - pos, FOLLOW_CHUNK));
+      if (chunk.length) {
+        pos += chunk.length;
+        yield chunk;
+        continue;
+      }
     }
     const n = node();
     if (!n || n.state !== 'running') {
@@ -141,7 +153,10 @@ async function* followLog(file: string, node: () => PipelineNode | undefined, si
   }
 }
 
-async function readFrom(file: string, pos: number): Promise<Buffer> {
+/** The most a follower reads at once; a log that grew by more is sent in pieces this size. */
+const FOLLOW_CHUNK = 256 * 1024;
+
+async function readFrom(file: string, pos: number, length: number): Promise<Buffer> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -149,8 +164,8 @@ async function readFrom(file: string, pos: number): Promise<Buffer> {
     return Buffer.alloc(0);
   }
   try {
-    const buf = Buffer.alloc(256 * 1024);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buf, 0, length, pos);
     return buf.subarray(0, bytesRead);
   } finally {
     await handle.close();
