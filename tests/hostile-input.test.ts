@@ -7,6 +7,7 @@ import { ResultsParseError } from '../errors/results-parse-error.js';
 import { parseGatingYaml } from '../gating/gating-yaml.js';
 import { loadPolicies } from '../gating/load-policies.js';
 import { parseStiResults } from '../pipeline/parse-sti.js';
+import { aliasBomb } from './support/alias-bomb.js';
 import { opsService, scopedTokens, tokenFor } from './support/ops-service.js';
 import { tempDir } from './support/paths.js';
 
@@ -15,13 +16,6 @@ import { tempDir } from './support/paths.js';
  * JSON, a YAML alias bomb, thousands of filters, a repeated parameter, unlimited log followers.
  * Each must now be a 4xx naming the limit (or a 503 for streams), quickly, and the server lives.
  */
-
-/** `levels` anchors, each a list of `fanOut` aliases to the one before: fanOut^levels nodes expanded. */
-export function aliasBomb(levels: number, fanOut: number): string {
-  let text = `a0: &a0 [${Array(fanOut).fill('x').join(', ')}]\n`;
-  for (let i = 1; i <= levels; i++) text += `a${i}: &a${i} [${Array(fanOut).fill(`*a${i - 1}`).join(', ')}]\n`;
-  return text;
-}
 
 const json = (res: { body: string }) => JSON.parse(res.body) as { message: string };
 
