@@ -69,3 +69,35 @@ export function fuzzMessages(consumers: RegisteredConsumer[], registry: SchemaRe
   const message = fc.tuple(consumedTopics(consumers, registry, options), content).map(([topic, text]) => ({ topic, content: text, malformed: isMalformed(registry, topic, text) }));
   return fc.array(message, { minLength: 1, maxLength: 20 });
 }
+
+/** Collections inside one another, as arrays, objects or both alternating, around one string. */
+export function nestedJson(levels: number, shape: 'array' | 'object' | 'mixed'): string {
+  let open = '';
+  let close = '';
+  for (let i = 0; i < levels; i++) {
+    const asArray = shape === 'array' || (shape === 'mixed' && i % 2 === 0);
+    open += asArray ? '[' : '{"data":';
+    close = (asArray ? ']' : '}') + close;
+  }
+  return `${open}"leaf"${close}`;
+}
+
+/** The depth the message processor refuses beyond (schemas/json-depth MAX_JSON_DEPTH, restated). */
+export const MESSAGE_DEPTH_LIMIT = 64;
+
+/**
+ * Messages nested to a generated depth (around the limit, and up to 20,000 levels), as a whole
+ * body or under a field the schemas know; beyond the limit each is malformed by definition.
+ */
+export function deepMessages(consumers: RegisteredConsumer[], registry: SchemaRegistry): fc.Arbitrary<Array<FuzzMessage & { depth: number }>> {
+  const levels = fc.oneof(fc.integer({ min: MESSAGE_DEPTH_LIMIT - 4, max: MESSAGE_DEPTH_LIMIT + 4 }), fc.integer({ min: 1, max: 20_000 }));
+  const message = fc
+    .tuple(consumedTopics(consumers, registry, { withSchemaOnly: true }), levels, fc.constantFrom('array', 'object', 'mixed'), fc.option(fc.constantFrom(...FIELDS), { nil: undefined }))
+    .map(([topic, n, shape, field]) => {
+      const nested = nestedJson(n, shape as 'array');
+      const content = field === undefined ? nested : `{${JSON.stringify(field)}: ${nested}, "outcome": "PASSED"}`;
+      const depth = n + (field === undefined ? 0 : 1);
+      return { topic, content, depth, malformed: depth > MESSAGE_DEPTH_LIMIT || isMalformed(registry, topic, content) };
+    });
+  return fc.array(message, { minLength: 1, maxLength: 5 });
+}
