@@ -5,9 +5,11 @@ import { test } from 'node:test';
 import { PolicyError } from '../errors/policy-error.js';
 import { ResultsParseError } from '../errors/results-parse-error.js';
 import { parseGatingYaml } from '../gating/gating-yaml.js';
+import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { loadPolicies } from '../gating/load-policies.js';
 import { parseStiResults } from '../pipeline/parse-sti.js';
 import { aliasBomb } from './support/alias-bomb.js';
+import { GatingFileServer } from './support/gating-file-server.js';
 import { opsService, scopedTokens, tokenFor } from './support/ops-service.js';
 import { tempDir } from './support/paths.js';
 
@@ -80,6 +82,17 @@ test('the same bounded parse reads gating.yaml from dist-git, the policy files a
     () => parseStiResults('results.yml', `results: ${'['.repeat(3000)}`),
     (err) => err instanceof ResultsParseError && /limit of 64 levels/.test(err.message),
   );
+});
+
+test('a gating.yaml from dist-git larger than the YAML limit is not read whole: the fetch fails naming the limit', async (t) => {
+  const server = new GatingFileServer();
+  const base = await server.start();
+  t.after(() => server.stop());
+  server.files.set('/rpms/big/raw/abc/f/gating.yaml', { status: 200, body: `--- !Policy\n# ${'x'.repeat(10 * 1024 * 1024)}\n` });
+  server.files.set('/rpms/ok/raw/abc/f/gating.yaml', { status: 200, body: '--- !Policy\nrules: []\n' });
+  const fetcher = new HttpGatingFileFetcher({ timeoutMs: 5000, cacheTtlMs: 0 });
+  await assert.rejects(fetcher.fetch(`${base}/rpms/big/raw/abc/f/gating.yaml`), /gating\.yaml is larger than 32768 bytes, the limit for a gating\.yaml/);
+  assert.equal(await fetcher.fetch(`${base}/rpms/ok/raw/abc/f/gating.yaml`), '--- !Policy\nrules: []\n');
 });
 
 test('deeply nested JSON bodies get 400 naming the depth limit on every route that reads one', async (t) => {
