@@ -221,3 +221,30 @@ test('event streams and followed logs share server.maxEventStreams; a follower g
   assert.equal(await again!.text(), 'first line\nsecond line\n');
   sse.abort();
 });
+
+test('many followers of one log (one poll between them) each get the whole log exactly, late joiners and large pieces included', async (t) => {
+  const service = opsService({ server: { maxEventStreams: 50 } });
+  const base = (await service.start())!;
+  t.after(() => service.stop());
+  const { nodes, logs } = service.ctx.pipeline;
+  const job = nodes.create({ kind: 'job', name: 'shared-tail', state: 'running', repo: 'bash', branch: 'rawhide', revision: 'abc1234' });
+  let log = '';
+  const append = (text: string) => {
+    logs.append(job.id, Buffer.byteLength(log), text);
+    log += text;
+  };
+  append('start\n');
+  const readAll = (res: Response) => res.text();
+  const early = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/api/v1/nodes/${job.id}/log?follow=1`)));
+  const earlyTexts = early.map(readAll);
+  for (let i = 0; i < 10; i++) {
+    append(`line ${i}\n`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  append(`${'y'.repeat(600 * 1024)}\n`); // more than one read's 256 KiB
+  const late = await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/api/v1/nodes/${job.id}/log?follow=1`)));
+  const lateTexts = late.map(readAll);
+  append('end\n');
+  nodes.update(job.id, { state: 'done', result: 'pass', data: { log_bytes: Buffer.byteLength(log) } });
+  for (const text of await Promise.all([...earlyTexts, ...lateTexts])) assert.ok(text === log, `a follower got ${text.length} of ${log.length} characters`);
+});

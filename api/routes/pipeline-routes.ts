@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { remoteHeads } from '../../engine/git-remote.js';
 import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
@@ -10,6 +9,7 @@ import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
+import { LogTails } from '../log-tails.js';
 import type { StreamSlots } from '../stream-slots.js';
 import { doc } from '../route-doc.js';
 
@@ -30,6 +30,7 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: S
   const write = { preHandler: ctx.auth.require('runs:write') };
   const json = (n: PipelineNode) => nodeJson(n, ctx.config.serverUrl);
   const follows = new Set<AbortController>();
+  const tails = new LogTails();
   app.addHook('preClose', async () => {
     for (const f of follows) f.abort();
   });
@@ -98,7 +99,7 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: S
     if (!release) return streams.refuse(reply);
     follows.add(ac);
     req.raw.once('close', () => ac.abort());
-    const stream = Readable.from(followLog(file, () => nodes.get(node.id), ac.signal));
+    const stream = Readable.from(tails.follow(node.id, file, () => nodes.get(node.id), ac.signal));
     stream.once('close', () => {
       follows.delete(ac);
       release();
@@ -122,54 +123,6 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: S
     if (!st) return reply.code(410).send({ message: `artifact "${name}" of node ${node.id} is listed but no longer stored` });
     return reply.type(contentType(name)).header('content-length', st.size).send(createReadStream(file));
   });
-}
-
-/**
- * The log as it grows: what is there, then each new piece, until the job has finished and its
- * log is complete (or a little after, if pieces were lost), or the client goes away. Each tick
- * only stats the file; a follower reads (and allocates) only what is new, so an idle follower
- * costs a stat and no memory.
- */
-async function* followLog(file: string, node: () => PipelineNode | undefined, signal: AbortSignal): AsyncGenerator<Buffer> {
-  let pos = 0;
-  let finishedAt: number | undefined;
-  while (!signal.aborted) {
-    const size = (await stat(file).catch(() => undefined))?.size ?? 0;
-    if (size > pos) {
-      const chunk = await readFrom(file, pos, Math.min(size - pos, FOLLOW_CHUNK));
-      if (chunk.length) {
-        pos += chunk.length;
-        yield chunk;
-        continue;
-      }
-    }
-    const n = node();
-    if (!n || n.state !== 'running') {
-      finishedAt ??= Date.now();
-      const expected = typeof n?.data.log_bytes === 'number' ? n.data.log_bytes : 0;
-      if (pos >= expected || Date.now() - finishedAt > 2000) return;
-    }
-    await sleep(100, undefined, { signal }).catch(() => undefined);
-  }
-}
-
-/** The most a follower reads at once; a log that grew by more is sent in pieces this size. */
-const FOLLOW_CHUNK = 256 * 1024;
-
-async function readFrom(file: string, pos: number, length: number): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buf, 0, length, pos);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
 }
 
 async function headOf(ctx: AppContext, repo: string, namespace: string | null, branch: string): Promise<string | null> {
