@@ -176,6 +176,9 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
   assert.equal(json(runs).message, 'repo: given 2 times; it takes one value');
   const waivers = await get('/api/v1.0/waivers/?testcase=a&testcase=b');
   assert.equal(json(waivers).message, 'testcase: given 2 times; it takes one value');
+  const topics = await get(`/api/v1/events?topic=${encodeURIComponent(Array.from({ length: 101 }, (_, i) => `org.fedoraproject.t${i}.#`).join(','))}`);
+  assert.equal(topics.statusCode, 400);
+  assert.equal(json(topics).message, 'topic: more than 100 patterns (the limit)');
   const params = await get(`/api/v2.0/results?${Array(1001).fill('item=x').join('&')}`);
   assert.equal(params.statusCode, 400);
   assert.equal(json(params).message, 'query: more than 1000 parameters (the limit)');

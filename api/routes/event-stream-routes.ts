@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isValidTopicPattern } from '../../bus/topic-pattern.js';
+import { QUERY_LIMITS } from '../../results/parse-results-query.js';
 import type { AppContext } from '../app-context.js';
 import type { StreamSlots } from '../stream-slots.js';
 
@@ -31,6 +32,8 @@ export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams
     async (req, reply) => {
     const raw = req.query.topic === undefined ? [] : Array.isArray(req.query.topic) ? req.query.topic : [req.query.topic];
     const patterns = raw.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+    // Every pattern is tried on every event of every poll: bounded like the results filters' patterns.
+    if (patterns.length > QUERY_LIMITS.patterns) return reply.code(400).send({ message: `topic: more than ${QUERY_LIMITS.patterns} patterns (the limit)` });
     const bad = patterns.find((p) => !isValidTopicPattern(p));
     if (bad !== undefined) return reply.code(400).send({ message: `topic: "${bad}" is not a topic pattern (dot-separated words, "*" or "#")` });
     const resumeFrom = req.headers['last-event-id'] ?? req.query.last_event_id;
