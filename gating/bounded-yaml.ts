@@ -15,10 +15,15 @@ export interface YamlLimits {
   maxAliases: number;
   /** Nodes, counting what each alias points at in full, as a reader that expands them sees them. */
   maxNodes: number;
+  /** Documents in the stream (`---`); each costs the composer as much as dozens of nodes. */
+  maxDocuments: number;
 }
 
-/** For documents that arrive over the network; a real gating.yaml is a few KiB, depth under 10. */
-export const YAML_LIMITS: YamlLimits = { maxBytes: 32 * 1024, maxDepth: 64, maxAliases: 100, maxNodes: 10_000 };
+/**
+ * For documents that arrive over the network; a real gating.yaml is a few KiB, a few documents,
+ * depth under 10. At these limits the worst stream parses in tens of milliseconds.
+ */
+export const YAML_LIMITS: YamlLimits = { maxBytes: 32 * 1024, maxDepth: 64, maxAliases: 100, maxNodes: 5_000, maxDocuments: 100 };
 
 /** A document refused by one of the limits; the message names the limit and its value. */
 export class YamlLimitError extends Error {
@@ -72,6 +77,7 @@ function prescan(text: string, limits: YamlLimits): void {
   let afterIndicator = false;
   let aliases = 0;
   let nodes = 0;
+  let documents = 1;
   const tooDeep = () => new YamlLimitError('maxDepth', `YAML refused: nesting deeper than the limit of ${limits.maxDepth} levels`);
   const blockNode = (at: number) => {
     while (columns.length > 0 && columns[columns.length - 1]! > at) columns.pop();
@@ -94,6 +100,7 @@ function prescan(text: string, limits: YamlLimits): void {
     if (tok === '---' || tok === '...') {
       columns.length = 0;
       flow = 0;
+      if (tok === '---' && ++documents > limits.maxDocuments) throw new YamlLimitError('maxDocuments', `YAML refused: more documents than the limit of ${limits.maxDocuments}`);
     } else if (tok === '[' || tok === '{') {
       if (flow === 0 && (lineStart || afterIndicator)) blockNode(start);
       if (++flow + columns.length > limits.maxDepth) throw tooDeep();

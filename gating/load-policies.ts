@@ -47,7 +47,7 @@ export function loadPolicies(dir: string): Policy[] {
  * The operator's own files are read at start, not per request: larger than a gating.yaml may be,
  * but bounded the same way, so that a mistaken anchor cannot hang the start either.
  */
-export const POLICY_FILE_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 4 * 1024 * 1024, maxAliases: 10_000, maxNodes: 1_000_000 };
+export const POLICY_FILE_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 4 * 1024 * 1024, maxAliases: 10_000, maxNodes: 1_000_000, maxDocuments: 100_000 };
 
 /** The policies of one file's text, and a problem for each document that is refused. */
 export function parsePolicyText(text: string, file: string): { policies: Policy[]; problems: PolicyProblem[] } {
