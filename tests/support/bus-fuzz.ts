@@ -46,7 +46,21 @@ const content = fc.oneof(
   { weight: 4, arbitrary: fc.dictionary(fc.constantFrom(...FIELDS), json, { maxKeys: 8 }).map((o) => JSON.stringify(o)) },
   { weight: 2, arbitrary: json.map((v) => JSON.stringify(v) ?? 'undefined') },
   { weight: 1, arbitrary: fc.constant(JSON.stringify({ testcase: 'x'.repeat(100_000), outcome: 'PASSED' })) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('array', 'object', 'mixed')).map(([n, shape]) => nestedJson(n, shape as 'array')) },
 );
+
+/** How deeply a parsed value nests arrays and objects, counted here apart from the code under test. */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, d + 1);
+    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
+}
 
 /** Whether the registry refuses the body for the topic (or the body is not JSON): the oracle. */
 export function isMalformed(registry: SchemaRegistry, topic: string, text: string): boolean {
@@ -56,6 +70,7 @@ export function isMalformed(registry: SchemaRegistry, topic: string, text: strin
   } catch {
     return true;
   }
+  if (depthOf(body) > MESSAGE_DEPTH_LIMIT) return true;
   try {
     registry.validate(topic, body);
     return false;
