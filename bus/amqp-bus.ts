@@ -6,6 +6,7 @@ import type { CompiledConfig } from '../config/config-types.js';
 import type { Db } from '../db/open-database.js';
 import { BusUnavailableError } from '../errors/bus-unavailable-error.js';
 import { SluiceError } from '../errors/sluice-error.js';
+import { jsonTooDeep } from '../schemas/json-depth.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import {
   HEADERS,
@@ -703,6 +704,8 @@ function keptProperties(msg: GetMessage): Options.Publish {
 
 function parseBody(content: Buffer): unknown {
   const text = content.toString('utf8');
+  // Too deep to answer as JSON (JSON.stringify recurses): kept as text, like one that is not JSON.
+  if (jsonTooDeep(text)) return text;
   try {
     return JSON.parse(text);
   } catch {

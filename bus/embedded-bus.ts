@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { Db } from '../db/open-database.js';
 import { SluiceError } from '../errors/sluice-error.js';
+import { jsonTooDeep } from '../schemas/json-depth.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import {
   HEADERS,
@@ -277,7 +278,8 @@ function toDeadLetter(r: DeadRow): DeadLetter {
   const text = r.body.toString('utf8');
   let body: unknown = text;
   try {
-    body = JSON.parse(text);
+    // Too deep to answer as JSON (JSON.stringify recurses): kept as text, like one that is not JSON.
+    if (!jsonTooDeep(text)) body = JSON.parse(text);
   } catch {
     // kept as the raw text, which is what the reader needs to see
   }

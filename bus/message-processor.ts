@@ -5,6 +5,7 @@ import type { RetrySettings } from '../config/config-types.js';
 import type { Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
+import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import type { BusMessage, BusObserver, ConsumerSpec, EffectOutcome, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
 import { HEADERS } from './bus.js';
@@ -86,8 +87,10 @@ export class MessageProcessor {
     // redeliveries), and checking it again would cost every duplicate a parse and a validation.
     if (this.ledger.has(spec.name, messageId)) return { action: 'ack', duplicate: true };
     let body: unknown;
+    const text = delivery.content.toString('utf8');
+    if (jsonTooDeep(text)) return { action: 'dead-letter', reason: `body: ${jsonDepthMessage()}` };
     try {
-      body = JSON.parse(delivery.content.toString('utf8'));
+      body = JSON.parse(text);
     } catch (err) {
       return { action: 'dead-letter', reason: `body is not valid JSON: ${(err as Error).message}` };
     }

@@ -24,7 +24,10 @@ export const configSchema = {
          * one whose headers and body have not all arrived by then gets 408. Event streams are exempt.
          */
         requestTimeoutMs: { type: 'integer', minimum: 100, default: 30000 },
-        /** Open server-sent event streams at most; one more is refused with 503 until one closes. */
+        /**
+         * Long-lived responses at most: server-sent event streams and followed job logs together;
+         * one more is refused with 503 and Retry-After until one closes.
+         */
         maxEventStreams: { type: 'integer', minimum: 1, default: 100 },
         /** Base URL that clients (the CLI, links in messages) use to reach this server. */
         publicUrl: { type: ['string', 'null'], default: null },

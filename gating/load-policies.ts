@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PolicyError, type PolicyProblem } from '../errors/policy-error.js';
 import type { Policy } from './policy.js';
 import { PolicyParseError, readPolicy } from './policy-reader.js';
+import { YAML_LIMITS, type YamlLimits } from './bounded-yaml.js';
 import { parsePolicyYaml } from './policy-tree.js';
 
 /**
@@ -42,11 +43,17 @@ export function loadPolicies(dir: string): Policy[] {
   return policies;
 }
 
+/**
+ * The operator's own files are read at start, not per request: larger than a gating.yaml may be,
+ * but bounded the same way, so that a mistaken anchor cannot hang the start either.
+ */
+export const POLICY_FILE_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 4 * 1024 * 1024, maxAliases: 10_000, maxNodes: 1_000_000, maxDocuments: 100_000 };
+
 /** The policies of one file's text, and a problem for each document that is refused. */
 export function parsePolicyText(text: string, file: string): { policies: Policy[]; problems: PolicyProblem[] } {
   const policies: Policy[] = [];
   const problems: PolicyProblem[] = [];
-  for (const doc of parsePolicyYaml(text)) {
+  for (const doc of parsePolicyYaml(text, POLICY_FILE_LIMITS)) {
     if (doc.error) {
       problems.push({ file, id: null, reason: doc.error });
       continue;

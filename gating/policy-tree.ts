@@ -1,4 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Alias, type Node as YamlNode } from 'yaml';
+import { parseYamlBounded, YAML_LIMITS, YamlLimitError, type YamlLimits } from './bounded-yaml.js';
 
 /**
  * A policy document as a small tree that both YAML files and JSON requests (on-demand `rules`)
@@ -24,22 +25,26 @@ export const KNOWN_TAGS = ['!Policy', '!PassingTestCaseRule', '!RemoteRule', '!P
 
 const customTags = KNOWN_TAGS.map((tag) => ({ tag, collection: 'map' as const, resolve: (map: unknown) => map }));
 
-/** Splits a YAML stream into documents; a syntax error is kept on the document it belongs to. */
-export function parsePolicyYaml(text: string): PolicyDocument[] {
+/**
+ * Splits a YAML stream into documents; a syntax error is kept on the document it belongs to. A
+ * stream over one of `limits` is one document with the error naming the limit.
+ */
+export function parsePolicyYaml(text: string, limits: YamlLimits = YAML_LIMITS): PolicyDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { customTags, prettyErrors: false, lineCounter, uniqueKeys: false });
-  // A YAML stream error (not tied to a document) comes back as an empty list with errors.
-  if (!Array.isArray(docs)) {
-    const e = (docs as { errors: Array<{ message: string; pos: [number, number] }> }).errors[0];
-    return [{ root: null, line: 1, error: `YAML Parser Error: ${e ? firstLine(e.message) : 'unreadable stream'}` }];
+  let parsed;
+  try {
+    parsed = parseYamlBounded(text, { customTags, prettyErrors: false, lineCounter, uniqueKeys: false }, limits);
+  } catch (e) {
+    if (!(e instanceof YamlLimitError)) throw e;
+    return [{ root: null, line: 1, error: e.message }];
   }
-  return docs.map((doc) => {
+  return parsed.documents.map((doc) => {
     const line = lineCounter.linePos(doc.range[0]).line;
     const err = doc.errors[0];
     if (err) return { root: null, line, error: `YAML Parser Error: line ${lineCounter.linePos(err.pos[0]).line}: ${firstLine(err.message)}` };
     // Unknown tags only warn here; the reader refuses them where it meets them, as PyYAML does.
     try {
-      return { root: doc.contents === null ? null : fromYaml(doc.contents as YamlNode, doc), line, error: null };
+      return { root: doc.contents === null ? null : fromYaml(doc.contents as YamlNode, parsed.resolveAlias), line, error: null };
     } catch (e) {
       if (!(e instanceof UnresolvedAliasError)) throw e;
       return { root: null, line, error: `YAML Parser Error: line ${line}: ${e.message}` };
@@ -64,10 +69,10 @@ export function fromJson(value: unknown, inRules = false): PolicyNode {
   return { kind: 'scalar', tag: null, value, text: value === null ? 'null' : String(value) };
 }
 
-function fromYaml(node: YamlNode, doc: { contents: unknown }): PolicyNode {
+function fromYaml(node: YamlNode, resolve: (alias: Alias) => YamlNode | undefined): PolicyNode {
   let n: unknown = node;
   // Aliases are resolved to what they point at; policies rarely use them, but YAML allows it.
-  for (let hops = 0; isAlias(n) && hops < 100; hops++) n = n.resolve(doc as never);
+  for (let hops = 0; isAlias(n) && hops < 100; hops++) n = resolve(n);
   // An alias to an anchor the document never defines (or a loop of them): PyYAML refuses it too.
   if (n === undefined || isAlias(n)) throw new UnresolvedAliasError(isAlias(node) ? node.source : '?');
   const tag = (n as { tag?: string }).tag ?? null;
@@ -75,11 +80,11 @@ function fromYaml(node: YamlNode, doc: { contents: unknown }): PolicyNode {
     const entries = new Map<string, PolicyNode>();
     for (const pair of n.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      entries.set(key, pair.value === null ? { kind: 'scalar', tag: null, value: null, text: '' } : fromYaml(pair.value as YamlNode, doc));
+      entries.set(key, pair.value === null ? { kind: 'scalar', tag: null, value: null, text: '' } : fromYaml(pair.value as YamlNode, resolve));
     }
     return { kind: 'map', tag: tag && tag.startsWith('!') ? tag : null, entries };
   }
-  if (isSeq(n)) return { kind: 'seq', tag: tag && tag.startsWith('!') ? tag : null, items: n.items.map((i) => fromYaml(i as YamlNode, doc)) };
+  if (isSeq(n)) return { kind: 'seq', tag: tag && tag.startsWith('!') ? tag : null, items: n.items.map((i) => fromYaml(i as YamlNode, resolve)) };
   if (isScalar(n)) {
     const text = typeof n.source === 'string' ? n.source : n.value === null ? '' : String(n.value);
     return { kind: 'scalar', tag: tag && tag.startsWith('!') ? tag : null, value: n.value, text };

@@ -1,8 +1,11 @@
-import { parse } from 'yaml';
 import { ResultsParseError } from '../errors/results-parse-error.js';
+import { parseYamlBounded, YAML_LIMITS, type YamlLimits } from '../gating/bounded-yaml.js';
 import type { ParsedTest } from './parsed-test.js';
 
 const OUTCOMES: Readonly<Record<string, ParsedTest['outcome']>> = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR' };
+
+/** A large suite's results.yml runs to thousands of entries; read in the runner, not per request. */
+const STI_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 1024 * 1024, maxNodes: 200_000, maxAliases: 1000 };
 
 /**
  * The Standard Test Interface's results.yml: `results: [{test, result: pass|fail|error, logs}]`.
@@ -10,7 +13,11 @@ const OUTCOMES: Readonly<Record<string, ParsedTest['outcome']>> = { pass: 'PASSE
 export function parseStiResults(file: string, text: string): ParsedTest[] {
   let doc: unknown;
   try {
-    doc = parse(text);
+    // A test writes this file: read it as any YAML from outside is read (gating/bounded-yaml).
+    const [first] = parseYamlBounded(text, {}, STI_LIMITS).documents;
+    if (first?.errors[0]) throw first.errors[0];
+    // Expansion is already bounded by STI_LIMITS; toJS's own alias check would refuse a file within them.
+    doc = first?.toJS({ maxAliasCount: -1 });
   } catch (err) {
     throw new ResultsParseError(file, `not YAML: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -7,6 +7,23 @@ export const MAX_LIMIT = 1000;
 /** page × limit stays a safe integer, an OFFSET SQLite accepts. */
 export const MAX_PAGE = 1_000_000_000;
 
+/**
+ * How much one query may ask for. Each data filter is a join and each `:like` pattern a GLOB
+ * term of one SQL expression, which SQLite refuses past a depth of 1000 (1,200 data filters or
+ * 1,000 patterns were a 500); each `_distinct_on` key is a join, at most 64 tables in SQLite.
+ * Exact values travel as one JSON list and cost little, but are bounded all the same.
+ */
+export const QUERY_LIMITS = {
+  /** Data-key filters (distinct names) in one query. */
+  dataFilters: 50,
+  /** `:like` patterns in one query, all parameters together. */
+  patterns: 100,
+  /** Values of one list parameter (comma separated and repeated together). */
+  values: 1000,
+  /** Keys of `_distinct_on`. */
+  distinctOn: 10,
+} as const;
+
 /** Parameters of GET /results with a meaning of their own; every other one filters on data. */
 const RESERVED = new Set(['page', 'limit', 'since', 'outcome', 'groups', '_sort', 'testcases', 'testcases:like', '_distinct_on', 'callback', '_']);
 
@@ -27,6 +44,10 @@ export function parseResultsQuery(pairs: QueryPairs, outcomes: readonly string[]
     values.push(...value.split(','));
     dataByName.set(name, values);
   }
+  if (dataByName.size > QUERY_LIMITS.dataFilters) {
+    throw new QueryInputError([...dataByName.keys()][QUERY_LIMITS.dataFilters]!, `more than ${QUERY_LIMITS.dataFilters} data filters in one query (the limit)`);
+  }
+  for (const [name, values] of dataByName) boundValues(name, values.length);
   const data: DataFilter[] = [...dataByName].map(([name, values]) => {
     const at = name.indexOf(':');
     if (at < 0) return { key: name, like: false, values };
@@ -39,23 +60,32 @@ export function parseResultsQuery(pairs: QueryPairs, outcomes: readonly string[]
   const unknown = outcomeList.find((o) => !outcomes.includes(o));
   if (unknown !== undefined) throw new QueryInputError('outcome', `must be one of ${outcomes.join(', ')} (got ${JSON.stringify(unknown)})`);
 
+  const testcasesLike = list(pairs, 'testcases:like');
+  const patterns = testcasesLike.length + data.reduce((n, f) => n + (f.like ? f.values.length : 0), 0);
+  if (patterns > QUERY_LIMITS.patterns) {
+    const name = testcasesLike.length > 0 ? 'testcases:like' : `${data.find((f) => f.like)!.key}:like`;
+    throw new QueryInputError(name, `more than ${QUERY_LIMITS.patterns} :like patterns in one query (the limit)`);
+  }
+  const distinctOn = list(pairs, '_distinct_on');
+  if (distinctOn.length > QUERY_LIMITS.distinctOn) throw new QueryInputError('_distinct_on', `more than ${QUERY_LIMITS.distinctOn} keys (the limit)`);
+
   return {
     testcases: list(pairs, 'testcases'),
-    testcasesLike: list(pairs, 'testcases:like'),
+    testcasesLike,
     outcomes: outcomeList,
-    since: parseSince(last(pairs, 'since')),
+    since: parseSince(single(pairs, 'since')),
     groups: list(pairs, 'groups'),
     data,
-    sort: parseSort(last(pairs, '_sort')),
+    sort: parseSort(single(pairs, '_sort')),
     ...parseListPage(pairs),
-    distinctOn: list(pairs, '_distinct_on'),
+    distinctOn,
   };
 }
 
 /** `page` (from 0) and `limit` (default 20, at most 1000: a larger one is cut down). */
 export function parseListPage(pairs: QueryPairs): ListPage {
-  const page = last(pairs, 'page');
-  const limit = last(pairs, 'limit');
+  const page = single(pairs, 'page');
+  const limit = single(pairs, 'limit');
   if (page !== undefined && !/^\s*\d+\s*$/.test(page)) throw new QueryInputError('page', `must be a whole number from 0 (got ${JSON.stringify(page)})`);
   // Found by fuzzing: a page beyond this made an OFFSET SQLite cannot take (a 500).
   if (page !== undefined && Number(page) > MAX_PAGE) throw new QueryInputError('page', `must be at most ${MAX_PAGE} (got ${JSON.stringify(page)})`);
@@ -65,18 +95,35 @@ export function parseListPage(pairs: QueryPairs): ListPage {
   return { page: page === undefined ? 0 : Number(page), limit: limit === undefined ? DEFAULT_LIMIT : Math.min(Number(limit), MAX_LIMIT) };
 }
 
-/** Every value of a list parameter: comma separated, repeatable, trimmed, empty ones dropped. */
+/**
+ * Every value of a list parameter: comma separated, repeatable, trimmed, empty ones dropped; at
+ * most QUERY_LIMITS.values of them (QUERY_LIMITS.patterns for a `:like` parameter).
+ */
 export function list(pairs: QueryPairs, name: string): string[] {
-  return pairs
+  const values = pairs
     .filter(([n]) => n === name)
     .flatMap(([, v]) => v.split(','))
     .map((v) => v.trim())
     .filter((v) => v !== '');
+  boundValues(name, values.length);
+  return values;
 }
 
-export function last(pairs: QueryPairs, name: string): string | undefined {
+function boundValues(name: string, count: number): void {
+  const max = name.endsWith(':like') ? QUERY_LIMITS.patterns : QUERY_LIMITS.values;
+  if (count > max) throw new QueryInputError(name, `more than ${max} ${max === QUERY_LIMITS.patterns ? 'patterns' : 'values'} (the limit)`);
+}
+
+/** The value of a parameter that takes one; given twice it is refused rather than one chosen. */
+export function single(pairs: QueryPairs, name: string): string | undefined {
   let found: string | undefined;
-  for (const [n, v] of pairs) if (n === name) found = v;
+  let count = 0;
+  for (const [n, v] of pairs) {
+    if (n !== name) continue;
+    found = v;
+    count++;
+  }
+  if (count > 1) throw new QueryInputError(name, `given ${count} times; it takes one value`);
   return found;
 }
 

@@ -7,7 +7,7 @@ import { newMessageId } from '../bus/message-id.js';
 import { topicMatches } from '../bus/topic-pattern.js';
 import type { SluiceService } from '../service/sluice-service.js';
 import { requireBroker } from './support/broker.js';
-import { fuzzMessages, type FuzzMessage } from './support/bus-fuzz.js';
+import { deepMessages, fuzzMessages, MESSAGE_DEPTH_LIMIT, type FuzzMessage } from './support/bus-fuzz.js';
 import { ciMessage, ciTopic } from './support/ci-messages.js';
 import { opsService } from './support/ops-service.js';
 import { waitFor } from './support/wait-for.js';
@@ -85,6 +85,45 @@ test('bus fuzzing on the embedded bus: every malformed message is dead-lettered 
   );
   assert.ok(total >= 25 && malformed >= 10, `${total} messages, ${malformed} malformed`);
   await stillConsuming(service, base, 'embedded');
+});
+
+test('bus fuzzing with generated nesting depth: a message nested past the limit is dead-lettered with the limit as its reason', async (t) => {
+  const service = opsService({ bus: { retry: { maxAttempts: 2, delayMs: 10, backoffFactor: 1, maxDelayMs: 10 } } });
+  const base = (await service.start())!;
+  t.after(() => service.stop());
+  const queued = service.ctx.db.prepare('SELECT COUNT(*) AS n FROM bus_queue');
+  const RUNS = 40;
+  let runs = 0;
+  let deep = 0;
+  await fc.assert(
+    fc.asyncProperty(deepMessages(service.consumers, service.ctx.registry), async (messages) => {
+      runs++;
+      const sent: Array<Sent & { depth: number }> = [];
+      for (const m of messages) {
+        const messageId = newMessageId();
+        await service.ctx.bus.publishSerialized(m.topic, m.content, { messageId });
+        sent.push({ ...m, messageId });
+      }
+      await waitFor('the queues to drain', () => (queued.get() as { n: number }).n === 0, 20_000, 10);
+      const { unsettled, problems } = await fate(service, sent);
+      assert.deepEqual(problems, []);
+      assert.equal(unsettled, 0);
+      const reasons = new Map((await service.ctx.bus.listDeadLetters(1_000_000)).map((d) => [d.messageId, d.reason]));
+      for (const m of sent.filter((x) => x.depth > MESSAGE_DEPTH_LIMIT)) {
+        deep++;
+        assert.equal(reasons.get(m.messageId), `body: JSON nested deeper than the limit of ${MESSAGE_DEPTH_LIMIT} levels`, `${m.topic} at ${m.depth} levels`);
+      }
+    }),
+    { numRuns: RUNS, seed },
+  );
+  t.diagnostic(`${runs} generated batches, ${deep} messages past the limit`);
+  assert.ok(runs >= RUNS && deep >= 10, `${runs} batches, ${deep} deep messages`);
+  // The dead letters can be read back: a body too deep to answer as JSON comes back as its text.
+  const dlq = await fetch(`${base}/api/v1/dlq`);
+  assert.equal(dlq.status, 200);
+  const letters = ((await dlq.json()) as { data: Array<{ reason: string; body: unknown }> }).data.filter((d) => d.reason.includes('nested deeper'));
+  assert.ok(letters.length > 0 && letters.every((d) => typeof d.body === 'string'));
+  await stillConsuming(service, base, 'deep');
 });
 
 test('bus fuzzing on RabbitMQ: raw deliveries (no message id, odd headers, topics with no schema) all end dead-lettered or handled; consumers keep running', async (t) => {

@@ -2,12 +2,18 @@ import { QueryInputError } from '../errors/query-input-error.js';
 import { WaiverInputError } from '../errors/waiver-input-error.js';
 import { parseIsoTime } from '../results/parse-iso-time.js';
 import { isPlainObject } from '../results/parse-result-input.js';
-import { MAX_PAGE, type QueryPairs } from '../results/parse-results-query.js';
+import { MAX_PAGE, single, type QueryPairs } from '../results/parse-results-query.js';
 import { normalSubjectType } from './waiver-json.js';
 import type { FilteredWaiversQuery, WaiverFilter, WaiversListQuery } from './waivers-query.js';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1000;
+/**
+ * Filter objects in one POST /waivers/+filtered: each is a term of one SQL OR, which SQLite
+ * refuses past a depth of 1000 (15,000 filters were a 500). Greenwave sends one per subject of a
+ * decision; a large Bodhi update has a few hundred.
+ */
+export const MAX_FILTERS = 500;
 
 /** Filter names (WaiverDB's) and the field each sets. */
 const FILTERS = {
@@ -30,7 +36,8 @@ const FILTER_NAMES = Object.keys(FILTERS) as FilterName[];
  * `include_obsolete` takes true/false, 1/0, yes/no, on/off. Pure; throws QueryInputError.
  */
 export function parseWaiversQuery(pairs: QueryPairs): WaiversListQuery {
-  const value = (name: string) => pairs.find(([n]) => n === name)?.[1];
+  // Every parameter takes one value; a repeated one is refused rather than one of them chosen.
+  const value = (name: string) => single(pairs, name);
   const filter: WaiverFilter = { since: {} };
   for (const name of FILTER_NAMES) setFilter(filter, name, value(name));
   const since = value('since');
@@ -60,6 +67,7 @@ export function parseFilteredBody(body: unknown): FilteredWaiversQuery {
   const filters = body.filters;
   if (filters === undefined || filters === null) throw new WaiverInputError('filters', 'is required: a non-empty list of filter objects');
   if (!Array.isArray(filters) || filters.length === 0) throw new WaiverInputError('filters', 'must be a non-empty list of filter objects');
+  if (filters.length > MAX_FILTERS) throw new WaiverInputError('filters', `has ${filters.length} filter objects, more than the limit of ${MAX_FILTERS}`);
   const obsolete = body.include_obsolete;
   if (obsolete !== undefined && obsolete !== null && typeof obsolete !== 'boolean') throw new WaiverInputError('include_obsolete', 'must be true or false');
   return { filters: filters.map((f: unknown, i) => parseFilterObject(f, `filters[${i}]`)), includeObsolete: obsolete === true };

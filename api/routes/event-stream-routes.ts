@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { isValidTopicPattern } from '../../bus/topic-pattern.js';
+import { QUERY_LIMITS } from '../../results/parse-results-query.js';
 import type { AppContext } from '../app-context.js';
+import type { StreamSlots } from '../stream-slots.js';
 
 const POLL_MS = 250;
 const KEEPALIVE_MS = 15_000;
@@ -10,7 +12,7 @@ const KEEPALIVE_MS = 15_000;
  * that reconnects with `Last-Event-ID` gets what it missed. Readers in this process are woken at
  * once; the poll covers events logged by other processes.
  */
-export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams: Set<() => void>): void {
+export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams: StreamSlots): void {
   app.get<{ Querystring: { topic?: string | string[]; last_event_id?: string } }>(
     '/api/v1/events',
     {
@@ -30,18 +32,17 @@ export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams
     async (req, reply) => {
     const raw = req.query.topic === undefined ? [] : Array.isArray(req.query.topic) ? req.query.topic : [req.query.topic];
     const patterns = raw.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+    // Every pattern is tried on every event of every poll: bounded like the results filters' patterns.
+    if (patterns.length > QUERY_LIMITS.patterns) return reply.code(400).send({ message: `topic: more than ${QUERY_LIMITS.patterns} patterns (the limit)` });
     const bad = patterns.find((p) => !isValidTopicPattern(p));
     if (bad !== undefined) return reply.code(400).send({ message: `topic: "${bad}" is not a topic pattern (dot-separated words, "*" or "#")` });
     const resumeFrom = req.headers['last-event-id'] ?? req.query.last_event_id;
     if (resumeFrom !== undefined && !/^\d+$/.test(String(resumeFrom))) {
       return reply.code(400).send({ message: 'Last-Event-ID: must be the numeric id of an event this stream sent' });
     }
-    if (streams.size >= ctx.config.server.maxEventStreams) {
-      return reply
-        .code(503)
-        .header('retry-after', '5')
-        .send({ message: `too many open event streams (server.maxEventStreams = ${ctx.config.server.maxEventStreams}); try again later` });
-    }
+    let closed = false;
+    const release = streams.take(() => close());
+    if (!release) return streams.refuse(reply);
     let cursor = resumeFrom !== undefined ? Number(resumeFrom) : ctx.eventLog.lastId();
 
     reply.hijack();
@@ -49,7 +50,6 @@ export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(`retry: 2000\n: streaming ${patterns.join(',') || '#'} after event ${cursor}\n\n`);
 
-    let closed = false;
     let busy = false;
     let pending = false;
     const flush = async () => {
@@ -82,17 +82,16 @@ export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams
     ctx.feed.on('appended', onAppended);
     const poll = setInterval(() => void flush(), POLL_MS);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    const close = () => {
+    function close(): void {
       if (closed) return;
       closed = true;
       clearInterval(poll);
       clearInterval(keepalive);
       ctx.feed.off('appended', onAppended);
-      streams.delete(close);
+      release!();
       ctx.metrics.eventStreams.dec();
       res.end();
-    };
-    streams.add(close);
+    }
     ctx.metrics.eventStreams.inc();
     req.raw.on('close', close);
     void flush();

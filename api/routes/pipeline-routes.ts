@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { remoteHeads } from '../../engine/git-remote.js';
 import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
@@ -10,6 +9,8 @@ import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
+import { LogTails } from '../log-tails.js';
+import type { StreamSlots } from '../stream-slots.js';
 import { doc } from '../route-doc.js';
 
 interface RunBody {
@@ -24,11 +25,12 @@ interface RunBody {
  * job runs), fetch artifacts, re-run a job. Reads are open; starting and re-running need a
  * token with runs:write.
  */
-export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: StreamSlots): void {
   const { nodes, engine, logs } = ctx.pipeline;
   const write = { preHandler: ctx.auth.require('runs:write') };
   const json = (n: PipelineNode) => nodeJson(n, ctx.config.serverUrl);
   const follows = new Set<AbortController>();
+  const tails = new LogTails();
   app.addHook('preClose', async () => {
     for (const f of follows) f.abort();
   });
@@ -45,8 +47,9 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(201).send(json(run));
   });
 
-  app.get<{ Querystring: { repo?: string; branch?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/runs`, doc('Runs, newest first; filters: repo, branch, limit, before', 'pipeline'), async (req) => {
-    const roots = nodes.list({ rootsOnly: true, repo: req.query.repo, branch: req.query.branch, limit: limitOf(req.query.limit), beforeId: idOf(req.query.before, 'before') });
+  app.get<{ Querystring: Query }>(`${PIPELINE_API}/runs`, doc('Runs, newest first; filters: repo, branch, limit, before', 'pipeline'), async (req) => {
+    const q = singles(req.query);
+    const roots = nodes.list({ rootsOnly: true, repo: q.repo, branch: q.branch, limit: limitOf(q.limit), beforeId: idOf(q.before, 'before') });
     return { data: roots.map(json) };
   });
 
@@ -63,8 +66,8 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { cancelled };
   });
 
-  app.get<{ Querystring: { run_id?: string; kind?: string; state?: string; limit?: string; before?: string } }>(`${PIPELINE_API}/nodes`, doc('Nodes; filters: run_id, kind, state, limit, before', 'pipeline'), async (req) => {
-    const q = req.query;
+  app.get<{ Querystring: Query }>(`${PIPELINE_API}/nodes`, doc('Nodes; filters: run_id, kind, state, limit, before', 'pipeline'), async (req) => {
+    const q = singles(req.query);
     if (q.state !== undefined && !isNodeState(q.state)) throw new RunInputError('state', 'must be one of running, available, closing, done');
     const list = nodes.list({
       runId: q.run_id !== undefined ? idOf(q.run_id, 'run_id') : undefined,
@@ -83,18 +86,24 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(201).send(json(node));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { follow?: string } }>(`${PIPELINE_API}/nodes/:id/log`, { config: { stream: true }, ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline') }, async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: Query }>(`${PIPELINE_API}/nodes/:id/log`, { config: { stream: true }, ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline') }, async (req, reply) => {
     const node = nodes.require(nodeId(req.params.id));
     const file = logs.file(node.id);
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
-    if (!['1', 'true', 'yes'].includes(req.query.follow ?? '')) {
+    if (!['1', 'true', 'yes'].includes(singles(req.query).follow ?? '')) {
       return logs.size(node.id) > 0 ? reply.send(createReadStream(file)) : reply.send('');
     }
     const ac = new AbortController();
+    // A followed log holds its slot until the job ends or the client leaves.
+    const release = streams.take(() => ac.abort());
+    if (!release) return streams.refuse(reply);
     follows.add(ac);
     req.raw.once('close', () => ac.abort());
-    const stream = Readable.from(followLog(file, () => nodes.get(node.id), ac.signal));
-    stream.once('close', () => follows.delete(ac));
+    const stream = Readable.from(tails.follow(node.id, file, () => nodes.get(node.id), ac.signal));
+    stream.once('close', () => {
+      follows.delete(ac);
+      release();
+    });
     return reply.send(stream);
   });
 
@@ -116,46 +125,6 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 }
 
-/**
- * The log as it grows: what is there, then each new piece, until the job has finished and its
- * log is complete (or a little after, if pieces were lost), or the client goes away.
- */
-async function* followLog(file: string, node: () => PipelineNode | undefined, signal: AbortSignal): AsyncGenerator<Buffer> {
-  let pos = 0;
-  let finishedAt: number | undefined;
-  while (!signal.aborted) {
-    const chunk = await readFrom(file, pos);
-    if (chunk.length) {
-      pos += chunk.length;
-      yield chunk;
-      continue;
-    }
-    const n = node();
-    if (!n || n.state !== 'running') {
-      finishedAt ??= Date.now();
-      const expected = typeof n?.data.log_bytes === 'number' ? n.data.log_bytes : 0;
-      if (pos >= expected || Date.now() - finishedAt > 2000) return;
-    }
-    await sleep(100, undefined, { signal }).catch(() => undefined);
-  }
-}
-
-async function readFrom(file: string, pos: number): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const buf = Buffer.alloc(256 * 1024);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
 async function headOf(ctx: AppContext, repo: string, namespace: string | null, branch: string): Promise<string | null> {
   const configured = ctx.config.pipeline.repos.find((r) => r.name === repo && (r.namespace === null || r.namespace === namespace));
   if (!configured?.url) return null;
@@ -175,6 +144,19 @@ function contentType(name: string): string {
   if (/\.xml$/.test(name)) return 'application/xml';
   if (/\.json$/.test(name)) return 'application/json';
   return 'application/octet-stream';
+}
+
+/** A query string as fastify parses it: a parameter given twice is a list. */
+type Query = Record<string, string | string[] | undefined>;
+
+/** Every parameter of these routes takes one value; a repeated one is refused, not bound as a list. */
+function singles(query: Query): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, v] of Object.entries(query)) {
+    if (Array.isArray(v)) throw new RunInputError(name, `given ${v.length} times; it takes one value`);
+    out[name] = v;
+  }
+  return out;
 }
 
 function nodeId(raw: string): number {

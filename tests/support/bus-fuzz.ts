@@ -46,7 +46,21 @@ const content = fc.oneof(
   { weight: 4, arbitrary: fc.dictionary(fc.constantFrom(...FIELDS), json, { maxKeys: 8 }).map((o) => JSON.stringify(o)) },
   { weight: 2, arbitrary: json.map((v) => JSON.stringify(v) ?? 'undefined') },
   { weight: 1, arbitrary: fc.constant(JSON.stringify({ testcase: 'x'.repeat(100_000), outcome: 'PASSED' })) },
+  { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('array', 'object', 'mixed')).map(([n, shape]) => nestedJson(n, shape as 'array')) },
 );
+
+/** How deeply a parsed value nests arrays and objects, counted here apart from the code under test. */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, d + 1);
+    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
+}
 
 /** Whether the registry refuses the body for the topic (or the body is not JSON): the oracle. */
 export function isMalformed(registry: SchemaRegistry, topic: string, text: string): boolean {
@@ -56,6 +70,7 @@ export function isMalformed(registry: SchemaRegistry, topic: string, text: strin
   } catch {
     return true;
   }
+  if (depthOf(body) > MESSAGE_DEPTH_LIMIT) return true;
   try {
     registry.validate(topic, body);
     return false;
@@ -68,4 +83,36 @@ export function isMalformed(registry: SchemaRegistry, topic: string, text: strin
 export function fuzzMessages(consumers: RegisteredConsumer[], registry: SchemaRegistry, options: { withSchemaOnly?: boolean } = {}): fc.Arbitrary<FuzzMessage[]> {
   const message = fc.tuple(consumedTopics(consumers, registry, options), content).map(([topic, text]) => ({ topic, content: text, malformed: isMalformed(registry, topic, text) }));
   return fc.array(message, { minLength: 1, maxLength: 20 });
+}
+
+/** Collections inside one another, as arrays, objects or both alternating, around one string. */
+export function nestedJson(levels: number, shape: 'array' | 'object' | 'mixed'): string {
+  let open = '';
+  let close = '';
+  for (let i = 0; i < levels; i++) {
+    const asArray = shape === 'array' || (shape === 'mixed' && i % 2 === 0);
+    open += asArray ? '[' : '{"data":';
+    close = (asArray ? ']' : '}') + close;
+  }
+  return `${open}"leaf"${close}`;
+}
+
+/** The depth the message processor refuses beyond (schemas/json-depth MAX_JSON_DEPTH, restated). */
+export const MESSAGE_DEPTH_LIMIT = 64;
+
+/**
+ * Messages nested to a generated depth (around the limit, and up to 20,000 levels), as a whole
+ * body or under a field the schemas know; beyond the limit each is malformed by definition.
+ */
+export function deepMessages(consumers: RegisteredConsumer[], registry: SchemaRegistry): fc.Arbitrary<Array<FuzzMessage & { depth: number }>> {
+  const levels = fc.oneof(fc.integer({ min: MESSAGE_DEPTH_LIMIT - 4, max: MESSAGE_DEPTH_LIMIT + 4 }), fc.integer({ min: 1, max: 20_000 }));
+  const message = fc
+    .tuple(consumedTopics(consumers, registry, { withSchemaOnly: true }), levels, fc.constantFrom('array', 'object', 'mixed'), fc.option(fc.constantFrom(...FIELDS), { nil: undefined }))
+    .map(([topic, n, shape, field]) => {
+      const nested = nestedJson(n, shape as 'array');
+      const content = field === undefined ? nested : `{${JSON.stringify(field)}: ${nested}, "outcome": "PASSED"}`;
+      const depth = n + (field === undefined ? 0 : 1);
+      return { topic, content, depth, malformed: depth > MESSAGE_DEPTH_LIMIT || isMalformed(registry, topic, content) };
+    });
+  return fc.array(message, { minLength: 1, maxLength: 5 });
 }
