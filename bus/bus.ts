@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/open-database.js';
 
 /** Header values as AMQP carries them in a field table. */
 export type HeaderValue = string | number | boolean | null;
@@ -48,12 +47,24 @@ export type HandlerResult = void | 'ack' | { retry: string } | { deadLetter: str
 
 export type EffectOutcome<T> = { applied: true; value: T } | { applied: false };
 
+declare const effectTransactionBrand: unique symbol;
+
+/**
+ * The store transaction an effect runs in, opaque to handlers: which store backs it is the
+ * bus's business. Handlers write through the stores they were given, which share the bus's
+ * connection and so join the transaction; only store code opens the handle
+ * (bus/effect-transaction.ts).
+ */
+export interface EffectTransaction {
+  readonly [effectTransactionBrand]: 'EffectTransaction';
+}
+
 export interface HandlerContext {
   /**
-   * Runs `fn` in one SQLite transaction together with recording this message's id for this
+   * Runs `fn` in one store transaction together with recording this message's id for this
    * consumer. When the id was already recorded (a redelivery), `fn` does not run.
    */
-  effect<T>(fn: (db: Db) => T): EffectOutcome<T>;
+  effect<T>(fn: (tx: EffectTransaction) => T): EffectOutcome<T>;
   log: Logger;
 }
 

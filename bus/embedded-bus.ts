@@ -44,6 +44,12 @@ interface DeadRow extends QueueRow {
   dead_at: number;
 }
 
+/**
+ * What the embedded bus reads of the `bus` settings. The rest (url, exchange, TLS, heartbeat,
+ * confirms, reconnects, the dead-letter queue's name) belongs to RabbitMQ.
+ */
+export type EmbeddedBusSettings = Pick<CompiledConfig['bus'], 'topicPrefix' | 'queuePrefix' | 'prefetch' | 'retry' | 'pollIntervalMs'>;
+
 interface Consumer {
   spec: ConsumerSpec;
   queue: string;
@@ -82,7 +88,7 @@ export class EmbeddedBus implements Bus {
   constructor(
     private readonly db: Db,
     private readonly registry: SchemaRegistry,
-    private readonly config: CompiledConfig['bus'],
+    private readonly config: EmbeddedBusSettings,
     private readonly log: Logger,
     private readonly observer?: BusObserver,
   ) {

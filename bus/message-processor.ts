@@ -7,8 +7,9 @@ import { ProcessedMessages } from '../db/processed-messages.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
-import type { BusMessage, BusObserver, ConsumerSpec, EffectOutcome, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
+import type { BusMessage, BusObserver, ConsumerSpec, EffectOutcome, EffectTransaction, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
 import { HEADERS } from './bus.js';
+import { effectTransaction } from './effect-transaction.js';
 import { afterFailure } from './retry-policy.js';
 
 /** Thrown through a bare batch attempt to roll it back; never leaves inBatch. */
@@ -38,10 +39,11 @@ export type Disposition =
 export class MessageProcessor {
   private readonly ledger: ProcessedMessages;
   // better-sqlite3 builds a transaction wrapper per db.transaction() call; build each once.
-  private readonly effectTxn: Transaction<(consumer: string, messageId: string, fn: (db: Db) => unknown) => EffectOutcome<unknown>>;
+  private readonly effectTxn: Transaction<(consumer: string, messageId: string, fn: (tx: EffectTransaction) => unknown) => EffectOutcome<unknown>>;
   private readonly batchTxn: Transaction<(work: () => unknown) => unknown>;
   /** Inside inBatch's first attempt: effects run without a savepoint of their own. */
   private bare = false;
+  private readonly tx: EffectTransaction;
   /** An effect threw during a bare attempt: its partial writes must not commit. */
   private poisoned = false;
 
@@ -53,9 +55,10 @@ export class MessageProcessor {
     private readonly observer?: BusObserver,
   ) {
     this.ledger = new ProcessedMessages(db);
-    this.effectTxn = db.transaction((consumer: string, messageId: string, fn: (db: Db) => unknown): EffectOutcome<unknown> => {
+    this.tx = effectTransaction(db);
+    this.effectTxn = db.transaction((consumer: string, messageId: string, fn: (tx: EffectTransaction) => unknown): EffectOutcome<unknown> => {
       if (!this.ledger.record(consumer, messageId)) return { applied: false };
-      return { applied: true, value: fn(db) };
+      return { applied: true, value: fn(this.tx) };
     });
     this.batchTxn = db.transaction((work: () => unknown) => work());
   }
@@ -119,7 +122,7 @@ export class MessageProcessor {
       get log() {
         return logger();
       },
-      effect: <T>(fn: (db: Db) => T): EffectOutcome<T> => {
+      effect: <T>(fn: (tx: EffectTransaction) => T): EffectOutcome<T> => {
         state.effectRan = true;
         const outcome = (this.bare && this.db.inTransaction ? this.bareEffect(spec.name, messageId, fn) : this.effectTxn(spec.name, messageId, fn)) as EffectOutcome<T>;
         if (!outcome.applied) state.duplicate = true;
@@ -165,10 +168,10 @@ export class MessageProcessor {
     return this.batchTxn(work) as T;
   }
 
-  private bareEffect(consumer: string, messageId: string, fn: (db: Db) => unknown): EffectOutcome<unknown> {
+  private bareEffect(consumer: string, messageId: string, fn: (tx: EffectTransaction) => unknown): EffectOutcome<unknown> {
     try {
       if (!this.ledger.record(consumer, messageId)) return { applied: false };
-      return { applied: true, value: fn(this.db) };
+      return { applied: true, value: fn(this.tx) };
     } catch (err) {
       this.poisoned = true;
       throw err;

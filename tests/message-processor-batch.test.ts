@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConsumerSpec } from '../bus/bus.js';
+import { storeOf } from '../bus/effect-transaction.js';
 import { MessageProcessor, type RawDelivery } from '../bus/message-processor.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
@@ -24,8 +25,8 @@ test('in a batch, an effect that fails after writing rolls back alone: the other
     handle(message, ctx) {
       handled++;
       const { n, fail } = message.body as { n: number; fail?: boolean };
-      ctx.effect((d) => {
-        d.prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run('batcher', message.messageId, message.topic, n);
+      ctx.effect((tx) => {
+        storeOf(tx).prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run('batcher', message.messageId, message.topic, n);
         // A write that happened, then a failure: the write must not survive.
         if (fail) throw new Error(`effect ${n} failed half-way`);
       });

@@ -1,4 +1,5 @@
 import type { ConsumerSpec } from '../../bus/bus.js';
+import { storeOf } from '../../bus/effect-transaction.js';
 import type { Db } from '../../db/open-database.js';
 
 /**
@@ -17,7 +18,7 @@ export function effectsConsumer(name: string, topics: string[], options: { failW
     handle(message, ctx) {
       const { n } = message.body as { n: number };
       if (options.failWhen?.(n)) throw new Error(`refusing item ${n}`);
-      ctx.effect((db) => db.prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run(name, message.messageId, message.topic, n));
+      ctx.effect((tx) => storeOf(tx).prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run(name, message.messageId, message.topic, n));
     },
   };
 }
