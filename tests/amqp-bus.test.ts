@@ -3,8 +3,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import type { BusMessage, HandlerContext } from '../bus/bus.js';
-import { MessageValidationError } from '../errors/message-validation-error.js';
+import type { BusMessage } from '../bus/bus.js';
 import { amqpHarness } from './support/amqp-harness.js';
 import { requireBroker } from './support/broker.js';
 import { effectCounts, effectsConsumer, effectsOf } from './support/effects-consumer.js';
@@ -13,44 +12,9 @@ import { waitFor } from './support/wait-for.js';
 
 const run = promisify(execFile);
 
-test('a published message reaches its consumer with id, topic and body; patterns route as RabbitMQ does', async (t) => {
-  const url = requireBroker(t);
-  if (!url) return;
-  const h = await amqpHarness(url, [
-    effectsConsumer('exact', ['test.a.created']),
-    effectsConsumer('star', ['test.*.created']),
-    effectsConsumer('hash', ['test.#']),
-    effectsConsumer('hash-mid', ['test.#.created']),
-  ]);
-  t.after(() => h.close());
-  const topics = ['test.a.created', 'test.b.created', 'test.a.b.created', 'test', 'test.a.deleted'];
-  const receipts = [];
-  for (const [n, topic] of topics.entries()) receipts.push(await h.bus.publish(topic, { n }));
-  assert.equal(receipts[0]!.routingKey, h.config.bus.topicPrefix + 'test.a.created');
-  await waitFor('all deliveries', () => effectCounts(h.db).rows >= 1 + 2 + 5 + 3);
-  const got = (c: string) => effectsOf(h.db, c).map((e) => e.topic).sort();
-  assert.deepEqual(got('exact'), ['test.a.created']);
-  assert.deepEqual(got('star'), ['test.a.created', 'test.b.created']);
-  assert.deepEqual(got('hash'), [...topics].sort());
-  assert.deepEqual(got('hash-mid'), ['test.a.b.created', 'test.a.created', 'test.b.created']);
-  const first = effectsOf(h.db, 'exact')[0]!;
-  assert.equal(first.message_id, receipts[0]!.messageId);
-  assert.equal(first.n, 0);
-});
-
-test('publish validates before sending: an invalid body is refused with the field and reason', async (t) => {
-  const url = requireBroker(t);
-  if (!url) return;
-  const h = await amqpHarness(url, []);
-  t.after(() => h.close());
-  await assert.rejects(h.bus.publish('test.x', { n: 'one' }), (err: unknown) => {
-    assert.ok(err instanceof MessageValidationError);
-    assert.equal(err.code, 'MESSAGE_INVALID');
-    assert.match(err.problems.join('\n'), /body\.n: must be integer/);
-    return true;
-  });
-  await assert.rejects(h.bus.publish('nobody.knows.this', {}), { code: 'TOPIC_UNKNOWN' });
-});
+// What every bus does (routing, validation, retries, dead letters, replay, idempotency, order,
+// graceful stop) is in bus-contract.test.ts; these are RabbitMQ's own: foreign publishers, the
+// CLI talking to the broker, AMQP properties, the skip-handled topology.
 
 test('invalid and non-JSON bodies from other publishers are dead-lettered with a reason; the consumer keeps going', async (t) => {
   const url = requireBroker(t);
@@ -130,19 +94,6 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
   });
 });
 
-test('a redelivered message (same message id) has no second effect', async (t) => {
-  const url = requireBroker(t);
-  if (!url) return;
-  const h = await amqpHarness(url, [effectsConsumer('once', ['test.#'])]);
-  t.after(() => h.close());
-  await h.bus.publish('test.dup', { n: 1 }, { messageId: 'same-id' });
-  await h.bus.publish('test.dup', { n: 1 }, { messageId: 'same-id' });
-  await h.bus.publish('test.dup', { n: 2 }, { messageId: 'other-id' });
-  await waitFor('both ids handled', () => effectCounts(h.db).distinct === 2);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(effectCounts(h.db), { rows: 2, distinct: 2 });
-});
-
 test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is set', async (t) => {
   const url = requireBroker(t);
   if (!url) return;
@@ -168,47 +119,6 @@ test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is s
   assert.deepEqual(line.body, { repo: 'rpms/bash', branch: 'rawhide', revision: 'abcdef1' });
   assert.equal(line.headers.sluice_schema, 'https://sluice.dev/schemas/git.receive.json');
   assert.ok(line.headers['sent-at']);
-});
-
-test('stop() stops taking messages, lets in-flight handlers finish and acks them; the rest wait in the durable queue', async (t) => {
-  const url = requireBroker(t);
-  if (!url) return;
-  let started = 0;
-  const slow = (name: string) => ({
-    name,
-    topics: ['test.#'],
-    prefetch: 2,
-    async handle(message: BusMessage, ctx: HandlerContext) {
-      started++;
-      await new Promise((r) => setTimeout(r, 300));
-      ctx.effect((db) => db.prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run('graceful', message.messageId, message.topic, (message.body as { n: number }).n));
-    },
-  });
-  const h = await amqpHarness(url, [slow('graceful')]);
-  for (let n = 0; n < 6; n++) await h.bus.publish('test.slow', { n });
-  await waitFor('handlers in flight', () => started >= 2);
-  await h.bus.stop();
-  const afterStop = effectCounts(h.db).rows;
-  assert.ok(afterStop >= 2 && afterStop < 6, `in-flight work finished before stop returned (${afterStop} effects)`);
-  assert.equal(afterStop, started, 'every handler that started also finished');
-  const probe = await amqp.connect(url);
-  const { messageCount } = await (await probe.createChannel()).checkQueue(h.config.bus.queuePrefix + 'graceful');
-  await probe.close();
-  assert.equal(messageCount, 6 - afterStop, 'the finished ones were acked; only the others are back in the queue');
-
-  // A new process on the same store and queue gets exactly the rest.
-  const { AmqpBus } = await import('../bus/amqp-bus.js');
-  const { testRegistry, silentLogger } = await import('./support/test-config.js');
-  const again = new AmqpBus(testRegistry(), h.config.bus, silentLogger(), h.db);
-  again.consume(slow('graceful'));
-  await again.start();
-  t.after(async () => {
-    await again.stop();
-    h.db.close();
-  });
-  await waitFor('the remaining messages', () => effectCounts(h.db).rows >= 6);
-  await new Promise((r) => setTimeout(r, 400));
-  assert.deepEqual(effectCounts(h.db), { rows: 6, distinct: 6 });
 });
 
 test('published messages carry content type, a time-ordered UUID message id, a timestamp, persistent delivery, sent-at and the schema id', async (t) => {
