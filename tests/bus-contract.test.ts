@@ -62,6 +62,7 @@ for (const factory of busFactories) {
       assert.equal(m.topic, 'test.item');
       assert.deepEqual(m.body, { n: 1, label: 'hello' });
       assert.equal(m.attempt, 1);
+      assert.equal(m.topicPrefix, d.config.topicPrefix);
       assert.equal(m.headers.trace, 'abc');
       assert.equal(m.headers.sluice_schema, receipt.schemaId);
       assert.ok(!Number.isNaN(Date.parse(String(m.headers['sent-at']))), 'sent-at is a timestamp');
@@ -255,7 +256,7 @@ for (const factory of busFactories) {
         // delayMs 100 with backoffFactor 2: the retries wait about 100 ms, then about 200 ms.
         const gaps = [times[1]! - times[0]!, times[2]! - times[1]!];
         assert.ok(gaps[0]! >= 90 && gaps[1]! >= 190, `retries wait with backoff (gaps ${gaps.join(', ')} ms)`);
-        assert.ok(c.seen.every((m) => m.messageId === messageId));
+        assert.ok(c.seen.every((m) => m.messageId === messageId && m.topic === 'test.flaky' && m.topicPrefix === d.config.topicPrefix), 'a retry is the same message');
         assert.equal(letter!.messageId, messageId);
         assert.equal(letter!.topic, 'test.flaky');
         assert.equal(letter!.queue, d.config.queuePrefix + 'flaky');
