@@ -248,12 +248,15 @@ describe('auth.oidc.requiredScope and an unreachable provider', () => {
 describe('the auth.oidc configuration', () => {
   test("the README's example is a valid configuration", () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### Joining a Fedora deployment: authentication'));
+    const section = readme.slice(readme.indexOf('### Joining a Fedora deployment'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const config = compileConfig(validateConfig(parse(yaml), 'README'), 'README', '/');
     assert.equal(config.auth.oidc!.issuer, 'https://id.fedoraproject.org/openidc');
     assert.deepEqual(config.auth.oidc!.scopes, ['waivers:write']);
     assert.deepEqual(config.server.cors, ['https://bodhi.fedoraproject.org']);
+    assert.equal(config.bus.topicPrefix, 'org.fedoraproject.prod.');
+    assert.deepEqual(config.bus.consumePrefixes, ['org.centos.prod.']);
+    assert.equal(config.gating.koji.url, 'https://koji.fedoraproject.org/kojihub');
   });
 
   test('introspection needs exactly one of clientSecret and clientSecretFile; issuer and audience are required', () => {
