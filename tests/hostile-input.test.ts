@@ -178,8 +178,9 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
   const runs = await get('/api/v1/runs?repo=bash&repo=zsh');
   assert.equal(runs.statusCode, 400);
   assert.equal(json(runs).message, 'repo: given 2 times; it takes one value');
+  // WaiverDB takes a repeated parameter's first value; it is never bound as a list.
   const waivers = await get('/api/v1.0/waivers/?testcase=a&testcase=b');
-  assert.equal(json(waivers).message, 'testcase: given 2 times; it takes one value');
+  assert.equal(waivers.statusCode, 200);
   const topics = await get(`/api/v1/events?topic=${encodeURIComponent(Array.from({ length: 101 }, (_, i) => `org.fedoraproject.t${i}.#`).join(','))}`);
   assert.equal(topics.statusCode, 400);
   assert.equal(json(topics).message, 'topic: more than 100 patterns (the limit)');

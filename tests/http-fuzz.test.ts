@@ -334,27 +334,30 @@ test('hostile shapes: generated filter counts are served up to each limit and re
   assert.equal(runs >= FILTER_RUNS, true);
 });
 
-/** Parameters that take one value, with a value each route accepts alone. */
-const SINGLE_VALUED: Array<[route: string, param: string, value: string]> = [
+/** Parameters that take one value, with a value each route accepts alone; 'first' where a repeat means the first value. */
+const SINGLE_VALUED: Array<[route: string, param: string, value: string, repeats?: 'first']> = [
   ['/api/v1/runs', 'repo', 'bash'], ['/api/v1/runs', 'branch', 'rawhide'], ['/api/v1/runs', 'limit', '5'], ['/api/v1/runs', 'before', '10'],
   ['/api/v1/nodes', 'run_id', '1'], ['/api/v1/nodes', 'kind', 'job'], ['/api/v1/nodes', 'state', 'running'], ['/api/v1/nodes', 'limit', '5'],
   ['/api/v2.0/results', 'page', '0'], ['/api/v2.0/results', 'limit', '5'], ['/api/v2.0/results', 'since', '2024-01-01'], ['/api/v2.0/results', '_sort', 'asc:submit_time'],
   ['/api/v2.0/results/latest', 'since', '2024-01-01'], ['/api/v2.0/testcases', 'page', '0'], ['/api/v2.0/groups', 'limit', '3'],
-  ['/api/v1.0/waivers/', 'testcase', 'dist.rpmdeplint'], ['/api/v1.0/waivers/', 'subject_type', 'koji_build'], ['/api/v1.0/waivers/', 'page', '1'], ['/api/v1.0/waivers/', 'include_obsolete', 'true'],
+  // WaiverDB's GET /waivers/ takes a repeated parameter's first value (flask-pydantic reads
+  // MultiDict.to_dict()): answered, never bound as a list.
+  ['/api/v1.0/waivers/', 'testcase', 'dist.rpmdeplint', 'first'], ['/api/v1.0/waivers/', 'subject_type', 'koji_build', 'first'],
+  ['/api/v1.0/waivers/', 'page', '1', 'first'], ['/api/v1.0/waivers/', 'include_obsolete', 'true', 'first'],
 ];
 
-test('hostile shapes: a parameter that takes one value, repeated, gets 400 naming it; never bound as a list', async (t) => {
+test('hostile shapes: a parameter that takes one value, repeated, gets 400 naming it (WaiverDB: its first value); never bound as a list', async (t) => {
   const service = opsService();
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
   let runs = 0;
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...SINGLE_VALUED), fc.integer({ min: 1, max: 6 }), async ([route, param, value], times) => {
+    fc.asyncProperty(fc.constantFrom(...SINGLE_VALUED), fc.integer({ min: 1, max: 6 }), async ([route, param, value, repeats], times) => {
       runs++;
       const res = await app.inject({ method: 'GET', url: `${route}?${Array(times).fill(`${param}=${encodeURIComponent(value)}`).join('&')}` });
       const where = `${route} with ${param} × ${times}`;
-      if (times === 1) assert.equal(res.statusCode, 200, `${where}: ${res.body.slice(0, 300)}`);
+      if (times === 1 || repeats === 'first') assert.equal(res.statusCode, 200, `${where}: ${res.body.slice(0, 300)}`);
       else {
         assert.equal(res.statusCode, 400, `${where}: ${res.body.slice(0, 300)}`);
         assert.equal(res.json<{ message: string }>().message, `${param}: given ${times} times; it takes one value`, where);

@@ -2,7 +2,7 @@ import { QueryInputError } from '../errors/query-input-error.js';
 import { WaiverInputError } from '../errors/waiver-input-error.js';
 import { parseIsoTime } from '../results/parse-iso-time.js';
 import { isPlainObject } from '../results/parse-result-input.js';
-import { MAX_PAGE, single, type QueryPairs } from '../results/parse-results-query.js';
+import { MAX_PAGE, type QueryPairs } from '../results/parse-results-query.js';
 import { normalSubjectType } from './waiver-json.js';
 import type { FilteredWaiversQuery, WaiverFilter, WaiversListQuery } from './waivers-query.js';
 
@@ -36,8 +36,10 @@ const FILTER_NAMES = Object.keys(FILTERS) as FilterName[];
  * `include_obsolete` takes true/false, 1/0, yes/no, on/off. Pure; throws QueryInputError.
  */
 export function parseWaiversQuery(pairs: QueryPairs): WaiversListQuery {
-  // Every parameter takes one value; a repeated one is refused rather than one of them chosen.
-  const value = (name: string) => single(pairs, name);
+  // A repeated parameter counts by its first value, as in WaiverDB (flask-pydantic reads the
+  // query through MultiDict.to_dict(), which keeps the first); the server's limit on query
+  // parameters bounds how many there can be.
+  const value = (name: string) => pairs.find(([n]) => n === name)?.[1];
   const filter: WaiverFilter = { since: {} };
   for (const name of FILTER_NAMES) setFilter(filter, name, value(name));
   const since = value('since');
