@@ -8,7 +8,7 @@ import { WAIVER_NEW_TOPIC } from '../db/waivers-store.js';
 import type { DecisionChanges, PairPlan } from '../gating/decision-changes.js';
 import { resultEvent, waiverEvent, type GatingEvent } from '../gating/gating-event.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from '../db/outbox.js';
 import type { StoredResult } from '../results/result-json.js';
 import type { PreparedUpdate, UpdateGating } from '../updates/update-gating.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { CompiledConfig } from '../config/config-types.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from './outbox.js';
 import { chooseLatestPlan, chooseListDriver, type FilterCount, type PlanInput } from '../results/choose-plan.js';
 import { toSqliteGlob } from '../results/glob-pattern.js';
 import { knownOutcomes } from '../results/outcomes.js';

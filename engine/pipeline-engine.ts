@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/config-types.js';
-import type { JobSettings, ScheduleSettings } from '../config/pipeline-types.js';
+import type { JobSettings, ScheduleSettings } from '../pipeline/pipeline-types.js';
 import type { NodeStore } from '../db/node-store.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
 import { ResultInputError } from '../errors/result-input-error.js';
@@ -17,7 +17,7 @@ import type { RunRequest } from '../pipeline/run-request.js';
 import { PIPELINE_API, type NodeArtifact, type PipelineNode } from '../pipeline/pipeline-node.js';
 import { planSweep, type SweepAction } from '../pipeline/sweep-plan.js';
 import { renderTemplate, TemplateError, type TemplateValue } from '../pipeline/template.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from '../db/outbox.js';
 import { errorText } from '../bus/message-processor.js';
 
 export const JOB_QUEUED_TOPIC = 'pipeline.job.queued';
@@ -321,7 +321,7 @@ export class PipelineEngine {
     const lookup = (name: string): TemplateValue | undefined => {
       if (name === 'known_good' && job.knownGood) {
         const { release, decisionContext, productVersion } = job.knownGood;
-        // The compiled settings always have a product version (config/compile-pipeline.ts).
+        // The compiled settings always have a product version (pipeline/compile-pipeline.ts).
         knownGood ??= this.knownGood.knownGood({ release, decisionContext, productVersion: productVersion ?? '', candidate: this.candidateOf(parent) });
         return knownGood;
       }

@@ -1,7 +1,7 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
 import { answerJson, isGatingFileAnswer, isSatisfied, type Answer } from './answers.js';
 import type { DecisionRequest } from './decision-request.js';
-import { fnmatch } from './fnmatch.js';
+import { fnmatch } from '../results/fnmatch.js';
 import { parseGatingYaml } from './gating-yaml.js';
 import { latestPerKey, type GatingResult } from './gating-result.js';
 import { ruleKey, type PassingTestCaseRule, type Policy, type RemoteRule } from './policy.js';

@@ -4,7 +4,7 @@ import type { MailOutbox } from '../db/mail-outbox.js';
 import { classifyChange, decisionState } from './decision-change.js';
 import type { DecisionState, DecisionUpdate } from './decision-update.js';
 import type { LogTail } from './job-log-source.js';
-import type { MailContent } from './mail-content.js';
+import type { MailContent } from '../db/mail-outbox.js';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
 import type { NodeEvent } from './node-event.js';
 import { decisionMeets, matchesMessage, type CompiledRule } from './notify-rules.js';

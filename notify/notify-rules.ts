@@ -1,4 +1,4 @@
-import { isValidTopicPattern, topicMatches } from '../bus/topic-pattern.js';
+import { isValidTopicPattern, topicMatches } from '../schemas/topic-pattern.js';
 import type { MailTemplateName, MatchValue, NotifySettings, OneOrMore } from '../config/config-types.js';
 import { changeMeets, classifyChange, type DecisionCondition } from './decision-change.js';
 import { DECISION_TOPIC, type DecisionState } from './decision-update.js';

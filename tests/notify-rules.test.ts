@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NotifyRuleSettings, RawConfig } from '../config/config-types.js';
-import { compileConfig, validateConfig } from '../config/load-config.js';
+import { compileConfig, validateConfig } from '../service/load-config.js';
 import { ConfigError } from '../errors/config-error.js';
 import { changeMeets, classifyChange, sameDecision } from '../notify/decision-change.js';
 import { compileRules, decisionMeets, matchesMessage, type CompiledRule } from '../notify/notify-rules.js';

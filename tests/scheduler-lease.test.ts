@@ -6,7 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceMetrics } from '../observability/metrics.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { parseRoles } from '../service/roles.js';
+import { parseRoles } from '../config/roles.js';
 import { tempDir } from './support/paths.js';
 import { silentLogger } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';

@@ -7,7 +7,8 @@ import type { DecisionMaker, PreparedDecision } from '../gating/decision-maker.j
 import type { DecisionRequest } from '../gating/decision-request.js';
 import type { Subject } from '../gating/subject.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
-import { gatingStatus, recheckAt, type GatingStatus } from './gating-status.js';
+import type { GatingStatus } from '../db/updates-store.js';
+import { gatingStatus, recheckAt } from './gating-status.js';
 import { updateDecisionContexts } from './update-contexts.js';
 import type { UpdateInput } from './update-input.js';
 import { makeAlias, UPDATE_STATUS_TOPIC, UPDATES_PREFIX, type UpdateJson, type UpdateStatusBody } from './update-json.js';

@@ -1,7 +1,8 @@
 import { classifyChange } from '../decision-change.js';
 import type { DecisionState, DecisionUpdate, Requirement } from '../decision-update.js';
 import { html, link } from '../html.js';
-import { mailContent, type MailContent } from '../mail-content.js';
+import { mailContent } from '../mail-content.js';
+import type { MailContent } from '../../db/mail-outbox.js';
 
 export interface DecisionChangedInput {
   /** The decision now (the last of the changes the mail waited for). */

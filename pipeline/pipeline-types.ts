@@ -1,4 +1,4 @@
-import type { NodeResult, NodeState } from '../pipeline/node-state.js';
+import type { NodeResult, NodeState } from './node-state.js';
 
 /** The pipeline settings once the schema's defaults are filled in (config/pipeline-schema.ts). */
 export interface PipelineSettings {
