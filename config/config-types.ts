@@ -1,4 +1,4 @@
-import type { PipelineSettings } from '../pipeline/pipeline-types.js';
+import type { PipelineSettings } from './pipeline-types.js';
 
 /**
  * Greenwave's product_version_match entry: an identifier (or a Koji build target) matching

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { errorText } from '../bus/message-processor.js';
-import type { RepoSettings } from '../pipeline/pipeline-types.js';
+import type { RepoSettings } from '../config/pipeline-types.js';
 import type { Db } from '../db/open-database.js';
 import type { PipelineNode } from '../pipeline/pipeline-node.js';
 import type { RunRequest } from '../pipeline/run-request.js';

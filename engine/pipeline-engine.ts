@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/config-types.js';
-import type { JobSettings, ScheduleSettings } from '../pipeline/pipeline-types.js';
+import type { JobSettings, ScheduleSettings } from '../config/pipeline-types.js';
 import type { NodeStore } from '../db/node-store.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
 import { ResultInputError } from '../errors/result-input-error.js';

@@ -1,4 +1,4 @@
-import type { CiCategory } from './pipeline-types.js';
+import type { CiCategory } from '../config/pipeline-types.js';
 import type { NodeResult } from './node-state.js';
 
 /**

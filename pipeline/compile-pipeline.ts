@@ -3,7 +3,7 @@ import schedule from 'node-schedule';
 import { guessProductVersions } from '../gating/product-versions.js';
 import { matrixCombinations } from './job-matrix.js';
 import { TemplateError, commandTemplateProblems, renderTemplate, templateNames } from './template.js';
-import type { JobSettings, PipelineSettings } from './pipeline-types.js';
+import type { JobSettings, PipelineSettings } from '../config/pipeline-types.js';
 
 const COMMAND_VALUES = new Set([
   'repo',

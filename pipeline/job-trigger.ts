@@ -1,4 +1,4 @@
-import type { JobSettings } from './pipeline-types.js';
+import type { JobSettings } from '../config/pipeline-types.js';
 import { matchesAny } from './glob.js';
 import type { NodeResult, NodeState } from './node-state.js';
 

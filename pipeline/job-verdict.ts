@@ -1,4 +1,4 @@
-import type { ResultsParser } from './pipeline-types.js';
+import type { ResultsParser } from '../config/pipeline-types.js';
 import type { NodeResult } from './node-state.js';
 import type { ParsedTest } from './parsed-test.js';
 

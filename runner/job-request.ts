@@ -1,4 +1,4 @@
-import type { ResultsParser } from '../pipeline/pipeline-types.js';
+import type { ResultsParser } from '../config/pipeline-types.js';
 
 /** A `pipeline.job.queued` message as the runner uses it (the bus has validated the body). */
 export interface JobRequest {

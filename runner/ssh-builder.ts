@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
-import type { BuilderSettings } from '../pipeline/pipeline-types.js';
+import type { BuilderSettings } from '../config/pipeline-types.js';
 import { BuilderError } from '../errors/builder-error.js';
 import type { Builder, BuilderConnection, ExecExit } from './builder.js';
 

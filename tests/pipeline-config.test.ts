@@ -5,7 +5,7 @@ import { describe, test, type TestContext } from 'node:test';
 import type { BusMessage } from '../bus/bus.js';
 import type { RawConfig } from '../config/config-types.js';
 import { loadConfig } from '../service/load-config.js';
-import type { JobSettings } from '../pipeline/pipeline-types.js';
+import type { JobSettings } from '../config/pipeline-types.js';
 import { ConfigError } from '../errors/config-error.js';
 import { globToRegExp } from '../pipeline/glob.js';
 import { jobsFiredBy, type NodeEvent } from '../pipeline/job-trigger.js';

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { BuilderSettings } from '../../pipeline/pipeline-types.js';
+import type { BuilderSettings } from '../../config/pipeline-types.js';
 import { freePort } from './cli.js';
 import { waitFor } from './wait-for.js';
 
