@@ -16,13 +16,13 @@ import type { NotificationSender } from '../notify/notification-sender.js';
 import type { Outbox } from '../db/outbox.js';
 import type { UpdateGating } from '../updates/update-gating.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Scheduler } from '../periodic/scheduler.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import type { Role } from '../config/roles.js';
 import type { NodeStore } from '../db/node-store.js';
-import type { LogStore } from '../engine/log-store.js';
-import type { PipelineEngine } from '../engine/pipeline-engine.js';
-import type { Runner } from '../runner/runner.js';
+import type { LogStore } from '../dispatch/log-store.js';
+import type { PipelineEngine } from '../dispatch/pipeline-engine.js';
+import type { Runner } from '../builders/runner.js';
 
 /** The pipeline's parts as routes and consumers reach them. */
 export interface PipelineParts {

@@ -6,13 +6,13 @@ import { DecisionsKnownGood } from '../db/decisions-known-good.js';
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
-import { GitPoller } from '../engine/git-poller.js';
-import { LogStore } from '../engine/log-store.js';
-import { PipelineEngine } from '../engine/pipeline-engine.js';
+import { GitPoller } from '../dispatch/git-poller.js';
+import { LogStore } from '../dispatch/log-store.js';
+import { PipelineEngine } from '../dispatch/pipeline-engine.js';
 import type { Outbox } from '../db/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
-import { Runner } from '../runner/runner.js';
-import type { TaskSpec } from '../scheduler/scheduler.js';
+import { Runner } from '../builders/runner.js';
+import type { TaskSpec } from '../periodic/scheduler.js';
 import type { Bus } from '../bus/bus.js';
 import type { PipelineParts } from '../api/app-context.js';
 

@@ -6,7 +6,7 @@ import { openDatabase } from '../db/open-database.js';
 import { ConfigError } from '../errors/config-error.js';
 import { Outbox } from '../db/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
-import { Runner } from '../runner/runner.js';
+import { Runner } from '../builders/runner.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
 
 /**

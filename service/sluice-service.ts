@@ -49,11 +49,11 @@ import { StoreRunReportSource } from '../notify/store-run-report-source.js';
 import { bareAddress } from '../notify/resolve-recipients.js';
 import { Outbox } from '../db/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
-import { Scheduler, type TaskSpec } from '../scheduler/scheduler.js';
+import { Scheduler, type TaskSpec } from '../periodic/scheduler.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
 import { ROLES, type Role } from '../config/roles.js';
 import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
-import type { FinishedEvent, Runner } from '../runner/runner.js';
+import type { FinishedEvent, Runner } from '../builders/runner.js';
 import { UpdateGating } from '../updates/update-gating.js';
 import type { StoredResult } from '../results/result-json.js';
 

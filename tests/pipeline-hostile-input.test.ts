@@ -8,7 +8,7 @@ import { newMessageId } from '../schemas/message-id.js';
 import { loadConfig } from '../service/load-config.js';
 import { ConfigError } from '../errors/config-error.js';
 import { renderTemplate } from '../pipeline/template.js';
-import { parseJobData } from '../runner/job-script.js';
+import { parseJobData } from '../builders/job-script.js';
 import { startPipeline } from './support/pipeline-harness.js';
 import { CLI, ROOT, tempDir } from './support/paths.js';
 import { waitFor } from './support/wait-for.js';

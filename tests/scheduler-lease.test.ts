@@ -5,7 +5,7 @@ import { Lease } from '../db/lease.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceMetrics } from '../observability/metrics.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import { Scheduler } from '../periodic/scheduler.js';
 import { parseRoles } from '../config/roles.js';
 import { tempDir } from './support/paths.js';
 import { silentLogger } from './support/test-config.js';
