@@ -25,7 +25,8 @@ import {
   type SubscriptionHandler,
 } from './bus.js';
 import { AckBatcher } from './ack-batcher.js';
-import { MessageProcessor, errorText, type Disposition, type RawDelivery } from './message-processor.js';
+import { errorText } from '../errors/error-text.js';
+import { MessageProcessor, type Disposition, type RawDelivery } from './message-processor.js';
 import { publishProperties } from './publish-properties.js';
 import { redactUrl } from './redact-url.js';
 import { newMessageId } from '../schemas/message-id.js';

@@ -15,6 +15,14 @@ import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFi
 
 export type { StoredResult } from '../results/result-json.js';
 
+/**
+ * What stores a ResultsDB result body (ResultsStore satisfies it): the result consumers and the
+ * pipeline engine store results through it, and tests give them a stand-in.
+ */
+export interface ResultSink {
+  submit(body: unknown): unknown;
+}
+
 export const RESULT_NEW_TOPIC = 'resultsdb.result.new';
 
 /** Filters matching more rows than this count as "large" when planning (see choose-plan). */

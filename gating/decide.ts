@@ -10,6 +10,7 @@ import { gatingFileKey, templatesFor, type GatingFileOutcome } from './remote-ru
 import { packageName, type Subject } from './subject.js';
 import { summarize } from './summary.js';
 import { activeWaivers, findWaiver, type WaiverJson } from './waivers.js';
+import type { Requirement } from './requirement.js';
 
 /** Outcome classes of result outcomes (Greenwave's OUTCOMES_PASSED / _INCOMPLETE / _ERROR); anything else failed. */
 export interface OutcomeClasses {
@@ -51,8 +52,8 @@ export interface DecisionInput {
 export interface DecisionResponse {
   policies_satisfied: boolean;
   summary: string;
-  satisfied_requirements: Array<Record<string, unknown>>;
-  unsatisfied_requirements: Array<Record<string, unknown>>;
+  satisfied_requirements: Requirement[];
+  unsatisfied_requirements: Requirement[];
   applicable_policies?: string[];
   results?: unknown[];
   waivers?: WaiverJson[];

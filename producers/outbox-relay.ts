@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { DrainLoop } from './drain-loop.js';
 import type { Outbox, OutboxRow } from '../db/outbox.js';

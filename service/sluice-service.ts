@@ -27,7 +27,7 @@ import { WaiversStore } from '../db/waivers-store.js';
 import { StoreGatingResults } from '../db/store-gating-results.js';
 import { UpdatesStore } from '../db/updates-store.js';
 import { DecisionCache } from '../gating/decision-cache.js';
-import { DecisionChanges } from '../gating/decision-changes.js';
+import { DecisionChanges } from '../gating/decision-change-publisher.js';
 import { DecisionMaker } from '../gating/decision-maker.js';
 import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { KojiBuildInfo } from '../gating/koji-build-info.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { UpdatesStore, StoredUpdate } from '../db/updates-store.js';
 import type { Db } from '../db/open-database.js';
 import { UpdateInputError } from '../errors/update-input-error.js';
-import { decisionState, type DecisionState } from '../gating/decision-change.js';
+import { decisionState, type DecisionState } from '../gating/decision-update-message.js';
 import type { DecisionMaker, PreparedDecision } from '../gating/decision-maker.js';
 import type { DecisionRequest } from '../gating/decision-request.js';
 import type { Subject } from '../gating/subject.js';

@@ -1,4 +1,4 @@
-import type { DecisionState } from '../gating/decision-change.js';
+import type { DecisionState } from '../gating/decision-update-message.js';
 import type { GatingStatus } from '../db/updates-store.js';
 import type { UpdateRequestKind } from '../db/updates-store.js';
 
