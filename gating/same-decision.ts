@@ -1,6 +1,8 @@
 import type { DecisionState } from './decision-update-message.js';
 
 /**
+ * Whether a recomputed decision is no news, so Sluice publishes nothing (notify compares the
+ * decisions it receives by its own rule: notify/classify-decision-change.ts).
  * Greenwave's _is_decision_unchanged, a little wider: the same answer when `result_id` is
  * ignored (a re-run that passes again is no news), and with these differences too:
  * - a required result that is QUEUED or RUNNING counts as missing, as it does for its own
