@@ -13,13 +13,31 @@ import type { SubjectTypes } from '../gating/subject-types.js';
 import type { HealthChecks } from '../observability/health-checks.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import type { NotificationSender } from '../notify/notification-sender.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from '../db/outbox.js';
 import type { UpdateGating } from '../updates/update-gating.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Scheduler } from '../periodic/scheduler.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
-import type { Role } from '../service/roles.js';
-import type { PipelineParts } from '../service/pipeline-wiring.js';
+import type { Role } from '../config/roles.js';
+import type { NodeStore } from '../db/node-store.js';
+import type { LogStore } from '../dispatch/log-store.js';
+import type { PipelineEngine } from '../dispatch/pipeline-engine.js';
+import type { Runner } from '../builders/runner.js';
+
+/** The pipeline's parts as routes and consumers reach them. */
+export interface PipelineParts {
+  nodes: NodeStore;
+  engine: PipelineEngine;
+  logs: LogStore;
+  artifactsDir: string;
+  /** The in-process runner, unless runners run elsewhere (pipeline.runner.enabled: false). */
+  runner: Runner | undefined;
+  /** Runs `work` (engine calls) in one store transaction, then wakes the outbox relay. */
+  transact<T>(work: () => T): T;
+  db: Db;
+  /** Wakes the outbox relay after a commit that added messages. */
+  kick(): void;
+}
 
 /** What routes and consumers are given: the service's parts, no globals. */
 export interface AppContext {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import amqp, { type Options } from 'amqplib';
 import pino from 'pino';
 import type { CompiledConfig, RawConfig } from '../config/config-types.js';
-import { compileConfig, validateConfig } from '../config/load-config.js';
+import { compileConfig, validateConfig } from '../service/load-config.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../schemas/schema-registry.js';
 import type { BusLatencyReport } from './bus-latency-load.js';
 

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from 'ssh2';
 import type { BusMessage } from '../bus/bus.js';
-import type { DispatchEvent } from '../runner/runner.js';
+import type { DispatchEvent } from '../builders/runner.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { startSshServers } from '../tests/support/sshd-servers.js';
 import { benchAmqpUrl, benchConfig, benchLogger, percentile, rate } from './bench-support.js';

@@ -21,7 +21,7 @@ import { WalCheckpointer } from '../db/wal-checkpointer.js';
 import { consumerBatchSize } from '../bus/amqp-bus.js';
 import { MessageProcessor } from '../bus/message-processor.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { mapCiMessage } from '../results/ci-message-mapping.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { ciMessage } from '../tests/support/ci-messages.js';

@@ -25,10 +25,11 @@ import {
   type SubscriptionHandler,
 } from './bus.js';
 import { AckBatcher } from './ack-batcher.js';
-import { MessageProcessor, errorText, type Disposition, type RawDelivery } from './message-processor.js';
+import { errorText } from '../errors/error-text.js';
+import { MessageProcessor, type Disposition, type RawDelivery } from './message-processor.js';
 import { publishProperties } from './publish-properties.js';
 import { redactUrl } from './redact-url.js';
-import { newMessageId } from './message-id.js';
+import { newMessageId } from '../schemas/message-id.js';
 import { isWanted, refusalBeforeSending, replayHeaders, wantedIds } from './dead-letter-replay.js';
 
 interface Consumer {

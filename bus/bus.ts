@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
+import { HEADERS, type HeaderValue } from '../schemas/message-headers.js';
 
-/** Header values as AMQP carries them in a field table. */
-export type HeaderValue = string | number | boolean | null;
+// The message envelope's vocabulary lives with the schemas, below the bus and the stores that both use it.
+export { HEADERS, type HeaderValue };
 
 /** A message as a consumer or subscriber sees it; `topic` never carries the configured prefix. */
 export interface BusMessage {
@@ -169,28 +170,6 @@ export interface Bus {
   /** Stops taking messages, lets in-flight handlers finish and ack, then closes. */
   stop(): Promise<void>;
 }
-
-/** Header names Sluice sets; the `x-sluice-` ones are bookkeeping for retries and dead letters. */
-export const HEADERS = {
-  sentAt: 'sent-at',
-  schema: 'sluice_schema',
-  topic: 'x-sluice-topic',
-  /** The prefix a retried or dead-lettered message first came under (BusMessage.topicPrefix). */
-  topicPrefix: 'x-sluice-topic-prefix',
-  attempt: 'x-sluice-attempt',
-  reason: 'x-sluice-reason',
-  queue: 'x-sluice-queue',
-  deadAt: 'x-sluice-dead-at',
-  /** Why a replay left a dead letter where it was. */
-  notReplayed: 'x-sluice-not-replayed',
-  /** The id of the HTTP request that published the message, so logs tie the two together. */
-  requestId: 'x-sluice-request-id',
-  /**
-   * The queue of the consumer that already handled the message (PublishOptions.handledBy). Not
-   * `x-` prefixed: RabbitMQ's headers exchange leaves `x-` headers out of its matching.
-   */
-  handledBy: 'sluice-handled-by',
-} as const;
 
 /**
  * The headers that say which consumer of this deployment already handled a message

@@ -24,8 +24,8 @@ import {
   type SubscriptionHandler,
 } from './bus.js';
 import { MessageProcessor, type Disposition } from './message-processor.js';
-import { topicMatches } from './topic-pattern.js';
-import { newMessageId } from './message-id.js';
+import { topicMatches } from '../schemas/topic-pattern.js';
+import { newMessageId } from '../schemas/message-id.js';
 import { isWanted, refusalBeforeSending, replayHeaders, wantedIds } from './dead-letter-replay.js';
 import { publishedHeaders } from './publish-properties.js';
 

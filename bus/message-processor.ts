@@ -11,6 +11,7 @@ import type { BusMessage, BusObserver, ConsumerSpec, EffectOutcome, EffectTransa
 import { HEADERS } from './bus.js';
 import { effectTransaction } from './effect-transaction.js';
 import { afterFailure } from './retry-policy.js';
+import { errorText } from '../errors/error-text.js';
 
 /** Thrown through a bare batch attempt to roll it back; never leaves inBatch. */
 const POISONED = Symbol('an effect failed in a batch without savepoints');
@@ -204,11 +205,6 @@ export class MessageProcessor {
 /** A message published without an id still gets a stable one, so its redelivery is recognised. */
 export function contentId(topic: string, content: Buffer): string {
   return 'sha256:' + createHash('sha256').update(topic).update('\0').update(content).digest('hex');
-}
-
-export function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { AmqpBus } from '../bus/amqp-bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../service/load-config.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
 import { createLogger } from '../service/create-logger.js';
 import { UsageError, type CliIo } from './command.js';

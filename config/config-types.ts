@@ -1,5 +1,30 @@
-import type { SubjectTypeSetting } from '../gating/subject-types.js';
 import type { PipelineSettings } from './pipeline-types.js';
+
+/**
+ * Greenwave's product_version_match entry: an identifier (or a Koji build target) matching
+ * `match` (a regular expression, anchored at the start as Python's re.match) has the product
+ * version `productVersion`, where `\1`, `\2`… stand for the groups matched.
+ */
+export interface ProductVersionMatch {
+  match: string;
+  productVersion: string;
+}
+
+/** One configured override (config `gating.subjectTypes`): fields given replace the built-in ones. */
+export interface SubjectTypeSetting {
+  id: string;
+  aliases?: string[];
+  itemKey?: string | null;
+  itemDictKey?: string | null;
+  isKojiBuild?: boolean;
+  isNvr?: boolean;
+  supportsRemoteRule?: boolean;
+  ignoreMissingPolicy?: boolean;
+  productVersion?: string | null;
+  productVersionMatch?: ProductVersionMatch[];
+  productVersionFromKojiBuildTarget?: ProductVersionMatch[];
+  resultQueries?: Array<{ itemKey: string; types?: string[] | null }>;
+}
 
 /** What a user may write: every field optional. */
 export type RawConfig = DeepPartial<ConfigWithDefaults>;

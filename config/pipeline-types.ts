@@ -1,4 +1,12 @@
-import type { NodeResult, NodeState } from '../pipeline/node-state.js';
+/**
+ * KernelCI's node life cycle: `running` (its job works), `available` (its artifacts are there and
+ * children may be added), `closing` (its holdoff is over, children still going), `done`.
+ */
+export const NODE_STATES = ['running', 'available', 'closing', 'done'] as const;
+export type NodeState = (typeof NODE_STATES)[number];
+
+export const NODE_RESULTS = ['pass', 'fail', 'skip', 'incomplete'] as const;
+export type NodeResult = (typeof NODE_RESULTS)[number];
 
 /** The pipeline settings once the schema's defaults are filled in (config/pipeline-schema.ts). */
 export interface PipelineSettings {

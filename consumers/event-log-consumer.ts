@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ConsumerSpec } from '../bus/bus.js';
 import type { EventLog } from '../db/event-log.js';
-import { JOB_LOG_TOPIC } from '../runner/log-shipper.js';
+import { JOB_LOG_TOPIC } from '../builders/log-shipper.js';
 
 /**
  * Records messages of other publishers (topics matching `topics`) in the event log, which

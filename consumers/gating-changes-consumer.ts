@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import type { ConsumerSpec, HandlerResult } from '../bus/bus.js';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { RESULT_NEW_TOPIC } from '../db/results-store.js';
 import { WAIVER_NEW_TOPIC } from '../db/waivers-store.js';
-import type { DecisionChanges, PairPlan } from '../gating/decision-changes.js';
+import type { DecisionChanges, PairPlan } from '../gating/decision-change-publisher.js';
 import { resultEvent, waiverEvent, type GatingEvent } from '../gating/gating-event.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from '../db/outbox.js';
 import type { StoredResult } from '../results/result-json.js';
 import type { PreparedUpdate, UpdateGating } from '../updates/update-gating.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';

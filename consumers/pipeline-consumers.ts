@@ -1,6 +1,6 @@
 import type { ConsumerSpec } from '../bus/bus.js';
-import type { JobFinished, JobStarted, PipelineEngine } from '../engine/pipeline-engine.js';
-import type { LogStore } from '../engine/log-store.js';
+import type { JobFinished, JobStarted, PipelineEngine } from '../dispatch/pipeline-engine.js';
+import type { LogStore } from '../dispatch/log-store.js';
 import { NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC } from '../db/node-store.js';
 import { parseGitReceive } from '../pipeline/git-receive.js';
 import type { NodeMessage } from '../pipeline/node-message.js';

@@ -1,5 +1,6 @@
 import type { ConsumerSpec } from '../bus/bus.js';
-import { submitResult, type ResultSink } from './submit-result.js';
+import type { ResultSink } from '../db/results-store.js';
+import { submitResult } from './submit-result.js';
 
 /** `result.submit` carries a ResultsDB POST /results body: a result sent over the bus instead of HTTP. */
 export function resultSubmitConsumer(results: ResultSink, stored: () => void = () => {}): ConsumerSpec {

@@ -1,10 +1,6 @@
 import type { HandlerContext, HandlerResult } from '../bus/bus.js';
+import type { ResultSink } from '../db/results-store.js';
 import { ResultInputError } from '../errors/result-input-error.js';
-
-/** What the result consumers need of the results store (ResultsStore satisfies it). */
-export interface ResultSink {
-  submit(body: unknown): unknown;
-}
 
 /**
  * Stores one result as this message's effect: the result, its outbox announcement and the

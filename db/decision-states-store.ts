@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { DecisionState } from '../gating/decision-change.js';
+import type { DecisionState } from '../gating/decision-update-message.js';
 import type { Db } from './open-database.js';
 
 export interface DecisionKey {

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import { topicMatches } from '../bus/topic-pattern.js';
-import type { BusMessage, HeaderValue } from '../bus/bus.js';
+import { topicMatches } from '../schemas/topic-pattern.js';
+import type { HeaderValue } from '../schemas/message-headers.js';
 import type { Db } from './open-database.js';
 
 export interface LoggedEvent {
@@ -41,7 +41,7 @@ export class EventLog {
   }
 
   /** Returns the new event's id, or 0 for a message already logged. */
-  append(message: Pick<BusMessage, 'messageId' | 'topic' | 'headers' | 'body'>): number {
+  append(message: Pick<LoggedEvent, 'messageId' | 'topic' | 'headers' | 'body'>): number {
     return this.appendJson(message.messageId, message.topic, message.headers, JSON.stringify(message.body));
   }
 

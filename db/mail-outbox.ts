@@ -1,6 +1,5 @@
 import type { Statement, Transaction } from 'better-sqlite3';
-import { newMessageId } from '../bus/message-id.js';
-import type { MailContent } from '../notify/mail-content.js';
+import { newMessageId } from '../schemas/message-id.js';
 import type { Db } from './open-database.js';
 
 export const OUTBOX_STATES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
@@ -22,6 +21,13 @@ export interface WebhookPayload {
   url: string;
   body: string;
   headers: Record<string, string>;
+}
+
+/** A mail as a template makes it: the same content as plain text and as HTML. */
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
 }
 
 export interface NewMail {

@@ -3,7 +3,7 @@ import { NodeNotFoundError } from '../errors/node-not-found-error.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
 import { acceptsChildren, applyStatusChange, type NodeResult, type NodeState } from '../pipeline/node-state.js';
 import { nodeJson, type NodeArtifact, type PipelineNode } from '../pipeline/pipeline-node.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from './outbox.js';
 import type { Db } from './open-database.js';
 
 export const NODE_CREATED_TOPIC = 'pipeline.node.created';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { CompiledConfig } from '../config/config-types.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from './outbox.js';
 import { chooseLatestPlan, chooseListDriver, type FilterCount, type PlanInput } from '../results/choose-plan.js';
 import { toSqliteGlob } from '../results/glob-pattern.js';
 import { knownOutcomes } from '../results/outcomes.js';
@@ -14,6 +14,14 @@ import { StatementCache, type Sql } from './statement-cache.js';
 import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFilter } from './result-filter-sql.js';
 
 export type { StoredResult } from '../results/result-json.js';
+
+/**
+ * What stores a ResultsDB result body (ResultsStore satisfies it): the result consumers and the
+ * pipeline engine store results through it, and tests give them a stand-in.
+ */
+export interface ResultSink {
+  submit(body: unknown): unknown;
+}
 
 export const RESULT_NEW_TOPIC = 'resultsdb.result.new';
 

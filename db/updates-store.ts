@@ -1,7 +1,11 @@
 import type { Statement } from 'better-sqlite3';
-import type { GatingStatus } from '../updates/gating-status.js';
-import type { UpdateRequestKind } from '../updates/update-input.js';
 import type { Db } from './open-database.js';
+
+/** What a release tool acts on (Bodhi's TestGatingStatus). */
+export type GatingStatus = 'waiting' | 'passed' | 'failed' | 'ignored';
+
+/** Which Bodhi request an update is gated for. */
+export type UpdateRequestKind = 'testing' | 'stable';
 
 /** An update as stored (migration 008): what was filed and its last announced gating status. */
 export interface StoredUpdate {

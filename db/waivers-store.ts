@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from './outbox.js';
 import type { WaiverInput } from '../waivers/parse-waiver-input.js';
 import { parseBySubjectsBody, parseFilteredBody } from '../waivers/parse-waivers-query.js';
 import { normalSubjectType, waiverJson, type WaiverJson, type WaiverRow } from '../waivers/waiver-json.js';

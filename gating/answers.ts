@@ -1,6 +1,7 @@
 import type { GatingResult } from './gating-result.js';
 import type { Policy } from './policy.js';
 import { subjectDict, type Subject } from './subject.js';
+import type { Requirement } from './requirement.js';
 
 /**
  * What evaluating one rule for one subject found (Greenwave's Answer classes). Satisfied ones
@@ -47,7 +48,7 @@ export function answerScenario(a: WaivableAnswer | GatingFileAnswer): string | n
 }
 
 /** A requirement as the decision API prints it (Greenwave's Answer.to_json, field for field). */
-export function answerJson(a: Answer): Record<string, unknown> {
+export function answerJson(a: Answer): Requirement {
   switch (a.kind) {
     case 'passed':
       return { type: 'test-result-passed', ...head(a.subject, a.testcase), source: a.source, result_id: a.result.id, ...resultData(a.result) };

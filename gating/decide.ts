@@ -1,7 +1,7 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
 import { answerJson, isGatingFileAnswer, isSatisfied, type Answer } from './answers.js';
 import type { DecisionRequest } from './decision-request.js';
-import { fnmatch } from './fnmatch.js';
+import { fnmatch } from '../results/fnmatch.js';
 import { parseGatingYaml } from './gating-yaml.js';
 import { latestPerKey, type GatingResult } from './gating-result.js';
 import { ruleKey, type PassingTestCaseRule, type Policy, type RemoteRule } from './policy.js';
@@ -10,6 +10,7 @@ import { gatingFileKey, templatesFor, type GatingFileOutcome } from './remote-ru
 import { packageName, type Subject } from './subject.js';
 import { summarize } from './summary.js';
 import { activeWaivers, findWaiver, type WaiverJson } from './waivers.js';
+import type { Requirement } from './requirement.js';
 
 /** Outcome classes of result outcomes (Greenwave's OUTCOMES_PASSED / _INCOMPLETE / _ERROR); anything else failed. */
 export interface OutcomeClasses {
@@ -51,8 +52,8 @@ export interface DecisionInput {
 export interface DecisionResponse {
   policies_satisfied: boolean;
   summary: string;
-  satisfied_requirements: Array<Record<string, unknown>>;
-  unsatisfied_requirements: Array<Record<string, unknown>>;
+  satisfied_requirements: Requirement[];
+  unsatisfied_requirements: Requirement[];
   applicable_policies?: string[];
   results?: unknown[];
   waivers?: WaiverJson[];

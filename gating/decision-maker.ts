@@ -2,7 +2,7 @@ import type { GatingSettings } from '../config/config-types.js';
 import type { DecisionCache } from './decision-cache.js';
 import { decide, type DecisionResponse, type SubjectFacts } from './decide.js';
 import { parseDecisionRequest, type DecisionRequest } from './decision-request.js';
-import { fnmatch } from './fnmatch.js';
+import { fnmatch } from '../results/fnmatch.js';
 import { latestPerKey, type GatingResult } from './gating-result.js';
 import type { Policy } from './policy.js';
 import { applicablePolicies } from './policy-match.js';

@@ -1,4 +1,4 @@
-import { fnmatch } from './fnmatch.js';
+import { fnmatch } from '../results/fnmatch.js';
 import type { Policy } from './policy.js';
 import type { Subject } from './subject.js';
 import { SubjectTypes, type SubjectType } from './subject-types.js';

@@ -1,18 +1,10 @@
+import type { ProductVersionMatch, SubjectTypeSetting } from '../config/config-types.js';
+
 /**
  * What kinds of things decisions are about (Greenwave's subject types) and how each one's
  * results are found: a result belongs to a subject when its data has the subject's identifier
  * under one of the type's item keys (and, where given, one of the listed `type` values).
  */
-
-/**
- * Greenwave's product_version_match entry: an identifier (or a Koji build target) matching
- * `match` (a regular expression, anchored at the start as Python's re.match) has the product
- * version `productVersion`, where `\1`, `\2`… stand for the groups matched.
- */
-export interface ProductVersionMatch {
-  match: string;
-  productVersion: string;
-}
 
 export interface ResultQuery {
   /** The result data key holding the identifier (`item`, `original_spec_nvr`, `nvr`, …). */
@@ -42,22 +34,6 @@ export interface SubjectType {
   resultQueries: ResultQuery[];
   /** Not configured: made up for an unknown id, as Greenwave's GenericSubjectType. */
   generic: boolean;
-}
-
-/** One configured override (config `gating.subjectTypes`): fields given replace the built-in ones. */
-export interface SubjectTypeSetting {
-  id: string;
-  aliases?: string[];
-  itemKey?: string | null;
-  itemDictKey?: string | null;
-  isKojiBuild?: boolean;
-  isNvr?: boolean;
-  supportsRemoteRule?: boolean;
-  ignoreMissingPolicy?: boolean;
-  productVersion?: string | null;
-  productVersionMatch?: ProductVersionMatch[];
-  productVersionFromKojiBuildTarget?: ProductVersionMatch[];
-  resultQueries?: Array<{ itemKey: string; types?: string[] | null }>;
 }
 
 const base = (id: string): SubjectType => ({

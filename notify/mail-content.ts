@@ -1,11 +1,6 @@
+import type { MailContent } from '../db/mail-outbox.js';
 import { html, htmlText, type Html } from './html.js';
 
-/** A mail as a template makes it: the same content as plain text and as HTML. */
-export interface MailContent {
-  subject: string;
-  text: string;
-  html: string;
-}
 
 /** Every mail ends by saying why the reader got it, so that they know which rule to change. */
 export function mailContent(subject: string, rule: string, text: string, body: Html): MailContent {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { NotifySettings } from '../config/config-types.js';
 import type { ClaimedNotification, MailOutbox, MailPayload, WebhookPayload } from '../db/mail-outbox.js';
 import type { Db } from '../db/open-database.js';

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { MailTemplateName, NotifySettings } from '../config/config-types.js';
 import type { MailOutbox } from '../db/mail-outbox.js';
-import { classifyChange, decisionState } from './decision-change.js';
-import type { DecisionState, DecisionUpdate } from './decision-update.js';
+import { classifyChange, decisionBaseline } from './classify-decision-change.js';
+import type { ReceivedDecisionState, DecisionUpdate } from '../gating/decision-update-message.js';
 import type { LogTail } from './job-log-source.js';
-import type { MailContent } from './mail-content.js';
+import type { MailContent } from '../db/mail-outbox.js';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
 import type { NodeEvent } from './node-event.js';
 import { decisionMeets, matchesMessage, type CompiledRule } from './notify-rules.js';
@@ -106,7 +106,7 @@ export class Notifier {
   private decisionMail(rule: CompiledRule, message: IncomingMessage, now: number): number {
     const d = message.body as DecisionUpdate;
     const facts: RecipientFacts = { author: null, packages: decisionPackages(d.subject_type, d.subject_identifier) };
-    const render = (before: DecisionState | null) => decisionChangedMail({ decision: d, before, rule: rule.name, serverUrl: this.parts.serverUrl });
+    const render = (before: ReceivedDecisionState | null) => decisionChangedMail({ decision: d, before, rule: rule.name, serverUrl: this.parts.serverUrl });
     if (rule.debounceMs === 0) {
       return decisionMeets(rule, d.previous, d) ? this.addMail(rule, 'decision-changed', render(d.previous), facts, message, now, {}) : 0;
     }
@@ -114,14 +114,14 @@ export class Notifier {
     const window = this.parts.outbox.openWindow(key, now);
     if (!window) {
       if (!decisionMeets(rule, d.previous, d)) return 0;
-      const baseline = d.previous ? decisionState(d.previous) : null;
+      const baseline = d.previous ? decisionBaseline(d.previous) : null;
       return this.addMail(rule, 'decision-changed', render(baseline), facts, message, now, {
         debounceKey: key,
         baseline: JSON.stringify(baseline),
         dueAt: now + rule.debounceMs,
       });
     }
-    const baseline = JSON.parse(window.baseline ?? 'null') as DecisionState | null;
+    const baseline = JSON.parse(window.baseline ?? 'null') as ReceivedDecisionState | null;
     const change = classifyChange(baseline, d);
     const cancelled = decisionMeets(rule, baseline, d)
       ? undefined

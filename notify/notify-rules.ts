@@ -1,12 +1,12 @@
-import { isValidTopicPattern, topicMatches } from '../bus/topic-pattern.js';
+import { isValidTopicPattern, topicMatches } from '../schemas/topic-pattern.js';
 import type { MailTemplateName, MatchValue, NotifySettings, OneOrMore } from '../config/config-types.js';
-import { changeMeets, classifyChange, type DecisionCondition } from './decision-change.js';
-import { DECISION_TOPIC, type DecisionState } from './decision-update.js';
+import { changeMeets, classifyChange, type DecisionCondition } from './classify-decision-change.js';
+import { DECISION_UPDATE_TOPIC, type ReceivedDecisionState } from '../gating/decision-update-message.js';
 import { NODE_TOPICS, type NodeEvent } from './node-event.js';
 
 /** The topics each mail is made from: its template reads that body. */
 const MAIL_TOPICS: Readonly<Record<MailTemplateName, readonly string[]>> = {
-  'decision-changed': [DECISION_TOPIC],
+  'decision-changed': [DECISION_UPDATE_TOPIC],
   'job-failed': ['pipeline.node.updated'],
   'run-report': ['pipeline.node.updated'],
 };
@@ -66,7 +66,7 @@ export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceS
     });
     const when = r.when ?? {};
     const decision = when.decision ?? (mail === 'decision-changed' ? 'changed' : null);
-    if (decision && !topics.every((t) => t === DECISION_TOPIC)) problems.push(`${at}.when.decision: applies to ${DECISION_TOPIC} only, and the rule follows ${topics.join(', ')}`);
+    if (decision && !topics.every((t) => t === DECISION_UPDATE_TOPIC)) problems.push(`${at}.when.decision: applies to ${DECISION_UPDATE_TOPIC} only, and the rule follows ${topics.join(', ')}`);
     let node = when.node ? compileNode(when.node) : null;
     if (mail === 'job-failed' && !node?.result) node = { ...node, result: ['fail'] };
     const runDone = when.run === 'done' || mail === 'run-report';
@@ -111,7 +111,7 @@ export function matchesMessage(rule: CompiledRule, topic: string, body: unknown)
 }
 
 /** The decision condition between two states; rules without one accept any change. */
-export function decisionMeets(rule: CompiledRule, before: DecisionState | null, after: DecisionState): boolean {
+export function decisionMeets(rule: CompiledRule, before: ReceivedDecisionState | null, after: ReceivedDecisionState): boolean {
   return changeMeets(rule.decision ?? 'changed', classifyChange(before, after));
 }
 

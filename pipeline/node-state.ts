@@ -1,14 +1,8 @@
+import { NODE_RESULTS, NODE_STATES, type NodeResult, type NodeState } from '../config/pipeline-types.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
 
-/**
- * KernelCI's node life cycle: `running` (its job works), `available` (its artifacts are there and
- * children may be added), `closing` (its holdoff is over, children still going), `done`.
- */
-export const NODE_STATES = ['running', 'available', 'closing', 'done'] as const;
-export type NodeState = (typeof NODE_STATES)[number];
-
-export const NODE_RESULTS = ['pass', 'fail', 'skip', 'incomplete'] as const;
-export type NodeResult = (typeof NODE_RESULTS)[number];
+// The words are the settings' too (a trigger names a state and a result), so config/ holds them.
+export { NODE_RESULTS, NODE_STATES, type NodeResult, type NodeState };
 
 /** Forward only. `running → done` is a leaf job finishing or a timeout; nothing leaves `done`. */
 const NEXT: Readonly<Record<NodeState, readonly NodeState[]>> = {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import { DrainLoop } from './drain-loop.js';
-import type { Outbox, OutboxRow } from './outbox.js';
+import type { Outbox, OutboxRow } from '../db/outbox.js';
 
 /** Batches published and not yet confirmed, at most: bounds what a slow broker leaves in memory. */
 const MAX_BATCHES_IN_FLIGHT = 4;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { isValidTopic, isValidTopicPattern, topicMatches } from '../bus/topic-pattern.js';
+import { isValidTopic, isValidTopicPattern, topicMatches } from './topic-pattern.js';
 import { formatAjvErrors } from '../config/format-ajv-errors.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import { SluiceError } from '../errors/sluice-error.js';

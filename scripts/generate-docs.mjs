@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_DOCS_FILE, generateApiDocs } from '../dist/api/api-docs.js';
+import { API_DOCS_FILE, generateApiDocs } from '../dist/service/api-docs.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const file = path.join(root, API_DOCS_FILE);

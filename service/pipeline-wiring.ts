@@ -6,29 +6,15 @@ import { DecisionsKnownGood } from '../db/decisions-known-good.js';
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
-import { GitPoller } from '../engine/git-poller.js';
-import { LogStore } from '../engine/log-store.js';
-import { PipelineEngine } from '../engine/pipeline-engine.js';
-import type { Outbox } from '../producers/outbox.js';
+import { GitPoller } from '../dispatch/git-poller.js';
+import { LogStore } from '../dispatch/log-store.js';
+import { PipelineEngine } from '../dispatch/pipeline-engine.js';
+import type { Outbox } from '../db/outbox.js';
 import type { OutboxRelay } from '../producers/outbox-relay.js';
-import { Runner } from '../runner/runner.js';
-import type { TaskSpec } from '../scheduler/scheduler.js';
+import { Runner } from '../builders/runner.js';
+import type { TaskSpec } from '../periodic/scheduler.js';
 import type { Bus } from '../bus/bus.js';
-
-/** The pipeline's parts as routes and consumers reach them. */
-export interface PipelineParts {
-  nodes: NodeStore;
-  engine: PipelineEngine;
-  logs: LogStore;
-  artifactsDir: string;
-  /** The in-process runner, unless runners run elsewhere (pipeline.runner.enabled: false). */
-  runner: Runner | undefined;
-  /** Runs `work` (engine calls) in one store transaction, then wakes the outbox relay. */
-  transact<T>(work: () => T): T;
-  db: Db;
-  /** Wakes the outbox relay after a commit that added messages. */
-  kick(): void;
-}
+import type { PipelineParts } from '../api/app-context.js';
 
 /** `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner. */
 export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultsStore, log: Logger, withRunner = true): PipelineParts {

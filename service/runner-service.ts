@@ -4,9 +4,9 @@ import type { CompiledConfig } from '../config/config-types.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { ConfigError } from '../errors/config-error.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
-import { Runner } from '../runner/runner.js';
+import { Runner } from '../builders/runner.js';
 import { SchemaRegistry } from '../schemas/schema-registry.js';
 
 /**

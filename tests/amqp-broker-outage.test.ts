@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BusUnavailableError } from '../errors/bus-unavailable-error.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { amqpHarness, type AmqpHarness } from './support/amqp-harness.js';
 import { FAST_RECOVERY, NO_PRIVATE_NODE, privateRabbitNodeForThisFile, type PrivateRabbitNode } from './support/broker.js';

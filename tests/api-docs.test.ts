@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { API_DOCS_FILE, generateApiDocs } from '../api/api-docs.js';
+import { API_DOCS_FILE, generateApiDocs } from '../service/api-docs.js';
 import { ROOT } from './support/paths.js';
 import { opsService } from './support/ops-service.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../service/load-config.js';
 import { ROOT } from './support/paths.js';
 
 const dir = path.join(ROOT, 'config/examples');

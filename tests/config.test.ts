@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { consumedPrefixes } from '../bus/amqp-bus.js';
-import { EMBEDDED_DEFAULTS, loadConfig } from '../config/load-config.js';
+import { EMBEDDED_DEFAULTS, loadConfig } from '../service/load-config.js';
 import { ConfigError } from '../errors/config-error.js';
 import { cliEnv, runCli } from './support/cli.js';
 import { tempDir } from './support/paths.js';

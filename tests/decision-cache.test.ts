@@ -4,7 +4,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { ResultsStore } from '../db/results-store.js';
 import { DecisionCache } from '../gating/decision-cache.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { policiesDir, RPMDEPLINT_STABLE } from './support/policies-dir.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sameDecision, type DecisionState } from '../gating/decision-change.js';
+import type { DecisionState, Requirement } from '../gating/decision-update-message.js';
+import { sameDecision } from '../gating/same-decision.js';
 import { guessProductVersions, subjectProductVersions } from '../gating/product-versions.js';
 import { resultSubjects } from '../gating/result-subjects.js';
 import { SubjectTypes } from '../gating/subject-types.js';
@@ -58,7 +59,7 @@ describe('when a decision counts as changed', () => {
   const queued = (id: number, arch: string) => ({ type: 'test-result-missing', testcase: 't0', ...subj, source: null, result_id: id, item: { type: 'koji_build', item: 'bash-5.2.26-3.fc41' }, scenario: null, system_architecture: arch, system_variant: null });
   const pass = (id: number, arch = 'x86_64') => ({ type: 'test-result-passed', testcase: 't1', ...subj, source: null, result_id: id, scenario: null, system_architecture: arch, system_variant: null });
   const failed = (id: number) => ({ ...pass(id), type: 'test-result-failed', item: { type: 'koji_build', item: 'bash-5.2.26-3.fc41' } });
-  const state = (satisfied: Array<Record<string, unknown>>, unsatisfied: Array<Record<string, unknown>>, summary = 's'): DecisionState => ({
+  const state = (satisfied: Requirement[], unsatisfied: Requirement[], summary = 's'): DecisionState => ({
     policies_satisfied: unsatisfied.length === 0,
     summary,
     satisfied_requirements: satisfied,

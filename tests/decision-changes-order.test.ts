@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DecisionStatesStore } from '../db/decision-states-store.js';
-import type { DecisionUpdateBody } from '../gating/decision-change.js';
-import { DecisionChanges } from '../gating/decision-changes.js';
+import type { DecisionUpdate } from '../gating/decision-update-message.js';
+import { DecisionChanges } from '../gating/decision-change-publisher.js';
 import { resultEvent, type GatingEvent } from '../gating/gating-event.js';
 import type { StoredResult } from '../results/result-json.js';
 import { SluiceService } from '../service/sluice-service.js';
@@ -25,7 +25,7 @@ rules:
 describe('decision changes whatever the order and number of deliveries', () => {
   let service: SluiceService;
   let changes: DecisionChanges;
-  const published: DecisionUpdateBody[] = [];
+  const published: DecisionUpdate[] = [];
   before(() => {
     const dir = policiesDir(POLICY);
     // Not started: nothing consumes the outbox; the test plays the consumer (and storing does not).
@@ -34,7 +34,7 @@ describe('decision changes whatever the order and number of deliveries', () => {
     changes = new DecisionChanges({
       decisions: gating.decisions,
       states: new DecisionStatesStore(db),
-      publish: (_topic, body) => void published.push(body as DecisionUpdateBody),
+      publish: (_topic, body) => void published.push(body as DecisionUpdate),
       knownProductVersions: (s) => gating.updates.productVersionsFor(s),
     });
   });
@@ -89,7 +89,7 @@ describe('decision changes whatever the order and number of deliveries', () => {
 });
 
 /** The decision part of a message, as `previous` carries it. */
-function pick(m: DecisionUpdateBody) {
+function pick(m: DecisionUpdate) {
   const { policies_satisfied, summary, satisfied_requirements, unsatisfied_requirements, applicable_policies } = m;
   return { policies_satisfied, summary, satisfied_requirements, unsatisfied_requirements, applicable_policies };
 }

@@ -8,7 +8,7 @@ import { ResultsStore } from '../db/results-store.js';
 import { StoreGatingResults } from '../db/store-gating-results.js';
 import { fromStoredResult, latestPerKey, type GatingResult } from '../gating/gating-result.js';
 import { SubjectTypes } from '../gating/subject-types.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { testConfig, testRegistry } from './support/test-config.js';
 
 const types = new SubjectTypes();

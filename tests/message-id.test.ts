@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newMessageId } from '../bus/message-id.js';
+import { newMessageId } from '../schemas/message-id.js';
 
 test('message ids are version 7 UUIDs that sort in the order they were made, also within one millisecond', () => {
   const ids = Array.from({ length: 20_000 }, (_, i) => newMessageId(1_700_000_000_000 + Math.floor(i / 5000)));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { NotifyRuleSettings, RawConfig } from '../config/config-types.js';
-import { compileConfig, validateConfig } from '../config/load-config.js';
+import { compileConfig, validateConfig } from '../service/load-config.js';
 import { ConfigError } from '../errors/config-error.js';
-import { changeMeets, classifyChange, sameDecision } from '../notify/decision-change.js';
+import { changeMeets, classifyChange, sameReceivedDecision } from '../notify/classify-decision-change.js';
 import { compileRules, decisionMeets, matchesMessage, type CompiledRule } from '../notify/notify-rules.js';
 import { decisionPackages, nvrName, repoPackages, resolveRecipients } from '../notify/resolve-recipients.js';
 import { decisionUpdate, failed, missing, nodeEvent, SATISFIED, UNSATISFIED } from './support/notify-fixtures.js';
@@ -143,11 +143,11 @@ describe('notification rules: which messages they match', () => {
 describe('decision changes', () => {
   test('result ids and the order of requirements are no change; another requirement is', () => {
     const again = { ...UNSATISFIED, unsatisfied_requirements: [failed('dist.rpmdeplint', 4242)] };
-    assert.equal(sameDecision(UNSATISFIED, again), true);
+    assert.equal(sameReceivedDecision(UNSATISFIED, again), true);
     const two = { ...UNSATISFIED, unsatisfied_requirements: [failed('a', 1), missing('b')] };
-    assert.equal(sameDecision(two, { ...two, unsatisfied_requirements: [missing('b'), failed('a', 2)] }), true);
-    assert.equal(sameDecision(UNSATISFIED, { ...UNSATISFIED, unsatisfied_requirements: [missing('dist.rpmdeplint')] }), false);
-    assert.equal(sameDecision(UNSATISFIED, { ...UNSATISFIED, unsatisfied_requirements: [failed('dist.rpmdeplint', 9, 'x86_64')] }), false);
+    assert.equal(sameReceivedDecision(two, { ...two, unsatisfied_requirements: [missing('b'), failed('a', 2)] }), true);
+    assert.equal(sameReceivedDecision(UNSATISFIED, { ...UNSATISFIED, unsatisfied_requirements: [missing('dist.rpmdeplint')] }), false);
+    assert.equal(sameReceivedDecision(UNSATISFIED, { ...UNSATISFIED, unsatisfied_requirements: [failed('dist.rpmdeplint', 9, 'x86_64')] }), false);
   });
 
   test('classification', () => {

@@ -7,7 +7,7 @@ import { SignJWT, importJWK } from 'jose';
 import { parse } from 'yaml';
 import { hashToken } from '../api/auth.js';
 import type { RawConfig } from '../config/config-types.js';
-import { compileConfig, validateConfig } from '../config/load-config.js';
+import { compileConfig, validateConfig } from '../service/load-config.js';
 import { SluiceService } from '../service/sluice-service.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';
 import { INTROSPECTION_CLIENT, RESOURCES, SLUICE_AUDIENCE, newSigningKey, startTestProvider, type TestProvider } from './support/oidc-test-provider.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { connectionSecrets } from '../bus/amqp-bus.js';
-import { compileConfig, validateConfig } from '../config/load-config.js';
+import { compileConfig, validateConfig } from '../service/load-config.js';
 import { runCli, cliEnv } from './support/cli.js';
 import { tempDir } from './support/paths.js';
 

@@ -7,7 +7,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { BusUnavailableError } from '../errors/bus-unavailable-error.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import type { BusMessage } from '../bus/bus.js';
 import type { RawConfig } from '../config/config-types.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../service/load-config.js';
 import type { JobSettings } from '../config/pipeline-types.js';
 import { ConfigError } from '../errors/config-error.js';
 import { globToRegExp } from '../pipeline/glob.js';

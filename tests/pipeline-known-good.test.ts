@@ -6,7 +6,7 @@ import { DecisionsKnownGood } from '../db/decisions-known-good.js';
 import { DecisionStatesStore } from '../db/decision-states-store.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
-import type { DecisionState } from '../gating/decision-change.js';
+import type { DecisionState } from '../gating/decision-update-message.js';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
 import { tempDir } from './support/paths.js';
 import { startPipeline } from './support/pipeline-harness.js';

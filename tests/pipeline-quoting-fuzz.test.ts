@@ -9,8 +9,8 @@ import { DEMO_JOBS } from '../config/demo-pipeline.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import { BRANCH_NAME_PATTERN, branchNameProblem } from '../pipeline/git-ref.js';
 import { commandTemplateProblems, renderTemplate, TemplateError, type TemplateValue } from '../pipeline/template.js';
-import { jobScript, START_MARKER } from '../runner/job-script.js';
-import { LocalBuilder } from '../runner/local-builder.js';
+import { jobScript, START_MARKER } from '../builders/job-script.js';
+import { LocalBuilder } from '../builders/local-builder.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../schemas/schema-registry.js';
 import { ROOT, tempDir } from './support/paths.js';
 

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { PolicyError } from '../errors/policy-error.js';
-import { fnmatch } from '../gating/fnmatch.js';
+import { fnmatch } from '../results/fnmatch.js';
 import { parseGatingYaml } from '../gating/gating-yaml.js';
 import { loadPolicies } from '../gating/load-policies.js';
 import { policyJson } from '../gating/policy.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { compileConfig, validateConfig } from '../config/load-config.js';
+import { compileConfig, validateConfig } from '../service/load-config.js';
 import { compileRules } from '../notify/notify-rules.js';
 import { notifyRegistry } from './support/notify-fixtures.js';
 import { ROOT } from './support/paths.js';

@@ -6,7 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { ResultsStore, type StoredResult } from '../db/results-store.js';
 import { ResultInputError } from '../errors/result-input-error.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { parseResultsQuery } from '../results/parse-results-query.js';
 import { testConfig, testRegistry } from './support/test-config.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isValidTopic, isValidTopicPattern, topicMatches } from '../bus/topic-pattern.js';
+import { isValidTopic, isValidTopicPattern, topicMatches } from '../schemas/topic-pattern.js';
 
 describe('topicMatches routes as a RabbitMQ topic exchange does', () => {
   const cases: Array<[pattern: string, topic: string, matches: boolean]> = [

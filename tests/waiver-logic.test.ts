@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { validateConfig } from '../config/load-config.js';
+import { validateConfig } from '../service/load-config.js';
 import { ConfigError } from '../errors/config-error.js';
 import { QueryInputError } from '../errors/query-input-error.js';
 import { SluiceError } from '../errors/sluice-error.js';
 import { WaiverForbiddenError } from '../errors/waiver-forbidden-error.js';
 import { WaiverInputError } from '../errors/waiver-input-error.js';
-import { fnmatch } from '../gating/fnmatch.js';
+import { fnmatch } from '../results/fnmatch.js';
 import { parseWaiverBody } from '../waivers/parse-waiver-input.js';
 import { parseFilteredBody, parseWaiversQuery } from '../waivers/parse-waivers-query.js';
 import { subjectDict, waiverJson } from '../waivers/waiver-json.js';

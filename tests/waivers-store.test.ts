@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { migrate } from '../db/migrate.js';
 import { openDatabase, type Db } from '../db/open-database.js';
 import { WaiversStore, type NewWaiver, type WaiverJson } from '../db/waivers-store.js';
-import { Outbox } from '../producers/outbox.js';
+import { Outbox } from '../db/outbox.js';
 import { testConfig, testRegistry } from './support/test-config.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);

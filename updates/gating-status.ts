@@ -1,5 +1,4 @@
-/** What a release tool acts on (Bodhi's TestGatingStatus). */
-export type GatingStatus = 'waiting' | 'passed' | 'failed' | 'ignored';
+import type { GatingStatus } from '../db/updates-store.js';
 
 export interface GatingStatusInput {
   satisfied: ReadonlyArray<Record<string, unknown>>;

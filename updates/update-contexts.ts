@@ -1,4 +1,4 @@
-import type { UpdateRequestKind } from './update-input.js';
+import type { UpdateRequestKind } from '../db/updates-store.js';
 
 /**
  * The decision contexts an update is gated at, as Bodhi forms them (Update._greenwave_decision_contexts):

@@ -1,6 +1,6 @@
+import type { UpdateRequestKind } from '../db/updates-store.js';
 import { UpdateInputError } from '../errors/update-input-error.js';
 
-export type UpdateRequestKind = 'testing' | 'stable';
 
 /** A checked POST /api/v1/updates body. */
 export interface UpdateInput {

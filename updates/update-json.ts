@@ -1,6 +1,6 @@
-import type { DecisionState } from '../gating/decision-change.js';
-import type { GatingStatus } from './gating-status.js';
-import type { UpdateRequestKind } from './update-input.js';
+import type { DecisionState } from '../gating/decision-update-message.js';
+import type { GatingStatus } from '../db/updates-store.js';
+import type { UpdateRequestKind } from '../db/updates-store.js';
 
 export const UPDATES_PREFIX = '/api/v1/updates';
 export const UPDATE_STATUS_TOPIC = 'update.gating.status';

@@ -1,6 +1,6 @@
 import type { WaiverPermissionRule, WaiverSettings } from '../config/config-types.js';
 import { WaiverForbiddenError } from '../errors/waiver-forbidden-error.js';
-import { fnmatchRegExp } from '../gating/fnmatch.js';
+import { fnmatchRegExp } from '../results/fnmatch.js';
 
 /** One permission rule of the configuration (waivers.permissions). */
 export type PermissionRule = WaiverPermissionRule;

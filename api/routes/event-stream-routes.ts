@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isValidTopicPattern } from '../../bus/topic-pattern.js';
+import { isValidTopicPattern } from '../../schemas/topic-pattern.js';
 import { QUERY_LIMITS } from '../../results/parse-results-query.js';
 import type { AppContext } from '../app-context.js';
 import type { StreamSlots } from '../stream-slots.js';

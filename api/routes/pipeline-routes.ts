@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { remoteHeads } from '../../engine/git-remote.js';
+import { remoteHeads } from '../../dispatch/git-remote.js';
 import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
 import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';

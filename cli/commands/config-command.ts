@@ -1,6 +1,6 @@
 import { ConfigError } from '../../errors/config-error.js';
 import { PolicyError } from '../../errors/policy-error.js';
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../../service/load-config.js';
 import { loadPolicies } from '../../gating/load-policies.js';
 import { parse } from '../cli-context.js';
 import { fedoraPrefixWarning } from '../fedora-prefix-warning.js';

@@ -1,4 +1,4 @@
-import { newMessageId } from '../../bus/message-id.js';
+import { newMessageId } from '../../schemas/message-id.js';
 import { DeliveryError } from '../../errors/delivery-error.js';
 import { createMailTransport } from '../../notify/create-mail-transport.js';
 import { bareAddress } from '../../notify/resolve-recipients.js';

@@ -1,5 +1,5 @@
 import { SluiceError } from '../../errors/sluice-error.js';
-import { parseRoles } from '../../service/roles.js';
+import { parseRoles } from '../../config/roles.js';
 import { SluiceService } from '../../service/sluice-service.js';
 import { createLogger } from '../../service/create-logger.js';
 import { CONFIG_OPTION, cliConfig, parse } from '../cli-context.js';

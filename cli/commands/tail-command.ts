@@ -1,4 +1,4 @@
-import { isValidTopicPattern } from '../../bus/topic-pattern.js';
+import { isValidTopicPattern } from '../../schemas/topic-pattern.js';
 import type { BusMessage } from '../../bus/bus.js';
 import { CONFIG_OPTION, cliAmqpBus, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';

@@ -1,13 +1,14 @@
-import { classifyChange } from '../decision-change.js';
-import type { DecisionState, DecisionUpdate, Requirement } from '../decision-update.js';
+import { classifyChange } from '../classify-decision-change.js';
+import type { ReceivedDecisionState, DecisionUpdate, Requirement } from '../../gating/decision-update-message.js';
 import { html, link } from '../html.js';
-import { mailContent, type MailContent } from '../mail-content.js';
+import { mailContent } from '../mail-content.js';
+import type { MailContent } from '../../db/mail-outbox.js';
 
 export interface DecisionChangedInput {
   /** The decision now (the last of the changes the mail waited for). */
   decision: DecisionUpdate;
   /** The decision before the first of those changes. */
-  before: DecisionState | null;
+  before: ReceivedDecisionState | null;
   rule: string;
   /** The server's base URL, for result links and the waiver request. */
   serverUrl: string;
@@ -90,7 +91,7 @@ ${
   return mailContent(subject, rule, lines.join('\n'), body);
 }
 
-function verdict(d: DecisionState): string {
+function verdict(d: ReceivedDecisionState): string {
   return d.policies_satisfied ? 'satisfied' : 'unsatisfied';
 }
 

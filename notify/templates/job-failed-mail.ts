@@ -1,6 +1,7 @@
 import { html, link } from '../html.js';
 import type { LogTail } from '../job-log-source.js';
-import { indent, mailContent, duration, type MailContent } from '../mail-content.js';
+import { indent, mailContent, duration } from '../mail-content.js';
+import type { MailContent } from '../../db/mail-outbox.js';
 import type { NodeJson } from '../../pipeline/pipeline-node.js';
 import { logUrl, repoBranch, shortRevision, type NodeEvent } from '../node-event.js';
 

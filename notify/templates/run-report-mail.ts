@@ -1,5 +1,6 @@
 import { html, link } from '../html.js';
-import { duration, mailContent, plural, textTable, type MailContent } from '../mail-content.js';
+import { duration, mailContent, plural, textTable } from '../mail-content.js';
+import type { MailContent } from '../../db/mail-outbox.js';
 import type { NodeJson } from '../../pipeline/pipeline-node.js';
 import { logUrl, repoBranch, shortRevision } from '../node-event.js';
 import type { RunReport } from '../run-report-source.js';

@@ -1,5 +1,6 @@
 import { html } from '../html.js';
-import { mailContent, type MailContent } from '../mail-content.js';
+import { mailContent } from '../mail-content.js';
+import type { MailContent } from '../../db/mail-outbox.js';
 
 /** What `sluice mail test` sends: proof that the settings reach a mailbox, and which settings. */
 export function testMail(target: string, config: string, now: Date): MailContent {

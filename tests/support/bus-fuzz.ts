@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { topicMatches } from '../../bus/topic-pattern.js';
+import { topicMatches } from '../../schemas/topic-pattern.js';
 import { MessageValidationError } from '../../errors/message-validation-error.js';
 import type { SchemaRegistry } from '../../schemas/schema-registry.js';
 import type { RegisteredConsumer } from '../../service/sluice-service.js';

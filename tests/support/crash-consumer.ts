@@ -3,7 +3,7 @@
  * consumer of `test.#` that writes one row per message. The test kills it with SIGKILL.
  *   node crash-consumer.js CONFIG_FILE
  */
-import { loadConfig } from '../../config/load-config.js';
+import { loadConfig } from '../../service/load-config.js';
 import { openDatabase } from '../../db/open-database.js';
 import { SluiceService } from '../../service/sluice-service.js';
 import { createLogger } from '../../service/create-logger.js';

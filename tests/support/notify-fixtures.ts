@@ -1,4 +1,4 @@
-import type { DecisionState, DecisionUpdate, Requirement } from '../../notify/decision-update.js';
+import type { ReceivedDecisionState, DecisionUpdate, Requirement } from '../../gating/decision-update-message.js';
 import type { NodeEvent } from '../../notify/node-event.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../../schemas/schema-registry.js';
 import { TEST_SCHEMA_DIR } from './paths.js';
@@ -23,7 +23,7 @@ export function passed(testcase: string, resultId = 5): Requirement {
   return { type: 'test-result-passed', testcase, subject_type: SUBJECT.type, subject_identifier: SUBJECT.id, result_id: resultId };
 }
 
-export const SATISFIED: DecisionState = {
+export const SATISFIED: ReceivedDecisionState = {
   policies_satisfied: true,
   summary: 'All required tests (2 total) have passed or been waived',
   satisfied_requirements: [passed('dist.rpmdeplint'), passed('fedora-ci.koji-build.tier0.functional', 6)],
@@ -31,7 +31,7 @@ export const SATISFIED: DecisionState = {
   applicable_policies: ['fedora-41-stable'],
 };
 
-export const UNSATISFIED: DecisionState = {
+export const UNSATISFIED: ReceivedDecisionState = {
   policies_satisfied: false,
   summary: 'Of 2 required tests, 1 test failed',
   satisfied_requirements: [passed('fedora-ci.koji-build.tier0.functional', 6)],
@@ -40,7 +40,7 @@ export const UNSATISFIED: DecisionState = {
 };
 
 /** A greenwave.decision.update body, as Greenwave publishes it, from `before` to `after`. */
-export function decisionUpdate(before: DecisionState | null, after: DecisionState, subject: { type: string; id: string } = SUBJECT): DecisionUpdate {
+export function decisionUpdate(before: ReceivedDecisionState | null, after: ReceivedDecisionState, subject: { type: string; id: string } = SUBJECT): DecisionUpdate {
   return {
     subject_type: subject.type,
     subject_identifier: subject.id,

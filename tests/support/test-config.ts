@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import type { CompiledConfig, RawConfig } from '../../config/config-types.js';
-import { applyEnvOverrides, compileConfig, validateConfig } from '../../config/load-config.js';
+import { applyEnvOverrides, compileConfig, validateConfig } from '../../service/load-config.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../../schemas/schema-registry.js';
 import { createLogger } from '../../service/create-logger.js';
 import { TEST_SCHEMA_DIR, tempDir } from './paths.js';

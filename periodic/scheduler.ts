@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { Lease } from '../db/lease.js';
 import type { Db } from '../db/open-database.js';
 import type { SluiceMetrics } from '../observability/metrics.js';

@@ -1,6 +1,6 @@
 import schedule from 'node-schedule';
 import type { Logger } from 'pino';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 
 export interface ScheduledTask {
   cancel(): Promise<void>;

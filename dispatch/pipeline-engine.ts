@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { JobSettings, ScheduleSettings } from '../config/pipeline-types.js';
 import type { NodeStore } from '../db/node-store.js';
+import type { ResultSink } from '../db/results-store.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
 import { ResultInputError } from '../errors/result-input-error.js';
 import { RunInputError } from '../errors/run-input-error.js';
@@ -17,8 +18,8 @@ import type { RunRequest } from '../pipeline/run-request.js';
 import { PIPELINE_API, type NodeArtifact, type PipelineNode } from '../pipeline/pipeline-node.js';
 import { planSweep, type SweepAction } from '../pipeline/sweep-plan.js';
 import { renderTemplate, TemplateError, type TemplateValue } from '../pipeline/template.js';
-import type { Outbox } from '../producers/outbox.js';
-import { errorText } from '../bus/message-processor.js';
+import type { Outbox } from '../db/outbox.js';
+import { errorText } from '../errors/error-text.js';
 
 export const JOB_QUEUED_TOPIC = 'pipeline.job.queued';
 export const JOB_CANCEL_TOPIC = 'pipeline.job.cancel';
@@ -42,10 +43,6 @@ export interface JobFinished {
   artifacts: Array<{ name: string; size: number; sha256: string }>;
   data: Record<string, string>;
   tests: ParsedTest[];
-}
-
-interface ResultSink {
-  submit(body: unknown): unknown;
 }
 
 /**
@@ -321,7 +318,7 @@ export class PipelineEngine {
     const lookup = (name: string): TemplateValue | undefined => {
       if (name === 'known_good' && job.knownGood) {
         const { release, decisionContext, productVersion } = job.knownGood;
-        // The compiled settings always have a product version (config/compile-pipeline.ts).
+        // The compiled settings always have a product version (pipeline/compile-pipeline.ts).
         knownGood ??= this.knownGood.knownGood({ release, decisionContext, productVersion: productVersion ?? '', candidate: this.candidateOf(parent) });
         return knownGood;
       }

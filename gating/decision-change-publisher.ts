@@ -1,5 +1,6 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
-import { DECISION_UPDATE_TOPIC, decisionState, decisionUpdateBody, sameDecision, type DecisionState } from './decision-change.js';
+import { DECISION_UPDATE_TOPIC, decisionState, decisionUpdateBody, type DecisionState } from './decision-update-message.js';
+import { sameDecision } from './same-decision.js';
 import type { DecisionMaker, PreparedDecision } from './decision-maker.js';
 import type { DecisionRequest } from './decision-request.js';
 import type { GatingEvent } from './gating-event.js';

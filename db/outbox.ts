@@ -1,9 +1,9 @@
 import type { Statement } from 'better-sqlite3';
-import { HEADERS } from '../bus/bus.js';
-import type { EventLog } from '../db/event-log.js';
-import type { Db } from '../db/open-database.js';
+import { HEADERS } from '../schemas/message-headers.js';
+import type { EventLog } from './event-log.js';
+import type { Db } from './open-database.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
-import { newMessageId } from '../bus/message-id.js';
+import { newMessageId } from '../schemas/message-id.js';
 
 export interface OutboxOptions {
   /** Where server-sent events read from: each message is logged in the transaction that adds it. */

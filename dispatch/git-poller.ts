@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { RepoSettings } from '../config/pipeline-types.js';
 import type { Db } from '../db/open-database.js';
 import type { PipelineNode } from '../pipeline/pipeline-node.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import { BuilderError } from '../errors/builder-error.js';
 import type { Builder, BuilderConnection } from './builder.js';
 

@@ -1,4 +1,4 @@
-import type { DecisionState, Requirement } from './decision-update.js';
+import type { ReceivedDecisionState, Requirement } from '../gating/decision-update-message.js';
 
 export type DecisionChange = 'became-unsatisfied' | 'became-satisfied' | 'changed' | 'unchanged';
 export type DecisionCondition = 'changed' | 'became-unsatisfied' | 'became-satisfied';
@@ -8,8 +8,13 @@ export type DecisionCondition = 'changed' | 'became-unsatisfied' | 'became-satis
  * ignoring result ids (a newer result with the same outcome is no change). Requirements are
  * compared as sets, so that an answer listed in another order is not a change either. Satisfied
  * requirements count only when both sides list them (a `previous` may leave them out).
+ *
+ * Not gating/same-decision.ts on purpose: that one decides what Sluice publishes; this one reads
+ * decisions any publisher sent (a real Greenwave's too). Their `previous` may lack satisfied
+ * requirements, and a requirement that turned QUEUED is a change here when the publisher
+ * announced it as one, so a mail rule fires on what subscribers were told.
  */
-export function sameDecision(a: DecisionState, b: DecisionState): boolean {
+export function sameReceivedDecision(a: ReceivedDecisionState, b: ReceivedDecisionState): boolean {
   if (a.policies_satisfied !== b.policies_satisfied) return false;
   if (!sameRequirements(a.unsatisfied_requirements, b.unsatisfied_requirements)) return false;
   if (a.satisfied_requirements && b.satisfied_requirements) return sameRequirements(a.satisfied_requirements, b.satisfied_requirements);
@@ -17,9 +22,9 @@ export function sameDecision(a: DecisionState, b: DecisionState): boolean {
 }
 
 /** How `after` differs from `before`; no `before` (a first decision) counts as a change into `after`'s verdict. */
-export function classifyChange(before: DecisionState | null, after: DecisionState): DecisionChange {
+export function classifyChange(before: ReceivedDecisionState | null, after: ReceivedDecisionState): DecisionChange {
   if (before === null) return after.policies_satisfied ? 'became-satisfied' : 'became-unsatisfied';
-  if (sameDecision(before, after)) return 'unchanged';
+  if (sameReceivedDecision(before, after)) return 'unchanged';
   if (before.policies_satisfied && !after.policies_satisfied) return 'became-unsatisfied';
   if (!before.policies_satisfied && after.policies_satisfied) return 'became-satisfied';
   return 'changed';
@@ -31,7 +36,7 @@ export function changeMeets(condition: DecisionCondition, change: DecisionChange
 }
 
 /** The part of a decision a later one is compared with: what a debounced mail's "before" is. */
-export function decisionState(d: DecisionState): DecisionState {
+export function decisionBaseline(d: ReceivedDecisionState): ReceivedDecisionState {
   return {
     policies_satisfied: d.policies_satisfied,
     summary: d.summary,

@@ -4,10 +4,10 @@ import { Ajv } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors/config-error.js';
 import { unknownTemplateFields } from '../gating/remote-rule.js';
-import { compilePipeline } from './compile-pipeline.js';
-import { configSchema } from './config-schema.js';
-import type { CompiledConfig, ConfigWithDefaults } from './config-types.js';
-import { formatAjvErrors } from './format-ajv-errors.js';
+import { compilePipeline } from '../pipeline/compile-pipeline.js';
+import { configSchema } from '../config/config-schema.js';
+import type { CompiledConfig, ConfigWithDefaults } from '../config/config-types.js';
+import { formatAjvErrors } from '../config/format-ajv-errors.js';
 import { compileRules } from '../notify/notify-rules.js';
 
 export const EMBEDDED_DEFAULTS = 'embedded defaults';

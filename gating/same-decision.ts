@@ -1,28 +1,8 @@
-import type { DecisionResponse } from './decide.js';
-import { subjectDict, type Subject } from './subject.js';
-
-export const DECISION_UPDATE_TOPIC = 'greenwave.decision.update';
-
-/** A decision as decision-change messages carry it (new and `previous`): the answer without verbose extras. */
-export interface DecisionState {
-  policies_satisfied: boolean;
-  summary: string;
-  satisfied_requirements: Array<Record<string, unknown>>;
-  unsatisfied_requirements: Array<Record<string, unknown>>;
-  applicable_policies: string[];
-}
-
-export function decisionState(d: DecisionResponse): DecisionState {
-  return {
-    policies_satisfied: d.policies_satisfied,
-    summary: d.summary,
-    satisfied_requirements: d.satisfied_requirements,
-    unsatisfied_requirements: d.unsatisfied_requirements,
-    applicable_policies: d.applicable_policies ?? [],
-  };
-}
+import type { DecisionState } from './decision-update-message.js';
 
 /**
+ * Whether a recomputed decision is no news, so Sluice publishes nothing (notify compares the
+ * decisions it receives by its own rule: notify/classify-decision-change.ts).
  * Greenwave's _is_decision_unchanged, a little wider: the same answer when `result_id` is
  * ignored (a re-run that passes again is no news), and with these differences too:
  * - a required result that is QUEUED or RUNNING counts as missing, as it does for its own
@@ -64,28 +44,4 @@ function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
   );
-}
-
-export interface DecisionUpdateBody extends DecisionState {
-  subject_type: string;
-  subject_identifier: string;
-  subject: Array<Record<string, string>>;
-  decision_context: string;
-  product_version: string;
-  testcase: string;
-  previous: DecisionState | null;
-}
-
-/** The body of `greenwave.decision.update`, field for field as Greenwave publishes it (plus the testcase for results too). */
-export function decisionUpdateBody(subject: Subject, context: string, productVersion: string, testcase: string, now: DecisionState, previous: DecisionState | null): DecisionUpdateBody {
-  return {
-    ...now,
-    subject_type: subject.type.id,
-    subject_identifier: subject.identifier,
-    subject: [subjectDict(subject)],
-    decision_context: context,
-    product_version: productVersion,
-    testcase,
-    previous,
-  };
 }

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 
 export const JOB_LOG_TOPIC = 'pipeline.job.log';
 

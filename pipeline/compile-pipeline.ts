@@ -1,9 +1,9 @@
 import path from 'node:path';
 import schedule from 'node-schedule';
 import { guessProductVersions } from '../gating/product-versions.js';
-import { matrixCombinations } from '../pipeline/job-matrix.js';
-import { TemplateError, commandTemplateProblems, renderTemplate, templateNames } from '../pipeline/template.js';
-import type { JobSettings, PipelineSettings } from './pipeline-types.js';
+import { matrixCombinations } from './job-matrix.js';
+import { TemplateError, commandTemplateProblems, renderTemplate, templateNames } from './template.js';
+import type { JobSettings, PipelineSettings } from '../config/pipeline-types.js';
 
 const COMMAND_VALUES = new Set([
   'repo',

@@ -1,9 +1,9 @@
 import type { FastifySchema } from 'fastify';
-import { topicMatches } from '../bus/topic-pattern.js';
-import { compileConfig, validateConfig } from '../config/load-config.js';
-import { SluiceService } from '../service/sluice-service.js';
-import { createLogger } from '../service/create-logger.js';
-import type { RouteInfo } from './http-server.js';
+import { topicMatches } from '../schemas/topic-pattern.js';
+import { compileConfig, validateConfig } from './load-config.js';
+import { SluiceService } from './sluice-service.js';
+import { createLogger } from './create-logger.js';
+import type { RouteInfo } from '../api/http-server.js';
 
 export const API_DOCS_FILE = 'docs/api.md';
 

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Bus, ConsumerSpec, HandlerContext, Subscription } from '../bus/bus.js';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { PipelineSettings } from '../config/pipeline-types.js';
 import { BuilderError } from '../errors/builder-error.js';
-import type { Outbox } from '../producers/outbox.js';
+import type { Outbox } from '../db/outbox.js';
 import type { Builder } from './builder.js';
 import { BuilderPool, type Lease } from './builder-pool.js';
 import { jobRequest, type JobRequest } from './job-request.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { errorText } from '../bus/message-processor.js';
+import { errorText } from '../errors/error-text.js';
 import type { RunnerSettings } from '../config/pipeline-types.js';
 import { ResultsParseError } from '../errors/results-parse-error.js';
 import { matchesAny } from '../pipeline/glob.js';
