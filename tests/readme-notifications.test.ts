@@ -10,7 +10,9 @@ import { ROOT } from './support/paths.js';
 
 /** The README's "Notifications and subscriptions" section, which promises what these check. */
 const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('## Notifications and subscriptions'), readme.indexOf('## The `sluice` command'));
+const start = readme.indexOf('## Notifications and subscriptions');
+// To the next section of the same level, so that later sections' headings are not read as topics.
+const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
 
 describe('the README on notifications', () => {
   test('its notification rules are a valid configuration', () => {
