@@ -7,6 +7,7 @@ import type { EventLog } from '../db/event-log.js';
 import type { MailOutbox } from '../db/mail-outbox.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
+import type { ResultIntake } from '../intake/submit-result.js';
 import type { WaiversStore } from '../db/waivers-store.js';
 import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
@@ -35,6 +36,8 @@ export interface AppContext {
   feed: EventEmitter;
   auth: Authenticator;
   results: ResultsStore;
+  /** How a result enters: stored with what it changes for gating (every route that stores one goes through it). */
+  resultIntake: ResultIntake;
   waivers: WaiversStore;
   /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating. */
   gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker; updates: UpdateGating };

@@ -1,7 +1,7 @@
 import type { HandlerContext, HandlerResult } from '../bus/bus.js';
 import { ResultInputError } from '../errors/result-input-error.js';
 
-/** What the result consumers need of the results store (ResultsStore satisfies it). */
+/** What the result consumers need of the result use case (intake/submit-result.ts's ResultIntake satisfies it). */
 export interface ResultSink {
   submit(body: unknown): unknown;
 }

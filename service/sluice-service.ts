@@ -10,7 +10,7 @@ import type { CompiledConfig, GatingSettings } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { notifyConsumer } from '../consumers/notify-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
-import { GATING_CHANGES_CONSUMER, gatingChangesConsumer, gatingChangesOnStore } from '../consumers/gating-changes-consumer.js';
+import { GATING_CHANGES_CONSUMER, gatingChangesConsumer } from '../consumers/gating-changes-consumer.js';
 import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { Lease, holderId } from '../db/lease.js';
@@ -55,7 +55,8 @@ import { ROLES, type Role } from './roles.js';
 import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
 import type { FinishedEvent, Runner } from '../runner/runner.js';
 import { UpdateGating } from '../updates/update-gating.js';
-import type { StoredResult } from '../results/result-json.js';
+import { GatingEffects } from '../intake/gating-effects.js';
+import { ResultIntake } from '../intake/submit-result.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -123,14 +124,13 @@ export class SluiceService {
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
-    const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
-    // Hooks are added below once the gating parts they use exist.
-    const storeHooks: Array<(stored: StoredResult, messageId: string) => void> = [latest.afterInsert];
-    const results = new ResultsStore(db, outbox, config, storeHooks);
-    latest.catchUp();
     // An injected waiver source tells nobody of new waivers: answers about them cannot be kept.
     const decisionCache = config.gating.cacheDecisions > 0 && !options.waivers ? new DecisionCache(config.gating.cacheDecisions) : undefined;
-    if (decisionCache) latest.onChange((identifier) => (identifier === null ? decisionCache.clear() : decisionCache.invalidate(identifier)));
+    const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects, (identifier) =>
+      identifier === null ? decisionCache?.clear() : decisionCache?.invalidate(identifier),
+    );
+    const results = new ResultsStore(db, outbox, config);
+    latest.catchUp();
     const waivers = new WaiversStore(db, outbox, undefined, decisionCache ? [(w) => decisionCache.invalidate(w.subject_identifier)] : []);
     const decisions = new DecisionMaker({
       policies,
@@ -153,7 +153,18 @@ export class SluiceService {
       serverUrl: () => config.serverUrl,
     });
     const changes = new DecisionChanges({ decisions, states: new DecisionStatesStore(db), publish, knownProductVersions: (s) => updates.productVersionsFor(s) });
-    const pipeline = createPipeline(config, db, bus, outbox, relay, results, log, roles.has('runner'));
+    const effects = new GatingEffects({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete });
+    // Without the consumers role nobody here would take up what the intake leaves to the consumer, as before.
+    const resultIntake = new ResultIntake({
+      db,
+      results,
+      latest,
+      outbox,
+      ...(config.gating.changesWhenStored && roles.has('consumers') ? { effects } : {}),
+      published: () => relay.kick(),
+      log: log.child({ consumer: GATING_CHANGES_CONSUMER }),
+    });
+    const pipeline = createPipeline(config, db, bus, outbox, relay, resultIntake, log, roles.has('runner'));
     const health = new HealthChecks();
     const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
@@ -162,7 +173,7 @@ export class SluiceService {
     const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded', (channel, outcome) =>
       metrics.countNotification(channel, outcome),
     );
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, resultIntake, waivers, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();
@@ -182,11 +193,9 @@ export class SluiceService {
     if (roles.has('consumers')) {
       if (config.events.recordTopics.length > 0) this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
-      this.consume(ciResultsConsumer(results, () => relay.kick(), (reason) => metrics.ciMessageSkipped(reason)), 'consumers');
-      this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
-      const gatingParts = { changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() };
-      this.consume(gatingChangesConsumer(gatingParts), 'consumers');
-      if (config.gating.changesWhenStored) storeHooks.push(gatingChangesOnStore(gatingParts, db, outbox, log.child({ consumer: GATING_CHANGES_CONSUMER })));
+      this.consume(ciResultsConsumer(resultIntake, () => relay.kick(), (reason) => metrics.ciMessageSkipped(reason)), 'consumers');
+      this.consume(resultSubmitConsumer(resultIntake, () => relay.kick()), 'consumers');
+      this.consume(gatingChangesConsumer(effects, () => relay.kick()), 'consumers');
       this.registerNotifier(mailOutbox, notifications);
       for (const spec of pipelineSpecs?.consumers ?? []) this.consume(spec, 'consumers');
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');
