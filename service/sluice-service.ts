@@ -56,7 +56,9 @@ import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wir
 import type { FinishedEvent, Runner } from '../runner/runner.js';
 import { UpdateGating } from '../updates/update-gating.js';
 import { GatingEffects } from '../intake/gating-effects.js';
+import { ChangesWhenStored } from '../intake/changes-when-stored.js';
 import { ResultIntake } from '../intake/submit-result.js';
+import { WaiverIntake } from '../intake/submit-waiver.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -131,7 +133,7 @@ export class SluiceService {
     );
     const results = new ResultsStore(db, outbox, config);
     latest.catchUp();
-    const waivers = new WaiversStore(db, outbox, undefined, decisionCache ? [(w) => decisionCache.invalidate(w.subject_identifier)] : []);
+    const waivers = new WaiversStore(db, outbox);
     const decisions = new DecisionMaker({
       policies,
       subjectTypes,
@@ -154,16 +156,12 @@ export class SluiceService {
     });
     const changes = new DecisionChanges({ decisions, states: new DecisionStatesStore(db), publish, knownProductVersions: (s) => updates.productVersionsFor(s) });
     const effects = new GatingEffects({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete });
-    // Without the consumers role nobody here would take up what the intake leaves to the consumer, as before.
-    const resultIntake = new ResultIntake({
-      db,
-      results,
-      latest,
-      outbox,
-      ...(config.gating.changesWhenStored && roles.has('consumers') ? { effects } : {}),
-      published: () => relay.kick(),
-      log: log.child({ consumer: GATING_CHANGES_CONSUMER }),
-    });
+    // Without the consumers role the consumer works them out, in the process that has it.
+    const changesWhenStored =
+      config.gating.changesWhenStored && roles.has('consumers') ? new ChangesWhenStored(db, outbox, effects, () => relay.kick(), log.child({ consumer: GATING_CHANGES_CONSUMER })) : undefined;
+    const whenStored = changesWhenStored ? { changes: changesWhenStored } : {};
+    const resultIntake = new ResultIntake({ db, results, latest, ...whenStored });
+    const waiverIntake = new WaiverIntake({ db, waivers, ...(decisionCache ? { decisionCache } : {}), ...whenStored });
     const pipeline = createPipeline(config, db, bus, outbox, relay, resultIntake, log, roles.has('runner'));
     const health = new HealthChecks();
     const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
@@ -173,7 +171,7 @@ export class SluiceService {
     const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded', (channel, outcome) =>
       metrics.countNotification(channel, outcome),
     );
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, resultIntake, waivers, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, resultIntake, waivers, waiverIntake, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();

@@ -10,7 +10,7 @@ import { fromStoredResult, latestPerKey, type GatingResult } from '../gating/gat
 import { SubjectTypes } from '../gating/subject-types.js';
 import { ResultIntake } from '../intake/submit-result.js';
 import { Outbox } from '../producers/outbox.js';
-import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
+import { testConfig, testRegistry } from './support/test-config.js';
 
 const types = new SubjectTypes();
 const koji = types.resolve('koji_build');
@@ -25,7 +25,7 @@ function open(keys = types.itemKeys(), cacheSubjects = 0, file?: string): { db: 
   const outbox = new Outbox(db, testRegistry());
   const plain = new ResultsStore(db, outbox, config);
   // Results entering as the service takes them in (with the latest-result table), and plain stores.
-  const store = new ResultIntake({ db, results: plain, latest, outbox, published: () => {}, log: silentLogger() });
+  const store = new ResultIntake({ db, results: plain, latest });
   return { db, latest, store, plain };
 }
 
