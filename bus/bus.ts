@@ -23,12 +23,6 @@ export interface PublishOptions {
   /** Keep a message's id stable across retries (the outbox does) so consumers can drop duplicates. */
   messageId?: string;
   headers?: Record<string, HeaderValue>;
-  /**
-   * The name of a consumer of this deployment that already did this message's work (and
-   * recorded the message id as handled). A consumer registered with `skipHandled` does not get
-   * the message; everybody else does.
-   */
-  handledBy?: string;
 }
 
 export interface PublishReceipt {
@@ -75,11 +69,6 @@ export interface ConsumerSpec {
   topics: string[];
   handle(message: BusMessage, ctx: HandlerContext): HandlerResult | Promise<HandlerResult>;
   prefetch?: number;
-  /**
-   * Messages published with `handledBy` naming this consumer never reach its queue. Its ledger
-   * would drop them anyway; on RabbitMQ this spares the broker storing and delivering them.
-   */
-  skipHandled?: boolean;
 }
 
 export interface DeadLetter {
@@ -185,17 +174,4 @@ export const HEADERS = {
   notReplayed: 'x-sluice-not-replayed',
   /** The id of the HTTP request that published the message, so logs tie the two together. */
   requestId: 'x-sluice-request-id',
-  /**
-   * The queue of the consumer that already handled the message (PublishOptions.handledBy). Not
-   * `x-` prefixed: RabbitMQ's headers exchange leaves `x-` headers out of its matching.
-   */
-  handledBy: 'sluice-handled-by',
 } as const;
-
-/**
- * The headers that say which consumer of this deployment already handled a message
- * (PublishOptions.handledBy), naming its queue as both buses name queues: none when nobody did.
- */
-export function handledByHeaders(queuePrefix: string, handledBy: string | undefined): Record<string, HeaderValue> {
-  return handledBy ? { [HEADERS.handledBy]: queuePrefix + handledBy } : {};
-}
