@@ -39,7 +39,7 @@ const KEY_COLUMNS = `
       ${firstSql('error_reason')} AS error_reason`;
 
 /**
- * The same rows the insert hook writes, for every result in an id range, computed by SQLite in
+ * The same rows `record` writes, for every result in an id range, computed by SQLite in
  * one statement: the newest per key within the range, merged with the table by the upsert's
  * "only newer" rule. Key strings match valuesKey (JSON arrays of the values in order).
  */
@@ -191,8 +191,8 @@ export class GatingLatestStore {
 
   /**
    * Trusts nothing read before another connection (another process, a bulk load) changed the
-   * database: then it catches up (rows for results stored without the hook) and drops the
-   * cache. Writes through this connection go through the hook, which keeps both current, so
+   * database: then it catches up (rows for results stored without `record`) and drops the
+   * cache. Writes through this connection go through `record`, which keeps both current, so
    * an unchanged data_version (one pragma) is the whole cost.
    */
   refresh(): void {
@@ -208,7 +208,7 @@ export class GatingLatestStore {
    * The subject's newest result per key, for each of its type's result queries; only these
    * testcases when given (what the applicable policies name), as Greenwave asks ResultsDB.
    * One statement per read (the queries joined by UNION ALL). With `cacheSubjects`, rows read
-   * are kept until a result of that subject is stored (the insert hook drops them), a catch-up
+   * are kept until a result of that subject is stored (`record` drops them), a catch-up
    * runs, or another connection writes to the database: results are immutable, so a subject's
    * latest rows change only through those.
    */

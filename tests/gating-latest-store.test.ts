@@ -137,7 +137,7 @@ describe('the latest-result table behind decisions', () => {
     assert.ok(compared > 100, 'the comparison saw results');
   });
 
-  test('a catch-up (SQLite computing the rows) writes exactly the rows the insert hook writes', (t) => {
+  test('a catch-up (SQLite computing the rows) writes exactly the rows `record` writes', (t) => {
     const hooked = open();
     const unhooked = open();
     t.after(() => {
