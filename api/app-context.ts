@@ -7,6 +7,8 @@ import type { EventLog } from '../db/event-log.js';
 import type { MailOutbox } from '../db/mail-outbox.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultsStore } from '../db/results-store.js';
+import type { ResultIntake } from '../intake/submit-result.js';
+import type { WaiverIntake } from '../intake/submit-waiver.js';
 import type { WaiversStore } from '../db/waivers-store.js';
 import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
@@ -53,7 +55,11 @@ export interface AppContext {
   feed: EventEmitter;
   auth: Authenticator;
   results: ResultsStore;
+  /** How a result enters: stored with what it changes for gating (every route that stores one goes through it). */
+  resultIntake: ResultIntake;
   waivers: WaiversStore;
+  /** How waivers enter: stored with what they change for gating. */
+  waiverIntake: WaiverIntake;
   /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating. */
   gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker; updates: UpdateGating };
   /** This service's Prometheus metrics (its own registry); later parts call its methods. */

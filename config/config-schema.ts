@@ -296,10 +296,11 @@ export const configSchema = {
         /** Greenwave policy files (`*.yaml`, `--- !Policy` documents); null = no policies. */
         policiesDir: { type: ['string', 'null'], minLength: 1, default: null },
         /**
-         * Decision changes of a result this process stores (over HTTP, from the bus, from a job) are
-         * worked out in the transaction that stores it, one broker round trip sooner than when its
-         * resultsdb.result.new comes back; false leaves them all to the gating-changes consumer
-         * (storing a result is then lighter). Results stored elsewhere always go the consumer's way.
+         * Decision changes of a result this process stores (over HTTP, from the bus, from a job) or
+         * of a waiver posted to it are worked out in the transaction that stores it, one broker round
+         * trip sooner than when its resultsdb.result.new (waiverdb.waiver.new) comes back; false
+         * leaves them all to the gating-changes consumer (storing is then lighter). Results and
+         * waivers stored elsewhere always go the consumer's way.
          */
         changesWhenStored: { type: 'boolean', default: true },
         /** Changes to the built-in subject types (koji_build, bodhi_update, compose, …) or new ones, by id. */

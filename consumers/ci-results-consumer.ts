@@ -1,7 +1,7 @@
 import type { ConsumerSpec } from '../bus/bus.js';
 import { CiMessageError } from '../errors/ci-message-error.js';
 import { ciMessageSkipReason, mapCiMessage } from '../results/ci-message-mapping.js';
-import type { ResultSink } from '../db/results-store.js';
+import type { ResultSink } from '../intake/submit-result.js';
 import { submitResult } from './submit-result.js';
 
 export type CiSkipReason = NonNullable<ReturnType<typeof ciMessageSkipReason>>;

@@ -1,5 +1,5 @@
 import type { ConsumerSpec } from '../bus/bus.js';
-import type { ResultSink } from '../db/results-store.js';
+import type { ResultSink } from '../intake/submit-result.js';
 import { submitResult } from './submit-result.js';
 
 /** `result.submit` carries a ResultsDB POST /results body: a result sent over the bus instead of HTTP. */

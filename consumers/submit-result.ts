@@ -1,5 +1,5 @@
 import type { HandlerContext, HandlerResult } from '../bus/bus.js';
-import type { ResultSink } from '../db/results-store.js';
+import type { ResultSink } from '../intake/submit-result.js';
 import { ResultInputError } from '../errors/result-input-error.js';
 
 /**

@@ -39,7 +39,7 @@ const KEY_COLUMNS = `
       ${firstSql('error_reason')} AS error_reason`;
 
 /**
- * The same rows the insert hook writes, for every result in an id range, computed by SQLite in
+ * The same rows `record` writes, for every result in an id range, computed by SQLite in
  * one statement: the newest per key within the range, merged with the table by the upsert's
  * "only newer" rule. Key strings match valuesKey (JSON arrays of the values in order).
  */
@@ -70,8 +70,8 @@ const CATCH_UP_SQL = `
   ${UPSERT_TAIL}`;
 
 /**
- * The latest-result table behind decisions (migration 005). `afterInsert` goes into the
- * ResultsStore's insert transaction; `catchUp` folds in results stored without it; `forSubject`
+ * The latest-result table behind decisions (migration 005). `record` runs in the transaction
+ * that stores a result (intake/submit-result.ts); `catchUp` folds in results stored without it; `forSubject`
  * is the decision's read: one statement, a short primary-key range per result query, or memory.
  */
 export class GatingLatestStore {
@@ -97,13 +97,18 @@ export class GatingLatestStore {
   /** Read rows by subject identifier, then by query shape and testcases; see forSubject. */
   private readonly cache = new Map<string, Map<string, GatingResult[]>>();
   private cachedVersion = -1;
-  private readonly listeners: Array<(identifier: string | null) => void> = [];
 
-  /** `cacheSubjects`: how many subjects' rows are kept in memory (0 = none). */
+  /**
+   * `cacheSubjects`: how many subjects' rows are kept in memory (0 = none). `changed` is told
+   * when what decisions read may have changed, for caches built on top of this one: a subject's
+   * identifier when one of its results is recorded (inside the storing transaction), null when
+   * anything may have (a catch-up, another connection's write).
+   */
   constructor(
     private readonly db: Db,
     itemKeys: readonly string[],
     private readonly cacheSubjects = 0,
+    private readonly changed: (identifier: string | null) => void = () => {},
   ) {
     this.itemKeys = [...new Set(itemKeys)].sort();
     this.keysJson = JSON.stringify(this.itemKeys);
@@ -130,17 +135,8 @@ export class GatingLatestStore {
     });
   }
 
-  /**
-   * Tells `fn` when what decisions read may have changed: a subject's identifier when one of its
-   * results is stored through this connection (inside the insert transaction), null when anything
-   * may have (a catch-up, another connection's write). For caches built on top of this one.
-   */
-  onChange(fn: (identifier: string | null) => void): void {
-    this.listeners.push(fn);
-  }
-
-  /** For ResultsStore's `afterInsert`: runs inside the insert transaction. */
-  readonly afterInsert = (stored: StoredResult): void => {
+  /** Folds a result just stored in; runs inside the transaction that stores it. */
+  record(stored: StoredResult): void {
     const data = stored.data;
     const first = (k: string) => data[k]?.[0] ?? null;
     const testcase = stored.testcase.name;
@@ -157,7 +153,7 @@ export class GatingLatestStore {
       for (const item of data[itemKey] ?? []) {
         // Dropped before commit: if the transaction rolls back, the next read just reads again.
         this.cache.delete(item);
-        for (const l of this.listeners) l(item);
+        this.changed(item);
         // Positional, in the statement's column order: binding by name costs a lookup per parameter.
         for (const type of types) {
           this.sql.upsert.run(itemKey, item, type, testcase, scenarioKey, archKey, variantKey, stored.id, submitTime, stored.outcome, scenario, arch, variant, errorReason);
@@ -165,7 +161,7 @@ export class GatingLatestStore {
       }
     }
     this.sql.advance.run({ id: stored.id });
-  };
+  }
 
   /**
    * Makes the table complete: rebuilt when the indexed item keys changed (a new subject type in
@@ -187,7 +183,7 @@ export class GatingLatestStore {
     }
     this.keysMatch = true;
     this.cache.clear();
-    for (const l of this.listeners) l(null);
+    this.changed(null);
     const max = (this.sql.maxResult.get() as { n: number }).n;
     for (let at = from; at < max; at += CATCH_UP_IDS) this.catchUpTx(at, Math.min(at + CATCH_UP_IDS, max));
     return max - from;
@@ -195,8 +191,8 @@ export class GatingLatestStore {
 
   /**
    * Trusts nothing read before another connection (another process, a bulk load) changed the
-   * database: then it catches up (rows for results stored without the hook) and drops the
-   * cache. Writes through this connection go through the hook, which keeps both current, so
+   * database: then it catches up (rows for results stored without `record`) and drops the
+   * cache. Writes through this connection go through `record`, which keeps both current, so
    * an unchanged data_version (one pragma) is the whole cost.
    */
   refresh(): void {
@@ -204,7 +200,7 @@ export class GatingLatestStore {
     if (version === this.cachedVersion) return;
     this.catchUp();
     this.cache.clear();
-    for (const l of this.listeners) l(null);
+    this.changed(null);
     this.cachedVersion = version;
   }
 
@@ -212,7 +208,7 @@ export class GatingLatestStore {
    * The subject's newest result per key, for each of its type's result queries; only these
    * testcases when given (what the applicable policies name), as Greenwave asks ResultsDB.
    * One statement per read (the queries joined by UNION ALL). With `cacheSubjects`, rows read
-   * are kept until a result of that subject is stored (the insert hook drops them), a catch-up
+   * are kept until a result of that subject is stored (`record` drops them), a catch-up
    * runs, or another connection writes to the database: results are immutable, so a subject's
    * latest rows change only through those.
    */

@@ -15,14 +15,6 @@ import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFi
 
 export type { StoredResult } from '../results/result-json.js';
 
-/**
- * What stores a ResultsDB result body (ResultsStore satisfies it): the result consumers and the
- * pipeline engine store results through it, and tests give them a stand-in.
- */
-export interface ResultSink {
-  submit(body: unknown): unknown;
-}
-
 export const RESULT_NEW_TOPIC = 'resultsdb.result.new';
 
 /** Filters matching more rows than this count as "large" when planning (see choose-plan). */
@@ -30,6 +22,12 @@ const COUNT_CAP = 5000;
 const FIRST_COUNT_CAP = 250;
 /** Shaped statements kept prepared; shapes are few, this only bounds a flood of odd queries. */
 const MAX_SHAPES = 500;
+
+/** A result just stored, and the id of its `resultsdb.result.new` message. */
+export interface Stored {
+  stored: StoredResult;
+  messageId: string;
+}
 
 export interface Page<T> {
   items: T[];
@@ -61,7 +59,7 @@ export class ResultsStore {
   readonly outcomes: string[];
   /** Data keys with an index of their own, which a query may start from. */
   readonly indexedKeys: Set<string>;
-  private readonly submitTx: (input: ResultInput) => StoredResult;
+  private readonly submitTx: (input: ResultInput) => Stored;
   private readonly shapes: StatementCache;
   private readonly sql: {
     upsertTestcase: Statement;
@@ -80,16 +78,10 @@ export class ResultsStore {
     maxId: Statement<[]>;
   };
 
-  /**
-   * `afterInsert` hooks run inside the insert's transaction once the result is stored, so that
-   * what they derive from it (the gating store's latest-result table, decision changes) commits or
-   * rolls back with it. They get the id of the result's `resultsdb.result.new` message too.
-   */
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
     private readonly config: CompiledConfig,
-    private readonly afterInsert: ReadonlyArray<(stored: StoredResult, messageId: string) => void> = [],
   ) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
     this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
@@ -123,19 +115,20 @@ export class ResultsStore {
       maxId: db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM results'),
     };
     // Made once (better-sqlite3 builds a wrapper per call); used when the caller has no transaction.
-    this.submitTx = db.transaction((input: ResultInput) => this.insert(input));
+    this.submitTx = db.transaction((input: ResultInput) => this.store(input));
   }
 
   /**
    * Validates a ResultsDB POST /results body, stores the result and adds its
    * `resultsdb.result.new` message to the outbox, in one transaction. Throws ResultInputError
    * (400 material) when the body cannot be stored. The caller kicks the outbox relay after commit.
+   * Only the result: what gating derives from it is the use case's (intake/submit-result.ts).
    */
   submit(body: unknown): StoredResult {
     const input = parseResultInput(body, this.outcomes);
     // Inside a caller's transaction (a consumer's effect, itself a savepoint) a savepoint of our
     // own would only cost: if we throw, the caller's rollback takes our writes with its own.
-    return this.db.inTransaction ? this.insert(input) : this.submitTx(input);
+    return (this.db.inTransaction ? this.store(input) : this.submitTx(input)).stored;
   }
 
   getResult(id: number): StoredResult | undefined {
@@ -250,7 +243,11 @@ export class ResultsStore {
     return this.config.serverUrl;
   }
 
-  private insert(input: ResultInput): StoredResult {
+  /**
+   * Stores a parsed result and adds its `resultsdb.result.new` message to the outbox, inside the
+   * caller's transaction. Returns the result as GET returns it and the message's id.
+   */
+  store(input: ResultInput): Stored {
     const refUrl = input.testcase.refUrl;
     // Nearly every result names a known testcase with its known ref_url: a read, not a write.
     let testcase = this.sql.testcaseRow.get(input.testcase.name) as { id: number; ref_url: string | null } | undefined;
@@ -274,9 +271,7 @@ export class ResultsStore {
     const row: ResultRow = { id, outcome: input.outcome, note: input.note, ref_url: input.refUrl, submit_time: submitTime, testcase_name: input.testcase.name, testcase_ref_url: testcase.ref_url };
     const uuids = [...groups].sort((a, b) => a[0] - b[0]).map(([, uuid]) => uuid);
     const stored = resultJson(this.base, row, input.data, uuids);
-    const messageId = this.outbox.add(RESULT_NEW_TOPIC, stored);
-    for (const hook of this.afterInsert) hook(stored, messageId);
-    return stored;
+    return { stored, messageId: this.outbox.add(RESULT_NEW_TOPIC, stored) };
   }
 
   private upsertGroup(g: GroupInput): { id: number; uuid: string } {

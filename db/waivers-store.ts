@@ -67,15 +67,11 @@ export class WaiversStore {
     forSubjects: Statement[];
   };
 
-  /**
-   * `clock` gives the timestamp of a new waiver (epoch ms); tests set it. `afterInsert` hooks run
-   * inside the storing transaction (cached decisions about the subject are dropped there).
-   */
+  /** `clock` gives the timestamp of a new waiver (epoch ms); tests set it. */
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
     private readonly clock: () => number = Date.now,
-    private readonly afterInsert: ReadonlyArray<(w: WaiverJson) => void> = [],
   ) {
     this.shapes = new StatementCache(db, MAX_SHAPES);
     const forSubjects = (versions: boolean, before: boolean) =>
@@ -91,12 +87,13 @@ export class WaiversStore {
       forSubjects: [forSubjects(false, false), forSubjects(false, true), forSubjects(true, false), forSubjects(true, true)],
     };
     // A savepoint when the caller is already in a transaction, so waivers and messages commit with its work.
-    this.submitTx = db.transaction((waivers: NewWaiver[]) => waivers.map((w) => this.insert(w)));
+    this.submitTx = db.transaction((waivers: NewWaiver[]) => waivers.map((w) => this.store(w).stored));
   }
 
   /**
    * Stores checked, authorised waivers (all or none) and adds one `waiverdb.waiver.new` message
    * per waiver to the outbox, in one transaction. The caller kicks the outbox relay after commit.
+   * Only the waivers: what gating derives from them is the use case's (intake/submit-waiver.ts).
    */
   submit(waivers: NewWaiver[]): WaiverJson[] {
     return this.submitTx(waivers);
@@ -174,7 +171,8 @@ export class WaiversStore {
     return { stmt: this.sql.forSubjects[(options.productVersions ? 2 : 0) + (options.before !== undefined ? 1 : 0)]!, params };
   }
 
-  private insert(w: NewWaiver): WaiverJson {
+  /** Stores one waiver and adds its `waiverdb.waiver.new` to the outbox, inside the caller's transaction; returns it and the message's id. */
+  store(w: NewWaiver): { stored: WaiverJson; messageId: string } {
     const row = this.sql.insert.get({
       subjectType: w.subjectType,
       subjectIdentifier: w.subjectIdentifier,
@@ -188,9 +186,7 @@ export class WaiversStore {
       timestamp: this.clock(),
     }) as WaiverRow;
     const stored = waiverJson(row);
-    for (const hook of this.afterInsert) hook(stored);
-    this.outbox.add(WAIVER_NEW_TOPIC, stored);
-    return stored;
+    return { stored, messageId: this.outbox.add(WAIVER_NEW_TOPIC, stored) };
   }
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { JobSettings, ScheduleSettings } from '../config/pipeline-types.js';
 import type { NodeStore } from '../db/node-store.js';
-import type { ResultSink } from '../db/results-store.js';
+import type { ResultSink } from '../intake/submit-result.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
 import { ResultInputError } from '../errors/result-input-error.js';
 import { RunInputError } from '../errors/run-input-error.js';

@@ -5,7 +5,7 @@ import { gitReceiveConsumer, jobLogConsumer, jobReportConsumer, nodeEventConsume
 import { DecisionsKnownGood } from '../db/decisions-known-good.js';
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
-import type { ResultsStore } from '../db/results-store.js';
+import type { ResultIntake } from '../intake/submit-result.js';
 import { GitPoller } from '../dispatch/git-poller.js';
 import { LogStore } from '../dispatch/log-store.js';
 import { PipelineEngine } from '../dispatch/pipeline-engine.js';
@@ -17,7 +17,7 @@ import type { Bus } from '../bus/bus.js';
 import type { PipelineParts } from '../api/app-context.js';
 
 /** `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner. */
-export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultsStore, log: Logger, withRunner = true): PipelineParts {
+export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultIntake, log: Logger, withRunner = true): PipelineParts {
   const nodes = new NodeStore(db, outbox, () => config.serverUrl);
   const engine = new PipelineEngine(nodes, outbox, results, new DecisionsKnownGood(db), config, log.child({ part: 'pipeline' }));
   return {

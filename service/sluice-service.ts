@@ -10,7 +10,7 @@ import type { CompiledConfig, GatingSettings } from '../config/config-types.js';
 import { ciResultsConsumer } from '../consumers/ci-results-consumer.js';
 import { notifyConsumer } from '../consumers/notify-consumer.js';
 import { eventLogConsumer } from '../consumers/event-log-consumer.js';
-import { GATING_CHANGES_CONSUMER, gatingChangesConsumer, gatingChangesOnStore } from '../consumers/gating-changes-consumer.js';
+import { GATING_CHANGES_CONSUMER, gatingChangesConsumer } from '../consumers/gating-changes-consumer.js';
 import { resultSubmitConsumer } from '../consumers/result-submit-consumer.js';
 import { EventLog } from '../db/event-log.js';
 import { Lease, holderId } from '../db/lease.js';
@@ -55,7 +55,10 @@ import { ROLES, type Role } from '../config/roles.js';
 import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
 import type { FinishedEvent, Runner } from '../builders/runner.js';
 import { UpdateGating } from '../updates/update-gating.js';
-import type { StoredResult } from '../results/result-json.js';
+import { GatingEffects } from '../intake/gating-effects.js';
+import { ChangesWhenStored } from '../intake/changes-when-stored.js';
+import { ResultIntake } from '../intake/submit-result.js';
+import { WaiverIntake } from '../intake/submit-waiver.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -123,15 +126,14 @@ export class SluiceService {
     const auth = new Authenticator(config);
     if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
-    const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects);
-    // Hooks are added below once the gating parts they use exist.
-    const storeHooks: Array<(stored: StoredResult, messageId: string) => void> = [latest.afterInsert];
-    const results = new ResultsStore(db, outbox, config, storeHooks);
-    latest.catchUp();
     // An injected waiver source tells nobody of new waivers: answers about them cannot be kept.
     const decisionCache = config.gating.cacheDecisions > 0 && !options.waivers ? new DecisionCache(config.gating.cacheDecisions) : undefined;
-    if (decisionCache) latest.onChange((identifier) => (identifier === null ? decisionCache.clear() : decisionCache.invalidate(identifier)));
-    const waivers = new WaiversStore(db, outbox, undefined, decisionCache ? [(w) => decisionCache.invalidate(w.subject_identifier)] : []);
+    const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects, (identifier) =>
+      identifier === null ? decisionCache?.clear() : decisionCache?.invalidate(identifier),
+    );
+    const results = new ResultsStore(db, outbox, config);
+    latest.catchUp();
+    const waivers = new WaiversStore(db, outbox);
     const decisions = new DecisionMaker({
       policies,
       subjectTypes,
@@ -153,7 +155,14 @@ export class SluiceService {
       serverUrl: () => config.serverUrl,
     });
     const changes = new DecisionChanges({ decisions, states: new DecisionStatesStore(db), publish, knownProductVersions: (s) => updates.productVersionsFor(s) });
-    const pipeline = createPipeline(config, db, bus, outbox, relay, results, log, roles.has('runner'));
+    const effects = new GatingEffects({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete });
+    // Without the consumers role the consumer works them out, in the process that has it.
+    const changesWhenStored =
+      config.gating.changesWhenStored && roles.has('consumers') ? new ChangesWhenStored(db, effects, () => relay.kick(), log.child({ consumer: GATING_CHANGES_CONSUMER })) : undefined;
+    const whenStored = changesWhenStored ? { changes: changesWhenStored } : {};
+    const resultIntake = new ResultIntake({ db, results, latest, ...whenStored });
+    const waiverIntake = new WaiverIntake({ db, waivers, ...(decisionCache ? { decisionCache } : {}), ...whenStored });
+    const pipeline = createPipeline(config, db, bus, outbox, relay, resultIntake, log, roles.has('runner'));
     const health = new HealthChecks();
     const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
@@ -162,7 +171,7 @@ export class SluiceService {
     const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded', (channel, outcome) =>
       metrics.countNotification(channel, outcome),
     );
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, waivers, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
+    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, resultIntake, waivers, waiverIntake, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();
@@ -182,11 +191,9 @@ export class SluiceService {
     if (roles.has('consumers')) {
       if (config.events.recordTopics.length > 0) this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
-      this.consume(ciResultsConsumer(results, () => relay.kick(), (reason) => metrics.ciMessageSkipped(reason)), 'consumers');
-      this.consume(resultSubmitConsumer(results, () => relay.kick()), 'consumers');
-      const gatingParts = { changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete, published: () => relay.kick() };
-      this.consume(gatingChangesConsumer(gatingParts), 'consumers');
-      if (config.gating.changesWhenStored) storeHooks.push(gatingChangesOnStore(gatingParts, db, outbox, log.child({ consumer: GATING_CHANGES_CONSUMER })));
+      this.consume(ciResultsConsumer(resultIntake, () => relay.kick(), (reason) => metrics.ciMessageSkipped(reason)), 'consumers');
+      this.consume(resultSubmitConsumer(resultIntake, () => relay.kick()), 'consumers');
+      this.consume(gatingChangesConsumer(effects, () => relay.kick()), 'consumers');
       this.registerNotifier(mailOutbox, notifications);
       for (const spec of pipelineSpecs?.consumers ?? []) this.consume(spec, 'consumers');
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');

@@ -943,7 +943,7 @@ describe('the decision catalogue (POST /api/v1.0/decision)', () => {
           const data: Record<string, string> = { [opts.itemKey ?? 'item']: opts.item ?? g.nvr, ...opts.data };
           if (opts.type !== null) data.type = opts.type ?? 'koji_build';
           const at = BASE + (opts.at ?? 10_000_000 + clock);
-          const stored = service.ctx.results.submit({ testcase, outcome, data, submit_time: iso(at) });
+          const stored = service.ctx.resultIntake.submit({ testcase, outcome, data, submit_time: iso(at) });
           lastResultIds.push(stored.id);
           return stored.id;
         },
@@ -959,7 +959,7 @@ describe('the decision catalogue (POST /api/v1.0/decision)', () => {
           return stored;
         },
         gatingYaml(file) {
-          service.ctx.results.submit({
+          service.ctx.resultIntake.submit({
             testcase: 'fedora-ci.koji-build.build',
             outcome: 'PASSED',
             data: { item: g.nvr, type: 'koji_build', source: `git+https://src.example.org/rpms/${pkg}.git#${rev}` },

@@ -41,7 +41,7 @@ describe('decision changes whatever the order and number of deliveries', () => {
   after(() => service?.stop());
 
   const store = (item: string, outcome: string, submitTime: string) =>
-    service.ctx.results.submit({ testcase: 'tier0', outcome, submit_time: submitTime, data: { item, type: 'koji_build' } }) as StoredResult;
+    service.ctx.resultIntake.submit({ testcase: 'tier0', outcome, submit_time: submitTime, data: { item, type: 'koji_build' } }) as StoredResult;
   const handle = async (event: GatingEvent) => {
     const before = published.length;
     const plans = await changes.plan(event);

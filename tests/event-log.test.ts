@@ -8,13 +8,13 @@ test('the event log holds what Sluice publishes, and messages of other publisher
   const service = new SluiceService({ config: testConfig({ events: { recordTopics: ['test.recorded.#', 'resultsdb.#'] } }), log: silentLogger(), registry: testRegistry(), http: false });
   t.after(() => service.stop());
   await service.start();
-  const { bus, eventLog, results, relay } = service.ctx;
+  const { bus, eventLog, resultIntake, relay } = service.ctx;
 
   // Straight onto the bus, as an external publisher would.
   const recorded = await bus.publish('test.recorded.one', { n: 1 });
   const ignored = await bus.publish('test.ignored', { n: 2 });
   // Through the outbox, as every message Sluice itself sends: logged in the storing transaction.
-  const stored = results.submit({ testcase: 'a.b', outcome: 'PASSED', data: { item: 'x' } });
+  const stored = resultIntake.submit({ testcase: 'a.b', outcome: 'PASSED', data: { item: 'x' } });
   relay.kick();
 
   const events = await waitFor('the recorded message in the event log', () => {

@@ -9,12 +9,13 @@ import { StoreGatingResults } from '../db/store-gating-results.js';
 import { fromStoredResult, latestPerKey, type GatingResult } from '../gating/gating-result.js';
 import { SubjectTypes } from '../gating/subject-types.js';
 import { Outbox } from '../db/outbox.js';
+import { ResultIntake } from '../intake/submit-result.js';
 import { testConfig, testRegistry } from './support/test-config.js';
 
 const types = new SubjectTypes();
 const koji = types.resolve('koji_build');
 
-function open(keys = types.itemKeys(), cacheSubjects = 0, file?: string): { db: Db; store: ResultsStore; latest: GatingLatestStore; plain: ResultsStore } {
+function open(keys = types.itemKeys(), cacheSubjects = 0, file?: string): { db: Db; store: ResultIntake; latest: GatingLatestStore; plain: ResultsStore } {
   const config = testConfig();
   const db = openDatabase(file ?? config.db.path);
   migrate(db);
@@ -22,7 +23,10 @@ function open(keys = types.itemKeys(), cacheSubjects = 0, file?: string): { db: 
   // As the service does at start: records which item keys the table indexes.
   latest.catchUp();
   const outbox = new Outbox(db, testRegistry());
-  return { db, latest, store: new ResultsStore(db, outbox, config, [latest.afterInsert]), plain: new ResultsStore(db, outbox, config) };
+  const plain = new ResultsStore(db, outbox, config);
+  // Results entering as the service takes them in (with the latest-result table), and plain stores.
+  const store = new ResultIntake({ db, results: plain, latest });
+  return { db, latest, store, plain };
 }
 
 /** What a decision sees, comparable across the two paths. */
@@ -60,9 +64,9 @@ describe('the latest-result table behind decisions', () => {
   });
 
   test('answers what the results store\'s /results/latest (_distinct_on scenario, arch, variant) answers', (t) => {
-    const { db, store, latest } = open();
+    const { db, store, plain, latest } = open();
     t.after(() => db.close());
-    const source = new StoreGatingResults(latest, store);
+    const source = new StoreGatingResults(latest, plain);
     const outcomes = ['PASSED', 'FAILED', 'ERROR', 'QUEUED'];
     let n = 0;
     for (let i = 0; i < 300; i++) {
@@ -89,7 +93,7 @@ describe('the latest-result table behind decisions', () => {
   });
 
   test('as of a moment (`when`, a decision change\'s "just before"), it answers what /results/latest with `since` up to then answers', (t) => {
-    const { db, store, latest } = open();
+    const { db, store, plain, latest } = open();
     t.after(() => db.close());
     const outcomes = ['PASSED', 'FAILED', 'ERROR', 'QUEUED'];
     const t0 = Date.UTC(2030, 0, 1);
@@ -104,7 +108,7 @@ describe('the latest-result table behind decisions', () => {
     }
     const resultsdb = (identifier: string, when: number, testcases: string[]) =>
       koji.resultQueries.flatMap((q) =>
-        store
+        plain
           .latestResults({
             testcases,
             testcasesLike: [],
@@ -133,7 +137,7 @@ describe('the latest-result table behind decisions', () => {
     assert.ok(compared > 100, 'the comparison saw results');
   });
 
-  test('a catch-up (SQLite computing the rows) writes exactly the rows the insert hook writes', (t) => {
+  test('a catch-up (SQLite computing the rows) writes exactly the rows `record` writes', (t) => {
     const hooked = open();
     const unhooked = open();
     t.after(() => {
@@ -163,9 +167,9 @@ describe('the latest-result table behind decisions', () => {
   });
 
   test('catches up with results another connection stored without the hook (a bulk load), then stays current', (t) => {
-    const { db, store, latest } = open();
+    const { db, store, plain, latest } = open();
     t.after(() => db.close());
-    const source = new StoreGatingResults(latest, store);
+    const source = new StoreGatingResults(latest, plain);
     const subject = { type: koji, identifier: itemOf(3) };
     assert.deepEqual(source.latest(subject, null, null), []);
     // What bench/generate-results and other tools do: their own connection, plain SQL, no hook.

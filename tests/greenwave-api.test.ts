@@ -157,13 +157,13 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
     const args = (...more: string[]) => ['decide', '--product-version', 'fedora-41', '--context', 'bodhi_update_push_stable', 'koji_build', nvr, '--server', base, ...more];
     const env = cliEnv({ SLUICE_DB: path.join(tempDir(), 'unused.db') });
     // Where the build came from (Fedora CI's build result carries it), so its RemoteRule can look: no gating.yaml there.
-    service.ctx.results.submit({ testcase: 'fedora-ci.koji-build.build', outcome: 'PASSED', data: { item: nvr, type: 'koji_build', source: 'git+https://src.fedoraproject.org/rpms/bash.git#4f2a9c1' } });
+    service.ctx.resultIntake.submit({ testcase: 'fedora-ci.koji-build.build', outcome: 'PASSED', data: { item: nvr, type: 'koji_build', source: 'git+https://src.fedoraproject.org/rpms/bash.git#4f2a9c1' } });
 
     let run = await runCli(args(), { env });
     assert.equal(run.code, 1, run.stderr);
     assert.equal(run.stdout, 'FAIL: Of 1 required test, 1 result missing\n');
 
-    const stored = service.ctx.results.submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: nvr, type: 'koji_build', arch: 'x86_64' } });
+    const stored = service.ctx.resultIntake.submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: nvr, type: 'koji_build', arch: 'x86_64' } });
     run = await runCli(args('--verbose'), { env });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `PASS: All required tests (1 total) have passed or been waived\n  satisfied    test-result-passed  dist.rpmdeplint result ${stored.id}\n  policies: kojibuild_stable\n`);

@@ -131,7 +131,7 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
-  service.ctx.results.submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: 'bash-5.2-1.fc40', type: 'koji_build' } });
+  service.ctx.resultIntake.submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: 'bash-5.2-1.fc40', type: 'koji_build' } });
   const get = (url: string) => app.inject({ method: 'GET', url });
   const keys = (n: number, suffix = '') => Array.from({ length: n }, (_, i) => `k${i}${suffix}=v`).join('&');
 

@@ -312,7 +312,7 @@ test('hostile shapes: generated filter counts are served up to each limit and re
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
-  service.ctx.results.submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: 'bash-1', type: 'koji_build' } });
+  service.ctx.resultIntake.submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: 'bash-1', type: 'koji_build' } });
   let runs = 0;
   await fc.assert(
     fc.asyncProperty(filterCase, async (c) => {

@@ -105,7 +105,7 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     if (file !== null) git.files.set(`/${ns}/${pkg}/raw/${rev}/f/gating.yaml`, typeof file === 'string' ? { status: 200, body: file } : file);
     return { nvr, url, rev, scm };
   };
-  const result = (nvr: string, testcase: string, outcome: string, data: Record<string, string> = {}) => service.ctx.results.submit({ testcase, outcome, data: { item: nvr, type: 'koji_build', ...data } });
+  const result = (nvr: string, testcase: string, outcome: string, data: Record<string, string> = {}) => service.ctx.resultIntake.submit({ testcase, outcome, data: { item: nvr, type: 'koji_build', ...data } });
 
   before(async () => {
     kojiUrl = await hub.start();

@@ -31,7 +31,7 @@ test('page sizes are capped: a limit above 1000 gives 1000 at most, a limit that
   const base = (await service.start())!;
   t.after(() => service.stop());
   const rows = Array.from({ length: 1005 }, (_, i) => ({ testcase: 'cap.case', outcome: 'PASSED', data: { n: String(i) } }));
-  for (const r of rows) service.ctx.results.submit(r);
+  for (const r of rows) service.ctx.resultIntake.submit(r);
   const huge = await fetch(`${base}/api/v2.0/results?limit=99999999999999999999`);
   assert.equal(huge.status, 200);
   const page = (await huge.json()) as { data: unknown[]; next: string | null };

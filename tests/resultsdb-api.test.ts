@@ -479,7 +479,7 @@ describe('the ResultsDB v2.0 API', () => {
       const item = unique('many-1.0-1.fc42');
       // Stored straight through the store: a thousand POSTs would only slow the test down.
       service.ctx.db.transaction(() => {
-        for (let i = 0; i < 1005; i++) service.ctx.results.submit({ outcome: 'PASSED', testcase: 'bulk', data: { item }, submit_time: Date.UTC(2025, 0, 1) + i });
+        for (let i = 0; i < 1005; i++) service.ctx.resultIntake.submit({ outcome: 'PASSED', testcase: 'bulk', data: { item }, submit_time: Date.UTC(2025, 0, 1) + i });
       })();
       const byDefault = await results(`item=${item}`);
       assert.equal(byDefault.data.length, 20);

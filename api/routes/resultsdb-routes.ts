@@ -61,7 +61,7 @@ export function resultsdbRoutes(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.post(`${V2}/results`, { ...write, ...doc('Store a result (a ResultsDB POST /results body; the same shape as the result.submit topic)', 'results') }, async (req, reply) => {
-    const stored = store.submit(req.body);
+    const stored = ctx.resultIntake.submit(req.body);
     ctx.relay.kick();
     return reply.code(201).send(stored);
   });

@@ -39,7 +39,7 @@ export function waiverdbRoutes(app: FastifyInstance, ctx: AppContext): void {
       const caller = req.caller!;
       // Every waiver is authorised before any is stored: a list is taken whole or refused whole.
       const authorised = waivers.map(({ onBehalfOf, ...w }) => ({ ...w, ...permissions.authorize(caller, onBehalfOf, w.testcase, groupsOf) }));
-      const stored = store.submit(authorised);
+      const stored = ctx.waiverIntake.submit(authorised);
       ctx.relay.kick();
       return reply.code(201).send(list ? stored : stored[0]);
     });
