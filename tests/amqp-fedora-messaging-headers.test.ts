@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import amqp, { type ConsumeMessage } from 'amqplib';
-import { SluiceService } from '../service/sluice-service.js';
+import type { ConsumeMessage } from 'amqplib';
+import { serviceWithSubscriber } from './support/amqp-harness.js';
 import { requireBroker } from './support/broker.js';
 import { ciMessage, ciTopic } from './support/ci-messages.js';
 import { policiesDir, RPMDEPLINT_STABLE } from './support/policies-dir.js';
-import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
+import { testConfig } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -41,18 +41,8 @@ test('resultsdb.result.new, waiverdb.waiver.new, greenwave.decision.update and C
   const url = requireBroker(t);
   if (!url) return;
   const config = testConfig({ gating: { policiesDir: policiesDir(RPMDEPLINT_STABLE) } }, { amqpUrl: url });
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
-  const base = (await service.start())!;
-  const conn = await amqp.connect(url);
-  t.after(async () => {
-    await conn.close();
-    await service.stop();
-  });
-  const ch = await conn.createChannel();
-  const { queue } = await ch.assertQueue('', { exclusive: true });
-  for (const topic of ['resultsdb.result.new', 'waiverdb.waiver.new', 'greenwave.decision.update', 'ci.#']) {
-    await ch.bindQueue(queue, config.bus.exchange, config.bus.topicPrefix + topic);
-  }
+  const topics = ['resultsdb.result.new', 'waiverdb.waiver.new', 'greenwave.decision.update', 'ci.#'];
+  const { base, channel: ch, queue } = await serviceWithSubscriber(t, config, topics.map((topic) => config.bus.topicPrefix + topic));
   const received = new Map<string, ConsumeMessage>();
   await ch.consume(queue, (m) => void (m && received.set(m.fields.routingKey.slice(config.bus.topicPrefix.length), m)), { noAck: true });
   const post = async (p: string, body: unknown) => {

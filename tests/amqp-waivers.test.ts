@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import amqp, { type ConsumeMessage } from 'amqplib';
-import { SluiceService } from '../service/sluice-service.js';
+import type { ConsumeMessage } from 'amqplib';
 import type { WaiverJson } from '../waivers/waiver-json.js';
+import { serviceWithSubscriber } from './support/amqp-harness.js';
 import { requireBroker } from './support/broker.js';
-import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
+import { testConfig } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
 test('a POSTed waiver reaches RabbitMQ as waiverdb.waiver.new: routing key, JSON body as the API answered it, persistent, schema header', { timeout: 60_000 }, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const config = testConfig({}, { amqpUrl: url });
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
-  const base = (await service.start())!;
-  // A subscriber of our own, bound as any other system would bind to the exchange.
-  const conn = await amqp.connect(url);
-  t.after(async () => {
-    await conn.close();
-    await service.stop();
-  });
-  const ch = await conn.createChannel();
-  const { queue } = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(queue, config.bus.exchange, `${config.bus.topicPrefix}waiverdb.#`);
+  const { base, channel: ch, queue } = await serviceWithSubscriber(t, config, [`${config.bus.topicPrefix}waiverdb.#`]);
   const received: ConsumeMessage[] = [];
   await ch.consume(queue, (m) => void (m && received.push(m)), { noAck: true });
 

@@ -9,17 +9,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import amqp, { type ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import type { StoredResult } from '../results/result-json.js';
-import { SluiceService } from '../service/sluice-service.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';
+import { serviceWithSubscriber } from './support/amqp-harness.js';
 import { requireBroker } from './support/broker.js';
 import { fixture } from './support/fedora-ci-fixtures.js';
 import { GatingFileServer } from './support/gating-file-server.js';
 import { KojiHubServer, kojiBuild } from './support/koji-hub-server.js';
 import { RESOURCES, SLUICE_AUDIENCE, startTestProvider } from './support/oidc-test-provider.js';
 import { policiesDir } from './support/policies-dir.js';
-import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
+import { testConfig } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
 const FEDORA = 'org.fedoraproject.prod.';
@@ -187,18 +187,9 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
     },
     { amqpUrl: url },
   );
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
-  const base = (await service.start())!;
-  const conn = await amqp.connect(url);
-  t.after(async () => {
-    await conn.close();
-    await service.stop();
-  });
-
   // A subscriber as Bodhi and the other Fedora consumers are: bound to Greenwave's, WaiverDB's and ResultsDB's topics.
-  const sub = await conn.createChannel();
-  const { queue } = await sub.assertQueue('', { exclusive: true });
-  for (const topic of ['greenwave.decision.update', 'waiverdb.waiver.new', 'resultsdb.result.new']) await sub.bindQueue(queue, exchange, FEDORA + topic);
+  const bindings = ['greenwave.decision.update', 'waiverdb.waiver.new', 'resultsdb.result.new'].map((topic) => FEDORA + topic);
+  const { service, base, connection: conn, channel: sub, queue } = await serviceWithSubscriber(t, config, bindings);
   const received: Received[] = [];
   await sub.consume(
     queue,

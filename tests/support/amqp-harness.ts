@@ -1,10 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
+import amqp from 'amqplib';
 import { AmqpBus } from '../../bus/amqp-bus.js';
 import type { ConsumerSpec } from '../../bus/bus.js';
 import type { CompiledConfig, RawConfig } from '../../config/config-types.js';
 import { migrate } from '../../db/migrate.js';
 import { openDatabase, type Db } from '../../db/open-database.js';
+import { SluiceService, type SluiceServiceOptions } from '../../service/sluice-service.js';
 import { createEffectsTable } from './effects-consumer.js';
 import { tempDir } from './paths.js';
 import { silentLogger, testConfig, testRegistry } from './test-config.js';
@@ -64,4 +67,33 @@ export function writeConfigFile(config: CompiledConfig): string {
   ].join('\n');
   writeFileSync(file, yaml);
   return file;
+}
+
+export interface ServiceWithSubscriber {
+  service: SluiceService;
+  /** The service's HTTP address. */
+  base: string;
+  /** An outside client's connection, and a channel on it consuming nothing yet. */
+  connection: amqp.ChannelModel;
+  channel: amqp.Channel;
+  /** An exclusive queue bound to each of the binding keys given. */
+  queue: string;
+}
+
+/**
+ * A started SluiceService on RabbitMQ and a subscriber of its own beside it, bound as any other
+ * system would bind to the exchange; both are closed when the test ends.
+ */
+export async function serviceWithSubscriber(t: TestContext, config: CompiledConfig, bindingKeys: readonly string[], options: Partial<SluiceServiceOptions> = {}): Promise<ServiceWithSubscriber> {
+  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry(), ...options });
+  const base = (await service.start())!;
+  const conn = await amqp.connect(config.bus.url!);
+  t.after(async () => {
+    await conn.close();
+    await service.stop();
+  });
+  const channel = await conn.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  for (const key of bindingKeys) await channel.bindQueue(queue, config.bus.exchange, key);
+  return { service, base, connection: conn, channel, queue };
 }

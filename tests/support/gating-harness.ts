@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import amqp, { type ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import type { CompiledConfig, RawConfig } from '../../config/config-types.js';
 import type { StoredResult } from '../../results/result-json.js';
-import { SluiceService, type SluiceServiceOptions } from '../../service/sluice-service.js';
+import type { SluiceService, SluiceServiceOptions } from '../../service/sluice-service.js';
+import { serviceWithSubscriber } from './amqp-harness.js';
 import { policiesDir } from './policies-dir.js';
-import { silentLogger, testConfig, testRegistry } from './test-config.js';
+import { testConfig } from './test-config.js';
 import { waitFor } from './wait-for.js';
 
 /** A message as a subscriber bound to the exchange receives it. */
@@ -55,16 +56,7 @@ export const BARRIER_TESTCASE = 'dist.rpmdeplint';
 export async function gatingHarness(t: TestContext, url: string, policies: string, raw: RawConfig = {}, options: Partial<SluiceServiceOptions> = {}): Promise<GatingHarness> {
   const dir = policiesDir(policies);
   const config = testConfig({ ...raw, gating: { policiesDir: dir, changesWhenStored: false, ...raw.gating } }, { amqpUrl: url });
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry(), ...options });
-  const base = (await service.start())!;
-  const conn = await amqp.connect(url);
-  t.after(async () => {
-    await conn.close();
-    await service.stop();
-  });
-  const sub = await conn.createChannel();
-  const { queue } = await sub.assertQueue('', { exclusive: true });
-  for (const topic of WATCHED) await sub.bindQueue(queue, config.bus.exchange, config.bus.topicPrefix + topic);
+  const { service, base, connection: conn, channel: sub, queue } = await serviceWithSubscriber(t, config, WATCHED.map((topic) => config.bus.topicPrefix + topic), options);
   const received: Received[] = [];
   await sub.consume(
     queue,
