@@ -1,5 +1,6 @@
 import { YAML_LIMITS } from './bounded-yaml.js';
 import type { GatingFileFetcher } from './remote-rule.js';
+import { boundedText } from './bounded-body.js';
 
 const MAX_CACHED = 1000;
 
@@ -32,7 +33,8 @@ export class HttpGatingFileFetcher implements GatingFileFetcher {
       await res.body?.cancel();
       text = null;
     } else if (res.ok) {
-      text = await boundedText(res, url, YAML_LIMITS.maxBytes);
+      // A gating.yaml larger than the YAML limit would be refused anyway; it is neither held whole nor cached.
+      text = await boundedText(res, YAML_LIMITS.maxBytes, () => new Error(`${url} is larger than ${YAML_LIMITS.maxBytes} bytes, the limit for a gating.yaml`));
     } else {
       await res.body?.cancel();
       throw new Error(`HTTP ${res.status} from ${url}`);
@@ -43,32 +45,4 @@ export class HttpGatingFileFetcher implements GatingFileFetcher {
     }
     return text;
   }
-}
-
-/**
- * The body as text, read no further than `max` bytes: a gating.yaml larger than the YAML limit
- * would be refused anyway, and must not be held in memory (and cached) whole first.
- */
-async function boundedText(res: Response, url: string, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  const tooLarge = () => new Error(`${url} is larger than ${max} bytes, the limit for a gating.yaml`);
-  if (declared > max) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

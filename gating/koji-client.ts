@@ -1,3 +1,4 @@
+import { boundedText } from './bounded-body.js';
 import { decodeResponse, encodeCall, XmlRpcFault, type XmlRpcValue } from './xml-rpc.js';
 
 /** A build as Koji's getBuild returns it (kojihub get_build: id, nvr, source, extra, creation_time, creation_ts, …). */
@@ -90,7 +91,7 @@ export class KojiClient {
     }
     let xml: string;
     try {
-      xml = await readLimited(res, MAX_ANSWER_BYTES);
+      xml = await boundedText(res, MAX_ANSWER_BYTES, () => new KojiUnreachableError(`Could not reach Koji: an answer of more than ${MAX_ANSWER_BYTES} bytes`));
     } catch (err) {
       throw unreachable(err, url, timeoutMs);
     }
@@ -108,22 +109,4 @@ function unreachable(err: unknown, url: string, timeoutMs: number): KojiUnreacha
   const e = err as Error & { cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return new KojiUnreachableError(`Could not reach Koji: no answer from ${url} within ${timeoutMs} ms`);
   return new KojiUnreachableError(`Could not reach Koji: ${url}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
-}
-
-async function readLimited(res: Response, max: number): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new KojiUnreachableError(`Could not reach Koji: an answer of more than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
