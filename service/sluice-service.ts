@@ -33,6 +33,7 @@ import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { KojiBuildInfo } from '../gating/koji-build-info.js';
 import { KojiClient } from '../gating/koji-client.js';
 import { loadPolicies } from '../gating/load-policies.js';
+import type { Policy } from '../gating/policy.js';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
 import { SubjectTypes } from '../gating/subject-types.js';
 import type { WaiverSource } from '../gating/waivers.js';
@@ -85,6 +86,13 @@ export interface SluiceServiceOptions {
   buildInfo?: BuildInfoSource;
 }
 
+/** What create() read and opened before the service is composed. */
+interface OpenedParts {
+  policies: Policy[];
+  roles: Set<Role>;
+  db: Db;
+}
+
 export interface RegisteredConsumer {
   spec: ConsumerSpec;
   role: 'consumers' | 'runner';
@@ -101,8 +109,9 @@ export class SluiceService {
   private readonly serverUrl: ServerUrl;
   private stopped: Promise<void> | undefined;
 
-  constructor(options: SluiceServiceOptions) {
-    const { config, log } = options;
+  /** Start-up's I/O (policies read, the store opened and migrated), then the parts composed on what it opened. */
+  static async create(options: SluiceServiceOptions): Promise<SluiceService> {
+    const { config } = options;
     // Policies first: a bad policy file stops the service before it opens anything.
     const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
     const roles = new Set(options.roles ?? ROLES);
@@ -112,7 +121,17 @@ export class SluiceService {
       throw new SluiceError('ROLE_INVALID', 'roles other than "all" need RabbitMQ (bus.url): the embedded bus lives in one process');
     }
     const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
-    migrate(db);
+    try {
+      migrate(db);
+      return new SluiceService(options, { policies, roles, db });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  private constructor(options: SluiceServiceOptions, { policies, roles, db }: OpenedParts) {
+    const { config, log } = options;
     this.checkpointer = new WalCheckpointer(db, config.db.path, config.db.checkpointIntervalMs, log.child({ part: 'store' }));
     const registry = options.registry ?? new SchemaRegistry();
     this.serverUrl = new ServerUrl(config.serverUrl);

@@ -10,7 +10,7 @@ describe('the HTTP API', () => {
   let base: string;
 
   before(async () => {
-    service = new SluiceService({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
+    service = await SluiceService.create({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
     const address = await service.start();
     assert.ok(address, 'start() returns the address');
     base = address;
