@@ -44,6 +44,8 @@ export interface PipelineParts {
 /** What routes and consumers are given: the service's parts, no globals. */
 export interface AppContext {
   config: CompiledConfig;
+  /** The URL clients reach this server at, for links: read at each use (with port 0 it is known only once listening). */
+  serverUrl: () => string;
   log: Logger;
   db: Db;
   registry: SchemaRegistry;

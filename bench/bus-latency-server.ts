@@ -25,7 +25,7 @@ if (!dbPath || !policiesDir || !testcase || !rate || !count || !warmup || !build
 const url = benchAmqpUrl();
 const config = benchConfig({ server: { port: 0 }, bus: { url }, gating: { policiesDir } }, 'decision-bus', dbPath);
 // Served as `sluice serve` would, HTTP included (nobody calls it here).
-const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry() });
+const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry() });
 await service.start();
 try {
   const bus = await runBusLatencyLoad(url, config, [testcase, rate, count, warmup, builds]);

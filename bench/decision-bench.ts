@@ -65,7 +65,7 @@ ${required.map((t) => `  - !PassingTestCaseRule {test_case_name: ${t}}`).join('\
 );
 
 const catchUpStarted = performance.now();
-const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry() });
+const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry() });
 console.log(`  service built (latest-result table caught up over ${gen.results} results) in ${((performance.now() - catchUpStarted) / 1000).toFixed(1)} s`);
 
 const bodyOf = (i: number) => {

@@ -35,7 +35,7 @@ const config = benchConfig(
   },
   'pipeline',
 );
-const service = new SluiceService({ config, log: benchLogger(), http: false });
+const service = await SluiceService.create({ config, log: benchLogger(), http: false });
 await service.start();
 const { bus } = service.ctx;
 const runner = service.ctx.pipeline.runner!;

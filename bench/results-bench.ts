@@ -56,7 +56,7 @@ async function queryLatencies(): Promise<void> {
   const gen = generateResults(db, { subjects: SUBJECTS, testcasesPerSubject: 20, runs: RUNS });
   db.close();
   console.log(`generated ${gen.results} results (${gen.dataRows} data rows, ${gen.groups} groups) in ${(gen.ms / 1000).toFixed(1)} s`);
-  const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry() });
+  const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry() });
   const address = (await service.start())!;
   const [a, b] = gen.testcaseNames;
   const shapes: Array<[string, (item: string) => string]> = [
@@ -132,7 +132,7 @@ async function ingestion(url: string, messages: PreparedMessage[]): Promise<numb
   // The consumer's durable queue exists and holds the backlog before Sluice starts.
   const { queuePrefix, topicPrefix, exchange } = config.bus;
   await backlog(url, `${queuePrefix}ci-results`, exchange, `${topicPrefix}ci.#`, `${topicPrefix}ci.koji-build.test.complete`, messages);
-  const service = new SluiceService({ config, log: benchLogger(), registry: benchRegistry(), http: false });
+  const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry(), http: false });
   const { db, outbox } = service.ctx;
   const count = db.prepare('SELECT COUNT(*) AS n FROM results');
   const started = performance.now();
@@ -166,7 +166,7 @@ async function ingestion(url: string, messages: PreparedMessage[]): Promise<numb
 async function storePathAlone(messages: PreparedMessage[]): Promise<{ rate: number; usPerResult: number }> {
   const config = benchConfig({ server: { port: 0 } }, 'results-store-path');
   const log = benchLogger();
-  const service = new SluiceService({ config, log, registry: benchRegistry(), http: false });
+  const service = await SluiceService.create({ config, log, registry: benchRegistry(), http: false });
   const { db, results, registry, outbox } = service.ctx;
   const checkpointer = new WalCheckpointer(db, config.db.path, config.db.checkpointIntervalMs, log);
   await checkpointer.start();

@@ -81,7 +81,9 @@ export class ResultsStore {
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
-    private readonly config: CompiledConfig,
+    config: CompiledConfig,
+    /** Read at each use: with port 0 the URL is known only once the server listens. */
+    private readonly serverUrl: () => string = () => config.serverUrl,
   ) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
     this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
@@ -238,9 +240,8 @@ export class ResultsStore {
     return this.db;
   }
 
-  /** Read at each use: the URL is known only once the server listens when its port was 0. */
   private get base(): string {
-    return this.config.serverUrl;
+    return this.serverUrl();
   }
 
   /**

@@ -59,6 +59,8 @@ export class PipelineEngine {
     private readonly knownGood: KnownGoodSource,
     private readonly config: CompiledConfig,
     private readonly log: Logger,
+    /** Read at each use: with port 0 the URL is known only once the server listens. */
+    private readonly serverUrl: () => string,
   ) {}
 
   private get settings() {
@@ -331,7 +333,7 @@ export class PipelineEngine {
 
   /** The values templates may use around a node: its change, its parent's outputs, its matrix. */
   private lookup(parent: PipelineNode | undefined, run: PipelineNode, combo: Record<string, string>, own: Record<string, string>, ownData?: Record<string, unknown>) {
-    const serverUrl = this.config.serverUrl;
+    const serverUrl = this.serverUrl();
     return (name: string): TemplateValue | undefined => {
       if (Object.hasOwn(own, name)) return own[name];
       switch (name) {
@@ -390,7 +392,7 @@ export class PipelineEngine {
     const prefix = `${job?.ci.namespace ?? 'sluice'}.${job?.ci.type ?? node.job}`;
     const refused: string[] = [];
     let stored = 0;
-    const href = `${this.config.serverUrl}${PIPELINE_API}/nodes/${node.id}`;
+    const href = `${this.serverUrl()}${PIPELINE_API}/nodes/${node.id}`;
     for (const t of tests) {
       try {
         this.results.submit({
@@ -417,7 +419,7 @@ export class PipelineEngine {
     const run = this.nodes.get(node.runId);
     const stage: CiStage = {
       contact: this.settings.contact,
-      nodeUrl: `${this.config.serverUrl}${PIPELINE_API}/nodes/${node.id}`,
+      nodeUrl: `${this.serverUrl()}${PIPELINE_API}/nodes/${node.id}`,
       nodeId: node.id,
       runId: node.runId,
       job: job.name,

@@ -94,7 +94,7 @@ function patternsOverlap(a: string, b: string): boolean {
 /** The docs of a service with every role on the embedded defaults and an in-memory store. */
 export async function generateApiDocs(): Promise<string> {
   const config = compileConfig(validateConfig({ db: { path: ':memory:' }, log: { level: 'silent' } }, 'docs'), 'docs', process.cwd());
-  const service = new SluiceService({ config, log: createLogger('silent'), processMetrics: false });
+  const service = await SluiceService.create({ config, log: createLogger('silent'), processMetrics: false });
   try {
     await service.http!.app.ready();
     const metrics = service.ctx.metrics.registry.getMetricsAsArray().map((m) => {

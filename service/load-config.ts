@@ -127,7 +127,7 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   const resolve = (file: string | null) => (file === null ? null : path.resolve(cwd, file));
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
-  return {
+  return deepFreeze({
     ...config,
     db: { ...config.db, path: dbPath },
     gating: { ...config.gating, policiesDir: config.gating.policiesDir === null ? null : path.resolve(cwd, config.gating.policiesDir) },
@@ -144,5 +144,17 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
     serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),
-  };
+  });
+}
+
+/**
+ * Nothing changes the configuration after start-up: what the service learns later (the port it
+ * got when asked for 0) is kept elsewhere, and a stray write fails loudly instead of acting at a distance.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -16,10 +16,13 @@ import type { TaskSpec } from '../periodic/scheduler.js';
 import type { Bus } from '../bus/bus.js';
 import type { PipelineParts } from '../api/app-context.js';
 
-/** `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner. */
-export function createPipeline(config: CompiledConfig, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultIntake, log: Logger, withRunner = true): PipelineParts {
-  const nodes = new NodeStore(db, outbox, () => config.serverUrl);
-  const engine = new PipelineEngine(nodes, outbox, results, new DecisionsKnownGood(db), config, log.child({ part: 'pipeline' }));
+/**
+ * `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner.
+ * `serverUrl` is read at each use: with port 0 the URL is known only once the server listens.
+ */
+export function createPipeline(config: CompiledConfig, serverUrl: () => string, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultIntake, log: Logger, withRunner = true): PipelineParts {
+  const nodes = new NodeStore(db, outbox, serverUrl);
+  const engine = new PipelineEngine(nodes, outbox, results, new DecisionsKnownGood(db), config, log.child({ part: 'pipeline' }), serverUrl);
   return {
     nodes,
     engine,

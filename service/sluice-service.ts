@@ -33,6 +33,7 @@ import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { KojiBuildInfo } from '../gating/koji-build-info.js';
 import { KojiClient } from '../gating/koji-client.js';
 import { loadPolicies } from '../gating/load-policies.js';
+import type { Policy } from '../gating/policy.js';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
 import { SubjectTypes } from '../gating/subject-types.js';
 import type { WaiverSource } from '../gating/waivers.js';
@@ -55,6 +56,7 @@ import { ROLES, type Role } from '../config/roles.js';
 import { createPipeline, pipelineConsumers, pipelineTasks } from './pipeline-wiring.js';
 import type { FinishedEvent, Runner } from '../builders/runner.js';
 import { UpdateGating } from '../updates/update-gating.js';
+import { ServerUrl } from './server-url.js';
 import { GatingEffects } from '../intake/gating-effects.js';
 import { ChangesWhenStored } from '../intake/changes-when-stored.js';
 import { ResultIntake } from '../intake/submit-result.js';
@@ -84,6 +86,13 @@ export interface SluiceServiceOptions {
   buildInfo?: BuildInfoSource;
 }
 
+/** What create() read and opened before the service is composed. */
+interface OpenedParts {
+  policies: Policy[];
+  roles: Set<Role>;
+  db: Db;
+}
+
 export interface RegisteredConsumer {
   spec: ConsumerSpec;
   role: 'consumers' | 'runner';
@@ -97,10 +106,12 @@ export class SluiceService {
   readonly consumers: RegisteredConsumer[] = [];
   private readonly mailTransport: MailTransport;
   private readonly checkpointer: WalCheckpointer;
+  private readonly serverUrl: ServerUrl;
   private stopped: Promise<void> | undefined;
 
-  constructor(options: SluiceServiceOptions) {
-    const { config, log } = options;
+  /** Start-up's I/O (policies read, the store opened and migrated), then the parts composed on what it opened. */
+  static async create(options: SluiceServiceOptions): Promise<SluiceService> {
+    const { config } = options;
     // Policies first: a bad policy file stops the service before it opens anything.
     const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
     const roles = new Set(options.roles ?? ROLES);
@@ -110,9 +121,21 @@ export class SluiceService {
       throw new SluiceError('ROLE_INVALID', 'roles other than "all" need RabbitMQ (bus.url): the embedded bus lives in one process');
     }
     const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
-    migrate(db);
+    try {
+      migrate(db);
+      return new SluiceService(options, { policies, roles, db });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  private constructor(options: SluiceServiceOptions, { policies, roles, db }: OpenedParts) {
+    const { config, log } = options;
     this.checkpointer = new WalCheckpointer(db, config.db.path, config.db.checkpointIntervalMs, log.child({ part: 'store' }));
     const registry = options.registry ?? new SchemaRegistry();
+    this.serverUrl = new ServerUrl(config.serverUrl);
+    const serverUrl = () => this.serverUrl.get();
     const metrics = new SluiceMetrics({ processMetrics: options.processMetrics ?? true });
     const observer: BusObserver = { consumed: (c, t, o, s) => metrics.consumed(c, t, o, s), published: (t) => metrics.published(t) };
     const bus: Bus = createBus(config, db, registry, log, observer);
@@ -131,7 +154,7 @@ export class SluiceService {
     const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects, (identifier) =>
       identifier === null ? decisionCache?.clear() : decisionCache?.invalidate(identifier),
     );
-    const results = new ResultsStore(db, outbox, config);
+    const results = new ResultsStore(db, outbox, config, serverUrl);
     latest.catchUp();
     const waivers = new WaiversStore(db, outbox);
     const decisions = new DecisionMaker({
@@ -152,7 +175,7 @@ export class SluiceService {
       subjectTypes,
       publish,
       graceMs: config.gating.updates.gracePeriodSeconds * 1000,
-      serverUrl: () => config.serverUrl,
+      serverUrl,
     });
     const changes = new DecisionChanges({ decisions, states: new DecisionStatesStore(db), publish, knownProductVersions: (s) => updates.productVersionsFor(s) });
     const effects = new GatingEffects({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete });
@@ -162,7 +185,7 @@ export class SluiceService {
     const whenStored = changesWhenStored ? { changes: changesWhenStored } : {};
     const resultIntake = new ResultIntake({ db, results, latest, ...whenStored });
     const waiverIntake = new WaiverIntake({ db, waivers, ...(decisionCache ? { decisionCache } : {}), ...whenStored });
-    const pipeline = createPipeline(config, db, bus, outbox, relay, resultIntake, log, roles.has('runner'));
+    const pipeline = createPipeline(config, serverUrl, db, bus, outbox, relay, resultIntake, log, roles.has('runner'));
     const health = new HealthChecks();
     const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
@@ -171,7 +194,7 @@ export class SluiceService {
     const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded', (channel, outcome) =>
       metrics.countNotification(channel, outcome),
     );
-    this.ctx = { config, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, resultIntake, waivers, waiverIntake, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
+    this.ctx = { config, serverUrl, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, resultIntake, waivers, waiverIntake, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();
@@ -226,7 +249,7 @@ export class SluiceService {
 
   /** The notification rules' consumer, when there are rules. */
   private registerNotifier(mailOutbox: MailOutbox, notifications: NotificationSender): void {
-    const { config, log, results, pipeline } = this.ctx;
+    const { config, log, results, pipeline, serverUrl } = this.ctx;
     const { rules } = compileRules(config.notify);
     if (rules.length === 0) return;
     const notifier = new Notifier({
@@ -234,17 +257,17 @@ export class SluiceService {
       settings: config.notify,
       // Read when a mail is made, not now: with port 0 the URL is known only once listening.
       get serverUrl() {
-        return config.serverUrl;
+        return serverUrl();
       },
       outbox: mailOutbox,
-      reports: new StoreRunReportSource(pipeline.nodes, results, () => config.serverUrl),
+      reports: new StoreRunReportSource(pipeline.nodes, results, serverUrl),
       log: log.child({ part: 'notify' }),
     });
     this.consume(
       notifyConsumer({
         notifier,
         ruleTopics: rules.flatMap((r) => r.topics),
-        logs: new HttpJobLogSource(config.notify, () => [config.serverUrl, ...config.notify.logUrlPrefixes]),
+        logs: new HttpJobLogSource(config.notify, () => [serverUrl(), ...config.notify.logUrlPrefixes]),
         added: () => notifications.kick(),
       }),
       'consumers',
@@ -265,7 +288,7 @@ export class SluiceService {
     // Asked for any free port: links (hrefs, page links) must carry the one we got.
     if (config.server.port === 0 && config.server.publicUrl === null) {
       const bound = this.http.app.server.address();
-      if (bound && typeof bound === 'object') config.serverUrl = config.serverUrl.replace(/:0$/, `:${bound.port}`);
+      if (bound && typeof bound === 'object') this.serverUrl.listening(bound.port);
     }
     log.info({ address, roles: [...roles], bus: bus.kind, db: config.db.path, config: config.source }, 'sluice is serving');
     return address;

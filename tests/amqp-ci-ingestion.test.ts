@@ -25,7 +25,7 @@ interface Running {
 
 async function startService(t: TestContext, url: string, raw: RawConfig = {}): Promise<Running> {
   const config = testConfig(raw, { amqpUrl: url });
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry() });
   const base = (await service.start())!;
   const conn = await amqp.connect(url);
   const ch = await conn.createConfirmChannel();

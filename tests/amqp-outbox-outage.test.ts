@@ -16,7 +16,7 @@ test('results posted while the broker is down are all accepted, and each is anno
   const node = privateNode();
   if (!node) return t.skip(NO_PRIVATE_NODE);
   const config = testConfig(FAST_RECOVERY, { amqpUrl: node.url });
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry() });
   const base = (await service.start())!;
   t.after(() => service.stop());
 

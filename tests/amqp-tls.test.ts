@@ -69,7 +69,7 @@ after(async () => {
 test('amqps:// with the CA, a client certificate, its key under a passphrase, and the password from a file: connected, results flow; no secret in /readyz', async (t) => {
   if (!node) return t.skip('RabbitMQ is not provisioned (run npm test)');
   const { pki, tlsPort } = node;
-  const service = opsService({
+  const service = await opsService({
     bus: {
       url: `amqps://guest@localhost:${tlsPort}`,
       passwordFile: path.join(pki, 'broker-password'),
@@ -97,7 +97,7 @@ for (const [what, drop] of variants) {
     if (!node) return t.skip('RabbitMQ is not provisioned (run npm test)');
     const { pki, tlsPort } = node;
     const tls = { caFile: path.join(pki, 'ca.pem'), certFile: path.join(pki, 'client.pem'), keyFile: path.join(pki, 'client.key'), passphraseFile: path.join(pki, 'passphrase'), ...drop };
-    const service = opsService({ bus: { url: `amqps://guest:tls-secret-pw@localhost:${tlsPort}`, connectTimeoutMs: 1000, tls } });
+    const service = await opsService({ bus: { url: `amqps://guest:tls-secret-pw@localhost:${tlsPort}`, connectTimeoutMs: 1000, tls } });
     const base = (await service.start())!;
     t.after(() => service.stop());
     await new Promise((r) => setTimeout(r, 1500));

@@ -21,7 +21,7 @@ test('docs/api.md is what `npm run docs` generates from the route table, schemas
 });
 
 test('/api/openapi.json describes every route of the route table, with the schemas that validate the requests and the scopes writes need', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   const base = (await service.start())!;
   t.after(() => service.stop());
   const res = await fetch(`${base}/api/openapi.json`);

@@ -6,7 +6,7 @@ import { runCli } from './support/cli.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
 async function serviceWith(raw: Parameters<typeof testConfig>[0]) {
-  const service = new SluiceService({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
   const address = await service.start();
   return { service, address: address! };
 }

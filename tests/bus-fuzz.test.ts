@@ -57,7 +57,7 @@ async function stillConsuming(service: SluiceService, base: string, tag: string)
 }
 
 test('bus fuzzing on the embedded bus: every malformed message is dead-lettered with its reason, nothing is left queued, consumers keep running', async (t) => {
-  const service = opsService({ bus: { retry: { maxAttempts: 2, delayMs: 10, backoffFactor: 1, maxDelayMs: 10 } } });
+  const service = await opsService({ bus: { retry: { maxAttempts: 2, delayMs: 10, backoffFactor: 1, maxDelayMs: 10 } } });
   const base = (await service.start())!;
   t.after(() => service.stop());
   assert.ok(service.consumers.length >= 2);
@@ -88,7 +88,7 @@ test('bus fuzzing on the embedded bus: every malformed message is dead-lettered 
 });
 
 test('bus fuzzing with generated nesting depth: a message nested past the limit is dead-lettered with the limit as its reason', async (t) => {
-  const service = opsService({ bus: { retry: { maxAttempts: 2, delayMs: 10, backoffFactor: 1, maxDelayMs: 10 } } });
+  const service = await opsService({ bus: { retry: { maxAttempts: 2, delayMs: 10, backoffFactor: 1, maxDelayMs: 10 } } });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const queued = service.ctx.db.prepare('SELECT COUNT(*) AS n FROM bus_queue');
@@ -129,7 +129,7 @@ test('bus fuzzing with generated nesting depth: a message nested past the limit 
 test('bus fuzzing on RabbitMQ: raw deliveries (no message id, odd headers, topics with no schema) all end dead-lettered or handled; consumers keep running', async (t) => {
   const url = requireBroker(t);
   if (!url) return;
-  const service = opsService({ bus: { url, retry: { maxAttempts: 2, delayMs: 10, backoffFactor: 1, maxDelayMs: 10 } } });
+  const service = await opsService({ bus: { url, retry: { maxAttempts: 2, delayMs: 10, backoffFactor: 1, maxDelayMs: 10 } } });
   const base = (await service.start())!;
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();

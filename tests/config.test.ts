@@ -71,6 +71,19 @@ describe('loadConfig', () => {
     assert.equal(config.log.level, 'info');
   });
 
+  test('the compiled configuration is frozen all the way down: a write fails loudly', () => {
+    const config = loadConfig({ env: {}, cwd: tempDir('sluice-cwd-') });
+    assert.throws(() => {
+      (config as { serverUrl: string }).serverUrl = 'http://elsewhere';
+    }, TypeError);
+    assert.throws(() => {
+      (config.bus.retry as { maxAttempts: number }).maxAttempts = 9;
+    }, TypeError);
+    assert.throws(() => config.notify.rules.push({ name: 'x', when: {}, recipients: [] }), TypeError);
+    assert.equal(config.serverUrl, 'http://127.0.0.1:8080');
+    assert.equal(config.bus.retry.maxAttempts, 4);
+  });
+
   test('an empty file also gives the defaults', () => {
     const { file } = configFile('');
     const config = loadConfig({ file, env: {} });

@@ -19,7 +19,7 @@ const bodhiBatch = { product_version: 'fedora-42', decision_context: 'bodhi_upda
 const preflight = (origin: string, method: string, headers = 'content-type') => ({ origin, 'access-control-request-method': method, 'access-control-request-headers': headers });
 
 async function start(raw: RawConfig): Promise<{ service: SluiceService; base: string }> {
-  const service = new SluiceService({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
   return { service, base: (await service.start())! };
 }
 

@@ -38,7 +38,7 @@ describe('cached decision answers are never stale', () => {
   let base: string;
   before(async () => {
     const dir = policiesDir(RPMDEPLINT_STABLE);
-    service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir } }), log: silentLogger(), registry: testRegistry() });
+    service = await SluiceService.create({ config: testConfig({ gating: { policiesDir: dir } }), log: silentLogger(), registry: testRegistry() });
     base = (await service.start())!;
   });
   after(() => service?.stop());

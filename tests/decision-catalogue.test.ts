@@ -920,7 +920,7 @@ describe('the decision catalogue (POST /api/v1.0/decision)', () => {
         remoteRule: { urlTemplates: { '*': [`${gitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] }, fetchTimeoutMs: 400, cacheTtlMs: 0 },
       },
     });
-    service = new SluiceService({ config, log: silentLogger(), registry: testRegistry(), waivers });
+    service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry(), waivers });
   });
   after(async () => {
     await service?.stop();

@@ -26,10 +26,10 @@ describe('decision changes whatever the order and number of deliveries', () => {
   let service: SluiceService;
   let changes: DecisionChanges;
   const published: DecisionUpdate[] = [];
-  before(() => {
+  before(async () => {
     const dir = policiesDir(POLICY);
     // Not started: nothing consumes the outbox; the test plays the consumer (and storing does not).
-    service = new SluiceService({ config: testConfig({ gating: { policiesDir: dir, changesWhenStored: false } }), log: silentLogger(), registry: testRegistry(), http: false });
+    service = await SluiceService.create({ config: testConfig({ gating: { policiesDir: dir, changesWhenStored: false } }), log: silentLogger(), registry: testRegistry(), http: false });
     const { db, gating } = service.ctx;
     changes = new DecisionChanges({
       decisions: gating.decisions,

@@ -41,7 +41,7 @@ interface Server {
 }
 
 async function serveWith(t: TestContext, config: CompiledConfig, consumers: ConsumerSpec[]): Promise<Server> {
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry(), consumers: consumers.map((c) => () => c), processMetrics: false });
+  const service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry(), consumers: consumers.map((c) => () => c), processMetrics: false });
   createEffectsTable(service.ctx.db);
   const base = (await service.start())!;
   const stop = () => service.stop();

@@ -5,7 +5,7 @@ import { silentLogger, testConfig, testRegistry } from './support/test-config.js
 import { waitFor } from './support/wait-for.js';
 
 test('the event log holds what Sluice publishes, and messages of other publishers only on the topics it is told to record', async (t) => {
-  const service = new SluiceService({ config: testConfig({ events: { recordTopics: ['test.recorded.#', 'resultsdb.#'] } }), log: silentLogger(), registry: testRegistry(), http: false });
+  const service = await SluiceService.create({ config: testConfig({ events: { recordTopics: ['test.recorded.#', 'resultsdb.#'] } }), log: silentLogger(), registry: testRegistry(), http: false });
   t.after(() => service.stop());
   await service.start();
   const { bus, eventLog, resultIntake, relay } = service.ctx;

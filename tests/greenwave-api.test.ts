@@ -27,7 +27,7 @@ describe('the rest of the Greenwave v1.0 API, and sluice decide', () => {
   before(async () => {
     const dir = policiesDir(POLICY);
     const urlTemplates = { '*': [`${await git.start()}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] };
-    service = new SluiceService({
+    service = await SluiceService.create({
       config: testConfig({ gating: { policiesDir: dir, remoteRule: { urlTemplates }, subjectTypes: [{ id: 'rpm', isNvr: true, resultQueries: [{ itemKey: 'nevra', types: null }] }] } }),
       log: silentLogger(),
       registry: testRegistry(),

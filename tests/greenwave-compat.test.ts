@@ -16,7 +16,7 @@ describe('Greenwave parity over HTTP', () => {
   let service: SluiceService;
   let base: string;
   before(async () => {
-    service = new SluiceService({ config: testConfig({ gating: { policiesDir: policiesDir(RPMDEPLINT_STABLE) } }), log: silentLogger(), registry: testRegistry() });
+    service = await SluiceService.create({ config: testConfig({ gating: { policiesDir: policiesDir(RPMDEPLINT_STABLE) } }), log: silentLogger(), registry: testRegistry() });
     base = (await service.start())!;
   });
   after(() => service?.stop());

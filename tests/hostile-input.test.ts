@@ -22,7 +22,7 @@ import { tempDir } from './support/paths.js';
 const json = (res: { body: string }) => JSON.parse(res.body) as { message: string };
 
 test('YAML from outside: deep nesting, an alias bomb and a large file are refused with 400 naming the limit, at once', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -100,7 +100,7 @@ test('a gating.yaml from dist-git larger than the YAML limit is not read whole: 
 });
 
 test('deeply nested JSON bodies get 400 naming the depth limit on every route that reads one', async (t) => {
-  const service = opsService({ auth: { tokens: scopedTokens() } });
+  const service = await opsService({ auth: { tokens: scopedTokens() } });
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -127,7 +127,7 @@ test('deeply nested JSON bodies get 400 naming the depth limit on every route th
 });
 
 test('many filters and repeated parameters get 400 naming the parameter and the limit, not a 500 from SQLite', async (t) => {
-  const service = opsService({ auth: { tokens: scopedTokens() } });
+  const service = await opsService({ auth: { tokens: scopedTokens() } });
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -190,7 +190,7 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
 });
 
 test('event streams and followed logs share server.maxEventStreams; a follower gets each new piece of the log', async (t) => {
-  const service = opsService({ server: { maxEventStreams: 2 } });
+  const service = await opsService({ server: { maxEventStreams: 2 } });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const { nodes, logs } = service.ctx.pipeline;
@@ -231,7 +231,7 @@ test('event streams and followed logs share server.maxEventStreams; a follower g
 });
 
 test('many followers of one log (one poll between them) each get the whole log exactly, late joiners and large pieces included', async (t) => {
-  const service = opsService({ server: { maxEventStreams: 50 } });
+  const service = await opsService({ server: { maxEventStreams: 50 } });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const { nodes, logs } = service.ctx.pipeline;

@@ -10,7 +10,7 @@ describe('the HTTP API', () => {
   let base: string;
 
   before(async () => {
-    service = new SluiceService({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
+    service = await SluiceService.create({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
     const address = await service.start();
     assert.ok(address, 'start() returns the address');
     base = address;
@@ -88,6 +88,16 @@ describe('the HTTP API', () => {
         ['test.marker'],
       );
     });
+  });
+
+  // Port 0 in the configuration: links carry the port the server got, and the configuration,
+  // frozen at start-up, still says what was configured.
+  test('links carry the port bound for port 0 without rewriting the frozen configuration', async () => {
+    const res = await fetch(`${base}/api/v2.0/`);
+    const body = (await res.json()) as { results: string };
+    assert.equal(body.results, `${base}/api/v2.0/results`);
+    assert.equal(service.ctx.config.serverUrl, 'http://127.0.0.1:0');
+    assert.ok(Object.isFrozen(service.ctx.config) && Object.isFrozen(service.ctx.config.server));
   });
 
   test('an unknown route answers 404 {message}', async () => {

@@ -66,7 +66,7 @@ function urlFor(route: RouteInfo, params: string[], pairs: Array<[string, string
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 test('fuzzing every route in the route table: no 5xx, no crash, /healthz still answers', async (t) => {
-  const service = opsService({ auth: { tokens: scopedTokens() }, server: { bodyLimitBytes: BODY_LIMIT, maxEventStreams: 5 } });
+  const service = await opsService({ auth: { tokens: scopedTokens() }, server: { bodyLimitBytes: BODY_LIMIT, maxEventStreams: 5 } });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -149,7 +149,7 @@ function nestedJson(levels: number, shape: 'array' | 'object' | 'mixed'): string
 }
 
 test('hostile shapes: generated JSON nesting on every route that takes a body gets 400 naming the limit beyond 64 levels', async (t) => {
-  const service = opsService({ auth: { tokens: scopedTokens() } });
+  const service = await opsService({ auth: { tokens: scopedTokens() } });
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -204,7 +204,7 @@ async function validateYaml(app: import('fastify').FastifyInstance, yaml: string
 }
 
 test('hostile shapes: generated YAML nesting (flow, block, compact) is refused beyond 64 levels, never aborts or stalls the server', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -246,7 +246,7 @@ function expandedNodes(levels: number, fanOut: number): number {
 }
 
 test('hostile shapes: generated alias fan-out is refused past 100 aliases or 5,000 expanded nodes, in well under a second', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -308,7 +308,7 @@ const filterCase: fc.Arbitrary<FilterCase> = fc
   });
 
 test('hostile shapes: generated filter counts are served up to each limit and refused with 400 naming it beyond, never a 500 from SQLite', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
@@ -347,7 +347,7 @@ const SINGLE_VALUED: Array<[route: string, param: string, value: string, repeats
 ];
 
 test('hostile shapes: a parameter that takes one value, repeated, gets 400 naming it (WaiverDB: its first value); never bound as a list', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;

@@ -38,7 +38,7 @@ test('secrets are censored at every depth: passwords, tokens, private keys, auth
 test('an HTTP request with a bearer token and a publish refused for a bad body log nothing secret; each line carries the request id the response names', async (t) => {
   const { log, lines, text } = capturingLogger('debug');
   const config = testConfig({ log: { level: 'debug' }, auth: { tokens: [{ user: 'ci', sha256: hashToken('very-secret-token'), scopes: ['messages:publish'] }] } });
-  const service = new SluiceService({ config, log, registry: testRegistry(), processMetrics: false });
+  const service = await SluiceService.create({ config, log, registry: testRegistry(), processMetrics: false });
   const base = await service.start();
   t.after(() => service.stop());
   const res = await fetch(`${base}/api/v1/messages`, {
@@ -64,7 +64,7 @@ test('an HTTP request with a bearer token and a publish refused for a bad body l
 
 test('a request without a usable X-Request-ID gets one made up: distinct per request, prefixed by a random per-process part', async (t) => {
   const config = testConfig();
-  const service = new SluiceService({ config, log: capturingLogger().log, registry: testRegistry(), processMetrics: false });
+  const service = await SluiceService.create({ config, log: capturingLogger().log, registry: testRegistry(), processMetrics: false });
   const base = await service.start();
   t.after(() => service.stop());
   const ids: string[] = [];

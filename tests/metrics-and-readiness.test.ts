@@ -14,8 +14,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 test('/metrics counts consumed, published and dead-lettered messages per topic, handler and HTTP durations per route, the outbox and event streams; each service has its own registry', async (t) => {
-  const a = opsService();
-  const b = opsService();
+  const a = await opsService();
+  const b = await opsService();
   const base = (await a.start())!;
   await b.start();
   t.after(() => Promise.all([a.stop(), b.stop()]));
@@ -54,7 +54,7 @@ test('/metrics counts consumed, published and dead-lettered messages per topic, 
 });
 
 test('the metrics later parts call (decisions, jobs, builders, notifications) are exported with their labels', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   t.after(() => service.stop());
   const m = service.ctx.metrics;
   m.observeDecision('bodhi_update_push_stable', 0.004, true);
@@ -73,7 +73,7 @@ test('the metrics later parts call (decisions, jobs, builders, notifications) ar
 });
 
 test('/readyz reports every registered dependency: 503 while a critical one is down, 200 when only a non-critical one is; a hung check times out', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   const base = (await service.start())!;
   t.after(() => service.stop());
   const ready = async () => {

@@ -27,7 +27,7 @@ interface Answer {
 }
 
 async function start(raw: RawConfig): Promise<{ service: SluiceService; base: string }> {
-  const service = new SluiceService({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
   return { service, base: (await service.start())! };
 }
 

@@ -180,7 +180,7 @@ describe('jobs fire on transitions', () => {
 
 async function startService(t: TestContext, raw: RawConfig) {
   const config = testConfig({ ...raw, pipeline: { runner: { enabled: false }, builders: [{ name: 'local', type: 'local', labels: ['x86_64', 'aarch64'] }], ...raw.pipeline } });
-  const service = new SluiceService({ config, log: silentLogger(), http: false });
+  const service = await SluiceService.create({ config, log: silentLogger(), http: false });
   await service.start();
   const seen: BusMessage[] = [];
   const sub = await service.ctx.bus.subscribe(['pipeline.job.#'], (m) => seen.push(m));

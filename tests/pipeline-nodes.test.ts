@@ -95,7 +95,7 @@ describe('sweep plan', () => {
 /** A service on the embedded bus whose pipeline messages are collected as they are published. */
 async function startService(t: TestContext, raw: RawConfig = {}) {
   const config = testConfig({ ...raw, pipeline: { runner: { enabled: false }, ...raw.pipeline } });
-  const service = new SluiceService({ config, log: silentLogger(), http: false });
+  const service = await SluiceService.create({ config, log: silentLogger(), http: false });
   await service.start();
   const seen: BusMessage[] = [];
   const sub = await service.ctx.bus.subscribe(['pipeline.#'], (m) => seen.push(m));

@@ -120,7 +120,7 @@ describe('runs by hand', () => {
       },
       pipeline: { jobs: [job('flaky', 'exit 1')] },
     });
-    const service = new SluiceService({ config, log: silentLogger() });
+    const service = await SluiceService.create({ config, log: silentLogger() });
     await service.start();
     t.after(() => service.stop());
     const env = (token: string) => cliEnv({ SLUICE_PORT: String(port), SLUICE_TOKEN: token });

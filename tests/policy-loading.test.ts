@@ -163,10 +163,10 @@ describe('loading Greenwave policy files', () => {
     assert.match(problems[0]!.reason, /\(document at line 7\)$/);
   });
 
-  test('the service refuses to start with a bad policy, naming the file, the policy and why', () => {
+  test('the service refuses to start with a bad policy, naming the file, the policy and why', async () => {
     const dir = folder({ 'fedora.yaml': '--- !Policy\nid: p1\nproduct_versions: [f]\nsubject_type: koji_build\nrules: []\n' });
-    assert.throws(
-      () => new SluiceService({ config: testConfig({ gating: { policiesDir: dir } }), log: silentLogger(), registry: testRegistry() }),
+    await assert.rejects(
+      () => SluiceService.create({ config: testConfig({ gating: { policiesDir: dir } }), log: silentLogger(), registry: testRegistry() }),
       (err: unknown) => err instanceof PolicyError && err.code === 'POLICY_INVALID' && err.message.includes(`${path.join(dir, 'fedora.yaml')}: Policy 'p1': No decision contexts provided`),
     );
   });

@@ -48,7 +48,7 @@ rules:
 
 type Decision = DecisionResponse & { message?: string };
 
-function startService(kojiUrl: string, gitBase: string): SluiceService {
+async function startService(kojiUrl: string, gitBase: string): Promise<SluiceService> {
   const config = testConfig({
     gating: {
       policiesDir: policiesDir(POLICIES),
@@ -56,7 +56,7 @@ function startService(kojiUrl: string, gitBase: string): SluiceService {
       remoteRule: { urlTemplates: { '*': [`${gitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] }, fetchTimeoutMs: 400, cacheTtlMs: 0 },
     },
   });
-  return new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
+  return SluiceService.create({ config, log: silentLogger(), registry: testRegistry() });
 }
 
 async function decide(service: SluiceService, nvr: string, context = 'bodhi_update_push_stable'): Promise<Decision> {
@@ -110,7 +110,7 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
   before(async () => {
     kojiUrl = await hub.start();
     gitBase = await git.start();
-    service = startService(kojiUrl, gitBase);
+    service = await startService(kojiUrl, gitBase);
   });
   beforeEach(() => (hub.mode = 'ok'));
   after(async () => {
@@ -271,7 +271,7 @@ test('Koji down (nobody listening): not satisfied, failed-fetch-gating-yaml "Cou
   const port = await freePort();
   const git = new GatingFileServer();
   const gitBase = await git.start();
-  const service = startService(`http://127.0.0.1:${port}/kojihub`, gitBase);
+  const service = await startService(`http://127.0.0.1:${port}/kojihub`, gitBase);
   try {
     const d = await decide(service, 'bash-5.2.26-3.fc41');
     assert.equal(d.policies_satisfied, false);

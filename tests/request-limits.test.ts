@@ -7,7 +7,7 @@ import { opsService } from './support/ops-service.js';
 const json = (res: Response) => res.json() as Promise<{ message: string }>;
 
 test('a body over server.bodyLimitBytes gets 413, invalid JSON 400, an unknown content type 415, each with a message', async (t) => {
-  const service = opsService({ server: { bodyLimitBytes: 4096 } });
+  const service = await opsService({ server: { bodyLimitBytes: 4096 } });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const post = (body: string, type = 'application/json') => fetch(`${base}/api/v2.0/results`, { method: 'POST', headers: { 'content-type': type }, body });
@@ -27,7 +27,7 @@ test('a body over server.bodyLimitBytes gets 413, invalid JSON 400, an unknown c
 });
 
 test('page sizes are capped: a limit above 1000 gives 1000 at most, a limit that is not a number is refused with 400', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   const base = (await service.start())!;
   t.after(() => service.stop());
   const rows = Array.from({ length: 1005 }, (_, i) => ({ testcase: 'cap.case', outcome: 'PASSED', data: { n: String(i) } }));
@@ -52,7 +52,7 @@ test('page sizes are capped: a limit above 1000 gives 1000 at most, a limit that
 
 test('a handler that does not answer within server.requestTimeoutMs gets 503 with a message (a publish to an unreachable broker)', async (t) => {
   const port = await freePort(); // nothing listens there
-  const service = opsService({
+  const service = await opsService({
     server: { requestTimeoutMs: 400 },
     bus: { url: `amqp://sluice:broker-password@127.0.0.1:${port}`, connectTimeoutMs: 200, confirmTimeoutMs: 5000 },
   });
@@ -72,7 +72,7 @@ test('a handler that does not answer within server.requestTimeoutMs gets 503 wit
 });
 
 test('a request whose body never finishes arriving gets 408 with a message, and the connection is closed', async (t) => {
-  const service = opsService({ server: { requestTimeoutMs: 500 } });
+  const service = await opsService({ server: { requestTimeoutMs: 500 } });
   await service.start();
   t.after(() => service.stop());
   const { port } = service.http!.app.server.address() as net.AddressInfo;
@@ -90,7 +90,7 @@ test('a request whose body never finishes arriving gets 408 with a message, and 
 });
 
 test('event streams are bounded by server.maxEventStreams: one more gets 503 until one closes', async (t) => {
-  const service = opsService({ server: { maxEventStreams: 2 } });
+  const service = await opsService({ server: { maxEventStreams: 2 } });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const open = async () => {

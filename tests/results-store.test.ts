@@ -188,8 +188,7 @@ test('data key indexes follow the config: a new key gets an index queries start 
   assert.match(store.explain(byArch, 'list').join('\n'), /SCAN r USING INDEX results_submit_time/);
   assert.equal(store.listResults(byArch).items.length, 20);
 
-  const reconfigured = testConfig({ results: { indexedDataKeys: ['item', 'arch'] } });
-  reconfigured.db.path = config.db.path;
+  const reconfigured = testConfig({ results: { indexedDataKeys: ['item', 'arch'] }, db: { path: config.db.path } });
   const again = new ResultsStore(db, new Outbox(db, testRegistry()), reconfigured);
   assert.deepEqual(indexes(), [dataKeyIndexName('item'), dataKeyIndexName('arch')].sort());
   assert.match(again.explain(byArch, 'list').join('\n'), new RegExp(`USING COVERING INDEX ${dataKeyIndexName('arch')}`));

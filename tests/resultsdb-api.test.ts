@@ -48,7 +48,7 @@ interface Answer<T = unknown> {
 }
 
 async function start(raw: RawConfig = {}): Promise<{ service: SluiceService; base: string }> {
-  const service = new SluiceService({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
   const base = await service.start();
   assert.ok(base);
   return { service, base };

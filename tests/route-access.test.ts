@@ -6,7 +6,7 @@ import { SCOPES, concreteUrl, opsService, scopedTokens, tokenFor } from './suppo
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 test('every route in the route table declares its access: each non-GET route needs a scope unless it is explicitly read-only', async (t) => {
-  const service = opsService({ auth: { tokens: scopedTokens() } });
+  const service = await opsService({ auth: { tokens: scopedTokens() } });
   t.after(() => service.stop());
   await service.http!.app.ready();
   const routes = service.http!.routes;
@@ -27,7 +27,7 @@ test('every route in the route table declares its access: each non-GET route nee
 });
 
 test('a non-GET route added without a scope or READ_ONLY is caught by the route table', async (t) => {
-  const service = opsService();
+  const service = await opsService();
   t.after(() => service.stop());
   service.http!.app.post('/api/v1/forgotten', async () => ({ ok: true }));
   await service.http!.app.ready();
@@ -36,7 +36,7 @@ test('a non-GET route added without a scope or READ_ONLY is caught by the route 
 });
 
 test('every write route: 401 without a token and 403 with a token lacking its scope, each naming the scope; the scope (or admin) gets past the check', async (t) => {
-  const service = opsService({ auth: { tokens: scopedTokens() } });
+  const service = await opsService({ auth: { tokens: scopedTokens() } });
   t.after(() => service.stop());
   await service.http!.app.ready();
   const app = service.http!.app;
@@ -69,8 +69,8 @@ test('every write route: 401 without a token and 403 with a token lacking its sc
 });
 
 test('reads are open by default and closed by auth.readsRequireToken (any valid token), except /healthz and /readyz', async (t) => {
-  const open = opsService({ auth: { tokens: scopedTokens() } });
-  const closed = opsService({ auth: { tokens: scopedTokens(), readsRequireToken: true } });
+  const open = await opsService({ auth: { tokens: scopedTokens() } });
+  const closed = await opsService({ auth: { tokens: scopedTokens(), readsRequireToken: true } });
   t.after(() => Promise.all([open.stop(), closed.stop()]));
   await Promise.all([open.http!.app.ready(), closed.http!.app.ready()]);
   const reads = closed.http!.routes.filter((r) => r.access?.kind === 'read');

@@ -6,7 +6,7 @@ import { SseStream, type SseEvent } from './support/sse-stream.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
 test('SSE resume after a dropped connection misses nothing: a burst read half, dropped, resumed with Last-Event-ID, arrives whole, in order, once', { timeout: 60_000 }, async (t) => {
-  const service = new SluiceService({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const TOTAL = 200;

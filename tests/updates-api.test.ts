@@ -19,7 +19,7 @@ describe('POST and GET /api/v1/updates: who may file, and refusals', () => {
         ],
       },
     });
-    service = new SluiceService({ config, log: silentLogger(), registry: testRegistry() });
+    service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry() });
     base = (await service.start())!;
   });
   after(() => service?.stop());

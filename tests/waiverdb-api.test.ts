@@ -30,7 +30,7 @@ const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}000$/;
 const unique = (what: string) => `${what}-${randomBytes(4).toString('hex')}`;
 
 async function start(raw: RawConfig = {}): Promise<SluiceService> {
-  const service = new SluiceService({ config: testConfig({ ...raw, server: { publicUrl: PUBLIC, ...raw.server } }), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({ config: testConfig({ ...raw, server: { publicUrl: PUBLIC, ...raw.server } }), log: silentLogger(), registry: testRegistry() });
   await service.start();
   return service;
 }

@@ -33,7 +33,8 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
   // Greenwave's landing answer: where its API and the ResultsDB and WaiverDB it reads are, and
   // how outcomes count. All three are this server; Sluice asks no Koji (koji_api null).
   app.get(`${V1}/`, doc('Greenwave API root: the APIs, the outcome classes and the gating.yaml URL templates', 'gating'), async () => {
-    const { serverUrl, gating } = ctx.config;
+    const { gating } = ctx.config;
+    const serverUrl = ctx.serverUrl();
     return {
       documentation: `${serverUrl}/api/openapi.json`,
       api_v1: `${serverUrl}${V1}`,

@@ -17,7 +17,7 @@ export function outboxRoutes(app: FastifyInstance, ctx: AppContext): void {
     let next: string | null = null;
     if (data.length === filter.limit) {
       params.set('before', String(data[data.length - 1]!.id));
-      next = `${ctx.config.serverUrl}/api/v1/outbox?${params}`;
+      next = `${ctx.serverUrl()}/api/v1/outbox?${params}`;
     }
     return { data, counts: ctx.mailOutbox.counts(), next };
   });

@@ -28,7 +28,7 @@ interface RunBody {
 export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: StreamSlots): void {
   const { nodes, engine, logs } = ctx.pipeline;
   const write = { preHandler: ctx.auth.require('runs:write') };
-  const json = (n: PipelineNode) => nodeJson(n, ctx.config.serverUrl);
+  const json = (n: PipelineNode) => nodeJson(n, ctx.serverUrl());
   const follows = new Set<AbortController>();
   const tails = new LogTails();
   app.addHook('preClose', async () => {

@@ -26,7 +26,7 @@ export function resultsdbRoutes(app: FastifyInstance, ctx: AppContext): void {
   };
   const links = (req: FastifyRequest, page: number, hasNext: boolean) => {
     const { path, raw } = splitUrl(req.url);
-    return pageLinks(ctx.config.serverUrl, path, raw, page, hasNext);
+    return pageLinks(ctx.serverUrl(), path, raw, page, hasNext);
   };
 
   // ResultsDB answers its API root with 300 and where to go, with the keys of its landing_page
@@ -34,10 +34,10 @@ export function resultsdbRoutes(app: FastifyInstance, ctx: AppContext): void {
   const landing = (reply: FastifyReply) =>
     reply.code(300).send({
       message: 'Sluice speaks the ResultsDB v2.0 API here.',
-      documentation: `${ctx.config.serverUrl}/api/openapi.json`,
-      groups: `${ctx.config.serverUrl}${V2}/groups`,
-      results: `${ctx.config.serverUrl}${V2}/results`,
-      testcases: `${ctx.config.serverUrl}${V2}/testcases`,
+      documentation: `${ctx.serverUrl()}/api/openapi.json`,
+      groups: `${ctx.serverUrl()}${V2}/groups`,
+      results: `${ctx.serverUrl()}${V2}/results`,
+      testcases: `${ctx.serverUrl()}${V2}/testcases`,
       outcomes: store.outcomes,
     });
 

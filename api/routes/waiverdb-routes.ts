@@ -30,7 +30,7 @@ export function waiverdbRoutes(app: FastifyInstance, ctx: AppContext): void {
     app.get(path, doc('Waivers, newest first; filters: subject_type, subject_identifier, testcase, scenario, product_version, username, proxied_by, since, include_obsolete, page, limit (at most 1000)', 'waivers'), async (req) => {
       const query = parseWaiversQuery([...new URLSearchParams(rawQuery(req))]);
       const { items, total } = store.list(query);
-      const links = waiverPageLinks(`${ctx.config.serverUrl}${V1}/waivers/`, rawQuery(req), query.page, query.limit, total);
+      const links = waiverPageLinks(`${ctx.serverUrl()}${V1}/waivers/`, rawQuery(req), query.page, query.limit, total);
       return links ? { data: items, ...links } : { data: [], prev: null, next: null, first: null, last: null };
     });
 

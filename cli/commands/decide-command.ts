@@ -30,8 +30,8 @@ cannot be answered (bad arguments, no applicable policy, no server).`,
     if (!subjectType || !subjectId || rest.length) throw new UsageError('expected SUBJECT_TYPE and SUBJECT_ID');
     if (!values['product-version']) throw new UsageError('--product-version is required');
     if (!values.context?.length) throw new UsageError('at least one --context is required');
-    const config = cliConfig(values.config, io);
-    if (values.server) config.serverUrl = values.server.replace(/\/$/, '');
+    const configured = cliConfig(values.config, io);
+    const config = values.server ? { ...configured, serverUrl: values.server.replace(/\/$/, '') } : configured;
 
     const body = {
       product_version: values['product-version'],

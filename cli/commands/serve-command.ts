@@ -36,7 +36,7 @@ Environment: SLUICE_CONFIG, SLUICE_ROLE, SLUICE_AMQP_URL, SLUICE_DB, SLUICE_HOST
     const log = createLogger(config.log.level);
     let service: SluiceService;
     try {
-      service = new SluiceService({ config, log, roles });
+      service = await SluiceService.create({ config, log, roles });
     } catch (err) {
       if (err instanceof SluiceError && err.code === 'ROLE_INVALID') throw new UsageError(err.message);
       throw err;

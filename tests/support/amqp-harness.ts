@@ -85,7 +85,7 @@ export interface ServiceWithSubscriber {
  * system would bind to the exchange; both are closed when the test ends.
  */
 export async function serviceWithSubscriber(t: TestContext, config: CompiledConfig, bindingKeys: readonly string[], options: Partial<SluiceServiceOptions> = {}): Promise<ServiceWithSubscriber> {
-  const service = new SluiceService({ config, log: silentLogger(), registry: testRegistry(), ...options });
+  const service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry(), ...options });
   const base = (await service.start())!;
   const conn = await amqp.connect(config.bus.url!);
   t.after(async () => {

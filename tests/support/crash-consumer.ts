@@ -14,7 +14,7 @@ const config = loadConfig({ file: process.argv[2], env: process.env });
 const setupDb = openDatabase(config.db.path);
 createEffectsTable(setupDb);
 setupDb.close();
-const service = new SluiceService({
+const service = await SluiceService.create({
   config,
   log: createLogger(config.log.level),
   registry: testRegistry(),

@@ -34,7 +34,7 @@ export async function notifyHarness(
 ): Promise<NotifyHarness> {
   const server = smtp ?? (await SmtpTestServer.create());
   const config = testConfig({ notify: { ...fastSmtp(server.port), ...notify } }, { amqpUrl });
-  const service = new SluiceService({ config, log: silentLogger(), registry: notifyRegistry() });
+  const service = await SluiceService.create({ config, log: silentLogger(), registry: notifyRegistry() });
   const base = (await service.start())!;
   t.after(async () => {
     await service.stop();

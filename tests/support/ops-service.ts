@@ -15,8 +15,8 @@ export function scopedTokens(): NonNullable<NonNullable<RawConfig['auth']>['toke
 }
 
 /** A service with every role on the embedded bus (not started), for app.inject tests. */
-export function opsService(raw: RawConfig = {}, options: Partial<SluiceServiceOptions> = {}): SluiceService {
-  return new SluiceService({ config: testConfig(raw), log: silentLogger(), registry: testRegistry(), processMetrics: false, ...options });
+export function opsService(raw: RawConfig = {}, options: Partial<SluiceServiceOptions> = {}): Promise<SluiceService> {
+  return SluiceService.create({ config: testConfig(raw), log: silentLogger(), registry: testRegistry(), processMetrics: false, ...options });
 }
 
 /** A concrete URL for a route pattern: each `:param` replaced by `value`. */

@@ -25,7 +25,7 @@ export interface PipelineHarness {
 /** A whole Sluice (HTTP on a free port) with the pipeline settings given; stopped after the test. */
 export async function startPipeline(t: TestContext, pipeline: RawConfig['pipeline'], { amqpUrl, gating }: { amqpUrl?: string; gating?: RawConfig['gating'] } = {}): Promise<PipelineHarness> {
   const config = testConfig({ pipeline: { sweepCron: '* * * * * *', ...pipeline }, ...(gating ? { gating } : {}) }, { amqpUrl });
-  const service = new SluiceService({ config, log: silentLogger() });
+  const service = await SluiceService.create({ config, log: silentLogger() });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const request = async (method: string, path: string, body?: unknown) => {
