@@ -10,6 +10,7 @@ import { jsonTooDeep } from '../schemas/json-depth.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import {
   HEADERS,
+  handledByHeaders,
   type Bus,
   type BusHealth,
   type BusObserver,
@@ -159,8 +160,8 @@ export class AmqpBus implements Bus {
     await ch.assertQueue(c.queue, { durable: true });
     // Retries wait here for their per-message expiration, then dead-letter back to the queue.
     await ch.assertQueue(`${c.queue}.retry`, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': c.queue } });
-    await this.dropHandledFilter(ch, c);
-    for (const key of this.bindingKeys(c.spec.topics)) await ch.bindQueue(c.queue, this.config.exchange, key);
+    if (c.spec.skipHandled) await this.bindSkippingHandled(ch, c);
+    else for (const key of this.bindingKeys(c.spec.topics)) await ch.bindQueue(c.queue, this.config.exchange, key);
     c.channel = ch;
     const acks = new AckBatcher(ch);
     c.acks = acks;
@@ -170,14 +171,26 @@ export class AmqpBus implements Bus {
   }
 
   /**
-   * Earlier versions bound the gating-changes queue through a filter of three exchanges named
-   * after it (`<queue>.filter`, `.handled`, `.unhandled`) that kept announcements it had already
-   * handled away from it. Left in place, the filter would go on delivering to the queue next to
-   * its direct bindings. Deleting an exchange that does not exist is no error in RabbitMQ, and
-   * the names are the queue's own, so this is done for every consumer.
+   * Binds the consumer's topics through a filter that drops what was published as already
+   * handled by it: the exchange routes them to a headers exchange, whose one binding catches
+   * messages naming this queue in the handled-by header and leads to a fanout exchange bound to
+   * nothing; everything else matches no binding and goes on to the queue through the headers
+   * exchange's alternate exchange. The broker stores and delivers only what the consumer needs.
    */
-  private async dropHandledFilter(ch: Channel, c: Consumer): Promise<void> {
-    for (const suffix of ['filter', 'unhandled', 'handled']) await ch.deleteExchange(`${c.queue}.${suffix}`);
+  private async bindSkippingHandled(ch: Channel, c: Consumer): Promise<void> {
+    const filter = `${c.queue}.filter`;
+    const handled = `${c.queue}.handled`;
+    const unhandled = `${c.queue}.unhandled`;
+    await ch.assertExchange(handled, 'fanout', { durable: true });
+    await ch.assertExchange(unhandled, 'fanout', { durable: true });
+    await ch.assertExchange(filter, 'headers', { durable: true, alternateExchange: unhandled });
+    await ch.bindQueue(c.queue, unhandled, '');
+    await ch.bindExchange(handled, filter, '', { 'x-match': 'all', [HEADERS.handledBy]: c.queue });
+    for (const key of this.bindingKeys(c.spec.topics)) {
+      await ch.bindExchange(filter, this.config.exchange, key);
+      // A queue a version without the filter bound directly would still get every message.
+      await ch.unbindQueue(c.queue, this.config.exchange, key);
+    }
   }
 
   private async startTap(model: ChannelModel, t: Tap): Promise<void> {
@@ -361,7 +374,8 @@ export class AmqpBus implements Bus {
 
   private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
-    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(topic, messageId, schemaId, { ...options.headers }));
+    const headers = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) };
+    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(topic, messageId, schemaId, headers));
     this.observer?.published(topic);
     return { messageId, topic, routingKey, schemaId };
   }

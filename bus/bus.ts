@@ -24,6 +24,12 @@ export interface PublishOptions {
   /** Keep a message's id stable across retries (the outbox does) so consumers can drop duplicates. */
   messageId?: string;
   headers?: Record<string, HeaderValue>;
+  /**
+   * The name of a consumer of this deployment that already did this message's work (and
+   * recorded the message id as handled). A consumer registered with `skipHandled` does not get
+   * the message; everybody else does.
+   */
+  handledBy?: string;
 }
 
 export interface PublishReceipt {
@@ -70,6 +76,11 @@ export interface ConsumerSpec {
   topics: string[];
   handle(message: BusMessage, ctx: HandlerContext): HandlerResult | Promise<HandlerResult>;
   prefetch?: number;
+  /**
+   * Messages published with `handledBy` naming this consumer never reach its queue. Its ledger
+   * would drop them anyway; on RabbitMQ this spares the broker storing and delivering them.
+   */
+  skipHandled?: boolean;
 }
 
 export interface DeadLetter {
@@ -160,3 +171,10 @@ export interface Bus {
   stop(): Promise<void>;
 }
 
+/**
+ * The headers that say which consumer of this deployment already handled a message
+ * (PublishOptions.handledBy), naming its queue as both buses name queues: none when nobody did.
+ */
+export function handledByHeaders(queuePrefix: string, handledBy: string | undefined): Record<string, HeaderValue> {
+  return handledBy ? { [HEADERS.handledBy]: queuePrefix + handledBy } : {};
+}

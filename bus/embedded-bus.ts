@@ -7,6 +7,7 @@ import { jsonTooDeep } from '../schemas/json-depth.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
 import {
   HEADERS,
+  handledByHeaders,
   type Bus,
   type BusHealth,
   type BusMessage,
@@ -142,11 +143,11 @@ export class EmbeddedBus implements Bus {
 
   /** `body` is asked for only when a tap wants the message. */
   private send(topic: string, json: string, body: () => unknown, schemaId: string, messageId: string, options: PublishOptions): PublishReceipt {
-    const headers = publishedHeaders(topic, schemaId, { ...options.headers });
+    const headers = publishedHeaders(topic, schemaId, { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) });
     const content = Buffer.from(json);
     const headerText = JSON.stringify(headers);
     const now = Date.now();
-    const targets = this.consumers.filter((c) => c.spec.topics.some((p) => topicMatches(p, topic)));
+    const targets = this.consumers.filter((c) => !(c.spec.skipHandled && c.spec.name === options.handledBy) && c.spec.topics.some((p) => topicMatches(p, topic)));
     this.db.transaction(() => {
       for (const c of targets) this.sql.insert.run(c.queue, messageId, topic, headerText, content, 0, now);
     })();

@@ -20,6 +20,8 @@ export function gatingChangesConsumer(effects: GatingEffects, published: () => v
   return {
     name: GATING_CHANGES_CONSUMER,
     topics: [RESULT_NEW_TOPIC, WAIVER_NEW_TOPIC],
+    // Results whose changes were worked out as they were stored (intake/submit-result.ts) are marked so.
+    skipHandled: true,
     handle(message, ctx): HandlerResult | Promise<HandlerResult> {
       const event = message.topic === WAIVER_NEW_TOPIC ? effects.waiverEvent(message.body as WaiverJson) : effects.resultEvent(message.body as StoredResult);
       const planned = effects.plan(event);

@@ -18,6 +18,8 @@ export interface OutboxRow {
   topic: string;
   body: string;
   attempts: number;
+  /** A consumer of this deployment that already did this message's work (see markHandled). */
+  handled_by: string | null;
 }
 
 /**
@@ -32,6 +34,7 @@ export class Outbox {
   private readonly doneStmt: Statement<[string]>;
   private readonly failedStmt: Statement<[number, string, number]>;
   private readonly depthStmt: Statement<[]>;
+  private readonly handledStmt: Statement<[string, string]>;
 
   constructor(
     private readonly db: Db,
@@ -39,10 +42,11 @@ export class Outbox {
     private readonly options: OutboxOptions = {},
   ) {
     this.insertStmt = db.prepare('INSERT INTO outbox (message_id, topic, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
-    this.dueStmt = db.prepare('SELECT id, message_id, topic, body, attempts FROM outbox WHERE id > ? AND next_attempt_at <= ? ORDER BY id LIMIT ?');
+    this.dueStmt = db.prepare('SELECT id, message_id, topic, body, attempts, handled_by FROM outbox WHERE id > ? AND next_attempt_at <= ? ORDER BY id LIMIT ?');
     this.doneStmt = db.prepare('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))');
     this.failedStmt = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
     this.depthStmt = db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox');
+    this.handledStmt = db.prepare('UPDATE outbox SET handled_by = ? WHERE message_id = ?');
   }
 
   add(topic: string, body: unknown): string {
@@ -55,6 +59,15 @@ export class Outbox {
     this.options.eventLog?.appendJson(messageId, topic, { [HEADERS.schema]: schemaId }, json);
     this.options.onAdded?.();
     return messageId;
+  }
+
+  /**
+   * Says, in the transaction that added the message, that `consumer` (of this deployment) has
+   * already done the message's work and recorded its id as handled. The message is still sent
+   * to everybody else; the bus keeps it away from that consumer, which would only drop it.
+   */
+  markHandled(messageId: string, consumer: string): void {
+    this.handledStmt.run(consumer, messageId);
   }
 
   /** Rows due to be sent, oldest first; with `after`, only those added after that row. */

@@ -3,23 +3,26 @@ import { errorText } from '../errors/error-text.js';
 import type { Db } from '../db/open-database.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import type { GatingEvent } from '../gating/gating-event.js';
+import type { Outbox } from '../db/outbox.js';
 import { GATING_CHANGES_CONSUMER, type GatingEffects, type GatingPlan } from './gating-effects.js';
 
 /**
  * The gating effects of a result or waiver this process stores, worked out inside the transaction
  * that stores it (gating.changesWhenStored) instead of when its announcement comes back from the
  * broker: the decision-change message goes out one broker round trip sooner. The announcement's id
- * is recorded as handled by the gating-changes consumer in the same transaction, so when the
- * announcement reaches that consumer its ledger drops it, before parsing it. One whose decisions
- * need a gating file fetched first is left to the consumer (it fetches outside any transaction; the
- * HTTP fetcher keeps the file for it meanwhile), as is one whose recomputation fails (its savepoint
- * rolls back, what was stored stays, its id unrecorded).
+ * is recorded as handled by the gating-changes consumer in the same transaction, and the
+ * announcement is marked in the outbox as handled by it, so the bus does not deliver it there
+ * (were it delivered, the ledger would drop it). One whose decisions need a gating file fetched
+ * first is left to the consumer (it fetches outside any transaction; the HTTP fetcher keeps the
+ * file for it meanwhile), as is one whose recomputation fails (its savepoint rolls back, what was
+ * stored stays, its announcement unmarked).
  */
 export class ChangesWhenStored {
   private readonly tx: (p: GatingPlan, messageId: string) => number;
 
   constructor(
     db: Db,
+    outbox: Outbox,
     readonly effects: GatingEffects,
     /** Wakes the outbox relay after decision changes were published. */
     private readonly published: () => void,
@@ -27,7 +30,10 @@ export class ChangesWhenStored {
   ) {
     const ledger = new ProcessedMessages(db);
     // A savepoint inside the storing transaction: a failure takes back only the decision work.
-    this.tx = db.transaction((p: GatingPlan, messageId: string): number => (ledger.record(GATING_CHANGES_CONSUMER, messageId) ? effects.apply(p) : 0));
+    this.tx = db.transaction((p: GatingPlan, messageId: string): number => {
+      outbox.markHandled(messageId, GATING_CHANGES_CONSUMER);
+      return ledger.record(GATING_CHANGES_CONSUMER, messageId) ? effects.apply(p) : 0;
+    });
   }
 
   /** Runs inside the storing transaction; `messageId` is the announcement's. Never throws. */

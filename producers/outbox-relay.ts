@@ -131,7 +131,7 @@ export class OutboxRelay {
   private async send(rows: OutboxRow[]): Promise<void> {
     for (const r of rows) this.inFlight.add(r.id);
     try {
-      const results = await Promise.allSettled(rows.map((r) => this.bus.publishSerialized(r.topic, r.body, { messageId: r.message_id })));
+      const results = await Promise.allSettled(rows.map((r) => this.bus.publishSerialized(r.topic, r.body, { messageId: r.message_id, handledBy: r.handled_by ?? undefined })));
       const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       this.failures = firstFailure ? this.failures + 1 : 0;
       const retryAt = Date.now() + this.backoff();

@@ -16,4 +16,9 @@ export const HEADERS = {
   notReplayed: 'x-sluice-not-replayed',
   /** The id of the HTTP request that published the message, so logs tie the two together. */
   requestId: 'x-sluice-request-id',
+  /**
+   * The queue of the consumer that already handled the message (PublishOptions.handledBy). Not
+   * `x-` prefixed: RabbitMQ's headers exchange leaves `x-` headers out of its matching.
+   */
+  handledBy: 'sluice-handled-by',
 } as const;

@@ -181,7 +181,7 @@ export class SluiceService {
     const effects = new GatingEffects({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete });
     // Without the consumers role the consumer works them out, in the process that has it.
     const changesWhenStored =
-      config.gating.changesWhenStored && roles.has('consumers') ? new ChangesWhenStored(db, effects, () => relay.kick(), log.child({ consumer: GATING_CHANGES_CONSUMER })) : undefined;
+      config.gating.changesWhenStored && roles.has('consumers') ? new ChangesWhenStored(db, outbox, effects, () => relay.kick(), log.child({ consumer: GATING_CHANGES_CONSUMER })) : undefined;
     const whenStored = changesWhenStored ? { changes: changesWhenStored } : {};
     const resultIntake = new ResultIntake({ db, results, latest, ...whenStored });
     const waiverIntake = new WaiverIntake({ db, waivers, ...(decisionCache ? { decisionCache } : {}), ...whenStored });

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 
 // What every bus does (routing, validation, retries, dead letters, replay, idempotency, order,
 // graceful stop) is in bus-contract.test.ts; these are RabbitMQ's own: foreign publishers, the
-// CLI talking to the broker, AMQP properties, the upgrade from the handled-by filter.
+// CLI talking to the broker, AMQP properties, the skip-handled topology.
 
 test('invalid and non-JSON bodies from other publishers are dead-lettered with a reason; the consumer keeps going', async (t) => {
   const url = requireBroker(t);
@@ -145,45 +145,39 @@ test('published messages carry content type, a time-ordered UUID message id, a t
   assert.deepEqual(JSON.parse(msg.content.toString()), { n: 5, label: 'x' });
 });
 
-test('a queue an earlier version bound through the handled-by filter is bound straight to the exchange, the filter gone: each message arrives once', async (t) => {
+test('a consumer with skipHandled never gets what was published as handled by it; everybody else does, and a queue bound directly before is rebound once', async (t) => {
   const url = requireBroker(t);
   if (!url) return;
-  // The topology earlier versions gave the gating-changes queue: the exchange → <queue>.filter
-  // (headers) → <queue>.unhandled (its alternate exchange) → the queue; <queue>.handled took the marked ones.
+  const skipping = { ...effectsConsumer('skips', ['test.#']), skipHandled: true };
+  // The topology of a version without the filter: the queue bound straight to the exchange.
   const before = await amqpHarness(url, [], {}, false);
   const { bus: busConfig } = before.config;
   await before.close();
-  const queue = busConfig.queuePrefix + 'upgraded';
   const conn = await amqp.connect(url);
   t.after(() => conn.close());
   const ch = await conn.createChannel();
-  await ch.assertQueue(queue, { durable: true });
-  await ch.assertExchange(`${queue}.handled`, 'fanout', { durable: true });
-  await ch.assertExchange(`${queue}.unhandled`, 'fanout', { durable: true });
-  await ch.assertExchange(`${queue}.filter`, 'headers', { durable: true, alternateExchange: `${queue}.unhandled` });
-  await ch.bindQueue(queue, `${queue}.unhandled`, '');
-  await ch.bindExchange(`${queue}.handled`, `${queue}.filter`, '', { 'x-match': 'all', 'sluice-handled-by': queue });
-  await ch.bindExchange(`${queue}.filter`, busConfig.exchange, busConfig.topicPrefix + 'test.#');
+  await ch.assertQueue(busConfig.queuePrefix + 'skips', { durable: true });
+  await ch.bindQueue(busConfig.queuePrefix + 'skips', busConfig.exchange, busConfig.topicPrefix + 'test.#');
 
-  const h = await amqpHarness(url, [effectsConsumer('upgraded', ['test.#'])], { bus: { topicPrefix: busConfig.topicPrefix, queuePrefix: busConfig.queuePrefix } });
-  try {
-    for (const n of [1, 2, 3]) await h.bus.publish('test.a', { n });
-    await waitFor('every delivery', () => effectsOf(h.db, 'upgraded').some((e) => e.n === 3));
-    assert.deepEqual(effectsOf(h.db, 'upgraded').map((e) => e.n), [1, 2, 3]);
-  } finally {
-    await h.close();
-  }
-  // With the consumer gone, the queue shows how many copies of one message the broker routes to it.
-  await ch.publish(busConfig.exchange, busConfig.topicPrefix + 'test.a', Buffer.from('{"n":4}'), { messageId: 'one-copy' });
-  await waitFor('the message queued', async () => (await ch.checkQueue(queue)).messageCount >= 1);
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal((await ch.checkQueue(queue)).messageCount, 1, 'one copy, not a second through the old filter');
-  await ch.deleteQueue(queue);
-  for (const suffix of ['filter', 'unhandled', 'handled']) {
-    const probe = await conn.createChannel();
-    probe.on('error', () => {});
-    await assert.rejects(probe.checkExchange(`${queue}.${suffix}`), /404/, `${queue}.${suffix} deleted`);
-  }
+  const h = await amqpHarness(url, [skipping, effectsConsumer('all', ['test.#'])], { bus: { topicPrefix: busConfig.topicPrefix, queuePrefix: busConfig.queuePrefix } });
+  t.after(() => h.close());
+  await h.bus.publish('test.a', { n: 1 }, { handledBy: 'skips' });
+  await h.bus.publish('test.a', { n: 2 }, { handledBy: 'someone-else' });
+  await h.bus.publish('test.a', { n: 3 });
+  await h.bus.publish('test.a', { n: 4 }, { handledBy: 'skips', headers: { trace: 'x' } });
+  await h.bus.publish('test.a', { n: 5 });
+  // One queue, consumed in order: once 5 is in, 1 and 4 would be too had they got through.
+  await waitFor('every delivery', () => effectCounts(h.db, 'all').rows === 5 && effectsOf(h.db, 'skips').some((e) => e.n === 5));
+  assert.deepEqual(effectsOf(h.db, 'skips').map((e) => e.n), [2, 3, 5], 'handled messages were never delivered, the rest once each');
+  assert.deepEqual(effectsOf(h.db, 'all').map((e) => e.n), [1, 2, 3, 4, 5]);
+
+  // Other subscribers see who handled it.
+  const seen: Array<Record<string, unknown>> = [];
+  const tap = await h.bus.subscribe(['test.#'], (m) => seen.push(m.headers));
+  t.after(() => tap.close());
+  await h.bus.publish('test.b', { n: 6 }, { handledBy: 'skips' });
+  await waitFor('the tap', () => seen.length === 1);
+  assert.equal(seen[0]!['sluice-handled-by'], h.config.bus.queuePrefix + 'skips');
 });
 
 test('a consumer takes messages under every consumed prefix; each says which, through a retry too', async (t) => {

@@ -119,6 +119,24 @@ for (const factory of busFactories) {
       }
     });
 
+    test('a consumer with skipHandled never gets what was published as handled by it; everybody else does', async (t) => {
+      const d = open(t);
+      if (!d) return;
+      const skipping = recorder('skips', ['test.#']);
+      const all = recorder('all', ['test.#']);
+      const bus = await d.bus([{ ...skipping.spec, skipHandled: true }, all.spec]);
+      await bus.publish('test.a', { n: 1 }, { handledBy: 'skips' });
+      await bus.publish('test.a', { n: 2 }, { handledBy: 'someone-else' });
+      await bus.publish('test.a', { n: 3 });
+      await bus.publish('test.a', { n: 4 }, { handledBy: 'skips' });
+      await bus.publish('test.a', { n: 5 });
+      // One queue, consumed in order: once 5 is in, 1 and 4 would be too had they got through.
+      await waitFor('every delivery', () => all.seen.length === 5 && ns(skipping.seen).includes(5));
+      assert.deepEqual(ns(skipping.seen), [2, 3, 5]);
+      assert.deepEqual(ns(all.seen), [1, 2, 3, 4, 5]);
+      assert.equal(all.seen[0]!.headers['sluice-handled-by'], d.config.queuePrefix + 'skips');
+    });
+
     test('subscribe taps matching topics until closed', async (t) => {
       const d = open(t);
       if (!d) return;

@@ -12,7 +12,6 @@ import { dropRecordedRunNodes } from './010-drop-recorded-run-nodes.js';
 import { knownGoodIndex } from './011-known-good-index.js';
 import { outboxIdsNeverReused } from './012-outbox-ids-never-reused.js';
 import { outboxHandledBy } from './013-outbox-handled-by.js';
-import { dropOutboxHandledBy } from './014-drop-outbox-handled-by.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases, dropRecordedRunNodes, knownGoodIndex, outboxIdsNeverReused, outboxHandledBy, dropOutboxHandledBy];
+export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases, dropRecordedRunNodes, knownGoodIndex, outboxIdsNeverReused, outboxHandledBy];
