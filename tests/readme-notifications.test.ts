@@ -8,13 +8,10 @@ import { compileRules } from '../notify/notify-rules.js';
 import { notifyRegistry } from './support/notify-fixtures.js';
 import { ROOT } from './support/paths.js';
 
-/** The README's "Notifications and subscriptions" section, which promises what these check. */
-const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const start = readme.indexOf('## Notifications and subscriptions');
-// To the next section of the same level, so that later sections' headings are not read as topics.
-const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+/** docs/notifications.md, the user document that promises what these check. */
+const section = readFileSync(path.join(ROOT, 'docs', 'notifications.md'), 'utf8');
 
-describe('the README on notifications', () => {
+describe('the notifications document', () => {
   test('its notification rules are a valid configuration', () => {
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const config = compileConfig(validateConfig(parse(yaml), 'README'), 'README', ROOT);
@@ -25,8 +22,8 @@ describe('the README on notifications', () => {
 
   test('every topic it lists has a sample body that its schema accepts', () => {
     const registry = notifyRegistry();
-    const topics = section.slice(section.indexOf('### Topics Sluice publishes'));
-    const headings = [...topics.matchAll(/^#### (.+)$/gm)];
+    const topics = section.slice(section.indexOf('## Topics Sluice publishes'));
+    const headings = [...topics.matchAll(/^### (.+)$/gm)];
     const listed: string[] = [];
     headings.forEach((h, i) => {
       const names = [...h[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
