@@ -3,7 +3,7 @@ import http from 'node:http';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema, type RouteOptions } from 'fastify';
 import type { Scope } from '../config/config-types.js';
-import { jsonDepthMessage, jsonTooDeep, valueTooDeep } from '../schemas/json-depth.js';
+import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { AppContext } from './app-context.js';
 import { installCors } from './cors.js';
 import { installErrorHandler } from './error-handler.js';
@@ -81,8 +81,8 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   });
   installErrorHandler(app);
   // A deep JSON body is refused before it is parsed (JSON.parse of 1 MiB of `[` takes ~90 ms);
-  // the rest (empty body, syntax, __proto__) is fastify's own parser. A scope with a parser of its
-  // own is covered by the preValidation check below.
+  // the rest (empty body, syntax, __proto__) is fastify's own parser. A scope with a JSON parser
+  // of its own (the Greenwave decision route) makes the same check first.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
@@ -123,12 +123,6 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
       return;
     }
     done();
-  });
-  // Every parsed body, whichever parser a route's scope uses, is checked for depth before schema
-  // validation or a handler walks it (their recursion gave 500s on deep bodies).
-  app.addHook('preValidation', (req, reply, done) => {
-    if (valueTooDeep(req.body)) void reply.code(400).send({ message: `body: ${jsonDepthMessage()}` });
-    else done();
   });
   // ajv's type coercion turns "1e309" into Infinity and then lets it past integer, minimum and
   // maximum (found by fuzzing: a 500 from SQLite). Every validated route is covered here.

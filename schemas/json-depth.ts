@@ -30,23 +30,6 @@ export function jsonTooDeep(text: string, max: number = MAX_JSON_DEPTH): boolean
   return false;
 }
 
-/**
- * The same question for a value already parsed (by whichever parser a route uses): true when it
- * nests arrays and objects more than `max` deep. Iterative, one visit per value.
- */
-export function valueTooDeep(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v as object)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
-
 /** The refusal, naming the limit; the same words over HTTP and on the dead-letter queue. */
 export function jsonDepthMessage(max: number = MAX_JSON_DEPTH): string {
   return `JSON nested deeper than the limit of ${max} levels`;

@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { jsonpFor } from '../jsonp.js';
 import { READ_ONLY } from '../route-access.js';
 import { doc } from '../route-doc.js';
+import { jsonDepthMessage, jsonTooDeep } from '../../schemas/json-depth.js';
 
 const V1 = '/api/v1.0';
 const SATISFIED = '{"policies_satisfied":true';
@@ -62,6 +63,7 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (jsonTooDeep(text)) return done(Object.assign(new Error(`body: ${jsonDepthMessage()}`), { statusCode: 400 }), undefined);
       json(req, text, (err, value) => (err ? done(new DecisionInputError(`Failed to decode JSON object: ${jsonProblem(text)}`), undefined) : done(null, value)));
     });
     // Any other type (a form post from curl -d) is no JSON payload either: the route says so.
