@@ -1,9 +1,8 @@
 /** Header values as AMQP carries them in a field table. */
 export type HeaderValue = string | number | boolean | null;
 
-/** Header names Sluice sets; the `x-sluice-` ones are bookkeeping for retries and dead letters. */
+/** Header names Sluice sets (fedora-messaging's, `sent-at` among them, are in bus/fedora-messaging-headers.ts); the `x-sluice-` ones are bookkeeping for retries and dead letters. */
 export const HEADERS = {
-  sentAt: 'sent-at',
   schema: 'sluice_schema',
   topic: 'x-sluice-topic',
   /** The prefix a retried or dead-lettered message first came under (BusMessage.topicPrefix). */
