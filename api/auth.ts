@@ -20,7 +20,14 @@ export interface Refusal {
   message: string;
 }
 
-const ALL_SCOPES: Scope[] = ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'];
+const ALL_SCOPES: Scope[] = [
+  'results:write',
+  'waivers:write',
+  'updates:write',
+  'messages:publish',
+  'runs:write',
+  'admin',
+];
 
 /**
  * A fresh API token. The prefix keeps it from starting with "-" (1 base64url token in 64 did,
@@ -69,11 +76,17 @@ export class Authenticator {
 
   /** The caller, undefined when the request brings no credentials, or why its credentials are refused. */
   async identify(header: string | undefined, bodyToken?: string): Promise<Caller | undefined | Refusal> {
-    if (this.open) return { user: basicUser(header) ?? 'anonymous', groups: [], scopes: ALL_SCOPES, anonymous: true };
+    if (this.open)
+      return { user: basicUser(header) ?? 'anonymous', groups: [], scopes: ALL_SCOPES, anonymous: true };
     let token = bodyToken;
     if (header) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!m) return { status: 401, message: 'the Authorization header must be "Bearer TOKEN" (HTTP Basic is taken only when no authentication is configured)' };
+      if (!m)
+        return {
+          status: 401,
+          message:
+            'the Authorization header must be "Bearer TOKEN" (HTTP Basic is taken only when no authentication is configured)',
+        };
       token = m[1]!;
     }
     if (token === undefined) return undefined;
@@ -84,7 +97,9 @@ export class Authenticator {
     const verified = await this.oidc.verify(token);
     if (!verified.ok) return { status: verified.status, message: verified.message };
     const caller = oidcCaller(verified.claims, this.oidcSettings!);
-    return caller.ok ? { user: caller.user, groups: caller.groups, scopes: caller.scopes, anonymous: false } : { status: caller.status, message: caller.message };
+    return caller.ok
+      ? { user: caller.user, groups: caller.groups, scopes: caller.scopes, anonymous: false }
+      : { status: caller.status, message: caller.message };
   }
 
   /**
@@ -110,10 +125,16 @@ export class Authenticator {
    */
   readonly bodyTokenCheck = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     // A callback, not an async hook: every request passes here, and most leave at once.
-    if (req.method !== 'POST' || !isResultsdbRoute(req)) return done();
+    if (req.method !== 'POST' || !isResultsdbRoute(req)) {
+      done();
+      return;
+    }
     const token = takeBodyToken(req);
     const scope = (req as PendingRequest)[PENDING_SCOPE];
-    if (scope === undefined) return done();
+    if (scope === undefined) {
+      done();
+      return;
+    }
     this.identify(undefined, token).then(
       (caller) => {
         if (this.admit(req, reply, scope, caller)) done();
@@ -126,16 +147,36 @@ export class Authenticator {
   requireToken() {
     return async (req: FastifyRequest, reply: FastifyReply) => {
       const caller = await this.identify(req.headers.authorization);
-      if (caller === undefined) return refuse(reply, { status: 401, message: 'reads need an API token here (auth.readsRequireToken): Authorization: Bearer TOKEN' }, false);
+      if (caller === undefined)
+        return refuse(
+          reply,
+          {
+            status: 401,
+            message: 'reads need an API token here (auth.readsRequireToken): Authorization: Bearer TOKEN',
+          },
+          false,
+        );
       if (isRefusal(caller)) return refuse(reply, caller, true);
       req.caller = caller;
     };
   }
 
   /** Sends the refusal, or records the caller and returns true. */
-  private admit(req: FastifyRequest, reply: FastifyReply, scope: Scope, caller: Caller | undefined | Refusal): boolean {
+  private admit(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    scope: Scope,
+    caller: Caller | undefined | Refusal,
+  ): boolean {
     if (caller === undefined) {
-      refuse(reply, { status: 401, message: `this endpoint needs an API token with scope "${scope}" (Authorization: Bearer TOKEN)` }, false);
+      refuse(
+        reply,
+        {
+          status: 401,
+          message: `this endpoint needs an API token with scope "${scope}" (Authorization: Bearer TOKEN)`,
+        },
+        false,
+      );
       return false;
     }
     if (isRefusal(caller)) {
@@ -143,7 +184,9 @@ export class Authenticator {
       return false;
     }
     if (!caller.scopes.includes(scope) && !caller.scopes.includes('admin')) {
-      void reply.code(403).send({ message: `user ${caller.user} lacks the scope "${scope}" this endpoint needs` });
+      void reply
+        .code(403)
+        .send({ message: `user ${caller.user} lacks the scope "${scope}" this endpoint needs` });
       return false;
     }
     req.caller = caller;
@@ -151,7 +194,13 @@ export class Authenticator {
   }
 
   private mayCarryBodyToken(req: FastifyRequest): boolean {
-    return !this.open && req.headers.authorization === undefined && req.method === 'POST' && isResultsdbRoute(req) && /\bjson\b/i.test(req.headers['content-type'] ?? '');
+    return (
+      !this.open &&
+      req.headers.authorization === undefined &&
+      req.method === 'POST' &&
+      isResultsdbRoute(req) &&
+      /\bjson\b/i.test(req.headers['content-type'] ?? '')
+    );
   }
 }
 
@@ -163,7 +212,11 @@ function isRefusal(value: Caller | Refusal): value is Refusal {
 
 function refuse(reply: FastifyReply, refusal: Refusal, tokenGiven: boolean): FastifyReply {
   // RFC 6750 §3: a client such as python-openidc-client fetches a new token on invalid_token.
-  if (refusal.status === 401) void reply.header('www-authenticate', tokenGiven ? 'Bearer realm="sluice", error="invalid_token"' : 'Bearer realm="sluice"');
+  if (refusal.status === 401)
+    void reply.header(
+      'www-authenticate',
+      tokenGiven ? 'Bearer realm="sluice", error="invalid_token"' : 'Bearer realm="sluice"',
+    );
   return reply.code(refusal.status).send({ message: refusal.message });
 }
 
@@ -175,7 +228,13 @@ function isResultsdbRoute(req: FastifyRequest): boolean {
 function takeBodyToken(req: FastifyRequest): string | undefined {
   if (req.method !== 'POST' || !isResultsdbRoute(req)) return undefined;
   const body = req.body;
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || !Object.hasOwn(body, BODY_TOKEN_FIELD)) return undefined;
+  if (
+    body === null ||
+    typeof body !== 'object' ||
+    Array.isArray(body) ||
+    !Object.hasOwn(body, BODY_TOKEN_FIELD)
+  )
+    return undefined;
   const token = (body as Record<string, unknown>)[BODY_TOKEN_FIELD];
   delete (body as Record<string, unknown>)[BODY_TOKEN_FIELD];
   return typeof token === 'string' && token !== '' ? token : undefined;

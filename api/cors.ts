@@ -29,7 +29,10 @@ export function installCors(app: FastifyInstance, origins: readonly string[]): v
 
   const corsHeaders = (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const origin = allowedOrigin(req);
-    if (origin !== undefined) void reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', 'X-Request-ID');
+    if (origin !== undefined)
+      void reply
+        .header('access-control-allow-origin', origin)
+        .header('access-control-expose-headers', 'X-Request-ID');
     if (!anyOrigin) void reply.header('vary', 'Origin');
     done();
   };
@@ -37,7 +40,8 @@ export function installCors(app: FastifyInstance, origins: readonly string[]): v
   app.addHook('onRoute', (route) => {
     const access = routeAccess(route);
     if (access?.kind !== 'read') return;
-    for (const method of [route.method].flat()) readRoutes.push({ method: String(method).toUpperCase(), path: pathPattern(route.url) });
+    for (const method of [route.method].flat())
+      readRoutes.push({ method: String(method).toUpperCase(), path: pathPattern(route.url) });
     route.onRequest = [corsHeaders, ...hooksOf(route.onRequest)] as RouteOptions['onRequest'];
   });
 

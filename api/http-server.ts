@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifySchema, type RouteOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifySchema,
+  type RouteOptions,
+} from 'fastify';
 import type { Scope } from '../config/config-types.js';
 import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { AppContext } from './app-context.js';
@@ -47,7 +53,15 @@ export interface HttpServerOptions {
 }
 
 /** Kinds of route, in the order the API description lists them. */
-export const TAGS = ['operations', 'messages', 'results', 'waivers', 'gating', 'pipeline', 'notifications'] as const;
+export const TAGS = [
+  'operations',
+  'messages',
+  'results',
+  'waivers',
+  'gating',
+  'pipeline',
+  'notifications',
+] as const;
 
 const requestIdPrefix = randomBytes(6).toString('hex');
 let requestCount = 0;
@@ -65,7 +79,11 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     // A client that has not sent its whole request in time gets 408 (node checks every second).
     serverFactory: (handler) =>
       http.createServer(
-        { requestTimeout: server.requestTimeoutMs, headersTimeout: Math.min(server.requestTimeoutMs, 60_000), connectionsCheckingInterval: Math.min(1000, server.requestTimeoutMs) },
+        {
+          requestTimeout: server.requestTimeoutMs,
+          headersTimeout: Math.min(server.requestTimeoutMs, 60_000),
+          connectionsCheckingInterval: Math.min(1000, server.requestTimeoutMs),
+        },
         handler,
       ),
     clientErrorHandler,
@@ -77,7 +95,9 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:@-]{1,128}$/.test(given) ? given : nextRequestId();
     },
-    ajv: { customOptions: { allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false } },
+    ajv: {
+      customOptions: { allErrors: false, coerceTypes: true, useDefaults: true, removeAdditional: false },
+    },
   });
   installErrorHandler(app);
   // A deep JSON body is refused before it is parsed (JSON.parse of 1 MiB of `[` takes ~90 ms);
@@ -86,7 +106,8 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (typeof body === 'string' && jsonTooDeep(body)) return done(Object.assign(new Error(`body: ${jsonDepthMessage()}`), { statusCode: 400 }), undefined);
+    if (typeof body === 'string' && jsonTooDeep(body))
+      return done(Object.assign(new Error(`body: ${jsonDepthMessage()}`), { statusCode: 400 }), undefined);
     parseJson(req, body as string, done);
   });
   const routes: RouteInfo[] = [];
@@ -97,12 +118,15 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     // without the scope learns nothing from validation and makes the server parse no body.
     const scopeChecks = hooksOf(route.preHandler).filter((h) => scopeOf(h) !== undefined);
     if (scopeChecks.length > 0) {
-      route.preHandler = hooksOf(route.preHandler).filter((h) => scopeOf(h) === undefined) as RouteOptions['preHandler'];
+      route.preHandler = hooksOf(route.preHandler).filter(
+        (h) => scopeOf(h) === undefined,
+      ) as RouteOptions['preHandler'];
       route.onRequest = [...scopeChecks, ...hooksOf(route.onRequest)] as RouteOptions['onRequest'];
     }
     // Reads are closed by adding the token check to every read route as it is registered, so
     // routes added later are covered without knowing about it.
-    if (readGuard && access?.kind === 'read') route.onRequest = [readGuard, ...hooksOf(route.onRequest)] as RouteOptions['onRequest'];
+    if (readGuard && access?.kind === 'read')
+      route.onRequest = [readGuard, ...hooksOf(route.onRequest)] as RouteOptions['onRequest'];
     if (route.method === 'HEAD') return;
     const stream = (route.config as { stream?: boolean } | undefined)?.stream === true;
     routes.push({ method: String(route.method), url: route.url, access, schema: route.schema, stream });
@@ -119,7 +143,9 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     // filters and values further (results/parse-results-query QUERY_LIMITS).
     const at = req.url.indexOf('?');
     if (at >= 0 && countParameters(req.url, at + 1) > MAX_QUERY_PARAMETERS) {
-      void reply.code(400).send({ message: `query: more than ${MAX_QUERY_PARAMETERS} parameters (the limit)` });
+      void reply
+        .code(400)
+        .send({ message: `query: more than ${MAX_QUERY_PARAMETERS} parameters (the limit)` });
       return;
     }
     done();
@@ -127,17 +153,25 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   // ajv's type coercion turns "1e309" into Infinity and then lets it past integer, minimum and
   // maximum (found by fuzzing: a 500 from SQLite). Every validated route is covered here.
   app.addHook('preHandler', (req, reply, done) => {
-    const where = req.routeOptions.schema && (nonFinite(req.query, 'querystring') ?? nonFinite(req.params, 'params') ?? nonFinite(req.body, 'body'));
+    const where =
+      req.routeOptions.schema &&
+      (nonFinite(req.query, 'querystring') ?? nonFinite(req.params, 'params') ?? nonFinite(req.body, 'body'));
     if (where) void reply.code(400).send({ message: `${where}: must be a finite number` });
     else done();
   });
   // A request whose handler has not answered in time gets 503. (fastify's own handlerTimeout
   // is cleared when node emits 'close' on a request whose body was read, i.e. almost at once.)
-  const deadlines = new RequestDeadlines<FastifyReply>(server.requestTimeoutMs, Math.max(50, Math.min(1000, server.requestTimeoutMs / 4)), (reply) => {
-    if (reply.sent || reply.raw.headersSent) return;
-    reply.request.log.warn({ ms: server.requestTimeoutMs }, 'request timed out');
-    void reply.code(503).send({ message: `no answer within server.requestTimeoutMs (${server.requestTimeoutMs} ms); the work may still complete, so check before retrying` });
-  });
+  const deadlines = new RequestDeadlines<FastifyReply>(
+    server.requestTimeoutMs,
+    Math.max(50, Math.min(1000, server.requestTimeoutMs / 4)),
+    (reply) => {
+      if (reply.sent || reply.raw.headersSent) return;
+      reply.request.log.warn({ ms: server.requestTimeoutMs }, 'request timed out');
+      void reply.code(503).send({
+        message: `no answer within server.requestTimeoutMs (${server.requestTimeoutMs} ms); the work may still complete, so check before retrying`,
+      });
+    },
+  );
   app.addHook('preHandler', (_req, reply, done) => {
     deadlines.add(reply);
     done();
@@ -145,15 +179,35 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
   app.addHook('onClose', async () => deadlines.clear());
   app.addHook('onResponse', (req, reply, done) => {
     deadlines.remove(reply);
-    ctx.metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? '(no route)', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    ctx.metrics.httpDuration.observe(
+      {
+        method: req.method,
+        route: req.routeOptions.url ?? '(no route)',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 
   void app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Sluice', version: SLUICE_VERSION, description: 'Message-bus-driven CI gating: results (ResultsDB v2.0), waivers (WaiverDB v1.0), messages, operations.' },
-      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'An API token from auth.tokens (sluice token new)' } } },
+      info: {
+        title: 'Sluice',
+        version: SLUICE_VERSION,
+        description:
+          'Message-bus-driven CI gating: results (ResultsDB v2.0), waivers (WaiverDB v1.0), messages, operations.',
+      },
+      components: {
+        securitySchemes: {
+          token: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token from auth.tokens (sluice token new)',
+          },
+        },
+      },
       tags: TAGS.map((name) => ({ name })),
     },
     transform: ({ schema, url, route }) => {
@@ -161,7 +215,12 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
       const described = { ...(schema as Record<string, unknown>) };
       if (access?.kind === 'write') {
         described.security = [{ token: [] }];
-        described.description = [described.description, `Needs a token with the scope \`${access.scope}\` (or admin).`].filter(Boolean).join('\n\n');
+        described.description = [
+          described.description,
+          `Needs a token with the scope \`${access.scope}\` (or admin).`,
+        ]
+          .filter(Boolean)
+          .join('\n\n');
       }
       return { schema: described as FastifySchema, url };
     },
@@ -226,6 +285,9 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net
         ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
         : [400, 'Bad Request', 'the request is not valid HTTP'];
   const body = JSON.stringify({ message });
-  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
   socket.destroy(err);
 }

@@ -22,17 +22,29 @@ function callbackOf(req: FastifyRequest): string | undefined {
  */
 export function jsonpFor(app: FastifyInstance, paths: readonly string[]): void {
   const wanted = new Set(paths);
-  const applies = (req: FastifyRequest) => (req.method === 'GET' || req.method === 'HEAD') && wanted.has(req.routeOptions.url ?? '');
+  const applies = (req: FastifyRequest) =>
+    (req.method === 'GET' || req.method === 'HEAD') && wanted.has(req.routeOptions.url ?? '');
   app.addHook('preHandler', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const callback = applies(req) ? callbackOf(req) : undefined;
     if (callback === undefined || (callback.length <= MAX_CALLBACK && CALLBACK.test(callback))) return done();
-    void reply.code(400).send({ message: `Invalid callback: must be a JavaScript identifier or a dotted path of them, at most ${MAX_CALLBACK} characters` });
+    void reply.code(400).send({
+      message: `Invalid callback: must be a JavaScript identifier or a dotted path of them, at most ${MAX_CALLBACK} characters`,
+    });
   });
-  app.addHook('onSend', (req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, value: unknown) => void) => {
-    const callback = applies(req) && reply.statusCode === 200 && typeof payload === 'string' ? callbackOf(req) : undefined;
-    if (callback === undefined || !CALLBACK.test(callback)) return done(null, payload);
-    reply.type('application/javascript; charset=utf-8');
-    reply.header('x-content-type-options', 'nosniff');
-    done(null, `${callback}(${payload});`);
-  });
+  app.addHook(
+    'onSend',
+    (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      payload: unknown,
+      done: (err: null, value: unknown) => void,
+    ) => {
+      const callback =
+        applies(req) && reply.statusCode === 200 && typeof payload === 'string' ? callbackOf(req) : undefined;
+      if (callback === undefined || !CALLBACK.test(callback)) return done(null, payload);
+      reply.type('application/javascript; charset=utf-8');
+      reply.header('x-content-type-options', 'nosniff');
+      done(null, `${callback}(${payload});`);
+    },
+  );
 }

@@ -18,7 +18,12 @@ export class LogTails {
   private readonly tails = new Map<number, Tail>();
 
   /** The log of node `nodeId` as it grows, until the job has finished and its log is complete, or `signal` aborts. */
-  async *follow(nodeId: number, file: string, node: () => PipelineNode | undefined, signal: AbortSignal): AsyncGenerator<Buffer> {
+  async *follow(
+    nodeId: number,
+    file: string,
+    node: () => PipelineNode | undefined,
+    signal: AbortSignal,
+  ): AsyncGenerator<Buffer> {
     let tail = this.tails.get(nodeId);
     if (!tail) {
       tail = new Tail(file, node, () => this.tails.delete(nodeId));
@@ -116,7 +121,7 @@ class Tail {
         changed = true;
       }
       const n = this.node();
-      if (!n || n.state !== 'running') {
+      if (n?.state !== 'running') {
         this.finishedAt ??= Date.now();
         this.expected = typeof n?.data.log_bytes === 'number' ? n.data.log_bytes : 0;
         // Waiting out the grace period: every poll may be the one that ends it.
@@ -130,7 +135,7 @@ class Tail {
 }
 
 async function readFrom(file: string, pos: number, length: number): Promise<Buffer> {
-  let handle;
+  let handle: import('node:fs/promises').FileHandle | undefined;
   try {
     handle = await open(file, 'r');
   } catch {

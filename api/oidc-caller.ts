@@ -1,7 +1,9 @@
 import type { OidcSettings, Scope } from '../config/config-types.js';
 
 /** Who an OIDC token names, or why it names nobody Sluice can use. */
-export type OidcCaller = { ok: true; user: string; groups: string[]; scopes: Scope[] } | { ok: false; status: 401 | 403; message: string };
+export type OidcCaller =
+  | { ok: true; user: string; groups: string[]; scopes: Scope[] }
+  | { ok: false; status: 401 | 403; message: string };
 
 /**
  * A verified token's claims as a Sluice caller. The user is the `userClaim`, the groups the
@@ -11,12 +13,21 @@ export type OidcCaller = { ok: true; user: string; groups: string[]; scopes: Sco
  */
 export function oidcCaller(claims: Record<string, unknown>, settings: OidcSettings): OidcCaller {
   const user = claimAt(claims, settings.userClaim);
-  if (typeof user !== 'string' || user === '') return { ok: false, status: 401, message: `the token has no "${settings.userClaim}" claim naming the user (auth.oidc.userClaim)` };
+  if (typeof user !== 'string' || user === '')
+    return {
+      ok: false,
+      status: 401,
+      message: `the token has no "${settings.userClaim}" claim naming the user (auth.oidc.userClaim)`,
+    };
   const rawGroups = claimAt(claims, settings.groupsClaim);
   const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === 'string') : [];
   const tokenScopes = oauthScopes(claims);
   if (settings.requiredScope !== null && !tokenScopes.includes(settings.requiredScope)) {
-    return { ok: false, status: 403, message: `the token lacks the OAuth scope "${settings.requiredScope}" (auth.oidc.requiredScope)` };
+    return {
+      ok: false,
+      status: 403,
+      message: `the token lacks the OAuth scope "${settings.requiredScope}" (auth.oidc.requiredScope)`,
+    };
   }
   const scopes = new Set<Scope>(settings.scopes);
   for (const g of groups) for (const s of settings.groupScopes[g] ?? []) scopes.add(s);
@@ -36,7 +47,8 @@ function claimAt(claims: Record<string, unknown>, path: string): unknown {
   if (Object.hasOwn(claims, path)) return claims[path];
   let value: unknown = claims;
   for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key))
+      return undefined;
     value = (value as Record<string, unknown>)[key];
   }
   return value;

@@ -25,14 +25,18 @@ export function tagScope<F extends object>(fn: F, scope: Scope): F {
 }
 
 export function scopeOf(fn: unknown): Scope | undefined {
-  return typeof fn === 'function' ? ((fn as unknown as Record<symbol, Scope | undefined>)[SCOPE] ?? undefined) : undefined;
+  return typeof fn === 'function'
+    ? ((fn as unknown as Record<symbol, Scope | undefined>)[SCOPE] ?? undefined)
+    : undefined;
 }
 
 type RouteShape = Pick<RouteOptions, 'method' | 'preHandler' | 'onRequest'> & { config?: unknown };
 
 /** What a route declares, read from its options (as fastify's onRoute hook sees them). */
 export function routeAccess(route: RouteShape): RouteAccess | undefined {
-  const scope = [...hooksOf(route.onRequest), ...hooksOf(route.preHandler)].map(scopeOf).find((s) => s !== undefined);
+  const scope = [...hooksOf(route.onRequest), ...hooksOf(route.preHandler)]
+    .map(scopeOf)
+    .find((s) => s !== undefined);
   if (scope) return { kind: 'write', scope };
   const declared = (route.config as { access?: string } | undefined)?.access;
   if (declared === 'public') return { kind: 'public' };
@@ -41,7 +45,11 @@ export function routeAccess(route: RouteShape): RouteAccess | undefined {
 }
 
 export function hooksOf(hooks: unknown): unknown[] {
-  return hooks === undefined || hooks === null ? [] : Array.isArray(hooks) ? [...(hooks as unknown[])] : [hooks];
+  return hooks === undefined || hooks === null
+    ? []
+    : Array.isArray(hooks)
+      ? [...(hooks as unknown[])]
+      : [hooks];
 }
 
 export function isReadMethod(method: RouteOptions['method']): boolean {

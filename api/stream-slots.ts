@@ -35,6 +35,8 @@ export class StreamSlots {
       .code(503)
       .header('retry-after', '5')
       .type('application/json; charset=utf-8')
-      .send({ message: `too many open streams (server.maxEventStreams = ${this.max}, event streams and followed logs together); try again later` });
+      .send({
+        message: `too many open streams (server.maxEventStreams = ${this.max}, event streams and followed logs together); try again later`,
+      });
   }
 }

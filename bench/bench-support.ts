@@ -17,7 +17,8 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The broker the bench script started (scripts/with-rabbitmq.sh), or one named in the environment. */
 export function benchAmqpUrl(): string {
   const url = process.env.SLUICE_BENCH_AMQP_URL;
-  if (!url) throw new Error('SLUICE_BENCH_AMQP_URL is not set; run the npm script, which starts a private RabbitMQ');
+  if (!url)
+    throw new Error('SLUICE_BENCH_AMQP_URL is not set; run the npm script, which starts a private RabbitMQ');
   return url;
 }
 
@@ -25,7 +26,14 @@ export function benchAmqpUrl(): string {
 export function benchConfig(raw: RawConfig, tag: string, dbPath?: string): CompiledConfig {
   const dir = dbPath ? path.dirname(dbPath) : mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
   const source = `bench ${tag}`;
-  return compileConfig(validateConfig({ ...raw, db: { path: dbPath ?? path.join(dir, 'bench.db') }, log: { level: 'warn' } }, source), source, dir);
+  return compileConfig(
+    validateConfig(
+      { ...raw, db: { path: dbPath ?? path.join(dir, 'bench.db') }, log: { level: 'warn' } },
+      source,
+    ),
+    source,
+    dir,
+  );
 }
 
 /**
@@ -42,7 +50,11 @@ export async function runBenchScript<T>(script: string, args: string[]): Promise
  * Runs bench/bus-latency-load against the exchange of `config` on the broker at `url`;
  * `args`: TESTCASE RATE COUNT WARMUP BUILD_PREFIX. Returns the report it prints.
  */
-export function runBusLatencyLoad(url: string, config: CompiledConfig, args: string[]): Promise<BusLatencyReport> {
+export function runBusLatencyLoad(
+  url: string,
+  config: CompiledConfig,
+  args: string[],
+): Promise<BusLatencyReport> {
   return runBenchScript('bus-latency-load.js', [url, config.bus.exchange, config.bus.topicPrefix, ...args]);
 }
 
@@ -62,7 +74,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export interface PreparedMessage {
@@ -75,7 +90,11 @@ export interface PreparedMessage {
  * over `messages` (filled into a queue of its own first), timed from connecting, as Sluice's
  * side is (its start() connects and declares). Returns messages per second.
  */
-export async function bareConsumeLoop(url: string, messages: PreparedMessage[], prefetch: number): Promise<number> {
+export async function bareConsumeLoop(
+  url: string,
+  messages: PreparedMessage[],
+  prefetch: number,
+): Promise<number> {
   return bareLoop(url, messages, prefetch);
 }
 
@@ -84,11 +103,21 @@ export async function bareConsumeLoop(url: string, messages: PreparedMessage[], 
  * stored result): a bare amqplib loop that, for each delivery, publishes `reply` with a confirm
  * and acks once it is confirmed. It does on the broker what such a consumer must at least do.
  */
-export async function bareConsumePublishLoop(url: string, messages: PreparedMessage[], prefetch: number, reply: PreparedMessage): Promise<number> {
+export async function bareConsumePublishLoop(
+  url: string,
+  messages: PreparedMessage[],
+  prefetch: number,
+  reply: PreparedMessage,
+): Promise<number> {
   return bareLoop(url, messages, prefetch, reply);
 }
 
-async function bareLoop(url: string, messages: PreparedMessage[], prefetch: number, reply?: PreparedMessage): Promise<number> {
+async function bareLoop(
+  url: string,
+  messages: PreparedMessage[],
+  prefetch: number,
+  reply?: PreparedMessage,
+): Promise<number> {
   const filler = await amqp.connect(url);
   const ch = await filler.createConfirmChannel();
   const queue = `bench.bare.${randomBytes(4).toString('hex')}`;
@@ -112,7 +141,9 @@ async function bareLoop(url: string, messages: PreparedMessage[], prefetch: numb
       };
       if (!reply) return done();
       // Routed nowhere, as Sluice's events are in its benchmark: the broker confirms and drops it.
-      consumer.publish('amq.topic', `bench.reply.${queue}`, reply.body, reply.options, (err) => (err ? reject(err) : done()));
+      consumer.publish('amq.topic', `bench.reply.${queue}`, reply.body, reply.options, (err) =>
+        err ? reject(err) : done(),
+      );
     });
   });
   const ms = performance.now() - started;

@@ -10,7 +10,16 @@ import { AmqpBus } from '../bus/amqp-bus.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { publishProperties } from '../bus/publish-properties.js';
-import { bareConsumeLoop, type PreparedMessage, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, rate } from './bench-support.js';
+import {
+  bareConsumeLoop,
+  type PreparedMessage,
+  benchAmqpUrl,
+  benchConfig,
+  benchLogger,
+  benchRegistry,
+  median,
+  rate,
+} from './bench-support.js';
 
 const TEST_ITEM_SCHEMA = 'https://sluice.dev/schemas/test/test.item.json';
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
@@ -20,19 +29,39 @@ const url = benchAmqpUrl();
 
 /** The bytes and properties Sluice's publisher produces, so that both loops read identical messages. */
 function sluiceLikeMessage(n: number): PreparedMessage {
-  return { body: Buffer.from(JSON.stringify({ n, label: 'bench message' })), options: publishProperties('test.item', randomUUID(), TEST_ITEM_SCHEMA) };
+  return {
+    body: Buffer.from(JSON.stringify({ n, label: 'bench message' })),
+    options: publishProperties('test.item', randomUUID(), TEST_ITEM_SCHEMA),
+  };
 }
 
 async function bareRound(): Promise<number> {
-  return bareConsumeLoop(url, Array.from({ length: N }, (_, i) => sluiceLikeMessage(i)), PREFETCH);
+  return bareConsumeLoop(
+    url,
+    Array.from({ length: N }, (_, i) => sluiceLikeMessage(i)),
+    PREFETCH,
+  );
 }
 
 async function sluiceRound(round: number): Promise<{ consume: number; publish: number }> {
   const tag = randomBytes(3).toString('hex');
-  const config = benchConfig({ bus: { url, topicPrefix: `b${tag}.`, queuePrefix: `b${tag}.`, deadLetterQueue: `b${tag}.dlq`, prefetch: PREFETCH } }, `bus ${round}`);
+  const config = benchConfig(
+    {
+      bus: {
+        url,
+        topicPrefix: `b${tag}.`,
+        queuePrefix: `b${tag}.`,
+        deadLetterQueue: `b${tag}.dlq`,
+        prefetch: PREFETCH,
+      },
+    },
+    `bus ${round}`,
+  );
   const db = openDatabase(config.db.path);
   migrate(db);
-  db.exec('CREATE TABLE bench_effects (id INTEGER PRIMARY KEY, message_id TEXT NOT NULL, n INTEGER NOT NULL, label TEXT)');
+  db.exec(
+    'CREATE TABLE bench_effects (id INTEGER PRIMARY KEY, message_id TEXT NOT NULL, n INTEGER NOT NULL, label TEXT)',
+  );
   const insert = db.prepare('INSERT INTO bench_effects (message_id, n, label) VALUES (?, ?, ?)');
   const registry = benchRegistry();
 
@@ -47,7 +76,11 @@ async function sluiceRound(round: number): Promise<{ consume: number; publish: n
   const pubStarted = performance.now();
   const window = 1000;
   for (let i = 0; i < N; i += window) {
-    await Promise.all(Array.from({ length: Math.min(window, N - i) }, (_, k) => publisher.publish('test.bench', { n: i + k, label: 'bench message' })));
+    await Promise.all(
+      Array.from({ length: Math.min(window, N - i) }, (_, k) =>
+        publisher.publish('test.bench', { n: i + k, label: 'bench message' }),
+      ),
+    );
   }
   const publish = rate(N, performance.now() - pubStarted);
   await publisher.stop();
@@ -88,7 +121,9 @@ for (let round = 1; round <= ROUNDS; round++) {
   const s = await sluiceRound(round);
   sluice.push(s.consume);
   publish.push(s.publish);
-  console.log(`round ${round}: bare amqplib consume+ack ${bare.at(-1)} msg/s | sluice consume+validate+store+ack ${s.consume} msg/s | sluice publish with confirms ${s.publish} msg/s`);
+  console.log(
+    `round ${round}: bare amqplib consume+ack ${bare.at(-1)} msg/s | sluice consume+validate+store+ack ${s.consume} msg/s | sluice publish with confirms ${s.publish} msg/s`,
+  );
 }
 const b = median(bare);
 const s = median(sluice);

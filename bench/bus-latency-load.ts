@@ -32,9 +32,20 @@ export interface BusLatencyReport extends Latencies {
   warmup: Latencies & { sent: number; matched: number };
 }
 
-const [url, exchange, prefix = '', testcase, rate = '1000', count = '10000', warmup = '0', builds = 'busbench'] = process.argv.slice(2);
+const [
+  url,
+  exchange,
+  prefix = '',
+  testcase,
+  rate = '1000',
+  count = '10000',
+  warmup = '0',
+  builds = 'busbench',
+] = process.argv.slice(2);
 if (!url || !exchange || !testcase) {
-  console.error('usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP [BUILD_PREFIX]]');
+  console.error(
+    'usage: bus-latency-load AMQP_URL EXCHANGE TOPIC_PREFIX TESTCASE RATE COUNT [WARMUP [BUILD_PREFIX]]',
+  );
   process.exit(2);
 }
 const N = Number(count);
@@ -47,7 +58,8 @@ const warmHalf = Math.max(1, Math.floor(W / 2));
  * both in the same pattern (the first half fail fresh builds, the second half pass them again),
  * so that the warm-up runs every code path the measured results will.
  */
-const nvr = (j: number) => (j < W ? `${builds}warmup${j % warmHalf}-1.0-1.fc42` : `${builds}${(j - W) % half}-1.0-1.fc42`);
+const nvr = (j: number) =>
+  j < W ? `${builds}warmup${j % warmHalf}-1.0-1.fc42` : `${builds}${(j - W) % half}-1.0-1.fc42`;
 const outcome = (j: number) => ((j < W ? j < warmHalf : j - W < half) ? 'FAILED' : 'PASSED');
 const key = (subject: string, passed: boolean) => `${subject}|${passed ? 'passed' : 'failed'}`;
 
@@ -64,7 +76,10 @@ await sub.consume(
   (m) => {
     if (!m) return;
     const arrived = performance.now();
-    const body = JSON.parse(m.content.toString('utf8')) as { subject_identifier: string; satisfied_requirements: Array<{ testcase: string }> };
+    const body = JSON.parse(m.content.toString('utf8')) as {
+      subject_identifier: string;
+      satisfied_requirements: Array<{ testcase: string }>;
+    };
     const passed = body.satisfied_requirements.some((r) => r.testcase === testcase);
     const k = key(body.subject_identifier, passed);
     const t0 = sentAt.get(k);
@@ -89,13 +104,19 @@ while (sent < W + N) {
   for (; sent < due; sent++) {
     const body = { testcase, outcome: outcome(sent), data: { item: nvr(sent), type: 'koji_build' } };
     sentAt.set(key(nvr(sent), outcome(sent) === 'PASSED'), performance.now());
-    pub.publish(exchange, `${prefix}result.submit`, Buffer.from(JSON.stringify(body)), publishProperties('result.submit', randomUUID(), schema));
+    pub.publish(
+      exchange,
+      `${prefix}result.submit`,
+      Buffer.from(JSON.stringify(body)),
+      publishProperties('result.submit', randomUUID(), schema),
+    );
   }
   await new Promise((r) => setTimeout(r, 2));
 }
 const publishSeconds = (performance.now() - measuredFrom) / 1000;
 const deadline = performance.now() + 15_000;
-while (latencies.length + warmLatencies.length < W + N && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+while (latencies.length + warmLatencies.length < W + N && performance.now() < deadline)
+  await new Promise((r) => setTimeout(r, 20));
 await conn.close();
 
 const figures = (xs: number[]): Latencies => {

@@ -23,7 +23,11 @@ if (!dbPath || !policiesDir || !testcase || !rate || !count || !warmup || !build
   process.exit(2);
 }
 const url = benchAmqpUrl();
-const config = benchConfig({ server: { port: 0 }, bus: { url }, gating: { policiesDir } }, 'decision-bus', dbPath);
+const config = benchConfig(
+  { server: { port: 0 }, bus: { url }, gating: { policiesDir } },
+  'decision-bus',
+  dbPath,
+);
 // Served as `sluice serve` would, HTTP included (nobody calls it here).
 const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry() });
 await service.start();

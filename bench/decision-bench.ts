@@ -19,7 +19,15 @@ import path from 'node:path';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceService } from '../service/sluice-service.js';
-import { benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, runBenchScript, runBusLatencyLoad } from './bench-support.js';
+import {
+  benchAmqpUrl,
+  benchConfig,
+  benchLogger,
+  benchRegistry,
+  median,
+  runBenchScript,
+  runBusLatencyLoad,
+} from './bench-support.js';
 import type { BusLatencyReport, Latencies } from './bus-latency-load.js';
 import type { BusServerReport } from './bus-latency-server.js';
 import { generateResults, itemOf } from './generate-results.js';
@@ -48,7 +56,9 @@ const db = openDatabase(config.db.path);
 migrate(db);
 const gen = generateResults(db, { subjects: SUBJECTS, testcasesPerSubject: 20, runs: RUNS });
 db.close();
-console.log(`  generated ${gen.results} results in ${(gen.ms / 1000).toFixed(1)} s (written as SQL: the latest-result table catches up at start)`);
+console.log(
+  `  generated ${gen.results} results in ${(gen.ms / 1000).toFixed(1)} s (written as SQL: the latest-result table catches up at start)`,
+);
 
 // Six of the generated testcases, as a Fedora policy asks for tier0/rpminspect/rpmdeplint/...
 const required = gen.testcaseNames.slice(0, 6);
@@ -66,11 +76,18 @@ ${required.map((t) => `  - !PassingTestCaseRule {test_case_name: ${t}}`).join('\
 
 const catchUpStarted = performance.now();
 const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry() });
-console.log(`  service built (latest-result table caught up over ${gen.results} results) in ${((performance.now() - catchUpStarted) / 1000).toFixed(1)} s`);
+console.log(
+  `  service built (latest-result table caught up over ${gen.results} results) in ${((performance.now() - catchUpStarted) / 1000).toFixed(1)} s`,
+);
 
 const bodyOf = (i: number) => {
   const nvr = itemOf(i);
-  return { product_version: `fedora-${nvr.slice(nvr.lastIndexOf('.fc') + 3)}`, decision_context: 'bodhi_update_push_stable', subject_type: 'koji_build', subject_identifier: nvr };
+  return {
+    product_version: `fedora-${nvr.slice(nvr.lastIndexOf('.fc') + 3)}`,
+    decision_context: 'bodhi_update_push_stable',
+    subject_type: 'koji_build',
+    subject_identifier: nvr,
+  };
 };
 // The ceiling answers as much JSON as a decision does: a real answer, computed once.
 const constant = await service.ctx.gating.decisions.decide(bodyOf(0));
@@ -88,43 +105,81 @@ for (let i = order.length - 1; i > 0; i--) {
   [order[i], order[j]] = [order[j]!, order[i]!];
 }
 const bodiesFile = path.join(dir, 'bodies.jsonl');
-writeFileSync(bodiesFile, order.map((i) => JSON.stringify(bodyOf(i))).join('\n') + '\n');
-const sample = await (await fetch(`${address}/api/v1.0/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bodyOf(order[0]!)) })).json();
-console.log(`  a decision: ${JSON.stringify((sample as { summary: string }).summary)}; answer ${JSON.stringify(sample).length} bytes, ceiling's ${JSON.stringify(constant).length}`);
+writeFileSync(bodiesFile, `${order.map((i) => JSON.stringify(bodyOf(i))).join('\n')}\n`);
+const sample = await (
+  await fetch(`${address}/api/v1.0/decision`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(bodyOf(order[0]!)),
+  })
+).json();
+console.log(
+  `  a decision: ${JSON.stringify((sample as { summary: string }).summary)}; answer ${JSON.stringify(sample).length} bytes, ceiling's ${JSON.stringify(constant).length}`,
+);
 
 async function load(route: string): Promise<LoadReport> {
-  return runBenchScript<LoadReport>('http-load.js', [`${address}${route}`, bodiesFile, String(CONNECTIONS), String(DURATION_MS), String(WARMUP_MS)]);
+  return runBenchScript<LoadReport>('http-load.js', [
+    `${address}${route}`,
+    bodiesFile,
+    String(CONNECTIONS),
+    String(DURATION_MS),
+    String(WARMUP_MS),
+  ]);
 }
 
 const tiny: LoadReport[] = [];
 const ceiling: LoadReport[] = [];
 const decisions: LoadReport[] = [];
 const uncached: LoadReport[] = [];
-const line = (x: LoadReport) => `${x.rps.toFixed(0)} req/s p50 ${x.p50.toFixed(2)} ms p99 ${x.p99.toFixed(2)} ms`;
+const line = (x: LoadReport) =>
+  `${x.rps.toFixed(0)} req/s p50 ${x.p50.toFixed(2)} ms p99 ${x.p99.toFixed(2)} ms`;
 for (let r = 0; r < ROUNDS; r++) {
   tiny.push(await load('/bench/tiny'));
   ceiling.push(await load('/bench/constant'));
   decisions.push(await load('/api/v1.0/decision'));
   uncached.push(await load('/bench/uncached'));
-  console.log(`  round ${r + 1}: tiny ${line(tiny.at(-1)!)} | constant ${line(ceiling.at(-1)!)} | decisions ${line(decisions.at(-1)!)} | uncached ${line(uncached.at(-1)!)}`);
+  console.log(
+    `  round ${r + 1}: tiny ${line(tiny.at(-1)!)} | constant ${line(ceiling.at(-1)!)} | decisions ${line(decisions.at(-1)!)} | uncached ${line(uncached.at(-1)!)}`,
+  );
   const errors = [tiny, ceiling, decisions, uncached].map((xs) => xs.at(-1)!.errors);
-  if (errors.some((e) => e > 0)) throw new Error(`non-2xx answers (tiny, constant, decisions, uncached): ${errors.join(', ')}`);
+  if (errors.some((e) => e > 0))
+    throw new Error(`non-2xx answers (tiny, constant, decisions, uncached): ${errors.join(', ')}`);
 }
 const mid = (xs: LoadReport[]) => xs.find((x) => x.rps === median(xs.map((y) => y.rps)))!;
-const ratio = (side: LoadReport[], base: LoadReport[]) => median(side.map((x, i) => x.rps / base[i]!.rps)).toFixed(2);
-console.log(`decisions over HTTP, ${CONNECTIONS} connections, ${(DURATION_MS / 1000).toFixed(0)} s per side per round, median of ${ROUNDS} rounds:`);
-console.log(`  ceiling: constant {"policies_satisfied": true} (same server, same request bodies): ${line(mid(tiny))}`);
-console.log(`  ceiling: constant decision-sized JSON (same server, same request bodies):           ${line(mid(ceiling))}`);
-console.log(`  POST /api/v1.0/decision (answers kept until a result/waiver of the subject):         ${line(mid(decisions))}   (target p99 < 5 ms)`);
-console.log(`  the same decisions made afresh every time (no kept answers):                         ${line(mid(uncached))}`);
-console.log(`  ratio to the tiny ceiling: decisions ${ratio(decisions, tiny)}, afresh ${ratio(uncached, tiny)}; to the decision-sized one: ${ratio(decisions, ceiling)}, ${ratio(uncached, ceiling)}   (target >= 0.40)`);
+const ratio = (side: LoadReport[], base: LoadReport[]) =>
+  median(side.map((x, i) => x.rps / base[i]!.rps)).toFixed(2);
+console.log(
+  `decisions over HTTP, ${CONNECTIONS} connections, ${(DURATION_MS / 1000).toFixed(0)} s per side per round, median of ${ROUNDS} rounds:`,
+);
+console.log(
+  `  ceiling: constant {"policies_satisfied": true} (same server, same request bodies): ${line(mid(tiny))}`,
+);
+console.log(
+  `  ceiling: constant decision-sized JSON (same server, same request bodies):           ${line(mid(ceiling))}`,
+);
+console.log(
+  `  POST /api/v1.0/decision (answers kept until a result/waiver of the subject):         ${line(mid(decisions))}   (target p99 < 5 ms)`,
+);
+console.log(
+  `  the same decisions made afresh every time (no kept answers):                         ${line(mid(uncached))}`,
+);
+console.log(
+  `  ratio to the tiny ceiling: decisions ${ratio(decisions, tiny)}, afresh ${ratio(uncached, tiny)}; to the decision-sized one: ${ratio(decisions, ceiling)}, ${ratio(uncached, ceiling)}   (target >= 0.40)`,
+);
 
-const figures = (l: Latencies) => `p50 ${l.p50.toFixed(1)} ms  p90 ${l.p90.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  max ${l.max.toFixed(1)} ms`;
+const figures = (l: Latencies) =>
+  `p50 ${l.p50.toFixed(1)} ms  p90 ${l.p90.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  max ${l.max.toFixed(1)} ms`;
 const busLines = (bus: BusLatencyReport, target: string) => [
   `  ${figures(bus)}   (${target}${bus.missing} without a message, ${bus.unexpected} unexpected)`,
   `  warm-up before them, not counted: ${bus.warmup.sent} results of other builds, same pattern: ${figures(bus.warmup)}; ${bus.warmup.sent - bus.warmup.matched} without a message`,
 ];
-const busArgs = (builds: string) => [required[0]!, String(BUS_RATE), String(BUS_RESULTS), String(BUS_WARMUP), builds];
+const busArgs = (builds: string) => [
+  required[0]!,
+  String(BUS_RATE),
+  String(BUS_RESULTS),
+  String(BUS_WARMUP),
+  builds,
+];
 
 // The bus part twice, with builds of its own each time. First in this process, right after the
 // HTTP rounds: what a server sees when bus work follows a long HTTP burst (its garbage and code).
@@ -132,11 +187,21 @@ const after = await runBusLatencyLoad(url, config, busArgs('busafterhttp'));
 await service.stop();
 const serverRss = process.resourceUsage().maxRSS / 1024;
 // Then the measurement the target is about: a server process of its own on the same store.
-const fresh = await runBenchScript<BusServerReport>('bus-latency-server.js', [config.db.path, policiesDir, ...busArgs('busbench')]);
+const fresh = await runBenchScript<BusServerReport>('bus-latency-server.js', [
+  config.db.path,
+  policiesDir,
+  ...busArgs('busbench'),
+]);
 
-console.log(`result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${fresh.bus.sent} results at ${fresh.bus.rate.toFixed(0)}/s:`);
+console.log(
+  `result published on RabbitMQ (result.submit) → its greenwave.decision.update at a subscriber, ${fresh.bus.sent} results at ${fresh.bus.rate.toFixed(0)}/s:`,
+);
 console.log(`in a server process of its own on the same store (as JMH forks one per benchmark):`);
 for (const l of busLines(fresh.bus, 'target p99 < 50 ms; ')) console.log(l);
-console.log(`in the process that served the HTTP rounds, right after them (${after.sent} results at ${after.rate.toFixed(0)}/s):`);
+console.log(
+  `in the process that served the HTTP rounds, right after them (${after.sent} results at ${after.rate.toFixed(0)}/s):`,
+);
 for (const l of busLines(after, '')) console.log(l);
-console.log(`peak memory of the server process: ${serverRss.toFixed(0)} MiB (HTTP rounds and the first bus part); ${fresh.maxRssMiB.toFixed(0)} MiB (the bus part's own)`);
+console.log(
+  `peak memory of the server process: ${serverRss.toFixed(0)} MiB (HTTP rounds and the first bus part); ${fresh.maxRssMiB.toFixed(0)} MiB (the bus part's own)`,
+);

@@ -65,17 +65,36 @@ export function itemOf(i: number): string {
  * they would in a live store.
  */
 export function generateResults(target: ResultsStore | Db, options: GenerateOptions = {}): GenerateReport {
-  const { subjects = 10_000, testcasesPerSubject = 20, runs = 5, batchSize = 10_000, seed = 1, start = Date.UTC(2025, 0, 1), spanDays = 365 } = options;
+  const {
+    subjects = 10_000,
+    testcasesPerSubject = 20,
+    runs = 5,
+    batchSize = 10_000,
+    seed = 1,
+    start = Date.UTC(2025, 0, 1),
+    spanDays = 365,
+  } = options;
   const db = target instanceof ResultsStore ? target.database : target;
   migrate(db);
   const began = performance.now();
   const random = mulberry32(seed);
 
-  const names = Array.from({ length: testcasesPerSubject }, (_, i) => TESTCASES[i] ?? `fedora-ci.koji-build.extra-${i}.functional`);
-  const upsert = db.prepare('INSERT INTO testcases (name, ref_url) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id');
-  const testcaseIds = db.transaction(() => names.map((n) => (upsert.get(n, `https://docs.fedoraproject.org/en-US/ci/tests/${n}/`) as { id: number }).id))();
+  const names = Array.from(
+    { length: testcasesPerSubject },
+    (_, i) => TESTCASES[i] ?? `fedora-ci.koji-build.extra-${i}.functional`,
+  );
+  const upsert = db.prepare(
+    'INSERT INTO testcases (name, ref_url) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET name = name RETURNING id',
+  );
+  const testcaseIds = db.transaction(() =>
+    names.map(
+      (n) => (upsert.get(n, `https://docs.fedoraproject.org/en-US/ci/tests/${n}/`) as { id: number }).id,
+    ),
+  )();
 
-  const insertResult = db.prepare('INSERT INTO results (id, testcase_id, outcome, note, ref_url, submit_time) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertResult = db.prepare(
+    'INSERT INTO results (id, testcase_id, outcome, note, ref_url, submit_time) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const insertData = db.prepare('INSERT INTO result_data (result_id, seq, key, value) VALUES (?, ?, ?, ?)');
   const insertGroup = db.prepare('INSERT INTO groups (id, uuid, description, ref_url) VALUES (?, ?, ?, ?)');
   const link = db.prepare('INSERT INTO result_groups (result_id, group_id) VALUES (?, ?)');
@@ -98,7 +117,14 @@ export function generateResults(target: ResultsStore | Db, options: GenerateOpti
       const gid = ++groupId;
       const uuid = `00000000-0000-4000-8000-${gid.toString(16).padStart(12, '0')}`;
       const arch = ARCHES[run % ARCHES.length]!;
-      pending.push(() => insertGroup.run(gid, uuid, `fedora-ci pipeline run for ${item}`, `https://jenkins.example.org/job/fedora-ci/${gid}/`));
+      pending.push(() =>
+        insertGroup.run(
+          gid,
+          uuid,
+          `fedora-ci pipeline run for ${item}`,
+          `https://jenkins.example.org/job/fedora-ci/${gid}/`,
+        ),
+      );
       groups++;
       for (let t = 0; t < testcasesPerSubject; t++) {
         const id = ++resultId;
@@ -108,7 +134,14 @@ export function generateResults(target: ResultsStore | Db, options: GenerateOpti
         const functional = name.endsWith('.functional');
         const tcId = testcaseIds[t]!;
         pending.push(() => {
-          insertResult.run(id, tcId, outcome, outcome === 'PASSED' ? null : `${name} ${outcome.toLowerCase()}`, `https://jenkins.example.org/job/${name}/${id}/`, time);
+          insertResult.run(
+            id,
+            tcId,
+            outcome,
+            outcome === 'PASSED' ? null : `${name} ${outcome.toLowerCase()}`,
+            `https://jenkins.example.org/job/${name}/${id}/`,
+            time,
+          );
           insertData.run(id, 0, 'item', item);
           insertData.run(id, 1, 'type', 'koji_build');
           if (functional) {
@@ -126,7 +159,15 @@ export function generateResults(target: ResultsStore | Db, options: GenerateOpti
     }
   }
   flush(pending);
-  return { results: total, dataRows, groups, testcases: names.length, ms: Math.round(performance.now() - began), sampleItem: itemOf(Math.floor(subjects / 2)), testcaseNames: names };
+  return {
+    results: total,
+    dataRows,
+    groups,
+    testcases: names.length,
+    ms: Math.round(performance.now() - began),
+    sampleItem: itemOf(Math.floor(subjects / 2)),
+    testcaseNames: names,
+  };
 }
 
 function pickOutcome(x: number): string {

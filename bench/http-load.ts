@@ -31,12 +31,23 @@ const bodies = readFileSync(bodiesFile, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((b) => Buffer.from(b));
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number(connections), maxFreeSockets: Number(connections) });
+const agent = new http.Agent({
+  keepAlive: true,
+  maxSockets: Number(connections),
+  maxFreeSockets: Number(connections),
+});
 
 function send(body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
       (res) => {
         res.on('data', () => {});
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -77,7 +88,8 @@ await Promise.all(loops);
 agent.destroy();
 
 latencies.sort((a, b) => a - b);
-const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+const at = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
 const report: LoadReport = {
   requests: latencies.length,
   seconds,

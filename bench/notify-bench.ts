@@ -24,7 +24,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 5);
 const FROM = 'Sluice <sluice@bench.example.org>';
 const TO = ['maint@example.org', 'qa@example.org'];
-const HEADERS = { 'Auto-Submitted': 'auto-generated', 'X-Sluice-Rule': 'bench', 'X-Sluice-Mail': 'decision-changed' };
+const HEADERS = {
+  'Auto-Submitted': 'auto-generated',
+  'X-Sluice-Rule': 'bench',
+  'X-Sluice-Mail': 'decision-changed',
+};
 
 /** The SMTP server process (bench/smtp-sink.ts) and what it has taken. */
 class Sink {
@@ -35,7 +39,9 @@ class Sink {
 
   static async start(): Promise<Sink> {
     const child = fork(fileURLToPath(new URL('./smtp-sink.js', import.meta.url)));
-    const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+    const port = await new Promise<number>((resolve) =>
+      child.once('message', (m: { port: number }) => resolve(m.port)),
+    );
     return new Sink(child, port);
   }
 
@@ -69,10 +75,13 @@ class Sink {
 
   /** Every mail arrived exactly once. */
   async check(expected: string[], side: string): Promise<void> {
-    const seen = new Map(await this.ask({ report: true }, (m) => m.seen as Array<[string, number]> | undefined));
+    const seen = new Map(
+      await this.ask({ report: true }, (m) => m.seen as Array<[string, number]> | undefined),
+    );
     const twice = [...seen.values()].filter((c) => c !== 1).length;
     const missing = expected.filter((id) => !seen.has(id)).length;
-    if (twice || missing || seen.size !== expected.length) throw new Error(`${side}: ${missing} mails missing, ${twice} not exactly once, ${seen.size} distinct`);
+    if (twice || missing || seen.size !== expected.length)
+      throw new Error(`${side}: ${missing} mails missing, ${twice} not exactly once, ${seen.size} distinct`);
   }
 }
 
@@ -92,10 +101,25 @@ const content = decisionChangedMail({
     product_version: 'fedora-41',
     policies_satisfied: false,
     summary: 'Of 2 required tests, 1 test failed',
-    satisfied_requirements: [{ type: 'test-result-passed', testcase: 'fedora-ci.koji-build.tier0.functional', result_id: 6 }],
-    unsatisfied_requirements: [{ type: 'test-result-failed', testcase: 'dist.rpmdeplint', result_id: 9, subject_type: 'koji_build', subject_identifier: 'bash-5.2.26-3.fc41', scenario: null }],
+    satisfied_requirements: [
+      { type: 'test-result-passed', testcase: 'fedora-ci.koji-build.tier0.functional', result_id: 6 },
+    ],
+    unsatisfied_requirements: [
+      {
+        type: 'test-result-failed',
+        testcase: 'dist.rpmdeplint',
+        result_id: 9,
+        subject_type: 'koji_build',
+        subject_identifier: 'bash-5.2.26-3.fc41',
+        scenario: null,
+      },
+    ],
     applicable_policies: ['fedora-41-stable'],
-    previous: { policies_satisfied: true, summary: 'All required tests passed', unsatisfied_requirements: [] },
+    previous: {
+      policies_satisfied: true,
+      summary: 'All required tests passed',
+      unsatisfied_requirements: [],
+    },
   },
   before: { policies_satisfied: true, summary: 'All required tests passed', unsatisfied_requirements: [] },
   rule: 'bench',
@@ -121,7 +145,15 @@ async function sluiceRound(server: Sink, round: number, grouped: boolean): Promi
   const transport = new SmtpMailTransport(config.notify.smtp);
   const sender = new NotificationSender(outbox, db, transport, config.notify, benchLogger());
   sender.start();
-  const add = db.transaction((i: number) => outbox.addMail({ rule: 'bench', template: 'decision-changed', from: FROM, to: TO, content: { ...content, subject: `${content.subject} #${i}` } }));
+  const add = db.transaction((i: number) =>
+    outbox.addMail({
+      rule: 'bench',
+      template: 'decision-changed',
+      from: FROM,
+      to: TO,
+      content: { ...content, subject: `${content.subject} #${i}` },
+    }),
+  );
   const delivery = db.transaction((first: number) => {
     for (let i = first; i < first + 50 && i < N; i++) add(i);
   });
@@ -139,7 +171,9 @@ async function sluiceRound(server: Sink, round: number, grouped: boolean): Promi
   while (outbox.counts().sent < N) await new Promise((r) => setImmediate(r));
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  const ids = (db.prepare('SELECT message_id FROM mail_outbox').all() as Array<{ message_id: string }>).map((r) => r.message_id);
+  const ids = (db.prepare('SELECT message_id FROM mail_outbox').all() as Array<{ message_id: string }>).map(
+    (r) => r.message_id,
+  );
   await server.check(ids, 'sluice');
   await sender.stop();
   await transport.close();
@@ -152,11 +186,26 @@ async function sluiceRound(server: Sink, round: number, grouped: boolean): Promi
  * once when the window is N), no store. The better of the two windows is the baseline.
  */
 async function bareRound(server: Sink, window: number): Promise<Round> {
-  const transporter = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port: server.port, maxConnections: CONNECTIONS, maxMessages: 100_000, logger: false });
+  const transporter = nodemailer.createTransport({
+    pool: true,
+    host: '127.0.0.1',
+    port: server.port,
+    maxConnections: CONNECTIONS,
+    maxMessages: 100_000,
+    logger: false,
+  });
   const ids = Array.from({ length: N }, () => `<${randomUUID()}@bench.example.org>`);
   const send = (i: number) =>
     // The same mail as Sluice's, byte for byte but the Message-ID: its headers included.
-    transporter.sendMail({ from: FROM, to: TO, subject: `${content.subject} #${i}`, text: content.text, html: content.html, messageId: ids[i], headers: HEADERS });
+    transporter.sendMail({
+      from: FROM,
+      to: TO,
+      subject: `${content.subject} #${i}`,
+      text: content.text,
+      html: content.html,
+      messageId: ids[i],
+      headers: HEADERS,
+    });
   const arrived = server.until(N);
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -206,11 +255,17 @@ const ratio = (rounds: Round[], of: (r: Round[]) => number) => {
   return `${r.toFixed(2)}${Number(r.toFixed(2)) >= 0.8 ? '' : ' (below target)'}`;
 };
 const cpuRatio = (rounds: Round[]) => (cpu(bare) / cpu(rounds)).toFixed(2);
-console.log(`notify bench: ${N} mails (${content.text.length + content.html.length} bytes of text + HTML each, ${TO.length} recipients) to a local SMTP server, pool of ${CONNECTIONS} connections, ${ROUNDS} rounds; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
+console.log(
+  `notify bench: ${N} mails (${content.text.length + content.html.length} bytes of text + HTML each, ${TO.length} recipients) to a local SMTP server, pool of ${CONNECTIONS} connections, ${ROUNDS} rounds; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`,
+);
 console.log(line('sluice outbox → SMTP, written 50 to a transaction (RabbitMQ):', grouped));
 console.log(line('sluice outbox → SMTP, each written in its own (embedded bus):', single));
 console.log(line(`bare nodemailer pool loop, all ${N} at once:`, bareAll));
 console.log(line('bare nodemailer pool loop, 200 at a time:', bareWindow));
 console.log(`  ratio to the faster bare loop (target ≥ 0.80), rate median / rate best / CPU a mail:`);
-console.log(`    written 50 to a transaction: ${ratio(grouped, mid)} / ${ratio(grouped, best)} / ${cpuRatio(grouped)}`);
-console.log(`    each in its own transaction: ${ratio(single, mid)} / ${ratio(single, best)} / ${cpuRatio(single)}`);
+console.log(
+  `    written 50 to a transaction: ${ratio(grouped, mid)} / ${ratio(grouped, best)} / ${cpuRatio(grouped)}`,
+);
+console.log(
+  `    each in its own transaction: ${ratio(single, mid)} / ${ratio(single, best)} / ${cpuRatio(single)}`,
+);

@@ -71,10 +71,12 @@ function job(command: string) {
 }
 
 // Warm up: connections open, schemas and statements hot.
-await Promise.all(Array.from({ length: 8 }, () => job('true')).map(async (j) => {
-  await bus.publish('pipeline.job.queued', j.body);
-  await j.done;
-}));
+await Promise.all(
+  Array.from({ length: 8 }, () => job('true')).map(async (j) => {
+    await bus.publish('pipeline.job.queued', j.body);
+    await j.done;
+  }),
+);
 
 // 1. Throughput.
 const burst = Array.from({ length: JOBS }, () => job('echo hi'));
@@ -110,7 +112,9 @@ idle.disable();
 const lag = monitorEventLoopDelay({ resolution: 10 });
 const streamers = Array.from({ length: STREAMERS }, () =>
   // 2 KiB of output every 50 ms for 5 s (40 KiB/s per job, 2 MiB/s in all): a busy build log.
-  job("line=$(printf '%2047s' '' | tr ' ' x); i=0; while [ $i -lt 100 ]; do echo \"$i $line\"; i=$((i+1)); sleep 0.05; done"),
+  job(
+    "line=$(printf '%2047s' '' | tr ' ' x); i=0; while [ $i -lt 100 ]; do echo \"$i $line\"; i=$((i+1)); sleep 0.05; done",
+  ),
 );
 lag.enable();
 const s0 = performance.now();
@@ -131,13 +135,27 @@ const b = sorted(bare);
 const r = sorted(inRunner);
 console.log('');
 console.log(`bench/pipeline: 2 OpenSSH builders on loopback (jobLimit 32 each), RabbitMQ bus`);
-console.log(`  ${JOBS} short jobs:                        ${rate(JOBS, burstMs)} jobs/s (${(burstMs / 1000).toFixed(2)} s)`);
-console.log(`  dispatch, message in → command started:   p50 ${ms(percentile(o, 50))}  p99 ${ms(percentile(o, 99))}   (target p50 < 50 ms; ${DISPATCHES} jobs one at a time)`);
-console.log(`    of which in the runner (delivery → started): p50 ${ms(percentile(r, 50))}  p99 ${ms(percentile(r, 99))}`);
-console.log(`  bare ssh2 exec on an open connection:     p50 ${ms(percentile(b, 50))}  p99 ${ms(percentile(b, 99))}`);
-console.log(`  ratio dispatch / bare exec (p50):         ${(percentile(o, 50) / percentile(b, 50)).toFixed(2)}`);
-console.log(`  event-loop lag, ${STREAMERS} jobs streaming logs:  p99 ${ms(lag.percentile(99) / 1e6)}  max ${ms(lag.max / 1e6)}   (target p99 < 20 ms; ${(logBytes / 1e6).toFixed(1)} MB of log in ${(streamMs / 1000).toFixed(1)} s)`);
-console.log(`  event-loop lag, the same process idle:    p99 ${ms(idle.percentile(99) / 1e6)}  max ${ms(idle.max / 1e6)}   (5 s; the machine's other load)`);
+console.log(
+  `  ${JOBS} short jobs:                        ${rate(JOBS, burstMs)} jobs/s (${(burstMs / 1000).toFixed(2)} s)`,
+);
+console.log(
+  `  dispatch, message in → command started:   p50 ${ms(percentile(o, 50))}  p99 ${ms(percentile(o, 99))}   (target p50 < 50 ms; ${DISPATCHES} jobs one at a time)`,
+);
+console.log(
+  `    of which in the runner (delivery → started): p50 ${ms(percentile(r, 50))}  p99 ${ms(percentile(r, 99))}`,
+);
+console.log(
+  `  bare ssh2 exec on an open connection:     p50 ${ms(percentile(b, 50))}  p99 ${ms(percentile(b, 99))}`,
+);
+console.log(
+  `  ratio dispatch / bare exec (p50):         ${(percentile(o, 50) / percentile(b, 50)).toFixed(2)}`,
+);
+console.log(
+  `  event-loop lag, ${STREAMERS} jobs streaming logs:  p99 ${ms(lag.percentile(99) / 1e6)}  max ${ms(lag.max / 1e6)}   (target p99 < 20 ms; ${(logBytes / 1e6).toFixed(1)} MB of log in ${(streamMs / 1000).toFixed(1)} s)`,
+);
+console.log(
+  `  event-loop lag, the same process idle:    p99 ${ms(idle.percentile(99) / 1e6)}  max ${ms(idle.max / 1e6)}   (5 s; the machine's other load)`,
+);
 process.exit(0);
 
 async function openBareClient(): Promise<Client> {
@@ -145,7 +163,12 @@ async function openBareClient(): Promise<Client> {
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve()).once('error', reject);
-    client.connect({ host: '127.0.0.1', port: s.port, username: 'sluiceci', privateKey: readFileSync(ssh.clientKey) });
+    client.connect({
+      host: '127.0.0.1',
+      port: s.port,
+      username: 'sluiceci',
+      privateKey: readFileSync(ssh.clientKey),
+    });
   });
   client.setNoDelay(true); // as the runner's connections do
   return client;

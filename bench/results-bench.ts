@@ -25,7 +25,18 @@ import { Outbox } from '../db/outbox.js';
 import { mapCiMessage } from '../results/ci-message-mapping.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { ciMessage } from '../tests/support/ci-messages.js';
-import { bareConsumeLoop, bareConsumePublishLoop, type PreparedMessage, benchAmqpUrl, benchConfig, benchLogger, benchRegistry, median, percentile, rate } from './bench-support.js';
+import {
+  bareConsumeLoop,
+  bareConsumePublishLoop,
+  type PreparedMessage,
+  benchAmqpUrl,
+  benchConfig,
+  benchLogger,
+  benchRegistry,
+  median,
+  percentile,
+  rate,
+} from './bench-support.js';
 import { generateResults, itemOf } from './generate-results.js';
 
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 10_000);
@@ -55,13 +66,21 @@ async function queryLatencies(): Promise<void> {
   migrate(db);
   const gen = generateResults(db, { subjects: SUBJECTS, testcasesPerSubject: 20, runs: RUNS });
   db.close();
-  console.log(`generated ${gen.results} results (${gen.dataRows} data rows, ${gen.groups} groups) in ${(gen.ms / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${gen.results} results (${gen.dataRows} data rows, ${gen.groups} groups) in ${(gen.ms / 1000).toFixed(1)} s`,
+  );
   const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry() });
   const address = (await service.start())!;
   const [a, b] = gen.testcaseNames;
   const shapes: Array<[string, (item: string) => string]> = [
-    [`GET /results?item=X&type=koji_build&testcases=a,b`, (item) => `/api/v2.0/results?item=${encodeURIComponent(item)}&type=koji_build&testcases=${a},${b}`],
-    [`GET /results/latest?item=X&type=koji_build`, (item) => `/api/v2.0/results/latest?item=${encodeURIComponent(item)}&type=koji_build`],
+    [
+      `GET /results?item=X&type=koji_build&testcases=a,b`,
+      (item) => `/api/v2.0/results?item=${encodeURIComponent(item)}&type=koji_build&testcases=${a},${b}`,
+    ],
+    [
+      `GET /results/latest?item=X&type=koji_build`,
+      (item) => `/api/v2.0/results/latest?item=${encodeURIComponent(item)}&type=koji_build`,
+    ],
   ];
   for (const [name, path] of shapes) {
     // Warm up connections and statement caches, then measure one request at a time.
@@ -83,17 +102,33 @@ async function queryLatencies(): Promise<void> {
     );
   }
   await service.stop();
-  console.log(`  database size with ${gen.results} results: ${(dbBytes(config) / 1024 / 1024).toFixed(0)} MiB`);
+  console.log(
+    `  database size with ${gen.results} results: ${(dbBytes(config) / 1024 / 1024).toFixed(0)} MiB`,
+  );
 }
 
 /** The bytes and properties Sluice's publisher produces, for both sides. */
 function ciMessages(n: number): PreparedMessage[] {
   return Array.from({ length: n }, (_, i) => {
     const body = ciMessage('koji-build', 'complete', {
-      artifact: { type: 'koji-build', id: 1000 + i, issuer: 'bench', component: `pkg${i % 500}`, nvr: itemOf(i), scratch: false },
+      artifact: {
+        type: 'koji-build',
+        id: 1000 + i,
+        issuer: 'bench',
+        component: `pkg${i % 500}`,
+        nvr: itemOf(i),
+        scratch: false,
+      },
       testFields: { type: `tier${i % 3}`, result: i % 10 === 0 ? 'failed' : 'passed' },
     });
-    return { body: Buffer.from(JSON.stringify(body)), options: publishProperties('ci.koji-build.test.complete', randomUUID(), 'https://sluice.dev/schemas/ci.test.complete.json') };
+    return {
+      body: Buffer.from(JSON.stringify(body)),
+      options: publishProperties(
+        'ci.koji-build.test.complete',
+        randomUUID(),
+        'https://sluice.dev/schemas/ci.test.complete.json',
+      ),
+    };
   });
 }
 
@@ -110,7 +145,14 @@ function sampleEvent(): unknown {
 }
 
 /** Fills a consumer's durable queue, bound as Sluice binds it, before Sluice starts. */
-async function backlog(url: string, queue: string, exchange: string, bindingKey: string, routingKey: string, messages: PreparedMessage[]): Promise<void> {
+async function backlog(
+  url: string,
+  queue: string,
+  exchange: string,
+  bindingKey: string,
+  routingKey: string,
+  messages: PreparedMessage[],
+): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createConfirmChannel();
   await ch.assertQueue(queue, { durable: true });
@@ -126,13 +168,34 @@ async function backlog(url: string, queue: string, exchange: string, bindingKey:
 async function ingestion(url: string, messages: PreparedMessage[]): Promise<number> {
   const tag = randomBytes(3).toString('hex');
   const config = benchConfig(
-    { server: { port: 0 }, bus: { url, topicPrefix: `r${tag}.`, queuePrefix: `r${tag}.`, deadLetterQueue: `r${tag}.dlq`, prefetch: PREFETCH } },
+    {
+      server: { port: 0 },
+      bus: {
+        url,
+        topicPrefix: `r${tag}.`,
+        queuePrefix: `r${tag}.`,
+        deadLetterQueue: `r${tag}.dlq`,
+        prefetch: PREFETCH,
+      },
+    },
     'results-ingest',
   );
   // The consumer's durable queue exists and holds the backlog before Sluice starts.
   const { queuePrefix, topicPrefix, exchange } = config.bus;
-  await backlog(url, `${queuePrefix}ci-results`, exchange, `${topicPrefix}ci.#`, `${topicPrefix}ci.koji-build.test.complete`, messages);
-  const service = await SluiceService.create({ config, log: benchLogger(), registry: benchRegistry(), http: false });
+  await backlog(
+    url,
+    `${queuePrefix}ci-results`,
+    exchange,
+    `${topicPrefix}ci.#`,
+    `${topicPrefix}ci.koji-build.test.complete`,
+    messages,
+  );
+  const service = await SluiceService.create({
+    config,
+    log: benchLogger(),
+    registry: benchRegistry(),
+    http: false,
+  });
   const { db, outbox } = service.ctx;
   const count = db.prepare('SELECT COUNT(*) AS n FROM results');
   const started = performance.now();
@@ -148,7 +211,9 @@ async function ingestion(url: string, messages: PreparedMessage[]): Promise<numb
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   if (process.env.BENCH_VERBOSE) {
-    console.log(`  (all stored after ${storedAt.toFixed(0)} ms, all events confirmed after ${ms.toFixed(0)} ms; this process's CPU ${((cpu.user + cpu.system) / messages.length).toFixed(0)} µs per result)`);
+    console.log(
+      `  (all stored after ${storedAt.toFixed(0)} ms, all events confirmed after ${ms.toFixed(0)} ms; this process's CPU ${((cpu.user + cpu.system) / messages.length).toFixed(0)} µs per result)`,
+    );
   }
   const stored = (count.get() as { n: number }).n;
   await service.stop();
@@ -172,11 +237,19 @@ async function storePathAlone(messages: PreparedMessage[]): Promise<{ rate: numb
   await checkpointer.start();
   const processor = new MessageProcessor(db, registry, config.bus.retry, log);
   const spec = ciResultsConsumer(results);
-  const deliveries = messages.map((m) => ({ messageId: String(m.options.messageId), topic: 'ci.koji-build.test.complete', content: m.body, headers: {}, attempt: 1 }));
+  const deliveries = messages.map((m) => ({
+    messageId: String(m.options.messageId),
+    topic: 'ci.koji-build.test.complete',
+    content: m.body,
+    headers: {},
+    attempt: 1,
+  }));
   const sent = db.transaction((ids: number[]) => outbox.sent(ids));
   const started = performance.now();
   for (let i = 0; i < deliveries.length; i += BATCH) {
-    const outcomes = processor.inBatch(() => deliveries.slice(i, i + BATCH).map((d) => processor.process(spec, d)));
+    const outcomes = processor.inBatch(() =>
+      deliveries.slice(i, i + BATCH).map((d) => processor.process(spec, d)),
+    );
     const refused = outcomes.find((o) => 'then' in o || o.action !== 'ack');
     if (refused) throw new Error(`store path: a message was not stored: ${JSON.stringify(refused)}`);
     sent(outbox.due(BATCH).map((r) => r.id));
@@ -185,7 +258,8 @@ async function storePathAlone(messages: PreparedMessage[]): Promise<{ rate: numb
   const stored = (db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n;
   await checkpointer.stop();
   db.close();
-  if (stored !== messages.length) throw new Error(`store path: expected ${messages.length} results, found ${stored}`);
+  if (stored !== messages.length)
+    throw new Error(`store path: expected ${messages.length} results, found ${stored}`);
   return { rate: rate(messages.length, ms), usPerResult: (ms * 1000) / messages.length };
 }
 
@@ -196,17 +270,28 @@ const url = benchAmqpUrl();
 const messages = ciMessages(MESSAGES);
 // A second baseline publishes one result event per message, as ingestion must: it shows how much
 // of the gap to the bare loop is the broker's work for the events and how much is Sluice's own.
-const event: PreparedMessage = { body: Buffer.from(JSON.stringify(sampleEvent())), options: publishProperties('resultsdb.result.new', randomUUID(), 'https://sluice.dev/schemas/resultsdb.result.new.json') };
+const event: PreparedMessage = {
+  body: Buffer.from(JSON.stringify(sampleEvent())),
+  options: publishProperties(
+    'resultsdb.result.new',
+    randomUUID(),
+    'https://sluice.dev/schemas/resultsdb.result.new.json',
+  ),
+};
 // Rounds alternate the three loops, so that drift in the machine's speed reaches each alike; medians are compared.
 const bare: number[] = [];
 const bareWithPublish: number[] = [];
 const ingest: number[] = [];
-console.log(`ingestion of ${MESSAGES} Fedora CI messages (ci.koji-build.test.complete) through RabbitMQ, prefetch ${PREFETCH}, ${ROUNDS} rounds:`);
+console.log(
+  `ingestion of ${MESSAGES} Fedora CI messages (ci.koji-build.test.complete) through RabbitMQ, prefetch ${PREFETCH}, ${ROUNDS} rounds:`,
+);
 for (let round = 1; round <= ROUNDS; round++) {
   bare.push(await bareConsumeLoop(url, messages, PREFETCH));
   bareWithPublish.push(await bareConsumePublishLoop(url, messages, PREFETCH, event));
   ingest.push(await ingestion(url, messages));
-  console.log(`  round ${round}: bare consume+ack ${bare.at(-1)} msg/s | bare consume+publish+ack ${bareWithPublish.at(-1)} msg/s | sluice ${ingest.at(-1)} results/s`);
+  console.log(
+    `  round ${round}: bare consume+ack ${bare.at(-1)} msg/s | bare consume+publish+ack ${bareWithPublish.at(-1)} msg/s | sluice ${ingest.at(-1)} results/s`,
+  );
 }
 const b = median(bare);
 const bp = median(bareWithPublish);
@@ -219,5 +304,7 @@ console.log(`  bare consume + publish one event (confirmed) + ack:   ${bp} msg/s
 console.log(`  ratio sluice / that:                                 ${(s / bp).toFixed(2)}`);
 const alone = await storePathAlone(messages);
 console.log(`the same messages through the same handler with no broker (one thread, batches of ${BATCH}):`);
-console.log(`  ${alone.rate} results/s, ${alone.usPerResult.toFixed(0)} µs a result; as a ratio to the bare loop: ${(alone.rate / b).toFixed(2)}`);
+console.log(
+  `  ${alone.rate} results/s, ${alone.usPerResult.toFixed(0)} µs a result; as a ratio to the bare loop: ${(alone.rate / b).toFixed(2)}`,
+);
 console.log(`peak memory of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -45,4 +45,6 @@ process.on('message', (m: { expect?: number; report?: boolean; reset?: boolean; 
   if (m.stop) server.close(() => process.exit(0));
 });
 
-server.listen(0, '127.0.0.1', () => process.send!({ port: (server.server.address() as { port: number }).port }));
+server.listen(0, '127.0.0.1', () =>
+  process.send!({ port: (server.server.address() as { port: number }).port }),
+);

@@ -31,25 +31,47 @@ export class BuilderPool {
   private readonly slots: Slot[];
   private readonly waiting = new Set<() => void>();
 
-  constructor(builders: Builder[], private readonly connectAttempts: number, private readonly log: Logger) {
-    this.slots = builders.map((builder) => ({ builder, active: 0, downUntil: 0, failures: 0, lastError: null }));
+  constructor(
+    builders: Builder[],
+    private readonly connectAttempts: number,
+    private readonly log: Logger,
+  ) {
+    this.slots = builders.map((builder) => ({
+      builder,
+      active: 0,
+      downUntil: 0,
+      failures: 0,
+      lastError: null,
+    }));
   }
 
   async acquire(labels: readonly string[], signal: AbortSignal): Promise<Lease> {
     const matching = this.slots.filter((s) => labels.every((l) => s.builder.labels.includes(l)));
-    if (matching.length === 0) throw new BuilderError('NO_BUILDER', `no builder has all of the labels ${labels.join(', ') || '(none)'}`);
+    if (matching.length === 0)
+      throw new BuilderError(
+        'NO_BUILDER',
+        `no builder has all of the labels ${labels.join(', ') || '(none)'}`,
+      );
     let attempts = 0;
     for (;;) {
       signal.throwIfAborted();
       const now = Date.now();
       const up = matching.filter((s) => s.downUntil <= now);
       if (up.length === 0) {
-        throw new BuilderError('NO_BUILDER', `every builder that has the labels ${labels.join(', ') || '(none)'} is unreachable: ${matching.map((s) => `${s.builder.name}: ${s.lastError}`).join('; ')}`);
+        throw new BuilderError(
+          'NO_BUILDER',
+          `every builder that has the labels ${labels.join(', ') || '(none)'} is unreachable: ${matching.map((s) => `${s.builder.name}: ${s.lastError}`).join('; ')}`,
+        );
       }
-      const free = up.filter((s) => s.active < s.builder.jobLimit).sort((a, b) => a.active / a.builder.jobLimit - b.active / b.builder.jobLimit);
+      const free = up
+        .filter((s) => s.active < s.builder.jobLimit)
+        .sort((a, b) => a.active / a.builder.jobLimit - b.active / b.builder.jobLimit);
       const slot = free[0];
       if (!slot) {
-        await this.waitForChange(signal, Math.min(...matching.map((s) => (s.downUntil > now ? s.downUntil - now : Infinity))));
+        await this.waitForChange(
+          signal,
+          Math.min(...matching.map((s) => (s.downUntil > now ? s.downUntil - now : Infinity))),
+        );
         continue;
       }
       slot.active++;
@@ -63,16 +85,32 @@ export class BuilderPool {
         this.markDown(slot, err);
         this.wake();
         if (++attempts >= this.connectAttempts) {
-          throw new BuilderError('BUILDER_UNREACHABLE', `gave up after ${attempts} builder(s) could not be reached: ${errorText(err)}`, { cause: err });
+          throw new BuilderError(
+            'BUILDER_UNREACHABLE',
+            `gave up after ${attempts} builder(s) could not be reached: ${errorText(err)}`,
+            { cause: err },
+          );
         }
       }
     }
   }
 
   /** Per builder: jobs running, and whether (and why) it is set aside. */
-  status(): Array<{ name: string; active: number; jobLimit: number; healthy: boolean; lastError: string | null }> {
+  status(): Array<{
+    name: string;
+    active: number;
+    jobLimit: number;
+    healthy: boolean;
+    lastError: string | null;
+  }> {
     const now = Date.now();
-    return this.slots.map((s) => ({ name: s.builder.name, active: s.active, jobLimit: s.builder.jobLimit, healthy: s.downUntil <= now, lastError: s.lastError }));
+    return this.slots.map((s) => ({
+      name: s.builder.name,
+      active: s.active,
+      jobLimit: s.builder.jobLimit,
+      healthy: s.downUntil <= now,
+      lastError: s.lastError,
+    }));
   }
 
   async close(): Promise<void> {
@@ -100,7 +138,10 @@ export class BuilderPool {
     const delay = Math.min(maxMs, initialMs * 2 ** Math.min(slot.failures - 1, 20));
     slot.downUntil = Date.now() + delay;
     slot.lastError = errorText(err);
-    this.log.warn({ builder: slot.builder.name, retryInMs: delay, err: slot.lastError }, 'builder unreachable; set aside');
+    this.log.warn(
+      { builder: slot.builder.name, retryInMs: delay, err: slot.lastError },
+      'builder unreachable; set aside',
+    );
   }
 
   private wake(): void {

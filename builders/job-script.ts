@@ -37,7 +37,7 @@ export function killScript(pgid: number, graceMs: number): string {
     `pg=${Math.trunc(pgid)}`,
     'alive() {',
     '  if command -v ps >/dev/null 2>&1; then',
-    "    ps -e -o pgid= -o stat= | awk -v pg=\"$pg\" '$1 == pg && $2 !~ /^Z/ { found = 1 } END { exit !found }'",
+    '    ps -e -o pgid= -o stat= | awk -v pg="$pg" \'$1 == pg && $2 !~ /^Z/ { found = 1 } END { exit !found }\'',
     '  else kill -0 -$pg 2>/dev/null; fi',
     '}',
     'kill -TERM -$pg 2>/dev/null || exit 0',

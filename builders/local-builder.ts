@@ -39,7 +39,7 @@ export class LocalBuilder implements Builder, BuilderConnection {
   }
 
   async readFile(file: string, maxBytes: number): Promise<Buffer | undefined> {
-    let handle;
+    let handle: import('node:fs/promises').FileHandle | undefined;
     try {
       handle = await open(file, 'r');
     } catch (err) {

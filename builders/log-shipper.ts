@@ -45,7 +45,11 @@ export class LogShipper {
     }
     this.accepted += take.length;
     this.add(this.decoder.write(take));
-    if (this.truncated) this.add(this.decoder.end() + `\n[sluice: the log reached ${this.settings.maxLogBytes} bytes; the rest is not kept]\n`);
+    if (this.truncated)
+      this.add(
+        this.decoder.end() +
+          `\n[sluice: the log reached ${this.settings.maxLogBytes} bytes; the rest is not kept]\n`,
+      );
     if (this.pendingBytes >= this.settings.logChunkBytes) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.settings.logFlushMs);
   }
@@ -83,7 +87,10 @@ export class LogShipper {
       } catch (err) {
         // A bus that is stopping takes nothing more; waiting for it would only hold the stop up.
         if (attempt >= 30 || (err as { code?: string }).code === 'BUS_STOPPED') {
-          this.log.error({ nodeId: this.nodeId, offset: body.offset, err: errorText(err) }, 'a log piece could not be sent; the log has a hole');
+          this.log.error(
+            { nodeId: this.nodeId, offset: body.offset, err: errorText(err) },
+            'a log piece could not be sent; the log has a hole',
+          );
           return;
         }
         await sleep(Math.min(5000, 100 * 2 ** attempt));

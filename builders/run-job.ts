@@ -12,7 +12,16 @@ import { parseStiResults, parseStiTestLog } from '../pipeline/parse-sti.js';
 import type { ParsedTest } from '../pipeline/parsed-test.js';
 import type { Builder, BuilderConnection, ExecExit } from './builder.js';
 import type { JobRequest } from './job-request.js';
-import { cleanupScript, jobScript, killScript, listScript, parseFileList, parseJobData, SETUP_FAILED, START_MARKER } from './job-script.js';
+import {
+  cleanupScript,
+  jobScript,
+  killScript,
+  listScript,
+  parseFileList,
+  parseJobData,
+  SETUP_FAILED,
+  START_MARKER,
+} from './job-script.js';
 
 export interface JobIo {
   /** Aborted to cancel the job; its reason says why. */
@@ -40,7 +49,14 @@ export interface JobOutcome {
  * checks it is gone, then the job's outputs collected (data, artifacts, results) and its
  * working directory removed.
  */
-export async function runJob(conn: BuilderConnection, builder: Builder, req: JobRequest, io: JobIo, limits: RunnerSettings, artifactsDir: string): Promise<JobOutcome> {
+export async function runJob(
+  conn: BuilderConnection,
+  builder: Builder,
+  req: JobRequest,
+  io: JobIo,
+  limits: RunnerSettings,
+  artifactsDir: string,
+): Promise<JobOutcome> {
   let started: { pgid: number; workdir: string } | undefined;
   let head: Buffer = Buffer.alloc(0);
   let markerSeen = false;
@@ -82,7 +98,10 @@ export async function runJob(conn: BuilderConnection, builder: Builder, req: Job
 
   let exit: ExecExit | undefined;
   let lost: unknown;
-  const timer = setTimeout(() => stop(`timed out after ${Math.round(req.timeoutMs / 1000)} s`), req.timeoutMs);
+  const timer = setTimeout(
+    () => stop(`timed out after ${Math.round(req.timeoutMs / 1000)} s`),
+    req.timeoutMs,
+  );
   const onAbort = () => stop(String(io.signal.reason ?? 'cancelled'));
   io.signal.addEventListener('abort', onAbort);
   try {
@@ -99,7 +118,16 @@ export async function runJob(conn: BuilderConnection, builder: Builder, req: Job
     await killing;
   }
 
-  const outcome: JobOutcome = { status: 'incomplete', exitCode: exit?.code ?? null, reason: null, data: {}, artifacts: [], tests: [], killed, lost };
+  const outcome: JobOutcome = {
+    status: 'incomplete',
+    exitCode: exit?.code ?? null,
+    reason: null,
+    data: {},
+    artifacts: [],
+    tests: [],
+    killed,
+    lost,
+  };
   if (lost) {
     outcome.reason = `the builder ${builder.name} was lost while the job ran: ${errorText(lost)}`;
     return outcome;
@@ -110,10 +138,14 @@ export async function runJob(conn: BuilderConnection, builder: Builder, req: Job
     const wd = started.workdir;
     try {
       const files = await listFiles(conn, wd);
-      outcome.data = parseJobData((await conn.readFile(`${wd}/.sluice-data`, 1 << 20))?.toString('utf8') ?? '');
+      outcome.data = parseJobData(
+        (await conn.readFile(`${wd}/.sluice-data`, 1 << 20))?.toString('utf8') ?? '',
+      );
       for (const f of files.filter((x) => req.artifacts.length && matchesAny(x.path, req.artifacts, true))) {
         if (f.size > limits.maxArtifactBytes) {
-          problems.push(`artifact ${f.path} is ${f.size} bytes, over the limit of ${limits.maxArtifactBytes}`);
+          problems.push(
+            `artifact ${f.path} is ${f.size} bytes, over the limit of ${limits.maxArtifactBytes}`,
+          );
           continue;
         }
         const local = path.join(artifactsDir, String(req.nodeId), f.path);
@@ -135,7 +167,10 @@ export async function runJob(conn: BuilderConnection, builder: Builder, req: Job
     const k = killed as { why: string; verified: boolean };
     outcome.reason = `${k.why}; ${k.verified ? 'its process group was killed' : 'its process group could NOT be verified gone'}`;
   } else if (!started) {
-    outcome.reason = exit?.code === SETUP_FAILED ? `the job's working directory could not be made on ${builder.name}` : `the job did not start on ${builder.name} (exit ${exit?.code ?? exit?.signal})`;
+    outcome.reason =
+      exit?.code === SETUP_FAILED
+        ? `the job's working directory could not be made on ${builder.name}`
+        : `the job did not start on ${builder.name} (exit ${exit?.code ?? exit?.signal})`;
   } else if (exit?.code === null || exit?.code === undefined) {
     outcome.status = 'fail';
     outcome.reason = `the command was ended by signal ${exit?.signal ?? 'unknown'}`;
@@ -149,7 +184,10 @@ export async function runJob(conn: BuilderConnection, builder: Builder, req: Job
   return outcome;
 }
 
-async function listFiles(conn: BuilderConnection, wd: string): Promise<Array<{ path: string; size: number }>> {
+async function listFiles(
+  conn: BuilderConnection,
+  wd: string,
+): Promise<Array<{ path: string; size: number }>> {
   const chunks: Buffer[] = [];
   const { exit } = await conn.exec(listScript(wd), (c) => chunks.push(c));
   const e = await exit;
@@ -171,7 +209,8 @@ async function readResults(
   // In the order the globs are given: for STI, results.yml is preferred to test.log.
   const matched = globs.flatMap((g) => files.filter((f) => matchesAny(f.path, [g], true)).map((f) => f.path));
   const unique = [...new Set(matched)];
-  const read = async (p: string) => (await conn.readFile(`${wd}/${p}`, limits.maxResultFileBytes))!.toString('utf8');
+  const read = async (p: string) =>
+    (await conn.readFile(`${wd}/${p}`, limits.maxResultFileBytes))!.toString('utf8');
   try {
     if (parser === 'junit') {
       const out: ParsedTest[] = [];
@@ -180,7 +219,9 @@ async function readResults(
     }
     const first = unique[0];
     if (!first) return undefined;
-    return /\.ya?ml$/.test(first) ? parseStiResults(first, await read(first)) : parseStiTestLog(first, await read(first));
+    return /\.ya?ml$/.test(first)
+      ? parseStiResults(first, await read(first))
+      : parseStiTestLog(first, await read(first));
   } catch (err) {
     if (err instanceof ResultsParseError) {
       problems.push(`results unreadable: ${err.message}`);

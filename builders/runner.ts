@@ -35,7 +35,9 @@ export interface FinishedEvent {
 }
 
 export function createBuilders(settings: PipelineSettings): Builder[] {
-  return settings.builders.map((b) => (b.type === 'local' ? new LocalBuilder(b.name, b.labels, b.jobLimit, b.workRoot) : new SshBuilder(b)));
+  return settings.builders.map((b) =>
+    b.type === 'local' ? new LocalBuilder(b.name, b.labels, b.jobLimit, b.workRoot) : new SshBuilder(b),
+  );
 }
 
 /**
@@ -100,7 +102,10 @@ export class Runner {
     this.stopping = true;
     for (const ac of this.active.values()) ac.abort('the runner stopped');
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.handling]), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    await Promise.race([
+      Promise.allSettled([...this.handling]),
+      new Promise((r) => (timer = setTimeout(r, waitMs))),
+    ]);
     clearTimeout(timer);
     await this.subscription?.close();
   }
@@ -112,7 +117,11 @@ export class Runner {
   private async handle(req: JobRequest, ctx: HandlerContext): Promise<void> {
     const receivedAt = performance.now();
     const began = Date.now();
-    const report = (outcome: Partial<JobOutcome> & { status: JobOutcome['status']; reason: string | null }, builder: string | null, logBytes: number) => {
+    const report = (
+      outcome: Partial<JobOutcome> & { status: JobOutcome['status']; reason: string | null },
+      builder: string | null,
+      logBytes: number,
+    ) => {
       const body = {
         node_id: req.nodeId,
         builder,
@@ -127,23 +136,44 @@ export class Runner {
       };
       if (ctx.effect(() => this.outbox.add(JOB_FINISHED_TOPIC, body)).applied) {
         this.kick();
-        this.events.emit('finished', { nodeId: req.nodeId, builder, status: outcome.status, seconds: body.duration_ms / 1000 } satisfies FinishedEvent);
+        this.events.emit('finished', {
+          nodeId: req.nodeId,
+          builder,
+          status: outcome.status,
+          seconds: body.duration_ms / 1000,
+        } satisfies FinishedEvent);
       }
     };
     const cancelReason = this.cancelled.get(req.nodeId);
-    if (cancelReason !== undefined || this.stopping) return report({ status: 'incomplete', reason: `cancelled before it started: ${cancelReason ?? 'the runner stopped'}` }, null, 0);
-    if (Date.now() > req.deadline) return report({ status: 'incomplete', reason: 'not started before its deadline' }, null, 0);
+    if (cancelReason !== undefined || this.stopping)
+      return report(
+        {
+          status: 'incomplete',
+          reason: `cancelled before it started: ${cancelReason ?? 'the runner stopped'}`,
+        },
+        null,
+        0,
+      );
+    if (Date.now() > req.deadline)
+      return report({ status: 'incomplete', reason: 'not started before its deadline' }, null, 0);
 
     const ac = new AbortController();
     this.active.set(req.nodeId, ac);
-    const shipper = new LogShipper(req.nodeId, (topic, body) => this.bus.publish(topic, body), this.settings.runner, this.log);
+    const shipper = new LogShipper(
+      req.nodeId,
+      (topic, body) => this.bus.publish(topic, body),
+      this.settings.runner,
+      this.log,
+    );
     let lease: Lease | undefined;
     try {
       try {
         lease = await this.pool.acquire(req.runsOn, ac.signal);
       } catch (err) {
-        if (err instanceof BuilderError) return report({ status: 'incomplete', reason: err.message }, null, 0);
-        if (ac.signal.aborted) return report({ status: 'incomplete', reason: String(ac.signal.reason) }, null, 0);
+        if (err instanceof BuilderError)
+          return report({ status: 'incomplete', reason: err.message }, null, 0);
+        if (ac.signal.aborted)
+          return report({ status: 'incomplete', reason: String(ac.signal.reason) }, null, 0);
         throw err;
       }
       const name = lease.builder.name;
@@ -155,8 +185,19 @@ export class Runner {
           signal: ac.signal,
           onOutput: (c) => shipper.push(c),
           onStarted: ({ pgid, workdir }) => {
-            this.events.emit('dispatched', { nodeId: req.nodeId, builder: name, receivedAt, startedAt: performance.now() } satisfies DispatchEvent);
-            this.outbox.add(JOB_STARTED_TOPIC, { node_id: req.nodeId, builder: name, started_at: new Date().toISOString(), pgid, workdir });
+            this.events.emit('dispatched', {
+              nodeId: req.nodeId,
+              builder: name,
+              receivedAt,
+              startedAt: performance.now(),
+            } satisfies DispatchEvent);
+            this.outbox.add(JOB_STARTED_TOPIC, {
+              node_id: req.nodeId,
+              builder: name,
+              started_at: new Date().toISOString(),
+              pgid,
+              workdir,
+            });
             this.kick();
           },
         },
@@ -169,7 +210,11 @@ export class Runner {
     } catch (err) {
       this.log.error({ nodeId: req.nodeId, err: errorText(err) }, 'job failed in the runner');
       await shipper.close();
-      report({ status: 'incomplete', reason: `the runner failed: ${errorText(err)}` }, lease?.builder.name ?? null, shipper.bytes);
+      report(
+        { status: 'incomplete', reason: `the runner failed: ${errorText(err)}` },
+        lease?.builder.name ?? null,
+        shipper.bytes,
+      );
     } finally {
       lease?.release();
       this.active.delete(req.nodeId);

@@ -85,7 +85,11 @@ export class SshBuilder implements Builder {
             ),
           );
         } else {
-          reject(new BuilderError('BUILDER_UNREACHABLE', `${where} cannot be reached: ${err.message}`, { cause: err }));
+          reject(
+            new BuilderError('BUILDER_UNREACHABLE', `${where} cannot be reached: ${err.message}`, {
+              cause: err,
+            }),
+          );
         }
       };
       client.once('ready', () => {
@@ -125,7 +129,10 @@ class SshConnection implements BuilderConnection {
   alive = true;
   private sftpSession: Promise<SFTPWrapper> | undefined;
 
-  constructor(private readonly client: Client, private readonly where: string) {
+  constructor(
+    private readonly client: Client,
+    private readonly where: string,
+  ) {
     const dead = () => {
       this.alive = false;
     };
@@ -142,13 +149,27 @@ class SshConnection implements BuilderConnection {
   exec(script: string, onOutput?: (chunk: Buffer) => void): Promise<{ exit: Promise<ExecExit> }> {
     return new Promise((resolve, reject) => {
       this.client.exec(script, (err, channel) => {
-        if (err) return reject(new BuilderError('BUILDER_LOST', `${this.where}: cannot start a command: ${err.message}`, { cause: err }));
+        if (err)
+          return reject(
+            new BuilderError('BUILDER_LOST', `${this.where}: cannot start a command: ${err.message}`, {
+              cause: err,
+            }),
+          );
         const exit = new Promise<ExecExit>((done, lost) => {
           let status: ExecExit | undefined;
           channel.on('exit', (code: number | null, signal?: string) => {
             status = { code: typeof code === 'number' ? code : null, signal: signal ?? null };
           });
-          channel.on('close', () => (status ? done(status) : lost(new BuilderError('BUILDER_LOST', `${this.where}: the connection was lost while a command ran`))));
+          channel.on('close', () =>
+            status
+              ? done(status)
+              : lost(
+                  new BuilderError(
+                    'BUILDER_LOST',
+                    `${this.where}: the connection was lost while a command ran`,
+                  ),
+                ),
+          );
         });
         channel.on('data', (c: Buffer) => onOutput?.(c));
         channel.stderr.on('data', (c: Buffer) => onOutput?.(c));
@@ -161,17 +182,23 @@ class SshConnection implements BuilderConnection {
   async readFile(file: string, maxBytes: number): Promise<Buffer | undefined> {
     const sftp = await this.sftp();
     const size = await new Promise<number | undefined>((resolve, reject) =>
-      sftp.stat(file, (err, st) => (err ? ((err as { code?: number }).code === 2 ? resolve(undefined) : reject(err)) : resolve(st.size))),
+      sftp.stat(file, (err, st) =>
+        err ? ((err as { code?: number }).code === 2 ? resolve(undefined) : reject(err)) : resolve(st.size),
+      ),
     );
     if (size === undefined) return undefined;
     if (size > maxBytes) throw new Error(`${file} is ${size} bytes, over the limit of ${maxBytes}`);
-    return new Promise((resolve, reject) => sftp.readFile(file, (err, data) => (err ? reject(err) : resolve(data))));
+    return new Promise((resolve, reject) =>
+      sftp.readFile(file, (err, data) => (err ? reject(err) : resolve(data))),
+    );
   }
 
   async fetchFile(remotePath: string, localPath: string): Promise<void> {
     const sftp = await this.sftp();
     await mkdir(path.dirname(localPath), { recursive: true });
-    await new Promise<void>((resolve, reject) => sftp.fastGet(remotePath, localPath, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      sftp.fastGet(remotePath, localPath, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   private sftp(): Promise<SFTPWrapper> {
@@ -179,7 +206,11 @@ class SshConnection implements BuilderConnection {
       this.client.sftp((err, sftp) => {
         if (err) {
           this.sftpSession = undefined;
-          reject(new BuilderError('BUILDER_LOST', `${this.where}: no SFTP session: ${err.message}`, { cause: err }));
+          reject(
+            new BuilderError('BUILDER_LOST', `${this.where}: no SFTP session: ${err.message}`, {
+              cause: err,
+            }),
+          );
           return;
         }
         sftp.on('close', () => (this.sftpSession = undefined));

@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
+import amqp, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type GetMessage,
+  type Options,
+} from 'amqplib';
 import type { RecoveringChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/config-types.js';
@@ -88,9 +95,20 @@ export class AmqpBus implements Bus {
   }
 
   consume(spec: ConsumerSpec): void {
-    if (!this.processor) throw new SluiceError('BUS_NO_STORE', 'this bus was opened without a store and cannot consume');
-    if (this.consumers.some((c) => c.spec.name === spec.name)) throw new SluiceError('CONSUMER_DUPLICATE', `consumer "${spec.name}" is registered twice`);
-    const consumer: Consumer = { spec, queue: this.config.queuePrefix + spec.name, channel: undefined, tag: undefined, inFlight: 0, pending: [], flushScheduled: false, acks: undefined };
+    if (!this.processor)
+      throw new SluiceError('BUS_NO_STORE', 'this bus was opened without a store and cannot consume');
+    if (this.consumers.some((c) => c.spec.name === spec.name))
+      throw new SluiceError('CONSUMER_DUPLICATE', `consumer "${spec.name}" is registered twice`);
+    const consumer: Consumer = {
+      spec,
+      queue: this.config.queuePrefix + spec.name,
+      channel: undefined,
+      tag: undefined,
+      inFlight: 0,
+      pending: [],
+      flushScheduled: false,
+      acks: undefined,
+    };
     this.consumers.push(consumer);
     if (this.model) void this.startConsumer(this.model, consumer).catch((err) => this.fail(this.model, err));
   }
@@ -99,10 +117,15 @@ export class AmqpBus implements Bus {
   async start(): Promise<void> {
     if (this.connection) return;
     const url = new URL(this.config.url!);
-    if (!url.searchParams.has('heartbeat')) url.searchParams.set('heartbeat', String(this.config.heartbeatSeconds));
+    if (!url.searchParams.has('heartbeat'))
+      url.searchParams.set('heartbeat', String(this.config.heartbeatSeconds));
     const { password, socketOptions } = connectionSecrets(this.config);
     // Given as credentials, the password never becomes part of a URL that could be logged.
-    if (password !== undefined) socketOptions.credentials = amqp.credentials.plain(decodeURIComponent(url.username) || 'guest', password);
+    if (password !== undefined)
+      socketOptions.credentials = amqp.credentials.plain(
+        decodeURIComponent(url.username) || 'guest',
+        password,
+      );
     const connection = await amqp.connect(url.toString(), {
       ...socketOptions,
       timeout: this.config.connectTimeoutMs,
@@ -123,7 +146,8 @@ export class AmqpBus implements Bus {
       this.model = undefined;
       this.publisher = undefined;
       for (const c of this.consumers) c.channel = undefined;
-      if (!this.stopping) this.log.warn({ err: err.message, url: this.safeUrl }, 'broker connection lost; reconnecting');
+      if (!this.stopping)
+        this.log.warn({ err: err.message, url: this.safeUrl }, 'broker connection lost; reconnecting');
     });
     connection.on('connect-failed', (err: Error) => {
       this.lastError = `cannot connect: ${err.message}`;
@@ -131,10 +155,17 @@ export class AmqpBus implements Bus {
     });
     connection.on('connect', () => this.log.info({ url: this.safeUrl }, 'connected to broker'));
     connection.on('error', (err: Error) => this.log.warn({ err: err.message }, 'broker connection error'));
-    connection.on('handler-error', (err: Error, event: string) => this.log.error({ err, event }, 'bus event handler threw'));
-    const timer = new Promise<'timeout'>((r) => setTimeout(r, this.config.connectTimeoutMs, 'timeout').unref());
+    connection.on('handler-error', (err: Error, event: string) =>
+      this.log.error({ err, event }, 'bus event handler threw'),
+    );
+    const timer = new Promise<'timeout'>((r) =>
+      setTimeout(r, this.config.connectTimeoutMs, 'timeout').unref(),
+    );
     if ((await Promise.race([connection.waitForConnect(), timer])) === 'timeout') {
-      this.log.warn({ url: this.safeUrl, err: this.lastError }, 'broker not reachable yet; carrying on and retrying');
+      this.log.warn(
+        { url: this.safeUrl, err: this.lastError },
+        'broker not reachable yet; carrying on and retrying',
+      );
     }
   }
 
@@ -159,14 +190,21 @@ export class AmqpBus implements Bus {
     await ch.prefetch(c.spec.prefetch ?? this.config.prefetch);
     await ch.assertQueue(c.queue, { durable: true });
     // Retries wait here for their per-message expiration, then dead-letter back to the queue.
-    await ch.assertQueue(`${c.queue}.retry`, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': c.queue } });
+    await ch.assertQueue(`${c.queue}.retry`, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': c.queue },
+    });
     if (c.spec.skipHandled) await this.bindSkippingHandled(ch, c);
-    else for (const key of this.bindingKeys(c.spec.topics)) await ch.bindQueue(c.queue, this.config.exchange, key);
+    else
+      for (const key of this.bindingKeys(c.spec.topics))
+        await ch.bindQueue(c.queue, this.config.exchange, key);
     c.channel = ch;
     const acks = new AckBatcher(ch);
     c.acks = acks;
     if (this.stopping) return;
-    const { consumerTag } = await ch.consume(c.queue, (msg) => this.onDelivery(model, c, acks, msg), { noAck: false });
+    const { consumerTag } = await ch.consume(c.queue, (msg) => this.onDelivery(model, c, acks, msg), {
+      noAck: false,
+    });
     c.tag = consumerTag;
   }
 
@@ -204,7 +242,13 @@ export class AmqpBus implements Bus {
         if (!msg) return;
         const headers = (msg.properties.headers ?? {}) as Record<string, HeaderValue>;
         try {
-          t.handler({ messageId: String(msg.properties.messageId ?? ''), ...this.routeOf(msg), body: parseBody(msg.content), headers, attempt: 1 });
+          t.handler({
+            messageId: String(msg.properties.messageId ?? ''),
+            ...this.routeOf(msg),
+            body: parseBody(msg.content),
+            headers,
+            attempt: 1,
+          });
         } catch (err) {
           this.log.error({ err }, 'subscriber threw');
         }
@@ -218,7 +262,8 @@ export class AmqpBus implements Bus {
   private watch(model: ChannelModel, ch: Channel, what: string): void {
     ch.on('error', (err: Error) => this.log.warn({ err: err.message, channel: what }, 'channel error'));
     ch.on('close', () => {
-      if (!this.stopping && !this.retired.has(ch) && this.model === model) this.fail(model, new Error(`${what} channel closed`));
+      if (!this.stopping && !this.retired.has(ch) && this.model === model)
+        this.fail(model, new Error(`${what} channel closed`));
     });
   }
 
@@ -242,7 +287,10 @@ export class AmqpBus implements Bus {
     const fromHeader = headers[HEADERS.topic];
     if (typeof fromHeader === 'string' && fromHeader) {
       const prefix = headers[HEADERS.topicPrefix];
-      return { topic: fromHeader, topicPrefix: typeof prefix === 'string' ? prefix : this.config.topicPrefix };
+      return {
+        topic: fromHeader,
+        topicPrefix: typeof prefix === 'string' ? prefix : this.config.topicPrefix,
+      };
     }
     const rk = msg.fields.routingKey;
     const prefix = this.prefixes.find((p) => rk.startsWith(p)) ?? '';
@@ -291,12 +339,18 @@ export class AmqpBus implements Bus {
     batch.forEach(({ acks, msg }, i) => {
       const outcome = outcomes[i]!;
       // The common case, settled at once: no promise chain per message.
-      if (!('then' in outcome) && outcome.action === 'ack') return this.release(c, () => acks.ack(msg));
+      if (!('then' in outcome) && outcome.action === 'ack') {
+        this.release(c, () => acks.ack(msg));
+        return;
+      }
       void Promise.resolve(outcome)
         .then((d) => this.settle(c, acks, msg, deliveries[i]!, d))
         .catch((err) => {
           // Most likely the channel went away mid-way: the broker redelivers, the ledger drops the repeat.
-          this.log.warn({ err: errorText(err), consumer: c.spec.name }, 'delivery not settled; it will be redelivered');
+          this.log.warn(
+            { err: errorText(err), consumer: c.spec.name },
+            'delivery not settled; it will be redelivered',
+          );
         })
         .finally(() => this.release(c));
     });
@@ -324,9 +378,18 @@ export class AmqpBus implements Bus {
     this.idle.clear();
   }
 
-  private async settle(c: Consumer, acks: AckBatcher, msg: ConsumeMessage, delivery: RawDelivery, d: Disposition): Promise<void> {
+  private async settle(
+    c: Consumer,
+    acks: AckBatcher,
+    msg: ConsumeMessage,
+    delivery: RawDelivery,
+    d: Disposition,
+  ): Promise<void> {
     const { topic, headers } = delivery;
-    const route = { [HEADERS.topic]: topic, [HEADERS.topicPrefix]: delivery.topicPrefix ?? this.config.topicPrefix };
+    const route = {
+      [HEADERS.topic]: topic,
+      [HEADERS.topicPrefix]: delivery.topicPrefix ?? this.config.topicPrefix,
+    };
     if (d.action === 'ack') {
       acks.ack(msg);
       return;
@@ -344,7 +407,10 @@ export class AmqpBus implements Bus {
         headers: { ...headers, ...route, [HEADERS.attempt]: d.nextAttempt, [HEADERS.reason]: d.reason },
       });
     } else {
-      this.log.warn({ queue: c.queue, messageId: msg.properties.messageId, topic, reason: d.reason }, 'message dead-lettered');
+      this.log.warn(
+        { queue: c.queue, messageId: msg.properties.messageId, topic, reason: d.reason },
+        'message dead-lettered',
+      );
       await this.confirmSend('', this.config.deadLetterQueue, msg.content, {
         ...base,
         headers: {
@@ -367,15 +433,31 @@ export class AmqpBus implements Bus {
     return this.send(topic, JSON.stringify(body), schemaId, options.messageId ?? newMessageId(), options);
   }
 
-  publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
-    if (this.stopping) return Promise.reject(new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused'));
+  publishSerialized(
+    topic: string,
+    json: string,
+    options: PublishOptions & { messageId: string },
+  ): Promise<PublishReceipt> {
+    if (this.stopping)
+      return Promise.reject(new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused'));
     return this.send(topic, json, this.registry.schemaIdOf(topic), options.messageId, options);
   }
 
-  private async send(topic: string, json: string, schemaId: string, messageId: string, options: PublishOptions): Promise<PublishReceipt> {
+  private async send(
+    topic: string,
+    json: string,
+    schemaId: string,
+    messageId: string,
+    options: PublishOptions,
+  ): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
     const headers = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) };
-    await this.confirmSend(this.config.exchange, routingKey, Buffer.from(json), publishProperties(topic, messageId, schemaId, headers));
+    await this.confirmSend(
+      this.config.exchange,
+      routingKey,
+      Buffer.from(json),
+      publishProperties(topic, messageId, schemaId, headers),
+    );
     this.observer?.published(topic);
     return { messageId, topic, routingKey, schemaId };
   }
@@ -384,16 +466,30 @@ export class AmqpBus implements Bus {
    * Resolves on the broker's ack; rejects with BusUnavailableError on a nack, a closed channel, no
    * connection within confirmTimeoutMs, or no confirm within confirmTimeoutMs of sending.
    */
-  private async confirmSend(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+  private async confirmSend(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: Options.Publish,
+  ): Promise<void> {
     const unavailable = (why: string, cause?: unknown) =>
-      new BusUnavailableError(`publish to ${exchange || '(default exchange)'} "${routingKey}" not confirmed by ${this.safeUrl}: ${why}`, { cause });
+      new BusUnavailableError(
+        `publish to ${exchange || '(default exchange)'} "${routingKey}" not confirmed by ${this.safeUrl}: ${why}`,
+        { cause },
+      );
     const ch = await this.publisherBefore(Date.now() + this.config.confirmTimeoutMs);
-    if (!ch) throw unavailable(`no broker connection within ${this.config.confirmTimeoutMs} ms (${this.lastError || 'connecting'})`);
+    if (!ch)
+      throw unavailable(
+        `no broker connection within ${this.config.confirmTimeoutMs} ms (${this.lastError || 'connecting'})`,
+      );
     await new Promise<void>((resolve, reject) => {
       // A sent message gets the whole timeout for its confirm, however long it waited for the
       // connection: one given up on early is usually routed all the same, and the caller (the
       // outbox relay) would send it again, so that every subscriber got it twice.
-      const timer = setTimeout(() => reject(unavailable(`no confirm within ${this.config.confirmTimeoutMs} ms`)), this.config.confirmTimeoutMs);
+      const timer = setTimeout(
+        () => reject(unavailable(`no confirm within ${this.config.confirmTimeoutMs} ms`)),
+        this.config.confirmTimeoutMs,
+      );
       try {
         ch.publish(exchange, routingKey, content, options, (err) => {
           clearTimeout(timer);
@@ -482,19 +578,33 @@ export class AmqpBus implements Bus {
         const headers = replayHeaders((msg.properties.headers ?? {}) as Record<string, HeaderValue>);
         headers[HEADERS.topic] = letter.topic;
         const refusal =
-          refusalBeforeSending(letter.queue, dlq) ?? (await this.sendMandatory(ch, letter.queue, msg.content, { ...keptProperties(msg), headers }));
+          refusalBeforeSending(letter.queue, dlq) ??
+          (await this.sendMandatory(ch, letter.queue, msg.content, { ...keptProperties(msg), headers }));
         if (refusal) {
           // A fresh copy carrying the reason, confirmed before the original goes: a crash in
           // between leaves two copies, never none.
-          const lost = await this.sendMandatory(ch, dlq, msg.content, { ...keptProperties(msg), headers: { ...msg.properties.headers, [HEADERS.notReplayed]: refusal } });
-          if (lost) throw new BusUnavailableError(`dead letter ${letter.id} could not be kept (${lost}); it stays as it was`);
-          outcome.notReplayed.push({ id: letter.id, messageId: letter.messageId, queue: letter.queue, topic: letter.topic, reason: refusal });
+          const lost = await this.sendMandatory(ch, dlq, msg.content, {
+            ...keptProperties(msg),
+            headers: { ...msg.properties.headers, [HEADERS.notReplayed]: refusal },
+          });
+          if (lost)
+            throw new BusUnavailableError(
+              `dead letter ${letter.id} could not be kept (${lost}); it stays as it was`,
+            );
+          outcome.notReplayed.push({
+            id: letter.id,
+            messageId: letter.messageId,
+            queue: letter.queue,
+            topic: letter.topic,
+            reason: refusal,
+          });
         } else {
           outcome.replayed++;
         }
         ch.ack(msg);
       }
-      if (outcome.notReplayed.length) this.log.warn({ notReplayed: outcome.notReplayed }, 'dead letters not replayed');
+      if (outcome.notReplayed.length)
+        this.log.warn({ notReplayed: outcome.notReplayed }, 'dead letters not replayed');
       return outcome;
     } finally {
       await this.bounded(ch.close(), 'closing the dead-letter replay channel');
@@ -509,7 +619,12 @@ export class AmqpBus implements Bus {
    * callers publish one message at a time on `ch`, so a return seen before the confirm is this
    * message's.
    */
-  private async sendMandatory(ch: ConfirmChannel, queue: string, content: Buffer, options: Options.Publish): Promise<string | undefined> {
+  private async sendMandatory(
+    ch: ConfirmChannel,
+    queue: string,
+    content: Buffer,
+    options: Options.Publish,
+  ): Promise<string | undefined> {
     let returned: string | undefined;
     const onReturn = (msg: { fields: { replyCode?: number; replyText?: string } }) => {
       returned = `queue "${queue}" does not exist on the broker (${msg.fields.replyCode ?? '?'} ${msg.fields.replyText ?? 'returned'})`;
@@ -518,13 +633,24 @@ export class AmqpBus implements Bus {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new BusUnavailableError(`replay to "${queue}" not confirmed by ${this.safeUrl} within ${this.config.confirmTimeoutMs} ms`)),
+          () =>
+            reject(
+              new BusUnavailableError(
+                `replay to "${queue}" not confirmed by ${this.safeUrl} within ${this.config.confirmTimeoutMs} ms`,
+              ),
+            ),
           this.config.confirmTimeoutMs,
         );
         try {
           ch.publish('', queue, content, { ...options, mandatory: true }, (err) => {
             clearTimeout(timer);
-            if (err) reject(new BusUnavailableError(`replay to "${queue}" not confirmed by ${this.safeUrl}: ${errorText(err) || 'negatively acknowledged'}`, { cause: err }));
+            if (err)
+              reject(
+                new BusUnavailableError(
+                  `replay to "${queue}" not confirmed by ${this.safeUrl}: ${errorText(err) || 'negatively acknowledged'}`,
+                  { cause: err },
+                ),
+              );
             else resolve();
           });
         } catch (err) {
@@ -554,11 +680,16 @@ export class AmqpBus implements Bus {
    * connection. amqplib would wait for one without limit, and the replay would then run after
    * whoever asked had been told it failed; a channel that opens that late is closed unused.
    */
-  private async deadLetterChannel<C extends Channel>(open: (connection: RecoveringChannelModel) => Promise<C>, what: string): Promise<C> {
+  private async deadLetterChannel<C extends Channel>(
+    open: (connection: RecoveringChannelModel) => Promise<C>,
+    what: string,
+  ): Promise<C> {
     if (!this.connection) throw new BusUnavailableError('the bus is not started');
     const opening = open(this.connection);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(r, this.config.confirmTimeoutMs, 'timeout')));
+    const timedOut = new Promise<'timeout'>(
+      (r) => (timer = setTimeout(r, this.config.confirmTimeoutMs, 'timeout')),
+    );
     const first = await Promise.race([opening, timedOut]).finally(() => clearTimeout(timer));
     if (first === 'timeout') {
       void opening
@@ -567,7 +698,9 @@ export class AmqpBus implements Bus {
           return ch.close();
         })
         .catch(() => undefined);
-      throw new BusUnavailableError(`no connection to ${this.safeUrl} within ${this.config.confirmTimeoutMs} ms (${this.lastError || 'connecting'})`);
+      throw new BusUnavailableError(
+        `no connection to ${this.safeUrl} within ${this.config.confirmTimeoutMs} ms (${this.lastError || 'connecting'})`,
+      );
     }
     first.on('error', (err: Error) => this.log.warn({ err: err.message }, `${what} channel error`));
     return first;
@@ -587,7 +720,9 @@ export class AmqpBus implements Bus {
       deadAt: String(h[HEADERS.deadAt] ?? ''),
       headers: h,
       body: parseBody(msg.content),
-      ...(typeof h[HEADERS.notReplayed] === 'string' ? { notReplayedReason: h[HEADERS.notReplayed] as string } : {}),
+      ...(typeof h[HEADERS.notReplayed] === 'string'
+        ? { notReplayedReason: h[HEADERS.notReplayed] as string }
+        : {}),
     };
   }
 
@@ -598,14 +733,23 @@ export class AmqpBus implements Bus {
   private async bounded(closing: Promise<unknown>, what: string): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS, 'timeout')));
-    const outcome = await Promise.race([closing.then(() => 'done' as const, () => 'done' as const), timedOut]);
+    const outcome = await Promise.race([
+      closing.then(
+        () => 'done' as const,
+        () => 'done' as const,
+      ),
+      timedOut,
+    ]);
     clearTimeout(timer);
-    if (outcome === 'timeout') this.log.warn({ what, ms: CLOSE_TIMEOUT_MS }, 'no answer from the broker; going on without it');
+    if (outcome === 'timeout')
+      this.log.warn({ what, ms: CLOSE_TIMEOUT_MS }, 'no answer from the broker; going on without it');
   }
 
   health(): BusHealth {
     if (this.stopping) return { ok: false, detail: 'stopping' };
-    return this.publisher ? { ok: true, detail: `connected to ${this.safeUrl}` } : { ok: false, detail: `${this.safeUrl}: ${this.lastError || 'connecting'}` };
+    return this.publisher
+      ? { ok: true, detail: `connected to ${this.safeUrl}` }
+      : { ok: false, detail: `${this.safeUrl}: ${this.lastError || 'connecting'}` };
   }
 
   async stop(): Promise<void> {
@@ -636,7 +780,9 @@ export class AmqpBus implements Bus {
  * The prefixes a consumer binds under: the one Sluice publishes under, and any more configured
  * (Fedora CI's results come under both org.fedoraproject.prod. and org.centos.prod.), longest first.
  */
-export function consumedPrefixes(config: Pick<CompiledConfig['bus'], 'topicPrefix' | 'consumePrefixes'>): string[] {
+export function consumedPrefixes(
+  config: Pick<CompiledConfig['bus'], 'topicPrefix' | 'consumePrefixes'>,
+): string[] {
   return [...new Set([config.topicPrefix, ...config.consumePrefixes])].sort((a, b) => b.length - a.length);
 }
 
@@ -657,14 +803,20 @@ const CLOSE_TIMEOUT_MS = 2000;
  * tls.connect for an amqps:// URL. A file that cannot be read is a configuration error naming the
  * setting and the file, never its contents.
  */
-export function connectionSecrets(config: CompiledConfig['bus']): { password: string | undefined; socketOptions: Record<string, unknown> } {
+export function connectionSecrets(config: CompiledConfig['bus']): {
+  password: string | undefined;
+  socketOptions: Record<string, unknown>;
+} {
   const read = (setting: string, file: string | null, trim = false): string | Buffer | undefined => {
     if (file === null) return undefined;
     try {
       const content = readFileSync(file);
       return trim ? content.toString('utf8').replace(/[\r\n]+$/, '') : content;
     } catch (err) {
-      throw new SluiceError('CONFIG_INVALID', `${setting}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorText(err)}`);
+      throw new SluiceError(
+        'CONFIG_INVALID',
+        `${setting}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorText(err)}`,
+      );
     }
   };
   const tls = config.tls;

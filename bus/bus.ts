@@ -44,6 +44,7 @@ export interface PublishReceipt {
  * means done; `retry` is handled like a throw (bounded retries with delay); `deadLetter`
  * sends the message to the dead-letter queue at once with the reason.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing (sync or async) acks.
 export type HandlerResult = void | 'ack' | { retry: string } | { deadLetter: string };
 
 export type EffectOutcome<T> = { applied: true; value: T } | { applied: false };
@@ -128,7 +129,12 @@ export interface BusHealth {
 /** Told what the bus did, for metrics; both calls must be cheap and must not throw. */
 export interface BusObserver {
   /** A delivery reached its disposition after `seconds` (parse, validation, handler, effect). */
-  consumed(consumer: string, topic: string, outcome: 'ack' | 'duplicate' | 'retry' | 'dead-letter', seconds: number): void;
+  consumed(
+    consumer: string,
+    topic: string,
+    outcome: 'ack' | 'duplicate' | 'retry' | 'dead-letter',
+    seconds: number,
+  ): void;
   /** The bus confirmed a message this process published. */
   published(topic: string): void;
 }
@@ -155,7 +161,11 @@ export interface Bus {
    * As publish, for a body that was validated against the topic's schema and serialized when it
    * was written (the outbox does both in the storing transaction): sent as it is, not checked again.
    */
-  publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt>;
+  publishSerialized(
+    topic: string,
+    json: string,
+    options: PublishOptions & { messageId: string },
+  ): Promise<PublishReceipt>;
   /** A transient tap on matching topics (no queue survives it, no acks): `tail`, live views. */
   subscribe(patterns: string[], handler: SubscriptionHandler): Promise<Subscription>;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
@@ -175,6 +185,9 @@ export interface Bus {
  * The headers that say which consumer of this deployment already handled a message
  * (PublishOptions.handledBy), naming its queue as both buses name queues: none when nobody did.
  */
-export function handledByHeaders(queuePrefix: string, handledBy: string | undefined): Record<string, HeaderValue> {
+export function handledByHeaders(
+  queuePrefix: string,
+  handledBy: string | undefined,
+): Record<string, HeaderValue> {
   return handledBy ? { [HEADERS.handledBy]: queuePrefix + handledBy } : {};
 }

@@ -6,7 +6,13 @@ import { AmqpBus } from './amqp-bus.js';
 import type { Bus, BusObserver } from './bus.js';
 import { EmbeddedBus } from './embedded-bus.js';
 
-export function createBus(config: CompiledConfig, db: Db, registry: SchemaRegistry, log: Logger, observer?: BusObserver): Bus {
+export function createBus(
+  config: CompiledConfig,
+  db: Db,
+  registry: SchemaRegistry,
+  log: Logger,
+  observer?: BusObserver,
+): Bus {
   return config.busKind === 'amqp'
     ? new AmqpBus(registry, config.bus, log.child({ part: 'bus' }), db, observer)
     : new EmbeddedBus(db, registry, config.bus, log.child({ part: 'bus' }), observer);

@@ -1,7 +1,13 @@
 import { HEADERS, type HeaderValue } from './bus.js';
 
 /** Bookkeeping of a dead letter's last life; a replayed message starts a fresh one. */
-const DEAD_LETTER_HEADERS = [HEADERS.reason, HEADERS.deadAt, HEADERS.attempt, HEADERS.queue, HEADERS.notReplayed] as const;
+const DEAD_LETTER_HEADERS = [
+  HEADERS.reason,
+  HEADERS.deadAt,
+  HEADERS.attempt,
+  HEADERS.queue,
+  HEADERS.notReplayed,
+] as const;
 
 /** A dead letter's headers as they go back on its queue. */
 export function replayHeaders(headers: Record<string, HeaderValue>): Record<string, HeaderValue> {
@@ -28,6 +34,7 @@ export function refusalBeforeSending(queue: string, deadLetterQueue: string | un
   if (!queue) return `it names no queue (no ${HEADERS.queue} header), so where it came from is unknown`;
   // AMQP names are short strings: a longer one cannot even be sent, and would fail every replay.
   if (Buffer.byteLength(queue) > 255) return `its queue name is longer than 255 bytes, so it is no queue`;
-  if (deadLetterQueue !== undefined && queue === deadLetterQueue) return `its queue "${queue}" is the dead-letter queue itself`;
+  if (deadLetterQueue !== undefined && queue === deadLetterQueue)
+    return `its queue "${queue}" is the dead-letter queue itself`;
   return undefined;
 }

@@ -48,7 +48,10 @@ interface DeadRow extends QueueRow {
  * What the embedded bus reads of the `bus` settings. The rest (url, exchange, TLS, heartbeat,
  * confirms, reconnects, the dead-letter queue's name) belongs to RabbitMQ.
  */
-export type EmbeddedBusSettings = Pick<CompiledConfig['bus'], 'topicPrefix' | 'queuePrefix' | 'prefetch' | 'retry' | 'pollIntervalMs'>;
+export type EmbeddedBusSettings = Pick<
+  CompiledConfig['bus'],
+  'topicPrefix' | 'queuePrefix' | 'prefetch' | 'retry' | 'pollIntervalMs'
+>;
 
 interface Consumer {
   spec: ConsumerSpec;
@@ -94,14 +97,18 @@ export class EmbeddedBus implements Bus {
   ) {
     this.processor = new MessageProcessor(db, registry, config.retry, log, observer);
     this.sql = {
-      insert: db.prepare('INSERT INTO bus_queue (queue, message_id, topic, headers, body, attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO bus_queue (queue, message_id, topic, headers, body, attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       lease: db.prepare(
         `UPDATE bus_queue SET leased = 1 WHERE id IN (
            SELECT id FROM bus_queue WHERE queue = ? AND leased = 0 AND available_at <= ? ORDER BY id LIMIT ?)
          RETURNING id, queue, message_id, topic, headers, body, attempts`,
       ),
       ack: db.prepare('DELETE FROM bus_queue WHERE id = ?'),
-      retry: db.prepare('UPDATE bus_queue SET leased = 0, attempts = ?, available_at = ?, headers = ? WHERE id = ?'),
+      retry: db.prepare(
+        'UPDATE bus_queue SET leased = 0, attempts = ?, available_at = ?, headers = ? WHERE id = ?',
+      ),
       dead: db.prepare(
         'INSERT INTO bus_dead_letters (queue, message_id, topic, headers, body, reason, attempts, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -114,8 +121,14 @@ export class EmbeddedBus implements Bus {
   }
 
   consume(spec: ConsumerSpec): void {
-    if (this.consumers.some((c) => c.spec.name === spec.name)) throw new SluiceError('CONSUMER_DUPLICATE', `consumer "${spec.name}" is registered twice`);
-    const consumer: Consumer = { spec, queue: this.config.queuePrefix + spec.name, inFlight: 0, pumping: false };
+    if (this.consumers.some((c) => c.spec.name === spec.name))
+      throw new SluiceError('CONSUMER_DUPLICATE', `consumer "${spec.name}" is registered twice`);
+    const consumer: Consumer = {
+      spec,
+      queue: this.config.queuePrefix + spec.name,
+      inFlight: 0,
+      pumping: false,
+    };
     this.consumers.push(consumer);
     if (this.started) this.pump(consumer);
   }
@@ -133,21 +146,53 @@ export class EmbeddedBus implements Bus {
   async publish(topic: string, body: unknown, options: PublishOptions = {}): Promise<PublishReceipt> {
     if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
     const schemaId = this.registry.validate(topic, body);
-    return this.send(topic, JSON.stringify(body), () => body, schemaId, options.messageId ?? newMessageId(), options);
+    return this.send(
+      topic,
+      JSON.stringify(body),
+      () => body,
+      schemaId,
+      options.messageId ?? newMessageId(),
+      options,
+    );
   }
 
-  async publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
+  async publishSerialized(
+    topic: string,
+    json: string,
+    options: PublishOptions & { messageId: string },
+  ): Promise<PublishReceipt> {
     if (this.stopping) throw new SluiceError('BUS_STOPPED', 'the bus is stopping; publish refused');
-    return this.send(topic, json, () => JSON.parse(json) as unknown, this.registry.schemaIdOf(topic), options.messageId, options);
+    return this.send(
+      topic,
+      json,
+      () => JSON.parse(json) as unknown,
+      this.registry.schemaIdOf(topic),
+      options.messageId,
+      options,
+    );
   }
 
   /** `body` is asked for only when a tap wants the message. */
-  private send(topic: string, json: string, body: () => unknown, schemaId: string, messageId: string, options: PublishOptions): PublishReceipt {
-    const headers = publishedHeaders(topic, schemaId, { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) });
+  private send(
+    topic: string,
+    json: string,
+    body: () => unknown,
+    schemaId: string,
+    messageId: string,
+    options: PublishOptions,
+  ): PublishReceipt {
+    const headers = publishedHeaders(topic, schemaId, {
+      ...options.headers,
+      ...handledByHeaders(this.config.queuePrefix, options.handledBy),
+    });
     const content = Buffer.from(json);
     const headerText = JSON.stringify(headers);
     const now = Date.now();
-    const targets = this.consumers.filter((c) => !(c.spec.skipHandled && c.spec.name === options.handledBy) && c.spec.topics.some((p) => topicMatches(p, topic)));
+    const targets = this.consumers.filter(
+      (c) =>
+        !(c.spec.skipHandled && c.spec.name === options.handledBy) &&
+        c.spec.topics.some((p) => topicMatches(p, topic)),
+    );
     this.db.transaction(() => {
       for (const c of targets) this.sql.insert.run(c.queue, messageId, topic, headerText, content, 0, now);
     })();
@@ -179,7 +224,9 @@ export class EmbeddedBus implements Bus {
   async replayDeadLetters(filter: ReplayFilter = {}): Promise<ReplayOutcome> {
     const wanted = wantedIds(filter.ids);
     // The rows there now, each once: a copy that dies again becomes a new row, not one of these.
-    const rows = (this.sql.allDead.all() as DeadRow[]).filter((r) => isWanted(wanted, String(r.id), r.message_id));
+    const rows = (this.sql.allDead.all() as DeadRow[]).filter((r) =>
+      isWanted(wanted, String(r.id), r.message_id),
+    );
     // Only this process's consumers read the embedded queues: a queue none of them reads (its
     // consumer was removed or renamed) would keep the message where no API shows it.
     const read = new Set(this.consumers.map((c) => c.queue));
@@ -189,13 +236,31 @@ export class EmbeddedBus implements Bus {
     this.db.transaction(() => {
       for (const r of rows) {
         const headers = JSON.parse(r.headers) as Record<string, HeaderValue>;
-        const refusal = refusalBeforeSending(r.queue, undefined) ?? (read.has(r.queue) ? undefined : `no consumer of this server reads its queue "${r.queue}" any more`);
+        const refusal =
+          refusalBeforeSending(r.queue, undefined) ??
+          (read.has(r.queue)
+            ? undefined
+            : `no consumer of this server reads its queue "${r.queue}" any more`);
         if (refusal) {
           this.sql.markDead.run(JSON.stringify({ ...headers, [HEADERS.notReplayed]: refusal }), r.id);
-          notReplayed.push({ id: String(r.id), messageId: r.message_id, queue: r.queue, topic: r.topic, reason: refusal });
+          notReplayed.push({
+            id: String(r.id),
+            messageId: r.message_id,
+            queue: r.queue,
+            topic: r.topic,
+            reason: refusal,
+          });
           continue;
         }
-        this.sql.insert.run(r.queue, r.message_id, r.topic, JSON.stringify(replayHeaders(headers)), r.body, 0, now);
+        this.sql.insert.run(
+          r.queue,
+          r.message_id,
+          r.topic,
+          JSON.stringify(replayHeaders(headers)),
+          r.body,
+          0,
+          now,
+        );
         this.sql.deleteDead.run(r.id);
         replayed++;
       }
@@ -206,13 +271,17 @@ export class EmbeddedBus implements Bus {
   }
 
   health(): BusHealth {
-    return { ok: this.started && !this.stopping, detail: this.stopping ? 'stopping' : this.started ? 'embedded bus running' : 'not started' };
+    return {
+      ok: this.started && !this.stopping,
+      detail: this.stopping ? 'stopping' : this.started ? 'embedded bus running' : 'not started',
+    };
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    while (this.consumers.some((c) => c.inFlight > 0)) await new Promise<void>((resolve) => this.idle.add(resolve));
+    while (this.consumers.some((c) => c.inFlight > 0))
+      await new Promise<void>((resolve) => this.idle.add(resolve));
     this.taps.clear();
   }
 
@@ -250,7 +319,12 @@ export class EmbeddedBus implements Bus {
         attempt: row.attempts + 1,
       });
     } catch (err) {
-      disposition = { action: 'retry', delayMs: this.config.retry.delayMs, nextAttempt: row.attempts + 2, reason: String(err) };
+      disposition = {
+        action: 'retry',
+        delayMs: this.config.retry.delayMs,
+        nextAttempt: row.attempts + 2,
+        reason: String(err),
+      };
     }
     try {
       this.settle(c, row, headers, disposition);
@@ -268,12 +342,34 @@ export class EmbeddedBus implements Bus {
     if (d.action === 'ack') {
       this.sql.ack.run(row.id);
     } else if (d.action === 'retry') {
-      this.sql.retry.run(d.nextAttempt - 1, Date.now() + d.delayMs, JSON.stringify({ ...headers, [HEADERS.reason]: d.reason }), row.id);
+      this.sql.retry.run(
+        d.nextAttempt - 1,
+        Date.now() + d.delayMs,
+        JSON.stringify({ ...headers, [HEADERS.reason]: d.reason }),
+        row.id,
+      );
     } else {
-      this.log.warn({ queue: c.queue, messageId: row.message_id, topic: row.topic, reason: d.reason }, 'message dead-lettered');
-      const dead = { ...headers, [HEADERS.reason]: d.reason, [HEADERS.queue]: c.queue, [HEADERS.topic]: row.topic };
+      this.log.warn(
+        { queue: c.queue, messageId: row.message_id, topic: row.topic, reason: d.reason },
+        'message dead-lettered',
+      );
+      const dead = {
+        ...headers,
+        [HEADERS.reason]: d.reason,
+        [HEADERS.queue]: c.queue,
+        [HEADERS.topic]: row.topic,
+      };
       this.db.transaction(() => {
-        this.sql.dead.run(c.queue, row.message_id, row.topic, JSON.stringify(dead), row.body, d.reason, row.attempts + 1, Date.now());
+        this.sql.dead.run(
+          c.queue,
+          row.message_id,
+          row.topic,
+          JSON.stringify(dead),
+          row.body,
+          d.reason,
+          row.attempts + 1,
+          Date.now(),
+        );
         this.sql.ack.run(row.id);
       })();
     }

@@ -29,7 +29,8 @@ export const FEDORA_SEVERITY_INFO = 20;
  * of the CI messages spec by the topic's last three words.
  */
 export function fedoraSchemaFor(topic: string): { schema: string; schemaPackage?: string } {
-  if (/^ci\.[^.]+\.[^.]+\.[^.]+$/.test(topic)) return { schema: 'ci_messages.CIMessageV1', schemaPackage: 'ci_messages' };
+  if (/^ci\.[^.]+\.[^.]+\.[^.]+$/.test(topic))
+    return { schema: 'ci_messages.CIMessageV1', schemaPackage: 'ci_messages' };
   return { schema: 'base.message' };
 }
 

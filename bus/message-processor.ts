@@ -7,7 +7,16 @@ import { ProcessedMessages } from '../db/processed-messages.js';
 import { MessageValidationError } from '../errors/message-validation-error.js';
 import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { SchemaRegistry } from '../schemas/schema-registry.js';
-import type { BusMessage, BusObserver, ConsumerSpec, EffectOutcome, EffectTransaction, HandlerContext, HandlerResult, HeaderValue } from './bus.js';
+import type {
+  BusMessage,
+  BusObserver,
+  ConsumerSpec,
+  EffectOutcome,
+  EffectTransaction,
+  HandlerContext,
+  HandlerResult,
+  HeaderValue,
+} from './bus.js';
 import { HEADERS } from './bus.js';
 import { effectTransaction } from './effect-transaction.js';
 import { afterFailure } from './retry-policy.js';
@@ -40,7 +49,9 @@ export type Disposition =
 export class MessageProcessor {
   private readonly ledger: ProcessedMessages;
   // better-sqlite3 builds a transaction wrapper per db.transaction() call; build each once.
-  private readonly effectTxn: Transaction<(consumer: string, messageId: string, fn: (tx: EffectTransaction) => unknown) => EffectOutcome<unknown>>;
+  private readonly effectTxn: Transaction<
+    (consumer: string, messageId: string, fn: (tx: EffectTransaction) => unknown) => EffectOutcome<unknown>
+  >;
   private readonly batchTxn: Transaction<(work: () => unknown) => unknown>;
   /** Inside inBatch's first attempt: effects run without a savepoint of their own. */
   private bare = false;
@@ -57,10 +68,16 @@ export class MessageProcessor {
   ) {
     this.ledger = new ProcessedMessages(db);
     this.tx = effectTransaction(db);
-    this.effectTxn = db.transaction((consumer: string, messageId: string, fn: (tx: EffectTransaction) => unknown): EffectOutcome<unknown> => {
-      if (!this.ledger.record(consumer, messageId)) return { applied: false };
-      return { applied: true, value: fn(this.tx) };
-    });
+    this.effectTxn = db.transaction(
+      (
+        consumer: string,
+        messageId: string,
+        fn: (tx: EffectTransaction) => unknown,
+      ): EffectOutcome<unknown> => {
+        if (!this.ledger.record(consumer, messageId)) return { applied: false };
+        return { applied: true, value: fn(this.tx) };
+      },
+    );
     this.batchTxn = db.transaction((work: () => unknown) => work());
   }
 
@@ -101,7 +118,8 @@ export class MessageProcessor {
     try {
       this.registry.validate(delivery.topic, body);
     } catch (err) {
-      if (err instanceof MessageValidationError) return { action: 'dead-letter', reason: `schema validation failed: ${err.problems.join('; ')}` };
+      if (err instanceof MessageValidationError)
+        return { action: 'dead-letter', reason: `schema validation failed: ${err.problems.join('; ')}` };
       throw err;
     }
 
@@ -118,14 +136,24 @@ export class MessageProcessor {
     // One child logger per message: every line a handler logs carries the ids that tie it to the
     // message (and, for a message published over HTTP, to the request that published it).
     const requestId = delivery.headers[HEADERS.requestId];
-    const logger = () => (log ??= this.log.child({ consumer: spec.name, messageId, topic: delivery.topic, ...(requestId ? { requestId } : {}) }));
+    const logger = () =>
+      (log ??= this.log.child({
+        consumer: spec.name,
+        messageId,
+        topic: delivery.topic,
+        ...(requestId ? { requestId } : {}),
+      }));
     const ctx: HandlerContext = {
       get log() {
         return logger();
       },
       effect: <T>(fn: (tx: EffectTransaction) => T): EffectOutcome<T> => {
         state.effectRan = true;
-        const outcome = (this.bare && this.db.inTransaction ? this.bareEffect(spec.name, messageId, fn) : this.effectTxn(spec.name, messageId, fn)) as EffectOutcome<T>;
+        const outcome = (
+          this.bare && this.db.inTransaction
+            ? this.bareEffect(spec.name, messageId, fn)
+            : this.effectTxn(spec.name, messageId, fn)
+        ) as EffectOutcome<T>;
         if (!outcome.applied) state.duplicate = true;
         return outcome;
       },
@@ -169,7 +197,11 @@ export class MessageProcessor {
     return this.batchTxn(work) as T;
   }
 
-  private bareEffect(consumer: string, messageId: string, fn: (tx: EffectTransaction) => unknown): EffectOutcome<unknown> {
+  private bareEffect(
+    consumer: string,
+    messageId: string,
+    fn: (tx: EffectTransaction) => unknown,
+  ): EffectOutcome<unknown> {
     try {
       if (!this.ledger.record(consumer, messageId)) return { applied: false };
       return { applied: true, value: fn(this.tx) };
@@ -187,8 +219,10 @@ export class MessageProcessor {
     state: { effectRan: boolean; duplicate: boolean },
     logger: () => Logger,
   ): Disposition {
-    if (result && typeof result === 'object' && 'deadLetter' in result) return { action: 'dead-letter', reason: result.deadLetter };
-    if (result && typeof result === 'object' && 'retry' in result) return this.failed(attempt, result.retry, logger);
+    if (result && typeof result === 'object' && 'deadLetter' in result)
+      return { action: 'dead-letter', reason: result.deadLetter };
+    if (result && typeof result === 'object' && 'retry' in result)
+      return this.failed(attempt, result.retry, logger);
     // A handler with no store effect is still recorded, so a redelivery does not run it again.
     if (!state.effectRan) this.ledger.record(spec.name, messageId);
     return { action: 'ack', duplicate: state.duplicate };
@@ -204,7 +238,7 @@ export class MessageProcessor {
 
 /** A message published without an id still gets a stable one, so its redelivery is recognised. */
 export function contentId(topic: string, content: Buffer): string {
-  return 'sha256:' + createHash('sha256').update(topic).update('\0').update(content).digest('hex');
+  return `sha256:${createHash('sha256').update(topic).update('\0').update(content).digest('hex')}`;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -7,7 +7,12 @@ import { fedoraMessagingHeaders } from './fedora-messaging-headers.js';
  * fedora-messaging's (schema name, severity, priority, `sent-at`) and Sluice's own JSON Schema
  * id. Set last, so a caller's header cannot pass a message off as another schema.
  */
-export function publishedHeaders(topic: string, schemaId: string, headers: Record<string, HeaderValue> = {}, at: Date = new Date()): Record<string, HeaderValue> {
+export function publishedHeaders(
+  topic: string,
+  schemaId: string,
+  headers: Record<string, HeaderValue> = {},
+  at: Date = new Date(),
+): Record<string, HeaderValue> {
   return { ...headers, ...fedoraMessagingHeaders(topic, at), [HEADERS.schema]: schemaId };
 }
 
@@ -17,7 +22,12 @@ export function publishedHeaders(topic: string, schemaId: string, headers: Recor
  * (delivery mode 2), its id; plus a timestamp, and the headers above. Benchmarks build their
  * baselines' messages with it too, so that both sides read byte-identical messages.
  */
-export function publishProperties(topic: string, messageId: string, schemaId: string, headers: Record<string, HeaderValue> = {}): Options.Publish {
+export function publishProperties(
+  topic: string,
+  messageId: string,
+  schemaId: string,
+  headers: Record<string, HeaderValue> = {},
+): Options.Publish {
   const at = new Date();
   return {
     persistent: true,

@@ -9,7 +9,10 @@ import { UsageError, type CliIo } from './command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export const CONFIG_OPTION = { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+export const CONFIG_OPTION = {
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
 
 /** parseArgs that turns its errors into usage errors. */
 export function parse<O extends Options>(argv: string[], options: O, allowPositionals = true) {
@@ -37,7 +40,11 @@ export async function cliAmqpBus(config: CompiledConfig, registry = new SchemaRe
 }
 
 /** Talks to a running `sluice serve`, with an error that says what to do when none answers. */
-export async function serverRequest(config: CompiledConfig, path: string, init?: RequestInit): Promise<Response> {
+export async function serverRequest(
+  config: CompiledConfig,
+  path: string,
+  init?: RequestInit,
+): Promise<Response> {
   const url = config.serverUrl + path;
   const headers = new Headers(init?.headers);
   const token = process.env.SLUICE_TOKEN;
@@ -46,10 +53,12 @@ export async function serverRequest(config: CompiledConfig, path: string, init?:
     return await fetch(url, { ...init, headers });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Error(`no Sluice server answers at ${config.serverUrl} (${cause}); start one with "sluice serve", or configure bus.url to reach RabbitMQ directly`);
+    throw new Error(
+      `no Sluice server answers at ${config.serverUrl} (${cause}); start one with "sluice serve", or configure bus.url to reach RabbitMQ directly`,
+    );
   }
 }
 
 export function writeLine(stream: NodeJS.WritableStream, value: unknown): void {
-  stream.write((typeof value === 'string' ? value : JSON.stringify(value)) + '\n');
+  stream.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
 }

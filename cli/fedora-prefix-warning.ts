@@ -3,7 +3,10 @@ import type { Policy } from '../gating/policy.js';
 
 /** A policy written for Fedora: Bodhi's decision contexts, or Fedora's product versions. */
 function isFedoraPolicy(p: Policy): boolean {
-  return p.decisionContexts.some((c) => c.startsWith('bodhi_')) || p.productVersions.some((v) => v.startsWith('fedora-'));
+  return (
+    p.decisionContexts.some((c) => c.startsWith('bodhi_')) ||
+    p.productVersions.some((v) => v.startsWith('fedora-'))
+  );
 }
 
 /**
@@ -17,7 +20,11 @@ export function fedoraPrefixWarning(config: CompiledConfig, policies: Policy[]):
   if (config.bus.url === null || config.bus.topicPrefix !== '') return null;
   const fedora = policies.filter(isFedoraPolicy);
   if (fedora.length === 0) return null;
-  const names = fedora.slice(0, 3).map((p) => `'${p.id}'`).join(', ') + (fedora.length > 3 ? ', …' : '');
+  const names =
+    fedora
+      .slice(0, 3)
+      .map((p) => `'${p.id}'`)
+      .join(', ') + (fedora.length > 3 ? ', …' : '');
   return (
     `bus.topicPrefix is empty, but Fedora gating policies are loaded (${names}): Bodhi matches topics ` +
     `ending in ".resultsdb.result.new" and ".waiverdb.waiver.new" and ignores Sluice's unprefixed ones; ` +

@@ -17,7 +17,22 @@ import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 import { waiveCommand } from './commands/waive-command.js';
 
-const commands: Command[] = [serveCommand, publishCommand, tailCommand, runCommand, retryCommand, runnerCommand, dlqCommand, migrateCommand, configCommand, tokenCommand, waiveCommand, decideCommand, mailCommand, backupCommand];
+const commands: Command[] = [
+  serveCommand,
+  publishCommand,
+  tailCommand,
+  runCommand,
+  retryCommand,
+  runnerCommand,
+  dlqCommand,
+  migrateCommand,
+  configCommand,
+  tokenCommand,
+  waiveCommand,
+  decideCommand,
+  mailCommand,
+  backupCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -38,7 +53,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(command.usage + '\n');
+    io.stdout.write(`${command.usage}\n`);
     return 0;
   }
   try {

@@ -35,7 +35,12 @@ export const configSchema = {
          * Origins whose browser pages may call the read APIs and POST /api/v1.0/decision
          * (`https://bodhi.fedoraproject.org`), or `*` for any; none by default.
          */
-        cors: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^(\\*|https?://[^/\\s]+)$' }, default: [] },
+        cors: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^(\\*|https?://[^/\\s]+)$' },
+          default: [],
+        },
       },
     },
     db: {
@@ -65,7 +70,13 @@ export const configSchema = {
          * More prefixes whose messages are consumed too, e.g. [org.centos.prod.] beside a topicPrefix of
          * org.fedoraproject.prod.: Fedora CI's results come under both. Sluice publishes under topicPrefix only.
          */
-        consumePrefixes: { type: 'array', items: { type: 'string', pattern: '^([A-Za-z0-9_-]+\\.)+$' }, uniqueItems: true, maxItems: 16, default: [] },
+        consumePrefixes: {
+          type: 'array',
+          items: { type: 'string', pattern: '^([A-Za-z0-9_-]+\\.)+$' },
+          uniqueItems: true,
+          maxItems: 16,
+          default: [],
+        },
         queuePrefix: { type: 'string', default: 'sluice.' },
         deadLetterQueue: { type: 'string', minLength: 1, default: 'sluice.dead-letter' },
         /**
@@ -142,7 +153,12 @@ export const configSchema = {
          * on the bus (external CI, `sluice publish` straight to RabbitMQ) are recorded too when
          * their topic matches one of these patterns; each costs a delivery and a write.
          */
-        recordTopics: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 }, default: [] },
+        recordTopics: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1 },
+          default: [],
+        },
         /** Seen message ids are kept this long for idempotent consumption. */
         dedupRetentionHours: { type: 'integer', minimum: 1, default: 336 },
       },
@@ -172,8 +188,23 @@ export const configSchema = {
               groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
               scopes: {
                 type: 'array',
-                items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] },
-                default: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write'],
+                items: {
+                  enum: [
+                    'results:write',
+                    'waivers:write',
+                    'updates:write',
+                    'messages:publish',
+                    'runs:write',
+                    'admin',
+                  ],
+                },
+                default: [
+                  'results:write',
+                  'waivers:write',
+                  'updates:write',
+                  'messages:publish',
+                  'runs:write',
+                ],
               },
             },
           },
@@ -199,11 +230,57 @@ export const configSchema = {
             /** The claim with the user's groups; dots reach into objects (`realm_access.roles`). */
             groupsClaim: { type: 'string', minLength: 1, default: 'groups' },
             /** Sluice scopes every valid token gets. */
-            scopes: { type: 'array', uniqueItems: true, items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] }, default: ['waivers:write'] },
+            scopes: {
+              type: 'array',
+              uniqueItems: true,
+              items: {
+                enum: [
+                  'results:write',
+                  'waivers:write',
+                  'updates:write',
+                  'messages:publish',
+                  'runs:write',
+                  'admin',
+                ],
+              },
+              default: ['waivers:write'],
+            },
             /** Sluice scopes added for members of a group: `{ qa-admins: [admin] }`. */
-            groupScopes: { type: 'object', additionalProperties: { type: 'array', items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] } }, default: {} },
+            groupScopes: {
+              type: 'object',
+              additionalProperties: {
+                type: 'array',
+                items: {
+                  enum: [
+                    'results:write',
+                    'waivers:write',
+                    'updates:write',
+                    'messages:publish',
+                    'runs:write',
+                    'admin',
+                  ],
+                },
+              },
+              default: {},
+            },
             /** Sluice scopes added for a token holding an OAuth scope: `{ "https://…/create-result": [results:write] }`. */
-            tokenScopes: { type: 'object', additionalProperties: { type: 'array', items: { enum: ['results:write', 'waivers:write', 'updates:write', 'messages:publish', 'runs:write', 'admin'] } }, default: {} },
+            tokenScopes: {
+              type: 'object',
+              additionalProperties: {
+                type: 'array',
+                items: {
+                  enum: [
+                    'results:write',
+                    'waivers:write',
+                    'updates:write',
+                    'messages:publish',
+                    'runs:write',
+                    'admin',
+                  ],
+                },
+              },
+              default: {},
+            },
             /** Leeway for exp, nbf and iat between this host's clock and the provider's. */
             clockToleranceSeconds: { type: 'integer', minimum: 0, maximum: 600, default: 30 },
             /** The provider's keys are fetched again after this long, or at once for a key not seen yet. */
@@ -263,7 +340,12 @@ export const configSchema = {
       default: {},
       properties: {
         /** Users who may submit a waiver on another user's behalf (its `username`); they are recorded as proxied_by. */
-        superusers: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 }, default: [] },
+        superusers: {
+          type: 'array',
+          uniqueItems: true,
+          items: { type: 'string', minLength: 1 },
+          default: [],
+        },
         /**
          * Who may waive which test cases (WaiverDB's PERMISSIONS). None = any user whose token
          * holds waivers:write may waive anything; with rules, a test case no rule is about cannot
@@ -324,9 +406,31 @@ export const configSchema = {
               ignoreMissingPolicy: { type: 'boolean' },
               productVersion: { type: ['string', 'null'], minLength: 1 },
               /** Greenwave's product_version_match: `match` (a regular expression) on the identifier gives `productVersion` (\\1… its groups). */
-              productVersionMatch: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['match', 'productVersion'], properties: { match: { type: 'string', minLength: 1 }, productVersion: { type: 'string', minLength: 1 } } } },
+              productVersionMatch: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['match', 'productVersion'],
+                  properties: {
+                    match: { type: 'string', minLength: 1 },
+                    productVersion: { type: 'string', minLength: 1 },
+                  },
+                },
+              },
               /** Greenwave's product_version_from_koji_build_target: shown in GET /subject_types; Sluice asks no Koji, so unused. */
-              productVersionFromKojiBuildTarget: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['match', 'productVersion'], properties: { match: { type: 'string', minLength: 1 }, productVersion: { type: 'string', minLength: 1 } } } },
+              productVersionFromKojiBuildTarget: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['match', 'productVersion'],
+                  properties: {
+                    match: { type: 'string', minLength: 1 },
+                    productVersion: { type: 'string', minLength: 1 },
+                  },
+                },
+              },
               /** Which results are the subject's: identifier under `itemKey`, `type` one of `types` (null = any). */
               resultQueries: {
                 type: 'array',
@@ -361,7 +465,11 @@ export const configSchema = {
           default: {},
           properties: {
             passed: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['PASSED', 'INFO'] },
-            incomplete: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['QUEUED', 'RUNNING'] },
+            incomplete: {
+              type: 'array',
+              items: { type: 'string', minLength: 1 },
+              default: ['QUEUED', 'RUNNING'],
+            },
             error: { type: 'array', items: { type: 'string', minLength: 1 }, default: ['ERROR'] },
           },
         },
@@ -377,7 +485,9 @@ export const configSchema = {
             urlTemplates: {
               type: 'object',
               additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 } },
-              default: { '*': ['https://src.fedoraproject.org/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml'] },
+              default: {
+                '*': ['https://src.fedoraproject.org/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml'],
+              },
             },
             fetchTimeoutMs: { type: 'integer', minimum: 100, default: 5000 },
             /** Fetched files (and "not found") are reused this long; 0 = fetch every time. */
@@ -563,7 +673,11 @@ export const configSchema = {
                     additionalProperties: {
                       anyOf: [
                         { type: ['string', 'number', 'boolean', 'null'] },
-                        { type: 'array', minItems: 1, items: { type: ['string', 'number', 'boolean', 'null'] } },
+                        {
+                          type: 'array',
+                          minItems: 1,
+                          items: { type: ['string', 'number', 'boolean', 'null'] },
+                        },
                       ],
                     },
                   },

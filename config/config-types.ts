@@ -34,7 +34,15 @@ type DeepPartialValue<V> = V extends object ? DeepPartial<V> : V;
 
 /** The configuration once the schema's defaults are filled in. */
 export interface ConfigWithDefaults {
-  server: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number; maxEventStreams: number; publicUrl: string | null; cors: string[] };
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    requestTimeoutMs: number;
+    maxEventStreams: number;
+    publicUrl: string | null;
+    cors: string[];
+  };
   db: { path: string; busyTimeoutMs: number; checkpointIntervalMs: number };
   bus: {
     url: string | null;
@@ -86,7 +94,12 @@ export interface GatingSettings {
   cacheSubjects: number;
   cacheDecisions: number;
   outcomes: { passed: string[]; incomplete: string[]; error: string[] };
-  remoteRule: { urlTemplates: Record<string, string[]>; fetchTimeoutMs: number; cacheTtlMs: number; sourceDataKey: string };
+  remoteRule: {
+    urlTemplates: Record<string, string[]>;
+    fetchTimeoutMs: number;
+    cacheTtlMs: number;
+    sourceDataKey: string;
+  };
   koji: { url: string | null; timeoutMs: number; cacheSize: number; cacheTtlMs: number };
   updates: { gracePeriodSeconds: number; recheckCron: string };
 }
@@ -174,7 +187,13 @@ export interface CompiledConfig extends ConfigWithDefaults {
   serverUrl: string;
 }
 
-export type Scope = 'results:write' | 'waivers:write' | 'updates:write' | 'messages:publish' | 'runs:write' | 'admin';
+export type Scope =
+  | 'results:write'
+  | 'waivers:write'
+  | 'updates:write'
+  | 'messages:publish'
+  | 'runs:write'
+  | 'admin';
 
 export interface ApiToken {
   user: string;

@@ -12,7 +12,11 @@ export function jsonPointerToPath(pointer: string, root = '(root)'): string {
 }
 
 /** One `path: reason` line per problem, in the words a person would use. */
-export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root = '(root)', unknownProperty = 'is not an allowed property'): string[] {
+export function formatAjvErrors(
+  errors: ErrorObject[] | null | undefined,
+  root = '(root)',
+  unknownProperty = 'is not an allowed property',
+): string[] {
   const lines = new Set<string>();
   for (const e of errors ?? []) {
     const at = jsonPointerToPath(e.instancePath, root);
@@ -25,7 +29,9 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined, root =
         lines.add(`${join(String(e.params.additionalProperty))}: ${unknownProperty}`);
         break;
       case 'enum':
-        lines.add(`${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+        lines.add(
+          `${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+        );
         break;
       case 'if':
         break; // the failing branch has its own, more precise error

@@ -119,7 +119,11 @@ export const pipelineSchema = {
           user: { type: 'string', minLength: 1 },
           privateKeyFile: { type: 'string', minLength: 1 },
           /** The builder's public host key as in known_hosts ("ssh-ed25519 AAAA..."): any other key is refused. */
-          hostKey: { type: 'string', pattern: '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/=]+' },
+          hostKey: {
+            type: 'string',
+            pattern:
+              '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/=]+',
+          },
           labels: stringList,
           jobLimit: { type: 'integer', minimum: 1, maximum: 256, default: 2 },
           connectTimeoutMs: { type: 'integer', minimum: 100, default: 10000 },
@@ -168,7 +172,12 @@ export const pipelineSchema = {
           /** Labels a builder must all have; templates allowed ("arch:{{ matrix.arch }}"). */
           runsOn: stringList,
           command: { type: 'string', minLength: 1 },
-          env: { type: 'object', default: {}, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, additionalProperties: { type: 'string' } },
+          env: {
+            type: 'object',
+            default: {},
+            propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            additionalProperties: { type: 'string' },
+          },
           timeoutSeconds: seconds(3600),
           holdoffSeconds: seconds(10, 0),
           /** New attempts (new nodes, retry counter raised) when the job ends incomplete. */
@@ -210,7 +219,17 @@ export const pipelineSchema = {
             properties: {
               namespace: { type: 'string', pattern: '^\\S+$', default: 'sluice' },
               type: { type: ['string', 'null'], pattern: '^\\S+$', default: null },
-              category: { enum: ['functional', 'integration', 'interoperability', 'static-analysis', 'validation', 'performance'], default: 'functional' },
+              category: {
+                enum: [
+                  'functional',
+                  'integration',
+                  'interoperability',
+                  'static-analysis',
+                  'validation',
+                  'performance',
+                ],
+                default: 'functional',
+              },
             },
           },
           /**

@@ -70,7 +70,13 @@ export interface BuilderSettings {
 }
 
 export type ResultsParser = 'exit-code' | 'junit' | 'sti';
-export type CiCategory = 'functional' | 'integration' | 'interoperability' | 'static-analysis' | 'validation' | 'performance';
+export type CiCategory =
+  | 'functional'
+  | 'integration'
+  | 'interoperability'
+  | 'static-analysis'
+  | 'validation'
+  | 'performance';
 
 export interface JobSettings {
   name: string;

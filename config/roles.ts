@@ -11,13 +11,24 @@ export type Role = (typeof ROLES)[number];
 
 /** `all`, or a comma-separated list of roles. */
 export function parseRoles(text: string): Set<Role> {
-  const words = text.split(',').map((w) => w.trim()).filter(Boolean);
-  if (words.length === 0) throw new SluiceError('ROLE_INVALID', `--role: expected one of all, ${ROLES.join(', ')} (or a comma-separated list)`);
+  const words = text
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
+  if (words.length === 0)
+    throw new SluiceError(
+      'ROLE_INVALID',
+      `--role: expected one of all, ${ROLES.join(', ')} (or a comma-separated list)`,
+    );
   const roles = new Set<Role>();
   for (const w of words) {
-    if (w === 'all') ROLES.forEach((r) => roles.add(r));
+    if (w === 'all') for (const r of ROLES) roles.add(r);
     else if ((ROLES as readonly string[]).includes(w)) roles.add(w as Role);
-    else throw new SluiceError('ROLE_INVALID', `--role: "${w}" is not a role; the roles are all, ${ROLES.join(', ')}`);
+    else
+      throw new SluiceError(
+        'ROLE_INVALID',
+        `--role: "${w}" is not a role; the roles are all, ${ROLES.join(', ')}`,
+      );
   }
   return roles;
 }

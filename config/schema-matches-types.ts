@@ -16,7 +16,9 @@ type Mismatches<S, T, At extends string> = S extends { readonly properties: infe
         ?
             | `${At}.${Exclude<keyof P, keyof O> & string} (in the schema only)`
             | `${At}.${Exclude<keyof O, keyof P> & string} (in the type only)`
-            | { [K in keyof P & keyof O & string]: Mismatches<P[K], O[K], `${At}.${K}`> }[keyof P & keyof O & string]
+            | { [K in keyof P & keyof O & string]: Mismatches<P[K], O[K], `${At}.${K}`> }[keyof P &
+                keyof O &
+                string]
         : At
     : never
   : S extends { readonly items: infer I }
@@ -27,4 +29,6 @@ type Mismatches<S, T, At extends string> = S extends { readonly properties: infe
 
 type NoMismatch<M extends never> = M;
 
-export type ConfigSchemaMatchesTypes = NoMismatch<Mismatches<typeof configSchema, ConfigWithDefaults, 'config'>>;
+export type ConfigSchemaMatchesTypes = NoMismatch<
+  Mismatches<typeof configSchema, ConfigWithDefaults, 'config'>
+>;

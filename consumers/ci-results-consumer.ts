@@ -13,7 +13,11 @@ export type CiSkipReason = NonNullable<ReturnType<typeof ciMessageSkipReason>>;
  * is acknowledged and reported to `skipped`: it is not wrong, and the dead-letter queue is for
  * what is. One that still cannot be mapped is dead-lettered with the reason.
  */
-export function ciResultsConsumer(results: ResultSink, stored: () => void = () => {}, skipped: (reason: CiSkipReason) => void = () => {}): ConsumerSpec {
+export function ciResultsConsumer(
+  results: ResultSink,
+  stored: () => void = () => {},
+  skipped: (reason: CiSkipReason) => void = () => {},
+): ConsumerSpec {
   return {
     name: 'ci-results',
     topics: ['ci.#'],
@@ -23,7 +27,7 @@ export function ciResultsConsumer(results: ResultSink, stored: () => void = () =
         skipped(skip);
         return 'ack';
       }
-      let result;
+      let result: ReturnType<typeof mapCiMessage>;
       try {
         result = mapCiMessage(message.topic, message.body, message.messageId, message.topicPrefix ?? '');
       } catch (err) {

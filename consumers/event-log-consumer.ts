@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type { ConsumerSpec } from '../bus/bus.js';
 import type { EventLog } from '../db/event-log.js';
 import { JOB_LOG_TOPIC } from '../builders/log-shipper.js';

@@ -23,7 +23,10 @@ export function gatingChangesConsumer(effects: GatingEffects, published: () => v
     // Results whose changes were worked out as they were stored (intake/submit-result.ts) are marked so.
     skipHandled: true,
     handle(message, ctx): HandlerResult | Promise<HandlerResult> {
-      const event = message.topic === WAIVER_NEW_TOPIC ? effects.waiverEvent(message.body as WaiverJson) : effects.resultEvent(message.body as StoredResult);
+      const event =
+        message.topic === WAIVER_NEW_TOPIC
+          ? effects.waiverEvent(message.body as WaiverJson)
+          : effects.resultEvent(message.body as StoredResult);
       const planned = effects.plan(event);
       const apply = (p: GatingPlan): HandlerResult => {
         const outcome = ctx.effect(() => effects.apply(p));

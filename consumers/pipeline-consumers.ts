@@ -57,7 +57,8 @@ export function jobLogConsumer(logs: LogStore): ConsumerSpec {
     prefetch: 16,
     handle(message) {
       const { node_id, offset, data } = message.body as { node_id: number; offset: number; data: string };
-      if (logs.append(node_id, offset, data) === 'gap') return { retry: `log piece at ${offset} of node ${node_id} arrived before the bytes ahead of it` };
+      if (logs.append(node_id, offset, data) === 'gap')
+        return { retry: `log piece at ${offset} of node ${node_id} arrived before the bytes ahead of it` };
     },
   };
 }

@@ -9,12 +9,18 @@ import { ResultInputError } from '../errors/result-input-error.js';
  * once, with the store's `field: reason`; anything else (a busy database) is retried.
  * `stored` runs after a result was added, to wake the outbox relay.
  */
-export function submitResult(ctx: HandlerContext, results: ResultSink, body: unknown, stored: () => void): HandlerResult {
+export function submitResult(
+  ctx: HandlerContext,
+  results: ResultSink,
+  body: unknown,
+  stored: () => void,
+): HandlerResult {
   try {
     const outcome = ctx.effect(() => results.submit(body));
     if (outcome.applied) stored();
   } catch (err) {
-    if (err instanceof ResultInputError) return { deadLetter: `the results store refused the result: ${err.message}` };
+    if (err instanceof ResultInputError)
+      return { deadLetter: `the results store refused the result: ${err.message}` };
     throw err;
   }
 }

@@ -10,7 +10,10 @@ import type { Db } from './open-database.js';
  * newest first; and, standing in for Koji's creation_time, when the subject's first result arrived.
  */
 export class BuildInfoFromResults implements BuildInfoSource {
-  private readonly sql: { source: Statement<[string, string, string]>; firstSeen: Statement<[string, string]> };
+  private readonly sql: {
+    source: Statement<[string, string, string]>;
+    firstSeen: Statement<[string, string]>;
+  };
 
   constructor(
     db: Db,
@@ -27,12 +30,16 @@ export class BuildInfoFromResults implements BuildInfoSource {
 
   scm(subject: Subject): ScmLookup {
     for (const q of subject.type.resultQueries) {
-      const row = this.sql.source.get(this.sourceKey, q.itemKey, subject.identifier) as { value: string } | undefined;
+      const row = this.sql.source.get(this.sourceKey, q.itemKey, subject.identifier) as
+        | { value: string }
+        | undefined;
       if (row) return parseScmUrl(row.value, subject.identifier);
     }
     // Without Koji this is Greenwave's "Koji build not found": nothing says whether the package
     // has a gating.yaml, so the decision cannot be that it has none.
-    return { error: `Cannot find where ${subject.type.id} ${subject.identifier} was built from: no Koji is configured (gating.koji.url) and no result of it carries its SCM URL (data key "${this.sourceKey}")` };
+    return {
+      error: `Cannot find where ${subject.type.id} ${subject.identifier} was built from: no Koji is configured (gating.koji.url) and no result of it carries its SCM URL (data key "${this.sourceKey}")`,
+    };
   }
 
   creationTime(subject: Subject): number | null {

@@ -20,15 +20,22 @@ export function dataKeyIndexName(key: string): string {
  */
 export function syncDataKeyIndexes(db: Db, keys: readonly string[]): Set<string> {
   const wanted = new Map(keys.map((k) => [dataKeyIndexName(k), k]));
-  const existing = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'result_data' AND name LIKE '${PREFIX}%'`).all() as Array<{ name: string }>).map(
-    (r) => r.name,
-  );
+  const existing = (
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'result_data' AND name LIKE '${PREFIX}%'`,
+      )
+      .all() as Array<{ name: string }>
+  ).map((r) => r.name);
   const drop = existing.filter((name) => !wanted.has(name));
   const create = [...wanted].filter(([name]) => !existing.includes(name));
   if (drop.length || create.length) {
     db.transaction(() => {
       for (const name of drop) db.exec(`DROP INDEX IF EXISTS "${name}"`);
-      for (const [name, key] of create) db.exec(`CREATE INDEX IF NOT EXISTS "${name}" ON result_data (value, result_id) WHERE key = ${keyLiteral(key)}`);
+      for (const [name, key] of create)
+        db.exec(
+          `CREATE INDEX IF NOT EXISTS "${name}" ON result_data (value, result_id) WHERE key = ${keyLiteral(key)}`,
+        );
     })();
   }
   return new Set(keys);

@@ -19,8 +19,10 @@ export class DecisionStatesStore {
 
   constructor(db: Db) {
     this.sql = {
-      get: db.prepare(`SELECT decision FROM gating_decisions
-        WHERE subject_identifier = @subjectIdentifier AND subject_type = @subjectType AND decision_context = @context AND product_version = @productVersion`).pluck(),
+      get: db
+        .prepare(`SELECT decision FROM gating_decisions
+        WHERE subject_identifier = @subjectIdentifier AND subject_type = @subjectType AND decision_context = @context AND product_version = @productVersion`)
+        .pluck(),
       put: db.prepare(`INSERT INTO gating_decisions (subject_identifier, subject_type, decision_context, product_version, decision, evaluated_at)
         VALUES (@subjectIdentifier, @subjectType, @context, @productVersion, @decision, @at)
         ON CONFLICT (subject_identifier, subject_type, decision_context, product_version) DO UPDATE SET decision = excluded.decision, evaluated_at = excluded.evaluated_at`),

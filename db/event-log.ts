@@ -33,8 +33,13 @@ export class EventLog {
   private readonly pruneStmt: Statement<[number]>;
   private sinceCheck = 0;
 
-  constructor(db: Db, private readonly maxEvents: number) {
-    this.insertStmt = db.prepare('INSERT OR IGNORE INTO event_log (message_id, topic, headers, body, received_at) VALUES (?, ?, ?, ?, ?)');
+  constructor(
+    db: Db,
+    private readonly maxEvents: number,
+  ) {
+    this.insertStmt = db.prepare(
+      'INSERT OR IGNORE INTO event_log (message_id, topic, headers, body, received_at) VALUES (?, ?, ?, ?, ?)',
+    );
     this.afterStmt = db.prepare('SELECT * FROM event_log WHERE id > ? ORDER BY id LIMIT ?');
     this.lastStmt = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM event_log');
     this.pruneStmt = db.prepare('DELETE FROM event_log WHERE id <= ?');
@@ -46,7 +51,12 @@ export class EventLog {
   }
 
   /** As append, with the body already serialized (the outbox has it so). */
-  appendJson(messageId: string, topic: string, headers: Record<string, HeaderValue>, bodyJson: string): number {
+  appendJson(
+    messageId: string,
+    topic: string,
+    headers: Record<string, HeaderValue>,
+    bodyJson: string,
+  ): number {
     const r = this.insertStmt.run(messageId, topic, JSON.stringify(headers), bodyJson, Date.now());
     if (r.changes === 0) return 0;
     const id = Number(r.lastInsertRowid);

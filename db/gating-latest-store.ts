@@ -6,7 +6,17 @@ import { keyLiteral } from './data-key-indexes.js';
 import type { Db } from './open-database.js';
 
 /** A row of a read: id, testcase, outcome, submit time, scenario, arch, variant, error reason, distinct key. */
-type RawRow = [number, string, string, number, string | null, string | null, string | null, string | null, string];
+type RawRow = [
+  number,
+  string,
+  string,
+  number,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string,
+];
 
 /** Results folded in per catch-up transaction (an id range): bounded work per commit on a large store. */
 const CATCH_UP_IDS = 100_000;
@@ -26,7 +36,8 @@ const valuesKeySql = (key: string) =>
   `CASE WHEN EXISTS (SELECT 1 FROM result_data WHERE result_id = d.result_id AND +key = '${key}')
      THEN (SELECT json_group_array(value) FROM (SELECT value FROM result_data WHERE result_id = d.result_id AND +key = '${key}' ORDER BY seq))
      ELSE '' END`;
-const firstSql = (key: string) => `(SELECT value FROM result_data WHERE result_id = d.result_id AND +key = '${key}' ORDER BY seq LIMIT 1)`;
+const firstSql = (key: string) =>
+  `(SELECT value FROM result_data WHERE result_id = d.result_id AND +key = '${key}' ORDER BY seq LIMIT 1)`;
 
 /** A result's key values and first values, as the table holds them; the result is `d.result_id`. */
 const KEY_COLUMNS = `
@@ -114,14 +125,17 @@ export class GatingLatestStore {
     this.keysJson = JSON.stringify(this.itemKeys);
     this.sql = {
       // Only a newer result replaces the row: results may be submitted with an older submit_time.
-      upsert: db.prepare(`INSERT INTO gating_latest (item_key, item, type, testcase, scenario_key, arch_key, variant_key,
+      upsert:
+        db.prepare(`INSERT INTO gating_latest (item_key, item, type, testcase, scenario_key, arch_key, variant_key,
           result_id, submit_time, outcome, scenario, system_architecture, system_variant, error_reason)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${UPSERT_TAIL}`),
       // The table is complete through a result only if it was complete through every earlier one.
       advance: db.prepare(`UPDATE gating_latest_state SET through_result_id = @id
         WHERE id = 1 AND through_result_id >= (SELECT COALESCE(MAX(id), 0) FROM results WHERE id < @id)`),
       state: db.prepare('SELECT item_keys, through_result_id FROM gating_latest_state WHERE id = 1'),
-      behind: db.prepare('SELECT (SELECT COALESCE(MAX(id), 0) FROM results) > through_result_id AS behind FROM gating_latest_state WHERE id = 1'),
+      behind: db.prepare(
+        'SELECT (SELECT COALESCE(MAX(id), 0) FROM results) > through_result_id AS behind FROM gating_latest_state WHERE id = 1',
+      ),
       maxResult: db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM results'),
       catchUp: db.prepare(CATCH_UP_SQL),
       setThrough: db.prepare('UPDATE gating_latest_state SET through_result_id = ? WHERE id = 1'),
@@ -156,7 +170,22 @@ export class GatingLatestStore {
         this.changed(item);
         // Positional, in the statement's column order: binding by name costs a lookup per parameter.
         for (const type of types) {
-          this.sql.upsert.run(itemKey, item, type, testcase, scenarioKey, archKey, variantKey, stored.id, submitTime, stored.outcome, scenario, arch, variant, errorReason);
+          this.sql.upsert.run(
+            itemKey,
+            item,
+            type,
+            testcase,
+            scenarioKey,
+            archKey,
+            variantKey,
+            stored.id,
+            submitTime,
+            stored.outcome,
+            scenario,
+            arch,
+            variant,
+            errorReason,
+          );
         }
       }
     }
@@ -212,7 +241,11 @@ export class GatingLatestStore {
    * runs, or another connection writes to the database: results are immutable, so a subject's
    * latest rows change only through those.
    */
-  forSubject(queries: readonly ResultQuery[], identifier: string, testcases: readonly string[] | null = null): GatingResult[] {
+  forSubject(
+    queries: readonly ResultQuery[],
+    identifier: string,
+    testcases: readonly string[] | null = null,
+  ): GatingResult[] {
     if (testcases?.length === 0) return [];
     this.refresh();
     if (this.cacheSubjects === 0) return this.read(queries, identifier, testcases);
@@ -238,7 +271,12 @@ export class GatingLatestStore {
    * statement: the subject's result ids from the (key, value) index, then per result its
    * testcase, time and key values, ranked per key as the catch-up ranks them.
    */
-  asOf(queries: readonly ResultQuery[], identifier: string, testcases: readonly string[] | null, when: number): GatingResult[] {
+  asOf(
+    queries: readonly ResultQuery[],
+    identifier: string,
+    testcases: readonly string[] | null,
+    when: number,
+  ): GatingResult[] {
     if (testcases?.length === 0) return [];
     this.refresh();
     // The table knows every (item key, identifier) that has results at all: a query with none is
@@ -255,7 +293,11 @@ export class GatingLatestStore {
     return this.rows(this.asOfShape(present, testcases?.length ?? -1).all(...params) as RawRow[]);
   }
 
-  private read(queries: readonly ResultQuery[], identifier: string, testcases: readonly string[] | null): GatingResult[] {
+  private read(
+    queries: readonly ResultQuery[],
+    identifier: string,
+    testcases: readonly string[] | null,
+  ): GatingResult[] {
     const params: string[] = [];
     for (const q of queries) {
       params.push(q.itemKey, identifier);
@@ -269,7 +311,17 @@ export class GatingLatestStore {
     const out: GatingResult[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      out[i] = { id: r[0], testcase: r[1], outcome: r[2], submitTime: r[3], scenario: r[4], systemArchitecture: r[5], systemVariant: r[6], errorReason: r[7], distinctKey: r[8] };
+      out[i] = {
+        id: r[0],
+        testcase: r[1],
+        outcome: r[2],
+        submitTime: r[3],
+        scenario: r[4],
+        systemArchitecture: r[5],
+        systemVariant: r[6],
+        errorReason: r[7],
+        distinctKey: r[8],
+      };
     }
     return out;
   }
@@ -283,9 +335,12 @@ export class GatingLatestStore {
       // The same result may be the subject's through two queries; it counts once. The key is a
       // literal so that SQLite can use the key's partial index (db/data-key-indexes.ts).
       const ids = queries.map(
-        (q) => `SELECT d.result_id FROM result_data AS d WHERE d.key = ${keyLiteral(q.itemKey)} AND d.value = ?${
-          q.types ? ` AND EXISTS (SELECT 1 FROM result_data AS ty WHERE ty.result_id = d.result_id AND +ty.key = 'type' AND ty.value IN (${marks(q.types.length)}))` : ''
-        }`,
+        (q) =>
+          `SELECT d.result_id FROM result_data AS d WHERE d.key = ${keyLiteral(q.itemKey)} AND d.value = ?${
+            q.types
+              ? ` AND EXISTS (SELECT 1 FROM result_data AS ty WHERE ty.result_id = d.result_id AND +ty.key = 'type' AND ty.value IN (${marks(q.types.length)}))`
+              : ''
+          }`,
       );
       stmt = this.db
         .prepare(
@@ -318,7 +373,9 @@ export class GatingLatestStore {
       const testcaseFilter = testcases < 0 ? '' : ` AND testcase IN (${marks(testcases)})`;
       // The distinct key is built here as distinctKeyOf builds it, so each row costs one string, not four.
       const branches = queries.map(
-        (q) => `SELECT result_id, testcase, outcome, submit_time, scenario, system_architecture, system_variant, error_reason,
+        (
+          q,
+        ) => `SELECT result_id, testcase, outcome, submit_time, scenario, system_architecture, system_variant, error_reason,
             testcase || char(1) || scenario_key || char(1) || arch_key || char(1) || variant_key
           FROM gating_latest WHERE item_key = ? AND item = ?${q.types ? ` AND type IN (${marks(q.types.length)})` : ''}${testcaseFilter}`,
       );

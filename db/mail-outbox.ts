@@ -146,19 +146,32 @@ export class MailOutbox {
     prune: Statement<[number]>;
   };
 
-  private readonly claimTx: Transaction<(limit: number, now: number, staleBefore: number) => ClaimedNotification[]>;
-  private readonly insertTx: Transaction<(row: Record<string, string | number | null>, payload: StoredPayload) => number | null>;
-  private readonly replaceTx: Transaction<(row: Record<string, string | number | null>, payload: StoredPayload) => boolean>;
+  private readonly claimTx: Transaction<
+    (limit: number, now: number, staleBefore: number) => ClaimedNotification[]
+  >;
+  private readonly insertTx: Transaction<
+    (row: Record<string, string | number | null>, payload: StoredPayload) => number | null
+  >;
+  private readonly replaceTx: Transaction<
+    (row: Record<string, string | number | null>, payload: StoredPayload) => boolean
+  >;
 
-  constructor(private readonly db: Db, private readonly messageIdDomain: string) {
+  constructor(
+    private readonly db: Db,
+    private readonly messageIdDomain: string,
+  ) {
     this.sql = {
       insert: db.prepare(
         `INSERT INTO mail_outbox (kind, rule, template, message_id, source_id, dedup_key, debounce_key, baseline, state, recipients, subject, created_at, updated_at, due_at, last_error)
          VALUES (@kind, @rule, @template, @message_id, @source_id, @dedup_key, @debounce_key, @baseline, @state, @recipients, @subject, @now, @now, @due_at, @last_error)
          ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING`,
       ),
-      insertPayload: db.prepare('INSERT INTO mail_outbox_payload (outbox_id, head, body, html) VALUES (?, ?, ?, ?)'),
-      updatePayload: db.prepare('UPDATE mail_outbox_payload SET head = ?, body = ?, html = ? WHERE outbox_id = ?'),
+      insertPayload: db.prepare(
+        'INSERT INTO mail_outbox_payload (outbox_id, head, body, html) VALUES (?, ?, ?, ?)',
+      ),
+      updatePayload: db.prepare(
+        'UPDATE mail_outbox_payload SET head = ?, body = ?, html = ? WHERE outbox_id = ?',
+      ),
       openWindow: db.prepare(
         `SELECT id, baseline, due_at FROM mail_outbox
          WHERE debounce_key = ? AND state IN ('pending', 'cancelled') AND attempts = 0 AND due_at > ? ORDER BY id DESC LIMIT 1`,
@@ -175,72 +188,109 @@ export class MailOutbox {
         `SELECT o.id, o.kind, o.message_id, o.attempts, p.head, p.body, p.html FROM mail_outbox AS o JOIN mail_outbox_payload AS p ON p.outbox_id = o.id
          WHERE o.state = 'sending' AND o.updated_at < ? ORDER BY o.updated_at, o.id LIMIT ?`,
       ),
-      claim: db.prepare(`UPDATE mail_outbox SET state = 'sending', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
-      sent: db.prepare(`UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ?, updated_at = ? WHERE id = ?`),
-      retry: db.prepare(`UPDATE mail_outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, due_at = ?, updated_at = ? WHERE id = ?`),
-      failed: db.prepare(`UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`),
+      claim: db.prepare(
+        `UPDATE mail_outbox SET state = 'sending', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+      ),
+      sent: db.prepare(
+        `UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+      ),
+      retry: db.prepare(
+        `UPDATE mail_outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, due_at = ?, updated_at = ? WHERE id = ?`,
+      ),
+      failed: db.prepare(
+        `UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`,
+      ),
       release: db.prepare(`UPDATE mail_outbox SET state = 'pending' WHERE state = 'sending'`),
-      requeue: db.prepare(`UPDATE mail_outbox SET state = 'pending', due_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'`),
+      requeue: db.prepare(
+        `UPDATE mail_outbox SET state = 'pending', due_at = ?, updated_at = ? WHERE id = ? AND state = 'failed'`,
+      ),
       get: db.prepare('SELECT * FROM mail_outbox WHERE id = ?'),
       counts: db.prepare('SELECT state, COUNT(*) AS n FROM mail_outbox GROUP BY state'),
       nextDue: db.prepare(`SELECT MIN(due_at) AS due FROM mail_outbox WHERE state = 'pending'`),
-      prune: db.prepare(`DELETE FROM mail_outbox WHERE state IN ('sent', 'failed', 'cancelled') AND updated_at < ?`),
+      prune: db.prepare(
+        `DELETE FROM mail_outbox WHERE state IN ('sent', 'failed', 'cancelled') AND updated_at < ?`,
+      ),
     };
     this.claimTx = db.transaction((limit: number, now: number, staleBefore: number) => {
       type Claimable = Pick<Row, 'id' | 'kind' | 'message_id' | 'attempts'> & StoredPayload;
       const stale = this.sql.stale.all(staleBefore, limit) as Claimable[];
-      const rows = stale.length < limit ? [...stale, ...(this.sql.due.all(now, limit - stale.length) as Claimable[])] : stale;
+      const rows =
+        stale.length < limit
+          ? [...stale, ...(this.sql.due.all(now, limit - stale.length) as Claimable[])]
+          : stale;
       if (rows.length) this.sql.claim.run(now, JSON.stringify(rows.map((r) => r.id)));
-      return rows.map((r) => ({ id: r.id, kind: r.kind, messageId: r.message_id, attempts: r.attempts, payload: fromStored(r.kind, r) }));
+      return rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        messageId: r.message_id,
+        attempts: r.attempts,
+        payload: fromStored(r.kind, r),
+      }));
     });
-    this.insertTx = db.transaction((row: Record<string, string | number | null>, payload: StoredPayload) => this.insertRows(row, payload));
-    this.replaceTx = db.transaction((row: Record<string, string | number | null>, payload: StoredPayload) => this.replaceRows(row, payload));
+    this.insertTx = db.transaction((row: Record<string, string | number | null>, payload: StoredPayload) =>
+      this.insertRows(row, payload),
+    );
+    this.replaceTx = db.transaction((row: Record<string, string | number | null>, payload: StoredPayload) =>
+      this.replaceRows(row, payload),
+    );
   }
 
   /** The new row's id, or null when a notification with its dedup key exists already. */
   addMail(m: NewMail, now = Date.now()): number | null {
     const payload = mailPayload(m.rule, m.template, m.from, m.to, m.content);
-    return this.insert({
-      kind: 'mail',
-      rule: m.rule,
-      template: m.template,
-      message_id: `<${newMessageId(now)}@${this.messageIdDomain}>`,
-      source_id: m.sourceId ?? null,
-      dedup_key: m.dedupKey ?? null,
-      debounce_key: m.debounceKey ?? null,
-      baseline: m.baseline ?? null,
-      state: m.failed ? 'failed' : 'pending',
-      last_error: m.failed ?? null,
-      recipients: JSON.stringify(m.to),
-      subject: m.content.subject,
-      now,
-      due_at: m.dueAt ?? now,
-    }, toStored(payload));
+    return this.insert(
+      {
+        kind: 'mail',
+        rule: m.rule,
+        template: m.template,
+        message_id: `<${newMessageId(now)}@${this.messageIdDomain}>`,
+        source_id: m.sourceId ?? null,
+        dedup_key: m.dedupKey ?? null,
+        debounce_key: m.debounceKey ?? null,
+        baseline: m.baseline ?? null,
+        state: m.failed ? 'failed' : 'pending',
+        last_error: m.failed ?? null,
+        recipients: JSON.stringify(m.to),
+        subject: m.content.subject,
+        now,
+        due_at: m.dueAt ?? now,
+      },
+      toStored(payload),
+    );
   }
 
   addWebhook(w: NewWebhook, now = Date.now()): number | null {
-    const payload: StoredPayload = { head: JSON.stringify({ url: w.url, headers: w.headers }), body: w.body, html: null };
-    return this.insert({
-      kind: 'webhook',
-      rule: w.rule,
-      template: null,
-      message_id: newMessageId(now),
-      source_id: w.sourceId ?? null,
-      dedup_key: null,
-      debounce_key: null,
-      baseline: null,
-      state: 'pending',
-      last_error: null,
-      recipients: JSON.stringify([w.url]),
-      subject: `POST ${w.url}`,
-      now,
-      due_at: now,
-    }, payload);
+    const payload: StoredPayload = {
+      head: JSON.stringify({ url: w.url, headers: w.headers }),
+      body: w.body,
+      html: null,
+    };
+    return this.insert(
+      {
+        kind: 'webhook',
+        rule: w.rule,
+        template: null,
+        message_id: newMessageId(now),
+        source_id: w.sourceId ?? null,
+        dedup_key: null,
+        debounce_key: null,
+        baseline: null,
+        state: 'pending',
+        last_error: null,
+        recipients: JSON.stringify([w.url]),
+        subject: `POST ${w.url}`,
+        now,
+        due_at: now,
+      },
+      payload,
+    );
   }
 
   /** A debounced mail whose window is still open (not yet due, never tried), cancelled ones included. */
   openWindow(debounceKey: string, now = Date.now()): OpenWindow | undefined {
-    const r = this.sql.openWindow.get(debounceKey, now) as { id: number; baseline: string | null; due_at: number } | undefined;
+    const r = this.sql.openWindow.get(debounceKey, now) as
+      | { id: number; baseline: string | null; due_at: number }
+      | undefined;
     return r && { id: r.id, baseline: r.baseline, dueAt: r.due_at };
   }
 
@@ -251,10 +301,20 @@ export class MailOutbox {
    */
   replaceWindow(
     id: number,
-    change: { rule: string; template: string; to: string[]; from: string; content: MailContent; sourceId?: string; cancelled?: string },
+    change: {
+      rule: string;
+      template: string;
+      to: string[];
+      from: string;
+      content: MailContent;
+      sourceId?: string;
+      cancelled?: string;
+    },
     now = Date.now(),
   ): boolean {
-    const payload = toStored(mailPayload(change.rule, change.template, change.from, change.to, change.content));
+    const payload = toStored(
+      mailPayload(change.rule, change.template, change.from, change.to, change.content),
+    );
     const row = {
       id,
       state: change.cancelled ? 'cancelled' : 'pending',
@@ -371,18 +431,40 @@ interface StoredPayload {
 }
 
 function toStored(m: MailPayload): StoredPayload {
-  return { head: JSON.stringify({ from: m.from, to: m.to, subject: m.subject, headers: m.headers }), body: m.text, html: m.html };
+  return {
+    head: JSON.stringify({ from: m.from, to: m.to, subject: m.subject, headers: m.headers }),
+    body: m.text,
+    html: m.html,
+  };
 }
 
 function fromStored(kind: NotificationKind, p: StoredPayload): MailPayload | WebhookPayload {
   const head = JSON.parse(p.head) as Record<string, unknown>;
-  if (kind === 'webhook') return { url: head.url as string, headers: head.headers as Record<string, string>, body: p.body };
-  return { ...(head as Pick<MailPayload, 'from' | 'to' | 'subject' | 'headers'>), text: p.body, html: p.html ?? '' };
+  if (kind === 'webhook')
+    return { url: head.url as string, headers: head.headers as Record<string, string>, body: p.body };
+  return {
+    ...(head as Pick<MailPayload, 'from' | 'to' | 'subject' | 'headers'>),
+    text: p.body,
+    html: p.html ?? '',
+  };
 }
 
 /** Headers let people filter Sluice's mails by the rule that sent them. */
-function mailPayload(rule: string, template: string, from: string, to: string[], content: MailContent): MailPayload {
-  return { from, to, subject: content.subject, text: content.text, html: content.html, headers: { 'X-Sluice-Rule': rule, 'X-Sluice-Mail': template } };
+function mailPayload(
+  rule: string,
+  template: string,
+  from: string,
+  to: string[],
+  content: MailContent,
+): MailPayload {
+  return {
+    from,
+    to,
+    subject: content.subject,
+    text: content.text,
+    html: content.html,
+    headers: { 'X-Sluice-Rule': rule, 'X-Sluice-Mail': template },
+  };
 }
 
 function entryJson(r: Row): OutboxEntryJson {

@@ -11,7 +11,8 @@ export interface MigrationReport {
 
 export function currentVersion(db: Db): number {
   ensureLedger(db);
-  return (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
+  return (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number })
+    .v;
 }
 
 /**
@@ -24,7 +25,11 @@ export function migrate(db: Db, migrations: Migration[] = allMigrations): Migrat
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   // Each migration not yet recorded, not just those above the highest: features developed side
   // by side get numbers out of merge order, and a store migrated in between must not skip one.
-  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+  const done = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+      (r) => r.version,
+    ),
+  );
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
     try {
@@ -42,5 +47,7 @@ export function migrate(db: Db, migrations: Migration[] = allMigrations): Migrat
 }
 
 function ensureLedger(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
 }

@@ -1,7 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import { NodeNotFoundError } from '../errors/node-not-found-error.js';
 import { NodeTransitionError } from '../errors/node-transition-error.js';
-import { acceptsChildren, applyStatusChange, type NodeResult, type NodeState } from '../pipeline/node-state.js';
+import {
+  acceptsChildren,
+  applyStatusChange,
+  type NodeResult,
+  type NodeState,
+} from '../pipeline/node-state.js';
 import { nodeJson, type NodeArtifact, type PipelineNode } from '../pipeline/pipeline-node.js';
 import type { Outbox } from './outbox.js';
 import type { Db } from './open-database.js';
@@ -93,24 +98,36 @@ export class NodeStore {
     open: Statement<[]>;
   };
   private readonly createTx: (input: NewNode, now: number) => PipelineNode;
-  private readonly updateTx: (id: number, change: NodeChange, now: number) => { node: PipelineNode; previous: PipelineNode };
+  private readonly updateTx: (
+    id: number,
+    change: NodeChange,
+    now: number,
+  ) => { node: PipelineNode; previous: PipelineNode };
 
-  constructor(private readonly db: Db, private readonly outbox: Outbox, private readonly serverUrl: () => string) {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Outbox,
+    private readonly serverUrl: () => string,
+  ) {
     this.sql = {
-      insert: db.prepare(`INSERT INTO pipeline_nodes (run_id, parent_id, kind, name, path, job, state, result, repo, branch, revision,
+      insert:
+        db.prepare(`INSERT INTO pipeline_nodes (run_id, parent_id, kind, name, path, job, state, result, repo, branch, revision,
           created_at, updated_at, timeout_at, holdoff_at, retry_count, retry_of, artifacts, data)
         VALUES (@runId, @parentId, @kind, @name, @path, @job, @state, NULL, @repo, @branch, @revision,
           @now, @now, @timeoutAt, @holdoffAt, @retryCount, @retryOf, '{}', @data) RETURNING id`),
       setRun: db.prepare('UPDATE pipeline_nodes SET run_id = ? WHERE id = ?'),
       setData: db.prepare('UPDATE pipeline_nodes SET data = ? WHERE id = ?'),
       get: db.prepare('SELECT * FROM pipeline_nodes WHERE id = ?'),
-      update: db.prepare(`UPDATE pipeline_nodes SET state = @state, result = @result, updated_at = @now, timeout_at = @timeoutAt,
+      update:
+        db.prepare(`UPDATE pipeline_nodes SET state = @state, result = @result, updated_at = @now, timeout_at = @timeoutAt,
           holdoff_at = @holdoffAt, artifacts = @artifacts, data = @data WHERE id = @id`),
       children: db.prepare('SELECT * FROM pipeline_nodes WHERE parent_id = ? ORDER BY id'),
       open: db.prepare("SELECT * FROM pipeline_nodes WHERE state <> 'done' ORDER BY id"),
     };
     this.createTx = db.transaction((input: NewNode, now: number) => this.insert(input, now));
-    this.updateTx = db.transaction((id: number, change: NodeChange, now: number) => this.change(id, change, now));
+    this.updateTx = db.transaction((id: number, change: NodeChange, now: number) =>
+      this.change(id, change, now),
+    );
   }
 
   create(input: NewNode, now = Date.now()): PipelineNode {
@@ -170,7 +187,10 @@ export class NodeStore {
   private insert(input: NewNode, now: number): PipelineNode {
     const parent = input.parentId != null ? this.require(input.parentId) : undefined;
     if (parent && !input.anyParentState && !acceptsChildren(parent.state)) {
-      throw new NodeTransitionError('NODE_PARENT_CLOSED', `node ${parent.id} is ${parent.state}; it takes no new children`);
+      throw new NodeTransitionError(
+        'NODE_PARENT_CLOSED',
+        `node ${parent.id} is ${parent.state}; it takes no new children`,
+      );
     }
     const row = this.sql.insert.get({
       runId: parent?.runId ?? 0,
@@ -193,11 +213,19 @@ export class NodeStore {
     if (!parent) this.sql.setRun.run(row.id, row.id);
     if (typeof input.data === 'function') this.sql.setData.run(JSON.stringify(input.data(row.id)), row.id);
     const node = this.require(row.id);
-    this.outbox.add(NODE_CREATED_TOPIC, { ...nodeJson(node, this.serverUrl()), previous_state: null, previous_result: null });
+    this.outbox.add(NODE_CREATED_TOPIC, {
+      ...nodeJson(node, this.serverUrl()),
+      previous_state: null,
+      previous_result: null,
+    });
     return node;
   }
 
-  private change(id: number, change: NodeChange, now: number): { node: PipelineNode; previous: PipelineNode } {
+  private change(
+    id: number,
+    change: NodeChange,
+    now: number,
+  ): { node: PipelineNode; previous: PipelineNode } {
     const previous = this.require(id);
     const status = applyStatusChange(previous, change);
     this.sql.update.run({
@@ -211,7 +239,11 @@ export class NodeStore {
       data: JSON.stringify({ ...previous.data, ...change.data }),
     });
     const node = this.require(id);
-    this.outbox.add(NODE_UPDATED_TOPIC, { ...nodeJson(node, this.serverUrl()), previous_state: previous.state, previous_result: previous.result });
+    this.outbox.add(NODE_UPDATED_TOPIC, {
+      ...nodeJson(node, this.serverUrl()),
+      previous_state: previous.state,
+      previous_result: previous.result,
+    });
     return { node, previous };
   }
 }

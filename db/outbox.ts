@@ -41,10 +41,16 @@ export class Outbox {
     private readonly registry: SchemaRegistry,
     private readonly options: OutboxOptions = {},
   ) {
-    this.insertStmt = db.prepare('INSERT INTO outbox (message_id, topic, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)');
-    this.dueStmt = db.prepare('SELECT id, message_id, topic, body, attempts, handled_by FROM outbox WHERE id > ? AND next_attempt_at <= ? ORDER BY id LIMIT ?');
+    this.insertStmt = db.prepare(
+      'INSERT INTO outbox (message_id, topic, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.dueStmt = db.prepare(
+      'SELECT id, message_id, topic, body, attempts, handled_by FROM outbox WHERE id > ? AND next_attempt_at <= ? ORDER BY id LIMIT ?',
+    );
     this.doneStmt = db.prepare('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))');
-    this.failedStmt = db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?');
+    this.failedStmt = db.prepare(
+      'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
+    );
     this.depthStmt = db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox');
     this.handledStmt = db.prepare('UPDATE outbox SET handled_by = ? WHERE message_id = ?');
   }

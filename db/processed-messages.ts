@@ -9,7 +9,9 @@ export class ProcessedMessages {
 
   constructor(db: Db) {
     this.hasStmt = db.prepare('SELECT 1 FROM processed_messages WHERE consumer = ? AND message_id = ?');
-    this.recordStmt = db.prepare('INSERT OR IGNORE INTO processed_messages (consumer, message_id, processed_at) VALUES (?, ?, ?)');
+    this.recordStmt = db.prepare(
+      'INSERT OR IGNORE INTO processed_messages (consumer, message_id, processed_at) VALUES (?, ?, ?)',
+    );
     this.pruneStmt = db.prepare('DELETE FROM processed_messages WHERE processed_at < ?');
   }
 

@@ -46,14 +46,26 @@ export function matchSql(filter: ResolvedFilter, driver: Driver, { outcomes = tr
       break;
   }
   const where = conditions(filter, driver, params, { outcomes });
-  return { sql: `SELECT r.id AS id, r.testcase_id AS testcase_id, r.submit_time AS submit_time FROM ${from}${where}`, params };
+  return {
+    sql: `SELECT r.id AS id, r.testcase_id AS testcase_id, r.submit_time AS submit_time FROM ${from}${where}`,
+    params,
+  };
 }
 
 /** One page of matching result ids, newest (or oldest) first; asks for one more to know of a next page. */
-export function pageSql(filter: ResolvedFilter, driver: Driver, sort: 'asc' | 'desc', limit: number, offset: number): Sql {
+export function pageSql(
+  filter: ResolvedFilter,
+  driver: Driver,
+  sort: 'asc' | 'desc',
+  limit: number,
+  offset: number,
+): Sql {
   const m = matchSql(filter, driver);
   const dir = sort === 'asc' ? 'ASC' : 'DESC';
-  return { sql: `${m.sql} ORDER BY r.submit_time ${dir}, r.id ${dir} LIMIT ? OFFSET ?`, params: [...m.params, limit, offset] };
+  return {
+    sql: `${m.sql} ORDER BY r.submit_time ${dir}, r.id ${dir} LIMIT ? OFFSET ?`,
+    params: [...m.params, limit, offset],
+  };
 }
 
 /**
@@ -132,7 +144,12 @@ function dataRowsSql(f: DataFilter, params: Array<string | number>, select: stri
   return `SELECT ${select} FROM result_data WHERE ${key} AND (${f.values.map(() => 'value GLOB ?').join(' OR ')})`;
 }
 
-function conditions(filter: ResolvedFilter, driver: Driver, params: Array<string | number>, { outcomes = true, testcases = true } = {}): string {
+function conditions(
+  filter: ResolvedFilter,
+  driver: Driver,
+  params: Array<string | number>,
+  { outcomes = true, testcases = true } = {},
+): string {
   const c: string[] = [];
   if (testcases && filter.testcaseIds) {
     params.push(JSON.stringify(filter.testcaseIds));
@@ -153,10 +170,14 @@ function conditions(filter: ResolvedFilter, driver: Driver, params: Array<string
     params.push(f.key);
     if (!f.like) {
       params.push(JSON.stringify(f.values));
-      c.push(`EXISTS (SELECT 1 FROM result_data AS d WHERE d.result_id = r.id AND +d.key = ? AND d.value ${IN_LIST})`);
+      c.push(
+        `EXISTS (SELECT 1 FROM result_data AS d WHERE d.result_id = r.id AND +d.key = ? AND d.value ${IN_LIST})`,
+      );
     } else {
       params.push(...f.values.map(toSqliteGlob));
-      c.push(`EXISTS (SELECT 1 FROM result_data AS d WHERE d.result_id = r.id AND +d.key = ? AND (${f.values.map(() => 'd.value GLOB ?').join(' OR ')}))`);
+      c.push(
+        `EXISTS (SELECT 1 FROM result_data AS d WHERE d.result_id = r.id AND +d.key = ? AND (${f.values.map(() => 'd.value GLOB ?').join(' OR ')}))`,
+      );
     }
   });
   return c.length ? ` WHERE ${c.join(' AND ')}` : '';

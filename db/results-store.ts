@@ -2,16 +2,37 @@ import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { CompiledConfig } from '../config/config-types.js';
 import type { Outbox } from './outbox.js';
-import { chooseLatestPlan, chooseListDriver, type FilterCount, type PlanInput } from '../results/choose-plan.js';
+import {
+  chooseLatestPlan,
+  chooseListDriver,
+  type FilterCount,
+  type PlanInput,
+} from '../results/choose-plan.js';
 import { toSqliteGlob } from '../results/glob-pattern.js';
 import { knownOutcomes } from '../results/outcomes.js';
 import { parseResultInput, type GroupInput, type ResultInput } from '../results/parse-result-input.js';
-import { groupJson, resultJson, testcaseJson, type GroupJson, type GroupRow, type ResultRow, type StoredResult, type TestcaseJson, type TestcaseRow } from '../results/result-json.js';
+import {
+  groupJson,
+  resultJson,
+  testcaseJson,
+  type GroupJson,
+  type GroupRow,
+  type ResultRow,
+  type StoredResult,
+  type TestcaseJson,
+  type TestcaseRow,
+} from '../results/result-json.js';
 import type { ListPage, ResultsQuery } from '../results/results-query.js';
 import { syncDataKeyIndexes } from './data-key-indexes.js';
 import type { Db } from './open-database.js';
 import { StatementCache, type Sql } from './statement-cache.js';
-import { countSql, pageSql, perTestcaseLatestSql, rankLatestSql, type ResolvedFilter } from './result-filter-sql.js';
+import {
+  countSql,
+  pageSql,
+  perTestcaseLatestSql,
+  rankLatestSql,
+  type ResolvedFilter,
+} from './result-filter-sql.js';
 
 export type { StoredResult } from '../results/result-json.js';
 
@@ -93,21 +114,28 @@ export class ResultsStore {
       upsertTestcase: db.prepare(`INSERT INTO testcases (name, ref_url) VALUES (@name, @refUrl)
         ON CONFLICT (name) DO UPDATE SET ref_url = CASE WHEN @setRefUrl THEN excluded.ref_url ELSE testcases.ref_url END
         RETURNING id, ref_url`),
-      upsertGroup: db.prepare(`INSERT INTO groups (uuid, description, ref_url) VALUES (@uuid, @description, @refUrl)
+      upsertGroup:
+        db.prepare(`INSERT INTO groups (uuid, description, ref_url) VALUES (@uuid, @description, @refUrl)
         ON CONFLICT (uuid) DO UPDATE SET
           description = CASE WHEN @setDescription THEN excluded.description ELSE groups.description END,
           ref_url = CASE WHEN @setRefUrl THEN excluded.ref_url ELSE groups.ref_url END
         RETURNING id`),
-      insertResult: db.prepare('INSERT INTO results (testcase_id, outcome, note, ref_url, submit_time) VALUES (?, ?, ?, ?, ?)'),
+      insertResult: db.prepare(
+        'INSERT INTO results (testcase_id, outcome, note, ref_url, submit_time) VALUES (?, ?, ?, ?, ?)',
+      ),
       // All of a result's data in one statement: one call into SQLite instead of one per value.
       insertData: db.prepare(`INSERT INTO result_data (result_id, seq, key, value)
         SELECT ?, CAST(j.key AS INTEGER), j.value ->> 0, j.value ->> 1 FROM json_each(?) AS j`),
       linkGroup: db.prepare('INSERT OR IGNORE INTO result_groups (result_id, group_id) VALUES (?, ?)'),
-      results: db.prepare(`SELECT r.id AS id, r.outcome AS outcome, r.note AS note, r.ref_url AS ref_url, r.submit_time AS submit_time,
+      results:
+        db.prepare(`SELECT r.id AS id, r.outcome AS outcome, r.note AS note, r.ref_url AS ref_url, r.submit_time AS submit_time,
         t.name AS testcase_name, t.ref_url AS testcase_ref_url
         FROM results AS r CROSS JOIN testcases AS t ON t.id = r.testcase_id WHERE r.id IN ${LIST}`),
-      data: db.prepare(`SELECT result_id, key, value FROM result_data WHERE result_id IN ${LIST} ORDER BY result_id, seq`),
-      groups: db.prepare(`SELECT rg.result_id AS result_id, g.uuid AS uuid FROM result_groups AS rg CROSS JOIN groups AS g ON g.id = rg.group_id
+      data: db.prepare(
+        `SELECT result_id, key, value FROM result_data WHERE result_id IN ${LIST} ORDER BY result_id, seq`,
+      ),
+      groups:
+        db.prepare(`SELECT rg.result_id AS result_id, g.uuid AS uuid FROM result_groups AS rg CROSS JOIN groups AS g ON g.id = rg.group_id
         WHERE rg.result_id IN ${LIST} ORDER BY rg.result_id, rg.group_id`),
       testcase: db.prepare('SELECT name, ref_url FROM testcases WHERE name = ?'),
       testcaseRow: db.prepare('SELECT id, ref_url FROM testcases WHERE name = ?'),
@@ -142,8 +170,13 @@ export class ResultsStore {
     if (!filter) return { items: [], hasNext: false };
     const offset = query.page * query.limit;
     const driver = chooseListDriver(this.planInput(filter), offset + query.limit + 1);
-    const rows = this.shapes.all<{ id: number }>(pageSql(filter, driver, query.sort, query.limit + 1, offset));
-    return { items: this.load(rows.slice(0, query.limit).map((r) => r.id)), hasNext: rows.length > query.limit };
+    const rows = this.shapes.all<{ id: number }>(
+      pageSql(filter, driver, query.sort, query.limit + 1, offset),
+    );
+    return {
+      items: this.load(rows.slice(0, query.limit).map((r) => r.id)),
+      hasNext: rows.length > query.limit,
+    };
   }
 
   /** The newest matching result per testcase (and per value of each `distinctOn` key), newest first. */
@@ -152,10 +185,17 @@ export class ResultsStore {
     if (!filter) return [];
     const plan = chooseLatestPlan(this.planInput(filter), query.distinctOn);
     if (plan.strategy === 'rank') {
-      return this.load(this.shapes.all<{ id: number }>(rankLatestSql(filter, plan.driver, query.distinctOn)).map((r) => r.id));
+      return this.load(
+        this.shapes
+          .all<{ id: number }>(rankLatestSql(filter, plan.driver, query.distinctOn))
+          .map((r) => r.id),
+      );
     }
-    const ids = this.shapes.all<{ id: number | null }>(perTestcaseLatestSql(filter)).flatMap((r) => (r.id === null ? [] : [r.id]));
-    const newestFirst = (a: StoredResult, b: StoredResult) => (a.submit_time < b.submit_time ? 1 : a.submit_time > b.submit_time ? -1 : b.id - a.id);
+    const ids = this.shapes
+      .all<{ id: number | null }>(perTestcaseLatestSql(filter))
+      .flatMap((r) => (r.id === null ? [] : [r.id]));
+    const newestFirst = (a: StoredResult, b: StoredResult) =>
+      a.submit_time < b.submit_time ? 1 : a.submit_time > b.submit_time ? -1 : b.id - a.id;
     return this.load(ids).sort(newestFirst);
   }
 
@@ -165,17 +205,33 @@ export class ResultsStore {
     if (!filter) return ['(nothing can match: a named testcase or group does not exist)'];
     const input = this.planInput(filter);
     let sql: Sql;
-    if (which === 'list') sql = pageSql(filter, chooseListDriver(input, (query.page + 1) * query.limit + 1), query.sort, query.limit + 1, query.page * query.limit);
+    if (which === 'list')
+      sql = pageSql(
+        filter,
+        chooseListDriver(input, (query.page + 1) * query.limit + 1),
+        query.sort,
+        query.limit + 1,
+        query.page * query.limit,
+      );
     else {
       const plan = chooseLatestPlan(input, query.distinctOn);
-      sql = plan.strategy === 'rank' ? rankLatestSql(filter, plan.driver, query.distinctOn) : perTestcaseLatestSql(filter);
+      sql =
+        plan.strategy === 'rank'
+          ? rankLatestSql(filter, plan.driver, query.distinctOn)
+          : perTestcaseLatestSql(filter);
     }
-    return (this.shapes.statement(`EXPLAIN QUERY PLAN ${sql.sql}`).all(...sql.params) as Array<{ detail: string }>).map((r) => r.detail);
+    return (
+      this.shapes.statement(`EXPLAIN QUERY PLAN ${sql.sql}`).all(...sql.params) as Array<{ detail: string }>
+    ).map((r) => r.detail);
   }
 
   /** POST /testcases: creates the testcase, or sets the ref_url of an existing one when given. */
   saveTestcase(name: string, refUrl: string | null | undefined): TestcaseJson {
-    this.sql.upsertTestcase.run({ name, refUrl: refUrl ?? null, setRefUrl: refUrl === undefined || refUrl === null ? 0 : 1 });
+    this.sql.upsertTestcase.run({
+      name,
+      refUrl: refUrl ?? null,
+      setRefUrl: refUrl === undefined || refUrl === null ? 0 : 1,
+    });
     return this.getTestcase(name)!;
   }
 
@@ -197,8 +253,14 @@ export class ResultsStore {
       alternatives.push('name GLOB ?');
     }
     const where = alternatives.length ? ` WHERE ${alternatives.join(' OR ')}` : '';
-    const rows = this.shapes.all<TestcaseRow>({ sql: `SELECT name, ref_url FROM testcases${where} ORDER BY name LIMIT ? OFFSET ?`, params: [...params, f.limit + 1, f.page * f.limit] });
-    return { items: rows.slice(0, f.limit).map((r) => testcaseJson(this.base, r)), hasNext: rows.length > f.limit };
+    const rows = this.shapes.all<TestcaseRow>({
+      sql: `SELECT name, ref_url FROM testcases${where} ORDER BY name LIMIT ? OFFSET ?`,
+      params: [...params, f.limit + 1, f.page * f.limit],
+    });
+    return {
+      items: rows.slice(0, f.limit).map((r) => testcaseJson(this.base, r)),
+      hasNext: rows.length > f.limit,
+    };
   }
 
   /** POST /groups: creates the group (with a new uuid when none is given) or updates the fields given. */
@@ -233,7 +295,10 @@ export class ResultsStore {
     const where = c.length ? ` WHERE ${c.join(' AND ')}` : '';
     const sql = `SELECT ${GROUP_COLUMNS} FROM groups AS g${where} ORDER BY g.id DESC LIMIT ? OFFSET ?`;
     const rows = this.shapes.all<GroupRow>({ sql, params: [...params, f.limit + 1, f.page * f.limit] });
-    return { items: rows.slice(0, f.limit).map((r) => groupJson(this.base, r)), hasNext: rows.length > f.limit };
+    return {
+      items: rows.slice(0, f.limit).map((r) => groupJson(this.base, r)),
+      hasNext: rows.length > f.limit,
+    };
   }
 
   get database(): Db {
@@ -251,9 +316,15 @@ export class ResultsStore {
   store(input: ResultInput): Stored {
     const refUrl = input.testcase.refUrl;
     // Nearly every result names a known testcase with its known ref_url: a read, not a write.
-    let testcase = this.sql.testcaseRow.get(input.testcase.name) as { id: number; ref_url: string | null } | undefined;
+    let testcase = this.sql.testcaseRow.get(input.testcase.name) as
+      | { id: number; ref_url: string | null }
+      | undefined;
     if (!testcase || (refUrl !== undefined && refUrl !== testcase.ref_url)) {
-      testcase = this.sql.upsertTestcase.get({ name: input.testcase.name, refUrl: refUrl ?? null, setRefUrl: refUrl === undefined ? 0 : 1 }) as {
+      testcase = this.sql.upsertTestcase.get({
+        name: input.testcase.name,
+        refUrl: refUrl ?? null,
+        setRefUrl: refUrl === undefined ? 0 : 1,
+      }) as {
         id: number;
         ref_url: string | null;
       };
@@ -264,12 +335,23 @@ export class ResultsStore {
       groups.set(row.id, row.uuid);
     }
     const submitTime = input.submitTime ?? Date.now();
-    const id = Number(this.sql.insertResult.run(testcase.id, input.outcome, input.note, input.refUrl, submitTime).lastInsertRowid);
+    const id = Number(
+      this.sql.insertResult.run(testcase.id, input.outcome, input.note, input.refUrl, submitTime)
+        .lastInsertRowid,
+    );
     if (input.data.length > 0) this.sql.insertData.run(id, JSON.stringify(input.data));
     for (const groupId of groups.keys()) this.sql.linkGroup.run(id, groupId);
     // Built from what was just written, in load()'s order (data as given, groups by id), so the
     // message is what GET returns without reading the result back (a test holds the two equal).
-    const row: ResultRow = { id, outcome: input.outcome, note: input.note, ref_url: input.refUrl, submit_time: submitTime, testcase_name: input.testcase.name, testcase_ref_url: testcase.ref_url };
+    const row: ResultRow = {
+      id,
+      outcome: input.outcome,
+      note: input.note,
+      ref_url: input.refUrl,
+      submit_time: submitTime,
+      testcase_name: input.testcase.name,
+      testcase_ref_url: testcase.ref_url,
+    };
     const uuids = [...groups].sort((a, b) => a[0] - b[0]).map(([, uuid]) => uuid);
     const stored = resultJson(this.base, row, input.data, uuids);
     return { stored, messageId: this.outbox.add(RESULT_NEW_TOPIC, stored) };
@@ -315,16 +397,23 @@ export class ResultsStore {
   private resolve(query: ResultsQuery): ResolvedFilter | undefined {
     let testcaseIds: number[] | undefined;
     if (query.testcases.length || query.testcasesLike.length) {
-      const ids = new Set((this.sql.testcaseIds.all(JSON.stringify(query.testcases)) as Array<{ id: number }>).map((r) => r.id));
+      const ids = new Set(
+        (this.sql.testcaseIds.all(JSON.stringify(query.testcases)) as Array<{ id: number }>).map((r) => r.id),
+      );
       for (const like of query.testcasesLike) {
-        for (const r of this.shapes.statement('SELECT id FROM testcases WHERE name GLOB ?').all(toSqliteGlob(like)) as Array<{ id: number }>) ids.add(r.id);
+        for (const r of this.shapes
+          .statement('SELECT id FROM testcases WHERE name GLOB ?')
+          .all(toSqliteGlob(like)) as Array<{ id: number }>)
+          ids.add(r.id);
       }
       if (ids.size === 0) return undefined;
       testcaseIds = [...ids];
     }
     let groupIds: number[] | undefined;
     if (query.groups.length) {
-      groupIds = (this.sql.groupIds.all(JSON.stringify(query.groups)) as Array<{ id: number }>).map((r) => r.id);
+      groupIds = (this.sql.groupIds.all(JSON.stringify(query.groups)) as Array<{ id: number }>).map(
+        (r) => r.id,
+      );
       if (groupIds.length === 0) return undefined;
     }
     return { testcaseIds, groupIds, data: query.data, outcomes: query.outcomes, since: query.since };
@@ -332,7 +421,9 @@ export class ResultsStore {
 
   private planInput(filter: ResolvedFilter): PlanInput {
     // A data filter can start the query only when its key has an index; others are checked per result.
-    const drivers: Array<FilterCount['driver']> = filter.data.flatMap((f, index) => (this.indexedKeys.has(f.key) ? [{ kind: 'data' as const, index }] : []));
+    const drivers: Array<FilterCount['driver']> = filter.data.flatMap((f, index) =>
+      this.indexedKeys.has(f.key) ? [{ kind: 'data' as const, index }] : [],
+    );
     if (filter.groupIds) drivers.push({ kind: 'groups' });
     if (filter.testcaseIds) drivers.push({ kind: 'testcases' });
     if (filter.since.start !== undefined || filter.since.end !== undefined) drivers.push({ kind: 'time' });
@@ -349,4 +440,3 @@ export class ResultsStore {
     return { counts, total: (this.sql.maxId.get() as { n: number }).n };
   }
 }
-

@@ -11,7 +11,11 @@ export interface Sql {
  * The conditions of a `since` range (ResultsDB's and WaiverDB's `start[,end]`, both ends
  * inclusive) on `column`, their values pushed onto `params`.
  */
-export function sinceConditions(column: string, since: { start?: number; end?: number }, params: Array<string | number>): string[] {
+export function sinceConditions(
+  column: string,
+  since: { start?: number; end?: number },
+  params: Array<string | number>,
+): string[] {
   const c: string[] = [];
   if (since.start !== undefined) {
     params.push(since.start);
@@ -32,7 +36,10 @@ export function sinceConditions(column: string, since: { start?: number; end?: n
 export class StatementCache {
   private readonly shapes = new Map<string, Statement>();
 
-  constructor(private readonly db: Db, private readonly maxShapes: number) {}
+  constructor(
+    private readonly db: Db,
+    private readonly maxShapes: number,
+  ) {}
 
   statement(sql: string): Statement {
     let stmt = this.shapes.get(sql);

@@ -16,7 +16,8 @@ export class StoreGatingResults implements GatingResultsSource {
   ) {}
 
   latest(subject: Subject, when: number | null, testcases: readonly string[] | null): GatingResult[] {
-    if (when === null) return this.latestTable.forSubject(subject.type.resultQueries, subject.identifier, testcases);
+    if (when === null)
+      return this.latestTable.forSubject(subject.type.resultQueries, subject.identifier, testcases);
     return this.latestTable.asOf(subject.type.resultQueries, subject.identifier, testcases, when);
   }
 

@@ -55,23 +55,32 @@ export class UpdatesStore {
 
   constructor(db: Db) {
     this.sql = {
-      insert: db.prepare(`INSERT INTO updates (id, product_version, request, critpath, critpath_groups, submitter, created_at, modified_at, status, status_at, recheck_at)
+      insert:
+        db.prepare(`INSERT INTO updates (id, product_version, request, critpath, critpath_groups, submitter, created_at, modified_at, status, status_at, recheck_at)
         VALUES (@id, @productVersion, @request, @critpath, @critpathGroups, @submitter, @createdAt, @modifiedAt, @status, @statusAt, @recheckAt)`),
       insertBuild: db.prepare('INSERT INTO update_builds (nvr, update_id, position) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT * FROM updates WHERE id = ?'),
       builds: db.prepare('SELECT nvr FROM update_builds WHERE update_id = ? ORDER BY position').pluck(),
       idsForBuild: db.prepare('SELECT update_id FROM update_builds WHERE nvr = ? ORDER BY update_id').pluck(),
-      versionsForBuild: db.prepare(`SELECT DISTINCT u.product_version FROM update_builds AS b CROSS JOIN updates AS u ON u.id = b.update_id
-        WHERE b.nvr = ? ORDER BY 1`).pluck(),
-      setStatus: db.prepare('UPDATE updates SET status = @status, status_at = @statusAt, recheck_at = @recheckAt WHERE id = @id'),
+      versionsForBuild: db
+        .prepare(`SELECT DISTINCT u.product_version FROM update_builds AS b CROSS JOIN updates AS u ON u.id = b.update_id
+        WHERE b.nvr = ? ORDER BY 1`)
+        .pluck(),
+      setStatus: db.prepare(
+        'UPDATE updates SET status = @status, status_at = @statusAt, recheck_at = @recheckAt WHERE id = @id',
+      ),
       due: db.prepare('SELECT id FROM updates WHERE recheck_at <= ? ORDER BY recheck_at LIMIT ?').pluck(),
     };
   }
 
   insert(u: StoredUpdate): void {
     const { builds, critpath, critpathGroups, ...columns } = u;
-    this.sql.insert.run({ ...columns, critpath: critpath ? 1 : 0, critpathGroups: JSON.stringify(critpathGroups) });
-    builds.forEach((nvr, i) => this.sql.insertBuild.run(nvr, u.id, i));
+    this.sql.insert.run({
+      ...columns,
+      critpath: critpath ? 1 : 0,
+      critpathGroups: JSON.stringify(critpathGroups),
+    });
+    for (const [i, nvr] of builds.entries()) this.sql.insertBuild.run(nvr, u.id, i);
   }
 
   get(id: string): StoredUpdate | undefined {

@@ -80,11 +80,17 @@ export class WaiversStore {
         WHERE ${versions ? `w.product_version ${IN_LIST}` : '1'} AND ${before ? 'w.timestamp <= ?' : '1'}
         ORDER BY w.id`);
     this.sql = {
-      insert: db.prepare(`INSERT INTO waivers (subject_type, subject_identifier, testcase, scenario, product_version, waived, comment, username, proxied_by, timestamp)
+      insert:
+        db.prepare(`INSERT INTO waivers (subject_type, subject_identifier, testcase, scenario, product_version, waived, comment, username, proxied_by, timestamp)
         VALUES (@subjectType, @subjectIdentifier, @testcase, @scenario, @productVersion, @waived, @comment, @username, @proxiedBy, @timestamp) RETURNING *`),
       byId: db.prepare('SELECT * FROM waivers WHERE id = ?'),
       // Indexed by [has product versions][has before].
-      forSubjects: [forSubjects(false, false), forSubjects(false, true), forSubjects(true, false), forSubjects(true, true)],
+      forSubjects: [
+        forSubjects(false, false),
+        forSubjects(false, true),
+        forSubjects(true, false),
+        forSubjects(true, true),
+      ],
     };
     // A savepoint when the caller is already in a transaction, so waivers and messages commit with its work.
     this.submitTx = db.transaction((waivers: NewWaiver[]) => waivers.map((w) => this.store(w).stored));
@@ -110,7 +116,10 @@ export class WaiversStore {
     const c = filterConditions(query.filter, params);
     if (!query.includeObsolete) c.push(NOT_REPLACED_FOR_USER);
     const where = c.length ? ` WHERE ${c.join(' AND ')}` : '';
-    const total = this.shapes.get<{ n: number }>({ sql: `SELECT COUNT(*) AS n FROM waivers AS w${where}`, params }).n;
+    const total = this.shapes.get<{ n: number }>({
+      sql: `SELECT COUNT(*) AS n FROM waivers AS w${where}`,
+      params,
+    }).n;
     if (query.page < 1 || total === 0) return { items: [], total };
     const rows = this.shapes.all<WaiverRow>({
       sql: `SELECT w.* FROM waivers AS w${where} ${NEWEST_FIRST} LIMIT ? OFFSET ?`,
@@ -145,30 +154,49 @@ export class WaiversStore {
     });
     const c = [`(${alternatives.join(' OR ')})`];
     if (!query.includeObsolete) c.push(notReplaced);
-    return this.shapes.all<WaiverRow>({ sql: `SELECT w.* FROM waivers AS w WHERE ${c.join(' AND ')} ${NEWEST_FIRST}`, params }).map(waiverJson);
+    return this.shapes
+      .all<WaiverRow>({
+        sql: `SELECT w.* FROM waivers AS w WHERE ${c.join(' AND ')} ${NEWEST_FIRST}`,
+        params,
+      })
+      .map(waiverJson);
   }
 
   /**
    * For the gating engine: every waiver of these subjects (revocations and replaced waivers too),
    * oldest first (by id), in one indexed query. `brew-build` subjects are read as `koji_build`.
    */
-  forSubjects(subjects: Array<{ type: string; identifier: string }>, options: ForSubjectsOptions = {}): WaiverJson[] {
+  forSubjects(
+    subjects: Array<{ type: string; identifier: string }>,
+    options: ForSubjectsOptions = {},
+  ): WaiverJson[] {
     if (subjects.length === 0 || options.productVersions?.length === 0) return [];
-    const { stmt, params } = this.forSubjectsQuery(subjects.map((s) => [normalSubjectType(s.type), s.identifier]), options);
+    const { stmt, params } = this.forSubjectsQuery(
+      subjects.map((s) => [normalSubjectType(s.type), s.identifier]),
+      options,
+    );
     return (stmt.all(...params) as WaiverRow[]).map(waiverJson);
   }
 
   /** The query plan of forSubjects, for tests and tuning. */
   explainForSubjects(options: ForSubjectsOptions = {}): string[] {
     const { stmt, params } = this.forSubjectsQuery([['koji_build', 'x']], options);
-    return (this.db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+    return (
+      this.db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`).all(...params) as Array<{ detail: string }>
+    ).map((r) => r.detail);
   }
 
-  private forSubjectsQuery(subjects: Array<[string, string]>, options: ForSubjectsOptions): { stmt: Statement; params: Array<string | number> } {
+  private forSubjectsQuery(
+    subjects: Array<[string, string]>,
+    options: ForSubjectsOptions,
+  ): { stmt: Statement; params: Array<string | number> } {
     const params: Array<string | number> = [JSON.stringify(subjects)];
     if (options.productVersions) params.push(JSON.stringify(options.productVersions));
     if (options.before !== undefined) params.push(options.before);
-    return { stmt: this.sql.forSubjects[(options.productVersions ? 2 : 0) + (options.before !== undefined ? 1 : 0)]!, params };
+    return {
+      stmt: this.sql.forSubjects[(options.productVersions ? 2 : 0) + (options.before !== undefined ? 1 : 0)]!,
+      params,
+    };
   }
 
   /** Stores one waiver and adds its `waiverdb.waiver.new` to the outbox, inside the caller's transaction; returns it and the message's id. */

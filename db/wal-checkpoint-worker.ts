@@ -23,7 +23,11 @@ import { initialWalWarmState, planWalWarm, type WalWarmOptions } from './wal-war
 const RESTART_TRIES = 5;
 const MiB = 1 << 20;
 
-const { file, intervalMs, restartFrames } = workerData as { file: string; intervalMs: number; restartFrames: number };
+const { file, intervalMs, restartFrames } = workerData as {
+  file: string;
+  intervalMs: number;
+  restartFrames: number;
+};
 const db = new Database(file);
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 0');
@@ -67,7 +71,11 @@ function warm(row: CheckpointRow, restarting = false): void {
       throw err;
     }
   }
-  const plan = planWalWarm(warmState, { ...row, restarting, fileBytes: fstatSync(walFd).size, now: performance.now() }, warmOptions);
+  const plan = planWalWarm(
+    warmState,
+    { ...row, restarting, fileBytes: fstatSync(walFd).size, now: performance.now() },
+    warmOptions,
+  );
   warmState = plan.state;
   if (!plan.read) return;
   for (let at = plan.read.from; at < plan.read.to; ) {

@@ -34,9 +34,15 @@ export class WalCheckpointer {
 
   async start(): Promise<void> {
     if (this.intervalMs === 0 || this.file === ':memory:' || this.worker) return;
-    const worker = new Worker(new URL('./wal-checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, intervalMs: this.intervalMs, restartFrames: this.restartFrames } });
-    const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([err]) => Promise.reject(err as Error))])) as [unknown];
-    if (!(first as { ready?: boolean }).ready) throw new Error(`WAL checkpoint worker did not start: ${JSON.stringify(first)}`);
+    const worker = new Worker(new URL('./wal-checkpoint-worker.js', import.meta.url), {
+      workerData: { file: this.file, intervalMs: this.intervalMs, restartFrames: this.restartFrames },
+    });
+    const [first] = (await Promise.race([
+      once(worker, 'message'),
+      once(worker, 'error').then(([err]) => Promise.reject(err as Error)),
+    ])) as [unknown];
+    if (!(first as { ready?: boolean }).ready)
+      throw new Error(`WAL checkpoint worker did not start: ${JSON.stringify(first)}`);
     this.worker = worker;
     // Never what keeps the process alive: a service whose stop failed half-way must still exit.
     worker.unref();

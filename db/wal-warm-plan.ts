@@ -45,7 +45,12 @@ export interface WalWarmState {
   warmedAt: number;
 }
 
-export const initialWalWarmState: WalWarmState = { lastLog: undefined, warmFrom: 0, warmTo: 0, warmedAt: -Infinity };
+export const initialWalWarmState: WalWarmState = {
+  lastLog: undefined,
+  warmFrom: 0,
+  warmTo: 0,
+  warmedAt: -Infinity,
+};
 
 const WAL_HEADER_BYTES = 32;
 

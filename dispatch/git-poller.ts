@@ -22,10 +22,19 @@ export class GitPoller {
     private readonly log: Logger,
     private readonly heads: typeof remoteHeads = remoteHeads,
   ) {
-    const insert = db.prepare('INSERT OR IGNORE INTO pipeline_seen_revisions (repo, branch, revision, seen_at) VALUES (?, ?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT OR IGNORE INTO pipeline_seen_revisions (repo, branch, revision, seen_at) VALUES (?, ?, ?, ?)',
+    );
     this.remember = db.transaction((branch: string, revision: string): PipelineNode | undefined => {
       if (insert.run(this.key(), branch, revision, Date.now()).changes === 0) return undefined;
-      return this.startRun({ repo: this.repo.name, namespace: this.repo.namespace, branch, revision, url: this.repo.url, source: 'poll' });
+      return this.startRun({
+        repo: this.repo.name,
+        namespace: this.repo.namespace,
+        branch,
+        revision,
+        url: this.repo.url,
+        source: 'poll',
+      });
     });
   }
 
@@ -35,7 +44,10 @@ export class GitPoller {
     try {
       heads = await this.heads(this.repo.url!, this.repo.branches);
     } catch (err) {
-      this.log.warn({ repo: this.repo.name, url: this.repo.url, err: errorText(err).split('\n')[0] }, 'polling the repo failed; will try at the next poll');
+      this.log.warn(
+        { repo: this.repo.name, url: this.repo.url, err: errorText(err).split('\n')[0] },
+        'polling the repo failed; will try at the next poll',
+      );
       return [];
     }
     const started: PipelineNode[] = [];

@@ -96,20 +96,44 @@ export class PipelineEngine {
       },
       now,
     );
-    this.nodes.update(root.id, { state: 'available', result: 'pass', holdoffAt: now + checkout.holdoffSeconds * 1000 }, now);
+    this.nodes.update(
+      root.id,
+      { state: 'available', result: 'pass', holdoffAt: now + checkout.holdoffSeconds * 1000 },
+      now,
+    );
     if (req.revision !== null && this.supersedes(req.repo, req.namespace ?? null)) {
       const older = this.nodes
         .list({ repo: req.repo, branch: req.branch, rootsOnly: true, limit: 100 })
-        .filter((n) => n.id < root.id && n.kind === 'checkout' && n.state !== 'done' && n.revision !== req.revision && (n.data.namespace ?? null) === (req.namespace ?? null));
-      for (const old of older) this.cancelRun(old.runId, `superseded by run ${root.id} (revision ${req.revision})`, now);
+        .filter(
+          (n) =>
+            n.id < root.id &&
+            n.kind === 'checkout' &&
+            n.state !== 'done' &&
+            n.revision !== req.revision &&
+            (n.data.namespace ?? null) === (req.namespace ?? null),
+        );
+      for (const old of older)
+        this.cancelRun(old.runId, `superseded by run ${root.id} (revision ${req.revision})`, now);
     }
     return this.nodes.require(root.id);
   }
 
   /** A periodic run: a root node of the schedule's kind that jobs can start on. */
   startSchedule(schedule: ScheduleSettings, now = Date.now()): PipelineNode {
-    const root = this.nodes.create({ kind: schedule.kind, name: schedule.name, timeoutAt: now + this.settings.checkout.timeoutSeconds * 1000, data: { source: 'schedule' } }, now);
-    return this.nodes.update(root.id, { state: 'available', result: 'pass', holdoffAt: now + this.settings.checkout.holdoffSeconds * 1000 }, now).node;
+    const root = this.nodes.create(
+      {
+        kind: schedule.kind,
+        name: schedule.name,
+        timeoutAt: now + this.settings.checkout.timeoutSeconds * 1000,
+        data: { source: 'schedule' },
+      },
+      now,
+    );
+    return this.nodes.update(
+      root.id,
+      { state: 'available', result: 'pass', holdoffAt: now + this.settings.checkout.holdoffSeconds * 1000 },
+      now,
+    ).node;
   }
 
   /** Starts the jobs a node's transition fires; returns the nodes created. */
@@ -134,36 +158,62 @@ export class PipelineEngine {
     if (fired.length === 0) return [];
     const parent = parentOfJobs();
     if (!parent || !acceptsChildren(parent.state)) {
-      this.log.info({ nodeId: event.id, state: parent?.state }, 'node takes no children any more; its jobs are not started');
+      this.log.info(
+        { nodeId: event.id, state: parent?.state },
+        'node takes no children any more; its jobs are not started',
+      );
       return [];
     }
-    return fired.flatMap((job) => matrixCombinations(job.matrix).map((combo) => this.queueJob(job, parent, combo, { now })));
+    return fired.flatMap((job) =>
+      matrixCombinations(job.matrix).map((combo) => this.queueJob(job, parent, combo, { now })),
+    );
   }
 
   jobStarted(report: JobStarted, now = Date.now()): void {
     const node = this.nodes.get(report.node_id);
-    if (!node || node.state !== 'running') {
-      this.log.info({ nodeId: report.node_id, state: node?.state }, 'a job started for a node that is no longer running; ignored');
+    if (node?.state !== 'running') {
+      this.log.info(
+        { nodeId: report.node_id, state: node?.state },
+        'a job started for a node that is no longer running; ignored',
+      );
       return;
     }
-    this.nodes.update(node.id, { data: clean({ builder: report.builder, started_at: report.started_at, pgid: report.pgid, workdir: report.workdir }) }, now);
+    this.nodes.update(
+      node.id,
+      {
+        data: clean({
+          builder: report.builder,
+          started_at: report.started_at,
+          pgid: report.pgid,
+          workdir: report.workdir,
+        }),
+      },
+      now,
+    );
     this.publishCi(node, 'running', {}, now, report.builder);
   }
 
   /** A job's end: the node's result, outputs and artifacts; its test results; its CI message; a retry if it ended incomplete. */
   jobFinished(report: JobFinished, now = Date.now()): PipelineNode | undefined {
     const node = this.nodes.get(report.node_id);
-    if (!node || node.state !== 'running') {
+    if (node?.state !== 'running') {
       // Timed out or cancelled meanwhile: that verdict stands.
-      this.log.info({ nodeId: report.node_id, state: node?.state }, 'a job finished for a node that is no longer running; ignored');
+      this.log.info(
+        { nodeId: report.node_id, state: node?.state },
+        'a job finished for a node that is no longer running; ignored',
+      );
       return undefined;
     }
     const job = this.jobOf(node);
     const outputs = { ...node.data, ...report.data };
     const subject = job ? this.subjectOf(job, node, outputs) : undefined;
     const listened = hasListeners(node, this.settings.jobs);
-    const artifacts: Record<string, NodeArtifact> = Object.fromEntries(report.artifacts.map((a) => [a.name, { size: a.size, sha256: a.sha256 }]));
-    const stored = subject ? this.storeTests(report.tests, subject, node) : { stored: 0, refused: [] as string[] };
+    const artifacts: Record<string, NodeArtifact> = Object.fromEntries(
+      report.artifacts.map((a) => [a.name, { size: a.size, sha256: a.sha256 }]),
+    );
+    const stored = subject
+      ? this.storeTests(report.tests, subject, node)
+      : { stored: 0, refused: [] as string[] };
     const data = clean({
       ...report.data,
       builder: report.builder,
@@ -175,16 +225,31 @@ export class PipelineEngine {
       tests: report.tests.length ? summarize(report.tests) : undefined,
       results_stored: stored.stored,
       results_refused: stored.refused.length ? stored.refused : undefined,
-      results_not_stored: !subject && report.tests.length ? 'the job has no subject item, so its test results were not stored' : undefined,
+      results_not_stored:
+        !subject && report.tests.length
+          ? 'the job has no subject item, so its test results were not stored'
+          : undefined,
     });
     const { node: updated } = this.nodes.update(
       node.id,
       listened
-        ? { state: 'available', result: report.status, holdoffAt: now + (job?.holdoffSeconds ?? 0) * 1000, artifacts, data }
+        ? {
+            state: 'available',
+            result: report.status,
+            holdoffAt: now + (job?.holdoffSeconds ?? 0) * 1000,
+            artifacts,
+            data,
+          }
         : { state: 'done', result: report.status, artifacts, data },
       now,
     );
-    this.publishCi(updated, 'complete', { result: report.status, reason: report.reason }, now, report.builder);
+    this.publishCi(
+      updated,
+      'complete',
+      { result: report.status, reason: report.reason },
+      now,
+      report.builder,
+    );
     if (report.status === 'incomplete' && job && node.retryCount < job.retries && node.parentId !== null) {
       const parent = this.nodes.require(node.parentId);
       this.queueJob(job, parent, matrixOf(node), { now, retryOf: node, anyParentState: true });
@@ -195,18 +260,34 @@ export class PipelineEngine {
   /** Re-runs a finished job as a new node beside it, its retry counter raised; the old node stays as it was. */
   retry(nodeId: number, now = Date.now()): PipelineNode {
     const node = this.nodes.require(nodeId);
-    if (node.job === null || node.parentId === null) throw new RunInputError('node', `node ${nodeId} is a ${node.kind} node, not a job: only jobs can be re-run`);
-    if (node.state !== 'done') throw new NodeTransitionError('NODE_TRANSITION_ILLEGAL', `node ${nodeId} is ${node.state}: only a finished (done) job can be re-run`);
+    if (node.job === null || node.parentId === null)
+      throw new RunInputError(
+        'node',
+        `node ${nodeId} is a ${node.kind} node, not a job: only jobs can be re-run`,
+      );
+    if (node.state !== 'done')
+      throw new NodeTransitionError(
+        'NODE_TRANSITION_ILLEGAL',
+        `node ${nodeId} is ${node.state}: only a finished (done) job can be re-run`,
+      );
     const job = this.jobOf(node);
     if (!job) throw new RunInputError('job', `job "${node.job}" of node ${nodeId} is no longer configured`);
-    return this.queueJob(job, this.nodes.require(node.parentId), matrixOf(node), { now, retryOf: node, anyParentState: true });
+    return this.queueJob(job, this.nodes.require(node.parentId), matrixOf(node), {
+      now,
+      retryOf: node,
+      anyParentState: true,
+    });
   }
 
   /** Ends every unfinished node of a run (incomplete unless it has a result) and kills its running jobs. */
   cancelRun(runId: number, reason: string, now = Date.now()): number {
     const open = this.nodes.list({ runId, limit: 100000 }).filter((n) => n.state !== 'done');
     for (const n of open.sort((a, b) => b.path.length - a.path.length)) {
-      const { node } = this.nodes.update(n.id, { state: 'done', ...(n.result === null ? { result: 'incomplete' as const } : {}), data: { reason } }, now);
+      const { node } = this.nodes.update(
+        n.id,
+        { state: 'done', ...(n.result === null ? { result: 'incomplete' as const } : {}), data: { reason } },
+        now,
+      );
       if (n.job !== null && n.state === 'running') {
         this.outbox.add(JOB_CANCEL_TOPIC, { node_id: n.id, reason });
         this.publishCi(node, 'error', { reason }, now, (n.data.builder as string | undefined) ?? null);
@@ -219,7 +300,16 @@ export class PipelineEngine {
   sweep(now = Date.now()): SweepAction[] {
     const open = this.nodes.open();
     const plan = planSweep(
-      open.map((n) => ({ id: n.id, parentId: n.parentId, depth: n.path.length, job: n.job, state: n.state as Exclude<typeof n.state, 'done'>, result: n.result, timeoutAt: n.timeoutAt, holdoffAt: n.holdoffAt })),
+      open.map((n) => ({
+        id: n.id,
+        parentId: n.parentId,
+        depth: n.path.length,
+        job: n.job,
+        state: n.state as Exclude<typeof n.state, 'done'>,
+        result: n.result,
+        timeoutAt: n.timeoutAt,
+        holdoffAt: n.holdoffAt,
+      })),
       now,
     );
     const byId = new Map(open.map((n) => [n.id, n]));
@@ -233,10 +323,24 @@ export class PipelineEngine {
             ? 'an ancestor node timed out'
             : undefined;
       try {
-        const { node } = this.nodes.update(action.id, { state: action.state, ...(action.result ? { result: action.result } : {}), ...(reason ? { data: { reason } } : {}) }, now);
+        const { node } = this.nodes.update(
+          action.id,
+          {
+            state: action.state,
+            ...(action.result ? { result: action.result } : {}),
+            ...(reason ? { data: { reason } } : {}),
+          },
+          now,
+        );
         if (action.cancelJob) {
           this.outbox.add(JOB_CANCEL_TOPIC, { node_id: node.id, reason: reason ?? 'timed out' });
-          this.publishCi(node, 'error', { reason: reason ?? 'timed out' }, now, (before.data.builder as string | undefined) ?? null);
+          this.publishCi(
+            node,
+            'error',
+            { reason: reason ?? 'timed out' },
+            now,
+            (before.data.builder as string | undefined) ?? null,
+          );
         }
         done.push(action);
       } catch (err) {
@@ -247,7 +351,12 @@ export class PipelineEngine {
     return done;
   }
 
-  private queueJob(job: JobSettings, parent: PipelineNode, combo: Record<string, string>, opts: { now: number; retryOf?: PipelineNode; anyParentState?: boolean }): PipelineNode {
+  private queueJob(
+    job: JobSettings,
+    parent: PipelineNode,
+    combo: Record<string, string>,
+    opts: { now: number; retryOf?: PipelineNode; anyParentState?: boolean },
+  ): PipelineNode {
     const { now, retryOf } = opts;
     const run = parent.runId === parent.id ? parent : this.nodes.require(parent.runId);
     const retryCount = retryOf ? retryOf.retryCount + 1 : 0;
@@ -269,7 +378,12 @@ export class PipelineEngine {
           } catch (err) {
             problem = this.cannotStart(job, err);
           }
-          return clean({ matrix: Object.keys(combo).length ? combo : undefined, command: rendered?.command, runs_on: rendered?.runsOn, known_good: rendered?.knownGood });
+          return clean({
+            matrix: Object.keys(combo).length ? combo : undefined,
+            command: rendered?.command,
+            runs_on: rendered?.runsOn,
+            known_good: rendered?.knownGood,
+          });
         },
       },
       now,
@@ -303,25 +417,47 @@ export class PipelineEngine {
       this.publishCi(node, 'queued', {}, now, null);
     } catch (err) {
       // The job is queued; an announcement that cannot be made must not undo it.
-      this.log.warn({ nodeId: node.id, job: job.name, err: errorText(err) }, 'the CI "queued" message for a job could not be made');
+      this.log.warn(
+        { nodeId: node.id, job: job.name, err: errorText(err) },
+        'the CI "queued" message for a job could not be made',
+      );
     }
     return node;
   }
 
   /** The reason a node carries when its job could not be started. */
   private cannotStart(job: JobSettings, err: unknown): string {
-    if (!(err instanceof TemplateError)) this.log.warn({ job: job.name, err: errorText(err) }, 'a job could not be started; its node ends incomplete');
+    if (!(err instanceof TemplateError))
+      this.log.warn(
+        { job: job.name, err: errorText(err) },
+        'a job could not be started; its node ends incomplete',
+      );
     return `the job cannot start: ${errorText(err)}`;
   }
 
-  private render(job: JobSettings, self: { id: number; retryCount: number }, parent: PipelineNode, run: PipelineNode, combo: Record<string, string>) {
+  private render(
+    job: JobSettings,
+    self: { id: number; retryCount: number },
+    parent: PipelineNode,
+    run: PipelineNode,
+    combo: Record<string, string>,
+  ) {
     let knownGood: string[] | undefined;
-    const base = this.lookup(parent, run, combo, { node_id: String(self.id), job: job.name, attempt: String(self.retryCount + 1) });
+    const base = this.lookup(parent, run, combo, {
+      node_id: String(self.id),
+      job: job.name,
+      attempt: String(self.retryCount + 1),
+    });
     const lookup = (name: string): TemplateValue | undefined => {
       if (name === 'known_good' && job.knownGood) {
         const { release, decisionContext, productVersion } = job.knownGood;
         // The compiled settings always have a product version (pipeline/compile-pipeline.ts).
-        knownGood ??= this.knownGood.knownGood({ release, decisionContext, productVersion: productVersion ?? '', candidate: this.candidateOf(parent) });
+        knownGood ??= this.knownGood.knownGood({
+          release,
+          decisionContext,
+          productVersion: productVersion ?? '',
+          candidate: this.candidateOf(parent),
+        });
         return knownGood;
       }
       return base(name);
@@ -332,7 +468,13 @@ export class PipelineEngine {
   }
 
   /** The values templates may use around a node: its change, its parent's outputs, its matrix. */
-  private lookup(parent: PipelineNode | undefined, run: PipelineNode, combo: Record<string, string>, own: Record<string, string>, ownData?: Record<string, unknown>) {
+  private lookup(
+    parent: PipelineNode | undefined,
+    run: PipelineNode,
+    combo: Record<string, string>,
+    own: Record<string, string>,
+    ownData?: Record<string, unknown>,
+  ) {
     const serverUrl = this.serverUrl();
     return (name: string): TemplateValue | undefined => {
       if (Object.hasOwn(own, name)) return own[name];
@@ -354,7 +496,12 @@ export class PipelineEngine {
         case 'parent.artifacts_url':
           return parent ? `${serverUrl}${PIPELINE_API}/nodes/${parent.id}/artifacts` : undefined;
         case 'parent.artifact_urls':
-          return parent ? Object.keys(parent.artifacts).map((a) => `${serverUrl}${PIPELINE_API}/nodes/${parent.id}/artifacts/${a.split('/').map(encodeURIComponent).join('/')}`) : undefined;
+          return parent
+            ? Object.keys(parent.artifacts).map(
+                (a) =>
+                  `${serverUrl}${PIPELINE_API}/nodes/${parent.id}/artifacts/${a.split('/').map(encodeURIComponent).join('/')}`,
+              )
+            : undefined;
       }
       if (name.startsWith('matrix.')) return combo[name.slice(7)];
       if (name.startsWith('parent.data.')) return scalar(parent?.data[name.slice(12)]);
@@ -365,12 +512,26 @@ export class PipelineEngine {
   }
 
   /** The job's subject (item + type), or undefined while its item cannot be rendered yet. */
-  private subjectOf(job: JobSettings, node: PipelineNode, data: Record<string, unknown>): { type: string; item: string } | undefined {
+  private subjectOf(
+    job: JobSettings,
+    node: PipelineNode,
+    data: Record<string, unknown>,
+  ): { type: string; item: string } | undefined {
     if (!job.subject.item) return undefined;
     const parent = node.parentId !== null ? this.nodes.get(node.parentId) : undefined;
     const run = node.runId === node.id ? node : this.nodes.require(node.runId);
     try {
-      const item = renderTemplate(job.subject.item, this.lookup(parent, run, matrixOf(node), { node_id: String(node.id), job: job.name, attempt: String(node.retryCount + 1) }, data), 'plain').trim();
+      const item = renderTemplate(
+        job.subject.item,
+        this.lookup(
+          parent,
+          run,
+          matrixOf(node),
+          { node_id: String(node.id), job: job.name, attempt: String(node.retryCount + 1) },
+          data,
+        ),
+        'plain',
+      ).trim();
       return item ? { type: job.subject.type, item } : undefined;
     } catch (err) {
       if (err instanceof TemplateError) return undefined;
@@ -387,7 +548,11 @@ export class PipelineEngine {
     return null;
   }
 
-  private storeTests(tests: ParsedTest[], subject: { type: string; item: string }, node: PipelineNode): { stored: number; refused: string[] } {
+  private storeTests(
+    tests: ParsedTest[],
+    subject: { type: string; item: string },
+    node: PipelineNode,
+  ): { stored: number; refused: string[] } {
     const job = this.jobOf(node);
     const prefix = `${job?.ci.namespace ?? 'sluice'}.${job?.ci.type ?? node.job}`;
     const refused: string[] = [];
@@ -400,7 +565,15 @@ export class PipelineEngine {
           outcome: t.outcome,
           ...(t.note ? { note: t.note } : {}),
           ref_url: href,
-          data: clean({ item: subject.item, type: subject.type, node_id: String(node.id), run_id: String(node.runId), job: node.job, ...matrixOf(node), duration_s: t.duration_s?.toString() }),
+          data: clean({
+            item: subject.item,
+            type: subject.type,
+            node_id: String(node.id),
+            run_id: String(node.runId),
+            job: node.job,
+            ...matrixOf(node),
+            duration_s: t.duration_s?.toString(),
+          }),
         });
         stored++;
       } catch (err) {
@@ -411,10 +584,18 @@ export class PipelineEngine {
     return { stored, refused };
   }
 
-  private publishCi(node: PipelineNode, state: CiState, outcome: { result?: NodeResult | null; reason?: string | null }, now: number, builder: string | null): void {
+  private publishCi(
+    node: PipelineNode,
+    state: CiState,
+    outcome: { result?: NodeResult | null; reason?: string | null },
+    now: number,
+    builder: string | null,
+  ): void {
     const job = this.jobOf(node);
     if (!job) return;
-    const subject = (node.data.subject as { type: string; item: string } | undefined) ?? this.subjectOf(job, node, node.data);
+    const subject =
+      (node.data.subject as { type: string; item: string } | undefined) ??
+      this.subjectOf(job, node, node.data);
     if (!subject) return;
     const run = this.nodes.get(node.runId);
     const stage: CiStage = {
@@ -426,7 +607,8 @@ export class PipelineEngine {
       event: job.kind === 'build' ? 'build' : 'test',
       ci: { namespace: job.ci.namespace, type: job.ci.type ?? job.name, category: job.ci.category },
       subject,
-      issuer: typeof run?.data.author === 'string' && /^\S+$/.test(run.data.author) ? run.data.author : 'sluice',
+      issuer:
+        typeof run?.data.author === 'string' && /^\S+$/.test(run.data.author) ? run.data.author : 'sluice',
       component: run?.repo ?? subject.item,
       architecture: matrixOf(node).arch ?? 'noarch',
       builder,
@@ -440,7 +622,9 @@ export class PipelineEngine {
   }
 
   private supersedes(repo: string, namespace: string | null): boolean {
-    const r = this.settings.repos.find((x) => x.name === repo && (x.namespace === null || x.namespace === namespace));
+    const r = this.settings.repos.find(
+      (x) => x.name === repo && (x.namespace === null || x.namespace === namespace),
+    );
     return r?.supersede ?? this.settings.supersede;
   }
 }

@@ -5,7 +5,11 @@ import { SluiceError } from './sluice-error.js';
  * no builder has the labels a job needs, or every one that has them is down.
  */
 export class BuilderError extends SluiceError {
-  constructor(code: 'HOST_KEY_MISMATCH' | 'BUILDER_UNREACHABLE' | 'NO_BUILDER' | 'BUILDER_LOST', message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'HOST_KEY_MISMATCH' | 'BUILDER_UNREACHABLE' | 'NO_BUILDER' | 'BUILDER_LOST',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
   }
 }

@@ -6,7 +6,10 @@ import { SluiceError } from './sluice-error.js';
  * no JSON body). The message is what the client reads.
  */
 export class DecisionInputError extends SluiceError {
-  constructor(message: string, code: 'DECISION_INVALID' | 'DECISION_NO_JSON' | 'POLICY_NOT_FOUND' = 'DECISION_INVALID') {
+  constructor(
+    message: string,
+    code: 'DECISION_INVALID' | 'DECISION_NO_JSON' | 'POLICY_NOT_FOUND' = 'DECISION_INVALID',
+  ) {
     super(code, message);
   }
 }

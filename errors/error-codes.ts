@@ -57,6 +57,8 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, ErrorAnswer>;
 
 /** A 500 always hides its message; any other status shows it, redacted or not. */
-type ErrorAnswer = { status: 500; answer: 'hidden' } | { status: 400 | 403 | 404 | 409 | 415 | 503; answer: 'verbatim' | 'redacted' };
+type ErrorAnswer =
+  | { status: 500; answer: 'hidden' }
+  | { status: 400 | 403 | 404 | 409 | 415 | 503; answer: 'verbatim' | 'redacted' };
 
 export type ErrorCode = keyof typeof ERROR_CODES;

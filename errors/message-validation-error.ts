@@ -4,7 +4,11 @@ import { SluiceError } from './sluice-error.js';
 export class MessageValidationError extends SluiceError {
   readonly topic: string;
   readonly problems: string[];
-  constructor(topic: string, problems: string[], code: 'MESSAGE_INVALID' | 'TOPIC_UNKNOWN' | 'TOPIC_INVALID' = 'MESSAGE_INVALID') {
+  constructor(
+    topic: string,
+    problems: string[],
+    code: 'MESSAGE_INVALID' | 'TOPIC_UNKNOWN' | 'TOPIC_INVALID' = 'MESSAGE_INVALID',
+  ) {
     super(code, `message on topic "${topic}" is invalid: ${problems.join('; ')}`);
     this.topic = topic;
     this.problems = problems;

@@ -4,7 +4,11 @@ import { SluiceError } from './sluice-error.js';
 export class MigrationError extends SluiceError {
   readonly version: number;
   constructor(version: number, name: string, cause: unknown) {
-    super('MIGRATION_FAILED', `migration ${version} (${name}) failed and was rolled back: ${(cause as Error)?.message ?? cause}`, { cause });
+    super(
+      'MIGRATION_FAILED',
+      `migration ${version} (${name}) failed and was rolled back: ${(cause as Error)?.message ?? cause}`,
+      { cause },
+    );
     this.version = version;
   }
 }

@@ -6,7 +6,15 @@ import { SluiceError } from './sluice-error.js';
  * (the node is in the wrong state for the request).
  */
 export class NodeTransitionError extends SluiceError {
-  constructor(code: 'NODE_TRANSITION_ILLEGAL' | 'NODE_RESULT_FINAL' | 'NODE_RESULT_REQUIRED' | 'NODE_DONE' | 'NODE_PARENT_CLOSED', message: string) {
+  constructor(
+    code:
+      | 'NODE_TRANSITION_ILLEGAL'
+      | 'NODE_RESULT_FINAL'
+      | 'NODE_RESULT_REQUIRED'
+      | 'NODE_DONE'
+      | 'NODE_PARENT_CLOSED',
+    message: string,
+  ) {
     super(code, message);
   }
 }

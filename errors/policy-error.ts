@@ -12,7 +12,10 @@ export interface PolicyProblem {
 export class PolicyError extends SluiceError {
   readonly problems: PolicyProblem[];
   constructor(problems: PolicyProblem[]) {
-    super('POLICY_INVALID', `invalid gating policies:\n  ${problems.map((p) => `${p.file}: ${p.reason}`).join('\n  ')}`);
+    super(
+      'POLICY_INVALID',
+      `invalid gating policies:\n  ${problems.map((p) => `${p.file}: ${p.reason}`).join('\n  ')}`,
+    );
     this.problems = problems;
   }
 }

@@ -10,7 +10,13 @@ import type { Requirement } from './requirement.js';
 export type Answer =
   | { kind: 'passed'; subject: Subject; testcase: string; source: string | null; result: GatingResult }
   | { kind: 'missing'; subject: Subject; testcase: string; scenario: string | null; source: string | null }
-  | { kind: 'incomplete' | 'failed' | 'errored'; subject: Subject; testcase: string; source: string | null; result: GatingResult }
+  | {
+      kind: 'incomplete' | 'failed' | 'errored';
+      subject: Subject;
+      testcase: string;
+      source: string | null;
+      result: GatingResult;
+    }
   | { kind: 'waived'; of: WaivableAnswer; waiverId: number }
   | { kind: 'invalid-gating-yaml'; subject: Subject; details: string; source: string }
   | { kind: 'missing-gating-yaml'; subject: Subject; sources: string[] }
@@ -19,12 +25,20 @@ export type Answer =
   | { kind: 'excluded'; subject: Subject; policy: Policy };
 
 export type WaivableAnswer = Extract<Answer, { kind: 'missing' | 'incomplete' | 'failed' | 'errored' }>;
-export type GatingFileAnswer = Extract<Answer, { kind: 'invalid-gating-yaml' | 'missing-gating-yaml' | 'failed-fetch-gating-yaml' }>;
+export type GatingFileAnswer = Extract<
+  Answer,
+  { kind: 'invalid-gating-yaml' | 'missing-gating-yaml' | 'failed-fetch-gating-yaml' }
+>;
 
-export type SatisfiedAnswer = Extract<Answer, { kind: 'passed' | 'waived' | 'fetched-gating-yaml' | 'excluded' }>;
+export type SatisfiedAnswer = Extract<
+  Answer,
+  { kind: 'passed' | 'waived' | 'fetched-gating-yaml' | 'excluded' }
+>;
 
 export function isSatisfied(a: Answer): a is SatisfiedAnswer {
-  return a.kind === 'passed' || a.kind === 'waived' || a.kind === 'fetched-gating-yaml' || a.kind === 'excluded';
+  return (
+    a.kind === 'passed' || a.kind === 'waived' || a.kind === 'fetched-gating-yaml' || a.kind === 'excluded'
+  );
 }
 
 /** Answers that count as required tests in the summary; gating-file answers are counted apart. */
@@ -33,7 +47,11 @@ export function isTestAnswer(a: Answer): boolean {
 }
 
 export function isGatingFileAnswer(a: Answer): a is GatingFileAnswer {
-  return a.kind === 'invalid-gating-yaml' || a.kind === 'missing-gating-yaml' || a.kind === 'failed-fetch-gating-yaml';
+  return (
+    a.kind === 'invalid-gating-yaml' ||
+    a.kind === 'missing-gating-yaml' ||
+    a.kind === 'failed-fetch-gating-yaml'
+  );
 }
 
 /** The testcase a waiver must name to waive this answer (gating-file problems have fixed names, as in Greenwave). */
@@ -51,9 +69,21 @@ export function answerScenario(a: WaivableAnswer | GatingFileAnswer): string | n
 export function answerJson(a: Answer): Requirement {
   switch (a.kind) {
     case 'passed':
-      return { type: 'test-result-passed', ...head(a.subject, a.testcase), source: a.source, result_id: a.result.id, ...resultData(a.result) };
+      return {
+        type: 'test-result-passed',
+        ...head(a.subject, a.testcase),
+        source: a.source,
+        result_id: a.result.id,
+        ...resultData(a.result),
+      };
     case 'missing':
-      return { type: 'test-result-missing', ...head(a.subject, a.testcase), scenario: a.scenario, source: a.source, item: subjectDict(a.subject) };
+      return {
+        type: 'test-result-missing',
+        ...head(a.subject, a.testcase),
+        scenario: a.scenario,
+        source: a.source,
+        item: subjectDict(a.subject),
+      };
     case 'incomplete':
     case 'failed':
       // An incomplete result (QUEUED, RUNNING) keeps the type of a missing one, as Greenwave does for old clients.
@@ -81,16 +111,33 @@ export function answerJson(a: Answer): Requirement {
       return { ...json, type: `${json.type as string}-waived`, waiver_id: a.waiverId };
     }
     case 'invalid-gating-yaml':
-      return { type: a.kind, ...head(a.subject, 'invalid-gating-yaml'), scenario: null, source: a.source, details: a.details };
+      return {
+        type: a.kind,
+        ...head(a.subject, 'invalid-gating-yaml'),
+        scenario: null,
+        source: a.source,
+        details: a.details,
+      };
     case 'missing-gating-yaml':
       return { type: a.kind, ...head(a.subject, 'missing-gating-yaml'), scenario: null, sources: a.sources };
     case 'failed-fetch-gating-yaml':
-      return { type: a.kind, ...head(a.subject, 'failed-fetch-gating-yaml'), scenario: null, sources: a.sources, error: a.error };
+      return {
+        type: a.kind,
+        ...head(a.subject, 'failed-fetch-gating-yaml'),
+        scenario: null,
+        sources: a.sources,
+        error: a.error,
+      };
     case 'fetched-gating-yaml':
       return { type: a.kind, ...head(a.subject, 'fetched-gating-yaml'), source: a.source };
     case 'excluded':
       // A gating.yaml policy may have no id; Greenwave prints null then.
-      return { type: 'excluded', subject_identifier: a.subject.identifier, policy: a.policy.id || null, source: a.policy.source };
+      return {
+        type: 'excluded',
+        subject_identifier: a.subject.identifier,
+        policy: a.policy.id || null,
+        source: a.policy.source,
+      };
   }
 }
 

@@ -1,4 +1,20 @@
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, type Alias, type Document, type LineCounter, type Node as YamlNode, type ParseOptions, type DocumentOptions, type SchemaOptions } from 'yaml';
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  Parser,
+  type Alias,
+  type Document,
+  type LineCounter,
+  type Node as YamlNode,
+  type ParseOptions,
+  type DocumentOptions,
+  type SchemaOptions,
+} from 'yaml';
 
 /**
  * How much of a YAML document from outside (a request body, a gating.yaml from dist-git, a
@@ -23,7 +39,13 @@ export interface YamlLimits {
  * For documents that arrive over the network; a real gating.yaml is a few KiB, a few documents,
  * depth under 10. At these limits the worst stream parses in tens of milliseconds.
  */
-export const YAML_LIMITS: YamlLimits = { maxBytes: 32 * 1024, maxDepth: 64, maxAliases: 100, maxNodes: 5_000, maxDocuments: 100 };
+export const YAML_LIMITS: YamlLimits = {
+  maxBytes: 32 * 1024,
+  maxDepth: 64,
+  maxAliases: 100,
+  maxNodes: 5_000,
+  maxDocuments: 100,
+};
 
 /** A document refused by one of the limits; the message names the limit and its value. */
 export class YamlLimitError extends Error {
@@ -49,9 +71,17 @@ type Options = ParseOptions & DocumentOptions & SchemaOptions & { lineCounter?: 
  * (the composer recurses, once per level) run, then each composed document is measured with its
  * aliases expanded. Throws YamlLimitError; syntax errors stay on the documents, as `yaml` gives them.
  */
-export function parseYamlBounded(text: string, options: Options = {}, limits: YamlLimits = YAML_LIMITS): BoundedYaml {
+export function parseYamlBounded(
+  text: string,
+  options: Options = {},
+  limits: YamlLimits = YAML_LIMITS,
+): BoundedYaml {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxBytes) throw new YamlLimitError('maxBytes', `YAML refused: ${bytes} bytes is more than the limit of ${limits.maxBytes} bytes`);
+  if (bytes > limits.maxBytes)
+    throw new YamlLimitError(
+      'maxBytes',
+      `YAML refused: ${bytes} bytes is more than the limit of ${limits.maxBytes} bytes`,
+    );
   prescan(text, limits);
   const parser = new Parser(options.lineCounter?.addNewLine);
   const documents = [...new Composer(options).compose(parser.parse(text))] as Document.Parsed[];
@@ -78,7 +108,11 @@ function prescan(text: string, limits: YamlLimits): void {
   let aliases = 0;
   let nodes = 0;
   let documents = 1;
-  const tooDeep = () => new YamlLimitError('maxDepth', `YAML refused: nesting deeper than the limit of ${limits.maxDepth} levels`);
+  const tooDeep = () =>
+    new YamlLimitError(
+      'maxDepth',
+      `YAML refused: nesting deeper than the limit of ${limits.maxDepth} levels`,
+    );
   const blockNode = (at: number) => {
     while (columns.length > 0 && columns[columns.length - 1]! > at) columns.pop();
     if (columns.length === 0 || columns[columns.length - 1]! < at) columns.push(at);
@@ -95,12 +129,20 @@ function prescan(text: string, limits: YamlLimits): void {
       continue;
     }
     if (first === '*') {
-      if (++aliases > limits.maxAliases) throw new YamlLimitError('maxAliases', `YAML refused: more aliases than the limit of ${limits.maxAliases}`);
+      if (++aliases > limits.maxAliases)
+        throw new YamlLimitError(
+          'maxAliases',
+          `YAML refused: more aliases than the limit of ${limits.maxAliases}`,
+        );
     }
     if (tok === '---' || tok === '...') {
       columns.length = 0;
       flow = 0;
-      if (tok === '---' && ++documents > limits.maxDocuments) throw new YamlLimitError('maxDocuments', `YAML refused: more documents than the limit of ${limits.maxDocuments}`);
+      if (tok === '---' && ++documents > limits.maxDocuments)
+        throw new YamlLimitError(
+          'maxDocuments',
+          `YAML refused: more documents than the limit of ${limits.maxDocuments}`,
+        );
     } else if (tok === '[' || tok === '{') {
       if (flow === 0 && (lineStart || afterIndicator)) blockNode(start);
       if (++flow + columns.length > limits.maxDepth) throw tooDeep();
@@ -110,8 +152,16 @@ function prescan(text: string, limits: YamlLimits): void {
     } else if (flow === 0 && (lineStart || afterIndicator) && tok !== ',') {
       blockNode(start);
     }
-    if (tok !== ',' && tok !== ':' && tok !== '-' && tok !== '?' && !(flow > 0 && (tok === '[' || tok === '{'))) nodes++;
-    if (nodes > limits.maxNodes) throw new YamlLimitError('maxNodes', `YAML refused: more nodes than the limit of ${limits.maxNodes}`);
+    if (
+      tok !== ',' &&
+      tok !== ':' &&
+      tok !== '-' &&
+      tok !== '?' &&
+      !(flow > 0 && (tok === '[' || tok === '{'))
+    )
+      nodes++;
+    if (nodes > limits.maxNodes)
+      throw new YamlLimitError('maxNodes', `YAML refused: more nodes than the limit of ${limits.maxNodes}`);
     afterIndicator = flow === 0 && (tok === '-' || tok === '?' || tok === ':');
     lineStart = nl >= 0 && tok.endsWith('\n');
   }
@@ -150,7 +200,9 @@ function measure(doc: Document.Parsed, limits: YamlLimits, targets: Map<Alias, Y
     depth: number;
   }
   const onPath = new Set<object>();
-  const stack: Frame[] = [{ node: doc.contents, kids: childrenOf(doc.contents), next: 0, nodes: 1, depth: 1 }];
+  const stack: Frame[] = [
+    { node: doc.contents, kids: childrenOf(doc.contents), next: 0, nodes: 1, depth: 1 },
+  ];
   onPath.add(doc.contents);
   while (stack.length > 0) {
     const f = stack[stack.length - 1]!;
@@ -163,8 +215,16 @@ function measure(doc: Document.Parsed, limits: YamlLimits, targets: Map<Alias, Y
         f.nodes += seen.nodes;
         f.depth = Math.max(f.depth, seen.depth + 1);
       } else {
-        if (onPath.has(k)) throw new YamlLimitError('maxAliases', 'YAML refused: an alias points at a collection that contains it');
-        if (stack.length >= limits.maxDepth) throw new YamlLimitError('maxDepth', `YAML refused: nesting deeper than the limit of ${limits.maxDepth} levels`);
+        if (onPath.has(k))
+          throw new YamlLimitError(
+            'maxAliases',
+            'YAML refused: an alias points at a collection that contains it',
+          );
+        if (stack.length >= limits.maxDepth)
+          throw new YamlLimitError(
+            'maxDepth',
+            `YAML refused: nesting deeper than the limit of ${limits.maxDepth} levels`,
+          );
         onPath.add(k);
         stack.push({ node: k, kids: childrenOf(k), next: 0, nodes: 1, depth: 1 });
       }
@@ -178,13 +238,22 @@ function measure(doc: Document.Parsed, limits: YamlLimits, targets: Map<Alias, Y
         parent.depth = Math.max(parent.depth, f.depth + 1);
       }
     }
-    if (f.nodes > limits.maxNodes) throw new YamlLimitError('maxNodes', `YAML refused: more than the limit of ${limits.maxNodes} nodes once aliases are expanded`);
-    if (f.depth > limits.maxDepth) throw new YamlLimitError('maxDepth', `YAML refused: nesting deeper than the limit of ${limits.maxDepth} levels once aliases are expanded`);
+    if (f.nodes > limits.maxNodes)
+      throw new YamlLimitError(
+        'maxNodes',
+        `YAML refused: more than the limit of ${limits.maxNodes} nodes once aliases are expanded`,
+      );
+    if (f.depth > limits.maxDepth)
+      throw new YamlLimitError(
+        'maxDepth',
+        `YAML refused: nesting deeper than the limit of ${limits.maxDepth} levels once aliases are expanded`,
+      );
   }
 }
 
 function childrenOf(n: unknown): unknown[] {
-  if (isMap(n) || isSeq(n)) return (n.items as unknown[]).flatMap((i) => (isPair(i) ? [i.key, i.value] : [i]));
+  if (isMap(n) || isSeq(n))
+    return (n.items as unknown[]).flatMap((i) => (isPair(i) ? [i.key, i.value] : [i]));
   if (isPair(n)) return [n.key, n.value];
   if (isScalar(n)) return [];
   return [];

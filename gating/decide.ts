@@ -111,7 +111,8 @@ export function decide(input: DecisionInput): DecisionResponse {
   if (request.verbose) {
     const results = new Map<number, { id: number }>();
     for (const facts of input.subjects) {
-      for (const r of facts.verboseResults ?? []) if (!request.ignoreResults.has(r.id) && !results.has(r.id)) results.set(r.id, r);
+      for (const r of facts.verboseResults ?? [])
+        if (!request.ignoreResults.has(r.id) && !results.has(r.id)) results.set(r.id, r);
     }
     response.results = [...results.values()];
     response.waivers = waivers;
@@ -136,7 +137,8 @@ class SubjectContext {
     const subject = this.facts.subject;
     const name = packageName(subject);
     if (name !== null) {
-      if (policy.excludedPackages.some((g) => fnmatch(name, g))) return [{ kind: 'excluded', subject, policy }];
+      if (policy.excludedPackages.some((g) => fnmatch(name, g)))
+        return [{ kind: 'excluded', subject, policy }];
       // With an allowlist, the policy does not apply to other packages: no requirement at all.
       if (policy.packages.length > 0 && !policy.packages.some((g) => fnmatch(name, g))) return [];
     }
@@ -145,7 +147,9 @@ class SubjectContext {
       const key = ruleKey(rule);
       if (this.verified.has(key)) continue;
       this.verified.add(key);
-      answers.push(...(rule.kind === 'RemoteRule' ? this.checkRemote(policy, rule) : this.checkTestcase(policy, rule)));
+      answers.push(
+        ...(rule.kind === 'RemoteRule' ? this.checkRemote(policy, rule) : this.checkTestcase(policy, rule)),
+      );
     }
     return answers;
   }
@@ -158,8 +162,19 @@ class SubjectContext {
       if (rule.validUntil !== null && rule.validUntil <= created) return [];
     }
     // Only the first scenario value of a result is kept; results carry one in practice.
-    const matching = this.results.filter((r) => r.testcase === rule.testCaseName && (rule.scenario === null || r.scenario === rule.scenario));
-    if (matching.length === 0) return [{ kind: 'missing', subject, testcase: rule.testCaseName, scenario: rule.scenario, source: policy.source }];
+    const matching = this.results.filter(
+      (r) => r.testcase === rule.testCaseName && (rule.scenario === null || r.scenario === rule.scenario),
+    );
+    if (matching.length === 0)
+      return [
+        {
+          kind: 'missing',
+          subject,
+          testcase: rule.testCaseName,
+          scenario: rule.scenario,
+          source: policy.source,
+        },
+      ];
     const { passed, incomplete, error } = this.input.outcomes;
     return matching.map((result): Answer => {
       const base = { subject, testcase: rule.testCaseName, source: policy.source, result };
@@ -176,8 +191,10 @@ class SubjectContext {
     const templates = templatesFor(rule, subject, this.input.remoteRuleTemplates);
     const file = this.input.gatingFiles.get(gatingFileKey(subject, templates));
     if (!file) return rule.required ? [{ kind: 'missing-gating-yaml', subject, sources: [] }] : [];
-    if (file.kind === 'absent') return rule.required ? [{ kind: 'missing-gating-yaml', subject, sources: file.urls }] : [];
-    if (file.kind === 'failed') return [{ kind: 'failed-fetch-gating-yaml', subject, sources: file.urls, error: file.error }];
+    if (file.kind === 'absent')
+      return rule.required ? [{ kind: 'missing-gating-yaml', subject, sources: file.urls }] : [];
+    if (file.kind === 'failed')
+      return [{ kind: 'failed-fetch-gating-yaml', subject, sources: file.urls, error: file.error }];
 
     const answers: Answer[] = [{ kind: 'fetched-gating-yaml', subject, source: file.url }];
     const parsed = parseGatingYaml(file.text, file.url);
@@ -193,7 +210,15 @@ class SubjectContext {
         ? sub.productVersions.some((g) => policy.productVersions.some((pv) => fnmatch(pv, g)))
         : sub.decisionContexts.some((c) => policy.decisionContexts.includes(c));
       if (!belongs) continue;
-      if (!policyApplies({ ...sub, onDemand: true }, request.decisionContexts, request.productVersion, subject.type)) continue;
+      if (
+        !policyApplies(
+          { ...sub, onDemand: true },
+          request.decisionContexts,
+          request.productVersion,
+          subject.type,
+        )
+      )
+        continue;
       answers.push(...this.checkPolicy(sub));
     }
     return answers;

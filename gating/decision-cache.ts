@@ -5,7 +5,10 @@
  * live as long as the fetched files are trusted). At most `max` answers; the oldest go first.
  */
 export class DecisionCache {
-  private readonly entries = new Map<string, { json: string; subjects: readonly string[]; expires: number }>();
+  private readonly entries = new Map<
+    string,
+    { json: string; subjects: readonly string[]; expires: number }
+  >();
   private readonly bySubject = new Map<string, Set<string>>();
 
   constructor(

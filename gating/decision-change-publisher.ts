@@ -1,5 +1,10 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
-import { DECISION_UPDATE_TOPIC, decisionState, decisionUpdateBody, type DecisionState } from './decision-update-message.js';
+import {
+  DECISION_UPDATE_TOPIC,
+  decisionState,
+  decisionUpdateBody,
+  type DecisionState,
+} from './decision-update-message.js';
 import { sameDecision } from './same-decision.js';
 import type { DecisionMaker, PreparedDecision } from './decision-maker.js';
 import type { DecisionRequest } from './decision-request.js';
@@ -86,7 +91,10 @@ export class DecisionChanges {
           ignoreWaivers: NOTHING,
         };
         const prepared = this.parts.decisions.prepare(request);
-        if (prepared instanceof Promise) pending.push(prepared.then((p) => void plans.push({ subject, context, productVersion, prepared: p })));
+        if (prepared instanceof Promise)
+          pending.push(
+            prepared.then((p) => void plans.push({ subject, context, productVersion, prepared: p })),
+          );
         else plans.push({ subject, context, productVersion, prepared });
       }
     }
@@ -103,13 +111,31 @@ export class DecisionChanges {
     for (const plan of plans) {
       const now = this.decision(plan.prepared);
       if (!now) continue;
-      const key: DecisionKey = { subjectType: plan.subject.type.id, subjectIdentifier: plan.subject.identifier, context: plan.context, productVersion: plan.productVersion };
+      const key: DecisionKey = {
+        subjectType: plan.subject.type.id,
+        subjectIdentifier: plan.subject.identifier,
+        context: plan.context,
+        productVersion: plan.productVersion,
+      };
       const stored = this.parts.states.get(key);
-      const previous = stored ?? this.decision({ ...plan.prepared, request: { ...plan.prepared.request, when: event.at - 1 } });
+      const previous =
+        stored ??
+        this.decision({ ...plan.prepared, request: { ...plan.prepared.request, when: event.at - 1 } });
       // Kept even when only result ids moved: the next message's `previous` is then exact.
-      if (!stored || JSON.stringify(stored) !== JSON.stringify(now)) this.parts.states.put(key, now, this.now());
+      if (!stored || JSON.stringify(stored) !== JSON.stringify(now))
+        this.parts.states.put(key, now, this.now());
       if (previous && sameDecision(previous, now)) continue;
-      this.parts.publish(DECISION_UPDATE_TOPIC, decisionUpdateBody(plan.subject, plan.context, plan.productVersion, event.testcase, now, previous ?? null));
+      this.parts.publish(
+        DECISION_UPDATE_TOPIC,
+        decisionUpdateBody(
+          plan.subject,
+          plan.context,
+          plan.productVersion,
+          event.testcase,
+          now,
+          previous ?? null,
+        ),
+      );
       published++;
     }
     return published;
@@ -123,9 +149,13 @@ export class DecisionChanges {
    */
   pairs(subject: Subject, event: GatingEvent): Array<[string, string]> {
     const policies = this.parts.decisions.policies;
-    if (event.productVersion !== null) return decisionPairs(policies, subject.type, event.testcase, event.productVersion);
-    const versions = [...new Set([...subjectProductVersions(subject), ...this.parts.knownProductVersions(subject)])].sort();
-    if (versions.length === 0) return decisionPairs(policies, subject.type, event.testcase).filter(([, v]) => !/[*?[]/.test(v));
+    if (event.productVersion !== null)
+      return decisionPairs(policies, subject.type, event.testcase, event.productVersion);
+    const versions = [
+      ...new Set([...subjectProductVersions(subject), ...this.parts.knownProductVersions(subject)]),
+    ].sort();
+    if (versions.length === 0)
+      return decisionPairs(policies, subject.type, event.testcase).filter(([, v]) => !/[*?[]/.test(v));
     return versions.flatMap((v) => decisionPairs(policies, subject.type, event.testcase, v));
   }
 

@@ -6,7 +6,14 @@ import { fnmatch } from '../results/fnmatch.js';
 import { latestPerKey, type GatingResult } from './gating-result.js';
 import type { Policy } from './policy.js';
 import { applicablePolicies } from './policy-match.js';
-import { fetchGatingFile, gatingFileKey, templatesFor, type BuildInfoSource, type GatingFileFetcher, type GatingFileOutcome } from './remote-rule.js';
+import {
+  fetchGatingFile,
+  gatingFileKey,
+  templatesFor,
+  type BuildInfoSource,
+  type GatingFileFetcher,
+  type GatingFileOutcome,
+} from './remote-rule.js';
 import { packageName, type Subject } from './subject.js';
 import type { SubjectTypes } from './subject-types.js';
 import type { WaiverJson, WaiverSource } from './waivers.js';
@@ -91,7 +98,13 @@ export class DecisionMaker {
       const json = JSON.stringify(this.decidePrepared(p));
       if (key !== null) {
         const ttl = this.ttl(p);
-        if (ttl > 0) cache!.set(key, request.subjects.map((s) => s.identifier), json, ttl);
+        if (ttl > 0)
+          cache!.set(
+            key,
+            request.subjects.map((s) => s.identifier),
+            json,
+            ttl,
+          );
       }
       return json;
     };
@@ -118,7 +131,11 @@ export class DecisionMaker {
    * A promise only when something had to be fetched.
    */
   prepare(request: DecisionRequest): PreparedDecision | Promise<PreparedDecision> {
-    const subjects = request.subjects.map((subject) => ({ subject, policies: this.applicable(request, subject), creationTime: null as number | null }));
+    const subjects = request.subjects.map((subject) => ({
+      subject,
+      policies: this.applicable(request, subject),
+      creationTime: null as number | null,
+    }));
     const gatingFiles = new Map<string, GatingFileOutcome>();
     const fetches: Array<Promise<void>> = [];
     let validity = false;
@@ -135,19 +152,25 @@ export class DecisionMaker {
           const key = gatingFileKey(subject, templates);
           if (gatingFiles.has(key)) continue;
           gatingFiles.set(key, { kind: 'absent', urls: [] });
-          fetches.push(fetchGatingFile(subject, templates, this.parts.build, this.parts.fetcher).then((outcome) => void gatingFiles.set(key, outcome)));
+          fetches.push(
+            fetchGatingFile(subject, templates, this.parts.build, this.parts.fetcher).then(
+              (outcome) => void gatingFiles.set(key, outcome),
+            ),
+          );
         }
       }
     }
     const prepared: PreparedDecision = { request, subjects, gatingFiles, timeDependent: false };
     const withTimes = (): PreparedDecision | Promise<PreparedDecision> => {
       // A package's gating.yaml may use valid_since / valid_until too.
-      validity ||= [...gatingFiles.values()].some((f) => f.kind === 'found' && /valid_(since|until)/.test(f.text));
+      validity ||= [...gatingFiles.values()].some(
+        (f) => f.kind === 'found' && /valid_(since|until)/.test(f.text),
+      );
       prepared.timeDependent = validity;
       if (!validity) return prepared;
       const times = subjects.map((s) => this.parts.build.creationTime(s.subject));
       const assign = (values: Array<number | null>) => {
-        values.forEach((t, i) => (subjects[i]!.creationTime = t));
+        for (const [i, t] of values.entries()) subjects[i]!.creationTime = t;
         return prepared;
       };
       return times.some(isPromise) ? Promise.all(times).then(assign) : assign(times as Array<number | null>);
@@ -167,7 +190,9 @@ export class DecisionMaker {
         subject,
         policies,
         results,
-        verboseResults: request.verbose ? this.parts.results.full(latestPerKey(results).map((r) => r.id)) : undefined,
+        verboseResults: request.verbose
+          ? this.parts.results.full(latestPerKey(results).map((r) => r.id))
+          : undefined,
         creationTime,
       };
     });
@@ -188,7 +213,12 @@ export class DecisionMaker {
     const key = `${request.decisionContexts.join('\u0000')}\u0001${request.productVersion}\u0001${subject.type.id}`;
     let found = this.matches.get(key);
     if (!found) {
-      found = applicablePolicies(this.parts.policies, request.decisionContexts, request.productVersion, subject);
+      found = applicablePolicies(
+        this.parts.policies,
+        request.decisionContexts,
+        request.productVersion,
+        subject,
+      );
       if (this.matches.size >= MAX_CACHED_MATCHES) this.matches.clear();
       this.matches.set(key, found);
     }
@@ -197,14 +227,21 @@ export class DecisionMaker {
 
   private waivers(request: DecisionRequest): WaiverJson[] {
     const subjects = request.subjects.map((s) => ({ type: s.type.id, identifier: s.identifier }));
-    return this.parts.waivers.forSubjects(subjects, { productVersions: [request.productVersion], ...(request.when !== null ? { before: request.when } : {}) });
+    return this.parts.waivers.forSubjects(subjects, {
+      productVersions: [request.productVersion],
+      ...(request.when !== null ? { before: request.when } : {}),
+    });
   }
 }
 
 /** The question a decision answers, when its answer may be cached: null otherwise. */
 function cacheKey(r: DecisionRequest): string | null {
   if (r.verbose || r.when !== null || r.onDemand || r.ignoreResults.size || r.ignoreWaivers.size) return null;
-  return JSON.stringify([r.productVersion, r.decisionContexts, r.subjects.map((s) => [s.type.id, s.identifier])]);
+  return JSON.stringify([
+    r.productVersion,
+    r.decisionContexts,
+    r.subjects.map((s) => [s.type.id, s.identifier]),
+  ]);
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -213,7 +250,9 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 
 function testcasesOf(policies: readonly Policy[], subject: Subject): string[] {
   const names = new Set<string>();
-  for (const p of policies) if (concerns(p, subject)) for (const r of p.rules) if (r.kind === 'PassingTestCaseRule') names.add(r.testCaseName);
+  for (const p of policies)
+    if (concerns(p, subject))
+      for (const r of p.rules) if (r.kind === 'PassingTestCaseRule') names.add(r.testCaseName);
   return [...names];
 }
 

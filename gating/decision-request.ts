@@ -30,21 +30,26 @@ export interface DecisionRequest {
 export function parseDecisionRequest(body: unknown, types: SubjectTypes): DecisionRequest {
   // A body that is not JSON (text/plain) is no JSON payload to Greenwave either, and neither is
   // an empty or falsy one (`{}`, `[]`, `""`, `0`, `false`): make_decision's `if not data`.
-  if (body === undefined || body === null || typeof body === 'string' || isFalsyJson(body)) throw new DecisionInputError('No JSON payload in request', 'DECISION_NO_JSON');
-  if (typeof body !== 'object' || Array.isArray(body)) throw new DecisionInputError('Invalid JSON payload, must be an object');
+  if (body === undefined || body === null || typeof body === 'string' || isFalsyJson(body))
+    throw new DecisionInputError('No JSON payload in request', 'DECISION_NO_JSON');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new DecisionInputError('Invalid JSON payload, must be an object');
   const data = body as Record<string, unknown>;
 
   if (!data.product_version) throw new DecisionInputError('Missing required product version');
-  if (typeof data.product_version !== 'string') throw new DecisionInputError('Invalid product_version, must be a string');
+  if (typeof data.product_version !== 'string')
+    throw new DecisionInputError('Invalid product_version, must be a string');
   const hasRules = Array.isArray(data.rules) ? data.rules.length > 0 : Boolean(data.rules);
-  if (!data.decision_context && !hasRules) throw new DecisionInputError('Either decision_context or rules is required.');
+  if (!data.decision_context && !hasRules)
+    throw new DecisionInputError('Either decision_context or rules is required.');
 
   const raw = data.decision_context ?? [];
   const decisionContexts = Array.isArray(raw) ? raw : [raw];
   if (!decisionContexts.every((c) => typeof c === 'string' && c !== '')) {
     throw new DecisionInputError('Invalid decision_context, must be a string or a list of strings');
   }
-  if (decisionContexts.length > 0 && hasRules) throw new DecisionInputError('Cannot have both decision_context and rules');
+  if (decisionContexts.length > 0 && hasRules)
+    throw new DecisionInputError('Cannot have both decision_context and rules');
 
   let subjects: Subject[] | undefined;
   let onDemand: Policy | null = null;
@@ -80,7 +85,11 @@ export function parseDecisionRequest(body: unknown, types: SubjectTypes): Decisi
 function parseSubjects(data: Record<string, unknown>, types: SubjectTypes): Subject[] {
   if ('subject' in data) {
     const list = data.subject;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e))) {
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      !list.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e))
+    ) {
       throw new DecisionInputError('Invalid subject, must be a list of dicts');
     }
     return list.map((entry) => {
@@ -90,10 +99,13 @@ function parseSubjects(data: Record<string, unknown>, types: SubjectTypes): Subj
     });
   }
   if (!('subject_type' in data)) throw new DecisionInputError('Missing required "subject_type" parameter');
-  if (!('subject_identifier' in data)) throw new DecisionInputError('Missing required "subject_identifier" parameter');
+  if (!('subject_identifier' in data))
+    throw new DecisionInputError('Missing required "subject_identifier" parameter');
   const { subject_type: type, subject_identifier: id } = data;
-  if (typeof type !== 'string' || type === '') throw new DecisionInputError('Invalid "subject_type" parameter, must be a non-empty string');
-  if (typeof id !== 'string' || id === '') throw new DecisionInputError('Invalid "subject_identifier" parameter, must be a non-empty string');
+  if (typeof type !== 'string' || type === '')
+    throw new DecisionInputError('Invalid "subject_type" parameter, must be a non-empty string');
+  if (typeof id !== 'string' || id === '')
+    throw new DecisionInputError('Invalid "subject_identifier" parameter, must be a non-empty string');
   return [{ type: types.resolve(type), identifier: id }];
 }
 
@@ -105,13 +117,15 @@ function onDemandPolicy(data: Record<string, unknown>): Policy {
     decision_context: 'on-demand-policy',
     rules: data.rules,
   };
-  for (const key of ['id', 'excluded_packages', 'packages'] as const) if (data[key] !== undefined) spec[key] = data[key];
+  for (const key of ['id', 'excluded_packages', 'packages'] as const)
+    if (data[key] !== undefined) spec[key] = data[key];
   const rulesError = onDemandRulesError(data.rules);
   if (rulesError) throw new DecisionInputError(`Failed to parse on demand policy: ${rulesError}`);
   try {
     return readPolicy(fromJson(spec), 'onDemand', { source: null, file: null });
   } catch (err) {
-    if (err instanceof PolicyParseError) throw new DecisionInputError(`Failed to parse on demand policy: ${err.message}`);
+    if (err instanceof PolicyParseError)
+      throw new DecisionInputError(`Failed to parse on demand policy: ${err.message}`);
     throw err;
   }
 }

@@ -47,7 +47,14 @@ export interface DecisionUpdate extends DecisionState {
 }
 
 /** The body of `greenwave.decision.update`, field for field as Greenwave publishes it (plus the testcase for results too). */
-export function decisionUpdateBody(subject: Subject, context: string, productVersion: string, testcase: string, now: DecisionState, previous: DecisionState | null): DecisionUpdate {
+export function decisionUpdateBody(
+  subject: Subject,
+  context: string,
+  productVersion: string,
+  testcase: string,
+  now: DecisionState,
+  previous: DecisionState | null,
+): DecisionUpdate {
   return {
     ...now,
     subject_type: subject.type.id,

@@ -21,7 +21,11 @@ export interface GatingEvent {
 }
 
 /** `resultsdb.result.new`'s body (the result as the results API prints it) as an event. */
-export function resultEvent(result: StoredResult, types: SubjectTypes, incompleteOutcomes: readonly string[]): GatingEvent {
+export function resultEvent(
+  result: StoredResult,
+  types: SubjectTypes,
+  incompleteOutcomes: readonly string[],
+): GatingEvent {
   return {
     kind: 'result',
     id: result.id,

@@ -28,7 +28,12 @@ export function valuesKey(values: readonly string[] | undefined): string {
  * The distinct key of a result: its testcase and the valuesKey of each DISTINCT_ON key, joined
  * by U+0001 (which SQLite, building the same key in the latest-result table, handles as text).
  */
-export function distinctKeyOf(testcase: string, scenarioKey: string, archKey: string, variantKey: string): string {
+export function distinctKeyOf(
+  testcase: string,
+  scenarioKey: string,
+  archKey: string,
+  variantKey: string,
+): string {
   return `${testcase}\u0001${scenarioKey}\u0001${archKey}\u0001${variantKey}`;
 }
 

@@ -21,10 +21,14 @@ export class HttpGatingFileFetcher implements GatingFileFetcher {
     if (hit && hit.until > now) return hit.text;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.options.timeoutMs), headers: { accept: 'text/plain, application/x-yaml, */*' } });
+      res = await fetch(url, {
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: { accept: 'text/plain, application/x-yaml, */*' },
+      });
     } catch (err) {
       const e = err as Error;
-      if (e.name === 'TimeoutError') throw new Error(`no answer from ${url} within ${this.options.timeoutMs} ms`);
+      if (e.name === 'TimeoutError')
+        throw new Error(`no answer from ${url} within ${this.options.timeoutMs} ms`);
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new Error(`cannot fetch ${url}: ${cause?.code ?? cause?.message ?? e.message}`);
     }
@@ -34,7 +38,11 @@ export class HttpGatingFileFetcher implements GatingFileFetcher {
       text = null;
     } else if (res.ok) {
       // A gating.yaml larger than the YAML limit would be refused anyway; it is neither held whole nor cached.
-      text = await boundedText(res, YAML_LIMITS.maxBytes, () => new Error(`${url} is larger than ${YAML_LIMITS.maxBytes} bytes, the limit for a gating.yaml`));
+      text = await boundedText(
+        res,
+        YAML_LIMITS.maxBytes,
+        () => new Error(`${url} is larger than ${YAML_LIMITS.maxBytes} bytes, the limit for a gating.yaml`),
+      );
     } else {
       await res.body?.cancel();
       throw new Error(`HTTP ${res.status} from ${url}`);

@@ -28,12 +28,19 @@ export class KojiBuildInfo implements BuildInfoSource {
     const nvr = subject.identifier;
     const url = this.koji.options.url;
     // Greenwave refuses these before asking Koji (a BadRequest, reported as a failed fetch).
-    if (!nvr.includes('-')) return { error: `Failed to get remote policies: 400 Bad Request: Invalid NVR format: ${pyRepr(nvr)}` };
+    if (!nvr.includes('-'))
+      return { error: `Failed to get remote policies: 400 Bad Request: Invalid NVR format: ${pyRepr(nvr)}` };
     const build = await this.build(nvr);
     if ('error' in build) return build;
-    if (build.found === null) return { error: `Koji build not found for subject_type ${pyRepr(subject.type.id)}, subject_identifier ${pyRepr(nvr)}` };
+    if (build.found === null)
+      return {
+        error: `Koji build not found for subject_type ${pyRepr(subject.type.id)}, subject_identifier ${pyRepr(nvr)}`,
+      };
     const source = sourceOf(build.found);
-    if (source === null) return { unknown: `Failed to retrieve SCM URL from Koji build "${nvr}" at "${url}" (expected SCM URL in "source" attribute)` };
+    if (source === null)
+      return {
+        unknown: `Failed to retrieve SCM URL from Koji build "${nvr}" at "${url}" (expected SCM URL in "source" attribute)`,
+      };
     return parseScmUrl(source, nvr, url);
   }
 
@@ -56,7 +63,10 @@ export class KojiBuildInfo implements BuildInfoSource {
     try {
       return { found: await this.koji.getBuild(nvr) };
     } catch (err) {
-      if (err instanceof XmlRpcFault) return { error: `Failed to get Koji build for "${nvr}": ${err.faultString} (code: ${err.faultCode})` };
+      if (err instanceof XmlRpcFault)
+        return {
+          error: `Failed to get Koji build for "${nvr}": ${err.faultString} (code: ${err.faultCode})`,
+        };
       if (err instanceof KojiUnreachableError) return { error: err.message };
       return { error: `Could not reach Koji: ${(err as Error).message}` };
     }

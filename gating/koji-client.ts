@@ -52,7 +52,10 @@ export class KojiClient {
     if (!asked) {
       asked = this.call('getBuild', [nvr]).then((value) => {
         if (value === null) return null;
-        if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) throw new KojiUnreachableError(`Koji's getBuild answered something that is not a build (${Array.isArray(value) ? 'an array' : typeof value})`);
+        if (typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value))
+          throw new KojiUnreachableError(
+            `Koji's getBuild answered something that is not a build (${Array.isArray(value) ? 'an array' : typeof value})`,
+          );
         this.remember(nvr, value);
         return value;
       });
@@ -76,7 +79,12 @@ export class KojiClient {
     let res: Response;
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      res = await fetch(url, { method: 'POST', signal, headers: { 'content-type': 'text/xml', accept: 'text/xml' }, body: encodeCall(method, params) });
+      res = await fetch(url, {
+        method: 'POST',
+        signal,
+        headers: { 'content-type': 'text/xml', accept: 'text/xml' },
+        body: encodeCall(method, params),
+      });
     } catch (err) {
       throw unreachable(err, url, timeoutMs);
     }
@@ -87,11 +95,18 @@ export class KojiClient {
     const declared = Number(res.headers.get('content-length'));
     if (declared > MAX_ANSWER_BYTES) {
       await res.body?.cancel();
-      throw new KojiUnreachableError(`Could not reach Koji: an answer of ${declared} bytes from ${url} (at most ${MAX_ANSWER_BYTES})`);
+      throw new KojiUnreachableError(
+        `Could not reach Koji: an answer of ${declared} bytes from ${url} (at most ${MAX_ANSWER_BYTES})`,
+      );
     }
     let xml: string;
     try {
-      xml = await boundedText(res, MAX_ANSWER_BYTES, () => new KojiUnreachableError(`Could not reach Koji: an answer of more than ${MAX_ANSWER_BYTES} bytes`));
+      xml = await boundedText(
+        res,
+        MAX_ANSWER_BYTES,
+        () =>
+          new KojiUnreachableError(`Could not reach Koji: an answer of more than ${MAX_ANSWER_BYTES} bytes`),
+      );
     } catch (err) {
       throw unreachable(err, url, timeoutMs);
     }
@@ -99,7 +114,9 @@ export class KojiClient {
       return decodeResponse(xml);
     } catch (err) {
       if (err instanceof XmlRpcFault) throw err;
-      throw new KojiUnreachableError(`Could not reach Koji: the answer from ${url} is not XML-RPC: ${(err as Error).message}`);
+      throw new KojiUnreachableError(
+        `Could not reach Koji: the answer from ${url} is not XML-RPC: ${(err as Error).message}`,
+      );
     }
   }
 }
@@ -107,6 +124,9 @@ export class KojiClient {
 function unreachable(err: unknown, url: string, timeoutMs: number): KojiUnreachableError {
   if (err instanceof KojiUnreachableError) return err;
   const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return new KojiUnreachableError(`Could not reach Koji: no answer from ${url} within ${timeoutMs} ms`);
-  return new KojiUnreachableError(`Could not reach Koji: ${url}: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
+  if (e.name === 'TimeoutError')
+    return new KojiUnreachableError(`Could not reach Koji: no answer from ${url} within ${timeoutMs} ms`);
+  return new KojiUnreachableError(
+    `Could not reach Koji: ${url}: ${e.cause?.code ?? e.cause?.message ?? e.message}`,
+  );
 }

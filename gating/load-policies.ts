@@ -14,9 +14,13 @@ import { parsePolicyYaml } from './policy-tree.js';
 export function loadPolicies(dir: string): Policy[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.yaml'))
+      .sort();
   } catch (err) {
-    throw new PolicyError([{ file: dir, id: null, reason: `the policies folder cannot be read: ${(err as Error).message}` }]);
+    throw new PolicyError([
+      { file: dir, id: null, reason: `the policies folder cannot be read: ${(err as Error).message}` },
+    ]);
   }
   const policies: Policy[] = [];
   const problems: PolicyProblem[] = [];
@@ -36,7 +40,12 @@ export function loadPolicies(dir: string): Policy[] {
   const seen = new Map<string, string>();
   for (const p of policies) {
     const first = seen.get(p.id);
-    if (first !== undefined) problems.push({ file: p.file ?? '', id: p.id, reason: `Policy '${p.id}': the id is already used by a policy in ${first}` });
+    if (first !== undefined)
+      problems.push({
+        file: p.file ?? '',
+        id: p.id,
+        reason: `Policy '${p.id}': the id is already used by a policy in ${first}`,
+      });
     else seen.set(p.id, p.file ?? '');
   }
   if (problems.length > 0) throw new PolicyError(problems);
@@ -47,10 +56,19 @@ export function loadPolicies(dir: string): Policy[] {
  * The operator's own files are read at start, not per request: larger than a gating.yaml may be,
  * but bounded the same way, so that a mistaken anchor cannot hang the start either.
  */
-export const POLICY_FILE_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 4 * 1024 * 1024, maxAliases: 10_000, maxNodes: 1_000_000, maxDocuments: 100_000 };
+export const POLICY_FILE_LIMITS: YamlLimits = {
+  ...YAML_LIMITS,
+  maxBytes: 4 * 1024 * 1024,
+  maxAliases: 10_000,
+  maxNodes: 1_000_000,
+  maxDocuments: 100_000,
+};
 
 /** The policies of one file's text, and a problem for each document that is refused. */
-export function parsePolicyText(text: string, file: string): { policies: Policy[]; problems: PolicyProblem[] } {
+export function parsePolicyText(
+  text: string,
+  file: string,
+): { policies: Policy[]; problems: PolicyProblem[] } {
   const policies: Policy[] = [];
   const problems: PolicyProblem[] = [];
   for (const doc of parsePolicyYaml(text, POLICY_FILE_LIMITS)) {

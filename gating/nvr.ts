@@ -5,5 +5,9 @@
 export function splitNvr(nvr: string): { name: string; version: string; release: string } | null {
   const parts = nvr.split('-');
   if (parts.length < 3) return null;
-  return { name: parts.slice(0, -2).join('-'), version: parts[parts.length - 2]!, release: parts[parts.length - 1]! };
+  return {
+    name: parts.slice(0, -2).join('-'),
+    version: parts[parts.length - 2]!,
+    release: parts[parts.length - 1]!,
+  };
 }

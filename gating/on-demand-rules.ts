@@ -21,11 +21,13 @@ export function onDemandRulesError(rules: unknown): string | null {
     const rule = item as Record<string, unknown>;
     const type = rule.type;
     // Python's truthiness: a missing, null, empty or false `type` is "required".
-    if (type === undefined || type === null || type === '' || type === false || type === 0) return fault("Key 'type' is required for each list item");
+    if (type === undefined || type === null || type === '' || type === false || type === 0)
+      return fault("Key 'type' is required for each list item");
     if (typeof type !== 'string' || !['PassingTestCaseRule', 'RemoteRule', ...OBSOLETE].includes(type)) {
       return fault(`Key 'type' for an list item is not valid: ${text(type)}`);
     }
-    if (OBSOLETE.has(type)) return fault(`!${type} is obsolete. Please use the "packages" allowlist instead.`);
+    if (OBSOLETE.has(type))
+      return fault(`!${type} is obsolete. Please use the "packages" allowlist instead.`);
     const problem = type === 'RemoteRule' ? remoteRuleError(rule) : passingTestCaseRuleError(rule);
     if (problem) return fault(problem);
   }
@@ -36,7 +38,8 @@ export function onDemandRulesError(rules: unknown): string | null {
 const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 // JSON null is "not given", as Python's `data.get(name) is None`.
-const given = (rule: Record<string, unknown>, name: string) => rule[name] !== undefined && rule[name] !== null;
+const given = (rule: Record<string, unknown>, name: string) =>
+  rule[name] !== undefined && rule[name] !== null;
 
 function passingTestCaseRuleError(rule: Record<string, unknown>): string | null {
   if (!given(rule, 'test_case_name')) return "Attribute 'test_case_name' is required";
@@ -51,9 +54,13 @@ function passingTestCaseRuleError(rule: Record<string, unknown>): string | null 
 }
 
 function remoteRuleError(rule: Record<string, unknown>): string | null {
-  if (given(rule, 'sources') && !(Array.isArray(rule.sources) && rule.sources.every((s) => typeof s === 'string'))) {
+  if (
+    given(rule, 'sources') &&
+    !(Array.isArray(rule.sources) && rule.sources.every((s) => typeof s === 'string'))
+  ) {
     return "Attribute 'sources': Expected list of str objects";
   }
-  if (given(rule, 'required') && typeof rule.required !== 'boolean') return `Attribute 'required': Expected a boolean value, got: ${text(rule.required)}`;
+  if (given(rule, 'required') && typeof rule.required !== 'boolean')
+    return `Attribute 'required': Expected a boolean value, got: ${text(rule.required)}`;
   return null;
 }

@@ -31,8 +31,13 @@ const OBSOLETE: Record<string, string> = {
  * without it are read like the rest. A top-level document that is not a mapping (an empty
  * `---` included) is refused with Greenwave's message.
  */
-export function readPolicy(root: PolicyNode | null, flavor: PolicyFlavor, where: { source: string | null; file: string | null }): Policy {
-  if (flavor !== 'onDemand' && (root === null || root.kind !== 'map')) throw new PolicyParseError(null, 'Expected mapping for !Policy tagged object');
+export function readPolicy(
+  root: PolicyNode | null,
+  flavor: PolicyFlavor,
+  where: { source: string | null; file: string | null },
+): Policy {
+  if (flavor !== 'onDemand' && (root === null || root.kind !== 'map'))
+    throw new PolicyParseError(null, 'Expected mapping for !Policy tagged object');
   if (root === null || root.kind !== 'map') throw new PolicyParseError(null, 'Expected a mapping');
   const remote = flavor === 'remote';
   let label = "Policy 'untitled'";
@@ -41,7 +46,11 @@ export function readPolicy(root: PolicyNode | null, flavor: PolicyFlavor, where:
   const fail = (reason: string): never => {
     throw new PolicyParseError(id, flavor === 'onDemand' ? reason : `${label}: ${reason}`);
   };
-  const attr = <T>(name: string, read: (n: PolicyNode) => T, fallback: { optional: boolean; value: T }): T => {
+  const attr = <T>(
+    name: string,
+    read: (n: PolicyNode) => T,
+    fallback: { optional: boolean; value: T },
+  ): T => {
     const node = root.entries.get(name);
     if (node === undefined) {
       if (!fallback.optional) fail(`Attribute '${name}' is required`);
@@ -58,22 +67,40 @@ export function readPolicy(root: PolicyNode | null, flavor: PolicyFlavor, where:
   id = attr('id', readString, { optional: remote, value: null as string | null });
   if (id) label = `Policy '${id}'`;
   const productVersions = attr('product_versions', readStringList, { optional: remote, value: ['*'] });
-  const decisionContext = attr('decision_context', readString, { optional: true, value: null as string | null });
-  const decisionContextList = attr('decision_contexts', readStringList, { optional: true, value: [] as string[] });
+  const decisionContext = attr('decision_context', readString, {
+    optional: true,
+    value: null as string | null,
+  });
+  const decisionContextList = attr('decision_contexts', readStringList, {
+    optional: true,
+    value: [] as string[],
+  });
   // Sluice also takes `subject_types` (a list); one of the two is required where Greenwave requires subject_type.
   const hasTypes = root.entries.has('subject_types');
-  const subjectType = attr('subject_type', readString, { optional: remote || hasTypes || flavor === 'onDemand', value: remote ? 'koji_build' : null });
+  const subjectType = attr('subject_type', readString, {
+    optional: remote || hasTypes || flavor === 'onDemand',
+    value: remote ? 'koji_build' : null,
+  });
   const subjectTypeList = attr('subject_types', readStringList, { optional: true, value: [] as string[] });
   const rules = attr('rules', readRules, { optional: false, value: [] as Rule[] });
-  const excludedPackages = attr('excluded_packages', readStringList, { optional: true, value: [] as string[] });
+  const excludedPackages = attr('excluded_packages', readStringList, {
+    optional: true,
+    value: [] as string[],
+  });
   const packages = attr('packages', readStringList, { optional: true, value: [] as string[] });
   const relevanceKey = attr('relevance_key', readString, { optional: true, value: null as string | null });
-  const relevanceValue = attr('relevance_value', readString, { optional: true, value: null as string | null });
+  const relevanceValue = attr('relevance_value', readString, {
+    optional: true,
+    value: null as string | null,
+  });
 
-  if (remote && rules.some((r) => r.kind === 'RemoteRule')) fail('RemoteRule is not allowed in remote policies');
+  if (remote && rules.some((r) => r.kind === 'RemoteRule'))
+    fail('RemoteRule is not allowed in remote policies');
   if (!decisionContext && decisionContextList.length === 0) fail('No decision contexts provided');
-  if (decisionContext && decisionContextList.length > 0) fail('Both properties "decision_contexts" and "decision_context" were set');
-  if (root.entries.has('subject_type') && hasTypes) fail('Both properties "subject_types" and "subject_type" were set');
+  if (decisionContext && decisionContextList.length > 0)
+    fail('Both properties "decision_contexts" and "decision_context" were set');
+  if (root.entries.has('subject_type') && hasTypes)
+    fail('Both properties "subject_types" and "subject_type" were set');
   if (hasTypes && subjectTypeList.length === 0) fail("Attribute 'subject_types': Expected a non-empty list");
 
   return {
@@ -96,15 +123,24 @@ export function readPolicy(root: PolicyNode | null, flavor: PolicyFlavor, where:
 
 function readString(n: PolicyNode): string {
   refuseUnknownTag(n);
-  if (n.kind !== 'scalar') throw new PolicyParseError(null, `expected a scalar node, but found ${n.kind === 'map' ? 'mapping' : 'sequence'}`);
+  if (n.kind !== 'scalar')
+    throw new PolicyParseError(
+      null,
+      `expected a scalar node, but found ${n.kind === 'map' ? 'mapping' : 'sequence'}`,
+    );
   return n.text;
 }
 
 function readStringList(n: PolicyNode): string[] {
   refuseUnknownTag(n);
-  if (n.kind !== 'seq') throw new PolicyParseError(null, `expected a sequence node, but found ${n.kind === 'map' ? 'mapping' : 'scalar'}`);
+  if (n.kind !== 'seq')
+    throw new PolicyParseError(
+      null,
+      `expected a sequence node, but found ${n.kind === 'map' ? 'mapping' : 'scalar'}`,
+    );
   return n.items.map((item) => {
-    if (item.kind !== 'scalar' || typeof item.value !== 'string') throw new PolicyParseError(null, 'Expected list of str objects');
+    if (item.kind !== 'scalar' || typeof item.value !== 'string')
+      throw new PolicyParseError(null, 'Expected list of str objects');
     return item.value;
   });
 }
@@ -128,14 +164,20 @@ function readTime(n: PolicyNode): number {
 
 function readRules(n: PolicyNode): Rule[] {
   refuseUnknownTag(n);
-  if (n.kind !== 'seq') throw new PolicyParseError(null, `expected a sequence node, but found ${n.kind === 'map' ? 'mapping' : 'scalar'}`);
+  if (n.kind !== 'seq')
+    throw new PolicyParseError(
+      null,
+      `expected a sequence node, but found ${n.kind === 'map' ? 'mapping' : 'scalar'}`,
+    );
   return n.items.map(readRule);
 }
 
 function readRule(n: PolicyNode): Rule {
   refuseUnknownTag(n);
-  if (n.tag !== null && OBSOLETE[n.tag]) throw new PolicyParseError(null, `${n.tag} is obsolete. ${OBSOLETE[n.tag]}`);
-  if (n.kind !== 'map' || (n.tag !== '!PassingTestCaseRule' && n.tag !== '!RemoteRule')) throw new PolicyParseError(null, 'Expected list of Rule objects');
+  if (n.tag !== null && OBSOLETE[n.tag])
+    throw new PolicyParseError(null, `${n.tag} is obsolete. ${OBSOLETE[n.tag]}`);
+  if (n.kind !== 'map' || (n.tag !== '!PassingTestCaseRule' && n.tag !== '!RemoteRule'))
+    throw new PolicyParseError(null, 'Expected list of Rule objects');
   const label = `YAML object ${n.tag}`;
   const field = <T>(name: string, read: (x: PolicyNode) => T, optional: boolean, fallback: T): T => {
     const node = n.entries.get(name);
@@ -146,13 +188,18 @@ function readRule(n: PolicyNode): Rule {
     try {
       return read(node);
     } catch (err) {
-      if (err instanceof PolicyParseError) throw new PolicyParseError(null, `${label}: Attribute '${name}': ${err.message}`);
+      if (err instanceof PolicyParseError)
+        throw new PolicyParseError(null, `${label}: Attribute '${name}': ${err.message}`);
       throw err;
     }
   };
   if (n.tag === '!RemoteRule') {
     // Inside a gating.yaml, readPolicy refuses RemoteRule afterwards with Greenwave's own message.
-    return { kind: 'RemoteRule', sources: field('sources', readStringList, true, null as string[] | null), required: field('required', readBool, true, false) };
+    return {
+      kind: 'RemoteRule',
+      sources: field('sources', readStringList, true, null as string[] | null),
+      required: field('required', readBool, true, false),
+    };
   }
   return {
     kind: 'PassingTestCaseRule',
@@ -164,7 +211,10 @@ function readRule(n: PolicyNode): Rule {
 }
 
 function refuseUnknownTag(n: PolicyNode): void {
-  if (n.tag !== null && !['!Policy', '!PassingTestCaseRule', '!RemoteRule', ...Object.keys(OBSOLETE)].includes(n.tag)) {
+  if (
+    n.tag !== null &&
+    !['!Policy', '!PassingTestCaseRule', '!RemoteRule', ...Object.keys(OBSOLETE)].includes(n.tag)
+  ) {
     throw new PolicyParseError(null, `could not determine a constructor for the tag '${n.tag}'`);
   }
 }

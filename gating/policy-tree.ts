@@ -21,9 +21,19 @@ export interface PolicyDocument {
 }
 
 /** The tags Greenwave's loader knows; anything else is refused where it appears. */
-export const KNOWN_TAGS = ['!Policy', '!PassingTestCaseRule', '!RemoteRule', '!PackageSpecificBuild', '!FedoraAtomicCi'];
+export const KNOWN_TAGS = [
+  '!Policy',
+  '!PassingTestCaseRule',
+  '!RemoteRule',
+  '!PackageSpecificBuild',
+  '!FedoraAtomicCi',
+];
 
-const customTags = KNOWN_TAGS.map((tag) => ({ tag, collection: 'map' as const, resolve: (map: unknown) => map }));
+const customTags = KNOWN_TAGS.map((tag) => ({
+  tag,
+  collection: 'map' as const,
+  resolve: (map: unknown) => map,
+}));
 
 /**
  * Splits a YAML stream into documents; a syntax error is kept on the document it belongs to. A
@@ -31,9 +41,13 @@ const customTags = KNOWN_TAGS.map((tag) => ({ tag, collection: 'map' as const, r
  */
 export function parsePolicyYaml(text: string, limits: YamlLimits = YAML_LIMITS): PolicyDocument[] {
   const lineCounter = new LineCounter();
-  let parsed;
+  let parsed: ReturnType<typeof parseYamlBounded>;
   try {
-    parsed = parseYamlBounded(text, { customTags, prettyErrors: false, lineCounter, uniqueKeys: false }, limits);
+    parsed = parseYamlBounded(
+      text,
+      { customTags, prettyErrors: false, lineCounter, uniqueKeys: false },
+      limits,
+    );
   } catch (e) {
     if (!(e instanceof YamlLimitError)) throw e;
     return [{ root: null, line: 1, error: e.message }];
@@ -41,10 +55,19 @@ export function parsePolicyYaml(text: string, limits: YamlLimits = YAML_LIMITS):
   return parsed.documents.map((doc) => {
     const line = lineCounter.linePos(doc.range[0]).line;
     const err = doc.errors[0];
-    if (err) return { root: null, line, error: `YAML Parser Error: line ${lineCounter.linePos(err.pos[0]).line}: ${firstLine(err.message)}` };
+    if (err)
+      return {
+        root: null,
+        line,
+        error: `YAML Parser Error: line ${lineCounter.linePos(err.pos[0]).line}: ${firstLine(err.message)}`,
+      };
     // Unknown tags only warn here; the reader refuses them where it meets them, as PyYAML does.
     try {
-      return { root: doc.contents === null ? null : fromYaml(doc.contents as YamlNode, parsed.resolveAlias), line, error: null };
+      return {
+        root: doc.contents === null ? null : fromYaml(doc.contents as YamlNode, parsed.resolveAlias),
+        line,
+        error: null,
+      };
     } catch (e) {
       if (!(e instanceof UnresolvedAliasError)) throw e;
       return { root: null, line, error: `YAML Parser Error: line ${line}: ${e.message}` };
@@ -80,14 +103,24 @@ function fromYaml(node: YamlNode, resolve: (alias: Alias) => YamlNode | undefine
     const entries = new Map<string, PolicyNode>();
     for (const pair of n.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      entries.set(key, pair.value === null ? { kind: 'scalar', tag: null, value: null, text: '' } : fromYaml(pair.value as YamlNode, resolve));
+      entries.set(
+        key,
+        pair.value === null
+          ? { kind: 'scalar', tag: null, value: null, text: '' }
+          : fromYaml(pair.value as YamlNode, resolve),
+      );
     }
-    return { kind: 'map', tag: tag && tag.startsWith('!') ? tag : null, entries };
+    return { kind: 'map', tag: tag?.startsWith('!') ? tag : null, entries };
   }
-  if (isSeq(n)) return { kind: 'seq', tag: tag && tag.startsWith('!') ? tag : null, items: n.items.map((i) => fromYaml(i as YamlNode, resolve)) };
+  if (isSeq(n))
+    return {
+      kind: 'seq',
+      tag: tag?.startsWith('!') ? tag : null,
+      items: n.items.map((i) => fromYaml(i as YamlNode, resolve)),
+    };
   if (isScalar(n)) {
     const text = typeof n.source === 'string' ? n.source : n.value === null ? '' : String(n.value);
-    return { kind: 'scalar', tag: tag && tag.startsWith('!') ? tag : null, value: n.value, text };
+    return { kind: 'scalar', tag: tag?.startsWith('!') ? tag : null, value: n.value, text };
   }
   return { kind: 'scalar', tag: null, value: null, text: '' };
 }

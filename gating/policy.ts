@@ -43,8 +43,13 @@ export interface Policy {
 
 /** A rule as GET /policies prints it (Greenwave's `Rule.to_json`). */
 export function ruleJson(rule: Rule): Record<string, unknown> {
-  if (rule.kind === 'RemoteRule') return { rule: 'RemoteRule', required: rule.required, sources: rule.sources };
-  const json: Record<string, unknown> = { rule: 'PassingTestCaseRule', test_case_name: rule.testCaseName, scenario: rule.scenario };
+  if (rule.kind === 'RemoteRule')
+    return { rule: 'RemoteRule', required: rule.required, sources: rule.sources };
+  const json: Record<string, unknown> = {
+    rule: 'PassingTestCaseRule',
+    test_case_name: rule.testCaseName,
+    scenario: rule.scenario,
+  };
   // Greenwave leaves these out; Sluice adds them when set so that the listing explains a rule fully.
   if (rule.validSince !== null) json.valid_since = new Date(rule.validSince).toISOString();
   if (rule.validUntil !== null) json.valid_until = new Date(rule.validUntil).toISOString();

@@ -38,11 +38,17 @@ const SCM_FIELDS = ['{pkg_namespace}', '{pkg_name}', '{rev}'];
 
 /** Placeholders in `template` that are not TEMPLATE_FIELDS (a configuration error). */
 export function unknownTemplateFields(template: string): string[] {
-  return [...template.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((f) => !(TEMPLATE_FIELDS as readonly string[]).includes(f));
+  return [...template.matchAll(/\{([^}]*)\}/g)]
+    .map((m) => m[1]!)
+    .filter((f) => !(TEMPLATE_FIELDS as readonly string[]).includes(f));
 }
 
 /** The templates a RemoteRule uses for a subject: its own `sources`, else those configured for the type, else for `*`. */
-export function templatesFor(rule: RemoteRule, subject: Subject, configured: Readonly<Record<string, readonly string[]>>): string[] {
+export function templatesFor(
+  rule: RemoteRule,
+  subject: Subject,
+  configured: Readonly<Record<string, readonly string[]>>,
+): string[] {
   return rule.sources ?? [...(configured[subject.type.id] ?? configured['*'] ?? [])];
 }
 
@@ -56,7 +62,12 @@ export function gatingFileKey(subject: Subject, templates: readonly string[]): s
  * a template whose SCM values are unknown is skipped; an unusable SCM answer or a fetch that
  * fails otherwise than "not found" ends the search as a failed fetch.
  */
-export async function fetchGatingFile(subject: Subject, templates: readonly string[], build: BuildInfoSource, fetcher: GatingFileFetcher): Promise<GatingFileOutcome> {
+export async function fetchGatingFile(
+  subject: Subject,
+  templates: readonly string[],
+  build: BuildInfoSource,
+  fetcher: GatingFileFetcher,
+): Promise<GatingFileOutcome> {
   const urls: string[] = [];
   let scm: ScmLookup | undefined;
   for (const template of templates) {
@@ -66,22 +77,37 @@ export async function fetchGatingFile(subject: Subject, templates: readonly stri
         scm ??= await build.scm(subject);
       } catch (err) {
         // BuildInfoSource implementations answer { error } themselves; this is a bug's safety net, not a pass.
-        scm = { error: `Could not find where ${subject.type.id} ${subject.identifier} was built from: ${(err as Error).message}` };
+        scm = {
+          error: `Could not find where ${subject.type.id} ${subject.identifier} was built from: ${(err as Error).message}`,
+        };
       }
       if ('unknown' in scm) continue;
       if ('error' in scm) return { kind: 'failed', urls, error: scm.error };
       // Container repositories are named without the "-container" suffix their builds carry.
       const name = scm.namespace === 'containers' ? scm.name.replace(/-container$/, '') : scm.name;
-      Object.assign(params, { pkg_namespace: scm.namespace ? `${scm.namespace}/` : '', pkg_name: name, rev: scm.rev });
+      Object.assign(params, {
+        pkg_namespace: scm.namespace ? `${scm.namespace}/` : '',
+        pkg_name: name,
+        rev: scm.rev,
+      });
     }
-    params.subject_id = subject.identifier.startsWith('sha256:') ? subject.identifier.slice(7) : subject.identifier;
-    const url = template.replace(/\{(pkg_namespace|pkg_name|rev|subject_id)\}/g, (_, f: string) => params[f] ?? '');
+    params.subject_id = subject.identifier.startsWith('sha256:')
+      ? subject.identifier.slice(7)
+      : subject.identifier;
+    const url = template.replace(
+      /\{(pkg_namespace|pkg_name|rev|subject_id)\}/g,
+      (_, f: string) => params[f] ?? '',
+    );
     urls.push(url);
     let text: string | null;
     try {
       text = await fetcher.fetch(url);
     } catch (err) {
-      return { kind: 'failed', urls, error: `Error occurred while retrieving a remote rule file from the repo: ${(err as Error).message}` };
+      return {
+        kind: 'failed',
+        urls,
+        error: `Error occurred while retrieving a remote rule file from the repo: ${(err as Error).message}`,
+      };
     }
     if (text !== null) return { kind: 'found', url, text };
   }
@@ -102,7 +128,10 @@ export function parseScmUrl(source: string, identifier: string, kojiUrl?: string
     return { error: `Failed to parse SCM URL "${source}" from ${from} (not a URL)` };
   }
   const rev = url.hash.replace(/^#/, '');
-  if (!rev) return { error: `Failed to parse SCM URL "${source}" from ${from} (missing URL fragment with SCM revision information)` };
+  if (!rev)
+    return {
+      error: `Failed to parse SCM URL "${source}" from ${from} (missing URL fragment with SCM revision information)`,
+    };
   const parts = url.pathname.split('/');
   const namespace = parts.length >= 3 ? parts[parts.length - 2]! : '';
   const name = parts[parts.length - 1]!.replace(/\.git$/, '');

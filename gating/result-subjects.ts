@@ -8,7 +8,10 @@ import type { SubjectTypes } from './subject-types.js';
  * Greenwave's create_subject_from_data makes one. A result can concern several subjects (a
  * container image built in Koji is a koji_build and a redhat-container-image).
  */
-export function resultSubjects(data: Readonly<Record<string, readonly string[] | undefined>>, types: SubjectTypes): Subject[] {
+export function resultSubjects(
+  data: Readonly<Record<string, readonly string[] | undefined>>,
+  types: SubjectTypes,
+): Subject[] {
   const found = new Map<string, Subject>();
   const add = (subject: Subject) => found.set(`${subject.type.id}\u0000${subject.identifier}`, subject);
   const resultTypes = data.type ?? [];

@@ -16,10 +16,16 @@ import type { DecisionState } from './decision-update-message.js';
 export function sameDecision(a: DecisionState, b: DecisionState): boolean {
   if (a.policies_satisfied !== b.policies_satisfied) return false;
   if (canonical(a.applicable_policies) !== canonical(b.applicable_policies)) return false;
-  return sameRequirements(a.satisfied_requirements, b.satisfied_requirements) && sameRequirements(a.unsatisfied_requirements, b.unsatisfied_requirements);
+  return (
+    sameRequirements(a.satisfied_requirements, b.satisfied_requirements) &&
+    sameRequirements(a.unsatisfied_requirements, b.unsatisfied_requirements)
+  );
 }
 
-function sameRequirements(a: ReadonlyArray<Record<string, unknown>>, b: ReadonlyArray<Record<string, unknown>>): boolean {
+function sameRequirements(
+  a: ReadonlyArray<Record<string, unknown>>,
+  b: ReadonlyArray<Record<string, unknown>>,
+): boolean {
   const left = requirementKeys(a);
   const right = requirementKeys(b);
   return left.length === right.length && left.every((k, i) => k === right[i]);
@@ -30,7 +36,15 @@ function requirementKeys(reqs: ReadonlyArray<Record<string, unknown>>): string[]
   const keys = new Set<string>();
   for (const r of reqs) {
     if (typeof r.type === 'string' && r.type.startsWith('test-result-missing')) {
-      keys.add(canonical({ type: r.type, testcase: r.testcase, subject_type: r.subject_type, subject_identifier: r.subject_identifier, waiver_id: r.waiver_id }));
+      keys.add(
+        canonical({
+          type: r.type,
+          testcase: r.testcase,
+          subject_type: r.subject_type,
+          subject_identifier: r.subject_identifier,
+          waiver_id: r.waiver_id,
+        }),
+      );
     } else {
       const { result_id: _ignored, ...rest } = r;
       keys.add(canonical(rest));
@@ -42,6 +56,10 @@ function requirementKeys(reqs: ReadonlyArray<Record<string, unknown>>): string[]
 /** JSON with object keys sorted, so that equal values give equal strings. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        )
+      : v,
   );
 }

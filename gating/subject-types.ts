@@ -104,12 +104,15 @@ export class SubjectTypes {
   constructor(settings: readonly SubjectTypeSetting[] = []) {
     const types = new Map(BUILTIN_SUBJECT_TYPES.map((t) => [t.id, { ...t }]));
     for (const s of settings) {
-      for (const m of [...(s.productVersionMatch ?? []), ...(s.productVersionFromKojiBuildTarget ?? [])]) checkPattern(s.id, m.match);
+      for (const m of [...(s.productVersionMatch ?? []), ...(s.productVersionFromKojiBuildTarget ?? [])])
+        checkPattern(s.id, m.match);
       const current = types.get(s.id) ?? base(s.id);
       types.set(s.id, {
         ...current,
         ...definedFields(s),
-        resultQueries: s.resultQueries ? s.resultQueries.map((q) => ({ itemKey: q.itemKey, types: q.types ?? null })) : current.resultQueries,
+        resultQueries: s.resultQueries
+          ? s.resultQueries.map((q) => ({ itemKey: q.itemKey, types: q.types ?? null }))
+          : current.resultQueries,
       });
     }
     this.all = [...types.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -146,7 +149,9 @@ function checkPattern(id: string, pattern: string): void {
   try {
     new RegExp(pattern);
   } catch (err) {
-    throw new Error(`gating.subjectTypes ${id}: the product version pattern ${JSON.stringify(pattern)} is not a regular expression: ${(err as Error).message}`);
+    throw new Error(
+      `gating.subjectTypes ${id}: the product version pattern ${JSON.stringify(pattern)} is not a regular expression: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -160,7 +165,12 @@ export function matchingProductVersions(text: string, matches: readonly ProductV
   for (const m of matches) {
     if (!compiled(`^(?:${m.match})`, '').test(text)) continue;
     // Python's replacement syntax (\1, \g<1>) in JavaScript's ($1); a literal $ kept literal.
-    const replacement = m.productVersion.replace(/\$/g, '$$$$').replace(/\\g<(\d+)>|\\(\d{1,2})/g, (_all, g: string | undefined, n: string | undefined) => `$${g ?? n}`);
+    const replacement = m.productVersion
+      .replace(/\$/g, '$$$$')
+      .replace(
+        /\\g<(\d+)>|\\(\d{1,2})/g,
+        (_all, g: string | undefined, n: string | undefined) => `$${g ?? n}`,
+      );
     found.add(text.replace(compiled(m.match, 'g'), replacement).toLowerCase());
   }
   return [...found].sort();
@@ -196,7 +206,10 @@ export function subjectTypeJson(t: SubjectType): Record<string, unknown> {
     product_version: t.productVersion,
     // Greenwave's SafeYAMLDict prints an unset item_dict as {}.
     item_dict: t.itemDictKey === null ? {} : { item_key: t.itemDictKey },
-    result_queries: t.resultQueries.map((q) => ({ item_key: q.itemKey, keys: q.types === null ? {} : { type: q.types.join(',') } })),
+    result_queries: t.resultQueries.map((q) => ({
+      item_key: q.itemKey,
+      keys: q.types === null ? {} : { type: q.types.join(',') },
+    })),
   };
 }
 

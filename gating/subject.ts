@@ -1,5 +1,5 @@
 import { splitNvr } from './nvr.js';
-import { SubjectTypes, type SubjectType } from './subject-types.js';
+import type { SubjectTypes, SubjectType } from './subject-types.js';
 
 /** What a decision is about: a subject type and an identifier (an NVR, a compose id, an update alias…). */
 export interface Subject {
@@ -15,7 +15,9 @@ export function packageName(s: Subject): string | null {
 
 /** The deprecated `item` of unsatisfied requirements (Greenwave's Subject.to_dict). */
 export function subjectDict(s: Subject): Record<string, string> {
-  return s.type.itemDictKey === null ? { type: s.type.id, item: s.identifier } : { [s.type.itemDictKey]: s.identifier };
+  return s.type.itemDictKey === null
+    ? { type: s.type.id, item: s.identifier }
+    : { [s.type.itemDictKey]: s.identifier };
 }
 
 /**

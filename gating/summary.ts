@@ -17,7 +17,8 @@ export function summarize(answers: readonly Answer[]): string {
   const failedFetches = count('failed-fetch-gating-yaml');
   if (missingFiles) parts.push(`${plural(missingFiles, 'error', 'errors')} due to missing remote rule file`);
   if (invalidFiles) parts.push(`${plural(invalidFiles, 'error', 'errors')} due to invalid remote rule file`);
-  if (failedFetches) parts.push(`${plural(failedFetches, 'error', 'errors')} due to failed fetch of remote rule file`);
+  if (failedFetches)
+    parts.push(`${plural(failedFetches, 'error', 'errors')} due to failed fetch of remote rule file`);
 
   const tests = answers.filter(isTestAnswer);
   if (tests.length === 0) return parts.length ? parts.join('. ') : 'No tests are required';

@@ -22,7 +22,10 @@ export interface WaiverJson {
 /** Where decisions read waivers from (the waivers store; an in-memory one in tests). */
 export interface WaiverSource {
   /** Every waiver of these subjects (revocations included), id ascending; `before` is epoch ms, inclusive. */
-  forSubjects(subjects: Array<{ type: string; identifier: string }>, options: { productVersions?: string[]; before?: number }): WaiverJson[];
+  forSubjects(
+    subjects: Array<{ type: string; identifier: string }>,
+    options: { productVersions?: string[]; before?: number },
+  ): WaiverJson[];
 }
 
 export interface WaiverScope {
@@ -46,7 +49,9 @@ export function activeWaivers(waivers: readonly WaiverJson[], scope: WaiverScope
     if (!scope.subjects.some((s) => sameSubject(w, s))) continue;
     const t = parseIsoTime(w.timestamp) ?? 0;
     if (scope.when !== null && t > scope.when) continue;
-    const key = [w.subject_type, w.subject_identifier, w.testcase, w.scenario ?? '', w.username ?? ''].join('\u0000');
+    const key = [w.subject_type, w.subject_identifier, w.testcase, w.scenario ?? '', w.username ?? ''].join(
+      '\u0000',
+    );
     const seen = newest.get(key);
     if (!seen || t > seen.t || (t === seen.t && w.id > seen.w.id)) newest.set(key, { w, t });
   }
@@ -57,10 +62,16 @@ export function activeWaivers(waivers: readonly WaiverJson[], scope: WaiverScope
 }
 
 /** The first (newest) waiver covering this answer: same subject and testcase; no scenario = every scenario. */
-export function findWaiver(answer: WaivableAnswer | GatingFileAnswer, waivers: readonly WaiverJson[]): WaiverJson | undefined {
+export function findWaiver(
+  answer: WaivableAnswer | GatingFileAnswer,
+  waivers: readonly WaiverJson[],
+): WaiverJson | undefined {
   const testcase = answerTestcase(answer);
   const scenario = answerScenario(answer);
-  return waivers.find((w) => sameSubject(w, answer.subject) && w.testcase === testcase && (!w.scenario || w.scenario === scenario));
+  return waivers.find(
+    (w) =>
+      sameSubject(w, answer.subject) && w.testcase === testcase && (!w.scenario || w.scenario === scenario),
+  );
 }
 
 /** WaiverDB files brew-build waivers as koji_build; either name matches the subject's type. */

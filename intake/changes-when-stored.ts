@@ -48,7 +48,10 @@ export class ChangesWhenStored {
       }
       published = this.tx(planned, messageId);
     } catch (err) {
-      this.log.warn({ err: errorText(err), ...about }, `decision changes not worked out with the ${event.kind}; the gating-changes consumer will`);
+      this.log.warn(
+        { err: errorText(err), ...about },
+        `decision changes not worked out with the ${event.kind}; the gating-changes consumer will`,
+      );
       return;
     }
     if (published > 0) this.published();

@@ -46,7 +46,8 @@ export class GatingEffects {
     const pairs = changes.plan(event);
     const ids = [...new Set(event.subjects.flatMap((s) => gating.idsFor(s)))];
     const updates = ids.map((id) => gating.prepare(id)).filter((u) => u !== undefined);
-    if (!(pairs instanceof Promise) && !updates.some((u) => u instanceof Promise)) return { event, pairs, updates: updates as PreparedUpdate[] };
+    if (!(pairs instanceof Promise) && !updates.some((u) => u instanceof Promise))
+      return { event, pairs, updates: updates as PreparedUpdate[] };
     return Promise.all([pairs, Promise.all(updates)]).then(([p, u]) => ({ event, pairs: p, updates: u }));
   }
 

@@ -17,12 +17,16 @@ export type DecisionCondition = 'changed' | 'became-unsatisfied' | 'became-satis
 export function sameReceivedDecision(a: ReceivedDecisionState, b: ReceivedDecisionState): boolean {
   if (a.policies_satisfied !== b.policies_satisfied) return false;
   if (!sameRequirements(a.unsatisfied_requirements, b.unsatisfied_requirements)) return false;
-  if (a.satisfied_requirements && b.satisfied_requirements) return sameRequirements(a.satisfied_requirements, b.satisfied_requirements);
+  if (a.satisfied_requirements && b.satisfied_requirements)
+    return sameRequirements(a.satisfied_requirements, b.satisfied_requirements);
   return true;
 }
 
 /** How `after` differs from `before`; no `before` (a first decision) counts as a change into `after`'s verdict. */
-export function classifyChange(before: ReceivedDecisionState | null, after: ReceivedDecisionState): DecisionChange {
+export function classifyChange(
+  before: ReceivedDecisionState | null,
+  after: ReceivedDecisionState,
+): DecisionChange {
   if (before === null) return after.policies_satisfied ? 'became-satisfied' : 'became-unsatisfied';
   if (sameReceivedDecision(before, after)) return 'unchanged';
   if (before.policies_satisfied && !after.policies_satisfied) return 'became-unsatisfied';

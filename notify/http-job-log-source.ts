@@ -15,15 +15,23 @@ export class HttpJobLogSource implements JobLogSource {
 
   async tail(url: string | null): Promise<LogTail> {
     const { logTailBytes: bytes, logTailLines: lines, httpTimeoutMs } = this.settings;
-    if (bytes === 0 || lines === 0) return { text: null, truncated: false, problem: 'quoting logs is turned off (notify.logTailLines)' };
+    if (bytes === 0 || lines === 0)
+      return { text: null, truncated: false, problem: 'quoting logs is turned off (notify.logTailLines)' };
     if (!url) return { text: null, truncated: false, problem: 'the node has no log URL' };
     // The URL comes from a message: fetching anything it names would let a publisher read
     // internal addresses into a mail.
     if (!this.trusted().some((prefix) => url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) {
-      return { text: null, truncated: false, problem: `${url} is not under this server's URL or notify.logUrlPrefixes, so it was not fetched` };
+      return {
+        text: null,
+        truncated: false,
+        problem: `${url} is not under this server's URL or notify.logUrlPrefixes, so it was not fetched`,
+      };
     }
     try {
-      const res = await fetch(url, { headers: { range: `bytes=-${bytes}` }, signal: AbortSignal.timeout(httpTimeoutMs) });
+      const res = await fetch(url, {
+        headers: { range: `bytes=-${bytes}` },
+        signal: AbortSignal.timeout(httpTimeoutMs),
+      });
       if (res.status === 416) return { text: '', truncated: false, problem: null }; // an empty log
       if (!res.ok || !res.body) {
         await res.body?.cancel();
@@ -36,7 +44,8 @@ export class HttpJobLogSource implements JobLogSource {
         kept = Buffer.concat([kept, chunk]);
         if (kept.length > bytes) kept = kept.subarray(kept.length - bytes);
       }
-      const partial = res.status === 206 ? !/^bytes 0-/.test(res.headers.get('content-range') ?? '') : total > bytes;
+      const partial =
+        res.status === 206 ? !/^bytes 0-/.test(res.headers.get('content-range') ?? '') : total > bytes;
       return lastLines(kept, lines, partial);
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;

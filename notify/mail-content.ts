@@ -1,7 +1,6 @@
 import type { MailContent } from '../db/mail-outbox.js';
 import { html, htmlText, type Html } from './html.js';
 
-
 /** Every mail ends by saying why the reader got it, so that they know which rule to change. */
 export function mailContent(subject: string, rule: string, text: string, body: Html): MailContent {
   const footer = `You get this mail because of the Sluice notification rule "${rule}".`;
@@ -19,7 +18,11 @@ ${body}
 /** Aligned columns for plain-text tables. */
 export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

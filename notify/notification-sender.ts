@@ -24,12 +24,18 @@ export class NotificationSender {
     private readonly outbox: MailOutbox,
     private readonly db: Db,
     private readonly transport: MailTransport,
-    private readonly settings: Pick<NotifySettings, 'batchSize' | 'pollIntervalMs' | 'retry' | 'httpTimeoutMs' | 'claimTimeoutMs'>,
+    private readonly settings: Pick<
+      NotifySettings,
+      'batchSize' | 'pollIntervalMs' | 'retry' | 'httpTimeoutMs' | 'claimTimeoutMs'
+    >,
     private readonly log: Logger,
     /** True when no other process sends from this store (the embedded bus): claims left at start are this process's own. */
     private readonly onlySender = true,
     /** Told of each outcome (metrics). */
-    private readonly counted: (channel: ClaimedNotification['kind'], outcome: 'sent' | 'deferred' | 'failed') => void = () => {},
+    private readonly counted: (
+      channel: ClaimedNotification['kind'],
+      outcome: 'sent' | 'deferred' | 'failed',
+    ) => void = () => {},
   ) {
     this.loop = new DrainLoop(
       () => this.drain(),
@@ -40,7 +46,11 @@ export class NotificationSender {
 
   start(): void {
     const released = this.onlySender ? this.outbox.releaseClaims() : 0;
-    if (released) this.log.warn({ released }, 'notifications that were being sent when Sluice stopped are due again (same Message-IDs)');
+    if (released)
+      this.log.warn(
+        { released },
+        'notifications that were being sent when Sluice stopped are due again (same Message-IDs)',
+      );
     this.loop.start();
   }
 
@@ -57,7 +67,9 @@ export class NotificationSender {
     const last = this.lastMail;
     if (!last) return { ok: true, detail: `${this.transport.target}: no mail sent yet` };
     const when = new Date(last.at).toISOString();
-    return last.error === null ? { ok: true, detail: `${this.transport.target}: last mail handed over at ${when}` } : { ok: false, detail: `${this.transport.target}: ${last.error} (${when})` };
+    return last.error === null
+      ? { ok: true, detail: `${this.transport.target}: last mail handed over at ${when}` }
+      : { ok: false, detail: `${this.transport.target}: ${last.error} (${when})` };
   }
 
   private lastMail: { at: number; error: string | null } | undefined;
@@ -127,14 +139,23 @@ export class NotificationSender {
           this.outbox.markRetry(n.id, o.error.message, now + this.backoff(n.attempts), now);
           counts.push([n.kind, 'deferred']);
         }
-        if (n.kind === 'mail') this.lastMail = { at: now, error: o.ok || o.error.permanent ? null : o.error.message };
+        if (n.kind === 'mail')
+          this.lastMail = { at: now, error: o.ok || o.error.permanent ? null : o.error.message };
       }
     })();
     for (const [kind, outcome] of counts) this.counted(kind, outcome);
     for (const [n, o] of outcomes) {
-      if (!o.ok && o.error.permanent) this.log.warn({ id: n.id, kind: n.kind, err: o.error.message }, 'notification refused; marked failed');
+      if (!o.ok && o.error.permanent)
+        this.log.warn(
+          { id: n.id, kind: n.kind, err: o.error.message },
+          'notification refused; marked failed',
+        );
     }
-    if (deferred) this.log.warn({ err: deferred.message, target: this.transport.target }, 'notifications could not be sent; will retry');
+    if (deferred)
+      this.log.warn(
+        { err: deferred.message, target: this.transport.target },
+        'notifications could not be sent; will retry',
+      );
   }
 
   private backoff(previousAttempts: number): number {
@@ -151,9 +172,15 @@ export class NotificationSender {
       const mail = n.payload as MailPayload;
       if (mail.to.length === 0) throw new DeliveryError('the mail has no recipient', true);
       const receipt = await this.transport.send({ ...mail, messageId: n.messageId });
-      return { ok: true, note: receipt.refused.length ? `sent; refused for ${receipt.refused.join('; ')}` : null };
+      return {
+        ok: true,
+        note: receipt.refused.length ? `sent; refused for ${receipt.refused.join('; ')}` : null,
+      };
     } catch (err) {
-      return { ok: false, error: err instanceof DeliveryError ? err : new DeliveryError(errorText(err), false, { cause: err }) };
+      return {
+        ok: false,
+        error: err instanceof DeliveryError ? err : new DeliveryError(errorText(err), false, { cause: err }),
+      };
     }
   }
 }

@@ -8,7 +8,12 @@ import type { MailContent } from '../db/mail-outbox.js';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
 import type { NodeEvent } from './node-event.js';
 import { decisionMeets, matchesMessage, type CompiledRule } from './notify-rules.js';
-import { decisionPackages, repoPackages, resolveRecipients, type RecipientFacts } from './resolve-recipients.js';
+import {
+  decisionPackages,
+  repoPackages,
+  resolveRecipients,
+  type RecipientFacts,
+} from './resolve-recipients.js';
 import type { RunReportSource } from './run-report-source.js';
 import { decisionChangedMail } from './templates/decision-changed-mail.js';
 import { jobFailedMail } from './templates/job-failed-mail.js';
@@ -47,7 +52,8 @@ export class Notifier {
   notify(message: IncomingMessage, rules: CompiledRule[], logTail: LogTail | null, now = Date.now()): number {
     let changed = 0;
     for (const rule of rules) {
-      if (rule.webhook && this.webhookWanted(rule, message.body)) changed += this.webhook(rule, rule.webhook, message, now);
+      if (rule.webhook && this.webhookWanted(rule, message.body))
+        changed += this.webhook(rule, rule.webhook, message, now);
       if (rule.mail) changed += this.mail(rule, rule.mail, message, logTail, now);
     }
     return changed;
@@ -59,14 +65,23 @@ export class Notifier {
     return decisionMeets(rule, d.previous, d);
   }
 
-  private webhook(rule: CompiledRule, hook: { url: string; secret: string }, message: IncomingMessage, now: number): number {
+  private webhook(
+    rule: CompiledRule,
+    hook: { url: string; secret: string },
+    message: IncomingMessage,
+    now: number,
+  ): number {
     const body = JSON.stringify(message.body);
     const id = this.parts.outbox.addWebhook(
       {
         rule: rule.name,
         url: hook.url,
         body,
-        headers: { [SIGNATURE_HEADER]: signBody(hook.secret, body), 'X-Sluice-Topic': message.topic, 'X-Sluice-Message-Id': message.messageId },
+        headers: {
+          [SIGNATURE_HEADER]: signBody(hook.secret, body),
+          'X-Sluice-Topic': message.topic,
+          'X-Sluice-Message-Id': message.messageId,
+        },
         sourceId: message.messageId,
       },
       now,
@@ -74,25 +89,43 @@ export class Notifier {
     return id === null ? 0 : 1;
   }
 
-  private mail(rule: CompiledRule, template: MailTemplateName, message: IncomingMessage, logTail: LogTail | null, now: number): number {
+  private mail(
+    rule: CompiledRule,
+    template: MailTemplateName,
+    message: IncomingMessage,
+    logTail: LogTail | null,
+    now: number,
+  ): number {
     switch (template) {
       case 'decision-changed':
         return this.decisionMail(rule, message, now);
       case 'job-failed': {
         const node = message.body as NodeEvent;
         const root = this.parts.reports.node(node.run_id) ?? null;
-        const content = jobFailedMail({ node, root, log: logTail ?? { text: null, truncated: false, problem: 'the log was not fetched' }, rule: rule.name });
-        return this.addMail(rule, template, content, runFacts(node, root), message, now, { dedupKey: `job-failed:${rule.name}:${node.id}` });
+        const content = jobFailedMail({
+          node,
+          root,
+          log: logTail ?? { text: null, truncated: false, problem: 'the log was not fetched' },
+          rule: rule.name,
+        });
+        return this.addMail(rule, template, content, runFacts(node, root), message, now, {
+          dedupKey: `job-failed:${rule.name}:${node.id}`,
+        });
       }
       case 'run-report': {
         const root = message.body as NodeEvent;
         const report = this.parts.reports.runReport(root.id);
         if (!report) {
-          this.parts.log.error({ rule: rule.name, node: root.id }, 'no report could be made for a finished run');
+          this.parts.log.error(
+            { rule: rule.name, node: root.id },
+            'no report could be made for a finished run',
+          );
           return 0;
         }
         const content = runReportMail(report, rule.name);
-        return this.addMail(rule, template, content, runFacts(root, root), message, now, { dedupKey: `run-report:${rule.name}:${root.run_id}` });
+        return this.addMail(rule, template, content, runFacts(root, root), message, now, {
+          dedupKey: `run-report:${rule.name}:${root.run_id}`,
+        });
       }
     }
   }
@@ -105,12 +138,24 @@ export class Notifier {
    */
   private decisionMail(rule: CompiledRule, message: IncomingMessage, now: number): number {
     const d = message.body as DecisionUpdate;
-    const facts: RecipientFacts = { author: null, packages: decisionPackages(d.subject_type, d.subject_identifier) };
-    const render = (before: ReceivedDecisionState | null) => decisionChangedMail({ decision: d, before, rule: rule.name, serverUrl: this.parts.serverUrl });
+    const facts: RecipientFacts = {
+      author: null,
+      packages: decisionPackages(d.subject_type, d.subject_identifier),
+    };
+    const render = (before: ReceivedDecisionState | null) =>
+      decisionChangedMail({ decision: d, before, rule: rule.name, serverUrl: this.parts.serverUrl });
     if (rule.debounceMs === 0) {
-      return decisionMeets(rule, d.previous, d) ? this.addMail(rule, 'decision-changed', render(d.previous), facts, message, now, {}) : 0;
+      return decisionMeets(rule, d.previous, d)
+        ? this.addMail(rule, 'decision-changed', render(d.previous), facts, message, now, {})
+        : 0;
     }
-    const key = [rule.name, d.subject_type, d.subject_identifier, d.decision_context, d.product_version ?? ''].join('\u001f');
+    const key = [
+      rule.name,
+      d.subject_type,
+      d.subject_identifier,
+      d.decision_context,
+      d.product_version ?? '',
+    ].join('\u001f');
     const window = this.parts.outbox.openWindow(key, now);
     if (!window) {
       if (!decisionMeets(rule, d.previous, d)) return 0;
@@ -131,7 +176,15 @@ export class Notifier {
     const to = resolveRecipients(rule.recipients, facts, this.parts.settings).to;
     const replaced = this.parts.outbox.replaceWindow(
       window.id,
-      { rule: rule.name, template: 'decision-changed', to, from: this.parts.settings.from, content: render(baseline), sourceId: message.messageId, ...(cancelled ? { cancelled } : {}) },
+      {
+        rule: rule.name,
+        template: 'decision-changed',
+        to,
+        from: this.parts.settings.from,
+        content: render(baseline),
+        sourceId: message.messageId,
+        ...(cancelled ? { cancelled } : {}),
+      },
       now,
     );
     return replaced ? 1 : 0;
@@ -147,7 +200,11 @@ export class Notifier {
     extra: { dedupKey?: string; debounceKey?: string; baseline?: string; dueAt?: number },
   ): number {
     const { to, unresolved } = resolveRecipients(rule.recipients, facts, this.parts.settings);
-    if (unresolved.length) this.parts.log.info({ rule: rule.name, unresolved }, 'some recipients of a notification rule have no address');
+    if (unresolved.length)
+      this.parts.log.info(
+        { rule: rule.name, unresolved },
+        'some recipients of a notification rule have no address',
+      );
     const id = this.parts.outbox.addMail(
       {
         rule: rule.name,

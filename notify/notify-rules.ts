@@ -37,7 +37,10 @@ export interface CompiledRule {
  * `when.node.result` says otherwise), a run report about a root that just became done, a
  * decision mail about a decision that changed.
  */
-export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceSeconds'>): { rules: CompiledRule[]; problems: string[] } {
+export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceSeconds'>): {
+  rules: CompiledRule[];
+  problems: string[];
+} {
   const problems: string[] = [];
   const rules: CompiledRule[] = [];
   const seen = new Map<string, number>();
@@ -45,36 +48,55 @@ export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceS
     const at = `notify.rules[${i}]`;
     const before = problems.length;
     const other = seen.get(r.name);
-    if (other !== undefined) problems.push(`${at}.name: "${r.name}" is the name of notify.rules[${other}] too`);
+    if (other !== undefined)
+      problems.push(`${at}.name: "${r.name}" is the name of notify.rules[${other}] too`);
     seen.set(r.name, i);
     const mail = r.mail ?? null;
     if (!mail && !r.webhook) problems.push(`${at}: says neither mail nor webhook, so it would do nothing`);
-    if (mail && r.recipients.length === 0) problems.push(`${at}.recipients: a rule with mail needs at least one recipient`);
-    if (!mail && r.recipients.length > 0) problems.push(`${at}.mail: recipients are given but no mail to send them (job-failed, decision-changed or run-report)`);
+    if (mail && r.recipients.length === 0)
+      problems.push(`${at}.recipients: a rule with mail needs at least one recipient`);
+    if (!mail && r.recipients.length > 0)
+      problems.push(
+        `${at}.mail: recipients are given but no mail to send them (job-failed, decision-changed or run-report)`,
+      );
     const recipients = { addresses: [] as string[], author: false, maintainers: false };
     r.recipients.forEach((who, k) => {
       if (who === 'author') recipients.author = true;
       else if (who === 'maintainers') recipients.maintainers = true;
       else if (/^[^@\s]+@[^@\s]+$|<[^@\s<>]+@[^@\s<>]+>\s*$/.test(who)) recipients.addresses.push(who);
-      else problems.push(`${at}.recipients[${k}]: "${who}" is neither an address nor "author" or "maintainers"`);
+      else
+        problems.push(`${at}.recipients[${k}]: "${who}" is neither an address nor "author" or "maintainers"`);
     });
     const topics = r.topics ?? (mail ? [...MAIL_TOPICS[mail]] : []);
     if (!r.topics && !mail) problems.push(`${at}.topics: is required for a rule without mail`);
     topics.forEach((t, k) => {
-      if (!isValidTopicPattern(t)) problems.push(`${at}.topics[${k}]: "${t}" is not a topic pattern (dot-separated words, "*" or "#")`);
-      else if (mail && !MAIL_TOPICS[mail].includes(t)) problems.push(`${at}.topics[${k}]: the ${mail} mail is made from ${MAIL_TOPICS[mail].join(', ')} messages, not "${t}"`);
+      if (!isValidTopicPattern(t))
+        problems.push(`${at}.topics[${k}]: "${t}" is not a topic pattern (dot-separated words, "*" or "#")`);
+      else if (mail && !MAIL_TOPICS[mail].includes(t))
+        problems.push(
+          `${at}.topics[${k}]: the ${mail} mail is made from ${MAIL_TOPICS[mail].join(', ')} messages, not "${t}"`,
+        );
     });
     const when = r.when ?? {};
     const decision = when.decision ?? (mail === 'decision-changed' ? 'changed' : null);
-    if (decision && !topics.every((t) => t === DECISION_UPDATE_TOPIC)) problems.push(`${at}.when.decision: applies to ${DECISION_UPDATE_TOPIC} only, and the rule follows ${topics.join(', ')}`);
+    if (decision && !topics.every((t) => t === DECISION_UPDATE_TOPIC))
+      problems.push(
+        `${at}.when.decision: applies to ${DECISION_UPDATE_TOPIC} only, and the rule follows ${topics.join(', ')}`,
+      );
     let node = when.node ? compileNode(when.node) : null;
     if (mail === 'job-failed' && !node?.result) node = { ...node, result: ['fail'] };
     const runDone = when.run === 'done' || mail === 'run-report';
     if ((node || runDone) && !topics.every((t) => NODE_PATTERNS.includes(t))) {
-      problems.push(`${at}.when: node and run conditions apply to ${NODE_TOPICS.join(', ')} only, and the rule follows ${topics.join(', ')}`);
+      problems.push(
+        `${at}.when: node and run conditions apply to ${NODE_TOPICS.join(', ')} only, and the rule follows ${topics.join(', ')}`,
+      );
     }
-    if (r.debounceSeconds !== undefined && mail !== 'decision-changed') problems.push(`${at}.debounceSeconds: only decision-changed mails wait for later changes`);
-    const match = Object.entries(when.match ?? {}).map(([path, v]) => ({ path: path.split('.'), values: Array.isArray(v) ? v : [v] }));
+    if (r.debounceSeconds !== undefined && mail !== 'decision-changed')
+      problems.push(`${at}.debounceSeconds: only decision-changed mails wait for later changes`);
+    const match = Object.entries(when.match ?? {}).map(([path, v]) => ({
+      path: path.split('.'),
+      values: Array.isArray(v) ? v : [v],
+    }));
     if (problems.length > before) return;
     rules.push({
       name: r.name,
@@ -98,20 +120,26 @@ export function matchesMessage(rule: CompiledRule, topic: string, body: unknown)
   for (const m of rule.match) if (!m.values.some((v) => Object.is(v, valueAt(body, m.path)))) return false;
   if (rule.node || rule.runDone) {
     const n = body as NodeEvent;
-    if (rule.runDone && !(n.parent_id === null && n.state === 'done' && n.previous_state !== 'done')) return false;
+    if (rule.runDone && !(n.parent_id === null && n.state === 'done' && n.previous_state !== 'done'))
+      return false;
     for (const field of NODE_FIELDS) {
       const wanted = rule.node?.[field];
       if (!wanted) continue;
       const value = n[field];
       if (typeof value !== 'string' || !wanted.includes(value)) return false;
-      if (TRANSITION_FIELDS.has(field) && n[`previous_${field as 'state' | 'result'}`] === value) return false;
+      if (TRANSITION_FIELDS.has(field) && n[`previous_${field as 'state' | 'result'}`] === value)
+        return false;
     }
   }
   return true;
 }
 
 /** The decision condition between two states; rules without one accept any change. */
-export function decisionMeets(rule: CompiledRule, before: ReceivedDecisionState | null, after: ReceivedDecisionState): boolean {
+export function decisionMeets(
+  rule: CompiledRule,
+  before: ReceivedDecisionState | null,
+  after: ReceivedDecisionState,
+): boolean {
   return changeMeets(rule.decision ?? 'changed', classifyChange(before, after));
 }
 

@@ -9,13 +9,18 @@ export function parseOutboxQuery(pairs: Array<[string, string]>): OutboxFilter {
   for (const [key, value] of pairs) {
     switch (key) {
       case 'state':
-        for (const s of value.split(',').map((v) => v.trim()).filter(Boolean)) {
-          if (!(OUTBOX_STATES as readonly string[]).includes(s)) throw new QueryInputError('state', `must be one of ${OUTBOX_STATES.join(', ')} (got "${s}")`);
+        for (const s of value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)) {
+          if (!(OUTBOX_STATES as readonly string[]).includes(s))
+            throw new QueryInputError('state', `must be one of ${OUTBOX_STATES.join(', ')} (got "${s}")`);
           filter.states.push(s as OutboxState);
         }
         break;
       case 'kind':
-        if (!(KINDS as readonly string[]).includes(value)) throw new QueryInputError('kind', `must be mail or webhook (got "${value}")`);
+        if (!(KINDS as readonly string[]).includes(value))
+          throw new QueryInputError('kind', `must be mail or webhook (got "${value}")`);
         filter.kind = value as OutboxFilter['kind'];
         break;
       case 'rule':
@@ -28,7 +33,10 @@ export function parseOutboxQuery(pairs: Array<[string, string]>): OutboxFilter {
         filter.beforeId = integer('before', value, 1, Number.MAX_SAFE_INTEGER);
         break;
       default:
-        throw new QueryInputError(key, 'is not a parameter of this listing (state, kind, rule, limit, before)');
+        throw new QueryInputError(
+          key,
+          'is not a parameter of this listing (state, kind, rule, limit, before)',
+        );
     }
   }
   return filter;
@@ -36,6 +44,7 @@ export function parseOutboxQuery(pairs: Array<[string, string]>): OutboxFilter {
 
 function integer(name: string, value: string, min: number, max: number): number {
   const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new QueryInputError(name, `must be an integer from ${min} to ${max} (got "${value}")`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new QueryInputError(name, `must be an integer from ${min} to ${max} (got "${value}")`);
   return n;
 }

@@ -36,7 +36,10 @@ export function resolveRecipients(
   if (wanted.maintainers) {
     const key = facts.packages.find((p) => settings.maintainers[p]?.length);
     if (key) to.push(...settings.maintainers[key]!);
-    else unresolved.push(`maintainers: none configured for ${facts.packages.length ? facts.packages.join(' or ') : 'this message (it names no package)'}`);
+    else
+      unresolved.push(
+        `maintainers: none configured for ${facts.packages.length ? facts.packages.join(' or ') : 'this message (it names no package)'}`,
+      );
   }
   const seen = new Set<string>();
   return {
@@ -50,12 +53,18 @@ export function resolveRecipients(
   };
 }
 
-function authorAddress(author: string | null, settings: Pick<NotifySettings, 'people' | 'authorDomain'>): string | null {
+function authorAddress(
+  author: string | null,
+  settings: Pick<NotifySettings, 'people' | 'authorDomain'>,
+): string | null {
   if (!author) return null;
   // The author comes from a message: only one plain address is taken as it is, so that a crafted
   // author ("a@x.org, b@y.org") cannot add recipients.
-  if (author.includes('@')) return /^[^@\s,;:<>"()\[\]\\]+@[A-Za-z0-9.-]+$/.test(author) ? author : null;
-  return settings.people[author] ?? (settings.authorDomain && /^[A-Za-z0-9._+-]+$/.test(author) ? `${author}@${settings.authorDomain}` : null);
+  if (author.includes('@')) return /^[^@\s,;:<>"()[\]\\]+@[A-Za-z0-9.-]+$/.test(author) ? author : null;
+  return (
+    settings.people[author] ??
+    (settings.authorDomain && /^[A-Za-z0-9._+-]+$/.test(author) ? `${author}@${settings.authorDomain}` : null)
+  );
 }
 
 /** `Jane Doe <jane@example.org>` → `jane@example.org`. */
@@ -77,8 +86,15 @@ export function decisionPackages(subjectType: string, identifier: string): strin
 }
 
 /** Names a run's repository may be known by: `rpms/bash` (namespace/repo or as given), then `bash`. */
-export function repoPackages(repo: string | null | undefined, namespace: string | null | undefined): string[] {
+export function repoPackages(
+  repo: string | null | undefined,
+  namespace: string | null | undefined,
+): string[] {
   if (!repo) return [];
-  const names = [namespace && !repo.includes('/') ? `${namespace}/${repo}` : repo, repo, repo.split('/').pop()!];
+  const names = [
+    namespace && !repo.includes('/') ? `${namespace}/${repo}` : repo,
+    repo,
+    repo.split('/').pop()!,
+  ];
   return [...new Set(names)];
 }

@@ -23,7 +23,9 @@ export class SmtpMailTransport implements MailTransport {
   private readonly transporter: Transporter;
 
   constructor(settings: SmtpSettings) {
-    const password = settings.passwordFile ? readFileSync(settings.passwordFile, 'utf8').trim() : settings.password;
+    const password = settings.passwordFile
+      ? readFileSync(settings.passwordFile, 'utf8').trim()
+      : settings.password;
     this.target = `smtp${settings.secure ? 's' : ''}://${settings.host}:${settings.port}${settings.user ? ` as ${settings.user}` : ''}`;
     this.transporter = nodemailer.createTransport({
       pool: true,
@@ -52,7 +54,9 @@ export class SmtpMailTransport implements MailTransport {
       const info = await this.transporter.sendMail(messageOptions(mail));
       const errors = (info as { rejectedErrors?: SmtpFailure[] }).rejectedErrors ?? [];
       const rejected = (info.rejected ?? []) as Array<string | { address: string }>;
-      const refused = rejected.map((r, i) => `${typeof r === 'string' ? r : r.address}: ${errors[i]?.response ?? 'refused'}`);
+      const refused = rejected.map(
+        (r, i) => `${typeof r === 'string' ? r : r.address}: ${errors[i]?.response ?? 'refused'}`,
+      );
       return { response: String(info.response ?? ''), refused };
     } catch (err) {
       throw classifySmtpError(err);
@@ -72,7 +76,12 @@ export class SmtpMailTransport implements MailTransport {
 export function classifySmtpError(err: unknown): DeliveryError {
   const e = (err ?? {}) as SmtpFailure;
   const code = e.responseCode;
-  const refusedMail = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && typeof code === 'number' && code >= 500 && code < 600 && code !== 503;
+  const refusedMail =
+    (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') &&
+    typeof code === 'number' &&
+    code >= 500 &&
+    code < 600 &&
+    code !== 503;
   const said = e.response ? e.response.replace(/\s+/g, ' ').trim() : (e.message ?? String(err));
   const text = `${e.code ?? 'ERROR'}${e.command ? ` at ${e.command}` : ''}: ${said}`;
   return new DeliveryError(text, refusedMail, { cause: err });

@@ -32,7 +32,9 @@ export class StoreRunReportSource implements RunReportSource {
     if (!root) return undefined;
     const base = this.serverUrl();
     const nodes = this.nodes.list({ runId: root.run_id, limit: MAX_NODES }).map((n) => nodeJson(n, base));
-    const superseded = new Set(nodes.map((n) => n.retry_of).filter((id): id is number => typeof id === 'number'));
+    const superseded = new Set(
+      nodes.map((n) => n.retry_of).filter((id): id is number => typeof id === 'number'),
+    );
     const page = this.results.listResults({
       testcases: [],
       testcasesLike: [],
@@ -48,7 +50,13 @@ export class StoreRunReportSource implements RunReportSource {
     const failingTests = page.items
       .map((r) => {
         const node = Number(r.data.node_id?.[0]);
-        return { testcase: r.testcase.name, outcome: r.outcome, note: r.note, url: r.href, nodeId: Number.isInteger(node) ? node : null };
+        return {
+          testcase: r.testcase.name,
+          outcome: r.outcome,
+          note: r.note,
+          url: r.href,
+          nodeId: Number.isInteger(node) ? node : null,
+        };
       })
       // A test of a job that was re-run counts by its last attempt only.
       .filter((t) => t.nodeId === null || !superseded.has(t.nodeId));

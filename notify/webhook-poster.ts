@@ -10,19 +10,32 @@ const RETRY_LATER = new Set([408, 425, 429]);
  * configured URL) = refused for good. `X-Sluice-Delivery` stays the same across retries, so a
  * receiver can drop a call it has already handled.
  */
-export async function postWebhook(call: WebhookPayload, deliveryId: string, timeoutMs: number): Promise<string> {
+export async function postWebhook(
+  call: WebhookPayload,
+  deliveryId: string,
+  timeoutMs: number,
+): Promise<string> {
   let res: Response;
   try {
     res = await fetch(call.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'sluice-webhook', ...call.headers, 'x-sluice-delivery': deliveryId },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'sluice-webhook',
+        ...call.headers,
+        'x-sluice-delivery': deliveryId,
+      },
       body: call.body,
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new DeliveryError(`POST ${call.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, false, { cause: err });
+    throw new DeliveryError(
+      `POST ${call.url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      false,
+      { cause: err },
+    );
   }
   const text = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
   if (res.ok) return `HTTP ${res.status}`;

@@ -37,7 +37,9 @@ export class HealthChecks {
 
   async run(): Promise<HealthReport> {
     const entries = await Promise.all(
-      [...this.checks].map(async ([name, { check, critical }]) => [name, { ...(await runOne(check)), critical }] as const),
+      [...this.checks].map(
+        async ([name, { check, critical }]) => [name, { ...(await runOne(check)), critical }] as const,
+      ),
     );
     return { ready: entries.every(([, s]) => s.ok || !s.critical), checks: Object.fromEntries(entries) };
   }
@@ -49,7 +51,10 @@ async function runOne(check: HealthCheck): Promise<HealthState> {
     return await Promise.race([
       Promise.resolve().then(check),
       new Promise<HealthState>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => resolve({ ok: false, detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }),
+          CHECK_TIMEOUT_MS,
+        );
       }),
     ]);
   } catch (err) {

@@ -149,7 +149,14 @@ export class SluiceMetrics {
   }
 
   /** The same, with labels: `read` returns one value per label set. */
-  labelledGauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Array<{ labels: Record<L, string>; value: number }> | Promise<Array<{ labels: Record<L, string>; value: number }>>): Gauge<L> {
+  labelledGauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () =>
+      | Array<{ labels: Record<L, string>; value: number }>
+      | Promise<Array<{ labels: Record<L, string>; value: number }>>,
+  ): Gauge<L> {
     return new Gauge<L>({
       name,
       help,
@@ -179,7 +186,10 @@ export class SluiceMetrics {
 
   /** Gating: one decision computed, how long it took, and whether the policies were satisfied. */
   observeDecision(decisionContext: string, seconds: number, satisfied: boolean): void {
-    this.decisionDuration.observe({ decision_context: decisionContext, satisfied: String(satisfied) }, seconds);
+    this.decisionDuration.observe(
+      { decision_context: decisionContext, satisfied: String(satisfied) },
+      seconds,
+    );
   }
 
   /** Pipeline: a job finished on `builder` with `outcome` after `seconds`. */

@@ -3,7 +3,8 @@
  * paths (a `*` is one level), so a secret one level deeper than foreseen would slip through;
  * this walks the whole value instead and goes by key name, at any depth.
  */
-const SECRET_KEY = /(pass(word|wd|phrase)?|secret|token|authorization|cookie|api[-_]?key|private[-_]?key|credentials?)$/i;
+const SECRET_KEY =
+  /(pass(word|wd|phrase)?|secret|token|authorization|cookie|api[-_]?key|private[-_]?key|credentials?)$/i;
 
 /** `scheme://user:password@host`: the password goes, the user stays (it says which account). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/?#\s]*@/gi;
@@ -39,7 +40,11 @@ export function redactSecrets(value: unknown, depth = 0, seen: WeakSet<object> =
     if (value instanceof Error) return redactError(value, depth, seen);
     if (Buffer.isBuffer(value) || value instanceof Date || ArrayBuffer.isView(value)) return value;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? CENSOR : redactSecrets(v, depth + 1, seen);
+    for (const [k, v] of Object.entries(value))
+      out[k] =
+        isSecretKey(k) && v !== undefined && v !== null && v !== ''
+          ? CENSOR
+          : redactSecrets(v, depth + 1, seen);
     return out;
   } finally {
     seen.delete(value);
@@ -49,9 +54,28 @@ export function redactSecrets(value: unknown, depth = 0, seen: WeakSet<object> =
 /** An error of the same class (so loggers still name it) with its message, stack, cause and fields cleaned. */
 function redactError(err: Error, depth: number, seen: WeakSet<object>): Error {
   const copy = Object.create(Object.getPrototypeOf(err) as object) as Error;
-  for (const [k, v] of Object.entries(err)) (copy as unknown as Record<string, unknown>)[k] = isSecretKey(k) ? CENSOR : redactSecrets(v, depth + 1, seen);
-  Object.defineProperty(copy, 'message', { value: redactString(err.message), enumerable: false, writable: true, configurable: true });
-  Object.defineProperty(copy, 'stack', { value: err.stack === undefined ? undefined : redactString(err.stack), enumerable: false, writable: true, configurable: true });
-  if (err.cause !== undefined) Object.defineProperty(copy, 'cause', { value: redactSecrets(err.cause, depth + 1, seen), enumerable: false, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(err))
+    (copy as unknown as Record<string, unknown>)[k] = isSecretKey(k)
+      ? CENSOR
+      : redactSecrets(v, depth + 1, seen);
+  Object.defineProperty(copy, 'message', {
+    value: redactString(err.message),
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(copy, 'stack', {
+    value: err.stack === undefined ? undefined : redactString(err.stack),
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
+  if (err.cause !== undefined)
+    Object.defineProperty(copy, 'cause', {
+      value: redactSecrets(err.cause, depth + 1, seen),
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
   return copy;
 }

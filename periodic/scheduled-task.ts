@@ -11,7 +11,12 @@ export interface ScheduledTask {
  * every host. A run that is still going when the next one is due is not overlapped: that next
  * run is skipped and logged.
  */
-export function scheduleTask(name: string, cron: string, run: () => unknown | Promise<unknown>, log: Logger): ScheduledTask {
+export function scheduleTask(
+  name: string,
+  cron: string,
+  run: () => unknown | Promise<unknown>,
+  log: Logger,
+): ScheduledTask {
   let current: Promise<void> | undefined;
   const job = schedule.scheduleJob(name, { rule: cron, tz: 'Etc/UTC' }, () => {
     if (current) {

@@ -28,7 +28,11 @@ export class Scheduler {
   private readonly running: ScheduledTask[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
   private started = false;
-  private readonly sql: { begin: Statement<[string, string, number]>; end: Statement<[number, string, string | null, number]>; prune: Statement<[string, string, number]> };
+  private readonly sql: {
+    begin: Statement<[string, string, number]>;
+    end: Statement<[number, string, string | null, number]>;
+    prune: Statement<[string, string, number]>;
+  };
 
   constructor(
     db: Db,
@@ -40,13 +44,16 @@ export class Scheduler {
     this.sql = {
       begin: db.prepare('INSERT INTO scheduled_runs (task, holder, started_at) VALUES (?, ?, ?)'),
       end: db.prepare('UPDATE scheduled_runs SET finished_at = ?, outcome = ?, error = ? WHERE id = ?'),
-      prune: db.prepare('DELETE FROM scheduled_runs WHERE task = ? AND id <= (SELECT id FROM scheduled_runs WHERE task = ? ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+      prune: db.prepare(
+        'DELETE FROM scheduled_runs WHERE task = ? AND id <= (SELECT id FROM scheduled_runs WHERE task = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+      ),
     };
   }
 
   /** Registers a task; before `start` or after it. Names must be unique. */
   schedule(name: string, cron: string, run: TaskSpec['run']): void {
-    if (this.specs.some((s) => s.name === name)) throw new Error(`scheduled task "${name}" is registered twice`);
+    if (this.specs.some((s) => s.name === name))
+      throw new Error(`scheduled task "${name}" is registered twice`);
     const spec = { name, cron, run };
     this.specs.push(spec);
     if (this.started) this.launch(spec);
@@ -77,7 +84,10 @@ export class Scheduler {
       try {
         this.lease.release();
       } catch (err) {
-        this.log.warn({ err: errorText(err) }, 'could not release the scheduler lease; another process takes it when it expires');
+        this.log.warn(
+          { err: errorText(err) },
+          'could not release the scheduler lease; another process takes it when it expires',
+        );
       }
     }
     this.metrics.schedulerLeader.set(0);

@@ -38,23 +38,47 @@ export const CI_MESSAGE_VERSION = '1.1.14';
  * The message for one state of a stage, or undefined when its subject is not known yet (a
  * build's NVR before it is built) or its type has no Fedora CI artifact.
  */
-export function ciMessage(stage: CiStage, state: CiState, outcome: { result?: NodeResult | null; reason?: string | null }, now: number): { topic: string; body: Record<string, unknown> } | undefined {
+export function ciMessage(
+  stage: CiStage,
+  state: CiState,
+  outcome: { result?: NodeResult | null; reason?: string | null },
+  now: number,
+): { topic: string; body: Record<string, unknown> } | undefined {
   const artifactType = ARTIFACT_OF_TYPE[stage.subject.type];
   if (!artifactType || !/^\S+$/.test(stage.subject.item)) return undefined;
   let artifact: Record<string, unknown>;
   if (artifactType === 'koji-build') {
     if (!/^\S+-[^-\s]+-[^-\s]+$/.test(stage.subject.item)) return undefined;
-    artifact = { type: artifactType, id: stage.nodeId, issuer: stage.issuer, component: stage.component, nvr: stage.subject.item, scratch: true };
+    artifact = {
+      type: artifactType,
+      id: stage.nodeId,
+      issuer: stage.issuer,
+      component: stage.component,
+      nvr: stage.subject.item,
+      scratch: true,
+    };
   } else if (artifactType === 'productmd-compose') {
     artifact = { type: artifactType, id: stage.subject.item };
   } else {
-    artifact = { type: artifactType, id: stage.subject.item, issuer: stage.issuer, component: stage.component, full_names: [stage.subject.item] };
+    artifact = {
+      type: artifactType,
+      id: stage.subject.item,
+      issuer: stage.issuer,
+      component: stage.component,
+      full_names: [stage.subject.item],
+    };
   }
   // A build that failed is reported as build.error, as Fedora CI does: its complete means built.
   const failedBuild = stage.event === 'build' && state === 'complete' && outcome.result !== 'pass';
-  const finalState: CiState = state === 'complete' && (outcome.result === 'incomplete' || failedBuild) ? 'error' : state;
+  const finalState: CiState =
+    state === 'complete' && (outcome.result === 'incomplete' || failedBuild) ? 'error' : state;
   const body: Record<string, unknown> = {
-    contact: { name: stage.contact.name, team: stage.contact.team, email: stage.contact.email, ...(stage.contact.url ? { url: stage.contact.url } : {}) },
+    contact: {
+      name: stage.contact.name,
+      team: stage.contact.team,
+      email: stage.contact.email,
+      ...(stage.contact.url ? { url: stage.contact.url } : {}),
+    },
     run: { url: stage.nodeUrl, log: `${stage.nodeUrl}/log`, id: stage.nodeId },
     artifact,
     pipeline: { id: `sluice-run-${stage.runId}`, name: stage.job },
@@ -74,7 +98,10 @@ export function ciMessage(stage: CiStage, state: CiState, outcome: { result?: No
   // scenario × architecture, so a RUNNING result without the architecture would stand beside the
   // COMPLETE one as a second, forever incomplete, result (found by the full-run test's decision).
   body.system = [{ os: stage.builder ?? 'unknown', provider: 'sluice', architecture: stage.architecture }];
-  if (finalState === 'error') body.error = { reason: outcome.reason || (failedBuild ? 'the build failed' : 'the job could not finish') };
+  if (finalState === 'error')
+    body.error = {
+      reason: outcome.reason || (failedBuild ? 'the build failed' : 'the job could not finish'),
+    };
   return { topic: `ci.${artifactType}.${stage.event}.${finalState}`, body };
 }
 

@@ -28,10 +28,20 @@ const PREFIXED = ['parent.data.', 'run.data.'];
  * of node nothing creates. Paths are resolved against the configuration's folder.
  */
 export function compilePipeline(p: PipelineSettings, cwd: string, problems: string[]): PipelineSettings {
-  const at = (...parts: Array<string | number>) => 'pipeline' + parts.map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`)).join('');
-  duplicates(p.builders.map((b) => b.name), (i, name) => problems.push(`${at('builders', i, 'name')}: "${name}" is used by an earlier builder`));
-  duplicates(p.jobs.map((j) => j.name), (i, name) => problems.push(`${at('jobs', i, 'name')}: "${name}" is used by an earlier job`));
-  duplicates(p.repos.map((r) => `${r.namespace ?? ''}/${r.name}`), (i) => problems.push(`${at('repos', i, 'name')}: this repo is listed twice`));
+  const at = (...parts: Array<string | number>) =>
+    `pipeline${parts.map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`)).join('')}`;
+  duplicates(
+    p.builders.map((b) => b.name),
+    (i, name) => problems.push(`${at('builders', i, 'name')}: "${name}" is used by an earlier builder`),
+  );
+  duplicates(
+    p.jobs.map((j) => j.name),
+    (i, name) => problems.push(`${at('jobs', i, 'name')}: "${name}" is used by an earlier job`),
+  );
+  duplicates(
+    p.repos.map((r) => `${r.namespace ?? ''}/${r.name}`),
+    (i) => problems.push(`${at('repos', i, 'name')}: this repo is listed twice`),
+  );
   p.builders.forEach((b, i) => {
     if (b.type !== 'ssh') return;
     for (const key of ['host', 'user', 'privateKeyFile', 'hostKey'] as const) {
@@ -40,23 +50,31 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
   });
   if (!cronOk(p.sweepCron)) problems.push(`${at('sweepCron')}: "${p.sweepCron}" is not a cron expression`);
   p.repos.forEach((r, i) => {
-    if (r.poll !== null && !cronOk(r.poll)) problems.push(`${at('repos', i, 'poll')}: "${r.poll}" is not a cron expression`);
-    if (r.poll !== null && r.url === null) problems.push(`${at('repos', i, 'url')}: is required to poll the repo`);
+    if (r.poll !== null && !cronOk(r.poll))
+      problems.push(`${at('repos', i, 'poll')}: "${r.poll}" is not a cron expression`);
+    if (r.poll !== null && r.url === null)
+      problems.push(`${at('repos', i, 'url')}: is required to poll the repo`);
   });
   p.schedules.forEach((s, i) => {
     if (!cronOk(s.cron)) problems.push(`${at('schedules', i, 'cron')}: "${s.cron}" is not a cron expression`);
   });
   const kinds = new Set(['checkout', ...p.schedules.map((s) => s.kind), ...p.jobs.map((j) => j.kind)]);
   p.jobs.forEach((job, i) => {
-    if (!kinds.has(job.on.kind)) problems.push(`${at('jobs', i, 'on', 'kind')}: no node of kind "${job.on.kind}" is ever created (there are: ${[...kinds].join(', ')})`);
+    if (!kinds.has(job.on.kind))
+      problems.push(
+        `${at('jobs', i, 'on', 'kind')}: no node of kind "${job.on.kind}" is ever created (there are: ${[...kinds].join(', ')})`,
+      );
     checkTemplate(job.command, commandValues(job), at('jobs', i, 'command'), problems);
     checkQuoting(job, at('jobs', i, 'command'), problems);
     checkTemplate(job.subject.item, commandValues(job, true), at('jobs', i, 'subject', 'item'), problems);
-    job.runsOn.forEach((label, k) => checkTemplate(label, commandValues(job), at('jobs', i, 'runsOn', k), problems));
+    for (const [k, label] of job.runsOn.entries())
+      checkTemplate(label, commandValues(job), at('jobs', i, 'runsOn', k), problems);
     for (const combo of matrixCombinations(job.matrix)) {
       let labels: string[];
       try {
-        labels = job.runsOn.map((l) => renderTemplate(l, (name) => combo[name.slice('matrix.'.length)], 'plain'));
+        labels = job.runsOn.map((l) =>
+          renderTemplate(l, (name) => combo[name.slice('matrix.'.length)], 'plain'),
+        );
       } catch {
         continue; // a label from the parent's outputs is only known when the job starts
       }
@@ -72,14 +90,18 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
       if (job.knownGood === null || job.knownGood.productVersion !== null) return job;
       const guessed = guessProductVersions(job.knownGood.release, true)[0];
       if (guessed === undefined) {
-        problems.push(`${at('jobs', i, 'knownGood', 'productVersion')}: is required: no product version can be guessed from release "${job.knownGood.release}"`);
+        problems.push(
+          `${at('jobs', i, 'knownGood', 'productVersion')}: is required: no product version can be guessed from release "${job.knownGood.release}"`,
+        );
         return job;
       }
       return { ...job, knownGood: { ...job.knownGood, productVersion: guessed } };
     }),
     logsDir: path.resolve(cwd, p.logsDir),
     artifactsDir: path.resolve(cwd, p.artifactsDir),
-    builders: p.builders.map((b) => (b.privateKeyFile ? { ...b, privateKeyFile: path.resolve(cwd, b.privateKeyFile) } : b)),
+    builders: p.builders.map((b) =>
+      b.privateKeyFile ? { ...b, privateKeyFile: path.resolve(cwd, b.privateKeyFile) } : b,
+    ),
   };
 }
 
@@ -96,7 +118,12 @@ function matrixValues(job: JobSettings): (name: string) => boolean {
   return (name) => name.startsWith('matrix.') && Object.hasOwn(job.matrix, name.slice('matrix.'.length));
 }
 
-function checkTemplate(template: string, known: (name: string) => boolean, where: string, problems: string[]): void {
+function checkTemplate(
+  template: string,
+  known: (name: string) => boolean,
+  where: string,
+  problems: string[],
+): void {
   try {
     for (const name of templateNames(template)) {
       if (!known(name)) problems.push(`${where}: {{ ${name} }} is not a value this template can use`);

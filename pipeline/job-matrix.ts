@@ -1,5 +1,7 @@
 /** Every combination of a job's matrix values, in the order written: {arch: [a, b]} → [{arch: a}, {arch: b}]. */
-export function matrixCombinations(matrix: Readonly<Record<string, readonly string[]>>): Array<Record<string, string>> {
+export function matrixCombinations(
+  matrix: Readonly<Record<string, readonly string[]>>,
+): Array<Record<string, string>> {
   let combos: Array<Record<string, string>> = [{}];
   for (const [key, values] of Object.entries(matrix)) {
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));

@@ -32,12 +32,24 @@ export function jobsFiredBy(event: NodeEvent, jobs: readonly JobSettings[]): Job
     if (on.result !== undefined && on.result !== event.result) return false;
     if (job.repos.length && !matchesAny(event.repo ?? '', job.repos, false)) return false;
     if (job.branches.length && !matchesAny(event.branch ?? '', job.branches, false)) return false;
-    if (job.paths.length && event.changedFiles !== null && !event.changedFiles.some((f) => matchesAny(f, job.paths, true))) return false;
+    if (
+      job.paths.length &&
+      event.changedFiles !== null &&
+      !event.changedFiles.some((f) => matchesAny(f, job.paths, true))
+    )
+      return false;
     return true;
   });
 }
 
 /** Whether some job could start on this node: then it finishes `available` (children may come), else `done`. */
-export function hasListeners(node: { kind: string; name: string; job: string | null }, jobs: readonly JobSettings[]): boolean {
-  return jobs.some((j) => j.on.kind === node.kind && (j.on.name === undefined || j.on.name === node.name || j.on.name === node.job));
+export function hasListeners(
+  node: { kind: string; name: string; job: string | null },
+  jobs: readonly JobSettings[],
+): boolean {
+  return jobs.some(
+    (j) =>
+      j.on.kind === node.kind &&
+      (j.on.name === undefined || j.on.name === node.name || j.on.name === node.job),
+  );
 }

@@ -27,8 +27,12 @@ export interface StatusChange {
  * The state and result a node has after `change`, or NodeTransitionError saying why it may not.
  * A result, once set, is final: a real `fail` is never overwritten (by `incomplete` or anything).
  */
-export function applyStatusChange(node: NodeStatus, change: StatusChange): { state: NodeState; result: NodeResult | null } {
-  if (node.state === 'done') throw new NodeTransitionError('NODE_DONE', `node ${node.id} is done; it cannot change any more`);
+export function applyStatusChange(
+  node: NodeStatus,
+  change: StatusChange,
+): { state: NodeState; result: NodeResult | null } {
+  if (node.state === 'done')
+    throw new NodeTransitionError('NODE_DONE', `node ${node.id} is done; it cannot change any more`);
   const state = change.state ?? node.state;
   if (state !== node.state && !NEXT[node.state].includes(state)) {
     throw new NodeTransitionError(
@@ -39,11 +43,15 @@ export function applyStatusChange(node: NodeStatus, change: StatusChange): { sta
   let result = node.result;
   if (change.result !== undefined && change.result !== node.result) {
     if (node.result !== null) {
-      throw new NodeTransitionError('NODE_RESULT_FINAL', `node ${node.id} already has the result ${node.result}; it cannot become ${change.result}`);
+      throw new NodeTransitionError(
+        'NODE_RESULT_FINAL',
+        `node ${node.id} already has the result ${node.result}; it cannot become ${change.result}`,
+      );
     }
     result = change.result;
   }
-  if (state === 'done' && result === null) throw new NodeTransitionError('NODE_RESULT_REQUIRED', `node ${node.id} cannot be done without a result`);
+  if (state === 'done' && result === null)
+    throw new NodeTransitionError('NODE_RESULT_REQUIRED', `node ${node.id} cannot be done without a result`);
   return { state, result };
 }
 

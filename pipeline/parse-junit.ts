@@ -21,10 +21,15 @@ type Element = Record<string, unknown>;
  */
 export function parseJunit(file: string, xml: string): ParsedTest[] {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new ResultsParseError(file, `not well-formed XML: line ${valid.err.line}: ${valid.err.msg}`);
+  if (valid !== true)
+    throw new ResultsParseError(file, `not well-formed XML: line ${valid.err.line}: ${valid.err.msg}`);
   const doc = parser.parse(xml) as Element;
-  const roots = [...asList(doc.testsuites).flatMap((s) => asList((s as Element).testsuite)), ...asList(doc.testsuite)];
-  if (roots.length === 0) throw new ResultsParseError(file, 'has no <testsuites> or <testsuite> element: not JUnit XML');
+  const roots = [
+    ...asList(doc.testsuites).flatMap((s) => asList((s as Element).testsuite)),
+    ...asList(doc.testsuite),
+  ];
+  if (roots.length === 0)
+    throw new ResultsParseError(file, 'has no <testsuites> or <testsuite> element: not JUnit XML');
   const out: ParsedTest[] = [];
   const walk = (suite: Element) => {
     for (const tc of asList(suite.testcase) as Element[]) out.push(testcase(file, suite, tc));
@@ -44,9 +49,11 @@ function testcase(file: string, suite: Element, tc: Element): ParsedTest {
   const failure = asList(tc.failure)[0];
   const error = asList(tc.error)[0];
   const skipped = asList(tc.skipped)[0];
-  if (failure !== undefined) return { name: full, outcome: 'FAILED', note: detail(failure, 'failed'), ...duration };
+  if (failure !== undefined)
+    return { name: full, outcome: 'FAILED', note: detail(failure, 'failed'), ...duration };
   if (error !== undefined) return { name: full, outcome: 'ERROR', note: detail(error, 'error'), ...duration };
-  if (skipped !== undefined) return { name: full, outcome: 'INFO', note: `skipped: ${detail(skipped, 'skipped')}`, ...duration };
+  if (skipped !== undefined)
+    return { name: full, outcome: 'INFO', note: `skipped: ${detail(skipped, 'skipped')}`, ...duration };
   return { name: full, outcome: 'PASSED', ...duration };
 }
 

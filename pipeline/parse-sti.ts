@@ -2,7 +2,11 @@ import { ResultsParseError } from '../errors/results-parse-error.js';
 import { parseYamlBounded, YAML_LIMITS, type YamlLimits } from '../gating/bounded-yaml.js';
 import type { ParsedTest } from './parsed-test.js';
 
-const OUTCOMES: Readonly<Record<string, ParsedTest['outcome']>> = { pass: 'PASSED', fail: 'FAILED', error: 'ERROR' };
+const OUTCOMES: Readonly<Record<string, ParsedTest['outcome']>> = {
+  pass: 'PASSED',
+  fail: 'FAILED',
+  error: 'ERROR',
+};
 
 /** A large suite's results.yml runs to thousands of entries; read in the runner, not per request. */
 const STI_LIMITS: YamlLimits = { ...YAML_LIMITS, maxBytes: 1024 * 1024, maxNodes: 200_000, maxAliases: 1000 };
@@ -25,10 +29,17 @@ export function parseStiResults(file: string, text: string): ParsedTest[] {
   if (!Array.isArray(results)) throw new ResultsParseError(file, 'has no "results" list');
   return results.map((r: unknown, i) => {
     const entry = r as { test?: unknown; result?: unknown; logs?: unknown };
-    if (typeof entry?.test !== 'string' || entry.test === '') throw new ResultsParseError(file, `results[${i}].test: is required`);
+    if (typeof entry?.test !== 'string' || entry.test === '')
+      throw new ResultsParseError(file, `results[${i}].test: is required`);
     const outcome = typeof entry.result === 'string' ? OUTCOMES[entry.result.toLowerCase()] : undefined;
-    if (!outcome) throw new ResultsParseError(file, `results[${i}].result: must be pass, fail or error (got ${JSON.stringify(entry.result)})`);
-    const logs = Array.isArray(entry.logs) ? entry.logs.filter((l): l is string => typeof l === 'string') : [];
+    if (!outcome)
+      throw new ResultsParseError(
+        file,
+        `results[${i}].result: must be pass, fail or error (got ${JSON.stringify(entry.result)})`,
+      );
+    const logs = Array.isArray(entry.logs)
+      ? entry.logs.filter((l): l is string => typeof l === 'string')
+      : [];
     return { name: entry.test, outcome, ...(logs.length ? { note: `logs: ${logs.join(', ')}` } : {}) };
   });
 }

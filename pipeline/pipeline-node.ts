@@ -82,7 +82,10 @@ export function nodeJson(node: PipelineNode, serverUrl: string): NodeJson {
     retry_count: node.retryCount,
     retry_of: node.retryOf,
     artifacts: Object.fromEntries(
-      Object.entries(node.artifacts).map(([name, a]) => [name, { ...a, url: `${href}/artifacts/${name.split('/').map(encodeURIComponent).join('/')}` }]),
+      Object.entries(node.artifacts).map(([name, a]) => [
+        name,
+        { ...a, url: `${href}/artifacts/${name.split('/').map(encodeURIComponent).join('/')}` },
+      ]),
     ),
     data: node.data,
     href,

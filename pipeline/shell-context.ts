@@ -19,7 +19,16 @@ export type PlaceholderPlace = { context: QuoteContext } | { refused: string };
 /** Text, and placeholders (as `null`) in their order. */
 export type CommandPiece = string | null;
 
-type FrameKind = 'top' | 'subst' | 'single' | 'double' | 'backtick' | 'param' | 'arith' | 'dollar-single' | 'comment';
+type FrameKind =
+  | 'top'
+  | 'subst'
+  | 'single'
+  | 'double'
+  | 'backtick'
+  | 'param'
+  | 'arith'
+  | 'dollar-single'
+  | 'comment';
 
 interface Frame {
   kind: FrameKind;
@@ -35,7 +44,8 @@ const REFUSED_IN: Partial<Record<FrameKind, string>> = {
   'dollar-single': "is inside $'…', which bash and dash read differently",
 };
 
-const HEREDOC = 'is inside a here-document, where a line of the value could end it; pass it as an argument (printf \'%s\\n\' {{ … }}) instead';
+const HEREDOC =
+  "is inside a here-document, where a line of the value could end it; pass it as an argument (printf '%s\\n' {{ … }}) instead";
 const OPERATOR_CHARS = new Set([';', '&', '|', '(', ')', '<', '>']);
 
 export function placeholderPlaces(pieces: readonly CommandPiece[]): PlaceholderPlace[] {
@@ -57,8 +67,10 @@ export function placeholderPlaces(pieces: readonly CommandPiece[]): PlaceholderP
 
   const placeholder = () => {
     let reason = poisoned;
-    if (!reason && escaped) reason = 'is right after a backslash, which would take the quote that starts the value';
-    if (!reason && afterDollar) reason = 'is right after a $, which would make part of the value a variable or a quote';
+    if (!reason && escaped)
+      reason = 'is right after a backslash, which would take the quote that starts the value';
+    if (!reason && afterDollar)
+      reason = 'is right after a $, which would make part of the value a variable or a quote';
     if (!reason) {
       for (let i = stack.length - 1; i >= 0 && !reason; i--) {
         const f = stack[i]!;
@@ -66,7 +78,11 @@ export function placeholderPlaces(pieces: readonly CommandPiece[]): PlaceholderP
       }
     }
     const kind = top().kind;
-    places.push(reason ? { refused: reason } : { context: kind === 'single' ? 'single' : kind === 'double' ? 'double' : 'unquoted' });
+    places.push(
+      reason
+        ? { refused: reason }
+        : { context: kind === 'single' ? 'single' : kind === 'double' ? 'double' : 'unquoted' },
+    );
     escaped = false;
     afterDollar = false;
     wordStart = false;
@@ -232,9 +248,15 @@ export function placeholderPlaces(pieces: readonly CommandPiece[]): PlaceholderP
       i = readHeredocBodies(i + 1) - 1;
       wordStart = true;
       continue;
-    } else if (f.kind === 'subst' && wasWordStart && isWord(items.slice(i, i + 4), 'case') && !isWordChar(items[i + 4])) {
+    } else if (
+      f.kind === 'subst' &&
+      wasWordStart &&
+      isWord(items.slice(i, i + 4), 'case') &&
+      !isWordChar(items[i + 4])
+    ) {
       // Its `pat)` may be read as the end of the substitution: nothing after it is certain.
-      poisoned = 'comes after a case statement inside $(…), whose pattern ")" cannot be told from the end of the substitution';
+      poisoned =
+        'comes after a case statement inside $(…), whose pattern ")" cannot be told from the end of the substitution';
     }
     wordStart = c === ' ' || c === '\t' || c === '\n' || OPERATOR_CHARS.has(c);
   }

@@ -61,7 +61,12 @@ export function planSweep(open: readonly SweepNode[], now: number): SweepAction[
     if (!stillOpen(n)) continue;
     const openChildren = (byParent.get(n.id) ?? []).some(stillOpen);
     if (n.state === 'available' && n.holdoffAt !== null && n.holdoffAt <= now) {
-      actions.set(n.id, openChildren ? { id: n.id, state: 'closing', reason: 'holdoff', cancelJob: false } : done(n, 'holdoff'));
+      actions.set(
+        n.id,
+        openChildren
+          ? { id: n.id, state: 'closing', reason: 'holdoff', cancelJob: false }
+          : done(n, 'holdoff'),
+      );
     } else if (n.state === 'closing' && !openChildren) {
       actions.set(n.id, done(n, 'children-done'));
     }
@@ -70,5 +75,11 @@ export function planSweep(open: readonly SweepNode[], now: number): SweepAction[
 }
 
 function done(n: SweepNode, reason: SweepReason): SweepAction {
-  return { id: n.id, state: 'done', ...(n.result === null ? { result: 'incomplete' as const } : {}), reason, cancelJob: false };
+  return {
+    id: n.id,
+    state: 'done',
+    ...(n.result === null ? { result: 'incomplete' as const } : {}),
+    reason,
+    cancelJob: false,
+  };
 }

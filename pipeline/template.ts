@@ -24,13 +24,17 @@ export function parseTemplate(template: string): TemplatePart[] {
   for (const m of template.matchAll(PLACEHOLDER)) {
     if (m.index > last) parts.push({ text: template.slice(last, m.index) });
     const name = m[1]!;
-    if (!NAME.test(name)) throw new TemplateError(`"{{ ${name} }}" at character ${m.index + 1} is not a value name`);
+    if (!NAME.test(name))
+      throw new TemplateError(`"{{ ${name} }}" at character ${m.index + 1} is not a value name`);
     parts.push({ name, at: m.index + 1 });
     last = m.index + m[0].length;
   }
   if (last < template.length) parts.push({ text: template.slice(last) });
   const stray = parts.find((p): p is { text: string } => 'text' in p && /\{\{|\}\}/.test(p.text));
-  if (stray) throw new TemplateError(`an unclosed or malformed "{{ ... }}" in ${JSON.stringify(stray.text.slice(0, 40))}`);
+  if (stray)
+    throw new TemplateError(
+      `an unclosed or malformed "{{ ... }}" in ${JSON.stringify(stray.text.slice(0, 40))}`,
+    );
   return parts;
 }
 
@@ -72,13 +76,15 @@ export function renderTemplate(template: string, lookup: Lookup, mode: 'shell' |
       continue;
     }
     const place = places[k++];
-    if (place && 'refused' in place) throw new TemplateError(`line ${lineOf(template, part.at)}: {{ ${part.name} }} ${place.refused}`);
+    if (place && 'refused' in place)
+      throw new TemplateError(`line ${lineOf(template, part.at)}: {{ ${part.name} }} ${place.refused}`);
     const value = lookup(part.name);
     if (value === undefined) throw new TemplateError(`{{ ${part.name} }} has no value here`);
     if (!place) out += typeof value === 'string' ? value : value.join(' ');
     else {
       const items = typeof value === 'string' ? [value] : value;
-      if (items.some((v) => v.includes('\0'))) throw new TemplateError(`{{ ${part.name} }} holds a NUL byte, which no shell command can hold`);
+      if (items.some((v) => v.includes('\0')))
+        throw new TemplateError(`{{ ${part.name} }} holds a NUL byte, which no shell command can hold`);
       out += shellValue(items, typeof value === 'string', place.context);
     }
   }

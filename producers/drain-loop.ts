@@ -55,7 +55,11 @@ export class DrainLoop {
         )
         .finally(() => {
           this.running = undefined;
-          const next = this.threw ? Math.max(this.errorDelayMs, this.nextDelayMs()) : this.again ? 0 : this.nextDelayMs();
+          const next = this.threw
+            ? Math.max(this.errorDelayMs, this.nextDelayMs())
+            : this.again
+              ? 0
+              : this.nextDelayMs();
           this.again = false;
           this.schedule(next);
         });

@@ -64,12 +64,18 @@ export class OutboxRelay {
   async stop({ flush = false }: { flush?: boolean } = {}): Promise<void> {
     await this.loop.stop();
     await this.settled();
-    if (flush) await this.drain(true).catch((err: unknown) => this.log.warn({ err: errorText(err) }, 'outbox not flushed; what is left goes at the next start'));
+    if (flush)
+      await this.drain(true).catch((err: unknown) =>
+        this.log.warn({ err: errorText(err) }, 'outbox not flushed; what is left goes at the next start'),
+      );
     await this.settled();
     try {
       this.lease?.release();
     } catch (err) {
-      this.log.warn({ err: errorText(err) }, 'could not release the outbox lease; another process takes it when it expires');
+      this.log.warn(
+        { err: errorText(err) },
+        'could not release the outbox lease; another process takes it when it expires',
+      );
     }
   }
 
@@ -85,7 +91,10 @@ export class OutboxRelay {
   }
 
   private backoff(): number {
-    return Math.min(this.config.maxRetryDelayMs, this.config.retryDelayMs * 2 ** Math.min(this.failures - 1, 20));
+    return Math.min(
+      this.config.maxRetryDelayMs,
+      this.config.retryDelayMs * 2 ** Math.min(this.failures - 1, 20),
+    );
   }
 
   private async settled(): Promise<void> {
@@ -131,7 +140,14 @@ export class OutboxRelay {
   private async send(rows: OutboxRow[]): Promise<void> {
     for (const r of rows) this.inFlight.add(r.id);
     try {
-      const results = await Promise.allSettled(rows.map((r) => this.bus.publishSerialized(r.topic, r.body, { messageId: r.message_id, handledBy: r.handled_by ?? undefined })));
+      const results = await Promise.allSettled(
+        rows.map((r) =>
+          this.bus.publishSerialized(r.topic, r.body, {
+            messageId: r.message_id,
+            handledBy: r.handled_by ?? undefined,
+          }),
+        ),
+      );
       const firstFailure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       this.failures = firstFailure ? this.failures + 1 : 0;
       const retryAt = Date.now() + this.backoff();
@@ -141,10 +157,17 @@ export class OutboxRelay {
           if (res.status === 'rejected') this.outbox.failed(rows[i]!.id, errorText(res.reason), retryAt);
         });
       })();
-      if (firstFailure) this.log.warn({ err: errorText(firstFailure.reason), retryInMs: this.backoff() }, 'outbox send failed; will retry');
+      if (firstFailure)
+        this.log.warn(
+          { err: errorText(firstFailure.reason), retryInMs: this.backoff() },
+          'outbox send failed; will retry',
+        );
     } catch (err) {
       this.failures++;
-      this.log.error({ err: errorText(err) }, 'outbox relay could not record what it sent; those rows go again');
+      this.log.error(
+        { err: errorText(err) },
+        'outbox relay could not record what it sent; those rows go again',
+      );
     } finally {
       for (const r of rows) this.inFlight.delete(r.id);
     }

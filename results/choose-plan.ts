@@ -1,5 +1,9 @@
 /** Where a results query starts reading: one filter's index, or results in time order. */
-export type Driver = { kind: 'data'; index: number } | { kind: 'groups' } | { kind: 'testcases' } | { kind: 'time' };
+export type Driver =
+  | { kind: 'data'; index: number }
+  | { kind: 'groups' }
+  | { kind: 'testcases' }
+  | { kind: 'time' };
 
 /**
  * How many results one filter matches, counted up to a cap (`capped` when it reached it).
@@ -54,5 +58,7 @@ export function chooseLatestPlan({ counts }: PlanInput, distinctOn: readonly str
 /** The filter matching fewest; between equals (say, all capped) the `since` range, whose size is bounded. */
 function smallest(counts: FilterCount[]): FilterCount | undefined {
   if (counts.length === 0) return undefined;
-  return counts.reduce((a, b) => (b.count < a.count || (b.count === a.count && b.driver.kind === 'time') ? b : a));
+  return counts.reduce((a, b) =>
+    b.count < a.count || (b.count === a.count && b.driver.kind === 'time') ? b : a,
+  );
 }

@@ -35,7 +35,15 @@ export interface CiMessage {
     source?: string;
   };
   pipeline?: { id: string; name: string };
-  test?: { namespace: string; type: string; category: string; result?: string; scenario?: string; note?: string | null; docs?: string };
+  test?: {
+    namespace: string;
+    type: string;
+    category: string;
+    result?: string;
+    scenario?: string;
+    note?: string | null;
+    docs?: string;
+  };
   system?: Array<{ os?: string; provider?: string; architecture?: string; variant?: string }>;
   error?: { reason: string; issue_url?: string };
   notification?: { recipients?: unknown };
@@ -72,7 +80,9 @@ const EVENTS: readonly string[] = ['test', 'build'];
 export function parseCiTopic(topic: string): CiTopic {
   const words = topic.split('.');
   if (words.length !== 4 || words[0] !== 'ci' || !EVENTS.includes(words[2]!) || !STATES.includes(words[3]!)) {
-    throw new CiMessageError(`topic "${topic}" is not ci.<artifact>.<test|build>.<queued|running|complete|error>`);
+    throw new CiMessageError(
+      `topic "${topic}" is not ci.<artifact>.<test|build>.<queued|running|complete|error>`,
+    );
   }
   return { artifact: words[1]!, event: words[2] as CiEvent, state: words[3] as CiState };
 }
@@ -96,7 +106,12 @@ export function ciMessageSkipReason(topic: string): 'other-topic' | 'no-mapping'
  * `topicPrefix` is the prefix the message came under (e.g. `org.centos.prod.`); the result's
  * `msg_topic` is the whole topic, so that one can tell which bus a result came from.
  */
-export function mapCiMessage(topic: string, body: unknown, messageId: string, topicPrefix = ''): ResultSubmission {
+export function mapCiMessage(
+  topic: string,
+  body: unknown,
+  messageId: string,
+  topicPrefix = '',
+): ResultSubmission {
   const where = parseCiTopic(topic);
   const msg = body as CiMessage;
   // The pipeline library's fedora-update error template never fills artifact.type
@@ -105,7 +120,9 @@ export function mapCiMessage(topic: string, body: unknown, messageId: string, to
   // The schema covers ci.*.<event>.<state> and cannot see the topic; a message whose topic and
   // body disagree about the artifact would be filed under a subject nobody asked for.
   if (artifactType !== where.artifact) {
-    throw new CiMessageError(`topic "${topic}" is about a ${where.artifact} but the message's artifact.type is "${artifactType}"`);
+    throw new CiMessageError(
+      `topic "${topic}" is about a ${where.artifact} but the message's artifact.type is "${artifactType}"`,
+    );
   }
   const itemType = RESULT_ITEM_TYPES[artifactType];
   if (!itemType) throw new CiMessageError(`artifact type "${artifactType}" has no ResultsDB item type`);
@@ -138,7 +155,10 @@ export function mapCiMessage(topic: string, body: unknown, messageId: string, to
     run_url: msg.run.url,
     error_reason: where.state === 'error' ? msg.error?.reason : undefined,
     issue_url: where.state === 'error' ? msg.error?.issue_url : undefined,
-    recipients: Array.isArray(recipients) && recipients.length > 0 && recipients.every((r) => typeof r === 'string') ? (recipients as string[]) : undefined,
+    recipients:
+      Array.isArray(recipients) && recipients.length > 0 && recipients.every((r) => typeof r === 'string')
+        ? (recipients as string[])
+        : undefined,
     msg_id: messageId,
     msg_topic: topicPrefix + topic,
   };
@@ -150,7 +170,9 @@ export function mapCiMessage(topic: string, body: unknown, messageId: string, to
     outcome: outcomeOf(where, test),
     ...(note !== undefined ? { note } : {}),
     ref_url: msg.run.url,
-    data: Object.fromEntries(Object.entries(data).filter((e): e is [string, ResultDataValue] => e[1] !== undefined && e[1] !== '')),
+    data: Object.fromEntries(
+      Object.entries(data).filter((e): e is [string, ResultDataValue] => e[1] !== undefined && e[1] !== ''),
+    ),
     submit_time: utc(msg.generated_at),
   };
 }
@@ -166,7 +188,11 @@ type CiTest = NonNullable<CiMessage['test']>;
 function splitScenario(test: CiTest): CiTest {
   const at = test.category.indexOf('/scenario=');
   if (at < 0) return test;
-  return { ...test, category: test.category.slice(0, at), scenario: test.category.slice(at + '/scenario='.length) };
+  return {
+    ...test,
+    category: test.category.slice(0, at),
+    scenario: test.category.slice(at + '/scenario='.length),
+  };
 }
 
 /** The subject identifier Greenwave asks about for each artifact type. */
@@ -190,7 +216,9 @@ function itemOf(type: string, artifact: CiMessage['artifact']): string {
       if (artifact.alias) return artifact.alias;
       const id = typeof artifact.id === 'string' ? artifact.id : '';
       if (id && !id.startsWith('sha256:')) return id;
-      throw new CiMessageError('a fedora-update message needs artifact.alias, or an artifact.id that is the update\'s alias');
+      throw new CiMessageError(
+        "a fedora-update message needs artifact.alias, or an artifact.id that is the update's alias",
+      );
     }
     default:
       // productmd-compose: the compose id.
@@ -199,7 +227,8 @@ function itemOf(type: string, artifact: CiMessage['artifact']): string {
 }
 
 function required(value: string | undefined, field: string): string {
-  if (typeof value !== 'string' || !/^\S+$/.test(value)) throw new CiMessageError(`${field} must be a non-empty string without spaces, naming the result's item`);
+  if (typeof value !== 'string' || !/^\S+$/.test(value))
+    throw new CiMessageError(`${field} must be a non-empty string without spaces, naming the result's item`);
   return value;
 }
 
@@ -216,7 +245,11 @@ function nonEmpty(value: string | null | undefined): string | undefined {
  */
 function testcaseName(where: CiTopic, contactName: string, test: CiTest | undefined): string {
   if (test) return `${test.namespace}.${test.type}.${test.category}`;
-  const ci = contactName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'ci';
+  const ci =
+    contactName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'ci';
   return `${ci}.${where.artifact}.build`;
 }
 

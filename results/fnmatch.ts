@@ -23,7 +23,7 @@ export function fnmatchRegExp(pattern: string): RegExp {
         i = set.next;
       }
     } else {
-      re += escape(c);
+      re += escapeRegexChar(c);
     }
   }
   return new RegExp(`^(?:${re})$`);
@@ -71,7 +71,7 @@ function readSet(pattern: string, start: number): { regex: string; next: number 
   return { regex, next: j + 1 };
 }
 
-function escape(c: string): string {
+function escapeRegexChar(c: string): string {
   return /[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c;
 }
 

@@ -3,7 +3,13 @@
  * `page` set to the neighbouring page, every other parameter kept as the client wrote it;
  * null where there is no such page. JSONP's `callback` is dropped, as ResultsDB drops it.
  */
-export function pageLinks(base: string, path: string, rawQuery: string, page: number, hasNext: boolean): { prev: string | null; next: string | null } {
+export function pageLinks(
+  base: string,
+  path: string,
+  rawQuery: string,
+  page: number,
+  hasNext: boolean,
+): { prev: string | null; next: string | null } {
   const kept = rawQuery.split('&').filter((p) => p !== '' && !/^callback(=|$)/.test(p));
   const at = kept.findIndex((p) => /^page(=|$)/.test(p));
   const link = (n: number) => {

@@ -12,7 +12,8 @@ export function parseTestcaseInput(body: unknown): { name: string; refUrl: strin
   if (name === undefined || name === null) throw new ResultInputError('name', 'is required');
   if (typeof name !== 'string') throw new ResultInputError('name', 'must be a string');
   if (name === '') throw new ResultInputError('name', 'must not be empty');
-  if (refUrl !== undefined && refUrl !== null && typeof refUrl !== 'string') throw new ResultInputError('ref_url', 'must be a string');
+  if (refUrl !== undefined && refUrl !== null && typeof refUrl !== 'string')
+    throw new ResultInputError('ref_url', 'must be a string');
   return { name, refUrl: typeof refUrl === 'string' ? refUrl : undefined };
 }
 
@@ -21,7 +22,8 @@ export function parseTestcaseInput(body: unknown): { name: string; refUrl: strin
  * null fields leave stored ones as they are, as in ResultsDB. Pure; throws ResultInputError.
  */
 export function parseGroupInput(body: unknown): GroupInput {
-  if (body === undefined || body === null) return { uuid: undefined, description: undefined, refUrl: undefined };
+  if (body === undefined || body === null)
+    return { uuid: undefined, description: undefined, refUrl: undefined };
   if (!isPlainObject(body)) throw new ResultInputError('body', 'must be a JSON object');
   const text = (field: string): string | undefined => {
     const value = body[field];
@@ -30,6 +32,7 @@ export function parseGroupInput(body: unknown): GroupInput {
     return value === '' ? undefined : value;
   };
   const uuid = text('uuid');
-  if (uuid !== undefined && uuid.length > 255) throw new ResultInputError('uuid', 'must be at most 255 characters');
+  if (uuid !== undefined && uuid.length > 255)
+    throw new ResultInputError('uuid', 'must be at most 255 characters');
   return { uuid, description: text('description'), refUrl: text('ref_url') };
 }

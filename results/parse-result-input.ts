@@ -57,7 +57,11 @@ function parseOutcome(value: unknown, outcomes: readonly string[]): string {
   if (typeof value !== 'string') throw new ResultInputError('outcome', 'must be a string');
   const outcome = value.trim().toUpperCase();
   if (outcome === '') throw new ResultInputError('outcome', 'must not be empty');
-  if (!outcomes.includes(outcome)) throw new ResultInputError('outcome', `must be one of ${outcomes.join(', ')} (got ${JSON.stringify(value)})`);
+  if (!outcomes.includes(outcome))
+    throw new ResultInputError(
+      'outcome',
+      `must be one of ${outcomes.join(', ')} (got ${JSON.stringify(value)})`,
+    );
   return outcome;
 }
 
@@ -67,7 +71,8 @@ function parseTestcase(value: unknown): TestcaseInput {
     if (value === '') throw new ResultInputError('testcase', 'must not be empty');
     return { name: value, refUrl: undefined };
   }
-  if (!isPlainObject(value)) throw new ResultInputError('testcase', 'must be a testcase name or an object {name, ref_url}');
+  if (!isPlainObject(value))
+    throw new ResultInputError('testcase', 'must be a testcase name or an object {name, ref_url}');
   const name = value.name;
   if (name === undefined || name === null) throw new ResultInputError('testcase.name', 'is required');
   if (typeof name !== 'string') throw new ResultInputError('testcase.name', 'must be a string');
@@ -77,36 +82,51 @@ function parseTestcase(value: unknown): TestcaseInput {
 
 function parseGroups(value: unknown): GroupInput[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new ResultInputError('groups', 'must be a list of group uuids or {uuid, description, ref_url} objects');
+  if (!Array.isArray(value))
+    throw new ResultInputError(
+      'groups',
+      'must be a list of group uuids or {uuid, description, ref_url} objects',
+    );
   return value.map((g: unknown, i) => {
     const field = `groups[${i}]`;
-    if (typeof g === 'string') return { uuid: checkUuid(g, field), description: undefined, refUrl: undefined };
-    if (!isPlainObject(g)) throw new ResultInputError(field, 'must be a group uuid or an object {uuid, description, ref_url}');
+    if (typeof g === 'string')
+      return { uuid: checkUuid(g, field), description: undefined, refUrl: undefined };
+    if (!isPlainObject(g))
+      throw new ResultInputError(field, 'must be a group uuid or an object {uuid, description, ref_url}');
     let uuid: string | undefined;
     if (g.uuid !== undefined && g.uuid !== null) {
       if (typeof g.uuid !== 'string') throw new ResultInputError(`${field}.uuid`, 'must be a string');
       uuid = checkUuid(g.uuid, `${field}.uuid`);
     }
-    return { uuid, description: givenString(g, 'description', `${field}.description`), refUrl: givenString(g, 'ref_url', `${field}.ref_url`) };
+    return {
+      uuid,
+      description: givenString(g, 'description', `${field}.description`),
+      refUrl: givenString(g, 'ref_url', `${field}.ref_url`),
+    };
   });
 }
 
 function checkUuid(uuid: string, field: string): string {
   if (uuid === '') throw new ResultInputError(field, 'must not be empty');
-  if (uuid.length > MAX_UUID_LENGTH) throw new ResultInputError(field, `must be at most ${MAX_UUID_LENGTH} characters`);
+  if (uuid.length > MAX_UUID_LENGTH)
+    throw new ResultInputError(field, `must be at most ${MAX_UUID_LENGTH} characters`);
   return uuid;
 }
 
 function parseData(value: unknown): Array<[string, string]> {
   if (value === undefined || value === null) return [];
-  if (!isPlainObject(value)) throw new ResultInputError('data', 'must be an object of key: value or key: [values]');
+  if (!isPlainObject(value))
+    throw new ResultInputError('data', 'must be an object of key: value or key: [values]');
   const pairs: Array<[string, string]> = [];
   for (const [key, v] of Object.entries(value)) {
     // "key:like" is how queries ask for a pattern; a stored "a:b" could never be asked for.
-    if (key.includes(':')) throw new ResultInputError('data', `key ${JSON.stringify(key)} must not contain ":"`);
+    if (key.includes(':'))
+      throw new ResultInputError('data', `key ${JSON.stringify(key)} must not contain ":"`);
     if (key === '') throw new ResultInputError('data', 'keys must not be empty');
     const field = `data.${key}`;
-    if (Array.isArray(v)) v.forEach((item: unknown, i) => pairs.push([key, scalar(item, `${field}[${i}]`, 'must be a string or a number')]));
+    if (Array.isArray(v))
+      for (const [i, item] of (v as unknown[]).entries())
+        pairs.push([key, scalar(item, `${field}[${i}]`, 'must be a string or a number')]);
     else pairs.push([key, scalar(v, field, 'must be a string, a number or a list of them')]);
   }
   return pairs;
@@ -124,10 +144,15 @@ function parseSubmitTime(value: unknown): number | undefined {
   let ms: number | undefined;
   if (typeof value === 'number') ms = Number.isFinite(value) ? Math.floor(value) : undefined;
   // An ISO time keeps its microseconds, as ResultsDB's datetime column does.
-  else if (typeof value === 'string') ms = /^\s*\d+\s*$/.test(value) ? Number(value) : parseIsoTimeMicros(value);
+  else if (typeof value === 'string')
+    ms = /^\s*\d+\s*$/.test(value) ? Number(value) : parseIsoTimeMicros(value);
   else throw new ResultInputError('submit_time', why);
   if (ms === undefined) throw new ResultInputError('submit_time', `${why} (got ${JSON.stringify(value)})`);
-  if (ms < 0 || ms > MAX_TIME_MS) throw new ResultInputError('submit_time', `must be between 1970 and the end of 9999 (got ${JSON.stringify(value)})`);
+  if (ms < 0 || ms > MAX_TIME_MS)
+    throw new ResultInputError(
+      'submit_time',
+      `must be between 1970 and the end of 9999 (got ${JSON.stringify(value)})`,
+    );
   return ms;
 }
 

@@ -25,7 +25,19 @@ export const QUERY_LIMITS = {
 } as const;
 
 /** Parameters of GET /results with a meaning of their own; every other one filters on data. */
-const RESERVED = new Set(['page', 'limit', 'since', 'outcome', 'groups', '_sort', 'testcases', 'testcases:like', '_distinct_on', 'callback', '_']);
+const RESERVED = new Set([
+  'page',
+  'limit',
+  'since',
+  'outcome',
+  'groups',
+  '_sort',
+  'testcases',
+  'testcases:like',
+  '_distinct_on',
+  'callback',
+  '_',
+]);
 
 /** A query string as ordered pairs, repeats kept (`item=a&item=b` is two pairs). */
 export type QueryPairs = Array<[name: string, value: string]>;
@@ -45,29 +57,43 @@ export function parseResultsQuery(pairs: QueryPairs, outcomes: readonly string[]
     dataByName.set(name, values);
   }
   if (dataByName.size > QUERY_LIMITS.dataFilters) {
-    throw new QueryInputError([...dataByName.keys()][QUERY_LIMITS.dataFilters]!, `more than ${QUERY_LIMITS.dataFilters} data filters in one query (the limit)`);
+    throw new QueryInputError(
+      [...dataByName.keys()][QUERY_LIMITS.dataFilters]!,
+      `more than ${QUERY_LIMITS.dataFilters} data filters in one query (the limit)`,
+    );
   }
   for (const [name, values] of dataByName) boundValues(name, values.length);
   const data: DataFilter[] = [...dataByName].map(([name, values]) => {
     const at = name.indexOf(':');
     if (at < 0) return { key: name, like: false, values };
-    if (name.slice(at) !== ':like') throw new QueryInputError(name, 'the only modifier a data filter takes is ":like"');
+    if (name.slice(at) !== ':like')
+      throw new QueryInputError(name, 'the only modifier a data filter takes is ":like"');
     return { key: name.slice(0, at), like: true, values };
   });
-  for (const f of data) if (f.key === '') throw new QueryInputError(f.like ? ':like' : '(empty name)', 'a data filter needs a key');
+  for (const f of data)
+    if (f.key === '')
+      throw new QueryInputError(f.like ? ':like' : '(empty name)', 'a data filter needs a key');
 
   const outcomeList = list(pairs, 'outcome').map((o) => o.toUpperCase());
   const unknown = outcomeList.find((o) => !outcomes.includes(o));
-  if (unknown !== undefined) throw new QueryInputError('outcome', `must be one of ${outcomes.join(', ')} (got ${JSON.stringify(unknown)})`);
+  if (unknown !== undefined)
+    throw new QueryInputError(
+      'outcome',
+      `must be one of ${outcomes.join(', ')} (got ${JSON.stringify(unknown)})`,
+    );
 
   const testcasesLike = list(pairs, 'testcases:like');
   const patterns = testcasesLike.length + data.reduce((n, f) => n + (f.like ? f.values.length : 0), 0);
   if (patterns > QUERY_LIMITS.patterns) {
     const name = testcasesLike.length > 0 ? 'testcases:like' : `${data.find((f) => f.like)!.key}:like`;
-    throw new QueryInputError(name, `more than ${QUERY_LIMITS.patterns} :like patterns in one query (the limit)`);
+    throw new QueryInputError(
+      name,
+      `more than ${QUERY_LIMITS.patterns} :like patterns in one query (the limit)`,
+    );
   }
   const distinctOn = list(pairs, '_distinct_on');
-  if (distinctOn.length > QUERY_LIMITS.distinctOn) throw new QueryInputError('_distinct_on', `more than ${QUERY_LIMITS.distinctOn} keys (the limit)`);
+  if (distinctOn.length > QUERY_LIMITS.distinctOn)
+    throw new QueryInputError('_distinct_on', `more than ${QUERY_LIMITS.distinctOn} keys (the limit)`);
 
   return {
     testcases: list(pairs, 'testcases'),
@@ -86,13 +112,18 @@ export function parseResultsQuery(pairs: QueryPairs, outcomes: readonly string[]
 export function parseListPage(pairs: QueryPairs): ListPage {
   const page = single(pairs, 'page');
   const limit = single(pairs, 'limit');
-  if (page !== undefined && !/^\s*\d+\s*$/.test(page)) throw new QueryInputError('page', `must be a whole number from 0 (got ${JSON.stringify(page)})`);
+  if (page !== undefined && !/^\s*\d+\s*$/.test(page))
+    throw new QueryInputError('page', `must be a whole number from 0 (got ${JSON.stringify(page)})`);
   // Found by fuzzing: a page beyond this made an OFFSET SQLite cannot take (a 500).
-  if (page !== undefined && Number(page) > MAX_PAGE) throw new QueryInputError('page', `must be at most ${MAX_PAGE} (got ${JSON.stringify(page)})`);
+  if (page !== undefined && Number(page) > MAX_PAGE)
+    throw new QueryInputError('page', `must be at most ${MAX_PAGE} (got ${JSON.stringify(page)})`);
   if (limit !== undefined && (!/^\s*\d+\s*$/.test(limit) || Number(limit) < 1)) {
     throw new QueryInputError('limit', `must be a whole number from 1 (got ${JSON.stringify(limit)})`);
   }
-  return { page: page === undefined ? 0 : Number(page), limit: limit === undefined ? DEFAULT_LIMIT : Math.min(Number(limit), MAX_LIMIT) };
+  return {
+    page: page === undefined ? 0 : Number(page),
+    limit: limit === undefined ? DEFAULT_LIMIT : Math.min(Number(limit), MAX_LIMIT),
+  };
 }
 
 /**
@@ -111,7 +142,11 @@ export function list(pairs: QueryPairs, name: string): string[] {
 
 function boundValues(name: string, count: number): void {
   const max = name.endsWith(':like') ? QUERY_LIMITS.patterns : QUERY_LIMITS.values;
-  if (count > max) throw new QueryInputError(name, `more than ${max} ${max === QUERY_LIMITS.patterns ? 'patterns' : 'values'} (the limit)`);
+  if (count > max)
+    throw new QueryInputError(
+      name,
+      `more than ${max} ${max === QUERY_LIMITS.patterns ? 'patterns' : 'values'} (the limit)`,
+    );
 }
 
 /** The value of a parameter that takes one; given twice it is refused rather than one chosen. */
@@ -135,12 +170,17 @@ function parseSince(value: string | undefined): ResultsQuery['since'] {
   // To the microsecond: submit times keep them, so a bound must too.
   const start = parseIsoTimeMicros(parts[0]!, 'ceil');
   const end = parts.length === 2 ? parseIsoTimeMicros(parts[1]!, 'floor') : undefined;
-  if (start === undefined || (parts.length === 2 && end === undefined)) throw new QueryInputError('since', why);
+  if (start === undefined || (parts.length === 2 && end === undefined))
+    throw new QueryInputError('since', why);
   return end === undefined ? { start } : { start, end };
 }
 
 function parseSort(value: string | undefined): 'asc' | 'desc' {
-  if (value === undefined || value === '' || value === 'desc:submit_time' || value === 'disable_sorting') return 'desc';
+  if (value === undefined || value === '' || value === 'desc:submit_time' || value === 'disable_sorting')
+    return 'desc';
   if (value === 'asc:submit_time') return 'asc';
-  throw new QueryInputError('_sort', `must be desc:submit_time or asc:submit_time (got ${JSON.stringify(value)})`);
+  throw new QueryInputError(
+    '_sort',
+    `must be desc:submit_time or asc:submit_time (got ${JSON.stringify(value)})`,
+  );
 }

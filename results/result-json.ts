@@ -68,10 +68,19 @@ export function formatSubmitTime(ms: number): string {
 }
 
 export function testcaseJson(base: string, row: TestcaseRow): TestcaseJson {
-  return { name: row.name, ref_url: row.ref_url, href: `${base}${API_PREFIX}/testcases/${encodeURIComponent(row.name)}` };
+  return {
+    name: row.name,
+    ref_url: row.ref_url,
+    href: `${base}${API_PREFIX}/testcases/${encodeURIComponent(row.name)}`,
+  };
 }
 
-export function resultJson(base: string, row: ResultRow, data: Array<[string, string]>, groups: string[]): StoredResult {
+export function resultJson(
+  base: string,
+  row: ResultRow,
+  data: Array<[string, string]>,
+  groups: string[],
+): StoredResult {
   const byKey = new Map<string, string[]>();
   for (const [key, value] of data) {
     const values = byKey.get(key);

@@ -35,7 +35,9 @@ export class SchemaRegistry {
     ajv.addKeyword({ keyword: TOPICS_KEYWORD, schemaType: 'array' });
     const schemas: Array<{ file: string; schema: Record<string, unknown> }> = [];
     for (const dir of dirs) {
-      for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+      for (const name of readdirSync(dir)
+        .filter((n) => n.endsWith('.json'))
+        .sort()) {
         const file = path.join(dir, name);
         schemas.push({ file, schema: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> });
       }
@@ -48,8 +50,14 @@ export class SchemaRegistry {
     for (const { file, schema } of schemas) {
       const patterns = schema[TOPICS_KEYWORD];
       if (patterns === undefined) continue; // a shared definition, not a topic schema
-      if (!Array.isArray(patterns) || !patterns.every((p) => typeof p === 'string' && isValidTopicPattern(p))) {
-        throw new SluiceError('SCHEMA_INVALID', `${file}: ${TOPICS_KEYWORD} must be a list of topic patterns`);
+      if (
+        !Array.isArray(patterns) ||
+        !patterns.every((p) => typeof p === 'string' && isValidTopicPattern(p))
+      ) {
+        throw new SluiceError(
+          'SCHEMA_INVALID',
+          `${file}: ${TOPICS_KEYWORD} must be a list of topic patterns`,
+        );
       }
       const validate = ajv.getSchema(schema.$id as string)!;
       for (const p of patterns as string[]) {
@@ -70,18 +78,36 @@ export class SchemaRegistry {
   /** The schema id for a topic; throws MessageValidationError when no schema covers it. */
   schemaIdOf(topic: string): string {
     const id = this.schemaIdFor(topic);
-    if (id === undefined) throw new MessageValidationError(topic, [`topic: no schema is registered for "${topic}"`], 'TOPIC_UNKNOWN');
+    if (id === undefined)
+      throw new MessageValidationError(
+        topic,
+        [`topic: no schema is registered for "${topic}"`],
+        'TOPIC_UNKNOWN',
+      );
     return id;
   }
 
   /** Throws MessageValidationError with `path: reason` problems; returns the schema id. */
   validate(topic: string, body: unknown): string {
     if (!isValidTopic(topic)) {
-      throw new MessageValidationError(topic, ['topic: must be dot-separated words of letters, digits, "-" or "_"'], 'TOPIC_INVALID');
+      throw new MessageValidationError(
+        topic,
+        ['topic: must be dot-separated words of letters, digits, "-" or "_"'],
+        'TOPIC_INVALID',
+      );
     }
     const entry = this.entryFor(topic);
-    if (!entry) throw new MessageValidationError(topic, [`topic: no schema is registered for "${topic}"`], 'TOPIC_UNKNOWN');
-    if (!entry.validate(body)) throw new MessageValidationError(topic, formatAjvErrors(entry.validate.errors, 'body').map(withBodyPrefix));
+    if (!entry)
+      throw new MessageValidationError(
+        topic,
+        [`topic: no schema is registered for "${topic}"`],
+        'TOPIC_UNKNOWN',
+      );
+    if (!entry.validate(body))
+      throw new MessageValidationError(
+        topic,
+        formatAjvErrors(entry.validate.errors, 'body').map(withBodyPrefix),
+      );
     return entry.id;
   }
 
@@ -91,11 +117,21 @@ export class SchemaRegistry {
   }
 
   /** As `topics`, with each schema's title and description, for the API documentation. */
-  describeTopics(): Array<{ pattern: string; schema: string; title: string | undefined; description: string | undefined }> {
+  describeTopics(): Array<{
+    pattern: string;
+    schema: string;
+    title: string | undefined;
+    description: string | undefined;
+  }> {
     return this.entries.map((e) => {
       const schema = e.validate.schema as { title?: unknown; description?: unknown };
       const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-      return { pattern: e.patterns[0]!, schema: e.id, title: text(schema.title), description: text(schema.description) };
+      return {
+        pattern: e.patterns[0]!,
+        schema: e.id,
+        title: text(schema.title),
+        description: text(schema.description),
+      };
     });
   }
 

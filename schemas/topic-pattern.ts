@@ -12,7 +12,8 @@ function matchWords(p: string[], i: number, t: string[], j: number, memo: Map<nu
   if (hit !== undefined) return hit;
   let result: boolean;
   if (i === p.length) result = j === t.length;
-  else if (p[i] === '#') result = matchWords(p, i + 1, t, j, memo) || (j < t.length && matchWords(p, i, t, j + 1, memo));
+  else if (p[i] === '#')
+    result = matchWords(p, i + 1, t, j, memo) || (j < t.length && matchWords(p, i, t, j + 1, memo));
   else result = j < t.length && (p[i] === '*' || p[i] === t[j]) && matchWords(p, i + 1, t, j + 1, memo);
   memo.set(key, result);
   return result;

@@ -33,33 +33,89 @@ export function renderApiDocs(input: DocsInput): string {
     '| Method | Path | Access | What it does |',
     '|---|---|---|---|',
   ];
-  const routes = [...input.routes].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
+  const routes = [...input.routes].sort(
+    (a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method),
+  );
   for (const r of routes) {
-    const access = r.access === undefined ? '**undeclared**' : r.access.kind === 'write' ? `\`${r.access.scope}\`` : r.access.kind;
-    out.push(`| ${r.method} | \`${r.url}\` | ${access} | ${cell(summaryOf(r.schema))}${r.stream ? ' (server-sent events)' : ''} |`);
+    const access =
+      r.access === undefined
+        ? '**undeclared**'
+        : r.access.kind === 'write'
+          ? `\`${r.access.scope}\``
+          : r.access.kind;
+    out.push(
+      `| ${r.method} | \`${r.url}\` | ${access} | ${cell(summaryOf(r.schema))}${r.stream ? ' (server-sent events)' : ''} |`,
+    );
   }
   const withInput = routes.filter((r) => inputFields(r.schema).length > 0);
   if (withInput.length > 0) {
-    out.push('', '### Validated input', '', 'Routes whose input fastify validates against a schema (the same schema the OpenAPI document shows). The ResultsDB and WaiverDB routes parse their input as those services do; their parameters are in the summaries above.', '');
+    out.push(
+      '',
+      '### Validated input',
+      '',
+      'Routes whose input fastify validates against a schema (the same schema the OpenAPI document shows). The ResultsDB and WaiverDB routes parse their input as those services do; their parameters are in the summaries above.',
+      '',
+    );
     for (const r of withInput) {
       out.push(`- ${r.method} \`${r.url}\``);
       for (const f of inputFields(r.schema)) out.push(`  - ${f}`);
     }
   }
-  out.push('', '## Topics', '', 'Every topic with a message schema; bodies are validated when published and when consumed (a body that fails goes to the dead-letter queue with the reason).', '', '| Topic pattern | Schema | Title | Consumed by |', '|---|---|---|---|');
+  out.push(
+    '',
+    '## Topics',
+    '',
+    'Every topic with a message schema; bodies are validated when published and when consumed (a body that fails goes to the dead-letter queue with the reason).',
+    '',
+    '| Topic pattern | Schema | Title | Consumed by |',
+    '|---|---|---|---|',
+  );
   for (const t of input.topics) {
-    const by = input.consumers.filter((c) => c.topics.some((p) => patternsOverlap(p, t.pattern))).map((c) => `\`${c.name}\``);
-    out.push(`| \`${t.pattern}\` | \`${t.schema.replace(/^https:\/\/sluice\.dev\/schemas\//, '')}\` | ${cell(t.title ?? '')} | ${by.join(', ') || '—'} |`);
+    const by = input.consumers
+      .filter((c) => c.topics.some((p) => patternsOverlap(p, t.pattern)))
+      .map((c) => `\`${c.name}\``);
+    out.push(
+      `| \`${t.pattern}\` | \`${t.schema.replace(/^https:\/\/sluice\.dev\/schemas\//, '')}\` | ${cell(t.title ?? '')} | ${by.join(', ') || '—'} |`,
+    );
   }
-  out.push('', '## Consumers', '', 'Durable queues (`bus.queuePrefix` + name) and the topic patterns bound to them.', '', '| Consumer | Queue | Topics | Role |', '|---|---|---|---|');
-  for (const c of input.consumers) out.push(`| \`${c.name}\` | \`${c.queue}\` | ${c.topics.map((t) => `\`${t}\``).join(', ')} | ${c.role} |`);
-  out.push('', '## Scheduled tasks', '', 'Run in the one scheduler process holding the scheduler lease; cron in UTC.', '', '| Task | Default schedule |', '|---|---|');
+  out.push(
+    '',
+    '## Consumers',
+    '',
+    'Durable queues (`bus.queuePrefix` + name) and the topic patterns bound to them.',
+    '',
+    '| Consumer | Queue | Topics | Role |',
+    '|---|---|---|---|',
+  );
+  for (const c of input.consumers)
+    out.push(
+      `| \`${c.name}\` | \`${c.queue}\` | ${c.topics.map((t) => `\`${t}\``).join(', ')} | ${c.role} |`,
+    );
+  out.push(
+    '',
+    '## Scheduled tasks',
+    '',
+    'Run in the one scheduler process holding the scheduler lease; cron in UTC.',
+    '',
+    '| Task | Default schedule |',
+    '|---|---|',
+  );
   for (const t of input.tasks) out.push(`| \`${t.name}\` | \`${t.cron}\` |`);
-  out.push('', '## Metrics', '', 'At `/metrics` of every process (Prometheus text format), besides the process metrics prefixed `sluice_process_`.', '', '| Metric | Type | Labels | Meaning |', '|---|---|---|---|');
+  out.push(
+    '',
+    '## Metrics',
+    '',
+    'At `/metrics` of every process (Prometheus text format), besides the process metrics prefixed `sluice_process_`.',
+    '',
+    '| Metric | Type | Labels | Meaning |',
+    '|---|---|---|---|',
+  );
   for (const m of [...input.metrics].sort((a, b) => a.name.localeCompare(b.name))) {
-    out.push(`| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${cell(m.help)} |`);
+    out.push(
+      `| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${cell(m.help)} |`,
+    );
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function summaryOf(schema: FastifySchema | undefined): string {
@@ -75,9 +131,15 @@ function inputFields(schema: FastifySchema | undefined): string[] {
   if (!schema) return [];
   const fields: string[] = [];
   for (const where of ['params', 'querystring', 'body'] as const) {
-    const s = schema[where] as { properties?: Record<string, { type?: unknown; description?: string }>; required?: string[] } | undefined;
+    const s = schema[where] as
+      | { properties?: Record<string, { type?: unknown; description?: string }>; required?: string[] }
+      | undefined;
     for (const [name, prop] of Object.entries(s?.properties ?? {})) {
-      const type = Array.isArray(prop.type) ? prop.type.join(' or ') : typeof prop.type === 'string' ? prop.type : 'any';
+      const type = Array.isArray(prop.type)
+        ? prop.type.join(' or ')
+        : typeof prop.type === 'string'
+          ? prop.type
+          : 'any';
       const required = s?.required?.includes(name) ? ', required' : '';
       fields.push(`${where}.${name}: ${type}${required}${prop.description ? ` — ${prop.description}` : ''}`);
     }
@@ -93,18 +155,32 @@ function patternsOverlap(a: string, b: string): boolean {
 
 /** The docs of a service with every role on the embedded defaults and an in-memory store. */
 export async function generateApiDocs(): Promise<string> {
-  const config = compileConfig(validateConfig({ db: { path: ':memory:' }, log: { level: 'silent' } }, 'docs'), 'docs', process.cwd());
+  const config = compileConfig(
+    validateConfig({ db: { path: ':memory:' }, log: { level: 'silent' } }, 'docs'),
+    'docs',
+    process.cwd(),
+  );
   const service = await SluiceService.create({ config, log: createLogger('silent'), processMetrics: false });
   try {
     await service.http!.app.ready();
     const metrics = service.ctx.metrics.registry.getMetricsAsArray().map((m) => {
       const metric = m as unknown as { name: string; help: string; type: string; labelNames?: string[] };
-      return { name: metric.name, type: metric.type, help: metric.help, labels: [...(metric.labelNames ?? [])] };
+      return {
+        name: metric.name,
+        type: metric.type,
+        help: metric.help,
+        labels: [...(metric.labelNames ?? [])],
+      };
     });
     return renderApiDocs({
       routes: service.http!.routes,
       topics: service.ctx.registry.describeTopics(),
-      consumers: service.consumers.map((c) => ({ name: c.spec.name, queue: config.bus.queuePrefix + c.spec.name, topics: c.spec.topics, role: c.role })),
+      consumers: service.consumers.map((c) => ({
+        name: c.spec.name,
+        queue: config.bus.queuePrefix + c.spec.name,
+        topics: c.spec.topics,
+        role: c.role,
+      })),
       metrics,
       tasks: service.ctx.scheduler.tasks(),
     });

@@ -19,7 +19,10 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
       hooks: {
         // The message string itself (`log.warn(\`cannot reach ${url}\`)`) is cleaned as well.
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? redactString(a) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? redactString(a) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

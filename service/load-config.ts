@@ -77,7 +77,8 @@ export function applyEnvOverrides(raw: unknown, env: NodeJS.ProcessEnv): unknown
 /** Fills the defaults in and lists every problem at once, as `path: reason`. */
 export function validateConfig(raw: unknown, source: string): ConfigWithDefaults {
   const copy = structuredClone(raw ?? {});
-  if (!validate(copy)) throw new ConfigError(source, formatAjvErrors(validate.errors, '(root)', 'is not a known setting'));
+  if (!validate(copy))
+    throw new ConfigError(source, formatAjvErrors(validate.errors, '(root)', 'is not a known setting'));
   return copy as unknown as ConfigWithDefaults;
 }
 
@@ -92,7 +93,10 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   for (const [type, templates] of Object.entries(config.gating.remoteRule.urlTemplates)) {
     for (const [i, t] of templates.entries()) {
       const unknown = unknownTemplateFields(t);
-      if (unknown.length) problems.push(`gating.remoteRule.urlTemplates.${type}[${i}]: unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{${u}}`).join(', ')}`);
+      if (unknown.length)
+        problems.push(
+          `gating.remoteRule.urlTemplates.${type}[${i}]: unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `{${u}}`).join(', ')}`,
+        );
     }
   }
   for (const [i, t] of config.gating.subjectTypes.entries()) {
@@ -101,19 +105,29 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
         try {
           new RegExp(m.match);
         } catch (err) {
-          problems.push(`gating.subjectTypes[${i}].${key}[${j}].match: not a regular expression: ${(err as Error).message}`);
+          problems.push(
+            `gating.subjectTypes[${i}].${key}[${j}].match: not a regular expression: ${(err as Error).message}`,
+          );
         }
       }
     }
   }
   // node-schedule would silently never run a job whose rule it cannot read.
-  if (!/^\s*(\S+\s+){4,5}\S+\s*$/.test(config.gating.updates.recheckCron) || /[^0-9A-Za-z*/,?#\s-]/.test(config.gating.updates.recheckCron)) {
-    problems.push(`gating.updates.recheckCron: "${config.gating.updates.recheckCron}" is not a cron expression of 5 or 6 fields`);
+  if (
+    !/^\s*(\S+\s+){4,5}\S+\s*$/.test(config.gating.updates.recheckCron) ||
+    /[^0-9A-Za-z*/,?#\s-]/.test(config.gating.updates.recheckCron)
+  ) {
+    problems.push(
+      `gating.updates.recheckCron: "${config.gating.updates.recheckCron}" is not a cron expression of 5 or 6 fields`,
+    );
   }
   const tls = config.bus.tls;
-  if ((tls.certFile === null) !== (tls.keyFile === null)) problems.push('bus.tls: certFile and keyFile go together (a client certificate and its key)');
-  const usesTls = tls.caFile !== null || tls.certFile !== null || tls.servername !== null || !tls.rejectUnauthorized;
-  if (usesTls && !config.bus.url?.startsWith('amqps://')) problems.push('bus.tls: is set, but bus.url is not an amqps:// URL');
+  if ((tls.certFile === null) !== (tls.keyFile === null))
+    problems.push('bus.tls: certFile and keyFile go together (a client certificate and its key)');
+  const usesTls =
+    tls.caFile !== null || tls.certFile !== null || tls.servername !== null || !tls.rejectUnauthorized;
+  if (usesTls && !config.bus.url?.startsWith('amqps://'))
+    problems.push('bus.tls: is set, but bus.url is not an amqps:// URL');
   if (config.notify.retry.maxDelayMs < config.notify.retry.delayMs) {
     problems.push('notify.retry.maxDelayMs: must be >= notify.retry.delayMs');
   }
@@ -126,24 +140,45 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   if (problems.length > 0) throw new ConfigError(source, problems);
   const resolve = (file: string | null) => (file === null ? null : path.resolve(cwd, file));
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
-  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  const host =
+    config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   return deepFreeze({
     ...config,
     db: { ...config.db, path: dbPath },
-    gating: { ...config.gating, policiesDir: config.gating.policiesDir === null ? null : path.resolve(cwd, config.gating.policiesDir) },
+    gating: {
+      ...config.gating,
+      policiesDir: config.gating.policiesDir === null ? null : path.resolve(cwd, config.gating.policiesDir),
+    },
     bus: {
       ...config.bus,
       passwordFile: resolve(config.bus.passwordFile),
-      tls: { ...tls, caFile: resolve(tls.caFile), certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile), passphraseFile: resolve(tls.passphraseFile) },
+      tls: {
+        ...tls,
+        caFile: resolve(tls.caFile),
+        certFile: resolve(tls.certFile),
+        keyFile: resolve(tls.keyFile),
+        passphraseFile: resolve(tls.passphraseFile),
+      },
     },
     notify: { ...config.notify, mailDir: path.resolve(cwd, config.notify.mailDir) },
     auth: config.auth.oidc?.introspection
-      ? { ...config.auth, oidc: { ...config.auth.oidc, introspection: { ...config.auth.oidc.introspection, clientSecretFile: resolve(config.auth.oidc.introspection.clientSecretFile) } } }
+      ? {
+          ...config.auth,
+          oidc: {
+            ...config.auth.oidc,
+            introspection: {
+              ...config.auth.oidc.introspection,
+              clientSecretFile: resolve(config.auth.oidc.introspection.clientSecretFile),
+            },
+          },
+        }
       : config.auth,
     pipeline,
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
-    serverUrl: (config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`).replace(/\/$/, ''),
+    serverUrl: (
+      config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`
+    ).replace(/\/$/, ''),
   });
 }
 

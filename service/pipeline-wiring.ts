@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import type { ConsumerSpec } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
-import { gitReceiveConsumer, jobLogConsumer, jobReportConsumer, nodeEventConsumer } from '../consumers/pipeline-consumers.js';
+import {
+  gitReceiveConsumer,
+  jobLogConsumer,
+  jobReportConsumer,
+  nodeEventConsumer,
+} from '../consumers/pipeline-consumers.js';
 import { DecisionsKnownGood } from '../db/decisions-known-good.js';
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
@@ -20,15 +25,36 @@ import type { PipelineParts } from '../api/app-context.js';
  * `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner.
  * `serverUrl` is read at each use: with port 0 the URL is known only once the server listens.
  */
-export function createPipeline(config: CompiledConfig, serverUrl: () => string, db: Db, bus: Bus, outbox: Outbox, relay: OutboxRelay, results: ResultIntake, log: Logger, withRunner = true): PipelineParts {
+export function createPipeline(
+  config: CompiledConfig,
+  serverUrl: () => string,
+  db: Db,
+  bus: Bus,
+  outbox: Outbox,
+  relay: OutboxRelay,
+  results: ResultIntake,
+  log: Logger,
+  withRunner = true,
+): PipelineParts {
   const nodes = new NodeStore(db, outbox, serverUrl);
-  const engine = new PipelineEngine(nodes, outbox, results, new DecisionsKnownGood(db), config, log.child({ part: 'pipeline' }), serverUrl);
+  const engine = new PipelineEngine(
+    nodes,
+    outbox,
+    results,
+    new DecisionsKnownGood(db),
+    config,
+    log.child({ part: 'pipeline' }),
+    serverUrl,
+  );
   return {
     nodes,
     engine,
     logs: new LogStore(config.pipeline.logsDir),
     artifactsDir: config.pipeline.artifactsDir,
-    runner: withRunner && config.pipeline.enabled && config.pipeline.runner.enabled ? new Runner(config.pipeline, bus, outbox, () => relay.kick(), log.child({ part: 'runner' })) : undefined,
+    runner:
+      withRunner && config.pipeline.enabled && config.pipeline.runner.enabled
+        ? new Runner(config.pipeline, bus, outbox, () => relay.kick(), log.child({ part: 'runner' }))
+        : undefined,
     db,
     kick: () => relay.kick(),
     transact<T>(work: () => T): T {
@@ -40,10 +66,18 @@ export function createPipeline(config: CompiledConfig, serverUrl: () => string, 
 }
 
 /** The orchestration consumers (role `consumers`) and the in-process runner's job consumer (role `runner`). */
-export function pipelineConsumers(parts: PipelineParts, relay: OutboxRelay): { consumers: ConsumerSpec[]; runner: ConsumerSpec | undefined } {
+export function pipelineConsumers(
+  parts: PipelineParts,
+  relay: OutboxRelay,
+): { consumers: ConsumerSpec[]; runner: ConsumerSpec | undefined } {
   const kick = () => relay.kick();
   return {
-    consumers: [gitReceiveConsumer(parts.engine, kick), nodeEventConsumer(parts.engine, kick), jobReportConsumer(parts.engine, kick), jobLogConsumer(parts.logs)],
+    consumers: [
+      gitReceiveConsumer(parts.engine, kick),
+      nodeEventConsumer(parts.engine, kick),
+      jobReportConsumer(parts.engine, kick),
+      jobLogConsumer(parts.logs),
+    ],
     runner: parts.runner?.consumer(),
   };
 }
@@ -51,14 +85,20 @@ export function pipelineConsumers(parts: PipelineParts, relay: OutboxRelay): { c
 /** The sweeper, pollers and periodic runs, on their cron expressions (run by the scheduler that holds the lease). */
 export function pipelineTasks(parts: PipelineParts, config: CompiledConfig, log: Logger): TaskSpec[] {
   const p = config.pipeline;
-  const tasks: TaskSpec[] = [{ name: 'pipeline-sweep', cron: p.sweepCron, run: () => parts.transact(() => parts.engine.sweep()) }];
+  const tasks: TaskSpec[] = [
+    { name: 'pipeline-sweep', cron: p.sweepCron, run: () => parts.transact(() => parts.engine.sweep()) },
+  ];
   for (const repo of p.repos) {
     if (!repo.poll || !repo.url) continue;
     const poller = new GitPoller(parts.db, repo, (req) => parts.engine.startRun(req), parts.kick, log);
     tasks.push({ name: `pipeline-poll-${repo.name}`, cron: repo.poll, run: () => poller.poll() });
   }
   for (const s of p.schedules) {
-    tasks.push({ name: `pipeline-schedule-${s.name}`, cron: s.cron, run: () => parts.transact(() => parts.engine.startSchedule(s)) });
+    tasks.push({
+      name: `pipeline-schedule-${s.name}`,
+      cron: s.cron,
+      run: () => parts.transact(() => parts.engine.startSchedule(s)),
+    });
   }
   return tasks;
 }

@@ -22,14 +22,23 @@ export class RunnerService {
   private readonly close: () => void;
 
   constructor(config: CompiledConfig, log: Logger) {
-    if (config.busKind !== 'amqp') throw new ConfigError(config.source, ['bus.url: a separate runner needs RabbitMQ (bus.url); the embedded bus lives inside one server']);
+    if (config.busKind !== 'amqp')
+      throw new ConfigError(config.source, [
+        'bus.url: a separate runner needs RabbitMQ (bus.url); the embedded bus lives inside one server',
+      ]);
     const db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     migrate(db);
     const registry = new SchemaRegistry();
     this.bus = new AmqpBus(registry, config.bus, log.child({ part: 'bus' }), db);
     const outbox = new Outbox(db, registry);
     this.relay = new OutboxRelay(outbox, this.bus, config.outbox, log.child({ part: 'outbox' }));
-    this.runner = new Runner(config.pipeline, this.bus, outbox, () => this.relay.kick(), log.child({ part: 'runner' }));
+    this.runner = new Runner(
+      config.pipeline,
+      this.bus,
+      outbox,
+      () => this.relay.kick(),
+      log.child({ part: 'runner' }),
+    );
     this.bus.consume(this.runner.consumer());
     this.close = () => db.close();
   }

@@ -118,7 +118,10 @@ export class SluiceService {
     if (config.busKind === 'embedded' && roles.size < ROLES.length) {
       // Its queues get only the messages published in the same process: roles split across
       // processes would lose them.
-      throw new SluiceError('ROLE_INVALID', 'roles other than "all" need RabbitMQ (bus.url): the embedded bus lives in one process');
+      throw new SluiceError(
+        'ROLE_INVALID',
+        'roles other than "all" need RabbitMQ (bus.url): the embedded bus lives in one process',
+      );
     }
     const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     try {
@@ -132,12 +135,20 @@ export class SluiceService {
 
   private constructor(options: SluiceServiceOptions, { policies, roles, db }: OpenedParts) {
     const { config, log } = options;
-    this.checkpointer = new WalCheckpointer(db, config.db.path, config.db.checkpointIntervalMs, log.child({ part: 'store' }));
+    this.checkpointer = new WalCheckpointer(
+      db,
+      config.db.path,
+      config.db.checkpointIntervalMs,
+      log.child({ part: 'store' }),
+    );
     const registry = options.registry ?? new SchemaRegistry();
     this.serverUrl = new ServerUrl(config.serverUrl);
     const serverUrl = () => this.serverUrl.get();
     const metrics = new SluiceMetrics({ processMetrics: options.processMetrics ?? true });
-    const observer: BusObserver = { consumed: (c, t, o, s) => metrics.consumed(c, t, o, s), published: (t) => metrics.published(t) };
+    const observer: BusObserver = {
+      consumed: (c, t, o, s) => metrics.consumed(c, t, o, s),
+      published: (t) => metrics.published(t),
+    };
     const bus: Bus = createBus(config, db, registry, log, observer);
     const eventLog = new EventLog(db, config.events.maxEvents);
     const feed = new EventEmitter();
@@ -145,14 +156,27 @@ export class SluiceService {
     const outbox = new Outbox(db, registry, { eventLog, onAdded: coalesced(() => feed.emit('appended')) });
     const holder = holderId();
     const leaseMs = config.scheduler.leaseSeconds * 1000;
-    const relay = new OutboxRelay(outbox, bus, config.outbox, log.child({ part: 'outbox' }), new Lease(db, 'outbox-relay', holder, leaseMs));
+    const relay = new OutboxRelay(
+      outbox,
+      bus,
+      config.outbox,
+      log.child({ part: 'outbox' }),
+      new Lease(db, 'outbox-relay', holder, leaseMs),
+    );
     const auth = new Authenticator(config);
-    if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null) log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
+    if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null)
+      log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
     // An injected waiver source tells nobody of new waivers: answers about them cannot be kept.
-    const decisionCache = config.gating.cacheDecisions > 0 && !options.waivers ? new DecisionCache(config.gating.cacheDecisions) : undefined;
-    const latest = new GatingLatestStore(db, subjectTypes.itemKeys(), config.gating.cacheSubjects, (identifier) =>
-      identifier === null ? decisionCache?.clear() : decisionCache?.invalidate(identifier),
+    const decisionCache =
+      config.gating.cacheDecisions > 0 && !options.waivers
+        ? new DecisionCache(config.gating.cacheDecisions)
+        : undefined;
+    const latest = new GatingLatestStore(
+      db,
+      subjectTypes.itemKeys(),
+      config.gating.cacheSubjects,
+      (identifier) => (identifier === null ? decisionCache?.clear() : decisionCache?.invalidate(identifier)),
     );
     const results = new ResultsStore(db, outbox, config, serverUrl);
     latest.catchUp();
@@ -163,8 +187,15 @@ export class SluiceService {
       settings: config.gating,
       results: new StoreGatingResults(latest, results),
       waivers: options.waivers ?? waivers,
-      build: options.buildInfo ?? buildInfoSource(config.gating, new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey)),
-      fetcher: options.gatingFiles ?? new HttpGatingFileFetcher({ timeoutMs: config.gating.remoteRule.fetchTimeoutMs, cacheTtlMs: config.gating.remoteRule.cacheTtlMs }),
+      build:
+        options.buildInfo ??
+        buildInfoSource(config.gating, new BuildInfoFromResults(db, config.gating.remoteRule.sourceDataKey)),
+      fetcher:
+        options.gatingFiles ??
+        new HttpGatingFileFetcher({
+          timeoutMs: config.gating.remoteRule.fetchTimeoutMs,
+          cacheTtlMs: config.gating.remoteRule.cacheTtlMs,
+        }),
       ...(decisionCache ? { cache: decisionCache } : {}),
     });
     const publish = (topic: string, body: unknown) => void outbox.add(topic, body);
@@ -177,24 +208,93 @@ export class SluiceService {
       graceMs: config.gating.updates.gracePeriodSeconds * 1000,
       serverUrl,
     });
-    const changes = new DecisionChanges({ decisions, states: new DecisionStatesStore(db), publish, knownProductVersions: (s) => updates.productVersionsFor(s) });
-    const effects = new GatingEffects({ changes, updates, subjectTypes, incompleteOutcomes: config.gating.outcomes.incomplete });
+    const changes = new DecisionChanges({
+      decisions,
+      states: new DecisionStatesStore(db),
+      publish,
+      knownProductVersions: (s) => updates.productVersionsFor(s),
+    });
+    const effects = new GatingEffects({
+      changes,
+      updates,
+      subjectTypes,
+      incompleteOutcomes: config.gating.outcomes.incomplete,
+    });
     // Without the consumers role the consumer works them out, in the process that has it.
     const changesWhenStored =
-      config.gating.changesWhenStored && roles.has('consumers') ? new ChangesWhenStored(db, outbox, effects, () => relay.kick(), log.child({ consumer: GATING_CHANGES_CONSUMER })) : undefined;
+      config.gating.changesWhenStored && roles.has('consumers')
+        ? new ChangesWhenStored(
+            db,
+            outbox,
+            effects,
+            () => relay.kick(),
+            log.child({ consumer: GATING_CHANGES_CONSUMER }),
+          )
+        : undefined;
     const whenStored = changesWhenStored ? { changes: changesWhenStored } : {};
     const resultIntake = new ResultIntake({ db, results, latest, ...whenStored });
-    const waiverIntake = new WaiverIntake({ db, waivers, ...(decisionCache ? { decisionCache } : {}), ...whenStored });
-    const pipeline = createPipeline(config, serverUrl, db, bus, outbox, relay, resultIntake, log, roles.has('runner'));
+    const waiverIntake = new WaiverIntake({
+      db,
+      waivers,
+      ...(decisionCache ? { decisionCache } : {}),
+      ...whenStored,
+    });
+    const pipeline = createPipeline(
+      config,
+      serverUrl,
+      db,
+      bus,
+      outbox,
+      relay,
+      resultIntake,
+      log,
+      roles.has('runner'),
+    );
     const health = new HealthChecks();
-    const scheduler = new Scheduler(db, new Lease(db, 'scheduler', holder, leaseMs), roles.has('scheduler'), metrics, log.child({ part: 'scheduler' }));
+    const scheduler = new Scheduler(
+      db,
+      new Lease(db, 'scheduler', holder, leaseMs),
+      roles.has('scheduler'),
+      metrics,
+      log.child({ part: 'scheduler' }),
+    );
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
     this.mailTransport = createMailTransport(config.notify);
     // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
-    const notifications = new NotificationSender(mailOutbox, db, this.mailTransport, config.notify, log.child({ part: 'notify' }), config.busKind === 'embedded', (channel, outcome) =>
-      metrics.countNotification(channel, outcome),
+    const notifications = new NotificationSender(
+      mailOutbox,
+      db,
+      this.mailTransport,
+      config.notify,
+      log.child({ part: 'notify' }),
+      config.busKind === 'embedded',
+      (channel, outcome) => metrics.countNotification(channel, outcome),
     );
-    this.ctx = { config, serverUrl, log, db, registry, bus, outbox, relay, eventLog, feed, auth, results, resultIntake, waivers, waiverIntake, gating: { subjectTypes, decisions, updates }, metrics, health, scheduler, roles, mailOutbox, notifications, pipeline };
+    this.ctx = {
+      config,
+      serverUrl,
+      log,
+      db,
+      registry,
+      bus,
+      outbox,
+      relay,
+      eventLog,
+      feed,
+      auth,
+      results,
+      resultIntake,
+      waivers,
+      waiverIntake,
+      gating: { subjectTypes, decisions, updates },
+      metrics,
+      health,
+      scheduler,
+      roles,
+      mailOutbox,
+      notifications,
+      pipeline,
+    };
 
     health.register('store', () => {
       db.prepare('SELECT 1').get();
@@ -202,21 +302,47 @@ export class SluiceService {
     });
     health.register('bus', () => ({ kind: bus.kind, ...bus.health() }));
     // Mail waits in the outbox while the server is away: it is reported, but Sluice stays ready.
-    if (config.notify.transport === 'smtp') health.register('smtp', () => notifications.health(), { critical: false });
+    if (config.notify.transport === 'smtp')
+      health.register('smtp', () => notifications.health(), { critical: false });
     if (pipeline.runner && roles.has('runner')) watchBuilders(pipeline.runner, metrics, health);
-    metrics.gauge('sluice_outbox_depth', 'Messages waiting in the outbox to be sent', () => outbox.depth().count);
-    metrics.gauge('sluice_outbox_oldest_age_seconds', 'Age of the oldest message waiting in the outbox (0 when empty)', () => outbox.depth().oldestAgeMs / 1000);
-    metrics.labelledGauge('sluice_info', 'This process: version, roles and bus kind', ['version', 'roles', 'bus'], () => [
-      { labels: { version: SLUICE_VERSION, roles: [...roles].join(','), bus: bus.kind }, value: 1 },
-    ]);
+    metrics.gauge(
+      'sluice_outbox_depth',
+      'Messages waiting in the outbox to be sent',
+      () => outbox.depth().count,
+    );
+    metrics.gauge(
+      'sluice_outbox_oldest_age_seconds',
+      'Age of the oldest message waiting in the outbox (0 when empty)',
+      () => outbox.depth().oldestAgeMs / 1000,
+    );
+    metrics.labelledGauge(
+      'sluice_info',
+      'This process: version, roles and bus kind',
+      ['version', 'roles', 'bus'],
+      () => [{ labels: { version: SLUICE_VERSION, roles: [...roles].join(','), bus: bus.kind }, value: 1 }],
+    );
 
     const pipelineSpecs = config.pipeline.enabled ? pipelineConsumers(pipeline, relay) : undefined;
     if (roles.has('consumers')) {
-      if (config.events.recordTopics.length > 0) this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
+      if (config.events.recordTopics.length > 0)
+        this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
       // Woken when a consumer stored a result, so its announcement goes out now, not at the next poll.
-      this.consume(ciResultsConsumer(resultIntake, () => relay.kick(), (reason) => metrics.ciMessageSkipped(reason)), 'consumers');
-      this.consume(resultSubmitConsumer(resultIntake, () => relay.kick()), 'consumers');
-      this.consume(gatingChangesConsumer(effects, () => relay.kick()), 'consumers');
+      this.consume(
+        ciResultsConsumer(
+          resultIntake,
+          () => relay.kick(),
+          (reason) => metrics.ciMessageSkipped(reason),
+        ),
+        'consumers',
+      );
+      this.consume(
+        resultSubmitConsumer(resultIntake, () => relay.kick()),
+        'consumers',
+      );
+      this.consume(
+        gatingChangesConsumer(effects, () => relay.kick()),
+        'consumers',
+      );
       this.registerNotifier(mailOutbox, notifications);
       for (const spec of pipelineSpecs?.consumers ?? []) this.consume(spec, 'consumers');
       for (const make of options.consumers ?? []) this.consume(make(this.ctx), 'consumers');
@@ -227,14 +353,17 @@ export class SluiceService {
     }
 
     const ledger = new ProcessedMessages(db);
-    scheduler.schedule('prune-processed-messages', config.scheduler.pruneCron, () => ledger.prune(config.events.dedupRetentionHours * 3600_000));
+    scheduler.schedule('prune-processed-messages', config.scheduler.pruneCron, () =>
+      ledger.prune(config.events.dedupRetentionHours * 3600_000),
+    );
     const keepMs = config.notify.keepDays * 86_400_000;
     scheduler.schedule('prune-notifications', '41 3 * * *', () => mailOutbox.prune(keepMs));
     // Time alone can change an update's status (its grace period for missing results ends).
     scheduler.schedule('recheck-update-gating', config.gating.updates.recheckCron, async () => {
       if ((await updates.recheckDue()) > 0) relay.kick();
     });
-    if (config.pipeline.enabled) for (const t of pipelineTasks(pipeline, config, log)) scheduler.schedule(t.name, t.cron, t.run);
+    if (config.pipeline.enabled)
+      for (const t of pipelineTasks(pipeline, config, log)) scheduler.schedule(t.name, t.cron, t.run);
     for (const make of options.tasks ?? []) {
       const t = make(this.ctx);
       scheduler.schedule(t.name, t.cron, t.run);
@@ -290,7 +419,10 @@ export class SluiceService {
       const bound = this.http.app.server.address();
       if (bound && typeof bound === 'object') this.serverUrl.listening(bound.port);
     }
-    log.info({ address, roles: [...roles], bus: bus.kind, db: config.db.path, config: config.source }, 'sluice is serving');
+    log.info(
+      { address, roles: [...roles], bus: bus.kind, db: config.db.path, config: config.source },
+      'sluice is serving',
+    );
     return address;
   }
 
@@ -346,7 +478,10 @@ function watchBuilders(runner: Runner, metrics: SluiceMetrics, health: HealthChe
       `builder:${name}`,
       () => {
         const b = byName().get(name)!;
-        return { ok: b.healthy, detail: `${b.active}/${b.jobLimit} jobs${b.lastError ? `; last error: ${b.lastError}` : ''}` };
+        return {
+          ok: b.healthy,
+          detail: `${b.active}/${b.jobLimit} jobs${b.lastError ? `; last error: ${b.lastError}` : ''}`,
+        };
       },
       { critical: false },
     );
@@ -362,5 +497,7 @@ function watchBuilders(runner: Runner, metrics: SluiceMetrics, health: HealthChe
 /** Builds' sources and creation times: from Koji when one is configured (as Greenwave), else from their results. */
 function buildInfoSource(gating: GatingSettings, fromResults: BuildInfoSource): BuildInfoSource {
   const { url, timeoutMs, cacheSize, cacheTtlMs } = gating.koji;
-  return url === null ? fromResults : new KojiBuildInfo(new KojiClient({ url, timeoutMs, cacheSize, cacheTtlMs }), fromResults);
+  return url === null
+    ? fromResults
+    : new KojiBuildInfo(new KojiClient({ url, timeoutMs, cacheSize, cacheTtlMs }), fromResults);
 }

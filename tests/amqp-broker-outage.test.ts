@@ -5,7 +5,12 @@ import { BusUnavailableError } from '../errors/bus-unavailable-error.js';
 import { Outbox } from '../db/outbox.js';
 import { OutboxRelay } from '../producers/outbox-relay.js';
 import { amqpHarness, type AmqpHarness } from './support/amqp-harness.js';
-import { FAST_RECOVERY, NO_PRIVATE_NODE, privateRabbitNodeForThisFile, type PrivateRabbitNode } from './support/broker.js';
+import {
+  FAST_RECOVERY,
+  NO_PRIVATE_NODE,
+  privateRabbitNodeForThisFile,
+  type PrivateRabbitNode,
+} from './support/broker.js';
 import { effectCounts, effectsConsumer } from './support/effects-consumer.js';
 import { silentLogger, testRegistry } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
@@ -19,7 +24,9 @@ async function restartBroker(node: PrivateRabbitNode, downMs: number): Promise<v
   await node.start();
 }
 
-test('broker restart mid-stream: consumption resumes by itself and every message is accounted for', { timeout: 180_000 }, async (t) => {
+test('broker restart mid-stream: consumption resumes by itself and every message is accounted for', {
+  timeout: 180_000,
+}, async (t) => {
   const node = privateNode();
   if (!node) return t.skip(NO_PRIVATE_NODE);
   const h: AmqpHarness = await amqpHarness(node.url, [effectsConsumer('resume', ['test.#'])], FAST_RECOVERY);
@@ -53,10 +60,16 @@ test('broker restart mid-stream: consumption resumes by itself and every message
   t.diagnostic(`${refused} publish attempts were refused with BusUnavailableError while the broker was down`);
 });
 
-test('publishing while the broker is down fails clearly within the bound, and the outbox delivers everything once it is back', { timeout: 180_000 }, async (t) => {
+test('publishing while the broker is down fails clearly within the bound, and the outbox delivers everything once it is back', {
+  timeout: 180_000,
+}, async (t) => {
   const node = privateNode();
   if (!node) return t.skip(NO_PRIVATE_NODE);
-  const h: AmqpHarness = await amqpHarness(node.url, [effectsConsumer('after-outage', ['test.#'])], FAST_RECOVERY);
+  const h: AmqpHarness = await amqpHarness(
+    node.url,
+    [effectsConsumer('after-outage', ['test.#'])],
+    FAST_RECOVERY,
+  );
   t.after(() => h.close());
   await node.stop();
   await waitFor('the bus to notice', () => !h.bus.health().ok, 20_000);
@@ -73,7 +86,12 @@ test('publishing while the broker is down fails clearly within the bound, and th
   assert.ok(waited >= 1400 && waited < 4000, `the wait is bounded by confirmTimeoutMs (waited ${waited} ms)`);
 
   const outbox = new Outbox(h.db, testRegistry());
-  const relay = new OutboxRelay(outbox, h.bus, { batchSize: 100, pollIntervalMs: 50, retryDelayMs: 100, maxRetryDelayMs: 500 }, silentLogger());
+  const relay = new OutboxRelay(
+    outbox,
+    h.bus,
+    { batchSize: 100, pollIntervalMs: 50, retryDelayMs: 100, maxRetryDelayMs: 500 },
+    silentLogger(),
+  );
   h.db.transaction(() => {
     for (let n = 1; n <= 200; n++) outbox.add('test.outbox', { n });
   })();
@@ -81,7 +99,9 @@ test('publishing while the broker is down fails clearly within the bound, and th
   t.after(() => relay.stop());
   await sleep(2500);
   assert.equal(outbox.depth().count, 200, 'nothing leaves the outbox while the broker is down');
-  const lastError = h.db.prepare('SELECT last_error FROM outbox WHERE last_error IS NOT NULL LIMIT 1').get() as { last_error: string } | undefined;
+  const lastError = h.db
+    .prepare('SELECT last_error FROM outbox WHERE last_error IS NOT NULL LIMIT 1')
+    .get() as { last_error: string } | undefined;
   assert.match(lastError?.last_error ?? '', /not confirmed/);
 
   await node.start();
@@ -91,11 +111,20 @@ test('publishing while the broker is down fails clearly within the bound, and th
   assert.deepEqual(effectCounts(h.db), { rows: 200, distinct: 200 });
 });
 
-test('listing or replaying dead letters while the broker is down fails within the bound, and no replay runs once it is back', { timeout: 180_000 }, async (t) => {
+test('listing or replaying dead letters while the broker is down fails within the bound, and no replay runs once it is back', {
+  timeout: 180_000,
+}, async (t) => {
   const node = privateNode();
   if (!node) return t.skip(NO_PRIVATE_NODE);
   let seen = 0;
-  const refuser = { name: 'outage-dlq', topics: ['test.#'], handle: () => (seen++, { deadLetter: 'refused for the test' }) };
+  const refuser = {
+    name: 'outage-dlq',
+    topics: ['test.#'],
+    handle: () => {
+      seen++;
+      return { deadLetter: 'refused for the test' };
+    },
+  };
   const h: AmqpHarness = await amqpHarness(node.url, [refuser], FAST_RECOVERY);
   t.after(() => h.close());
   await h.bus.publish('test.dead', { n: 1 });
@@ -115,7 +144,10 @@ test('listing or replaying dead letters while the broker is down fails within th
       return true;
     });
     const waited = Date.now() - started;
-    assert.ok(waited >= 1400 && waited < 4000, `${what}: the wait is bounded by confirmTimeoutMs (waited ${waited} ms)`);
+    assert.ok(
+      waited >= 1400 && waited < 4000,
+      `${what}: the wait is bounded by confirmTimeoutMs (waited ${waited} ms)`,
+    );
   }
 
   await node.start();

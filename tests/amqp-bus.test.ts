@@ -26,9 +26,18 @@ test('invalid and non-JSON bodies from other publishers are dead-lettered with a
   t.after(() => conn.close());
   const ch = await conn.createConfirmChannel();
   const rk = (topic: string) => h.config.bus.topicPrefix + topic;
-  ch.publish(h.config.bus.exchange, rk('test.bad'), Buffer.from(JSON.stringify({ n: -1, extra: true })), { messageId: 'bad-schema', persistent: true });
-  ch.publish(h.config.bus.exchange, rk('test.bad'), Buffer.from('{"n": 1,'), { messageId: 'not-json', persistent: true });
-  ch.publish(h.config.bus.exchange, rk('test.good'), Buffer.from(JSON.stringify({ n: 7 })), { messageId: 'good', persistent: true });
+  ch.publish(h.config.bus.exchange, rk('test.bad'), Buffer.from(JSON.stringify({ n: -1, extra: true })), {
+    messageId: 'bad-schema',
+    persistent: true,
+  });
+  ch.publish(h.config.bus.exchange, rk('test.bad'), Buffer.from('{"n": 1,'), {
+    messageId: 'not-json',
+    persistent: true,
+  });
+  ch.publish(h.config.bus.exchange, rk('test.good'), Buffer.from(JSON.stringify({ n: 7 })), {
+    messageId: 'good',
+    persistent: true,
+  });
   await ch.waitForConfirms();
 
   await waitFor('the good message', () => effectCounts(h.db, 'strict').rows === 1);
@@ -41,11 +50,14 @@ test('invalid and non-JSON bodies from other publishers are dead-lettered with a
   assert.match(byId.get('bad-schema')!.reason, /body\.extra: is not an allowed property/);
   assert.match(byId.get('not-json')!.reason, /body is not valid JSON/);
   assert.equal(byId.get('not-json')!.body, '{"n": 1,');
-  assert.equal(byId.get('bad-schema')!.queue, h.config.bus.queuePrefix + 'strict');
+  assert.equal(byId.get('bad-schema')!.queue, `${h.config.bus.queuePrefix}strict`);
   assert.equal(byId.get('bad-schema')!.topic, 'test.bad');
   // Listing does not consume: they are still there.
   assert.equal((await h.bus.listDeadLetters()).length, 2);
-  assert.deepEqual(effectsOf(h.db, 'strict').map((e) => e.n), [7]);
+  assert.deepEqual(
+    effectsOf(h.db, 'strict').map((e) => e.n),
+    [7],
+  );
 });
 
 test('a handler that always throws is tried maxAttempts times, dead-lettered with the last error, and `sluice dlq replay` brings it back', async (t) => {
@@ -59,7 +71,9 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
       return broken;
     },
   });
-  const h = await amqpHarness(url, [consumer], { bus: { retry: { maxAttempts: 3, delayMs: 100, backoffFactor: 2 } } });
+  const h = await amqpHarness(url, [consumer], {
+    bus: { retry: { maxAttempts: 3, delayMs: 100, backoffFactor: 2 } },
+  });
   t.after(() => h.close());
   const receipt = await h.bus.publish('test.flaky', { n: 42 });
   const [letter] = await waitFor('a dead letter', async () => {
@@ -77,7 +91,10 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
 
   const env = { ...process.env, SLUICE_CONFIG: h.configFile };
   const listed = await run('node', [CLI, 'dlq', 'list'], { env });
-  const lines = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string });
+  const lines = listed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; reason: string });
   assert.equal(lines.length, 1);
   assert.match(lines[0]!.reason, /refusing item 42/);
 
@@ -85,13 +102,19 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
   const replay = await run('node', [CLI, 'dlq', 'replay', lines[0]!.id], { env });
   assert.deepEqual(JSON.parse(replay.stdout), { replayed: 1, notReplayed: [] });
   await waitFor('the replayed message to be handled', () => effectCounts(h.db).rows === 1);
-  assert.deepEqual(effectsOf(h.db, 'flaky').map((e) => [e.n, e.message_id]), [[42, receipt.messageId]]);
+  assert.deepEqual(
+    effectsOf(h.db, 'flaky').map((e) => [e.n, e.message_id]),
+    [[42, receipt.messageId]],
+  );
   assert.equal((await h.bus.listDeadLetters()).length, 0);
-  await assert.rejects(run('node', [CLI, 'dlq', 'replay', 'no-such-id'], { env }), (err: { code?: number; stderr?: string }) => {
-    assert.equal(err.code, 1);
-    assert.match(err.stderr ?? '', /no dead letter has those ids/);
-    return true;
-  });
+  await assert.rejects(
+    run('node', [CLI, 'dlq', 'replay', 'no-such-id'], { env }),
+    (err: { code?: number; stderr?: string }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr ?? '', /no dead letter has those ids/);
+      return true;
+    },
+  );
 });
 
 test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is set', async (t) => {
@@ -109,11 +132,20 @@ test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is s
   let err = '';
   tail.stderr.on('data', (d) => (err += d));
   await waitFor('tail to follow', () => err.includes('following'));
-  const pub = await run('node', [CLI, 'publish', 'git.receive', '{"repo":"rpms/bash","branch":"rawhide","revision":"abcdef1"}'], { env });
+  const pub = await run(
+    'node',
+    [CLI, 'publish', 'git.receive', '{"repo":"rpms/bash","branch":"rawhide","revision":"abcdef1"}'],
+    { env },
+  );
   const { message_id } = JSON.parse(pub.stdout) as { message_id: string };
   const code = await exited;
   assert.equal(code, 0);
-  const line = JSON.parse(out.trim()) as { id: string; topic: string; body: unknown; headers: Record<string, unknown> };
+  const line = JSON.parse(out.trim()) as {
+    id: string;
+    topic: string;
+    body: unknown;
+    headers: Record<string, unknown>;
+  };
   assert.equal(line.id, message_id);
   assert.equal(line.topic, 'git.receive');
   assert.deepEqual(line.body, { repo: 'rpms/bash', branch: 'rawhide', revision: 'abcdef1' });
@@ -130,14 +162,17 @@ test('published messages carry content type, a time-ordered UUID message id, a t
   t.after(() => conn.close());
   const ch = await conn.createChannel();
   const { queue } = await ch.assertQueue('', { exclusive: true });
-  await ch.bindQueue(queue, h.config.bus.exchange, h.config.bus.topicPrefix + 'test.#');
+  await ch.bindQueue(queue, h.config.bus.exchange, `${h.config.bus.topicPrefix}test.#`);
   const before = Math.floor(Date.now() / 1000);
   const receipt = await h.bus.publish('test.props', { n: 5, label: 'x' });
   const msg = (await waitFor('the message', () => ch.get(queue, { noAck: true }))) as amqp.GetMessage;
   assert.equal(msg.fields.routingKey, `${h.config.bus.topicPrefix}test.props`);
   assert.equal(msg.properties.contentType, 'application/json');
   assert.equal(msg.properties.messageId, receipt.messageId);
-  assert.match(String(msg.properties.messageId), /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(
+    String(msg.properties.messageId),
+    /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+  );
   assert.equal(msg.properties.deliveryMode, 2);
   assert.ok(msg.properties.timestamp >= before && msg.properties.timestamp <= before + 5);
   assert.equal(msg.properties.headers?.sluice_schema, 'https://sluice.dev/schemas/test/test.item.json');
@@ -156,10 +191,12 @@ test('a consumer with skipHandled never gets what was published as handled by it
   const conn = await amqp.connect(url);
   t.after(() => conn.close());
   const ch = await conn.createChannel();
-  await ch.assertQueue(busConfig.queuePrefix + 'skips', { durable: true });
-  await ch.bindQueue(busConfig.queuePrefix + 'skips', busConfig.exchange, busConfig.topicPrefix + 'test.#');
+  await ch.assertQueue(`${busConfig.queuePrefix}skips`, { durable: true });
+  await ch.bindQueue(`${busConfig.queuePrefix}skips`, busConfig.exchange, `${busConfig.topicPrefix}test.#`);
 
-  const h = await amqpHarness(url, [skipping, effectsConsumer('all', ['test.#'])], { bus: { topicPrefix: busConfig.topicPrefix, queuePrefix: busConfig.queuePrefix } });
+  const h = await amqpHarness(url, [skipping, effectsConsumer('all', ['test.#'])], {
+    bus: { topicPrefix: busConfig.topicPrefix, queuePrefix: busConfig.queuePrefix },
+  });
   t.after(() => h.close());
   await h.bus.publish('test.a', { n: 1 }, { handledBy: 'skips' });
   await h.bus.publish('test.a', { n: 2 }, { handledBy: 'someone-else' });
@@ -167,9 +204,19 @@ test('a consumer with skipHandled never gets what was published as handled by it
   await h.bus.publish('test.a', { n: 4 }, { handledBy: 'skips', headers: { trace: 'x' } });
   await h.bus.publish('test.a', { n: 5 });
   // One queue, consumed in order: once 5 is in, 1 and 4 would be too had they got through.
-  await waitFor('every delivery', () => effectCounts(h.db, 'all').rows === 5 && effectsOf(h.db, 'skips').some((e) => e.n === 5));
-  assert.deepEqual(effectsOf(h.db, 'skips').map((e) => e.n), [2, 3, 5], 'handled messages were never delivered, the rest once each');
-  assert.deepEqual(effectsOf(h.db, 'all').map((e) => e.n), [1, 2, 3, 4, 5]);
+  await waitFor(
+    'every delivery',
+    () => effectCounts(h.db, 'all').rows === 5 && effectsOf(h.db, 'skips').some((e) => e.n === 5),
+  );
+  assert.deepEqual(
+    effectsOf(h.db, 'skips').map((e) => e.n),
+    [2, 3, 5],
+    'handled messages were never delivered, the rest once each',
+  );
+  assert.deepEqual(
+    effectsOf(h.db, 'all').map((e) => e.n),
+    [1, 2, 3, 4, 5],
+  );
 
   // Other subscribers see who handled it.
   const seen: Array<Record<string, unknown>> = [];
@@ -177,7 +224,7 @@ test('a consumer with skipHandled never gets what was published as handled by it
   t.after(() => tap.close());
   await h.bus.publish('test.b', { n: 6 }, { handledBy: 'skips' });
   await waitFor('the tap', () => seen.length === 1);
-  assert.equal(seen[0]!['sluice-handled-by'], h.config.bus.queuePrefix + 'skips');
+  assert.equal(seen[0]!['sluice-handled-by'], `${h.config.bus.queuePrefix}skips`);
 });
 
 test('a consumer takes messages under every consumed prefix; each says which, through a retry too', async (t) => {
@@ -188,19 +235,30 @@ test('a consumer takes messages under every consumed prefix; each says which, th
     name: 'prefixes',
     topics: ['test.#'],
     handle(message: BusMessage) {
-      seen.push({ id: message.messageId, topic: message.topic, prefix: message.topicPrefix, attempt: message.attempt });
+      seen.push({
+        id: message.messageId,
+        topic: message.topic,
+        prefix: message.topicPrefix,
+        attempt: message.attempt,
+      });
       if (message.messageId === 'retried' && message.attempt === 1) return { retry: 'once' };
       return undefined;
     },
   };
   const other = `o${Date.now().toString(36)}.org.centos.prod.`;
-  const h = await amqpHarness(url, [consumer], { bus: { consumePrefixes: [other], retry: { maxAttempts: 3, delayMs: 50 } } });
+  const h = await amqpHarness(url, [consumer], {
+    bus: { consumePrefixes: [other], retry: { maxAttempts: 3, delayMs: 50 } },
+  });
   t.after(() => h.close());
   const conn = await amqp.connect(url);
   t.after(() => conn.close());
   const ch = await conn.createConfirmChannel();
   const send = async (prefix: string, topic: string, id: string) => {
-    ch.publish(h.config.bus.exchange, prefix + topic, Buffer.from(JSON.stringify({ n: 1 })), { messageId: id, persistent: true, contentType: 'application/json' });
+    ch.publish(h.config.bus.exchange, prefix + topic, Buffer.from(JSON.stringify({ n: 1 })), {
+      messageId: id,
+      persistent: true,
+      contentType: 'application/json',
+    });
     await ch.waitForConfirms();
   };
   await send(h.config.bus.topicPrefix, 'test.own', 'own');
@@ -208,7 +266,8 @@ test('a consumer takes messages under every consumed prefix; each says which, th
   await send(other, 'test.retried', 'retried');
   await send(`not-${other}`, 'test.nobody', 'unbound');
   await waitFor('all three, the retried one twice', () => seen.length >= 4);
-  const byId = (id: string) => seen.filter((s) => s.id === id).map(({ topic, prefix, attempt }) => ({ topic, prefix, attempt }));
+  const byId = (id: string) =>
+    seen.filter((s) => s.id === id).map(({ topic, prefix, attempt }) => ({ topic, prefix, attempt }));
   assert.deepEqual(byId('own'), [{ topic: 'test.own', prefix: h.config.bus.topicPrefix, attempt: 1 }]);
   assert.deepEqual(byId('other'), [{ topic: 'test.other', prefix: other, attempt: 1 }]);
   assert.deepEqual(byId('retried'), [

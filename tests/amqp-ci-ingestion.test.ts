@@ -34,7 +34,11 @@ async function startService(t: TestContext, url: string, raw: RawConfig = {}): P
     await service.stop();
   });
   const publishUnder = async (prefix: string, topic: string, body: unknown, messageId: string) => {
-    ch.publish(config.bus.exchange, prefix + topic, Buffer.from(JSON.stringify(body)), { messageId, persistent: true, contentType: 'application/json' });
+    ch.publish(config.bus.exchange, prefix + topic, Buffer.from(JSON.stringify(body)), {
+      messageId,
+      persistent: true,
+      contentType: 'application/json',
+    });
     await ch.waitForConfirms();
   };
   return {
@@ -50,11 +54,17 @@ async function startService(t: TestContext, url: string, raw: RawConfig = {}): P
   };
 }
 
-test('a Fedora CI message of every artifact type and state becomes a result with its testcase, outcome, item and type', { timeout: 60_000 }, async (t) => {
+test('a Fedora CI message of every artifact type and state becomes a result with its testcase, outcome, item and type', {
+  timeout: 60_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const s = await startService(t, url);
-  const sent: Array<{ messageId: string; kind: (typeof ARTIFACT_KINDS)[number]; state: (typeof STATES)[number] }> = [];
+  const sent: Array<{
+    messageId: string;
+    kind: (typeof ARTIFACT_KINDS)[number];
+    state: (typeof STATES)[number];
+  }> = [];
   for (const kind of ARTIFACT_KINDS) {
     for (const state of STATES) {
       const messageId = `${kind}-${state}`;
@@ -83,9 +93,16 @@ test('a Fedora CI message of every artifact type and state becomes a result with
     }
   }
   // Gating asks for a result by item, type and testcase; not_applicable is an outcome of its own.
-  await s.publishRaw('ci.koji-build.test.complete', ciMessage('koji-build', 'complete', { testFields: { result: 'not_applicable', type: 'rpmlint' } }), 'na-1');
+  await s.publishRaw(
+    'ci.koji-build.test.complete',
+    ciMessage('koji-build', 'complete', { testFields: { result: 'not_applicable', type: 'rpmlint' } }),
+    'na-1',
+  );
   const [na] = await waitFor('the not_applicable result', async () => {
-    const r = await s.results({ item: ARTIFACTS['koji-build'].item, testcases: 'fedora-ci.koji-build.rpmlint.functional' });
+    const r = await s.results({
+      item: ARTIFACTS['koji-build'].item,
+      testcases: 'fedora-ci.koji-build.rpmlint.functional',
+    });
     return r.length ? r : undefined;
   });
   assert.equal(na!.outcome, 'NOT_APPLICABLE');
@@ -100,13 +117,18 @@ test('a CI message delivered twice (same message id) makes one result', { timeou
   await s.publishRaw('ci.fedora-update.test.complete', body, 'twice');
   // One queue delivers in order: once the message after them is stored, both copies were handled.
   await s.publishRaw('ci.fedora-update.test.running', ciMessage('fedora-update', 'running'), 'after');
-  await waitFor('the message sent after them', async () => (await s.results({ msg_id: 'after' })).length === 1);
+  await waitFor(
+    'the message sent after them',
+    async () => (await s.results({ msg_id: 'after' })).length === 1,
+  );
   await sleep(300);
   const stored = await s.results({ item: ARTIFACTS['fedora-update'].item, type: 'bodhi_update' });
   assert.deepEqual(stored.map((r) => r.data.msg_id?.[0]).sort(), ['after', 'twice']);
 });
 
-test('a CI message its schema refuses, or that cannot be stored, is dead-lettered with the reason; the consumer keeps going', { timeout: 60_000 }, async (t) => {
+test('a CI message its schema refuses, or that cannot be stored, is dead-lettered with the reason; the consumer keeps going', {
+  timeout: 60_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const s = await startService(t, url);
@@ -114,23 +136,41 @@ test('a CI message its schema refuses, or that cannot be stored, is dead-lettere
   delete (bad.test as Record<string, unknown>).namespace;
   await s.publishRaw('ci.koji-build.test.complete', bad, 'no-namespace');
   await s.publishRaw('ci.brew-build.test.complete', ciMessage('koji-build', 'complete'), 'wrong-artifact');
-  await s.publishRaw('result.submit', { testcase: 'dist.rpmdeplint', outcome: 'MAYBE', data: { item: 'bash-5.2.26-3.fc41' } }, 'bad-outcome');
+  await s.publishRaw(
+    'result.submit',
+    { testcase: 'dist.rpmdeplint', outcome: 'MAYBE', data: { item: 'bash-5.2.26-3.fc41' } },
+    'bad-outcome',
+  );
   await s.publishRaw('ci.koji-build.test.complete', ciMessage('koji-build', 'complete'), 'good');
 
   await waitFor('the good message', async () => (await s.results({ msg_id: 'good' })).length === 1);
   const { bus, config } = s.service.ctx;
   const letters = await waitFor('three dead letters from the result consumers', async () => {
-    const mine = (await bus.listDeadLetters()).filter((l) => l.queue.endsWith('ci-results') || l.queue.endsWith('result-submit'));
+    const mine = (await bus.listDeadLetters()).filter(
+      (l) => l.queue.endsWith('ci-results') || l.queue.endsWith('result-submit'),
+    );
     return mine.length === 3 ? mine : undefined;
   });
   const byId = new Map(letters.map((l) => [l.messageId, l]));
-  assert.equal(byId.get('no-namespace')!.queue, config.bus.queuePrefix + 'ci-results');
-  assert.match(byId.get('no-namespace')!.reason, /schema validation failed: .*body\.test\.namespace: is required/);
-  assert.match(byId.get('wrong-artifact')!.reason, /about a brew-build but the message's artifact.type is "koji-build"/);
-  assert.equal(byId.get('bad-outcome')!.queue, config.bus.queuePrefix + 'result-submit');
-  assert.match(byId.get('bad-outcome')!.reason, /the results store refused the result: outcome: must be one of/);
+  assert.equal(byId.get('no-namespace')!.queue, `${config.bus.queuePrefix}ci-results`);
+  assert.match(
+    byId.get('no-namespace')!.reason,
+    /schema validation failed: .*body\.test\.namespace: is required/,
+  );
+  assert.match(
+    byId.get('wrong-artifact')!.reason,
+    /about a brew-build but the message's artifact.type is "koji-build"/,
+  );
+  assert.equal(byId.get('bad-outcome')!.queue, `${config.bus.queuePrefix}result-submit`);
+  assert.match(
+    byId.get('bad-outcome')!.reason,
+    /the results store refused the result: outcome: must be one of/,
+  );
   assert.equal(byId.get('no-namespace')!.attempts, 1, 'a message that can never be stored is not retried');
-  assert.deepEqual((await s.results({ item: ARTIFACTS['koji-build'].item })).map((r) => r.data.msg_id?.[0]), ['good']);
+  assert.deepEqual(
+    (await s.results({ item: ARTIFACTS['koji-build'].item })).map((r) => r.data.msg_id?.[0]),
+    ['good'],
+  );
 });
 
 test('a result.submit message is stored as the result it carries', { timeout: 60_000 }, async (t) => {
@@ -168,23 +208,40 @@ function metric(text: string, name: string, labels: string): number {
 }
 
 // Bodies in the exact shapes Fedora CI's producers send (tests/support/fedora-ci-fixtures.ts names the upstream file of each).
-test("every message Fedora CI sends, under either of its prefixes, becomes its result or is acknowledged and counted; none is dead-lettered", { timeout: 90_000 }, async (t) => {
+test('every message Fedora CI sends, under either of its prefixes, becomes its result or is acknowledged and counted; none is dead-lettered', {
+  timeout: 90_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const prefix = fedoraPrefixes();
-  const s = await startService(t, url, { bus: { topicPrefix: prefix.fedora, consumePrefixes: [prefix.centos] } });
+  const s = await startService(t, url, {
+    bus: { topicPrefix: prefix.fedora, consumePrefixes: [prefix.centos] },
+  });
   for (const f of FEDORA_CI_FIXTURES) {
     await s.publishUnder(prefix.fedora, f.topic, f.body, `${f.name}@fedora`);
     await s.publishUnder(prefix.centos, f.topic, f.body, `${f.name}@centos`);
   }
   // An older pipeline's topic under ci. (CentOS-PaaS-SIG/upstream-fedora-pipeline's README lists these).
-  await s.publishUnder(prefix.centos, 'ci.pipeline.allpackages-build.package.running', { build_id: 1, status: 'SUCCESS' }, 'old-pipeline');
+  await s.publishUnder(
+    prefix.centos,
+    'ci.pipeline.allpackages-build.package.running',
+    { build_id: 1, status: 'SUCCESS' },
+    'old-pipeline',
+  );
   // One queue delivers in order: once the last message is stored, all before it were handled.
-  await s.publishUnder(prefix.centos, 'ci.koji-build.test.queued', fixture('koji-build.test.queued').body, 'last');
+  await s.publishUnder(
+    prefix.centos,
+    'ci.koji-build.test.queued',
+    fixture('koji-build.test.queued').body,
+    'last',
+  );
   await waitFor('the last message', async () => (await s.results({ msg_id: 'last' })).length === 1);
 
   for (const f of FEDORA_CI_FIXTURES.filter((x) => x.expected)) {
-    for (const [where, p] of [['fedora', prefix.fedora], ['centos', prefix.centos]] as const) {
+    for (const [where, p] of [
+      ['fedora', prefix.fedora],
+      ['centos', prefix.centos],
+    ] as const) {
       const [result] = await s.results({ msg_id: `${f.name}@${where}` });
       assert.ok(result, `a result for ${f.name} under ${p}`);
       assert.equal(result.testcase.name, f.expected!.testcase, f.name);
@@ -194,27 +251,58 @@ test("every message Fedora CI sends, under either of its prefixes, becomes its r
     }
   }
   // What gating asks: the update by its alias, the build by its nvr with the scenario apart and its source kept.
-  const update = await s.results({ item: 'FEDORA-2026-7c1e4a9b2d', type: 'bodhi_update', testcases: 'fedora-ci.fedora-update.installability.functional' });
-  assert.deepEqual(update.map((r) => r.outcome).sort(), ['ERROR', 'ERROR', 'PASSED', 'PASSED', 'QUEUED', 'QUEUED']);
+  const update = await s.results({
+    item: 'FEDORA-2026-7c1e4a9b2d',
+    type: 'bodhi_update',
+    testcases: 'fedora-ci.fedora-update.installability.functional',
+  });
+  assert.deepEqual(update.map((r) => r.outcome).sort(), [
+    'ERROR',
+    'ERROR',
+    'PASSED',
+    'PASSED',
+    'QUEUED',
+    'QUEUED',
+  ]);
   const [build] = await s.results({ msg_id: 'koji-build.test.complete@centos' });
   assert.deepEqual(build!.data.scenario, ['python-requests']);
-  assert.deepEqual(build!.data.source, ['git+https://src.fedoraproject.org/rpms/python-urllib3.git#9d2b1c5e4f7a8b6c3d0e1f2a3b4c5d6e7f8a9b0c']);
+  assert.deepEqual(build!.data.source, [
+    'git+https://src.fedoraproject.org/rpms/python-urllib3.git#9d2b1c5e4f7a8b6c3d0e1f2a3b4c5d6e7f8a9b0c',
+  ]);
   assert.equal(build!.outcome, 'PASSED');
-  assert.deepEqual(await s.results({ item: 'https://src.fedoraproject.org/rpms/bash' }), [], 'a pull request makes no result');
+  assert.deepEqual(
+    await s.results({ item: 'https://src.fedoraproject.org/rpms/bash' }),
+    [],
+    'a pull request makes no result',
+  );
 
-  assert.deepEqual((await s.service.ctx.bus.listDeadLetters()).map((l) => `${l.topic}: ${l.reason}`), []);
+  assert.deepEqual(
+    (await s.service.ctx.bus.listDeadLetters()).map((l) => `${l.topic}: ${l.reason}`),
+    [],
+  );
   const text = await (await fetch(`${s.base}/metrics`)).text();
   const pullRequests = FEDORA_CI_FIXTURES.filter((f) => f.expected === null).length;
   assert.equal(metric(text, 'sluice_ci_messages_skipped_total', 'reason="no-mapping"'), pullRequests * 2);
   assert.equal(metric(text, 'sluice_ci_messages_skipped_total', 'reason="other-topic"'), 1);
-  assert.equal(metric(text, 'sluice_messages_consumed_total', 'consumer="ci-results",topic="ci.dist-git-pr.test.complete",outcome="ack"'), 2);
+  assert.equal(
+    metric(
+      text,
+      'sluice_messages_consumed_total',
+      'consumer="ci-results",topic="ci.dist-git-pr.test.complete",outcome="ack"',
+    ),
+    2,
+  );
 });
 
-test('a Fedora CI message malformed for its own topic is dead-lettered with the reason and the prefix it came under', { timeout: 60_000 }, async (t) => {
+test('a Fedora CI message malformed for its own topic is dead-lettered with the reason and the prefix it came under', {
+  timeout: 60_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const prefix = fedoraPrefixes();
-  const s = await startService(t, url, { bus: { topicPrefix: prefix.fedora, consumePrefixes: [prefix.centos] } });
+  const s = await startService(t, url, {
+    bus: { topicPrefix: prefix.fedora, consumePrefixes: [prefix.centos] },
+  });
   const noNvr = fixture('koji-build.test.complete');
   delete (noNvr.body.artifact as Record<string, unknown>).nvr;
   await s.publishUnder(prefix.centos, noNvr.topic, noNvr.body, 'no-nvr');
@@ -222,8 +310,18 @@ test('a Fedora CI message malformed for its own topic is dead-lettered with the 
   const noAlias = fixture('fedora-update.test.error');
   delete (noAlias.body.artifact as Record<string, unknown>).alias;
   await s.publishUnder(prefix.fedora, noAlias.topic, noAlias.body, 'no-alias');
-  await s.publishUnder(prefix.centos, 'ci.dist-git-pr.test.complete', fixture('pull-request.test.complete').body, 'pull-request');
-  await s.publishUnder(prefix.centos, 'ci.koji-build.test.queued', fixture('koji-build.test.queued').body, 'good');
+  await s.publishUnder(
+    prefix.centos,
+    'ci.dist-git-pr.test.complete',
+    fixture('pull-request.test.complete').body,
+    'pull-request',
+  );
+  await s.publishUnder(
+    prefix.centos,
+    'ci.koji-build.test.queued',
+    fixture('koji-build.test.queued').body,
+    'good',
+  );
   await waitFor('the good message', async () => (await s.results({ msg_id: 'good' })).length === 1);
 
   const letters = await waitFor('two dead letters', async () => {
@@ -234,7 +332,10 @@ test('a Fedora CI message malformed for its own topic is dead-lettered with the 
   assert.match(byId.get('no-nvr')!.reason, /schema validation failed: body\.artifact\.nvr: is required/);
   assert.equal(byId.get('no-nvr')!.topic, 'ci.koji-build.test.complete');
   assert.equal(byId.get('no-nvr')!.headers['x-sluice-topic-prefix'], prefix.centos);
-  assert.match(byId.get('no-alias')!.reason, /needs artifact.alias, or an artifact.id that is the update's alias/);
+  assert.match(
+    byId.get('no-alias')!.reason,
+    /needs artifact.alias, or an artifact.id that is the update's alias/,
+  );
   assert.equal(byId.get('no-alias')!.headers['x-sluice-topic-prefix'], prefix.fedora);
   assert.ok(!byId.has('pull-request'));
 });

@@ -14,7 +14,11 @@ import { waitFor } from './support/wait-for.js';
 const TOTAL = 10_000;
 const CONSUMER = path.join(ROOT, 'dist/tests/support/crash-consumer.js');
 
-function startConsumer(configFile: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+function startConsumer(configFile: string): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+} {
   const child = spawn('node', [CONSUMER, configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
@@ -24,7 +28,9 @@ function startConsumer(configFile: string): { child: ChildProcess; ready: Promis
   return { child, ready, exited };
 }
 
-test('10,000 messages consumed by a process killed with SIGKILL at random moments leave exactly 10,000 effects', { timeout: 300_000 }, async (t) => {
+test('10,000 messages consumed by a process killed with SIGKILL at random moments leave exactly 10,000 effects', {
+  timeout: 300_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   // This process only publishes; the consumer runs in children that share its store and queues.
@@ -33,15 +39,22 @@ test('10,000 messages consumed by a process killed with SIGKILL at random moment
   // The consumer's durable queue exists before anything is published, as it would in production.
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
-  await ch.assertQueue(h.config.bus.queuePrefix + 'crash-effects', { durable: true });
-  await ch.bindQueue(h.config.bus.queuePrefix + 'crash-effects', h.config.bus.exchange, h.config.bus.topicPrefix + 'test.#');
+  await ch.assertQueue(`${h.config.bus.queuePrefix}crash-effects`, { durable: true });
+  await ch.bindQueue(
+    `${h.config.bus.queuePrefix}crash-effects`,
+    h.config.bus.exchange,
+    `${h.config.bus.topicPrefix}test.#`,
+  );
   await conn.close();
   for (let i = 0; i < TOTAL; i += 500) {
     await Promise.all(Array.from({ length: 500 }, (_, k) => h.bus.publish('test.crash', { n: i + k })));
   }
   const db = openDatabase(h.config.db.path);
   t.after(() => db.close());
-  const counts = () => (db.prepare("SELECT name FROM sqlite_master WHERE name = 'test_effects'").get() ? effectCounts(db, 'crash-effects') : { rows: 0, distinct: 0 });
+  const counts = () =>
+    db.prepare("SELECT name FROM sqlite_master WHERE name = 'test_effects'").get()
+      ? effectCounts(db, 'crash-effects')
+      : { rows: 0, distinct: 0 };
 
   let kills = 0;
   const killedAt: number[] = [];
@@ -56,7 +69,10 @@ test('10,000 messages consumed by a process killed with SIGKILL at random moment
     const before = counts().rows;
     c.child.kill('SIGKILL');
     await c.exited;
-    if (before >= TOTAL) assert.fail(`the consumer finished all ${TOTAL} messages before kill ${kills + 1}; the test proves nothing`);
+    if (before >= TOTAL)
+      assert.fail(
+        `the consumer finished all ${TOTAL} messages before kill ${kills + 1}; the test proves nothing`,
+      );
     kills++;
     killedAt.push(before);
   }

@@ -25,15 +25,31 @@ const TIER0 = 'fedora-ci.koji-build.tier0.functional';
 const TOPIC = 'greenwave.decision.update';
 
 /** The decision messages about one build, in arrival order. */
-const about = (h: GatingHarness, nvr: string): Received[] => h.on(TOPIC).filter((m) => m.body.subject_identifier === nvr);
+const about = (h: GatingHarness, nvr: string): Received[] =>
+  h.on(TOPIC).filter((m) => m.body.subject_identifier === nvr);
 /** A message's decision without its subject fields: what `previous` of the next one must be. */
 const decisionOf = (m: Received) => {
-  const { policies_satisfied, summary, satisfied_requirements, unsatisfied_requirements, applicable_policies } = m.body;
-  return { policies_satisfied, summary, satisfied_requirements, unsatisfied_requirements, applicable_policies };
+  const {
+    policies_satisfied,
+    summary,
+    satisfied_requirements,
+    unsatisfied_requirements,
+    applicable_policies,
+  } = m.body;
+  return {
+    policies_satisfied,
+    summary,
+    satisfied_requirements,
+    unsatisfied_requirements,
+    applicable_policies,
+  };
 };
-const types = (reqs: unknown) => (reqs as Array<{ type: string; testcase: string }>).map((r) => `${r.type} ${r.testcase}`).sort();
+const types = (reqs: unknown) =>
+  (reqs as Array<{ type: string; testcase: string }>).map((r) => `${r.type} ${r.testcase}`).sort();
 
-test('a failing result publishes one greenwave.decision.update per affected context with the right previous; a later fix publishes again, chained', { timeout: 90_000 }, async (t) => {
+test('a failing result publishes one greenwave.decision.update per affected context with the right previous; a later fix publishes again, chained', {
+  timeout: 90_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const h = await gatingHarness(t, url, POLICIES);
@@ -64,14 +80,32 @@ test('a failing result publishes one greenwave.decision.update per affected cont
         summary: 'Of 2 required tests, 2 results missing',
         satisfied_requirements: [],
         unsatisfied_requirements: [
-          { type: 'test-result-missing', testcase: DEPLINT, subject_type: 'koji_build', subject_identifier: nvr, scenario: null, source: null, item: { type: 'koji_build', item: nvr } },
-          { type: 'test-result-missing', testcase: TIER0, subject_type: 'koji_build', subject_identifier: nvr, scenario: null, source: null, item: { type: 'koji_build', item: nvr } },
+          {
+            type: 'test-result-missing',
+            testcase: DEPLINT,
+            subject_type: 'koji_build',
+            subject_identifier: nvr,
+            scenario: null,
+            source: null,
+            item: { type: 'koji_build', item: nvr },
+          },
+          {
+            type: 'test-result-missing',
+            testcase: TIER0,
+            subject_type: 'koji_build',
+            subject_identifier: nvr,
+            scenario: null,
+            source: null,
+            item: { type: 'koji_build', item: nvr },
+          },
         ],
         applicable_policies: ['stable'],
       },
     },
   );
-  const failedReq = (first!.body.unsatisfied_requirements as Array<Record<string, unknown>>).find((r) => r.testcase === DEPLINT);
+  const failedReq = (first!.body.unsatisfied_requirements as Array<Record<string, unknown>>).find(
+    (r) => r.testcase === DEPLINT,
+  );
   assert.equal(failedReq?.type, 'test-result-failed');
   assert.equal(failedReq?.result_id, failed.id);
 
@@ -89,19 +123,27 @@ test('a failing result publishes one greenwave.decision.update per affected cont
   await h.result(TIER0, 'PASSED', nvr);
   await h.barrier();
   const tier0 = about(h, nvr).slice(2);
-  assert.deepEqual(tier0.map((m) => m.body.decision_context).sort(), ['bodhi_update_push_stable', 'bodhi_update_push_testing']);
+  assert.deepEqual(tier0.map((m) => m.body.decision_context).sort(), [
+    'bodhi_update_push_stable',
+    'bodhi_update_push_testing',
+  ]);
   const stable = tier0.find((m) => m.body.decision_context === 'bodhi_update_push_stable')!;
   const testing = tier0.find((m) => m.body.decision_context === 'bodhi_update_push_testing')!;
   assert.equal(stable.body.policies_satisfied, true);
   assert.equal(stable.body.summary, 'All required tests (2 total) have passed or been waived');
   assert.deepEqual(stable.body.previous, decisionOf(second));
   assert.equal(testing.body.policies_satisfied, true);
-  assert.deepEqual((testing.body.previous as { summary: string }).summary, 'Of 1 required test, 1 result missing');
+  assert.deepEqual(
+    (testing.body.previous as { summary: string }).summary,
+    'Of 1 required test, 1 result missing',
+  );
   // Every message carries a distinct id (the outbox's), so subscribers can drop repeats too.
   assert.equal(new Set(about(h, nvr).map((m) => m.messageId)).size, 4);
 });
 
-test('no change publishes nothing: a passing re-run, QUEUED and RUNNING results, a result no policy names', { timeout: 90_000 }, async (t) => {
+test('no change publishes nothing: a passing re-run, QUEUED and RUNNING results, a result no policy names', {
+  timeout: 90_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const h = await gatingHarness(t, url, POLICIES);
@@ -115,7 +157,15 @@ test('no change publishes nothing: a passing re-run, QUEUED and RUNNING results,
   await h.result(TIER0, 'RUNNING', nvr);
   await h.result('fedora-ci.koji-build.tier9.unrelated', 'FAILED', nvr);
   await h.barrier();
-  assert.equal(about(h, nvr).length, 1, JSON.stringify(about(h, nvr).slice(1).map((m) => m.body.summary)));
+  assert.equal(
+    about(h, nvr).length,
+    1,
+    JSON.stringify(
+      about(h, nvr)
+        .slice(1)
+        .map((m) => m.body.summary),
+    ),
+  );
 
   // The RUNNING test then fails: one message per context. Its `previous` is the decision just
   // before: tier0 missing, or incomplete if the re-run was handled after the QUEUED result was stored.
@@ -131,7 +181,9 @@ test('no change publishes nothing: a passing re-run, QUEUED and RUNNING results,
   assert.equal(stable.body.summary, 'Of 2 required tests, 1 test failed');
 });
 
-test('a redelivered result publishes nothing twice; the same result announced again under another id publishes nothing either', { timeout: 90_000 }, async (t) => {
+test('a redelivered result publishes nothing twice; the same result announced again under another id publishes nothing either', {
+  timeout: 90_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const h = await gatingHarness(t, url, POLICIES);
@@ -153,7 +205,9 @@ test('a redelivered result publishes nothing twice; the same result announced ag
   assert.equal(about(h, nvr).length, 1, 'nothing published again for the same result');
 });
 
-test('a waiver flips a decision and publishes; revoking it publishes the way back', { timeout: 90_000 }, async (t) => {
+test('a waiver flips a decision and publishes; revoking it publishes the way back', {
+  timeout: 90_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const h = await gatingHarness(t, url, POLICIES);
@@ -168,13 +222,18 @@ test('a waiver flips a decision and publishes; revoking it publishes the way bac
   const waiver = await h.waive({ subject_identifier: nvr, testcase: TIER0, product_version: 'fedora-41' });
   await h.barrier();
   const waived = about(h, nvr).slice(before.length);
-  assert.deepEqual(waived.map((m) => m.body.decision_context).sort(), ['bodhi_update_push_stable', 'bodhi_update_push_testing']);
+  assert.deepEqual(waived.map((m) => m.body.decision_context).sort(), [
+    'bodhi_update_push_stable',
+    'bodhi_update_push_testing',
+  ]);
   const stable = waived.find((m) => m.body.decision_context === 'bodhi_update_push_stable')!;
   assert.equal(stable.body.policies_satisfied, true);
   assert.equal(stable.body.testcase, TIER0);
   assert.equal(stable.body.product_version, 'fedora-41');
   assert.deepEqual(stable.body.previous, decisionOf(stableBefore));
-  const waivedReq = (stable.body.satisfied_requirements as Array<Record<string, unknown>>).find((r) => r.testcase === TIER0);
+  const waivedReq = (stable.body.satisfied_requirements as Array<Record<string, unknown>>).find(
+    (r) => r.testcase === TIER0,
+  );
   assert.equal(waivedReq?.type, 'test-result-failed-waived');
   assert.equal(waivedReq?.waiver_id, waiver.id);
   assert.equal(waivedReq?.result_id, failed.id);
@@ -184,10 +243,19 @@ test('a waiver flips a decision and publishes; revoking it publishes the way bac
   await h.barrier();
   assert.equal(about(h, nvr).length, before.length + 2);
 
-  await h.waive({ subject_identifier: nvr, testcase: TIER0, product_version: 'fedora-41', waived: false, comment: 'the failure is real' });
+  await h.waive({
+    subject_identifier: nvr,
+    testcase: TIER0,
+    product_version: 'fedora-41',
+    waived: false,
+    comment: 'the failure is real',
+  });
   await h.barrier();
   const revoked = about(h, nvr).slice(before.length + 2);
   assert.equal(revoked.length, 2);
   for (const m of revoked) assert.equal(m.body.policies_satisfied, false);
-  assert.deepEqual(revoked.find((m) => m.body.decision_context === 'bodhi_update_push_stable')!.body.previous, decisionOf(stable));
+  assert.deepEqual(
+    revoked.find((m) => m.body.decision_context === 'bodhi_update_push_stable')!.body.previous,
+    decisionOf(stable),
+  );
 });

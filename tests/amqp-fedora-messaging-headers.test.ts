@@ -18,43 +18,79 @@ import { waitFor } from './support/wait-for.js';
 function fedoraMessagingProblems(m: ConsumeMessage): string[] {
   const problems: string[] = [];
   const headers = m.properties.headers as Record<string, unknown> | undefined;
-  if (headers === undefined || headers === null) return ['arrived without headers. A publisher is misbehaving!'];
-  if (!('fedora_messaging_schema' in headers)) problems.push('arrived without a schema header. A publisher is misbehaving!');
-  if (!('fedora_messaging_severity' in headers)) problems.push('arrived without a severity. A publisher is misbehaving! Defaulting to INFO.');
+  if (headers === undefined || headers === null)
+    return ['arrived without headers. A publisher is misbehaving!'];
+  if (!('fedora_messaging_schema' in headers))
+    problems.push('arrived without a schema header. A publisher is misbehaving!');
+  if (!('fedora_messaging_severity' in headers))
+    problems.push('arrived without a severity. A publisher is misbehaving! Defaulting to INFO.');
   if (m.properties.contentEncoding == null) problems.push('Message arrived without a content encoding');
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder(String(m.properties.contentEncoding ?? 'utf-8'), { fatal: true }).decode(m.content));
+    body = JSON.parse(
+      new TextDecoder(String(m.properties.contentEncoding ?? 'utf-8'), { fatal: true }).decode(m.content),
+    );
   } catch (err) {
     problems.push(`body: ${String(err)}`);
   }
   // Message.headers_schema and body_schema (base.message; ci_messages.CIMessageV1 keeps the headers schema).
-  if (![10, 20, 30, 40].includes(headers.fedora_messaging_severity as number)) problems.push('headers.fedora_messaging_severity: not one of 10, 20, 30, 40');
+  if (![10, 20, 30, 40].includes(headers.fedora_messaging_severity as number))
+    problems.push('headers.fedora_messaging_severity: not one of 10, 20, 30, 40');
   for (const key of ['fedora_messaging_schema', 'fedora_messaging_schema_package', 'sent-at']) {
     if (key in headers && typeof headers[key] !== 'string') problems.push(`headers.${key}: not a string`);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) problems.push('body: not a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    problems.push('body: not a JSON object');
   return problems;
 }
 
-test('resultsdb.result.new, waiverdb.waiver.new, greenwave.decision.update and CI messages on RabbitMQ carry fedora-messaging\'s properties and headers', { timeout: 60_000 }, async (t) => {
+test("resultsdb.result.new, waiverdb.waiver.new, greenwave.decision.update and CI messages on RabbitMQ carry fedora-messaging's properties and headers", {
+  timeout: 60_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const config = testConfig({ gating: { policiesDir: policiesDir(RPMDEPLINT_STABLE) } }, { amqpUrl: url });
   const topics = ['resultsdb.result.new', 'waiverdb.waiver.new', 'greenwave.decision.update', 'ci.#'];
-  const { base, channel: ch, queue } = await serviceWithSubscriber(t, config, topics.map((topic) => config.bus.topicPrefix + topic));
+  const {
+    base,
+    channel: ch,
+    queue,
+  } = await serviceWithSubscriber(
+    t,
+    config,
+    topics.map((topic) => config.bus.topicPrefix + topic),
+  );
   const received = new Map<string, ConsumeMessage>();
-  await ch.consume(queue, (m) => void (m && received.set(m.fields.routingKey.slice(config.bus.topicPrefix.length), m)), { noAck: true });
+  await ch.consume(
+    queue,
+    (m) => void (m && received.set(m.fields.routingKey.slice(config.bus.topicPrefix.length), m)),
+    { noAck: true },
+  );
   const post = async (p: string, body: unknown) => {
-    const res = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.ok(res.status < 300, `${p}: ${res.status} ${await res.text()}`);
   };
 
   const nvr = 'bash-5.2.26-3.fc41';
   // As resultsdb_api's create_result sends it; the failure changes the stable decision.
-  await post('/api/v2.0/results', { testcase: { name: 'dist.rpmdeplint' }, outcome: 'FAILED', data: { item: nvr, type: 'koji_build' } });
+  await post('/api/v2.0/results', {
+    testcase: { name: 'dist.rpmdeplint' },
+    outcome: 'FAILED',
+    data: { item: nvr, type: 'koji_build' },
+  });
   // As waiverdb-cli sends a waiver.
-  await post('/api/v1.0/waivers/', { subject_type: 'koji_build', subject_identifier: nvr, testcase: 'dist.rpmdeplint', product_version: 'fedora-41', waived: true, comment: 'known rpmdeplint flake' });
+  await post('/api/v1.0/waivers/', {
+    subject_type: 'koji_build',
+    subject_identifier: nvr,
+    testcase: 'dist.rpmdeplint',
+    product_version: 'fedora-41',
+    waived: true,
+    comment: 'known rpmdeplint flake',
+  });
   const ci = ciTopic('koji-build', 'complete');
   await post('/api/v1/messages', { topic: ci, body: ciMessage('koji-build', 'complete') });
 
@@ -73,7 +109,11 @@ test('resultsdb.result.new, waiverdb.waiver.new, greenwave.decision.update and C
     assert.equal(m.properties.contentType, 'application/json', topic);
     assert.equal(m.properties.contentEncoding, 'utf-8', topic);
     assert.equal(m.properties.deliveryMode, 2, topic);
-    assert.match(String(m.properties.messageId), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, topic);
+    assert.match(
+      String(m.properties.messageId),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      topic,
+    );
     const h = m.properties.headers!;
     assert.equal(h.fedora_messaging_schema, schema, topic);
     assert.equal(h.fedora_messaging_severity, 20, `${topic}: INFO, as Message publishes by default`);
@@ -82,10 +122,20 @@ test('resultsdb.result.new, waiverdb.waiver.new, greenwave.decision.update and C
     assert.match(String(h['sent-at']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/, topic);
     assert.ok(Date.parse(String(h['sent-at'])) > sentAfter, topic);
     // No filter headers: the upstream services' base.message has no usernames or packages.
-    assert.deepEqual(Object.keys(h).filter((k) => /^fedora_messaging_(user|group|rpm|container|module|flatpak)_/.test(k)), [], topic);
+    assert.deepEqual(
+      Object.keys(h).filter((k) => /^fedora_messaging_(user|group|rpm|container|module|flatpak)_/.test(k)),
+      [],
+      topic,
+    );
   }
   assert.equal(received.get(ci)!.properties.headers!.fedora_messaging_schema_package, 'ci_messages');
-  assert.equal(received.get('resultsdb.result.new')!.properties.headers!.fedora_messaging_schema_package, undefined);
+  assert.equal(
+    received.get('resultsdb.result.new')!.properties.headers!.fedora_messaging_schema_package,
+    undefined,
+  );
   // Sluice's own JSON Schema id stays beside them.
-  assert.equal(received.get('waiverdb.waiver.new')!.properties.headers!.sluice_schema, 'https://sluice.dev/schemas/waiverdb.waiver.new.json');
+  assert.equal(
+    received.get('waiverdb.waiver.new')!.properties.headers!.sluice_schema,
+    'https://sluice.dev/schemas/waiverdb.waiver.new.json',
+  );
 });

@@ -12,7 +12,9 @@ const privateNode = privateRabbitNodeForThisFile();
 
 const TOTAL = 1000;
 
-test('results posted while the broker is down are all accepted, and each is announced exactly once when it is back', { timeout: 240_000 }, async (t) => {
+test('results posted while the broker is down are all accepted, and each is announced exactly once when it is back', {
+  timeout: 240_000,
+}, async (t) => {
   const node = privateNode();
   if (!node) return t.skip(NO_PRIVATE_NODE);
   const config = testConfig(FAST_RECOVERY, { amqpUrl: node.url });
@@ -27,7 +29,7 @@ test('results posted while the broker is down are all accepted, and each is anno
     const conn = await amqp.connect(node.url);
     const ch = await conn.createChannel();
     await ch.assertQueue(watcherQueue, { durable: true });
-    await ch.bindQueue(watcherQueue, config.bus.exchange, config.bus.topicPrefix + 'resultsdb.result.new');
+    await ch.bindQueue(watcherQueue, config.bus.exchange, `${config.bus.topicPrefix}resultsdb.result.new`);
     await conn.close();
   }
 
@@ -35,7 +37,9 @@ test('results posted while the broker is down are all accepted, and each is anno
   await waitFor('the bus to notice the broker is gone', () => !service.ctx.bus.health().ok, 20_000);
   const down = await fetch(`${base}/readyz`);
   assert.equal(down.status, 503, '/readyz says the service is not ready without its broker');
-  const downBody = (await down.json()) as { checks: { store: { ok: boolean }; bus: { ok: boolean; detail: string } } };
+  const downBody = (await down.json()) as {
+    checks: { store: { ok: boolean }; bus: { ok: boolean; detail: string } };
+  };
   assert.equal(downBody.checks.store.ok, true);
   assert.equal(downBody.checks.bus.ok, false);
   assert.doesNotMatch(downBody.checks.bus.detail, /guest:guest/, 'the broker password is not shown');
@@ -45,7 +49,11 @@ test('results posted while the broker is down are all accepted, and each is anno
     const res = await fetch(`${base}/api/v2.0/results`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ testcase: 'dist.outage', outcome: n % 7 === 0 ? 'FAILED' : 'PASSED', data: { item: `pkg-${n}-1.0-1.fc41`, type: 'koji_build' } }),
+      body: JSON.stringify({
+        testcase: 'dist.outage',
+        outcome: n % 7 === 0 ? 'FAILED' : 'PASSED',
+        data: { item: `pkg-${n}-1.0-1.fc41`, type: 'koji_build' },
+      }),
     });
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     await res.arrayBuffer();
@@ -55,7 +63,11 @@ test('results posted while the broker is down are all accepted, and each is anno
   t.diagnostic(`${TOTAL} POSTs answered in ${Date.now() - started} ms with the broker down`);
   assert.deepEqual([...statuses], [[201, TOTAL]], 'every result was accepted while the broker was down');
   await sleep(2000);
-  assert.equal(service.ctx.outbox.depth().count, TOTAL, 'every announcement waits in the outbox while the broker is down');
+  assert.equal(
+    service.ctx.outbox.depth().count,
+    TOTAL,
+    'every announcement waits in the outbox while the broker is down',
+  );
 
   await node.start();
   await waitFor('the outbox to drain', () => service.ctx.outbox.depth().count === 0, 90_000, 100);

@@ -7,11 +7,17 @@ import { requireBroker } from './support/broker.js';
 import { testConfig } from './support/test-config.js';
 import { waitFor } from './support/wait-for.js';
 
-test('a POSTed waiver reaches RabbitMQ as waiverdb.waiver.new: routing key, JSON body as the API answered it, persistent, schema header', { timeout: 60_000 }, async (t) => {
+test('a POSTed waiver reaches RabbitMQ as waiverdb.waiver.new: routing key, JSON body as the API answered it, persistent, schema header', {
+  timeout: 60_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const config = testConfig({}, { amqpUrl: url });
-  const { base, channel: ch, queue } = await serviceWithSubscriber(t, config, [`${config.bus.topicPrefix}waiverdb.#`]);
+  const {
+    base,
+    channel: ch,
+    queue,
+  } = await serviceWithSubscriber(t, config, [`${config.bus.topicPrefix}waiverdb.#`]);
   const received: ConsumeMessage[] = [];
   await ch.consume(queue, (m) => void (m && received.push(m)), { noAck: true });
 
@@ -19,8 +25,22 @@ test('a POSTed waiver reaches RabbitMQ as waiverdb.waiver.new: routing key, JSON
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify([
-      { subject_type: 'brew-build', subject_identifier: 'bash-5.2.26-3.el10', testcase: 'baseos-ci.brew-build.tier1.functional', scenario: 'x86_64', product_version: 'rhel-10', comment: 'infrastructure outage' },
-      { subject_type: 'koji_build', subject_identifier: 'bash-5.2.26-3.fc42', testcase: 'dist.rpmdeplint', product_version: 'fedora-42', comment: 'revoked', waived: false },
+      {
+        subject_type: 'brew-build',
+        subject_identifier: 'bash-5.2.26-3.el10',
+        testcase: 'baseos-ci.brew-build.tier1.functional',
+        scenario: 'x86_64',
+        product_version: 'rhel-10',
+        comment: 'infrastructure outage',
+      },
+      {
+        subject_type: 'koji_build',
+        subject_identifier: 'bash-5.2.26-3.fc42',
+        testcase: 'dist.rpmdeplint',
+        product_version: 'fedora-42',
+        comment: 'revoked',
+        waived: false,
+      },
     ]),
   });
   assert.equal(res.status, 201);

@@ -13,9 +13,16 @@ test('docs/api.md is what `npm run docs` generates from the route table, schemas
     const a = committed.split('\n');
     const b = generated.split('\n');
     const at = a.findIndex((line, i) => line !== b[i]);
-    assert.fail(`${API_DOCS_FILE} is out of date: run "npm run docs". First difference at line ${at + 1}:\n  committed: ${a[at]}\n  generated: ${b[at]}`);
+    assert.fail(
+      `${API_DOCS_FILE} is out of date: run "npm run docs". First difference at line ${at + 1}:\n  committed: ${a[at]}\n  generated: ${b[at]}`,
+    );
   }
-  for (const needle of ['| POST | `/api/v2.0/results` | `results:write` |', '`result.submit`', '`sluice_messages_consumed_total`', '`prune-processed-messages`']) {
+  for (const needle of [
+    '| POST | `/api/v2.0/results` | `results:write` |',
+    '`result.submit`',
+    '`sluice_messages_consumed_total`',
+    '`prune-processed-messages`',
+  ]) {
     assert.ok(generated.includes(needle), needle);
   }
 });
@@ -26,7 +33,27 @@ test('/api/openapi.json describes every route of the route table, with the schem
   t.after(() => service.stop());
   const res = await fetch(`${base}/api/openapi.json`);
   assert.equal(res.status, 200);
-  const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { summary?: string; security?: unknown[]; description?: string; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> }; parameters?: Array<{ name: string; in: string }> }>> };
+  const doc = (await res.json()) as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          summary?: string;
+          security?: unknown[];
+          description?: string;
+          requestBody?: {
+            content: Record<
+              string,
+              { schema: { required?: string[]; properties?: Record<string, unknown> } }
+            >;
+          };
+          parameters?: Array<{ name: string; in: string }>;
+        }
+      >
+    >;
+  };
   assert.match(doc.openapi, /^3\./);
   for (const route of service.http!.routes) {
     const oaPath = route.url.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\*$/, '{*}');
@@ -41,7 +68,11 @@ test('/api/openapi.json describes every route of the route table, with the schem
   // The same schema fastify validates POST /api/v1/messages with.
   const publish = doc.paths['/api/v1/messages']!.post!.requestBody!.content['application/json']!.schema;
   assert.deepEqual(publish.required, ['topic', 'body']);
-  const invalid = await fetch(`${base}/api/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'test.x' }) });
+  const invalid = await fetch(`${base}/api/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ topic: 'test.x' }),
+  });
   assert.equal(invalid.status, 400);
   assert.match(((await invalid.json()) as { message: string }).message, /body/);
   const dlq = doc.paths['/api/v1/dlq']!.get!.parameters!;

@@ -18,7 +18,11 @@ import { waitFor } from './support/wait-for.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** A consumer that records what it is given. */
-function recorder(name: string, topics: string[], handle: (m: BusMessage, ctx: HandlerContext) => HandlerResult | Promise<HandlerResult> = () => undefined) {
+function recorder(
+  name: string,
+  topics: string[],
+  handle: (m: BusMessage, ctx: HandlerContext) => HandlerResult | Promise<HandlerResult> = () => undefined,
+) {
   const seen: BusMessage[] = [];
   const spec: ConsumerSpec = {
     name,
@@ -53,7 +57,7 @@ for (const factory of busFactories) {
       const receipt = await bus.publish('test.item', { n: 1, label: 'hello' }, { headers: { trace: 'abc' } });
       assert.match(receipt.messageId, UUID, 'a time-ordered UUID');
       assert.equal(receipt.topic, 'test.item');
-      assert.equal(receipt.routingKey, d.config.topicPrefix + 'test.item');
+      assert.equal(receipt.routingKey, `${d.config.topicPrefix}test.item`);
       assert.equal(receipt.schemaId, 'https://sluice.dev/schemas/test/test.item.json');
 
       await waitFor('the delivery', () => c.seen.length === 1);
@@ -96,7 +100,17 @@ for (const factory of busFactories) {
         git: recorder('git', ['git.*']),
       };
       const bus = await d.bus(Object.values(consumers).map((c) => c.spec));
-      const topics = ['test.a.created', 'test.b.created', 'test.a.b.created', 'test', 'test.a.deleted', 'test.b.c', 'test.c', 'test.q.z', 'test.x.y.z'];
+      const topics = [
+        'test.a.created',
+        'test.b.created',
+        'test.a.b.created',
+        'test',
+        'test.a.deleted',
+        'test.b.c',
+        'test.c',
+        'test.q.z',
+        'test.x.y.z',
+      ];
       for (const [n, topic] of topics.entries()) await bus.publish(topic, { n });
       // The `#` consumer gets everything, in order, on one queue: once its last message is in,
       // the others' queues have had their share too; a short wait covers their handlers.
@@ -112,10 +126,17 @@ for (const factory of busFactories) {
         git: [],
       };
       const total = Object.values(expected).reduce((sum, l) => sum + l.length, 0);
-      await waitFor('every delivery', () => Object.values(consumers).reduce((sum, c) => sum + c.seen.length, 0) >= total);
+      await waitFor(
+        'every delivery',
+        () => Object.values(consumers).reduce((sum, c) => sum + c.seen.length, 0) >= total,
+      );
       await sleep(200);
       for (const [name, c] of Object.entries(consumers)) {
-        assert.deepEqual(c.seen.map((m) => m.topic).sort(), expected[name as keyof typeof consumers].sort(), name);
+        assert.deepEqual(
+          c.seen.map((m) => m.topic).sort(),
+          expected[name as keyof typeof consumers].sort(),
+          name,
+        );
       }
     });
 
@@ -134,7 +155,7 @@ for (const factory of busFactories) {
       await waitFor('every delivery', () => all.seen.length === 5 && ns(skipping.seen).includes(5));
       assert.deepEqual(ns(skipping.seen), [2, 3, 5]);
       assert.deepEqual(ns(all.seen), [1, 2, 3, 4, 5]);
-      assert.equal(all.seen[0]!.headers['sluice-handled-by'], d.config.queuePrefix + 'skips');
+      assert.equal(all.seen[0]!.headers['sluice-handled-by'], `${d.config.queuePrefix}skips`);
     });
 
     test('subscribe taps matching topics until closed', async (t) => {
@@ -170,10 +191,28 @@ for (const factory of busFactories) {
       ['a wrong type', 'test.a', { n: 'one' }, 'MESSAGE_INVALID', 'body.n: must be integer'],
       ['a value out of range', 'test.a', { n: -1 }, 'MESSAGE_INVALID', 'body.n: must be >= 0'],
       ['a missing field', 'test.a', { label: 'x' }, 'MESSAGE_INVALID', 'body.n: is required'],
-      ['an unknown field', 'test.a', { n: 1, colour: 'red' }, 'MESSAGE_INVALID', 'body.colour: is not an allowed property'],
+      [
+        'an unknown field',
+        'test.a',
+        { n: 1, colour: 'red' },
+        'MESSAGE_INVALID',
+        'body.colour: is not an allowed property',
+      ],
       ['a body that is not an object', 'test.a', 'text', 'MESSAGE_INVALID', 'body: must be object'],
-      ['a topic without a schema', 'nobody.knows', { n: 1 }, 'TOPIC_UNKNOWN', 'topic: no schema is registered for "nobody.knows"'],
-      ['a malformed topic', 'test..a', { n: 1 }, 'TOPIC_INVALID', 'topic: must be dot-separated words of letters, digits, "-" or "_"'],
+      [
+        'a topic without a schema',
+        'nobody.knows',
+        { n: 1 },
+        'TOPIC_UNKNOWN',
+        'topic: no schema is registered for "nobody.knows"',
+      ],
+      [
+        'a malformed topic',
+        'test..a',
+        { n: 1 },
+        'TOPIC_INVALID',
+        'topic: must be dot-separated words of letters, digits, "-" or "_"',
+      ],
     ];
     for (const [what, topic, body, code, problem] of invalid) {
       test(`publish of ${what}: rejects with ${code} naming "${problem.split(':')[0]}", and sends nothing`, async (t) => {
@@ -187,14 +226,20 @@ for (const factory of busFactories) {
           assert.ok(err instanceof MessageValidationError, `a MessageValidationError, not ${String(err)}`);
           assert.equal(err.code, code);
           assert.equal(err.topic, topic);
-          assert.ok(err.problems.includes(problem), `problems ${JSON.stringify(err.problems)} include ${JSON.stringify(problem)}`);
+          assert.ok(
+            err.problems.includes(problem),
+            `problems ${JSON.stringify(err.problems)} include ${JSON.stringify(problem)}`,
+          );
           assert.ok(err.message.includes(problem));
           return true;
         });
         // A valid message after it: once it arrived, the refused one would have been there first.
         const marker = await bus.publish('test.marker', { n: 0 });
         await waitFor('the marker', () => c.seen.length === 1 && tapped.length === 1);
-        assert.deepEqual(c.seen.map((m) => m.messageId), [marker.messageId]);
+        assert.deepEqual(
+          c.seen.map((m) => m.messageId),
+          [marker.messageId],
+        );
         assert.deepEqual(tapped, [marker.messageId]);
       });
     }
@@ -204,7 +249,9 @@ for (const factory of busFactories) {
       if (!d) return;
       const bus = await d.bus([effectsConsumer('strict', ['test.#'])]);
       // publishSerialized sends what it is given, as the outbox does: a producer's mistake gets through.
-      await bus.publishSerialized('test.bad', JSON.stringify({ n: -1, extra: true }), { messageId: 'bad-schema' });
+      await bus.publishSerialized('test.bad', JSON.stringify({ n: -1, extra: true }), {
+        messageId: 'bad-schema',
+      });
       await bus.publishSerialized('test.bad', '{"n": 1,', { messageId: 'not-json' });
       await bus.publish('test.good', { n: 7 }, { messageId: 'good' });
 
@@ -214,14 +261,17 @@ for (const factory of busFactories) {
       assert.match(byId.get('bad-schema')!.reason, /schema validation failed: .*body\.n: must be >= 0/);
       assert.match(byId.get('bad-schema')!.reason, /body\.extra: is not an allowed property/);
       assert.deepEqual(byId.get('bad-schema')!.body, { n: -1, extra: true });
-      assert.equal(byId.get('bad-schema')!.queue, d.config.queuePrefix + 'strict');
+      assert.equal(byId.get('bad-schema')!.queue, `${d.config.queuePrefix}strict`);
       assert.equal(byId.get('bad-schema')!.topic, 'test.bad');
       assert.equal(byId.get('bad-schema')!.attempts, 1, 'not retried: it can never pass');
       assert.match(byId.get('not-json')!.reason, /body is not valid JSON/);
       assert.equal(byId.get('not-json')!.body, '{"n": 1,', 'the raw text is kept for the reader');
       // Listing does not consume: they are still there.
       assert.equal((await bus.listDeadLetters()).length, 2);
-      assert.deepEqual(effectsOf(d.db, 'strict').map((e) => e.n), [7]);
+      assert.deepEqual(
+        effectsOf(d.db, 'strict').map((e) => e.n),
+        [7],
+      );
     });
   });
 
@@ -252,14 +302,27 @@ for (const factory of busFactories) {
         const { messageId } = await bus.publish('test.flaky', { n: 7 });
 
         const [letter] = await deadLetters(bus, 1, 'the dead letter');
-        assert.deepEqual(c.seen.map((m) => m.attempt), [1, 2, 3], 'the handler was called exactly maxAttempts times');
+        assert.deepEqual(
+          c.seen.map((m) => m.attempt),
+          [1, 2, 3],
+          'the handler was called exactly maxAttempts times',
+        );
         // delayMs 100 with backoffFactor 2: the retries wait about 100 ms, then about 200 ms.
         const gaps = [times[1]! - times[0]!, times[2]! - times[1]!];
-        assert.ok(gaps[0]! >= 90 && gaps[1]! >= 190, `retries wait with backoff (gaps ${gaps.join(', ')} ms)`);
-        assert.ok(c.seen.every((m) => m.messageId === messageId && m.topic === 'test.flaky' && m.topicPrefix === d.config.topicPrefix), 'a retry is the same message');
+        assert.ok(
+          gaps[0]! >= 90 && gaps[1]! >= 190,
+          `retries wait with backoff (gaps ${gaps.join(', ')} ms)`,
+        );
+        assert.ok(
+          c.seen.every(
+            (m) =>
+              m.messageId === messageId && m.topic === 'test.flaky' && m.topicPrefix === d.config.topicPrefix,
+          ),
+          'a retry is the same message',
+        );
         assert.equal(letter!.messageId, messageId);
         assert.equal(letter!.topic, 'test.flaky');
-        assert.equal(letter!.queue, d.config.queuePrefix + 'flaky');
+        assert.equal(letter!.queue, `${d.config.queuePrefix}flaky`);
         assert.equal(letter!.attempts, 3);
         assert.deepEqual(letter!.body, { n: 7 });
         assert.match(letter!.reason, /^handler failed 3 times; last error: boom: the disk is on fire$/);
@@ -292,7 +355,10 @@ for (const factory of busFactories) {
       await waitFor('the effect', () => effectCounts(d.db).rows === 1);
       await sleep(d.config.retry.delayMs * 4);
       assert.equal(calls, 2);
-      assert.deepEqual(effectsOf(d.db, 'once-flaky').map((e) => [e.n, e.message_id]), [[3, messageId]]);
+      assert.deepEqual(
+        effectsOf(d.db, 'once-flaky').map((e) => [e.n, e.message_id]),
+        [[3, messageId]],
+      );
       assert.deepEqual(await bus.listDeadLetters(), []);
     });
 
@@ -306,7 +372,7 @@ for (const factory of busFactories) {
       assert.equal(letter!.messageId, messageId);
       assert.equal(letter!.reason, 'not for me');
       assert.equal(letter!.attempts, 1);
-      assert.equal(letter!.queue, d.config.queuePrefix + 'refuser');
+      assert.equal(letter!.queue, `${d.config.queuePrefix}refuser`);
       await sleep(d.config.retry.delayMs * 4);
       assert.equal(c.seen.length, 1, 'no retry');
     });
@@ -324,12 +390,30 @@ for (const factory of busFactories) {
       accept = true;
       const byMessage = new Map(letters.map((l) => [l.messageId, l]));
       // one named by its dead-letter id, one by its message id
-      assert.deepEqual(await bus.replayDeadLetters({ ids: [byMessage.get(first.messageId)!.id, third.messageId] }), { replayed: 2, notReplayed: [] });
+      assert.deepEqual(
+        await bus.replayDeadLetters({ ids: [byMessage.get(first.messageId)!.id, third.messageId] }),
+        { replayed: 2, notReplayed: [] },
+      );
       await waitFor('two replays handled', () => c.seen.length === 5);
-      assert.deepEqual(c.seen.slice(3).map((m) => m.messageId).sort(), [first.messageId, third.messageId].sort());
-      assert.deepEqual((await bus.listDeadLetters()).map((l) => l.messageId), [second.messageId]);
-      assert.deepEqual(await bus.replayDeadLetters({ ids: ['no-such-id'] }), { replayed: 0, notReplayed: [] });
-      assert.deepEqual((await bus.listDeadLetters()).map((l) => l.messageId), [second.messageId]);
+      assert.deepEqual(
+        c.seen
+          .slice(3)
+          .map((m) => m.messageId)
+          .sort(),
+        [first.messageId, third.messageId].sort(),
+      );
+      assert.deepEqual(
+        (await bus.listDeadLetters()).map((l) => l.messageId),
+        [second.messageId],
+      );
+      assert.deepEqual(await bus.replayDeadLetters({ ids: ['no-such-id'] }), {
+        replayed: 0,
+        notReplayed: [],
+      });
+      assert.deepEqual(
+        (await bus.listDeadLetters()).map((l) => l.messageId),
+        [second.messageId],
+      );
     });
 
     test('replay takes the letters there when it starts, each once: letters that die again stay dead until the next replay', async (t) => {
@@ -353,7 +437,11 @@ for (const factory of busFactories) {
       if (!d) return;
       let broken = true;
       const before = await d.bus([
-        { name: 'retired', topics: ['test.retired.#'], handle: () => ({ deadLetter: 'refused by the retired consumer' }) },
+        {
+          name: 'retired',
+          topics: ['test.retired.#'],
+          handle: () => ({ deadLetter: 'refused by the retired consumer' }),
+        },
         effectsConsumer('kept', ['test.kept.#'], { failWhen: () => broken }),
       ]);
       const retired = await before.publish('test.retired.one', { n: 2 });
@@ -370,14 +458,26 @@ for (const factory of busFactories) {
       assert.equal(outcome.replayed, 1);
       assert.equal(outcome.notReplayed.length, 1);
       const refused = outcome.notReplayed[0]!;
-      assert.deepEqual({ ...refused, reason: '' }, { id: retiredId, messageId: retired.messageId, queue: d.config.queuePrefix + 'retired', topic: 'test.retired.one', reason: '' });
+      assert.deepEqual(
+        { ...refused, reason: '' },
+        {
+          id: retiredId,
+          messageId: retired.messageId,
+          queue: `${d.config.queuePrefix}retired`,
+          topic: 'test.retired.one',
+          reason: '',
+        },
+      );
       assert.match(refused.reason, new RegExp(`"${d.config.queuePrefix.replace(/\./g, '\\.')}retired"`));
       assert.match(refused.reason, /does not exist|no consumer of this server reads/);
       await waitFor('the kept letter to be handled', () => effectsOf(d.db, 'kept').length === 1);
       assert.equal(effectsOf(d.db, 'kept')[0]!.message_id, kept.messageId);
 
       const left = await bus.listDeadLetters();
-      assert.deepEqual(left.map((l) => l.messageId), [retired.messageId]);
+      assert.deepEqual(
+        left.map((l) => l.messageId),
+        [retired.messageId],
+      );
       assert.equal(left[0]!.reason, 'refused by the retired consumer', 'what it died of is kept');
       assert.deepEqual(left[0]!.body, { n: 2 });
       assert.equal(left[0]!.notReplayedReason, refused.reason);
@@ -385,7 +485,10 @@ for (const factory of busFactories) {
 
       // Again: the same answer, and still one copy.
       assert.deepEqual(await bus.replayDeadLetters(), { replayed: 0, notReplayed: [refused] });
-      assert.deepEqual((await bus.listDeadLetters()).map((l) => l.messageId), [retired.messageId]);
+      assert.deepEqual(
+        (await bus.listDeadLetters()).map((l) => l.messageId),
+        [retired.messageId],
+      );
     });
   });
 
@@ -400,7 +503,11 @@ for (const factory of busFactories) {
           topics: ['test.#'],
           handle(m, ctx) {
             const { n } = m.body as { n: number };
-            const outcome = ctx.effect((tx) => storeOf(tx).prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run('once', m.messageId, m.topic, n));
+            const outcome = ctx.effect((tx) =>
+              storeOf(tx)
+                .prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)')
+                .run('once', m.messageId, m.topic, n),
+            );
             outcomes.push(outcome.applied);
           },
         },
@@ -411,7 +518,13 @@ for (const factory of busFactories) {
       await waitFor('both ids handled', () => effectCounts(d.db).distinct === 2);
       await sleep(300);
       assert.deepEqual(effectCounts(d.db), { rows: 2, distinct: 2 });
-      assert.deepEqual(effectsOf(d.db, 'once').map((e) => [e.message_id, e.n]), [['same-id', 1], ['other-id', 2]]);
+      assert.deepEqual(
+        effectsOf(d.db, 'once').map((e) => [e.message_id, e.n]),
+        [
+          ['same-id', 1],
+          ['other-id', 2],
+        ],
+      );
       // The duplicate is not handed to the handler (or its effect reports not applied) and is
       // acknowledged, not dead-lettered.
       assert.equal(outcomes.filter((applied) => applied).length, 2, JSON.stringify(outcomes));
@@ -426,7 +539,10 @@ for (const factory of busFactories) {
       const bus = await d.bus([{ ...c.spec, prefetch: 1 }]);
       for (let n = 0; n < 20; n++) await bus.publish('test.seq', { n });
       await waitFor('all 20', () => c.seen.length === 20);
-      assert.deepEqual(ns(c.seen), Array.from({ length: 20 }, (_, n) => n));
+      assert.deepEqual(
+        ns(c.seen),
+        Array.from({ length: 20 }, (_, n) => n),
+      );
     });
 
     test('stop() lets in-flight handlers finish and acks them; what was not taken, or published while stopped, is delivered after a restart, once', async (t) => {
@@ -440,7 +556,11 @@ for (const factory of busFactories) {
         async handle(m, ctx) {
           started++;
           await sleep(300);
-          ctx.effect((tx) => storeOf(tx).prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run('graceful', m.messageId, m.topic, (m.body as { n: number }).n));
+          ctx.effect((tx) =>
+            storeOf(tx)
+              .prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)')
+              .run('graceful', m.messageId, m.topic, (m.body as { n: number }).n),
+          );
         },
       };
       const bus = await d.bus([slow]);
@@ -455,26 +575,47 @@ for (const factory of busFactories) {
       await assert.rejects(bus.publish('test.late', { n: 99 }), { code: 'BUS_STOPPED' });
       await stopping;
       const afterStop = effectCounts(d.db).rows;
-      assert.ok(afterStop >= 2 && afterStop < 6, `in-flight work finished before stop returned (${afterStop} effects)`);
+      assert.ok(
+        afterStop >= 2 && afterStop < 6,
+        `in-flight work finished before stop returned (${afterStop} effects)`,
+      );
       assert.equal(afterStop, started, 'every handler that started also finished');
-      assert.equal(await d.waiting('graceful'), 6 - afterStop, 'the finished ones were acked; only the others wait');
+      assert.equal(
+        await d.waiting('graceful'),
+        6 - afterStop,
+        'the finished ones were acked; only the others wait',
+      );
 
       // Published while the consumer is stopped: nothing is lost.
-      const publisher = await d.publisher([{ ...slow, handle: () => assert.fail('the publisher does not consume') }]);
+      const publisher = await d.publisher([
+        { ...slow, handle: () => assert.fail('the publisher does not consume') },
+      ]);
       await publisher.publish('test.while-stopped', { n: 6 });
       await publisher.publish('test.while-stopped', { n: 7 });
       assert.equal(await d.waiting('graceful'), 8 - afterStop);
 
       // A restarted process gets exactly the rest, in order.
       const rest = recorder('graceful', ['test.#'], (m, ctx) => {
-        ctx.effect((tx) => storeOf(tx).prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)').run('graceful', m.messageId, m.topic, (m.body as { n: number }).n));
+        ctx.effect((tx) =>
+          storeOf(tx)
+            .prepare('INSERT INTO test_effects (consumer, message_id, topic, n) VALUES (?, ?, ?, ?)')
+            .run('graceful', m.messageId, m.topic, (m.body as { n: number }).n),
+        );
       });
       await d.bus([{ ...rest.spec, prefetch: 1 }]);
       await waitFor('the remaining messages', () => effectCounts(d.db).rows >= 8);
       await sleep(400);
       assert.deepEqual(effectCounts(d.db), { rows: 8, distinct: 8 });
-      assert.deepEqual(ns(rest.seen), Array.from({ length: 8 - afterStop }, (_, i) => afterStop + i));
-      assert.deepEqual(effectsOf(d.db, 'graceful').map((e) => e.n).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        ns(rest.seen),
+        Array.from({ length: 8 - afterStop }, (_, i) => afterStop + i),
+      );
+      assert.deepEqual(
+        effectsOf(d.db, 'graceful')
+          .map((e) => e.n)
+          .sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6, 7],
+      );
       assert.equal(await d.waiting('graceful'), 0);
     });
   });

@@ -26,7 +26,8 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
     await waitFor(
       'the server to answer /healthz',
       async () => {
-        if (server.exit) throw new Error(`sluice serve exited early (${JSON.stringify(server.exit)}): ${server.stderr}`);
+        if (server.exit)
+          throw new Error(`sluice serve exited early (${JSON.stringify(server.exit)}): ${server.stderr}`);
         try {
           const res = await fetch(`http://127.0.0.1:${port}/healthz`);
           return res.status === 200 && ((await res.json()) as { status: string }).status === 'ok';
@@ -67,7 +68,12 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
     assert.deepEqual(exit, { code: 0, signal: null }, tail.stderr);
     const printed = tail.stdout.trimEnd().split('\n');
     assert.equal(printed.length, 1, `one line: ${tail.stdout}`);
-    const line = JSON.parse(printed[0]!) as { id: string; topic: string; headers: Record<string, unknown>; body: unknown };
+    const line = JSON.parse(printed[0]!) as {
+      id: string;
+      topic: string;
+      headers: Record<string, unknown>;
+      body: unknown;
+    };
     assert.equal(line.id, receipt.message_id);
     assert.equal(line.topic, 'git.receive');
     assert.deepEqual(line.body, body);
@@ -75,7 +81,10 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
   });
 
   test('publish refuses an invalid body with exit 1 and the problem on stderr', async () => {
-    const r = await runCli(['publish', 'git.receive', '{"repo":"rpms/bash","revision":"abcdef1"}'], { env, cwd });
+    const r = await runCli(['publish', 'git.receive', '{"repo":"rpms/bash","revision":"abcdef1"}'], {
+      env,
+      cwd,
+    });
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^sluice publish: refused: /);
@@ -103,8 +112,14 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
   });
 
   test('without a server, publish says how to start one and exits 1', async () => {
-    const r = await runCli(['publish', 'git.receive', '{"repo":"r","branch":"b","revision":"abcdef1"}'], { env, cwd });
+    const r = await runCli(['publish', 'git.receive', '{"repo":"r","branch":"b","revision":"abcdef1"}'], {
+      env,
+      cwd,
+    });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`no Sluice server answers at http://127\\.0\\.0\\.1:${port}.*sluice serve`));
+    assert.match(
+      r.stderr,
+      new RegExp(`no Sluice server answers at http://127\\.0\\.0\\.1:${port}.*sluice serve`),
+    );
   });
 });

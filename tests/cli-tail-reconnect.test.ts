@@ -5,9 +5,15 @@ import { CliProcess, cliEnv, freePort, runCli } from './support/cli.js';
 import { tempDir } from './support/paths.js';
 import { waitFor } from './support/wait-for.js';
 
-test('sluice tail on the embedded bus follows the server across a restart and misses nothing', { timeout: 60_000 }, async (t) => {
+test('sluice tail on the embedded bus follows the server across a restart and misses nothing', {
+  timeout: 60_000,
+}, async (t) => {
   const cwd = tempDir('sluice-tail-');
-  const env = cliEnv({ SLUICE_DB: path.join(cwd, 's.db'), SLUICE_PORT: String(await freePort()), SLUICE_LOG_LEVEL: 'warn' });
+  const env = cliEnv({
+    SLUICE_DB: path.join(cwd, 's.db'),
+    SLUICE_PORT: String(await freePort()),
+    SLUICE_LOG_LEVEL: 'warn',
+  });
   const processes: CliProcess[] = [];
   const launch = (args: string[]) => {
     const p = new CliProcess(args, env, cwd);
@@ -25,7 +31,10 @@ test('sluice tail on the embedded bus follows the server across a restart and mi
     }
   };
   const publish = async (revision: string) => {
-    const r = await runCli(['publish', 'git.receive', JSON.stringify({ repo: 'rpms/bash', branch: 'rawhide', revision })], { env, cwd });
+    const r = await runCli(
+      ['publish', 'git.receive', JSON.stringify({ repo: 'rpms/bash', branch: 'rawhide', revision })],
+      { env, cwd },
+    );
     assert.equal(r.code, 0, r.stderr);
   };
 
@@ -44,7 +53,10 @@ test('sluice tail on the embedded bus follows the server across a restart and mi
   await publish('ccccccc');
 
   assert.equal((await tail.exitWithin(20_000, 'tail')).code, 0);
-  const revisions = tail.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { body: { revision: string } }).body.revision);
+  const revisions = tail.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { body: { revision: string } }).body.revision);
   assert.deepEqual(revisions, ['aaaaaaa', 'bbbbbbb', 'ccccccc']);
   server.signal('SIGTERM');
   await server.exitWithin(10_000, 'the server');

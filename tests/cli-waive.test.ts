@@ -35,7 +35,8 @@ describe('sluice waive against a running sluice serve', () => {
     await waitFor(
       'the server to answer /healthz',
       async () => {
-        if (server.exit) throw new Error(`sluice serve exited early (${JSON.stringify(server.exit)}): ${server.stderr}`);
+        if (server.exit)
+          throw new Error(`sluice serve exited early (${JSON.stringify(server.exit)}): ${server.stderr}`);
         try {
           return (await fetch(`${url}/healthz`)).status === 200;
         } catch {
@@ -50,52 +51,162 @@ describe('sluice waive against a running sluice serve', () => {
     await server?.kill();
   });
 
-  const waive = (args: string[], extraEnv: Record<string, string> = {}) => runCli(['waive', ...args], { env: { ...env, ...extraEnv }, cwd });
+  const waive = (args: string[], extraEnv: Record<string, string> = {}) =>
+    runCli(['waive', ...args], { env: { ...env, ...extraEnv }, cwd });
 
   test('waives, prints the stored waiver, and the API then has it', async () => {
-    const r = await waive(['brew-build', 'bash-5.2.26-3.fc42', 'dist.rpmdeplint', '--product-version', 'fedora-42', '--comment', 'known flake', '--scenario', 'x86_64', '--server', url, '--token', 'alice-token']);
+    const r = await waive([
+      'brew-build',
+      'bash-5.2.26-3.fc42',
+      'dist.rpmdeplint',
+      '--product-version',
+      'fedora-42',
+      '--comment',
+      'known flake',
+      '--scenario',
+      'x86_64',
+      '--server',
+      url,
+      '--token',
+      'alice-token',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 1, r.stdout);
     const w = JSON.parse(lines[0]!) as WaiverJson;
     assert.deepEqual(
-      [w.subject_type, w.subject_identifier, w.testcase, w.scenario, w.product_version, w.comment, w.waived, w.username, w.proxied_by],
-      ['koji_build', 'bash-5.2.26-3.fc42', 'dist.rpmdeplint', 'x86_64', 'fedora-42', 'known flake', true, 'alice', null],
+      [
+        w.subject_type,
+        w.subject_identifier,
+        w.testcase,
+        w.scenario,
+        w.product_version,
+        w.comment,
+        w.waived,
+        w.username,
+        w.proxied_by,
+      ],
+      [
+        'koji_build',
+        'bash-5.2.26-3.fc42',
+        'dist.rpmdeplint',
+        'x86_64',
+        'fedora-42',
+        'known flake',
+        true,
+        'alice',
+        null,
+      ],
     );
     const res = await fetch(`${url}/api/v1.0/waivers/${w.id}`);
     assert.deepEqual(await res.json(), w);
   });
 
   test('--revoke submits waived: false; the token may come from SLUICE_TOKEN', async () => {
-    const r = await waive(['koji_build', 'zsh-5.9-1.fc42', 'dist.abicheck', '-p', 'fedora-42', '-m', 'fixed upstream', '--revoke', '--server', url], { SLUICE_TOKEN: 'alice-token' });
+    const r = await waive(
+      [
+        'koji_build',
+        'zsh-5.9-1.fc42',
+        'dist.abicheck',
+        '-p',
+        'fedora-42',
+        '-m',
+        'fixed upstream',
+        '--revoke',
+        '--server',
+        url,
+      ],
+      { SLUICE_TOKEN: 'alice-token' },
+    );
     assert.equal(r.code, 0, r.stderr);
     const w = JSON.parse(r.stdout) as WaiverJson;
     assert.equal(w.waived, false);
-    const listed = (await (await fetch(`${url}/api/v1.0/waivers/?subject_identifier=zsh-5.9-1.fc42`)).json()) as { data: WaiverJson[] };
+    const listed = (await (
+      await fetch(`${url}/api/v1.0/waivers/?subject_identifier=zsh-5.9-1.fc42`)
+    ).json()) as { data: WaiverJson[] };
     assert.deepEqual(listed.data, [w]);
   });
 
   test("a refusal exits 1 with the server's message on stderr", async () => {
-    const forbidden = await waive(['koji_build', 'zsh-5.9-1.fc42', 'dist.abicheck', '-p', 'fedora-42', '-m', 'c', '--server', url, '--token', 'bob-token']);
+    const forbidden = await waive([
+      'koji_build',
+      'zsh-5.9-1.fc42',
+      'dist.abicheck',
+      '-p',
+      'fedora-42',
+      '-m',
+      'c',
+      '--server',
+      url,
+      '--token',
+      'bob-token',
+    ]);
     assert.equal(forbidden.code, 1);
     assert.equal(forbidden.stdout, '');
-    assert.equal(forbidden.stderr, 'sluice waive: refused by the server (403): User bob is not authorized to submit waivers for the test case dist.abicheck\n');
-    const noToken = await waive(['koji_build', 'zsh-5.9-1.fc42', 'dist.abicheck', '-p', 'fedora-42', '-m', 'c', '--server', url]);
+    assert.equal(
+      forbidden.stderr,
+      'sluice waive: refused by the server (403): User bob is not authorized to submit waivers for the test case dist.abicheck\n',
+    );
+    const noToken = await waive([
+      'koji_build',
+      'zsh-5.9-1.fc42',
+      'dist.abicheck',
+      '-p',
+      'fedora-42',
+      '-m',
+      'c',
+      '--server',
+      url,
+    ]);
     assert.equal(noToken.code, 1);
-    assert.match(noToken.stderr, /refused by the server \(401\): this endpoint needs an API token with scope "waivers:write"/);
+    assert.match(
+      noToken.stderr,
+      /refused by the server \(401\): this endpoint needs an API token with scope "waivers:write"/,
+    );
   });
 
   test('the server URL may come from the configuration instead of --server', async () => {
-    const r = await waive(['koji_build', 'tar-1.35-1.fc42', 'dist.rpmlint', '-p', 'fedora-42', '-m', 'c', '--config', 'sluice.yaml', '--token', 'alice-token']);
+    const r = await waive([
+      'koji_build',
+      'tar-1.35-1.fc42',
+      'dist.rpmlint',
+      '-p',
+      'fedora-42',
+      '-m',
+      'c',
+      '--config',
+      'sluice.yaml',
+      '--token',
+      'alice-token',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as WaiverJson).subject_identifier, 'tar-1.35-1.fc42');
   });
 
   test('a misused command line exits 2 with the usage; --help prints it', async () => {
-    const missing = await waive(['koji_build', 'x-1-1.fc42', 'dist.rpmlint', '--comment', 'c', '--server', url]);
+    const missing = await waive([
+      'koji_build',
+      'x-1-1.fc42',
+      'dist.rpmlint',
+      '--comment',
+      'c',
+      '--server',
+      url,
+    ]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /^sluice waive: --product-version is required\n\nusage: sluice waive SUBJECT_TYPE SUBJECT_ID TESTCASE/);
-    const noComment = await waive(['koji_build', 'x-1-1.fc42', 'dist.rpmlint', '-p', 'fedora-42', '--server', url]);
+    assert.match(
+      missing.stderr,
+      /^sluice waive: --product-version is required\n\nusage: sluice waive SUBJECT_TYPE SUBJECT_ID TESTCASE/,
+    );
+    const noComment = await waive([
+      'koji_build',
+      'x-1-1.fc42',
+      'dist.rpmlint',
+      '-p',
+      'fedora-42',
+      '--server',
+      url,
+    ]);
     assert.equal(noComment.code, 2);
     assert.match(noComment.stderr, /--comment is required/);
     const tooFew = await waive(['koji_build', 'x-1-1.fc42', '-p', 'f', '-m', 'c']);
@@ -108,7 +219,17 @@ describe('sluice waive against a running sluice serve', () => {
 
   test('no server answering: exit 1 with what to do', async () => {
     const port = await freePort();
-    const r = await waive(['koji_build', 'x-1-1.fc42', 'dist.rpmlint', '-p', 'fedora-42', '-m', 'c', '--server', `http://127.0.0.1:${port}`]);
+    const r = await waive([
+      'koji_build',
+      'x-1-1.fc42',
+      'dist.rpmlint',
+      '-p',
+      'fedora-42',
+      '-m',
+      'c',
+      '--server',
+      `http://127.0.0.1:${port}`,
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`no Sluice server answers at http://127.0.0.1:${port}`));
   });

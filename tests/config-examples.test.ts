@@ -26,6 +26,9 @@ test('the production example: RabbitMQ over TLS with the password from a file, t
   assert.ok(config.bus.url!.startsWith('amqps://'));
   assert.equal(config.bus.passwordFile, '/etc/sluice/secrets/amqp-password');
   assert.equal(config.bus.tls.caFile, '/etc/sluice/tls/ca.pem');
-  assert.deepEqual(config.auth.tokens.map((t) => t.user), ['ci-bot', 'qa-team', 'ops']);
+  assert.deepEqual(
+    config.auth.tokens.map((t) => t.user),
+    ['ci-bot', 'qa-team', 'ops'],
+  );
   assert.equal(config.auth.readsRequireToken, false);
 });

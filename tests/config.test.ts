@@ -164,16 +164,20 @@ describe('loadConfig', () => {
   });
 
   test('problems that involve two settings are reported too', () => {
-    const { file } = configFile('bus:\n  retry:\n    delayMs: 5000\n    maxDelayMs: 10\n  reconnect:\n    initialDelayMs: 1000\n    maxDelayMs: 100\n');
-    const err = configErrorOf(() => loadConfig({ file, env: {} }));
-    assert.deepEqual(
-      [...err.problems].sort(),
-      ['bus.reconnect.maxDelayMs: must be >= bus.reconnect.initialDelayMs', 'bus.retry.maxDelayMs: must be >= bus.retry.delayMs'],
+    const { file } = configFile(
+      'bus:\n  retry:\n    delayMs: 5000\n    maxDelayMs: 10\n  reconnect:\n    initialDelayMs: 1000\n    maxDelayMs: 100\n',
     );
+    const err = configErrorOf(() => loadConfig({ file, env: {} }));
+    assert.deepEqual([...err.problems].sort(), [
+      'bus.reconnect.maxDelayMs: must be >= bus.reconnect.initialDelayMs',
+      'bus.retry.maxDelayMs: must be >= bus.retry.delayMs',
+    ]);
   });
 
   test('a bus.url that is not amqp:// or amqps:// is refused', () => {
-    const err = configErrorOf(() => loadConfig({ env: { SLUICE_AMQP_URL: 'http://broker' }, cwd: tempDir() }));
+    const err = configErrorOf(() =>
+      loadConfig({ env: { SLUICE_AMQP_URL: 'http://broker' }, cwd: tempDir() }),
+    );
     assert.equal(err.problems.length, 1);
     assert.match(err.problems[0]!, /^bus\.url: must match pattern/);
   });
@@ -195,7 +199,8 @@ describe('loadConfig', () => {
     const { file } = configFile('server:\n  port: 8080\n  host: [a, b\n');
     const err = configErrorOf(() => loadConfig({ file, env: {} }));
     assert.ok(err.problems.length >= 1);
-    for (const p of err.problems) assert.match(p, /^\(yaml\) line \d+, column \d+: \S/, `"${p}" gives a position`);
+    for (const p of err.problems)
+      assert.match(p, /^\(yaml\) line \d+, column \d+: \S/, `"${p}" gives a position`);
     assert.match(err.problems[0]!, /^\(yaml\) line 4, column 1: Flow sequence/);
   });
 
@@ -296,16 +301,32 @@ describe('sluice usage', () => {
 
 describe('bus.consumePrefixes', () => {
   test('defaults to none; takes a list of prefixes besides topicPrefix, consumed longest first', () => {
-    const plain = loadConfig({ file: configFile('bus:\n  topicPrefix: org.fedoraproject.prod.\n').file, env: {} });
+    const plain = loadConfig({
+      file: configFile('bus:\n  topicPrefix: org.fedoraproject.prod.\n').file,
+      env: {},
+    });
     assert.deepEqual(plain.bus.consumePrefixes, []);
     assert.deepEqual(consumedPrefixes(plain.bus), ['org.fedoraproject.prod.']);
-    const both = loadConfig({ file: configFile('bus:\n  topicPrefix: org.centos.prod.\n  consumePrefixes: [org.fedoraproject.prod., org.centos.prod.]\n').file, env: {} });
+    const both = loadConfig({
+      file: configFile(
+        'bus:\n  topicPrefix: org.centos.prod.\n  consumePrefixes: [org.fedoraproject.prod., org.centos.prod.]\n',
+      ).file,
+      env: {},
+    });
     assert.deepEqual(consumedPrefixes(both.bus), ['org.fedoraproject.prod.', 'org.centos.prod.']);
   });
 
   test('a prefix that does not end in a dot, or an empty one, is refused with the setting named', () => {
-    const err = configErrorOf(() => loadConfig({ file: configFile('bus:\n  consumePrefixes: [org.centos.prod, ""]\n').file, env: {} }));
-    assert.ok(err.problems.some((p) => p.startsWith('bus.consumePrefixes[0]: must match pattern')), err.problems.join('\n'));
-    assert.ok(err.problems.some((p) => p.startsWith('bus.consumePrefixes[1]: must match pattern')), err.problems.join('\n'));
+    const err = configErrorOf(() =>
+      loadConfig({ file: configFile('bus:\n  consumePrefixes: [org.centos.prod, ""]\n').file, env: {} }),
+    );
+    assert.ok(
+      err.problems.some((p) => p.startsWith('bus.consumePrefixes[0]: must match pattern')),
+      err.problems.join('\n'),
+    );
+    assert.ok(
+      err.problems.some((p) => p.startsWith('bus.consumePrefixes[1]: must match pattern')),
+      err.problems.join('\n'),
+    );
   });
 });

@@ -14,7 +14,7 @@ test('a letter is refused before sending when it names no queue, a name no queue
   assert.equal(refusalBeforeSending('dlq', undefined), undefined);
 });
 
-test('a replayed letter starts a fresh life: the last one\'s bookkeeping goes, everything else stays', () => {
+test("a replayed letter starts a fresh life: the last one's bookkeeping goes, everything else stays", () => {
   const headers = {
     [HEADERS.reason]: 'boom',
     [HEADERS.deadAt]: '2026-01-01T00:00:00.000Z',
@@ -25,8 +25,12 @@ test('a replayed letter starts a fresh life: the last one\'s bookkeeping goes, e
     [HEADERS.requestId]: 'req-1',
     'sent-at': '2026-01-01T00:00:00.000Z',
   };
-  assert.deepEqual(replayHeaders(headers), { [HEADERS.topic]: 'test.x', [HEADERS.requestId]: 'req-1', 'sent-at': '2026-01-01T00:00:00.000Z' });
-  assert.equal(headers[HEADERS.reason], 'boom', 'the letter\'s own headers are not changed');
+  assert.deepEqual(replayHeaders(headers), {
+    [HEADERS.topic]: 'test.x',
+    [HEADERS.requestId]: 'req-1',
+    'sent-at': '2026-01-01T00:00:00.000Z',
+  });
+  assert.equal(headers[HEADERS.reason], 'boom', "the letter's own headers are not changed");
 });
 
 test('ids select by dead-letter id or message id; none selects all', () => {

@@ -38,16 +38,34 @@ describe('cached decision answers are never stale', () => {
   let base: string;
   before(async () => {
     const dir = policiesDir(RPMDEPLINT_STABLE);
-    service = await SluiceService.create({ config: testConfig({ gating: { policiesDir: dir } }), log: silentLogger(), registry: testRegistry() });
+    service = await SluiceService.create({
+      config: testConfig({ gating: { policiesDir: dir } }),
+      log: silentLogger(),
+      registry: testRegistry(),
+    });
     base = (await service.start())!;
   });
   after(() => service?.stop());
 
   const post = async (p: string, body: unknown) => {
-    const res = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, unknown> };
+    const res = await fetch(base + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as Record<string, unknown>,
+    };
   };
-  const decide = (nvr: string) => post('/api/v1.0/decision', { product_version: 'fedora-41', decision_context: 'bodhi_update_push_stable', subject_type: 'koji_build', subject_identifier: nvr });
+  const decide = (nvr: string) =>
+    post('/api/v1.0/decision', {
+      product_version: 'fedora-41',
+      decision_context: 'bodhi_update_push_stable',
+      subject_type: 'koji_build',
+      subject_identifier: nvr,
+    });
 
   test('a result or a waiver of the subject, through the API, changes the next answer at once', async () => {
     const nvr = 'bash-5.2.26-3.fc41';
@@ -57,13 +75,36 @@ describe('cached decision answers are never stale', () => {
     assert.equal(first.body.summary, 'Of 1 required test, 1 result missing');
     assert.deepEqual(await decide(nvr), first, 'asked again: the same answer');
 
-    assert.equal((await post('/api/v2.0/results', { testcase: 'dist.rpmdeplint', outcome: 'FAILED', data: { item: nvr, type: 'koji_build' } })).status, 201);
+    assert.equal(
+      (
+        await post('/api/v2.0/results', {
+          testcase: 'dist.rpmdeplint',
+          outcome: 'FAILED',
+          data: { item: nvr, type: 'koji_build' },
+        })
+      ).status,
+      201,
+    );
     assert.equal((await decide(nvr)).body.summary, 'Of 1 required test, 1 test failed');
 
-    assert.equal((await post('/api/v1.0/waivers/', { subject_type: 'koji_build', subject_identifier: nvr, testcase: 'dist.rpmdeplint', product_version: 'fedora-41', comment: 'known' })).status, 201);
+    assert.equal(
+      (
+        await post('/api/v1.0/waivers/', {
+          subject_type: 'koji_build',
+          subject_identifier: nvr,
+          testcase: 'dist.rpmdeplint',
+          product_version: 'fedora-41',
+          comment: 'known',
+        })
+      ).status,
+      201,
+    );
     const waived = await decide(nvr);
     assert.equal(waived.body.policies_satisfied, true);
-    assert.equal((waived.body.satisfied_requirements as Array<{ type: string }>)[0]!.type, 'test-result-failed-waived');
+    assert.equal(
+      (waived.body.satisfied_requirements as Array<{ type: string }>)[0]!.type,
+      'test-result-failed-waived',
+    );
   });
 
   test('a result stored by another process (another connection to the database) changes the next answer too', async () => {
@@ -72,7 +113,11 @@ describe('cached decision answers are never stale', () => {
     const config = service.ctx.config;
     const other = openDatabase(config.db.path);
     migrate(other);
-    new ResultsStore(other, new Outbox(other, testRegistry()), config).submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: nvr, type: 'koji_build' } });
+    new ResultsStore(other, new Outbox(other, testRegistry()), config).submit({
+      testcase: 'dist.rpmdeplint',
+      outcome: 'PASSED',
+      data: { item: nvr, type: 'koji_build' },
+    });
     other.close();
     const now = await decide(nvr);
     assert.equal(now.body.policies_satisfied, true);

@@ -113,7 +113,17 @@ interface Given {
   compose: string;
   update: string;
   /** Stores a result for the case's NVR (or `item`), `at` ms after BASE (default: after every earlier one). */
-  result(testcase: string, outcome: string, opts?: { at?: number; item?: string; itemKey?: string; type?: string | null; data?: Record<string, string> }): number;
+  result(
+    testcase: string,
+    outcome: string,
+    opts?: {
+      at?: number;
+      item?: string;
+      itemKey?: string;
+      type?: string | null;
+      data?: Record<string, string>;
+    },
+  ): number;
   waive(w: Partial<WaiverJson> & { testcase: string }, atMs?: number): WaiverJson;
   /** Makes the build's sources known (a build result with its SCM URL) and serves `file` as its gating.yaml. */
   gatingYaml(file: string | Served | null): void;
@@ -203,7 +213,11 @@ const CASES: Case[] = [
     name: 'any other outcome (NOT_APPLICABLE) counts as failed',
     given: (g) => void g.result('dist.rpmdeplint', 'NOT_APPLICABLE'),
     ask: (g) => koji(g, 'bodhi_update_push_testing'),
-    expect: { satisfied: false, summary: 'Of 1 required test, 1 test failed', unsatisfied: ['test-result-failed dist.rpmdeplint'] },
+    expect: {
+      satisfied: false,
+      summary: 'Of 1 required test, 1 test failed',
+      unsatisfied: ['test-result-failed dist.rpmdeplint'],
+    },
   },
   {
     name: 'QUEUED is incomplete: test-result-missing that carries the result id',
@@ -220,7 +234,11 @@ const CASES: Case[] = [
     name: 'RUNNING is incomplete too',
     given: (g) => void g.result('dist.rpmdeplint', 'RUNNING'),
     ask: (g) => koji(g, 'bodhi_update_push_testing'),
-    expect: { satisfied: false, summary: 'Of 1 required test, 1 test incomplete', unsatisfied: ['test-result-missing dist.rpmdeplint'] },
+    expect: {
+      satisfied: false,
+      summary: 'Of 1 required test, 1 test incomplete',
+      unsatisfied: ['test-result-missing dist.rpmdeplint'],
+    },
   },
   {
     name: 'ERROR is test-result-errored with the error reason',
@@ -307,37 +325,91 @@ const CASES: Case[] = [
   {
     name: 'compose: each required scenario needs its own passing result',
     given: (g) => {
-      g.result('compose.install_default', 'PASSED', { item: g.compose, type: 'compose', data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' } });
-      g.result('compose.install_default', 'PASSED', { item: g.compose, type: 'compose', data: { scenario: 'fedora.Everything-boot-iso.x86_64.uefi' } });
+      g.result('compose.install_default', 'PASSED', {
+        item: g.compose,
+        type: 'compose',
+        data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' },
+      });
+      g.result('compose.install_default', 'PASSED', {
+        item: g.compose,
+        type: 'compose',
+        data: { scenario: 'fedora.Everything-boot-iso.x86_64.uefi' },
+      });
     },
-    ask: (g) => ({ product_version: 'fedora-rawhide', decision_context: 'rawhide_compose_sync_to_mirrors', subject_type: 'compose', subject_identifier: g.compose }),
-    expect: { satisfied: true, summary: 'All required tests (2 total) have passed or been waived', applicable: ['compose_sync'] },
+    ask: (g) => ({
+      product_version: 'fedora-rawhide',
+      decision_context: 'rawhide_compose_sync_to_mirrors',
+      subject_type: 'compose',
+      subject_identifier: g.compose,
+    }),
+    expect: {
+      satisfied: true,
+      summary: 'All required tests (2 total) have passed or been waived',
+      applicable: ['compose_sync'],
+    },
   },
   {
     name: 'compose: a failed scenario and a missing one are two unsatisfied requirements',
-    given: (g) => void g.result('compose.install_default', 'FAILED', { item: g.compose, type: 'compose', data: { scenario: 'fedora.Everything-boot-iso.x86_64.uefi' } }),
-    ask: (g) => ({ product_version: 'fedora-rawhide', decision_context: 'rawhide_compose_sync_to_mirrors', subject_type: 'compose', subject_identifier: g.compose }),
+    given: (g) =>
+      void g.result('compose.install_default', 'FAILED', {
+        item: g.compose,
+        type: 'compose',
+        data: { scenario: 'fedora.Everything-boot-iso.x86_64.uefi' },
+      }),
+    ask: (g) => ({
+      product_version: 'fedora-rawhide',
+      decision_context: 'rawhide_compose_sync_to_mirrors',
+      subject_type: 'compose',
+      subject_identifier: g.compose,
+    }),
     expect: {
       satisfied: false,
       summary: 'Of 2 required tests, 1 result missing, 1 test failed',
-      unsatisfied: ['test-result-missing compose.install_default fedora.Everything-boot-iso.x86_64.64bit', 'test-result-failed compose.install_default fedora.Everything-boot-iso.x86_64.uefi'],
+      unsatisfied: [
+        'test-result-missing compose.install_default fedora.Everything-boot-iso.x86_64.64bit',
+        'test-result-failed compose.install_default fedora.Everything-boot-iso.x86_64.uefi',
+      ],
     },
   },
   {
     name: "compose named by productmd.compose.id in `subject`: results under that key count, item is Greenwave's compose dict",
-    given: (g) => void g.result('compose.install_default', 'PASSED', { item: g.compose, itemKey: 'productmd.compose.id', type: null, data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' } }),
-    ask: (g) => ({ product_version: 'fedora-rawhide', decision_context: 'rawhide_compose_sync_to_mirrors', subject: [{ 'productmd.compose.id': g.compose }] }),
+    given: (g) =>
+      void g.result('compose.install_default', 'PASSED', {
+        item: g.compose,
+        itemKey: 'productmd.compose.id',
+        type: null,
+        data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' },
+      }),
+    ask: (g) => ({
+      product_version: 'fedora-rawhide',
+      decision_context: 'rawhide_compose_sync_to_mirrors',
+      subject: [{ 'productmd.compose.id': g.compose }],
+    }),
     expect: {
       satisfied: false,
       unsatisfied: ['test-result-missing compose.install_default fedora.Everything-boot-iso.x86_64.uefi'],
-      check: (body, g) => assert.deepEqual(body.unsatisfied_requirements[0]!.item, { 'productmd.compose.id': g.compose }),
+      check: (body, g) =>
+        assert.deepEqual(body.unsatisfied_requirements[0]!.item, { 'productmd.compose.id': g.compose }),
     },
   },
   {
     name: 'a result of a scenario the rule does not ask for does not count',
-    given: (g) => void g.result('update.base_selinux', 'PASSED', { item: g.update, type: 'bodhi_update', data: { scenario: 'fedora.updates-server.x86_64.64bit' } }),
-    ask: (g) => ({ product_version: 'fedora-40', decision_context: 'bodhi_update_push_stable_critpath', subject_type: 'bodhi_update', subject_identifier: g.update }),
-    expect: { satisfied: false, unsatisfied: ['test-result-missing update.base_selinux fedora.updates-kde.x86_64.64bit'] },
+    given: (g) =>
+      void g.result('update.base_selinux', 'PASSED', {
+        item: g.update,
+        type: 'bodhi_update',
+        data: { scenario: 'fedora.updates-server.x86_64.64bit' },
+      }),
+    ask: (g) => ({
+      product_version: 'fedora-40',
+      decision_context: 'bodhi_update_push_stable_critpath',
+      subject_type: 'bodhi_update',
+      subject_identifier: g.update,
+    }),
+    expect: {
+      satisfied: false,
+      unsatisfied: ['test-result-missing update.base_selinux fedora.updates-kde.x86_64.64bit'],
+    },
   },
   // ── architectures and variants ───────────────────────────────────────────────────
   {
@@ -367,11 +439,19 @@ const CASES: Case[] = [
   {
     name: 'each variant of one architecture is its own requirement too',
     given: (g) => {
-      g.result('ci.functional', 'FAILED', { data: { system_architecture: 'x86_64', system_variant: 'Server' } });
-      g.result('ci.functional', 'PASSED', { data: { system_architecture: 'x86_64', system_variant: 'Workstation' } });
+      g.result('ci.functional', 'FAILED', {
+        data: { system_architecture: 'x86_64', system_variant: 'Server' },
+      });
+      g.result('ci.functional', 'PASSED', {
+        data: { system_architecture: 'x86_64', system_variant: 'Workstation' },
+      });
     },
     ask: (g) => koji(g, 'arch_matrix'),
-    expect: { satisfied: false, unsatisfied: ['test-result-failed ci.functional x86_64 Server'], satisfiedReqs: ['test-result-passed ci.functional x86_64 Workstation'] },
+    expect: {
+      satisfied: false,
+      unsatisfied: ['test-result-failed ci.functional x86_64 Server'],
+      satisfiedReqs: ['test-result-passed ci.functional x86_64 Workstation'],
+    },
   },
   // ── waivers ──────────────────────────────────────────────────────────────────────
   {
@@ -428,27 +508,65 @@ const CASES: Case[] = [
   {
     name: 'a waiver with a scenario waives only that scenario',
     given: (g) => {
-      g.result('compose.install_default', 'FAILED', { item: g.compose, type: 'compose', data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' } });
-      g.result('compose.install_default', 'FAILED', { item: g.compose, type: 'compose', data: { scenario: 'fedora.Everything-boot-iso.x86_64.uefi' } });
-      g.waive({ testcase: 'compose.install_default', subject_type: 'compose', subject_identifier: g.compose, product_version: 'fedora-rawhide', scenario: 'fedora.Everything-boot-iso.x86_64.uefi' });
+      g.result('compose.install_default', 'FAILED', {
+        item: g.compose,
+        type: 'compose',
+        data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' },
+      });
+      g.result('compose.install_default', 'FAILED', {
+        item: g.compose,
+        type: 'compose',
+        data: { scenario: 'fedora.Everything-boot-iso.x86_64.uefi' },
+      });
+      g.waive({
+        testcase: 'compose.install_default',
+        subject_type: 'compose',
+        subject_identifier: g.compose,
+        product_version: 'fedora-rawhide',
+        scenario: 'fedora.Everything-boot-iso.x86_64.uefi',
+      });
     },
-    ask: (g) => ({ product_version: 'fedora-rawhide', decision_context: 'rawhide_compose_sync_to_mirrors', subject_type: 'compose', subject_identifier: g.compose }),
+    ask: (g) => ({
+      product_version: 'fedora-rawhide',
+      decision_context: 'rawhide_compose_sync_to_mirrors',
+      subject_type: 'compose',
+      subject_identifier: g.compose,
+    }),
     expect: {
       satisfied: false,
       unsatisfied: ['test-result-failed compose.install_default fedora.Everything-boot-iso.x86_64.64bit'],
-      satisfiedReqs: ['test-result-failed-waived compose.install_default fedora.Everything-boot-iso.x86_64.uefi'],
+      satisfiedReqs: [
+        'test-result-failed-waived compose.install_default fedora.Everything-boot-iso.x86_64.uefi',
+      ],
     },
   },
   {
     name: 'a waiver without a scenario waives every scenario',
     given: (g) => {
-      g.result('compose.install_default', 'FAILED', { item: g.compose, type: 'compose', data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' } });
-      g.waive({ testcase: 'compose.install_default', subject_type: 'compose', subject_identifier: g.compose, product_version: 'fedora-rawhide' });
+      g.result('compose.install_default', 'FAILED', {
+        item: g.compose,
+        type: 'compose',
+        data: { scenario: 'fedora.Everything-boot-iso.x86_64.64bit' },
+      });
+      g.waive({
+        testcase: 'compose.install_default',
+        subject_type: 'compose',
+        subject_identifier: g.compose,
+        product_version: 'fedora-rawhide',
+      });
     },
-    ask: (g) => ({ product_version: 'fedora-rawhide', decision_context: 'rawhide_compose_sync_to_mirrors', subject_type: 'compose', subject_identifier: g.compose }),
+    ask: (g) => ({
+      product_version: 'fedora-rawhide',
+      decision_context: 'rawhide_compose_sync_to_mirrors',
+      subject_type: 'compose',
+      subject_identifier: g.compose,
+    }),
     expect: {
       satisfied: true,
-      satisfiedReqs: ['test-result-failed-waived compose.install_default fedora.Everything-boot-iso.x86_64.64bit', 'test-result-missing-waived compose.install_default fedora.Everything-boot-iso.x86_64.uefi'],
+      satisfiedReqs: [
+        'test-result-failed-waived compose.install_default fedora.Everything-boot-iso.x86_64.64bit',
+        'test-result-missing-waived compose.install_default fedora.Everything-boot-iso.x86_64.uefi',
+      ],
     },
   },
   {
@@ -472,7 +590,12 @@ const CASES: Case[] = [
     ask: (g) => koji(g, 'bodhi_update_push_testing'),
     expect: {
       satisfied: true,
-      check: (body) => assert.equal(body.satisfied_requirements[0]!.waiver_id, lastWaiverIds.at(-1), 'the newest waiver is the one applied'),
+      check: (body) =>
+        assert.equal(
+          body.satisfied_requirements[0]!.waiver_id,
+          lastWaiverIds.at(-1),
+          'the newest waiver is the one applied',
+        ),
     },
   },
   {
@@ -510,7 +633,11 @@ const CASES: Case[] = [
       g.waive({ testcase: 'dist.rpmdeplint' });
     },
     ask: (g) => koji(g, 'bodhi_update_push_testing'),
-    expect: { satisfied: true, satisfiedReqs: ['test-result-missing-waived dist.rpmdeplint'], check: (body) => assert.equal(typeof body.satisfied_requirements[0]!.result_id, 'number') },
+    expect: {
+      satisfied: true,
+      satisfiedReqs: ['test-result-missing-waived dist.rpmdeplint'],
+      check: (body) => assert.equal(typeof body.satisfied_requirements[0]!.result_id, 'number'),
+    },
   },
   // ── when ─────────────────────────────────────────────────────────────────────────
   {
@@ -604,30 +731,40 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'packages allowlist: a package not on it gets none of that policy\'s rules',
+    name: "packages allowlist: a package not on it gets none of that policy's rules",
     pkg: 'bash',
     given: (g) => {
       g.result('dist.rpmdeplint', 'PASSED');
       g.result('dist.abicheck', 'PASSED');
     },
     ask: (g) => koji(g, 'bodhi_update_push_stable_critpath'),
-    expect: { satisfied: true, summary: 'All required tests (2 total) have passed or been waived', applicable: ['kojibuild_stable', 'kojibuild_critpath_python'] },
+    expect: {
+      satisfied: true,
+      summary: 'All required tests (2 total) have passed or been waived',
+      applicable: ['kojibuild_stable', 'kojibuild_critpath_python'],
+    },
   },
   {
-    name: 'packages allowlist: a package on it gets that policy\'s rules',
+    name: "packages allowlist: a package on it gets that policy's rules",
     pkg: 'python3-flask',
     given: (g) => {
       g.result('dist.rpmdeplint', 'PASSED');
       g.result('dist.abicheck', 'PASSED');
     },
     ask: (g) => koji(g, 'bodhi_update_push_stable_critpath'),
-    expect: { satisfied: false, summary: 'Of 3 required tests, 1 result missing', unsatisfied: ['test-result-missing fedora-ci.koji-build.tier0.functional'] },
+    expect: {
+      satisfied: false,
+      summary: 'Of 3 required tests, 1 result missing',
+      unsatisfied: ['test-result-missing fedora-ci.koji-build.tier0.functional'],
+    },
   },
   // ── gating files (RemoteRule) ────────────────────────────────────────────────────
   {
     name: "a package's gating.yaml adds its rules; the requirement names the file as source",
     given: (g) => {
-      g.gatingYaml(`--- !Policy\nproduct_versions: [fedora-*]\ndecision_context: remote_optional\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`);
+      g.gatingYaml(
+        `--- !Policy\nproduct_versions: [fedora-*]\ndecision_context: remote_optional\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`,
+      );
       g.result('pkg.own.test', 'PASSED');
     },
     ask: (g) => koji(g, 'remote_optional'),
@@ -646,23 +783,42 @@ const CASES: Case[] = [
     // Most packages' gating.yaml files start with a bare `---` (Greenwave made the tag optional in 2021).
     name: 'a gating.yaml without the !Policy tag is read as a policy all the same',
     given: (g) => {
-      g.gatingYaml(`---\nproduct_versions: [fedora-*]\ndecision_context: remote_optional\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`);
+      g.gatingYaml(
+        `---\nproduct_versions: [fedora-*]\ndecision_context: remote_optional\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`,
+      );
       g.result('pkg.own.test', 'FAILED');
     },
     ask: (g) => koji(g, 'remote_optional'),
-    expect: { satisfied: false, satisfiedReqs: ['fetched-gating-yaml fetched-gating-yaml'], unsatisfied: ['test-result-failed pkg.own.test'] },
+    expect: {
+      satisfied: false,
+      satisfiedReqs: ['fetched-gating-yaml fetched-gating-yaml'],
+      unsatisfied: ['test-result-failed pkg.own.test'],
+    },
   },
   {
     name: "a gating.yaml's test without a result is missing",
-    given: (g) => g.gatingYaml(`--- !Policy\ndecision_contexts: [remote_optional, other]\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`),
+    given: (g) =>
+      g.gatingYaml(
+        `--- !Policy\ndecision_contexts: [remote_optional, other]\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`,
+      ),
     ask: (g) => koji(g, 'remote_optional'),
-    expect: { satisfied: false, summary: 'Of 1 required test, 1 result missing', unsatisfied: ['test-result-missing pkg.own.test'] },
+    expect: {
+      satisfied: false,
+      summary: 'Of 1 required test, 1 result missing',
+      unsatisfied: ['test-result-missing pkg.own.test'],
+    },
   },
   {
     name: 'no gating.yaml and not required: nothing is required',
     given: (g) => g.gatingYaml(null),
     ask: (g) => koji(g, 'remote_optional'),
-    expect: { satisfied: true, summary: 'No tests are required', satisfiedReqs: [], unsatisfied: [], applicable: ['kojibuild_remoterule'] },
+    expect: {
+      satisfied: true,
+      summary: 'No tests are required',
+      satisfiedReqs: [],
+      unsatisfied: [],
+      applicable: ['kojibuild_remoterule'],
+    },
   },
   {
     name: 'no gating.yaml but required: missing-gating-yaml, listing the URLs tried',
@@ -672,7 +828,11 @@ const CASES: Case[] = [
       satisfied: false,
       summary: '1 error due to missing remote rule file',
       unsatisfied: ['missing-gating-yaml missing-gating-yaml'],
-      check: (body) => assert.match(String((body.unsatisfied_requirements[0]!.sources as string[])[0]), /\/f\/gating\.yaml$/),
+      check: (body) =>
+        assert.match(
+          String((body.unsatisfied_requirements[0]!.sources as string[])[0]),
+          /\/f\/gating\.yaml$/,
+        ),
     },
   },
   {
@@ -698,7 +858,11 @@ const CASES: Case[] = [
     name: 'the same when the file is required: a failed fetch, not missing-gating-yaml',
     given: (g) => void g.result('dist.rpmdeplint', 'PASSED'),
     ask: (g) => koji(g, 'remote_required'),
-    expect: { satisfied: false, unsatisfied: ['failed-fetch-gating-yaml failed-fetch-gating-yaml'], check: (body) => assert.deepEqual(body.unsatisfied_requirements[0]!.sources, []) },
+    expect: {
+      satisfied: false,
+      unsatisfied: ['failed-fetch-gating-yaml failed-fetch-gating-yaml'],
+      check: (body) => assert.deepEqual(body.unsatisfied_requirements[0]!.sources, []),
+    },
   },
   {
     name: 'an invalid gating.yaml is invalid-gating-yaml with the reason',
@@ -709,20 +873,35 @@ const CASES: Case[] = [
       summary: '1 error due to invalid remote rule file',
       satisfiedReqs: ['fetched-gating-yaml fetched-gating-yaml'],
       unsatisfied: ['invalid-gating-yaml invalid-gating-yaml'],
-      check: (body) => assert.equal(body.unsatisfied_requirements[0]!.details, "Policy 'no-tag': No decision contexts provided"),
+      check: (body) =>
+        assert.equal(
+          body.unsatisfied_requirements[0]!.details,
+          "Policy 'no-tag': No decision contexts provided",
+        ),
     },
   },
   {
     name: 'a gating.yaml with a RemoteRule of its own is invalid',
-    given: (g) => g.gatingYaml(`--- !Policy\ndecision_context: remote_optional\nrules:\n  - !RemoteRule {}\n`),
+    given: (g) =>
+      g.gatingYaml(`--- !Policy\ndecision_context: remote_optional\nrules:\n  - !RemoteRule {}\n`),
     ask: (g) => koji(g, 'remote_optional'),
-    expect: { satisfied: false, check: (body) => assert.equal(body.unsatisfied_requirements[0]!.details, "Policy 'untitled': RemoteRule is not allowed in remote policies") },
+    expect: {
+      satisfied: false,
+      check: (body) =>
+        assert.equal(
+          body.unsatisfied_requirements[0]!.details,
+          "Policy 'untitled': RemoteRule is not allowed in remote policies",
+        ),
+    },
   },
   {
     name: 'gating-file errors come first in the summary, then the tests',
     given: (g) => g.gatingYaml(`--- !Policy\nrules: []\n`),
     ask: (g) => koji(g, ['remote_optional', 'bodhi_update_push_testing']),
-    expect: { satisfied: false, summary: '1 error due to invalid remote rule file. Of 1 required test, 1 result missing' },
+    expect: {
+      satisfied: false,
+      summary: '1 error due to invalid remote rule file. Of 1 required test, 1 result missing',
+    },
   },
   {
     name: 'dist-git answering 500 is a failed fetch (failed-fetch-gating-yaml)',
@@ -737,19 +916,38 @@ const CASES: Case[] = [
   },
   {
     name: 'dist-git not answering within the fetch timeout is a failed fetch',
-    given: (g) => g.gatingYaml({ status: 200, body: '--- !Policy\ndecision_context: remote_optional\nrules: []\n', delayMs: 3000 }),
+    given: (g) =>
+      g.gatingYaml({
+        status: 200,
+        body: '--- !Policy\ndecision_context: remote_optional\nrules: []\n',
+        delayMs: 3000,
+      }),
     ask: (g) => koji(g, 'remote_optional'),
-    expect: { satisfied: false, unsatisfied: ['failed-fetch-gating-yaml failed-fetch-gating-yaml'], check: (body) => assert.match(String(body.unsatisfied_requirements[0]!.error), /within 400 ms/) },
+    expect: {
+      satisfied: false,
+      unsatisfied: ['failed-fetch-gating-yaml failed-fetch-gating-yaml'],
+      check: (body) => assert.match(String(body.unsatisfied_requirements[0]!.error), /within 400 ms/),
+    },
   },
   {
     name: "a gating.yaml's policies for other decision contexts add nothing",
-    given: (g) => g.gatingYaml(`--- !Policy\ndecision_context: bodhi_update_push_stable\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`),
+    given: (g) =>
+      g.gatingYaml(
+        `--- !Policy\ndecision_context: bodhi_update_push_stable\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`,
+      ),
     ask: (g) => koji(g, 'remote_optional'),
-    expect: { satisfied: true, summary: 'No tests are required', satisfiedReqs: ['fetched-gating-yaml fetched-gating-yaml'] },
+    expect: {
+      satisfied: true,
+      summary: 'No tests are required',
+      satisfiedReqs: ['fetched-gating-yaml fetched-gating-yaml'],
+    },
   },
   {
     name: "a gating.yaml's excluded_packages apply to its own rules",
-    given: (g) => g.gatingYaml(`--- !Policy\ndecision_context: remote_optional\nexcluded_packages: [pkg-*]\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`),
+    given: (g) =>
+      g.gatingYaml(
+        `--- !Policy\ndecision_context: remote_optional\nexcluded_packages: [pkg-*]\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`,
+      ),
     ask: (g) => koji(g, 'remote_optional'),
     expect: { satisfied: true, satisfiedReqs: ['fetched-gating-yaml fetched-gating-yaml', 'excluded null'] },
   },
@@ -767,45 +965,91 @@ const CASES: Case[] = [
     name: 'valid_since / valid_until: only rules valid when the build was made apply',
     given: (g) => void g.result('new.test', 'PASSED'),
     ask: (g) => koji(g, 'validity_window'),
-    expect: { satisfied: true, summary: 'All required tests (1 total) have passed or been waived', satisfiedReqs: ['test-result-passed new.test'] },
+    expect: {
+      satisfied: true,
+      summary: 'All required tests (1 total) have passed or been waived',
+      satisfiedReqs: ['test-result-passed new.test'],
+    },
   },
   // ── no applicable policy ─────────────────────────────────────────────────────────
   {
-    name: 'no policy for the context: 404 with Greenwave\'s message',
+    name: "no policy for the context: 404 with Greenwave's message",
     ask: (g) => koji(g, 'no_such_context'),
-    expect: { status: 404, message: 'Found no applicable policies for koji_build subjects at gating point(s) no_such_context in fedora-40' },
+    expect: {
+      status: 404,
+      message:
+        'Found no applicable policies for koji_build subjects at gating point(s) no_such_context in fedora-40',
+    },
   },
   {
     name: 'no policy for the product version: 404',
     ask: (g) => koji(g, 'bodhi_update_push_stable', { product_version: 'fedora-39' }),
-    expect: { status: 404, message: 'Found no applicable policies for koji_build subjects at gating point(s) bodhi_update_push_stable in fedora-39' },
+    expect: {
+      status: 404,
+      message:
+        'Found no applicable policies for koji_build subjects at gating point(s) bodhi_update_push_stable in fedora-39',
+    },
   },
   {
     name: 'a list of contexts none of which applies: 404 naming them all',
     ask: (g) => koji(g, ['a', 'b']),
-    expect: { status: 404, message: 'Found no applicable policies for koji_build subjects at gating point(s) a b in fedora-40' },
+    expect: {
+      status: 404,
+      message: 'Found no applicable policies for koji_build subjects at gating point(s) a b in fedora-40',
+    },
   },
   {
     name: 'bodhi_update allows no applicable policy: nothing required',
-    ask: (g) => ({ product_version: 'fedora-40', decision_context: 'no_such_context', subject_type: 'bodhi_update', subject_identifier: g.update }),
+    ask: (g) => ({
+      product_version: 'fedora-40',
+      decision_context: 'no_such_context',
+      subject_type: 'bodhi_update',
+      subject_identifier: g.update,
+    }),
     expect: { satisfied: true, summary: 'No tests are required', applicable: [] },
   },
   {
     name: 'an unknown subject type is generic: its results are item + type, no policy is a 404',
-    ask: () => ({ product_version: 'fedora-40', decision_context: 'bodhi_update_push_testing', subject_type: 'my-artifact', subject_identifier: 'a1' }),
-    expect: { status: 404, message: 'Found no applicable policies for my-artifact subjects at gating point(s) bodhi_update_push_testing in fedora-40' },
+    ask: () => ({
+      product_version: 'fedora-40',
+      decision_context: 'bodhi_update_push_testing',
+      subject_type: 'my-artifact',
+      subject_identifier: 'a1',
+    }),
+    expect: {
+      status: 404,
+      message:
+        'Found no applicable policies for my-artifact subjects at gating point(s) bodhi_update_push_testing in fedora-40',
+    },
   },
   {
     name: 'a policy for brew-build applies to koji_build subjects (an alias), asked as brew-build',
     given: (g) => void g.result('rhel.tier1', 'PASSED', { type: 'brew-build' }),
-    ask: (g) => ({ product_version: 'rhel-9.4', decision_context: 'errata_qe', subject_type: 'brew-build', subject_identifier: g.nvr }),
-    expect: { satisfied: true, applicable: ['brew_alias'], check: (body) => assert.equal(body.satisfied_requirements[0]!.subject_type, 'koji_build') },
+    ask: (g) => ({
+      product_version: 'rhel-9.4',
+      decision_context: 'errata_qe',
+      subject_type: 'brew-build',
+      subject_identifier: g.nvr,
+    }),
+    expect: {
+      satisfied: true,
+      applicable: ['brew_alias'],
+      check: (body) => assert.equal(body.satisfied_requirements[0]!.subject_type, 'koji_build'),
+    },
   },
   // ── on-demand rules ──────────────────────────────────────────────────────────────
   {
     name: 'on-demand rules are a policy of their own; no applicable_policies in the answer',
     given: (g) => void g.result('my.check', 'PASSED'),
-    ask: (g) => ({ product_version: 'fedora-40', subject_type: 'koji_build', subject_identifier: g.nvr, rules: [{ type: 'PassingTestCaseRule', test_case_name: 'my.check' }, { type: 'PassingTestCaseRule', test_case_name: 'my.other' }] }),
+    ask: (g) => ({
+      product_version: 'fedora-40',
+      subject_type: 'koji_build',
+      subject_identifier: g.nvr,
+      rules: [
+        { type: 'PassingTestCaseRule', test_case_name: 'my.check' },
+        { type: 'PassingTestCaseRule', test_case_name: 'my.other' },
+      ],
+    }),
     expect: {
       satisfied: false,
       summary: 'Of 2 required tests, 1 result missing',
@@ -815,21 +1059,39 @@ const CASES: Case[] = [
   {
     name: 'on-demand rules with excluded_packages',
     pkg: 'python2-six',
-    ask: (g) => ({ product_version: 'fedora-40', subject_type: 'koji_build', subject_identifier: g.nvr, rules: [{ type: 'PassingTestCaseRule', test_case_name: 'my.check' }], excluded_packages: ['python2-*'] }),
+    ask: (g) => ({
+      product_version: 'fedora-40',
+      subject_type: 'koji_build',
+      subject_identifier: g.nvr,
+      rules: [{ type: 'PassingTestCaseRule', test_case_name: 'my.check' }],
+      excluded_packages: ['python2-*'],
+    }),
     expect: { satisfied: true, satisfiedReqs: ['excluded on-demand-policy'] },
   },
   {
     name: 'on-demand RemoteRule reads the gating.yaml policies for the product version',
     given: (g) => {
-      g.gatingYaml(`--- !Policy\nproduct_versions: [fedora-*]\ndecision_context: anything\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`);
+      g.gatingYaml(
+        `--- !Policy\nproduct_versions: [fedora-*]\ndecision_context: anything\nrules:\n  - !PassingTestCaseRule {test_case_name: pkg.own.test}\n`,
+      );
       g.result('pkg.own.test', 'FAILED');
     },
-    ask: (g) => ({ product_version: 'fedora-40', subject_type: 'koji_build', subject_identifier: g.nvr, rules: [{ type: 'RemoteRule', required: true }] }),
+    ask: (g) => ({
+      product_version: 'fedora-40',
+      subject_type: 'koji_build',
+      subject_identifier: g.nvr,
+      rules: [{ type: 'RemoteRule', required: true }],
+    }),
     expect: { satisfied: false, unsatisfied: ['test-result-failed pkg.own.test'] },
   },
   {
     name: 'a bad on-demand rule is a 400 saying what is wrong',
-    ask: (g) => ({ product_version: 'fedora-40', subject_type: 'koji_build', subject_identifier: g.nvr, rules: [{ type: 'PassingTestCaseRule' }] }),
+    ask: (g) => ({
+      product_version: 'fedora-40',
+      subject_type: 'koji_build',
+      subject_identifier: g.nvr,
+      rules: [{ type: 'PassingTestCaseRule' }],
+    }),
     expect: {
       status: 400,
       // Greenwave's wording for JSON rules (safe_yaml from_value): no labels.
@@ -838,7 +1100,7 @@ const CASES: Case[] = [
   },
   // ── several subjects, verbose ────────────────────────────────────────────────────
   {
-    name: 'several subjects in one request: each one\'s requirements, the policies listed per subject',
+    name: "several subjects in one request: each one's requirements, the policies listed per subject",
     given: (g) => {
       g.result('dist.rpmdeplint', 'PASSED');
       g.result('dist.rpmdeplint', 'FAILED', { item: `${g.nvr}.2` });
@@ -871,35 +1133,96 @@ const CASES: Case[] = [
       satisfied: true,
       check: (body) => {
         const ids = lastResultIds.slice(-3);
-        assert.deepEqual(body.results!.map((r) => r.id).sort(), [ids[1], ids[2]].sort(), 'the latest result of each testcase, not the replaced one');
+        assert.deepEqual(
+          body.results!.map((r) => r.id).sort(),
+          [ids[1], ids[2]].sort(),
+          'the latest result of each testcase, not the replaced one',
+        );
         assert.deepEqual(
           body.waivers!.map((w) => w.id),
           [lastWaiverIds.at(-1)],
         );
-        for (const r of body.results as unknown as Array<{ testcase: { name: string }; outcome: string }>) assert.ok(r.testcase.name && r.outcome, 'results as the results API prints them');
+        for (const r of body.results as unknown as Array<{ testcase: { name: string }; outcome: string }>)
+          assert.ok(r.testcase.name && r.outcome, 'results as the results API prints them');
       },
     },
   },
   // ── validation errors ────────────────────────────────────────────────────────────
-  { name: 'missing product_version', ask: (g) => ({ decision_context: 'x', subject_type: 'koji_build', subject_identifier: g.nvr }), expect: { status: 400, message: 'Missing required product version' } },
-  { name: 'neither decision_context nor rules', ask: (g) => ({ product_version: 'fedora-40', subject_type: 'koji_build', subject_identifier: g.nvr }), expect: { status: 400, message: 'Either decision_context or rules is required.' } },
+  {
+    name: 'missing product_version',
+    ask: (g) => ({ decision_context: 'x', subject_type: 'koji_build', subject_identifier: g.nvr }),
+    expect: { status: 400, message: 'Missing required product version' },
+  },
+  {
+    name: 'neither decision_context nor rules',
+    ask: (g) => ({ product_version: 'fedora-40', subject_type: 'koji_build', subject_identifier: g.nvr }),
+    expect: { status: 400, message: 'Either decision_context or rules is required.' },
+  },
   {
     name: 'both decision_context and rules',
     ask: (g) => koji(g, 'x', { rules: [{ type: 'PassingTestCaseRule', test_case_name: 'a' }] }),
     expect: { status: 400, message: 'Cannot have both decision_context and rules' },
   },
-  { name: 'decision_context that is not a string or list of strings', ask: (g) => koji(g, [1] as unknown as string), expect: { status: 400, message: 'Invalid decision_context, must be a string or a list of strings' } },
-  { name: 'subject that is not a list of dicts', ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject: ['bash-1-1.fc40'] }), expect: { status: 400, message: 'Invalid subject, must be a list of dicts' } },
-  { name: 'an empty subject list', ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject: [] }), expect: { status: 400, message: 'Invalid subject, must be a list of dicts' } },
-  { name: 'a subject entry nothing identifies', ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject: [{ type: 'koji_build' }] }), expect: { status: 400, message: 'Could not detect subject_identifier.' } },
-  { name: 'missing subject_type', ask: (g) => ({ product_version: 'fedora-40', decision_context: 'x', subject_identifier: g.nvr }), expect: { status: 400, message: 'Missing required "subject_type" parameter' } },
-  { name: 'missing subject_identifier', ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject_type: 'koji_build' }), expect: { status: 400, message: 'Missing required "subject_identifier" parameter' } },
-  { name: 'verbose that is not a bool', ask: (g) => koji(g, 'bodhi_update_push_testing', { verbose: 'yes' }), expect: { status: 400, message: 'Invalid verbose flag, must be a bool' } },
-  { name: '`when` that is not a time', ask: (g) => koji(g, 'bodhi_update_push_testing', { when: 'yesterday' }), expect: { status: 400, message: 'Invalid "when" parameter, must be in ISO8601 format' } },
-  { name: 'ignore_result that is not a list of ids', ask: (g) => koji(g, 'bodhi_update_push_testing', { ignore_result: 'all' }), expect: { status: 400, message: 'Invalid ignore_result, must be a list of result ids' } },
-  { name: 'ignore_waiver that is not a list of ids', ask: (g) => koji(g, 'bodhi_update_push_testing', { ignore_waiver: ['1'] }), expect: { status: 400, message: 'Invalid ignore_waiver, must be a list of waiver ids' } },
-  { name: 'a body that is not JSON', ask: () => 'product_version=fedora-40', expect: { status: 415, message: 'No JSON payload in request' } },
-  { name: 'a JSON body that is not an object', ask: () => [1, 2], expect: { status: 400, message: 'Invalid JSON payload, must be an object' } },
+  {
+    name: 'decision_context that is not a string or list of strings',
+    ask: (g) => koji(g, [1] as unknown as string),
+    expect: { status: 400, message: 'Invalid decision_context, must be a string or a list of strings' },
+  },
+  {
+    name: 'subject that is not a list of dicts',
+    ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject: ['bash-1-1.fc40'] }),
+    expect: { status: 400, message: 'Invalid subject, must be a list of dicts' },
+  },
+  {
+    name: 'an empty subject list',
+    ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject: [] }),
+    expect: { status: 400, message: 'Invalid subject, must be a list of dicts' },
+  },
+  {
+    name: 'a subject entry nothing identifies',
+    ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject: [{ type: 'koji_build' }] }),
+    expect: { status: 400, message: 'Could not detect subject_identifier.' },
+  },
+  {
+    name: 'missing subject_type',
+    ask: (g) => ({ product_version: 'fedora-40', decision_context: 'x', subject_identifier: g.nvr }),
+    expect: { status: 400, message: 'Missing required "subject_type" parameter' },
+  },
+  {
+    name: 'missing subject_identifier',
+    ask: () => ({ product_version: 'fedora-40', decision_context: 'x', subject_type: 'koji_build' }),
+    expect: { status: 400, message: 'Missing required "subject_identifier" parameter' },
+  },
+  {
+    name: 'verbose that is not a bool',
+    ask: (g) => koji(g, 'bodhi_update_push_testing', { verbose: 'yes' }),
+    expect: { status: 400, message: 'Invalid verbose flag, must be a bool' },
+  },
+  {
+    name: '`when` that is not a time',
+    ask: (g) => koji(g, 'bodhi_update_push_testing', { when: 'yesterday' }),
+    expect: { status: 400, message: 'Invalid "when" parameter, must be in ISO8601 format' },
+  },
+  {
+    name: 'ignore_result that is not a list of ids',
+    ask: (g) => koji(g, 'bodhi_update_push_testing', { ignore_result: 'all' }),
+    expect: { status: 400, message: 'Invalid ignore_result, must be a list of result ids' },
+  },
+  {
+    name: 'ignore_waiver that is not a list of ids',
+    ask: (g) => koji(g, 'bodhi_update_push_testing', { ignore_waiver: ['1'] }),
+    expect: { status: 400, message: 'Invalid ignore_waiver, must be a list of waiver ids' },
+  },
+  {
+    name: 'a body that is not JSON',
+    ask: () => 'product_version=fedora-40',
+    expect: { status: 415, message: 'No JSON payload in request' },
+  },
+  {
+    name: 'a JSON body that is not an object',
+    ask: () => [1, 2],
+    expect: { status: 400, message: 'Invalid JSON payload, must be an object' },
+  },
 ];
 
 const lastResultIds: number[] = [];
@@ -917,7 +1240,11 @@ describe('the decision catalogue (POST /api/v1.0/decision)', () => {
     const config = testConfig({
       gating: {
         policiesDir: dir,
-        remoteRule: { urlTemplates: { '*': [`${gitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] }, fetchTimeoutMs: 400, cacheTtlMs: 0 },
+        remoteRule: {
+          urlTemplates: { '*': [`${gitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] },
+          fetchTimeoutMs: 400,
+          cacheTtlMs: 0,
+        },
       },
     });
     service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry(), waivers });
@@ -962,9 +1289,17 @@ describe('the decision catalogue (POST /api/v1.0/decision)', () => {
           service.ctx.resultIntake.submit({
             testcase: 'fedora-ci.koji-build.build',
             outcome: 'PASSED',
-            data: { item: g.nvr, type: 'koji_build', source: `git+https://src.example.org/rpms/${pkg}.git#${rev}` },
+            data: {
+              item: g.nvr,
+              type: 'koji_build',
+              source: `git+https://src.example.org/rpms/${pkg}.git#${rev}`,
+            },
           });
-          if (file !== null) files.files.set(`/rpms/${pkg}/raw/${rev}/f/gating.yaml`, typeof file === 'string' ? { status: 200, body: file } : file);
+          if (file !== null)
+            files.files.set(
+              `/rpms/${pkg}/raw/${rev}/f/gating.yaml`,
+              typeof file === 'string' ? { status: 200, body: file } : file,
+            );
         },
       };
       c.given?.(g);
@@ -972,18 +1307,28 @@ describe('the decision catalogue (POST /api/v1.0/decision)', () => {
       const res = await service.http!.app.inject({
         method: 'POST',
         url: '/api/v1.0/decision',
-        ...(typeof payload === 'string' ? { payload, headers: { 'content-type': 'text/plain' } } : { payload: payload as object }),
+        ...(typeof payload === 'string'
+          ? { payload, headers: { 'content-type': 'text/plain' } }
+          : { payload: payload as object }),
       });
       const body = res.json() as Decision;
       const e = c.expect;
       assert.equal(res.statusCode, e.status ?? 200, `status (body: ${res.body})`);
       if (e.message !== undefined) assert.equal(body.message, e.message);
-      if (e.satisfied !== undefined) assert.equal(body.policies_satisfied, e.satisfied, `policies_satisfied (summary: ${body.summary})`);
+      if (e.satisfied !== undefined)
+        assert.equal(body.policies_satisfied, e.satisfied, `policies_satisfied (summary: ${body.summary})`);
       if (e.summary !== undefined) assert.equal(body.summary, e.summary);
-      if (e.unsatisfied !== undefined) assert.deepEqual(body.unsatisfied_requirements.map(describeRequirement), e.unsatisfied);
-      if (e.satisfiedReqs !== undefined) assert.deepEqual(body.satisfied_requirements.map(describeRequirement), e.satisfiedReqs);
+      if (e.unsatisfied !== undefined)
+        assert.deepEqual(body.unsatisfied_requirements.map(describeRequirement), e.unsatisfied);
+      if (e.satisfiedReqs !== undefined)
+        assert.deepEqual(body.satisfied_requirements.map(describeRequirement), e.satisfiedReqs);
       if (e.applicable !== undefined) assert.deepEqual(body.applicable_policies, e.applicable);
-      if ((e.status ?? 200) === 200) assert.equal(body.policies_satisfied, body.unsatisfied_requirements.length === 0, 'satisfied exactly when nothing is unsatisfied');
+      if ((e.status ?? 200) === 200)
+        assert.equal(
+          body.policies_satisfied,
+          body.unsatisfied_requirements.length === 0,
+          'satisfied exactly when nothing is unsatisfied',
+        );
       e.check?.(body, g);
     });
   }

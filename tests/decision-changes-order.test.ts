@@ -29,7 +29,12 @@ describe('decision changes whatever the order and number of deliveries', () => {
   before(async () => {
     const dir = policiesDir(POLICY);
     // Not started: nothing consumes the outbox; the test plays the consumer (and storing does not).
-    service = await SluiceService.create({ config: testConfig({ gating: { policiesDir: dir, changesWhenStored: false } }), log: silentLogger(), registry: testRegistry(), http: false });
+    service = await SluiceService.create({
+      config: testConfig({ gating: { policiesDir: dir, changesWhenStored: false } }),
+      log: silentLogger(),
+      registry: testRegistry(),
+      http: false,
+    });
     const { db, gating } = service.ctx;
     changes = new DecisionChanges({
       decisions: gating.decisions,
@@ -41,7 +46,12 @@ describe('decision changes whatever the order and number of deliveries', () => {
   after(() => service?.stop());
 
   const store = (item: string, outcome: string, submitTime: string) =>
-    service.ctx.resultIntake.submit({ testcase: 'tier0', outcome, submit_time: submitTime, data: { item, type: 'koji_build' } }) as StoredResult;
+    service.ctx.resultIntake.submit({
+      testcase: 'tier0',
+      outcome,
+      submit_time: submitTime,
+      data: { item, type: 'koji_build' },
+    }) as StoredResult;
   const handle = async (event: GatingEvent) => {
     const before = published.length;
     const plans = await changes.plan(event);
@@ -76,20 +86,60 @@ describe('decision changes whatever the order and number of deliveries', () => {
     assert.deepEqual(third[0]!.previous, pick(first[0]!));
   });
 
-  test('product versions: the dist tag; without one, the policies\' own versions (no globs) and those of updates holding the build', async () => {
+  test("product versions: the dist tag; without one, the policies' own versions (no globs) and those of updates holding the build", async () => {
     const types = service.ctx.gating.subjectTypes;
     const subject = (id: string) => ({ type: types.resolve('koji_build'), identifier: id });
-    const ev = (id: string): GatingEvent => ({ kind: 'result', id: 1, testcase: 'tier0', subjects: [subject(id)], productVersion: null, at: 0, incomplete: false });
-    assert.deepEqual(changes.pairs(subject('bash-5.2.26-3.fc40'), ev('bash-5.2.26-3.fc40')), [['bodhi_update_push_stable', 'fedora-40']]);
-    assert.deepEqual(changes.pairs(subject('foo-1.0-1'), ev('foo-1.0-1')), [['bodhi_update_push_stable', 'fedora-41']]);
-    await service.ctx.gating.updates.create({ alias: 'FEDORA-EPEL-2025-1', productVersion: 'fedora-39', builds: ['foo-1.0-1'], request: 'stable', critpath: false, critpathGroups: [] }, 'test');
-    assert.deepEqual(changes.pairs(subject('foo-1.0-1'), ev('foo-1.0-1')), [['bodhi_update_push_stable', 'fedora-39']]);
-    assert.deepEqual(changes.pairs(subject('bash-5.2.26-3.el9'), ev('bash-5.2.26-3.el9')), [], 'rhel-9 matches no policy');
+    const ev = (id: string): GatingEvent => ({
+      kind: 'result',
+      id: 1,
+      testcase: 'tier0',
+      subjects: [subject(id)],
+      productVersion: null,
+      at: 0,
+      incomplete: false,
+    });
+    assert.deepEqual(changes.pairs(subject('bash-5.2.26-3.fc40'), ev('bash-5.2.26-3.fc40')), [
+      ['bodhi_update_push_stable', 'fedora-40'],
+    ]);
+    assert.deepEqual(changes.pairs(subject('foo-1.0-1'), ev('foo-1.0-1')), [
+      ['bodhi_update_push_stable', 'fedora-41'],
+    ]);
+    await service.ctx.gating.updates.create(
+      {
+        alias: 'FEDORA-EPEL-2025-1',
+        productVersion: 'fedora-39',
+        builds: ['foo-1.0-1'],
+        request: 'stable',
+        critpath: false,
+        critpathGroups: [],
+      },
+      'test',
+    );
+    assert.deepEqual(changes.pairs(subject('foo-1.0-1'), ev('foo-1.0-1')), [
+      ['bodhi_update_push_stable', 'fedora-39'],
+    ]);
+    assert.deepEqual(
+      changes.pairs(subject('bash-5.2.26-3.el9'), ev('bash-5.2.26-3.el9')),
+      [],
+      'rhel-9 matches no policy',
+    );
   });
 });
 
 /** The decision part of a message, as `previous` carries it. */
 function pick(m: DecisionUpdate) {
-  const { policies_satisfied, summary, satisfied_requirements, unsatisfied_requirements, applicable_policies } = m;
-  return { policies_satisfied, summary, satisfied_requirements, unsatisfied_requirements, applicable_policies };
+  const {
+    policies_satisfied,
+    summary,
+    satisfied_requirements,
+    unsatisfied_requirements,
+    applicable_policies,
+  } = m;
+  return {
+    policies_satisfied,
+    summary,
+    satisfied_requirements,
+    unsatisfied_requirements,
+    applicable_policies,
+  };
 }

@@ -48,7 +48,9 @@ describe('which decisions a new result may change (for decision-change messages)
   });
 
   test('with a product version: only policies matching it, paired with it', () => {
-    assert.deepEqual(decisionPairs(policies, koji, 'dist.rpmdeplint', 'fedora-42'), [['bodhi_update_push_testing', 'fedora-42']]);
+    assert.deepEqual(decisionPairs(policies, koji, 'dist.rpmdeplint', 'fedora-42'), [
+      ['bodhi_update_push_testing', 'fedora-42'],
+    ]);
     assert.deepEqual(decisionPairs(policies, koji, 'unknown.test', 'fedora-40'), []);
   });
 });

@@ -41,7 +41,13 @@ interface Server {
 }
 
 async function serveWith(t: TestContext, config: CompiledConfig, consumers: ConsumerSpec[]): Promise<Server> {
-  const service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry(), consumers: consumers.map((c) => () => c), processMetrics: false });
+  const service = await SluiceService.create({
+    config,
+    log: silentLogger(),
+    registry: testRegistry(),
+    consumers: consumers.map((c) => () => c),
+    processMetrics: false,
+  });
   createEffectsTable(service.ctx.db);
   const base = (await service.start())!;
   const stop = () => service.stop();
@@ -61,7 +67,9 @@ function embedded(t: TestContext): Deployment {
     async deadLetterWithoutQueue(server, messageId) {
       // What a dead letter naming no queue looks like in the store.
       server.service.ctx.db
-        .prepare('INSERT INTO bus_dead_letters (queue, message_id, topic, headers, body, reason, attempts, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO bus_dead_letters (queue, message_id, topic, headers, body, reason, attempts, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run('', messageId, 'test.orphan', '{}', Buffer.from('{"n": 5}'), 'put here by hand', 1, Date.now());
     },
     async dropQueue() {
@@ -87,13 +95,20 @@ function onRabbitMq(t: TestContext, url: string): Deployment {
     serve: (consumers) => serveWith(t, config, consumers),
     publishRaw: (_server, topic, text, messageId) =>
       channel(async (ch) => {
-        ch.publish(config.bus.exchange, config.bus.topicPrefix + topic, Buffer.from(text), { messageId, persistent: true });
+        ch.publish(config.bus.exchange, config.bus.topicPrefix + topic, Buffer.from(text), {
+          messageId,
+          persistent: true,
+        });
         await ch.waitForConfirms();
       }),
     deadLetterWithoutQueue: (_server, messageId) =>
       channel(async (ch) => {
         // As any AMQP client (or a shovel) could: straight into the dead-letter queue, no headers.
-        ch.publish('', config.bus.deadLetterQueue, Buffer.from('{"n": 5}'), { messageId, persistent: true, contentType: 'application/json' });
+        ch.publish('', config.bus.deadLetterQueue, Buffer.from('{"n": 5}'), {
+          messageId,
+          persistent: true,
+          contentType: 'application/json',
+        });
         await ch.waitForConfirms();
       }),
     dropQueue: (name) =>
@@ -105,7 +120,10 @@ function onRabbitMq(t: TestContext, url: string): Deployment {
   };
 }
 
-async function replayOverHttp(server: Server, body: unknown): Promise<{ status: number; answer: ReplayOutcome; ms: number }> {
+async function replayOverHttp(
+  server: Server,
+  body: unknown,
+): Promise<{ status: number; answer: ReplayOutcome; ms: number }> {
   const started = Date.now();
   const res = await fetch(`${server.base}/api/v1/dlq/replay`, {
     method: 'POST',
@@ -153,18 +171,27 @@ for (const [name, make] of deployments) {
       const good = await server.service.ctx.bus.publish('test.later', { n: 1 });
       const before = await waitForLetters(server, 2);
       const bad = before.find((l) => l.messageId === 'not-json')!;
-      assert.equal(bad.queue, d.config.bus.queuePrefix + 'pipeline-git-receive');
+      assert.equal(bad.queue, `${d.config.bus.queuePrefix}pipeline-git-receive`);
       assert.match(bad.reason, /body is not valid JSON/);
       assert.match(before.find((l) => l.messageId === good.messageId)!.reason, /refusing item 1/);
 
       broken = false; // the cause of the second is fixed; the first can never be handled
-      const cli = await runCli(['dlq', 'replay', '--all'], { env: d.cli(server), cwd: tempDir('cli-'), timeoutMs: 20_000 });
+      const cli = await runCli(['dlq', 'replay', '--all'], {
+        env: d.cli(server),
+        cwd: tempDir('cli-'),
+        timeoutMs: 20_000,
+      });
       assert.equal(cli.code, 0, cli.stderr);
       assert.deepEqual(JSON.parse(cli.stdout), { replayed: 2, notReplayed: [] });
-      await waitFor('the fixed letter to be handled', () => effectsOf(server.service.ctx.db, 'replayed').length === 1);
+      await waitFor(
+        'the fixed letter to be handled',
+        () => effectsOf(server.service.ctx.db, 'replayed').length === 1,
+      );
       const back = await waitFor('the bad letter to be dead-lettered again', async () => {
         const l = await deadLetters(server);
-        return l.length === 1 && l[0]!.messageId === 'not-json' && l[0]!.deadAt !== bad.deadAt ? l[0] : undefined;
+        return l.length === 1 && l[0]!.messageId === 'not-json' && l[0]!.deadAt !== bad.deadAt
+          ? l[0]
+          : undefined;
       });
       assert.match(back.reason, /body is not valid JSON/);
 
@@ -181,7 +208,11 @@ for (const [name, make] of deployments) {
       await sleep(1000);
       const settled = await deadLetters(server);
       assert.equal(settled.length, 1);
-      assert.equal(settled[0]!.deadAt, again.deadAt, 'the bad letter was not replayed again after the replay ended');
+      assert.equal(
+        settled[0]!.deadAt,
+        again.deadAt,
+        'the bad letter was not replayed again after the replay ended',
+      );
       assert.deepEqual(
         effectsOf(server.service.ctx.db, 'replayed').map((e) => [e.n, e.message_id]),
         [[1, good.messageId]],
@@ -201,7 +232,11 @@ for (const [name, make] of deployments) {
       if (!d) return;
       let broken = true;
       const before = await d.serve([
-        { name: 'retired', topics: ['test.retired.#'], handle: () => ({ deadLetter: 'refused by the retired consumer' }) },
+        {
+          name: 'retired',
+          topics: ['test.retired.#'],
+          handle: () => ({ deadLetter: 'refused by the retired consumer' }),
+        },
         effectsConsumer('kept', ['test.kept.#'], { failWhen: () => broken }),
       ]);
       const retired = await before.service.ctx.bus.publish('test.retired.one', { n: 2 });
@@ -223,11 +258,17 @@ for (const [name, make] of deployments) {
       const refused = new Map(answer.notReplayed.map((n) => [n.messageId, n]));
       assert.deepEqual([...refused.keys()].sort(), ['no-queue', retired.messageId].sort());
       assert.equal(refused.get(retired.messageId)!.id, idOf(retired.messageId));
-      assert.equal(refused.get(retired.messageId)!.queue, d.config.bus.queuePrefix + 'retired');
-      assert.match(refused.get(retired.messageId)!.reason, new RegExp(`"${d.config.bus.queuePrefix}retired"`));
+      assert.equal(refused.get(retired.messageId)!.queue, `${d.config.bus.queuePrefix}retired`);
+      assert.match(
+        refused.get(retired.messageId)!.reason,
+        new RegExp(`"${d.config.bus.queuePrefix}retired"`),
+      );
       assert.match(refused.get(retired.messageId)!.reason, /does not exist|no consumer of this server reads/);
       assert.match(refused.get('no-queue')!.reason, /names no queue/);
-      await waitFor('the kept letter to be handled', () => effectsOf(server.service.ctx.db, 'kept').length === 1);
+      await waitFor(
+        'the kept letter to be handled',
+        () => effectsOf(server.service.ctx.db, 'kept').length === 1,
+      );
       assert.deepEqual(effectsOf(server.service.ctx.db, 'kept')[0]!.message_id, kept.messageId);
 
       // Both are still there (once each), saying why they were not replayed, with what they had.
@@ -237,21 +278,34 @@ for (const [name, make] of deployments) {
       assert.equal(retiredLetter.reason, 'refused by the retired consumer');
       assert.deepEqual(retiredLetter.body, { n: 2 });
       assert.equal(retiredLetter.notReplayedReason, refused.get(retired.messageId)!.reason);
-      assert.equal(left.find((l) => l.messageId === 'no-queue')!.notReplayedReason, refused.get('no-queue')!.reason);
+      assert.equal(
+        left.find((l) => l.messageId === 'no-queue')!.notReplayedReason,
+        refused.get('no-queue')!.reason,
+      );
 
       // The command line says so too, and exits 1; the letters still stay.
-      const cli = await runCli(['dlq', 'replay', '--all'], { env: d.cli(server), cwd: tempDir('cli-'), timeoutMs: 20_000 });
+      const cli = await runCli(['dlq', 'replay', '--all'], {
+        env: d.cli(server),
+        cwd: tempDir('cli-'),
+        timeoutMs: 20_000,
+      });
       assert.equal(cli.code, 1, cli.stderr);
       const printed = JSON.parse(cli.stdout) as ReplayOutcome;
       assert.equal(printed.replayed, 0);
-      assert.deepEqual(printed.notReplayed.map((n) => n.messageId).sort(), ['no-queue', retired.messageId].sort());
-      assert.match(cli.stderr, new RegExp(`${escape(idOf(retired.messageId))} not replayed: .*retired`));
+      assert.deepEqual(
+        printed.notReplayed.map((n) => n.messageId).sort(),
+        ['no-queue', retired.messageId].sort(),
+      );
+      assert.match(cli.stderr, new RegExp(`${escapeRegex(idOf(retired.messageId))} not replayed: .*retired`));
       assert.match(cli.stderr, /not replayed: it names no queue/);
-      assert.deepEqual((await deadLetters(server)).map((l) => l.messageId).sort(), ['no-queue', retired.messageId].sort());
+      assert.deepEqual(
+        (await deadLetters(server)).map((l) => l.messageId).sort(),
+        ['no-queue', retired.messageId].sort(),
+      );
     });
   });
 }
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -48,13 +48,19 @@ class Harness {
   }
 
   queued(db: Db, queue?: string): number {
-    const sql = queue ? 'SELECT COUNT(*) AS n FROM bus_queue WHERE queue = ?' : 'SELECT COUNT(*) AS n FROM bus_queue';
+    const sql = queue
+      ? 'SELECT COUNT(*) AS n FROM bus_queue WHERE queue = ?'
+      : 'SELECT COUNT(*) AS n FROM bus_queue';
     return (db.prepare(sql).get(...(queue ? [queue] : [])) as { n: number }).n;
   }
 }
 
 /** A consumer that records what it is given. */
-function recorder(name: string, topics: string[], handle: (m: BusMessage) => HandlerResult | Promise<HandlerResult> = () => undefined) {
+function recorder(
+  name: string,
+  topics: string[],
+  handle: (m: BusMessage) => HandlerResult | Promise<HandlerResult> = () => undefined,
+) {
   const seen: BusMessage[] = [];
   const spec: ConsumerSpec = {
     name,
@@ -74,7 +80,10 @@ describe('EmbeddedBus: idempotency and durability on a shared store', () => {
     db.exec('CREATE TABLE IF NOT EXISTS effects (message_id TEXT NOT NULL, n INTEGER NOT NULL)');
   }
   function effectsOf(db: Db): Array<{ message_id: string; n: number }> {
-    return db.prepare('SELECT message_id, n FROM effects ORDER BY rowid').all() as Array<{ message_id: string; n: number }>;
+    return db.prepare('SELECT message_id, n FROM effects ORDER BY rowid').all() as Array<{
+      message_id: string;
+      n: number;
+    }>;
   }
   /** A consumer whose effect (a row in `effects`) is applied through ctx.effect. */
   function effectConsumer(name: string, outcomes: boolean[] = []): ConsumerSpec {
@@ -82,7 +91,11 @@ describe('EmbeddedBus: idempotency and durability on a shared store', () => {
       name,
       topics: ['test.#'],
       handle(m, ctx) {
-        const outcome = ctx.effect((tx) => storeOf(tx).prepare('INSERT INTO effects (message_id, n) VALUES (?, ?)').run(m.messageId, (m.body as { n: number }).n));
+        const outcome = ctx.effect((tx) =>
+          storeOf(tx)
+            .prepare('INSERT INTO effects (message_id, n) VALUES (?, ?)')
+            .run(m.messageId, (m.body as { n: number }).n),
+        );
         outcomes.push(outcome.applied);
       },
     };
@@ -108,7 +121,10 @@ describe('EmbeddedBus: idempotency and durability on a shared store', () => {
       { message_id: 'dup-1', n: 1 },
       { message_id: 'other-1', n: 2 },
     ]);
-    assert.ok(outcomes.filter((applied) => applied).length === 2, `two effects applied, got ${JSON.stringify(outcomes)}`);
+    assert.ok(
+      outcomes.filter((applied) => applied).length === 2,
+      `two effects applied, got ${JSON.stringify(outcomes)}`,
+    );
     assert.deepEqual(await busA.listDeadLetters(), [], 'the duplicate is acknowledged, not dead-lettered');
   });
 
@@ -126,7 +142,9 @@ describe('EmbeddedBus: idempotency and durability on a shared store', () => {
           name: 'effects',
           topics: ['test.#'],
           async handle(m, ctx) {
-            ctx.effect((tx) => storeOf(tx).prepare('INSERT INTO effects (message_id, n) VALUES (?, ?)').run(m.messageId, 1));
+            ctx.effect((tx) =>
+              storeOf(tx).prepare('INSERT INTO effects (message_id, n) VALUES (?, ?)').run(m.messageId, 1),
+            );
             effectDone = true;
             await hang;
           },

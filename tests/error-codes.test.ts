@@ -26,13 +26,16 @@ const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) return ['node_modules', 'dist', 'tests', '.git'].includes(e.name) ? [] : sourceFiles(full);
+    if (e.isDirectory())
+      return ['node_modules', 'dist', 'tests', '.git'].includes(e.name) ? [] : sourceFiles(full);
     return e.name.endsWith('.ts') && full !== path.join(ROOT, 'errors/error-codes.ts') ? [full] : [];
   });
 }
 
 test('every code in ERROR_CODES is raised somewhere in the source', () => {
-  const text = sourceFiles(ROOT).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const text = sourceFiles(ROOT)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   const unused = CODES.filter((code) => !text.includes(`'${code}'`));
   assert.deepEqual(unused, [], 'codes nobody raises should leave the table');
 });
@@ -48,7 +51,11 @@ describe('the HTTP error handler', () => {
     app.get('/throw', async () => {
       throw thrown;
     });
-    app.post('/validated', { schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } } }, async () => ({}));
+    app.post(
+      '/validated',
+      { schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } } },
+      async () => ({}),
+    );
     await app.ready();
   });
   after(() => app?.close());
@@ -64,29 +71,95 @@ describe('the HTTP error handler', () => {
     test(`${code}: ${status}, message ${wording}`, async () => {
       const res = await answer(new SluiceError(code, MESSAGE));
       assert.equal(res.status, status);
-      if (wording === 'hidden') assert.match(res.body.message, /^internal error; see the server log for request \S+$/);
-      else assert.equal(res.body.message, wording === 'verbatim' ? MESSAGE : 'cannot reach amqp://sluice:***@broker:5672');
+      if (wording === 'hidden')
+        assert.match(res.body.message, /^internal error; see the server log for request \S+$/);
+      else
+        assert.equal(
+          res.body.message,
+          wording === 'verbatim' ? MESSAGE : 'cannot reach amqp://sluice:***@broker:5672',
+        );
     });
   }
 
   // What the error classes answered before the codes went into a table; the clients of the
   // ResultsDB / WaiverDB / Greenwave APIs depend on these statuses.
   const cases: [string, Error, number, object][] = [
-    ['ResultsDB result', new ResultInputError('outcome', 'must be one of PASSED, ...'), 400, { message: 'outcome: must be one of PASSED, ...' }],
+    [
+      'ResultsDB result',
+      new ResultInputError('outcome', 'must be one of PASSED, ...'),
+      400,
+      { message: 'outcome: must be one of PASSED, ...' },
+    ],
     ['ResultsDB query', new QueryInputError('since', 'not a date'), 400, { message: 'since: not a date' }],
-    ['WaiverDB waiver', new WaiverInputError('[1].comment', 'required'), 400, { message: '[1].comment: required' }],
-    ['WaiverDB permission', new WaiverForbiddenError('alice may not waive t'), 403, { message: 'alice may not waive t' }],
-    ['Greenwave bad request', new DecisionInputError('Missing required product version'), 400, { message: 'Missing required product version' }],
-    ['Greenwave no JSON', new DecisionInputError('No JSON payload in request', 'DECISION_NO_JSON'), 415, { message: 'No JSON payload in request' }],
-    ['Greenwave no policy', new DecisionInputError('Found no applicable policies', 'POLICY_NOT_FOUND'), 404, { message: 'Found no applicable policies' }],
-    ['message schema', new MessageValidationError('t.x', ['body/n: must be integer']), 400, { message: 'message on topic "t.x" is invalid: body/n: must be integer', problems: ['body/n: must be integer'] }],
-    ['unknown topic', new MessageValidationError('t.y', ['topic: no schema is registered for "t.y"'], 'TOPIC_UNKNOWN'), 400, { message: 'message on topic "t.y" is invalid: topic: no schema is registered for "t.y"', problems: ['topic: no schema is registered for "t.y"'] }],
-    ['broker down', new BusUnavailableError(`publish not confirmed: ${MESSAGE}`), 503, { message: 'publish not confirmed: cannot reach amqp://sluice:***@broker:5672' }],
+    [
+      'WaiverDB waiver',
+      new WaiverInputError('[1].comment', 'required'),
+      400,
+      { message: '[1].comment: required' },
+    ],
+    [
+      'WaiverDB permission',
+      new WaiverForbiddenError('alice may not waive t'),
+      403,
+      { message: 'alice may not waive t' },
+    ],
+    [
+      'Greenwave bad request',
+      new DecisionInputError('Missing required product version'),
+      400,
+      { message: 'Missing required product version' },
+    ],
+    [
+      'Greenwave no JSON',
+      new DecisionInputError('No JSON payload in request', 'DECISION_NO_JSON'),
+      415,
+      { message: 'No JSON payload in request' },
+    ],
+    [
+      'Greenwave no policy',
+      new DecisionInputError('Found no applicable policies', 'POLICY_NOT_FOUND'),
+      404,
+      { message: 'Found no applicable policies' },
+    ],
+    [
+      'message schema',
+      new MessageValidationError('t.x', ['body/n: must be integer']),
+      400,
+      {
+        message: 'message on topic "t.x" is invalid: body/n: must be integer',
+        problems: ['body/n: must be integer'],
+      },
+    ],
+    [
+      'unknown topic',
+      new MessageValidationError('t.y', ['topic: no schema is registered for "t.y"'], 'TOPIC_UNKNOWN'),
+      400,
+      {
+        message: 'message on topic "t.y" is invalid: topic: no schema is registered for "t.y"',
+        problems: ['topic: no schema is registered for "t.y"'],
+      },
+    ],
+    [
+      'broker down',
+      new BusUnavailableError(`publish not confirmed: ${MESSAGE}`),
+      503,
+      { message: 'publish not confirmed: cannot reach amqp://sluice:***@broker:5672' },
+    ],
     ['no node', new NodeNotFoundError(7), 404, { message: 'node 7 not found' }],
-    ['node transition', new NodeTransitionError('NODE_DONE', 'node 7 is done'), 409, { message: 'node 7 is done' }],
+    [
+      'node transition',
+      new NodeTransitionError('NODE_DONE', 'node 7 is done'),
+      409,
+      { message: 'node 7 is done' },
+    ],
     ['run input', new RunInputError('job', 'unknown'), 400, { message: 'job: unknown' }],
     ['update input', new UpdateInputError('builds', 'required'), 400, { message: 'builds: required' }],
-    ['update exists', new UpdateInputError('alias', 'update FEDORA-1 exists already', 'UPDATE_EXISTS'), 409, { message: 'alias: update FEDORA-1 exists already' }],
+    [
+      'update exists',
+      new UpdateInputError('alias', 'update FEDORA-1 exists already', 'UPDATE_EXISTS'),
+      409,
+      { message: 'alias: update FEDORA-1 exists already' },
+    ],
   ];
   for (const [name, err, status, body] of cases) {
     test(`${name}: ${err.constructor.name} answers ${status}`, async () => {
@@ -104,7 +177,10 @@ describe('the HTTP error handler', () => {
 
   test('errors that are not Sluice errors keep their fallthroughs', async () => {
     const tooLarge = Object.assign(new Error(`body too large for ${MESSAGE}`), { statusCode: 413 });
-    assert.deepEqual(await answer(tooLarge), { status: 413, body: { message: 'body too large for cannot reach amqp://sluice:***@broker:5672' } });
+    assert.deepEqual(await answer(tooLarge), {
+      status: 413,
+      body: { message: 'body too large for cannot reach amqp://sluice:***@broker:5672' },
+    });
     const plain = await answer(new Error(MESSAGE));
     assert.equal(plain.status, 500);
     assert.doesNotMatch(plain.body.message, /s3cret/);

@@ -5,7 +5,12 @@ import { silentLogger, testConfig, testRegistry } from './support/test-config.js
 import { waitFor } from './support/wait-for.js';
 
 test('the event log holds what Sluice publishes, and messages of other publishers only on the topics it is told to record', async (t) => {
-  const service = await SluiceService.create({ config: testConfig({ events: { recordTopics: ['test.recorded.#', 'resultsdb.#'] } }), log: silentLogger(), registry: testRegistry(), http: false });
+  const service = await SluiceService.create({
+    config: testConfig({ events: { recordTopics: ['test.recorded.#', 'resultsdb.#'] } }),
+    log: silentLogger(),
+    registry: testRegistry(),
+    http: false,
+  });
   t.after(() => service.stop());
   await service.start();
   const { bus, eventLog, resultIntake, relay } = service.ctx;
@@ -23,7 +28,10 @@ test('the event log holds what Sluice publishes, and messages of other publisher
   });
   const resultEvent = events.find((e) => e.topic === 'resultsdb.result.new');
   assert.deepEqual(resultEvent?.body, stored);
-  assert.equal(events.some((e) => e.messageId === ignored.messageId), false);
+  assert.equal(
+    events.some((e) => e.messageId === ignored.messageId),
+    false,
+  );
   // Its delivery on a recorded topic comes back to the event log's consumer, which drops the repeat by message id.
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(eventLog.after(0, ['resultsdb.result.new']).events.length, 1);

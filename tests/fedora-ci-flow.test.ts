@@ -123,7 +123,9 @@ rules:
  */
 function tier0Message(state: 'queued' | 'running' | 'complete', generatedAt: string, result?: 'failed') {
   const f = fixture(`koji-build.test.${state}`);
-  const body = JSON.parse(JSON.stringify(f.body).replaceAll('scratch-build-pipeline', 'dist-git-pipeline')) as Record<string, Record<string, unknown>> & { generated_at: string };
+  const body = JSON.parse(
+    JSON.stringify(f.body).replaceAll('scratch-build-pipeline', 'dist-git-pipeline'),
+  ) as Record<string, Record<string, unknown>> & { generated_at: string };
   const docs = 'https://github.com/fedora-ci/dist-git-pipeline';
   body.contact = { ...body.contact, name: 'dist-git', docs };
   body.pipeline = { ...body.pipeline, name: 'dist-git' };
@@ -150,7 +152,9 @@ interface Decision {
   applicable_policies: string[];
 }
 
-test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, failing, then waived; every change is announced as Greenwave does, with fedora-messaging headers', { timeout: 120_000 }, async (t: TestContext) => {
+test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, failing, then waived; every change is announced as Greenwave does, with fedora-messaging headers', {
+  timeout: 120_000,
+}, async (t: TestContext) => {
   const url = requireBroker(t);
   if (!url) return;
 
@@ -178,34 +182,63 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
         policiesDir: policiesDir(FEDORA_POLICY),
         koji: { url: kojiUrl },
         // Greenwave's DIST_GIT_URL_TEMPLATE in Fedora (roles/openshift-apps/greenwave/templates/settings.py), on loopback.
-        remoteRule: { urlTemplates: { '*': [`${distGitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] } },
+        remoteRule: {
+          urlTemplates: { '*': [`${distGitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] },
+        },
       },
       // Fedora's WaiverDB (roles/openshift-apps/waiverdb/templates/settings.py): OIDC, the
       // create-waiver scope required, no permission mapping, Bodhi its one superuser.
-      auth: { oidc: { issuer: provider.issuer, audience: SLUICE_AUDIENCE, requiredScope: CREATE_WAIVER, userClaim: 'preferred_username', groupsClaim: 'realm_access.roles' } },
+      auth: {
+        oidc: {
+          issuer: provider.issuer,
+          audience: SLUICE_AUDIENCE,
+          requiredScope: CREATE_WAIVER,
+          userClaim: 'preferred_username',
+          groupsClaim: 'realm_access.roles',
+        },
+      },
       waivers: { superusers: ['bodhi@service'] },
     },
     { amqpUrl: url },
   );
   // A subscriber as Bodhi and the other Fedora consumers are: bound to Greenwave's, WaiverDB's and ResultsDB's topics.
-  const bindings = ['greenwave.decision.update', 'waiverdb.waiver.new', 'resultsdb.result.new'].map((topic) => FEDORA + topic);
-  const { service, base, connection: conn, channel: sub, queue } = await serviceWithSubscriber(t, config, bindings);
+  const bindings = ['greenwave.decision.update', 'waiverdb.waiver.new', 'resultsdb.result.new'].map(
+    (topic) => FEDORA + topic,
+  );
+  const {
+    service,
+    base,
+    connection: conn,
+    channel: sub,
+    queue,
+  } = await serviceWithSubscriber(t, config, bindings);
   const received: Received[] = [];
   await sub.consume(
     queue,
     (m: ConsumeMessage | null) => {
       if (!m) return;
-      received.push({ routingKey: m.fields.routingKey, messageId: String(m.properties.messageId), body: JSON.parse(m.content.toString('utf8')) as Record<string, unknown>, headers: (m.properties.headers ?? {}) as Record<string, unknown> });
+      received.push({
+        routingKey: m.fields.routingKey,
+        messageId: String(m.properties.messageId),
+        body: JSON.parse(m.content.toString('utf8')) as Record<string, unknown>,
+        headers: (m.properties.headers ?? {}) as Record<string, unknown>,
+      });
     },
     { noAck: true },
   );
   const on = (topic: string) => received.filter((m) => m.routingKey === FEDORA + topic);
-  const decisionUpdates = () => on('greenwave.decision.update').filter((m) => m.body.subject_identifier === NVR);
+  const decisionUpdates = () =>
+    on('greenwave.decision.update').filter((m) => m.body.subject_identifier === NVR);
 
   // Fedora CI's side: the pipeline publishes straight to the broker under the Fedora prefix.
   const pub = await conn.createConfirmChannel();
   const publish = async (topic: string, body: unknown) => {
-    pub.publish(exchange, FEDORA + topic, Buffer.from(JSON.stringify(body)), { messageId: randomBytes(16).toString('hex'), persistent: true, contentType: 'application/json', contentEncoding: 'utf-8' });
+    pub.publish(exchange, FEDORA + topic, Buffer.from(JSON.stringify(body)), {
+      messageId: randomBytes(16).toString('hex'),
+      persistent: true,
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+    });
     await pub.waitForConfirms();
   };
 
@@ -230,30 +263,55 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
     return JSON.parse(text) as Decision;
   };
   const tier0Results = async (): Promise<StoredResult[]> => {
-    const res = await fetch(`${base}/api/v2.0/results?${new URLSearchParams({ item: NVR, testcases: TIER0 })}`);
+    const res = await fetch(
+      `${base}/api/v2.0/results?${new URLSearchParams({ item: NVR, testcases: TIER0 })}`,
+    );
     assert.equal(res.status, 200);
     return ((await res.json()) as { data: StoredResult[] }).data;
   };
-  const stored = (outcome: string) => waitFor(`the ${outcome} result stored`, async () => (await tier0Results()).find((r) => r.outcome === outcome));
+  const stored = (outcome: string) =>
+    waitFor(`the ${outcome} result stored`, async () =>
+      (await tier0Results()).find((r) => r.outcome === outcome),
+    );
 
   const head = { testcase: TIER0, subject_type: 'koji_build', subject_identifier: NVR };
   const item = { type: 'koji_build', item: NVR };
-  const fetched = { type: 'fetched-gating-yaml', testcase: 'fetched-gating-yaml', subject_type: 'koji_build', subject_identifier: NVR, source: gatingUrl };
-  const resultFields = (r: StoredResult) => ({ result_id: r.id, scenario: null, system_architecture: null, system_variant: null });
+  const fetched = {
+    type: 'fetched-gating-yaml',
+    testcase: 'fetched-gating-yaml',
+    subject_type: 'koji_build',
+    subject_identifier: NVR,
+    source: gatingUrl,
+  };
+  const resultFields = (r: StoredResult) => ({
+    result_id: r.id,
+    scenario: null,
+    system_architecture: null,
+    system_variant: null,
+  });
   // Subject by subject, as Greenwave's Decision.check collects them (greenwave/decision.py): the build's, then the update's.
-  const applicable = ['kojibuild_bodhipush_no_requirements', 'kojibuild_bodhipush_remoterule', 'bodhiupdate_bodhipush_no_requirements'];
+  const applicable = [
+    'kojibuild_bodhipush_no_requirements',
+    'kojibuild_bodhipush_remoterule',
+    'bodhiupdate_bodhipush_no_requirements',
+  ];
 
   // 1. Nothing has run yet: the build's required test is missing. Not "No tests are required".
   const missing: Decision = {
     policies_satisfied: false,
     summary: 'Of 1 required test, 1 result missing',
     satisfied_requirements: [fetched],
-    unsatisfied_requirements: [{ type: 'test-result-missing', ...head, scenario: null, source: gatingUrl, item }],
+    unsatisfied_requirements: [
+      { type: 'test-result-missing', ...head, scenario: null, source: gatingUrl, item },
+    ],
     applicable_policies: applicable,
   };
   assert.deepEqual(await bodhiAsks(), missing);
   assert.deepEqual(koji.calls, [{ method: 'getBuild', param: NVR }], 'the build source came from Koji');
-  assert.ok(distGit.requests.every((p) => p === gatingPath) && distGit.requests.length > 0, JSON.stringify(distGit.requests));
+  assert.ok(
+    distGit.requests.every((p) => p === gatingPath) && distGit.requests.length > 0,
+    JSON.stringify(distGit.requests),
+  );
 
   // 2. The pipeline queues the test, then runs it: the test is incomplete, still a missing result to Bodhi.
   const queuedMsg = tier0Message('queued', '2026-12-05T21:14:03.512940271Z');
@@ -261,12 +319,14 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
   await publish(queuedMsg.topic, queuedMsg.body);
   const queued = await stored('QUEUED');
   assert.equal(queued.submit_time, '2026-12-05T21:14:03.512940');
-  assert.deepEqual(queued.data.msg_topic, [FEDORA + 'ci.koji-build.test.queued']);
+  assert.deepEqual(queued.data.msg_topic, [`${FEDORA}ci.koji-build.test.queued`]);
   const incomplete = (r: StoredResult): Decision => ({
     policies_satisfied: false,
     summary: 'Of 1 required test, 1 test incomplete',
     satisfied_requirements: [fetched],
-    unsatisfied_requirements: [{ type: 'test-result-missing', ...head, source: gatingUrl, item, ...resultFields(r) }],
+    unsatisfied_requirements: [
+      { type: 'test-result-missing', ...head, source: gatingUrl, item, ...resultFields(r) },
+    ],
     applicable_policies: applicable,
   });
   assert.deepEqual(await bodhiAsks(), incomplete(queued));
@@ -280,12 +340,17 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
   const failedMsg = tier0Message('complete', '2026-12-05T21:52:40.118202884Z', 'failed');
   await publish(failedMsg.topic, failedMsg.body);
   const failed = await stored('FAILED');
-  assert.equal(failed.ref_url, 'https://osci-jenkins-1.ci.fedoraproject.org/job/fedora-ci/job/dist-git-pipeline/job/master/417/');
+  assert.equal(
+    failed.ref_url,
+    'https://osci-jenkins-1.ci.fedoraproject.org/job/fedora-ci/job/dist-git-pipeline/job/master/417/',
+  );
   const failing: Decision = {
     policies_satisfied: false,
     summary: 'Of 1 required test, 1 test failed',
     satisfied_requirements: [fetched],
-    unsatisfied_requirements: [{ type: 'test-result-failed', ...head, source: gatingUrl, item, ...resultFields(failed) }],
+    unsatisfied_requirements: [
+      { type: 'test-result-failed', ...head, source: gatingUrl, item, ...resultFields(failed) },
+    ],
     applicable_policies: applicable,
   };
   assert.deepEqual(await bodhiAsks(), failing);
@@ -293,19 +358,50 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
   // The failure changed the testing and the stable decision of fedora-42 (the build's dist tag);
   // QUEUED and RUNNING announced nothing (Greenwave's OUTCOMES_INCOMPLETE), so each `previous` is
   // the decision just before the failure's submit time: the RUNNING test.
-  const afterFailure = await waitFor('the decision changes of the failure', () => (decisionUpdates().length >= 2 ? decisionUpdates() : undefined));
-  const koji42 = { subject_type: 'koji_build', subject_identifier: NVR, subject: [item], product_version: 'fedora-42', testcase: TIER0 };
-  const stateOf = (d: Decision): Decision => ({ ...d, applicable_policies: ['kojibuild_bodhipush_no_requirements', 'kojibuild_bodhipush_remoterule'] });
-  const byContext = (msgs: Received[]) => new Map(msgs.map((m) => [m.body.decision_context as string, m.body]));
+  const afterFailure = await waitFor('the decision changes of the failure', () =>
+    decisionUpdates().length >= 2 ? decisionUpdates() : undefined,
+  );
+  const koji42 = {
+    subject_type: 'koji_build',
+    subject_identifier: NVR,
+    subject: [item],
+    product_version: 'fedora-42',
+    testcase: TIER0,
+  };
+  const stateOf = (d: Decision): Decision => ({
+    ...d,
+    applicable_policies: ['kojibuild_bodhipush_no_requirements', 'kojibuild_bodhipush_remoterule'],
+  });
+  const byContext = (msgs: Received[]) =>
+    new Map(msgs.map((m) => [m.body.decision_context as string, m.body]));
   const failureMsgs = byContext(afterFailure);
   assert.deepEqual([...failureMsgs.keys()].sort(), ['bodhi_update_push_stable', 'bodhi_update_push_testing']);
   for (const context of ['bodhi_update_push_stable', 'bodhi_update_push_testing']) {
-    assert.deepEqual(failureMsgs.get(context), { ...koji42, decision_context: context, ...stateOf(failing), previous: stateOf(incomplete(running)) }, context);
+    assert.deepEqual(
+      failureMsgs.get(context),
+      { ...koji42, decision_context: context, ...stateOf(failing), previous: stateOf(incomplete(running)) },
+      context,
+    );
   }
 
   // 4. Without a token, no waiver: the gate stays shut.
-  const waiverBody = [{ subject_identifier: NVR, subject_type: 'koji_build', testcase: TIER0, waived: true, scenario: null, product_version: 'fedora-42', comment: 'urllib3 2.2.3 test suite needs network; known infra issue', username: null }];
-  const anonymous = await fetch(`${base}/api/v1.0/waivers/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(waiverBody) });
+  const waiverBody = [
+    {
+      subject_identifier: NVR,
+      subject_type: 'koji_build',
+      testcase: TIER0,
+      waived: true,
+      scenario: null,
+      product_version: 'fedora-42',
+      comment: 'urllib3 2.2.3 test suite needs network; known infra issue',
+      username: null,
+    },
+  ];
+  const anonymous = await fetch(`${base}/api/v1.0/waivers/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(waiverBody),
+  });
   assert.equal(anonymous.status, 401, await anonymous.text());
   assert.deepEqual(await bodhiAsks(), failing);
 
@@ -314,7 +410,11 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
   const token = await provider.token('bob', RESOURCES.sluice, CREATE_WAIVER);
   const created = await fetch(`${base}/api/v1.0/waivers/`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'user-agent': 'waiverdb-cli 1.4.0' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      'user-agent': 'waiverdb-cli 1.4.0',
+    },
     body: JSON.stringify(waiverBody),
   });
   const createdText = await created.text();
@@ -325,26 +425,54 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
   const waived: Decision = {
     policies_satisfied: true,
     summary: 'All required tests (1 total) have passed or been waived',
-    satisfied_requirements: [fetched, { type: 'test-result-failed-waived', ...head, source: gatingUrl, ...resultFields(failed), waiver_id: waiver!.id }],
+    satisfied_requirements: [
+      fetched,
+      {
+        type: 'test-result-failed-waived',
+        ...head,
+        source: gatingUrl,
+        ...resultFields(failed),
+        waiver_id: waiver!.id,
+      },
+    ],
     unsatisfied_requirements: [],
     applicable_policies: applicable,
   };
   assert.deepEqual(await bodhiAsks(), waived);
 
-  const all = await waitFor('the decision changes of the waiver', () => (decisionUpdates().length >= 4 ? decisionUpdates() : undefined));
+  const all = await waitFor('the decision changes of the waiver', () =>
+    decisionUpdates().length >= 4 ? decisionUpdates() : undefined,
+  );
   const waiverMsgs = byContext(all.slice(2));
   assert.deepEqual([...waiverMsgs.keys()].sort(), ['bodhi_update_push_stable', 'bodhi_update_push_testing']);
   for (const context of ['bodhi_update_push_stable', 'bodhi_update_push_testing']) {
     // `previous` is exactly what the message before announced.
-    const { subject_type: _a, subject_identifier: _b, subject: _c, decision_context: _d, product_version: _e, testcase: _f, previous: _g, ...announced } = failureMsgs.get(context)!;
-    assert.deepEqual(waiverMsgs.get(context), { ...koji42, decision_context: context, ...stateOf(waived), previous: announced }, context);
+    const {
+      subject_type: _a,
+      subject_identifier: _b,
+      subject: _c,
+      decision_context: _d,
+      product_version: _e,
+      testcase: _f,
+      previous: _g,
+      ...announced
+    } = failureMsgs.get(context)!;
+    assert.deepEqual(
+      waiverMsgs.get(context),
+      { ...koji42, decision_context: context, ...stateOf(waived), previous: announced },
+      context,
+    );
   }
 
   // What went out on the broker: each result and the waiver announced once, as the APIs print
   // them, and every message under Fedora's prefix with fedora-messaging's headers.
-  const [waiverNew] = await waitFor('waiverdb.waiver.new', () => (on('waiverdb.waiver.new').length ? on('waiverdb.waiver.new') : undefined));
+  const [waiverNew] = await waitFor('waiverdb.waiver.new', () =>
+    on('waiverdb.waiver.new').length ? on('waiverdb.waiver.new') : undefined,
+  );
   assert.deepEqual(waiverNew!.body, waiver as unknown as Record<string, unknown>);
-  const resultsNew = await waitFor('three resultsdb.result.new', () => (on('resultsdb.result.new').length >= 3 ? on('resultsdb.result.new') : undefined));
+  const resultsNew = await waitFor('three resultsdb.result.new', () =>
+    on('resultsdb.result.new').length >= 3 ? on('resultsdb.result.new') : undefined,
+  );
   assert.deepEqual(
     resultsNew.map((m) => [m.body.id, m.body.outcome]),
     [queued, running, failed].map((r) => [r.id, r.outcome]),
@@ -361,6 +489,10 @@ test('a Fedora CI flow on RabbitMQ: Bodhi sees the build missing, waiting, faili
     assert.equal(h.priority, 0, m.routingKey);
     assert.match(String(h['sent-at']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/, m.routingKey);
   }
-  assert.equal(new Set(received.map((m) => m.messageId)).size, received.length, 'every message has an id of its own');
+  assert.equal(
+    new Set(received.map((m) => m.messageId)).size,
+    received.length,
+    'every message has an id of its own',
+  );
   assert.deepEqual(await service.ctx.bus.listDeadLetters(), []);
 });

@@ -10,9 +10,19 @@ describe('fedora-messaging headers', () => {
     assert.deepEqual(fedoraSchemaFor('greenwave.decision.update'), { schema: 'base.message' });
     assert.deepEqual(fedoraSchemaFor('pipeline.job.started'), { schema: 'base.message' });
     // ci_messages picks its JSON schema by the topic's last three words: <artifact>.<event>.<state>.
-    assert.deepEqual(fedoraSchemaFor('ci.koji-build.test.complete'), { schema: 'ci_messages.CIMessageV1', schemaPackage: 'ci_messages' });
-    assert.deepEqual(fedoraSchemaFor('ci.productmd-compose.build.error'), { schema: 'ci_messages.CIMessageV1', schemaPackage: 'ci_messages' });
-    assert.deepEqual(fedoraSchemaFor('ci.koji-build.test'), { schema: 'base.message' }, 'not <artifact>.<event>.<state>');
+    assert.deepEqual(fedoraSchemaFor('ci.koji-build.test.complete'), {
+      schema: 'ci_messages.CIMessageV1',
+      schemaPackage: 'ci_messages',
+    });
+    assert.deepEqual(fedoraSchemaFor('ci.productmd-compose.build.error'), {
+      schema: 'ci_messages.CIMessageV1',
+      schemaPackage: 'ci_messages',
+    });
+    assert.deepEqual(
+      fedoraSchemaFor('ci.koji-build.test'),
+      { schema: 'base.message' },
+      'not <artifact>.<event>.<state>',
+    );
   });
 
   test('sent-at as fedora-messaging writes it: UTC offset, no fractions of a second (docs/api/wire-format.rst)', () => {
@@ -30,14 +40,26 @@ describe('fedora-messaging headers', () => {
   });
 
   test("a caller's headers travel, but cannot pass a message off as another schema", () => {
-    const h = publishedHeaders('resultsdb.result.new', 'https://sluice.dev/schemas/resultsdb.result.new.json', { 'x-sluice-request-id': 'req-1', fedora_messaging_schema: 'bodhi.update.comment', sluice_schema: 'forged' });
+    const h = publishedHeaders(
+      'resultsdb.result.new',
+      'https://sluice.dev/schemas/resultsdb.result.new.json',
+      {
+        'x-sluice-request-id': 'req-1',
+        fedora_messaging_schema: 'bodhi.update.comment',
+        sluice_schema: 'forged',
+      },
+    );
     assert.equal(h['x-sluice-request-id'], 'req-1');
     assert.equal(h.fedora_messaging_schema, 'base.message');
     assert.equal(h.sluice_schema, 'https://sluice.dev/schemas/resultsdb.result.new.json');
   });
 
   test('the AMQP properties fedora-messaging sets: JSON in UTF-8, persistent, the message id', () => {
-    const p = publishProperties('greenwave.decision.update', '0190f3a2-7c1e-7d3a-9b1c-2f4e5a6b7c8d', 'https://sluice.dev/schemas/greenwave.decision.update.json');
+    const p = publishProperties(
+      'greenwave.decision.update',
+      '0190f3a2-7c1e-7d3a-9b1c-2f4e5a6b7c8d',
+      'https://sluice.dev/schemas/greenwave.decision.update.json',
+    );
     assert.equal(p.contentType, 'application/json');
     assert.equal(p.contentEncoding, 'utf-8');
     assert.equal(p.persistent, true);

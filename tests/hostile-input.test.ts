@@ -28,18 +28,25 @@ test('YAML from outside: deep nesting, an alias bomb and a large file are refuse
   const app = service.http!.app;
   const validate = async (yaml: string) => {
     const started = performance.now();
-    const res = await app.inject({ method: 'POST', url: '/api/v1.0/validate-gating-yaml', payload: yaml, headers: { 'content-type': 'text/plain' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1.0/validate-gating-yaml',
+      payload: yaml,
+      headers: { 'content-type': 'text/plain' },
+    });
     return { res, ms: performance.now() - started };
   };
 
   // As reported: ~1,200 levels of `[`, twice, aborted the process (V8 "RegExpCompiler Allocation failed").
-  const deep = await validate(('['.repeat(1200) + ']'.repeat(1200) + '\n').repeat(2));
+  const deep = await validate(`${'['.repeat(1200) + ']'.repeat(1200)}\n`.repeat(2));
   assert.equal(deep.res.statusCode, 400);
   assert.match(json(deep.res).message, /nesting deeper than the limit of 64 levels/);
   // The same depth as block indentation and as compact sequences.
-  const block = await validate(Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n');
+  const block = await validate(
+    `${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n`,
+  );
   assert.match(json(block.res).message, /limit of 64 levels/);
-  const dashes = await validate('- '.repeat(5000) + 'x\n');
+  const dashes = await validate(`${'- '.repeat(5000)}x\n`);
   assert.match(json(dashes.res).message, /limit of 64 levels/);
 
   // As reported: 6 levels × 10 blocked the event loop for 20 s; each further level ×10.
@@ -69,8 +76,11 @@ test('YAML from outside: deep nesting, an alias bomb and a large file are refuse
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
 });
 
-test('the same bounded parse reads gating.yaml from dist-git, the policy files and a test run\'s results.yml', () => {
-  const remote = parseGatingYaml(aliasBomb(7, 10), 'https://src.fedoraproject.org/rpms/bash/raw/abc/f/gating.yaml');
+test("the same bounded parse reads gating.yaml from dist-git, the policy files and a test run's results.yml", () => {
+  const remote = parseGatingYaml(
+    aliasBomb(7, 10),
+    'https://src.fedoraproject.org/rpms/bash/raw/abc/f/gating.yaml',
+  );
   assert.ok('error' in remote);
   assert.match(remote.error, /limit of 5000 nodes/);
 
@@ -79,7 +89,9 @@ test('the same bounded parse reads gating.yaml from dist-git, the policy files a
   writeFileSync(path.join(dir, 'deep.yaml'), '['.repeat(5000) + ']'.repeat(5000));
   assert.throws(
     () => loadPolicies(dir),
-    (err) => err instanceof PolicyError && /deep\.yaml.*nesting deeper than the limit of 64 levels/s.test(err.message),
+    (err) =>
+      err instanceof PolicyError &&
+      /deep\.yaml.*nesting deeper than the limit of 64 levels/s.test(err.message),
   );
 
   assert.throws(
@@ -92,10 +104,16 @@ test('a gating.yaml from dist-git larger than the YAML limit is not read whole: 
   const server = new GatingFileServer();
   const base = await server.start();
   t.after(() => server.stop());
-  server.files.set('/rpms/big/raw/abc/f/gating.yaml', { status: 200, body: `--- !Policy\n# ${'x'.repeat(10 * 1024 * 1024)}\n` });
+  server.files.set('/rpms/big/raw/abc/f/gating.yaml', {
+    status: 200,
+    body: `--- !Policy\n# ${'x'.repeat(10 * 1024 * 1024)}\n`,
+  });
   server.files.set('/rpms/ok/raw/abc/f/gating.yaml', { status: 200, body: '--- !Policy\nrules: []\n' });
   const fetcher = new HttpGatingFileFetcher({ timeoutMs: 5000, cacheTtlMs: 0 });
-  await assert.rejects(fetcher.fetch(`${base}/rpms/big/raw/abc/f/gating.yaml`), /gating\.yaml is larger than 32768 bytes, the limit for a gating\.yaml/);
+  await assert.rejects(
+    fetcher.fetch(`${base}/rpms/big/raw/abc/f/gating.yaml`),
+    /gating\.yaml is larger than 32768 bytes, the limit for a gating\.yaml/,
+  );
   assert.equal(await fetcher.fetch(`${base}/rpms/ok/raw/abc/f/gating.yaml`), '--- !Policy\nrules: []\n');
 });
 
@@ -106,13 +124,37 @@ test('deeply nested JSON bodies get 400 naming the depth limit on every route th
   const app = service.http!.app;
   const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
   const cases = [
-    { url: '/api/v1/messages', scope: 'messages:publish' as const, body: `{"topic": "result.submit", "body": ${deep(10_000)}}` },
-    { url: '/api/v1.0/decision', scope: undefined, body: `{"subject_type": "koji_build", "subject_identifier": "bash-5.2-1.fc40", "decision_context": "x", "product_version": "fedora-40", "rules": ${deep(10_000)}}` },
-    { url: '/api/v1/updates', scope: 'updates:write' as const, body: `{"id": "FEDORA-2024-1", "builds": ${deep(10_000)}}` },
-    { url: '/api/v2.0/results', scope: 'results:write' as const, body: `{"testcase": "x", "outcome": "PASSED", "data": {"a": ${deep(65)}}}` },
+    {
+      url: '/api/v1/messages',
+      scope: 'messages:publish' as const,
+      body: `{"topic": "result.submit", "body": ${deep(10_000)}}`,
+    },
+    {
+      url: '/api/v1.0/decision',
+      scope: undefined,
+      body: `{"subject_type": "koji_build", "subject_identifier": "bash-5.2-1.fc40", "decision_context": "x", "product_version": "fedora-40", "rules": ${deep(10_000)}}`,
+    },
+    {
+      url: '/api/v1/updates',
+      scope: 'updates:write' as const,
+      body: `{"id": "FEDORA-2024-1", "builds": ${deep(10_000)}}`,
+    },
+    {
+      url: '/api/v2.0/results',
+      scope: 'results:write' as const,
+      body: `{"testcase": "x", "outcome": "PASSED", "data": {"a": ${deep(65)}}}`,
+    },
   ];
   for (const c of cases) {
-    const res = await app.inject({ method: 'POST', url: c.url, payload: c.body, headers: { 'content-type': 'application/json', ...(c.scope ? { authorization: `Bearer ${tokenFor(c.scope)}` } : {}) } });
+    const res = await app.inject({
+      method: 'POST',
+      url: c.url,
+      payload: c.body,
+      headers: {
+        'content-type': 'application/json',
+        ...(c.scope ? { authorization: `Bearer ${tokenFor(c.scope)}` } : {}),
+      },
+    });
     assert.equal(res.statusCode, 400, `${c.url}: ${res.body}`);
     assert.equal(json(res).message, 'body: JSON nested deeper than the limit of 64 levels', c.url);
   }
@@ -120,7 +162,11 @@ test('deeply nested JSON bodies get 400 naming the depth limit on every route th
   const text = await app.inject({
     method: 'POST',
     url: '/api/v2.0/results',
-    payload: JSON.stringify({ testcase: 'brackets.in.text', outcome: 'PASSED', note: '['.repeat(5000) + '"\\' }),
+    payload: JSON.stringify({
+      testcase: 'brackets.in.text',
+      outcome: 'PASSED',
+      note: `${'['.repeat(5000)}"\\`,
+    }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor('results:write')}` },
   });
   assert.equal(text.statusCode, 201, text.body);
@@ -131,7 +177,11 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
   await service.start();
   t.after(() => service.stop());
   const app = service.http!.app;
-  service.ctx.resultIntake.submit({ testcase: 'dist.rpmdeplint', outcome: 'PASSED', data: { item: 'bash-5.2-1.fc40', type: 'koji_build' } });
+  service.ctx.resultIntake.submit({
+    testcase: 'dist.rpmdeplint',
+    outcome: 'PASSED',
+    data: { item: 'bash-5.2-1.fc40', type: 'koji_build' },
+  });
   const get = (url: string) => app.inject({ method: 'GET', url });
   const keys = (n: number, suffix = '') => Array.from({ length: n }, (_, i) => `k${i}${suffix}=v`).join('&');
 
@@ -153,7 +203,9 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
     const atLimit = await get(`${route}?${keys(49)}&item:like=${Array(100).fill('bash*').join(',')}`);
     assert.equal(atLimit.statusCode, 200, atLimit.body);
   }
-  const distinct = await get(`/api/v2.0/results/latest?item=x&_distinct_on=${Array.from({ length: 11 }, (_, i) => `d${i}`).join(',')}`);
+  const distinct = await get(
+    `/api/v2.0/results/latest?item=x&_distinct_on=${Array.from({ length: 11 }, (_, i) => `d${i}`).join(',')}`,
+  );
   assert.match(json(distinct).message, /^_distinct_on: more than 10 keys/);
   const twice = await get('/api/v2.0/results?page=1&page=2');
   assert.equal(twice.statusCode, 400);
@@ -166,7 +218,18 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
       url: '/api/v1.0/waivers/+filtered',
       payload: {
         filters: Array.from({ length: n }, (_, i) =>
-          full ? { subject_type: 'koji_build', subject_identifier: `bash-${i}`, testcase: 'dist.rpmdeplint', product_version: 'fedora-40', scenario: 's', username: 'u', proxied_by: 'p', since: '2024-01-01' } : { testcase: `t${i}` },
+          full
+            ? {
+                subject_type: 'koji_build',
+                subject_identifier: `bash-${i}`,
+                testcase: 'dist.rpmdeplint',
+                product_version: 'fedora-40',
+                scenario: 's',
+                username: 'u',
+                proxied_by: 'p',
+                since: '2024-01-01',
+              }
+            : { testcase: `t${i}` },
         ),
       },
     });
@@ -181,7 +244,9 @@ test('many filters and repeated parameters get 400 naming the parameter and the 
   // WaiverDB takes a repeated parameter's first value; it is never bound as a list.
   const waivers = await get('/api/v1.0/waivers/?testcase=a&testcase=b');
   assert.equal(waivers.statusCode, 200);
-  const topics = await get(`/api/v1/events?topic=${encodeURIComponent(Array.from({ length: 101 }, (_, i) => `org.fedoraproject.t${i}.#`).join(','))}`);
+  const topics = await get(
+    `/api/v1/events?topic=${encodeURIComponent(Array.from({ length: 101 }, (_, i) => `org.fedoraproject.t${i}.#`).join(','))}`,
+  );
   assert.equal(topics.statusCode, 400);
   assert.equal(json(topics).message, 'topic: more than 100 patterns (the limit)');
   const params = await get(`/api/v2.0/results?${Array(1001).fill('item=x').join('&')}`);
@@ -194,7 +259,14 @@ test('event streams and followed logs share server.maxEventStreams; a follower g
   const base = (await service.start())!;
   t.after(() => service.stop());
   const { nodes, logs } = service.ctx.pipeline;
-  const job = nodes.create({ kind: 'job', name: 'follow-me', state: 'running', repo: 'bash', branch: 'rawhide', revision: 'abc1234' });
+  const job = nodes.create({
+    kind: 'job',
+    name: 'follow-me',
+    state: 'running',
+    repo: 'bash',
+    branch: 'rawhide',
+    revision: 'abc1234',
+  });
   logs.append(job.id, 0, 'first line\n');
 
   const sse = new AbortController();
@@ -211,7 +283,10 @@ test('event streams and followed logs share server.maxEventStreams; a follower g
     const refused = await fetch(base + url);
     assert.equal(refused.status, 503, url);
     assert.equal(refused.headers.get('retry-after'), '5');
-    assert.match(((await refused.json()) as { message: string }).message, /server\.maxEventStreams = 2, event streams and followed logs together/);
+    assert.match(
+      ((await refused.json()) as { message: string }).message,
+      /server\.maxEventStreams = 2, event streams and followed logs together/,
+    );
   }
 
   logs.append(job.id, 11, 'second line\n');
@@ -235,7 +310,14 @@ test('many followers of one log (one poll between them) each get the whole log e
   const base = (await service.start())!;
   t.after(() => service.stop());
   const { nodes, logs } = service.ctx.pipeline;
-  const job = nodes.create({ kind: 'job', name: 'shared-tail', state: 'running', repo: 'bash', branch: 'rawhide', revision: 'abc1234' });
+  const job = nodes.create({
+    kind: 'job',
+    name: 'shared-tail',
+    state: 'running',
+    repo: 'bash',
+    branch: 'rawhide',
+    revision: 'abc1234',
+  });
   let log = '';
   const append = (text: string) => {
     logs.append(job.id, Buffer.byteLength(log), text);
@@ -243,16 +325,21 @@ test('many followers of one log (one poll between them) each get the whole log e
   };
   append('start\n');
   const readAll = (res: Response) => res.text();
-  const early = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/api/v1/nodes/${job.id}/log?follow=1`)));
+  const early = await Promise.all(
+    Array.from({ length: 20 }, () => fetch(`${base}/api/v1/nodes/${job.id}/log?follow=1`)),
+  );
   const earlyTexts = early.map(readAll);
   for (let i = 0; i < 10; i++) {
     append(`line ${i}\n`);
     await new Promise((r) => setTimeout(r, 30));
   }
   append(`${'y'.repeat(600 * 1024)}\n`); // more than one read's 256 KiB
-  const late = await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/api/v1/nodes/${job.id}/log?follow=1`)));
+  const late = await Promise.all(
+    Array.from({ length: 5 }, () => fetch(`${base}/api/v1/nodes/${job.id}/log?follow=1`)),
+  );
   const lateTexts = late.map(readAll);
   append('end\n');
   nodes.update(job.id, { state: 'done', result: 'pass', data: { log_bytes: Buffer.byteLength(log) } });
-  for (const text of await Promise.all([...earlyTexts, ...lateTexts])) assert.ok(text === log, `a follower got ${text.length} of ${log.length} characters`);
+  for (const text of await Promise.all([...earlyTexts, ...lateTexts]))
+    assert.ok(text === log, `a follower got ${text.length} of ${log.length} characters`);
 });

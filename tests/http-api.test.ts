@@ -10,7 +10,11 @@ describe('the HTTP API', () => {
   let base: string;
 
   before(async () => {
-    service = await SluiceService.create({ config: testConfig(), log: silentLogger(), registry: testRegistry() });
+    service = await SluiceService.create({
+      config: testConfig(),
+      log: silentLogger(),
+      registry: testRegistry(),
+    });
     const address = await service.start();
     assert.ok(address, 'start() returns the address');
     base = address;
@@ -35,7 +39,10 @@ describe('the HTTP API', () => {
     test('GET /readyz answers 200 with the store and bus checks passing', async () => {
       const res = await fetch(`${base}/readyz`);
       assert.equal(res.status, 200);
-      const body = (await res.json()) as { status: string; checks: { store: { ok: boolean }; bus: { ok: boolean; kind: string } } };
+      const body = (await res.json()) as {
+        status: string;
+        checks: { store: { ok: boolean }; bus: { ok: boolean; kind: string } };
+      };
       assert.equal(body.status, 'ready');
       assert.equal(body.checks.store.ok, true);
       assert.equal(body.checks.bus.ok, true);
@@ -52,17 +59,39 @@ describe('the HTTP API', () => {
       assert.equal(answer.topic, 'test.a');
       assert.equal(answer.schema, 'https://sluice.dev/schemas/test/test.item.json');
       // and it crossed the bus: the event log has it
-      await waitFor('the event log to record it', () => service.ctx.eventLog.after(0, ['test.a']).events.some((e) => e.messageId === answer.message_id));
+      await waitFor('the event log to record it', () =>
+        service.ctx.eventLog.after(0, ['test.a']).events.some((e) => e.messageId === answer.message_id),
+      );
     });
 
     const refusals: Array<[what: string, send: () => Promise<Response>, status: number, message: RegExp]> = [
-      ['an invalid body', () => post(JSON.stringify({ topic: 'test.a', body: { n: 'one' } })), 400, /body\.n: must be integer/],
-      ['a body with an unknown field', () => post(JSON.stringify({ topic: 'test.a', body: { n: 1, x: 2 } })), 400, /body\.x: is not an allowed property/],
+      [
+        'an invalid body',
+        () => post(JSON.stringify({ topic: 'test.a', body: { n: 'one' } })),
+        400,
+        /body\.n: must be integer/,
+      ],
+      [
+        'a body with an unknown field',
+        () => post(JSON.stringify({ topic: 'test.a', body: { n: 1, x: 2 } })),
+        400,
+        /body\.x: is not an allowed property/,
+      ],
       ['a missing topic', () => post(JSON.stringify({ body: { n: 1 } })), 400, /topic/],
       ['a missing body', () => post(JSON.stringify({ topic: 'test.a' })), 400, /body/],
-      ['an unknown topic', () => post(JSON.stringify({ topic: 'nobody.knows', body: {} })), 400, /no schema is registered for "nobody\.knows"/],
+      [
+        'an unknown topic',
+        () => post(JSON.stringify({ topic: 'nobody.knows', body: {} })),
+        400,
+        /no schema is registered for "nobody\.knows"/,
+      ],
       ['invalid JSON', () => post('{"topic": "test.a", "body": '), 400, /JSON/i],
-      ['a body that is not a JSON object', () => post('topic=test.a', 'text/plain'), 400, /^body must be object$/],
+      [
+        'a body that is not a JSON object',
+        () => post('topic=test.a', 'text/plain'),
+        400,
+        /^body must be object$/,
+      ],
     ];
     for (const [what, send, status, message] of refusals) {
       test(`${what} is refused with ${status} {message}`, async () => {
@@ -118,7 +147,12 @@ describe('the HTTP API', () => {
       const e1 = await first.next();
       assert.match(e1.id ?? '', /^\d+$/);
       assert.equal(e1.event, 'test.first');
-      const data1 = JSON.parse(e1.data) as { id: string; topic: string; headers: Record<string, unknown>; body: unknown };
+      const data1 = JSON.parse(e1.data) as {
+        id: string;
+        topic: string;
+        headers: Record<string, unknown>;
+        body: unknown;
+      };
       assert.equal(data1.id, id1);
       assert.equal(data1.topic, 'test.first');
       assert.deepEqual(data1.body, { n: 1, label: 'one' });
@@ -145,12 +179,18 @@ describe('the HTTP API', () => {
         ['test.second', 'test.third', 'test.fourth'],
       );
       const eventIds = got.map((e) => Number(e.id));
-      assert.ok(eventIds.every((id, i) => id > (i === 0 ? Number(e1.id) : eventIds[i - 1]!)), `event ids increase: ${eventIds}`);
+      assert.ok(
+        eventIds.every((id, i) => id > (i === 0 ? Number(e1.id) : eventIds[i - 1]!)),
+        `event ids increase: ${eventIds}`,
+      );
     });
 
     test('without Last-Event-ID a new stream starts at the present', async (t) => {
       await publish('test.old', { n: 1 });
-      await waitFor('the event log to catch up', () => service.ctx.eventLog.after(0, ['test.old']).events.length > 0);
+      await waitFor(
+        'the event log to catch up',
+        () => service.ctx.eventLog.after(0, ['test.old']).events.length > 0,
+      );
       const stream = await SseStream.open(`${base}/api/v1/events?topic=test.%23`);
       t.after(() => stream.close());
       await stream.ready();
@@ -169,7 +209,9 @@ describe('the HTTP API', () => {
       assert.deepEqual([(await stream.next()).event, (await stream.next()).event], ['test.x', 'git.receive']);
     });
 
-    const badRequests: Array<[what: string, query: string, headers: Record<string, string>, message: RegExp]> = [
+    const badRequests: Array<
+      [what: string, query: string, headers: Record<string, string>, message: RegExp]
+    > = [
       ['a bad pattern', '?topic=test.a*', {}, /topic: "test\.a\*" is not a topic pattern/],
       ['an empty word in a pattern', '?topic=test..a', {}, /is not a topic pattern/],
       ['a Last-Event-ID that is not a number', '?topic=test.*', { 'last-event-id': 'abc' }, /Last-Event-ID/],

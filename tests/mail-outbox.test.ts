@@ -13,7 +13,14 @@ function setup(t: TestContext) {
 }
 
 const content = (n: number) => ({ subject: `mail ${n}`, text: `text ${n}`, html: `<p>html ${n}</p>` });
-const mail = (n: number, extra: object = {}) => ({ rule: 'r', template: 'decision-changed', from: 'sluice@ci.example.org', to: ['a@example.org'], content: content(n), ...extra });
+const mail = (n: number, extra: object = {}) => ({
+  rule: 'r',
+  template: 'decision-changed',
+  from: 'sluice@ci.example.org',
+  to: ['a@example.org'],
+  content: content(n),
+  ...extra,
+});
 
 describe('the notification outbox store', () => {
   test('a mail is stored pending under a Message-ID of the configured domain, and claimed with its content', (t) => {
@@ -56,7 +63,10 @@ describe('the notification outbox store', () => {
     outbox.markRetry(b, '451 later', 500, 10);
     outbox.markFailed(c, '550 no', 10);
     assert.deepEqual(outbox.counts(), { pending: 1, sending: 0, sent: 1, failed: 1, cancelled: 0 });
-    assert.deepEqual([outbox.get(b)!.attempts, outbox.get(b)!.last_error, outbox.get(b)!.due], [1, '451 later', new Date(500).toISOString()]);
+    assert.deepEqual(
+      [outbox.get(b)!.attempts, outbox.get(b)!.last_error, outbox.get(b)!.due],
+      [1, '451 later', new Date(500).toISOString()],
+    );
     assert.equal(outbox.nextDue(), 500);
     assert.equal(outbox.requeueFailed(a), false, 'only failed ones go back in line');
     assert.equal(outbox.requeueFailed(c, 20), true);
@@ -71,14 +81,30 @@ describe('the notification outbox store', () => {
     const abandoned = outbox.addMail(mail(1), 0)!;
     outbox.claimDue(10, 100); // claimed at 100 by a process that then died
     const fresh = outbox.addMail(mail(2), 200)!;
-    assert.deepEqual(outbox.claimDue(10, 300, 50).map((n) => n.id), [fresh], 'a claim made at 100 is not stale before 100');
+    assert.deepEqual(
+      outbox.claimDue(10, 300, 50).map((n) => n.id),
+      [fresh],
+      'a claim made at 100 is not stale before 100',
+    );
     outbox.releaseClaims(); // (back to the start: both pending, then both claimed at 300)
     outbox.claimDue(10, 300);
-    assert.deepEqual(outbox.claimDue(10, 400, 250).map((n) => n.id), [], 'claims of 300 are alive at 400');
+    assert.deepEqual(
+      outbox.claimDue(10, 400, 250).map((n) => n.id),
+      [],
+      'claims of 300 are alive at 400',
+    );
     const retaken = outbox.claimDue(1, 9000, 8000);
-    assert.deepEqual(retaken.map((n) => n.id), [abandoned], 'the oldest abandoned claim first');
+    assert.deepEqual(
+      retaken.map((n) => n.id),
+      [abandoned],
+      'the oldest abandoned claim first',
+    );
     assert.equal(outbox.get(abandoned)!.state, 'sending');
-    assert.equal(outbox.get(abandoned)!.updated, new Date(9000).toISOString(), 'claimed anew, so not taken a third time');
+    assert.equal(
+      outbox.get(abandoned)!.updated,
+      new Date(9000).toISOString(),
+      'claimed anew, so not taken a third time',
+    );
   });
 
   test('a debounce window: found while open, rewritten or cancelled, never after it closed or was tried', (t) => {
@@ -86,12 +112,33 @@ describe('the notification outbox store', () => {
     const id = outbox.addMail(mail(1, { debounceKey: 'k', baseline: '{"x":1}', dueAt: 1000 }), 0)!;
     assert.deepEqual(outbox.openWindow('k', 500), { id, baseline: '{"x":1}', dueAt: 1000 });
     assert.equal(outbox.openWindow('other', 500), undefined);
-    assert.equal(outbox.replaceWindow(id, { rule: 'r', template: 't', from: 'f@x.org', to: ['b@example.org'], content: content(2), cancelled: 'back where it was' }, 600), true);
+    assert.equal(
+      outbox.replaceWindow(
+        id,
+        {
+          rule: 'r',
+          template: 't',
+          from: 'f@x.org',
+          to: ['b@example.org'],
+          content: content(2),
+          cancelled: 'back where it was',
+        },
+        600,
+      ),
+      true,
+    );
     assert.deepEqual([outbox.get(id)!.state, outbox.get(id)!.last_error], ['cancelled', 'back where it was']);
     assert.ok(outbox.openWindow('k', 700), 'a cancelled mail inside its window can be revived');
-    outbox.replaceWindow(id, { rule: 'r', template: 't', from: 'f@x.org', to: ['b@example.org'], content: content(3) }, 800);
+    outbox.replaceWindow(
+      id,
+      { rule: 'r', template: 't', from: 'f@x.org', to: ['b@example.org'], content: content(3) },
+      800,
+    );
     const e = outbox.get(id)!;
-    assert.deepEqual([e.state, e.subject, e.recipients, e.last_error], ['pending', 'mail 3', ['b@example.org'], null]);
+    assert.deepEqual(
+      [e.state, e.subject, e.recipients, e.last_error],
+      ['pending', 'mail 3', ['b@example.org'], null],
+    );
     assert.equal(outbox.openWindow('k', 1000), undefined, 'closed at its due time');
     const [claimed] = outbox.claimDue(10, 1000);
     assert.equal((claimed!.payload as MailPayload).text, 'text 3');
@@ -100,9 +147,16 @@ describe('the notification outbox store', () => {
   test('a webhook call keeps its body byte for byte', (t) => {
     const { outbox } = setup(t);
     const body = '{"b":1,"a":"ü\\n"}';
-    outbox.addWebhook({ rule: 'w', url: 'http://h/x', body, headers: { 'X-Sluice-Signature': 'sha256=00' } }, 0);
+    outbox.addWebhook(
+      { rule: 'w', url: 'http://h/x', body, headers: { 'X-Sluice-Signature': 'sha256=00' } },
+      0,
+    );
     const [claimed] = outbox.claimDue(10, 0);
-    assert.deepEqual(claimed!.payload as WebhookPayload, { url: 'http://h/x', body, headers: { 'X-Sluice-Signature': 'sha256=00' } });
+    assert.deepEqual(claimed!.payload as WebhookPayload, {
+      url: 'http://h/x',
+      body,
+      headers: { 'X-Sluice-Signature': 'sha256=00' },
+    });
     assert.equal(claimed!.kind, 'webhook');
   });
 

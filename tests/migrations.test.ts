@@ -25,7 +25,10 @@ db.exec('COMMIT');
 db.close();
 `;
 
-function freshDb(t: { after(fn: () => void): void }, options?: { busyTimeoutMs?: number }): { db: Db; file: string } {
+function freshDb(
+  t: { after(fn: () => void): void },
+  options?: { busyTimeoutMs?: number },
+): { db: Db; file: string } {
   const file = path.join(tempDir('sluice-db-'), 'nested', 'dir', 'sluice.db');
   const db = openDatabase(file, options);
   t.after(() => db.close());
@@ -54,7 +57,11 @@ describe('openDatabase', () => {
     db.exec('CREATE TABLE t (v INTEGER)');
     // Another process (as the checkpoint worker's RESTART or a `sluice` command would) holds the write lock for 300 ms.
     const whileLocked = async <T>(work: () => T): Promise<T | Error> => {
-      const child = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, createRequire(import.meta.url).resolve('better-sqlite3'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        ['-e', HOLD_WRITE_LOCK, createRequire(import.meta.url).resolve('better-sqlite3'), file],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const exited = once(child, 'exit');
       await once(child.stdout, 'data');
       let outcome: T | Error;
@@ -71,16 +78,28 @@ describe('openDatabase', () => {
       db.prepare('INSERT INTO t (v) VALUES (?)').run(100 + n);
       return n;
     };
-    assert.equal(await whileLocked(() => db.transaction(readThenWrite)()), 1, 'it began once the other process had committed, and saw its row');
+    assert.equal(
+      await whileLocked(() => db.transaction(readThenWrite)()),
+      1,
+      'it began once the other process had committed, and saw its row',
+    );
     const deferred = await whileLocked(() => db.transaction(readThenWrite).deferred());
-    assert.ok(deferred instanceof Error && (deferred as { code?: string }).code === 'SQLITE_BUSY', `a deferred one fails: ${String(deferred)}`);
+    assert.ok(
+      deferred instanceof Error && (deferred as { code?: string }).code === 'SQLITE_BUSY',
+      `a deferred one fails: ${String(deferred)}`,
+    );
     assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY rowid').all(), [{ v: 1 }, { v: 101 }, { v: 1 }]);
   });
 
   test('foreign keys are enforced', (t) => {
     const { db } = freshDb(t);
-    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent_id INTEGER REFERENCES parent (id))');
-    assert.throws(() => db.prepare('INSERT INTO child (parent_id) VALUES (42)').run(), /FOREIGN KEY constraint failed/);
+    db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent_id INTEGER REFERENCES parent (id))',
+    );
+    assert.throws(
+      () => db.prepare('INSERT INTO child (parent_id) VALUES (42)').run(),
+      /FOREIGN KEY constraint failed/,
+    );
   });
 });
 
@@ -93,7 +112,9 @@ describe('migrate', () => {
     assert.equal(first.to, LATEST);
     assert.deepEqual(
       first.applied,
-      [...migrations].sort((a, b) => a.version - b.version).map((m) => ({ version: m.version, name: m.name })),
+      [...migrations]
+        .sort((a, b) => a.version - b.version)
+        .map((m) => ({ version: m.version, name: m.name })),
     );
     assert.equal(currentVersion(db), LATEST);
     const recorded = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
@@ -135,7 +156,11 @@ describe('migrate', () => {
     const { db } = freshDb(t);
     const list: Migration[] = [
       { version: 1, name: 'first', up: 'CREATE TABLE first_table (x INTEGER)' },
-      { version: 2, name: 'broken', up: 'CREATE TABLE second_table (x INTEGER); INSERT INTO first_table VALUES (1); THIS IS NOT SQL;' },
+      {
+        version: 2,
+        name: 'broken',
+        up: 'CREATE TABLE second_table (x INTEGER); INSERT INTO first_table VALUES (1); THIS IS NOT SQL;',
+      },
       { version: 3, name: 'after', up: 'CREATE TABLE third_table (x INTEGER)' },
     ];
     assert.throws(
@@ -151,7 +176,11 @@ describe('migrate', () => {
     assert.equal(currentVersion(db), 1);
     assert.ok(tableExists(db, 'first_table'));
     assert.ok(!tableExists(db, 'second_table'), 'the table the failed migration created is gone');
-    assert.deepEqual(db.prepare('SELECT * FROM first_table').all(), [], "the failed migration's insert is gone");
+    assert.deepEqual(
+      db.prepare('SELECT * FROM first_table').all(),
+      [],
+      "the failed migration's insert is gone",
+    );
     assert.ok(!tableExists(db, 'third_table'), 'later migrations do not run');
 
     // Once the migration is fixed, it and the ones after it apply.
@@ -178,7 +207,11 @@ describe('migrate', () => {
         },
       },
     ];
-    assert.throws(() => migrate(db, list), { name: 'MigrationError', code: 'MIGRATION_FAILED', message: /changed my mind/ });
+    assert.throws(() => migrate(db, list), {
+      name: 'MigrationError',
+      code: 'MIGRATION_FAILED',
+      message: /changed my mind/,
+    });
     assert.equal(currentVersion(db), 0);
     assert.ok(!tableExists(db, 'half_done'));
   });
@@ -194,7 +227,12 @@ describe('sluice migrate', () => {
     assert.equal(first.code, 0, first.stderr);
     const lines = first.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 1, first.stdout);
-    const report = JSON.parse(lines[0]!) as { database: string; from: number; to: number; applied: Array<{ version: number }> };
+    const report = JSON.parse(lines[0]!) as {
+      database: string;
+      from: number;
+      to: number;
+      applied: Array<{ version: number }>;
+    };
     assert.equal(report.database, file);
     assert.equal(report.from, 0);
     assert.equal(report.to, LATEST);

@@ -31,7 +31,9 @@ async function crashAndRestart(t: TestContext, firstVerdict: DataVerdict) {
         from: 'sluice@ci.example.org',
         smtp: { host: '127.0.0.1', port: smtp.port, socketTimeoutMs: 60000 },
         pollIntervalMs: 50,
-        rules: [{ name: 'gating', mail: 'decision-changed', recipients: ['qa@example.org'], debounceSeconds: 0 }],
+        rules: [
+          { name: 'gating', mail: 'decision-changed', recipients: ['qa@example.org'], debounceSeconds: 0 },
+        ],
       },
     }),
   );
@@ -53,7 +55,10 @@ async function crashAndRestart(t: TestContext, firstVerdict: DataVerdict) {
   const res = await fetch(`${base}/api/v1/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ topic: 'greenwave.decision.update', body: decisionUpdate(SATISFIED, UNSATISFIED) }),
+    body: JSON.stringify({
+      topic: 'greenwave.decision.update',
+      body: decisionUpdate(SATISFIED, UNSATISFIED),
+    }),
   });
   assert.equal(res.status, 202);
   // The mail's data reached the server, which has not answered: the sender waits for the 250.
@@ -75,7 +80,9 @@ async function crashAndRestart(t: TestContext, firstVerdict: DataVerdict) {
 }
 
 describe('a crash between writing a mail and hearing it was sent', () => {
-  test('killed while the mail was on the wire: sent once when Sluice starts again, under the same Message-ID', { timeout: 60_000 }, async (t) => {
+  test('killed while the mail was on the wire: sent once when Sluice starts again, under the same Message-ID', {
+    timeout: 60_000,
+  }, async (t) => {
     const { smtp, attemptId, outbox } = await crashAndRestart(t, 'hold');
     assert.equal(outbox.length, 1);
     assert.equal(smtp.received.length, 1, 'the server took the mail once');
@@ -83,7 +90,9 @@ describe('a crash between writing a mail and hearing it was sent', () => {
     assert.equal(outbox[0]!.message_id, attemptId);
   });
 
-  test('killed after the server took the mail but before its answer arrived: the mail sent again is recognisable by its Message-ID', { timeout: 60_000 }, async (t) => {
+  test('killed after the server took the mail but before its answer arrived: the mail sent again is recognisable by its Message-ID', {
+    timeout: 60_000,
+  }, async (t) => {
     const { smtp, attemptId, outbox } = await crashAndRestart(t, 'swallow');
     assert.equal(outbox.length, 1);
     assert.equal(outbox[0]!.state, 'sent');

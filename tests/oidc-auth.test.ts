@@ -10,7 +10,14 @@ import type { RawConfig } from '../config/config-types.js';
 import { compileConfig, validateConfig } from '../service/load-config.js';
 import { SluiceService } from '../service/sluice-service.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';
-import { INTROSPECTION_CLIENT, RESOURCES, SLUICE_AUDIENCE, newSigningKey, startTestProvider, type TestProvider } from './support/oidc-test-provider.js';
+import {
+  INTROSPECTION_CLIENT,
+  RESOURCES,
+  SLUICE_AUDIENCE,
+  newSigningKey,
+  startTestProvider,
+  type TestProvider,
+} from './support/oidc-test-provider.js';
 import { ROOT, tempDir } from './support/paths.js';
 import { silentLogger, testConfig, testRegistry } from './support/test-config.js';
 
@@ -27,11 +34,20 @@ interface Answer {
 }
 
 async function start(raw: RawConfig): Promise<{ service: SluiceService; base: string }> {
-  const service = await SluiceService.create({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({
+    config: testConfig(raw),
+    log: silentLogger(),
+    registry: testRegistry(),
+  });
   return { service, base: (await service.start())! };
 }
 
-async function call(base: string, method: string, url: string, { body, headers = {} }: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  base: string,
+  method: string,
+  url: string,
+  { body, headers = {} }: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const res = await fetch(`${base}${url}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -48,7 +64,18 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
  * python-openidc-client's send_request with `Authorization: Bearer <access token>`.
  */
 function waiverdbCliBody(nvr: string, testcase: string) {
-  return [{ subject_identifier: nvr, subject_type: 'koji_build', testcase, waived: true, scenario: null, product_version: 'fedora-42', comment: 'known flake', username: null }];
+  return [
+    {
+      subject_identifier: nvr,
+      subject_type: 'koji_build',
+      testcase,
+      waived: true,
+      scenario: null,
+      product_version: 'fedora-42',
+      comment: 'known flake',
+      username: null,
+    },
+  ];
 }
 const waiverdbCliHeaders = (token: string) => ({ ...bearer(token), 'user-agent': 'waiverdb-cli 1.4.0' });
 
@@ -76,7 +103,12 @@ describe('OIDC access tokens from a real provider', () => {
           introspection: { clientId: INTROSPECTION_CLIENT.id, clientSecretFile: secretFile, cacheSeconds: 0 },
         },
       },
-      waivers: { permissions: [{ name: 'QA', testcases: ['dist.*'], groups: ['qa'] }, { name: 'Operators', testcases: ['other.*'], users: ['ops'] }] },
+      waivers: {
+        permissions: [
+          { name: 'QA', testcases: ['dist.*'], groups: ['qa'] },
+          { name: 'Operators', testcases: ['other.*'], users: ['ops'] },
+        ],
+      },
     }));
   });
   after(async () => {
@@ -86,7 +118,10 @@ describe('OIDC access tokens from a real provider', () => {
 
   test("waiverdb-cli's request with a JWT access token: the waiver is the token's user's, allowed by the user's groups", async () => {
     const token = await provider.token('alice', RESOURCES.sluice);
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('bash-5.2.26-3.fc42', 'dist.rpmdeplint'), headers: waiverdbCliHeaders(token) });
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('bash-5.2.26-3.fc42', 'dist.rpmdeplint'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const [waiver] = res.body as unknown as WaiverJson[];
     assert.equal(waiver!.username, 'alice');
@@ -97,9 +132,15 @@ describe('OIDC access tokens from a real provider', () => {
   test("a user outside the test case's permission groups gets WaiverDB's 403, and nothing is stored", async () => {
     const token = await provider.token('bob', RESOURCES.sluice);
     const nvr = 'zsh-5.9-9.fc42';
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody(nvr, 'dist.rpmdeplint'), headers: waiverdbCliHeaders(token) });
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody(nvr, 'dist.rpmdeplint'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(res.status, 403);
-    assert.equal(res.body.message, 'User bob is not authorized to submit waivers for the test case dist.rpmdeplint');
+    assert.equal(
+      res.body.message,
+      'User bob is not authorized to submit waivers for the test case dist.rpmdeplint',
+    );
     const listed = await call(base, 'GET', `/api/v1.0/waivers/?subject_identifier=${nvr}`);
     assert.deepEqual(listed.body.data, []);
   });
@@ -108,7 +149,15 @@ describe('OIDC access tokens from a real provider', () => {
     // ResultsDB before v3 (release-engineering/resultsdb, resultsdb/__init__.py at 5cb7df4) took
     // the OIDC token of a POST from the JSON body's `_auth_token`; resultsdb_api puts it there.
     const token = await provider.token('ci-bot', RESOURCES.sluice, RESULTSDB_WRITE);
-    const body = { outcome: 'PASSED', testcase: { name: 'dist.abicheck' }, groups: null, note: 'ok', ref_url: 'https://ci.example/1', data: { item: 'bash-5.2.26-3.fc42', type: 'koji_build' }, _auth_token: token };
+    const body = {
+      outcome: 'PASSED',
+      testcase: { name: 'dist.abicheck' },
+      groups: null,
+      note: 'ok',
+      ref_url: 'https://ci.example/1',
+      data: { item: 'bash-5.2.26-3.fc42', type: 'koji_build' },
+      _auth_token: token,
+    };
     const created = await call(base, 'POST', '/api/v2.0/results', { body });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const stored = await call(base, 'GET', `/api/v2.0/results/${String(created.body.id)}`);
@@ -120,21 +169,28 @@ describe('OIDC access tokens from a real provider', () => {
     // The body's token is checked like a header's: a token without resultsdb-write lacks the
     // scope, none at all is a 401 naming the scope, a forged one a 401.
     const waiverOnly = await provider.token('alice', RESOURCES.sluice, CREATE_WAIVER);
-    const refused = await call(base, 'POST', '/api/v2.0/results', { body: { ...body, _auth_token: waiverOnly } });
+    const refused = await call(base, 'POST', '/api/v2.0/results', {
+      body: { ...body, _auth_token: waiverOnly },
+    });
     assert.equal(refused.status, 403);
     assert.match(refused.body.message!, /user alice lacks the scope "results:write"/);
     const { _auth_token: _, ...without } = body;
     const none = await call(base, 'POST', '/api/v2.0/results', { body: without });
     assert.equal(none.status, 401);
     assert.match(none.body.message!, /needs an API token with scope "results:write"/);
-    const forged = await call(base, 'POST', '/api/v2.0/results', { body: { ...body, _auth_token: `${token.slice(0, -4)}AAAA` } });
+    const forged = await call(base, 'POST', '/api/v2.0/results', {
+      body: { ...body, _auth_token: `${token.slice(0, -4)}AAAA` },
+    });
     assert.equal(forged.status, 401);
   });
 
   test('an expired token: 401 saying so, with WWW-Authenticate error="invalid_token" so a client fetches a new one', async () => {
     const token = await provider.token('alice', RESOURCES.sluiceShortLived);
     await sleep(2100);
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('expired-1-1.fc42', 'dist.rpmdeplint'), headers: waiverdbCliHeaders(token) });
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('expired-1-1.fc42', 'dist.rpmdeplint'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(res.status, 401);
     assert.equal(res.body.message, 'the token has expired');
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/);
@@ -142,21 +198,35 @@ describe('OIDC access tokens from a real provider', () => {
 
   test('a token for another audience: 401', async () => {
     const token = await provider.token('alice', RESOURCES.other);
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('aud-1-1.fc42', 'dist.rpmdeplint'), headers: waiverdbCliHeaders(token) });
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('aud-1-1.fc42', 'dist.rpmdeplint'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(res.status, 401);
     assert.match(res.body.message!, /not meant for this service.*"sluice"/);
   });
 
   test('a token from another issuer, even one signing with the same key: 401', async (t) => {
     const key = newSigningKey('shared');
-    const [one, two] = await Promise.all([startTestProvider({ signingKey: await key }), startTestProvider({ signingKey: await key })]);
+    const [one, two] = await Promise.all([
+      startTestProvider({ signingKey: await key }),
+      startTestProvider({ signingKey: await key }),
+    ]);
     t.after(() => Promise.all([one.close(), two.close()]));
-    const { service: trusting, base: trustingBase } = await start({ auth: { oidc: { issuer: one.issuer, audience: SLUICE_AUDIENCE, userClaim: 'preferred_username' } } });
+    const { service: trusting, base: trustingBase } = await start({
+      auth: { oidc: { issuer: one.issuer, audience: SLUICE_AUDIENCE, userClaim: 'preferred_username' } },
+    });
     t.after(() => trusting.stop());
     const body = waiverdbCliBody('iss-1-1.fc42', 'dist.rpmdeplint');
-    const good = await call(trustingBase, 'POST', '/api/v1.0/waivers/', { body, headers: waiverdbCliHeaders(await one.token('alice', RESOURCES.sluice)) });
+    const good = await call(trustingBase, 'POST', '/api/v1.0/waivers/', {
+      body,
+      headers: waiverdbCliHeaders(await one.token('alice', RESOURCES.sluice)),
+    });
     assert.equal(good.status, 201, JSON.stringify(good.body));
-    const res = await call(trustingBase, 'POST', '/api/v1.0/waivers/', { body, headers: waiverdbCliHeaders(await two.token('alice', RESOURCES.sluice)) });
+    const res = await call(trustingBase, 'POST', '/api/v1.0/waivers/', {
+      body,
+      headers: waiverdbCliHeaders(await two.token('alice', RESOURCES.sluice)),
+    });
     assert.equal(res.status, 401);
     assert.equal(res.body.message, `the token was not issued by ${one.issuer}`);
   });
@@ -164,7 +234,12 @@ describe('OIDC access tokens from a real provider', () => {
   test('a token signed with a key the issuer does not publish: 401', async () => {
     const rogue = await newSigningKey('rogue');
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ preferred_username: 'alice', realm_access: { roles: ['qa'] }, scope: CREATE_WAIVER, client_id: 'alice' })
+    const token = await new SignJWT({
+      preferred_username: 'alice',
+      realm_access: { roles: ['qa'] },
+      scope: CREATE_WAIVER,
+      client_id: 'alice',
+    })
       .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: 'rogue' })
       .setIssuer(provider.issuer)
       .setAudience(SLUICE_AUDIENCE)
@@ -173,7 +248,10 @@ describe('OIDC access tokens from a real provider', () => {
       .setExpirationTime(now + 300)
       .setJti('rogue-1')
       .sign(await importJWK(rogue, 'RS256'));
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('key-1-1.fc42', 'dist.rpmdeplint'), headers: waiverdbCliHeaders(token) });
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('key-1-1.fc42', 'dist.rpmdeplint'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(res.status, 401);
     assert.equal(res.body.message, `the token is signed with a key ${provider.issuer} does not publish`);
   });
@@ -181,25 +259,40 @@ describe('OIDC access tokens from a real provider', () => {
   test('an opaque token is checked by introspection: accepted while active, 401 once revoked', async () => {
     const token = await provider.token('alice', RESOURCES.sluiceOpaque);
     assert.equal(token.split('.').length, 1, 'the provider issued an opaque token');
-    const first = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('opaque-1-1.fc42', 'dist.rpmdeplint'), headers: waiverdbCliHeaders(token) });
+    const first = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('opaque-1-1.fc42', 'dist.rpmdeplint'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(first.status, 201, JSON.stringify(first.body));
     assert.equal((first.body as unknown as WaiverJson[])[0]!.username, 'alice');
     await provider.revoke('alice', token);
-    const revoked = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('opaque-2-1.fc42', 'dist.rpmdeplint'), headers: waiverdbCliHeaders(token) });
+    const revoked = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('opaque-2-1.fc42', 'dist.rpmdeplint'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(revoked.status, 401);
     assert.match(revoked.body.message!, /not active/);
   });
 
-  test("the configured API tokens still work beside OIDC, and an unknown opaque string is refused", async () => {
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('static-1-1.fc42', 'other.test'), headers: bearer('static-ops-token') });
+  test('the configured API tokens still work beside OIDC, and an unknown opaque string is refused', async () => {
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('static-1-1.fc42', 'other.test'),
+      headers: bearer('static-ops-token'),
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal((res.body as unknown as WaiverJson[])[0]!.username, 'ops');
-    const unknown = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('static-2-1.fc42', 'other.test'), headers: bearer('no-such-token') });
+    const unknown = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('static-2-1.fc42', 'other.test'),
+      headers: bearer('no-such-token'),
+    });
     assert.equal(unknown.status, 401);
   });
 
   test('HTTP Basic is refused when OIDC is configured', async () => {
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('basic-1-1.fc42', 'dist.rpmdeplint'), headers: { authorization: `Basic ${Buffer.from('alice:pass').toString('base64')}` } });
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('basic-1-1.fc42', 'dist.rpmdeplint'),
+      headers: { authorization: `Basic ${Buffer.from('alice:pass').toString('base64')}` },
+    });
     assert.equal(res.status, 401);
   });
 });
@@ -212,22 +305,60 @@ describe('auth.oidc.requiredScope and an unreachable provider', () => {
   after(() => provider?.close());
 
   test("a token without the required OAuth scope (WaiverDB's OIDC_REQUIRED_SCOPE) gets 403 naming it", async (t) => {
-    const { service, base } = await start({ auth: { oidc: { issuer: provider.issuer, audience: SLUICE_AUDIENCE, userClaim: 'preferred_username', requiredScope: CREATE_WAIVER } } });
+    const { service, base } = await start({
+      auth: {
+        oidc: {
+          issuer: provider.issuer,
+          audience: SLUICE_AUDIENCE,
+          userClaim: 'preferred_username',
+          requiredScope: CREATE_WAIVER,
+        },
+      },
+    });
     t.after(() => service.stop());
-    const without = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('scope-1-1.fc42', 'dist.x'), headers: waiverdbCliHeaders(await provider.token('alice', RESOURCES.sluice, RESULTSDB_WRITE)) });
+    const without = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('scope-1-1.fc42', 'dist.x'),
+      headers: waiverdbCliHeaders(await provider.token('alice', RESOURCES.sluice, RESULTSDB_WRITE)),
+    });
     assert.equal(without.status, 403);
-    assert.equal(without.body.message, `the token lacks the OAuth scope "${CREATE_WAIVER}" (auth.oidc.requiredScope)`);
-    const withIt = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('scope-1-1.fc42', 'dist.x'), headers: waiverdbCliHeaders(await provider.token('alice', RESOURCES.sluice, CREATE_WAIVER)) });
+    assert.equal(
+      without.body.message,
+      `the token lacks the OAuth scope "${CREATE_WAIVER}" (auth.oidc.requiredScope)`,
+    );
+    const withIt = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('scope-1-1.fc42', 'dist.x'),
+      headers: waiverdbCliHeaders(await provider.token('alice', RESOURCES.sluice, CREATE_WAIVER)),
+    });
     assert.equal(withIt.status, 201, JSON.stringify(withIt.body));
   });
 
   test('group scopes: a group mapped to results:write may post results, another may not', async (t) => {
-    const { service, base } = await start({ auth: { oidc: { issuer: provider.issuer, audience: SLUICE_AUDIENCE, groupsClaim: 'realm_access.roles', scopes: [], groupScopes: { ci: ['results:write'] } } } });
+    const { service, base } = await start({
+      auth: {
+        oidc: {
+          issuer: provider.issuer,
+          audience: SLUICE_AUDIENCE,
+          groupsClaim: 'realm_access.roles',
+          scopes: [],
+          groupScopes: { ci: ['results:write'] },
+        },
+      },
+    });
     t.after(() => service.stop());
-    const result = { outcome: 'PASSED', testcase: 'dist.abicheck', data: { item: 'x-1-1.fc42', type: 'koji_build' } };
-    const ci = await call(base, 'POST', '/api/v2.0/results', { body: result, headers: bearer(await provider.token('ci-bot', RESOURCES.sluice)) });
+    const result = {
+      outcome: 'PASSED',
+      testcase: 'dist.abicheck',
+      data: { item: 'x-1-1.fc42', type: 'koji_build' },
+    };
+    const ci = await call(base, 'POST', '/api/v2.0/results', {
+      body: result,
+      headers: bearer(await provider.token('ci-bot', RESOURCES.sluice)),
+    });
     assert.equal(ci.status, 201, JSON.stringify(ci.body));
-    const qa = await call(base, 'POST', '/api/v2.0/results', { body: result, headers: bearer(await provider.token('alice', RESOURCES.sluice)) });
+    const qa = await call(base, 'POST', '/api/v2.0/results', {
+      body: result,
+      headers: bearer(await provider.token('alice', RESOURCES.sluice)),
+    });
     assert.equal(qa.status, 403);
     // userClaim defaults to sub, which a client_credentials token sets to the client id.
     assert.match(qa.body.message!, /user alice lacks the scope "results:write"/);
@@ -237,9 +368,14 @@ describe('auth.oidc.requiredScope and an unreachable provider', () => {
     const token = await provider.token('alice', RESOURCES.sluice);
     const gone = await startTestProvider();
     await gone.close();
-    const { service, base } = await start({ auth: { oidc: { issuer: gone.issuer, audience: SLUICE_AUDIENCE, timeoutMs: 1000 } } });
+    const { service, base } = await start({
+      auth: { oidc: { issuer: gone.issuer, audience: SLUICE_AUDIENCE, timeoutMs: 1000 } },
+    });
     t.after(() => service.stop());
-    const res = await call(base, 'POST', '/api/v1.0/waivers/', { body: waiverdbCliBody('down-1-1.fc42', 'dist.x'), headers: waiverdbCliHeaders(token) });
+    const res = await call(base, 'POST', '/api/v1.0/waivers/', {
+      body: waiverdbCliBody('down-1-1.fc42', 'dist.x'),
+      headers: waiverdbCliHeaders(token),
+    });
     assert.equal(res.status, 503);
     assert.match(res.body.message!, /cannot check the token/);
   });
@@ -261,9 +397,31 @@ describe('the auth.oidc configuration', () => {
 
   test('introspection needs exactly one of clientSecret and clientSecretFile; issuer and audience are required', () => {
     const issuer = 'https://id.example';
-    assert.throws(() => testConfig({ auth: { oidc: { issuer, audience: 'sluice', introspection: { clientId: 'sluice' } } } }), /auth\.oidc\.introspection: needs one of clientSecret and clientSecretFile/);
-    assert.throws(() => testConfig({ auth: { oidc: { issuer, audience: 'sluice', introspection: { clientId: 'sluice', clientSecret: 'a', clientSecretFile: '/b' } } } }), /needs one of/);
+    assert.throws(
+      () =>
+        testConfig({ auth: { oidc: { issuer, audience: 'sluice', introspection: { clientId: 'sluice' } } } }),
+      /auth\.oidc\.introspection: needs one of clientSecret and clientSecretFile/,
+    );
+    assert.throws(
+      () =>
+        testConfig({
+          auth: {
+            oidc: {
+              issuer,
+              audience: 'sluice',
+              introspection: { clientId: 'sluice', clientSecret: 'a', clientSecretFile: '/b' },
+            },
+          },
+        }),
+      /needs one of/,
+    );
     assert.throws(() => testConfig({ auth: { oidc: { issuer } } }), /auth\.oidc\.audience: is required/);
-    assert.throws(() => testConfig({ auth: { oidc: { issuer, audience: 'sluice', scopes: ['everything'] } } } as unknown as RawConfig), /auth\.oidc\.scopes\[0\]: must be one of/);
+    assert.throws(
+      () =>
+        testConfig({
+          auth: { oidc: { issuer, audience: 'sluice', scopes: ['everything'] } },
+        } as unknown as RawConfig),
+      /auth\.oidc\.scopes\[0\]: must be one of/,
+    );
   });
 });

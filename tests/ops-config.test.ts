@@ -11,7 +11,9 @@ import { tempDir } from './support/paths.js';
 const compile = (raw: unknown) => compileConfig(validateConfig(raw, 'test'), 'test', '/etc/sluice');
 
 test('the operations settings have defaults, and TLS files resolve against the configuration folder', () => {
-  const c = compile({ bus: { url: 'amqps://broker.example', tls: { caFile: 'ca.pem' }, passwordFile: 'amqp-password' } });
+  const c = compile({
+    bus: { url: 'amqps://broker.example', tls: { caFile: 'ca.pem' }, passwordFile: 'amqp-password' },
+  });
   assert.equal(c.server.requestTimeoutMs, 30000);
   assert.equal(c.server.maxEventStreams, 100);
   assert.equal(c.auth.readsRequireToken, false);
@@ -22,16 +24,30 @@ test('the operations settings have defaults, and TLS files resolve against the c
 });
 
 test('TLS settings with an amqp:// URL, or a certificate without its key, are refused with the reason', () => {
-  assert.throws(() => compile({ bus: { url: 'amqp://broker.example', tls: { caFile: 'ca.pem' } } }), /bus.tls: is set, but bus.url is not an amqps:\/\/ URL/);
-  assert.throws(() => compile({ bus: { url: 'amqps://broker.example', tls: { certFile: 'c.pem' } } }), /certFile and keyFile go together/);
+  assert.throws(
+    () => compile({ bus: { url: 'amqp://broker.example', tls: { caFile: 'ca.pem' } } }),
+    /bus.tls: is set, but bus.url is not an amqps:\/\/ URL/,
+  );
+  assert.throws(
+    () => compile({ bus: { url: 'amqps://broker.example', tls: { certFile: 'c.pem' } } }),
+    /certFile and keyFile go together/,
+  );
 });
 
 test('a secret file that cannot be read is an error naming the setting and the file, never a content', () => {
   const dir = tempDir();
   writeFileSync(path.join(dir, 'pw'), 's3cret-in-file\n');
-  const ok = connectionSecrets(compile({ bus: { url: 'amqps://u@h', passwordFile: path.join(dir, 'pw') } }).bus);
+  const ok = connectionSecrets(
+    compile({ bus: { url: 'amqps://u@h', passwordFile: path.join(dir, 'pw') } }).bus,
+  );
   assert.equal(ok.password, 's3cret-in-file');
-  assert.throws(() => connectionSecrets(compile({ bus: { url: 'amqps://u@h', tls: { caFile: path.join(dir, 'missing.pem') } } }).bus), /bus.tls.caFile: cannot read .*missing.pem: ENOENT/);
+  assert.throws(
+    () =>
+      connectionSecrets(
+        compile({ bus: { url: 'amqps://u@h', tls: { caFile: path.join(dir, 'missing.pem') } } }).bus,
+      ),
+    /bus.tls.caFile: cannot read .*missing.pem: ENOENT/,
+  );
 });
 
 test('sluice backup copies the store consistently and refuses to overwrite', async () => {
@@ -46,7 +62,9 @@ test('sluice backup copies the store consistently and refuses to overwrite', asy
   assert.equal(done.code, 0, done.stderr);
   assert.equal((JSON.parse(done.stdout) as { backup: string }).backup, dest);
   const copy = new Database(dest, { readonly: true });
-  assert.deepEqual(copy.prepare('SELECT name, holder FROM leases').all(), [{ name: 'probe', holder: 'test' }]);
+  assert.deepEqual(copy.prepare('SELECT name, holder FROM leases').all(), [
+    { name: 'probe', holder: 'test' },
+  ]);
   copy.close();
   live.close();
   const again = await runCli(['backup', dest], { env });
@@ -57,8 +75,17 @@ test('sluice backup copies the store consistently and refuses to overwrite', asy
 test('a command that cannot reach the broker says so without printing the password', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'sluice.yaml');
-  writeFileSync(file, 'bus:\n  url: amqp://sluice:cli-secret-pw@127.0.0.1:9\n  connectTimeoutMs: 200\n  confirmTimeoutMs: 300\n');
-  const res = await runCli(['publish', 'result.submit', '{"testcase":"x","outcome":"PASSED"}', '--config', file]);
+  writeFileSync(
+    file,
+    'bus:\n  url: amqp://sluice:cli-secret-pw@127.0.0.1:9\n  connectTimeoutMs: 200\n  confirmTimeoutMs: 300\n',
+  );
+  const res = await runCli([
+    'publish',
+    'result.submit',
+    '{"testcase":"x","outcome":"PASSED"}',
+    '--config',
+    file,
+  ]);
   assert.equal(res.code, 1);
   assert.match(res.stderr, /sluice:\*\*\*@127\.0\.0\.1:9/);
   assert.ok(!(res.stdout + res.stderr).includes('cli-secret-pw'), res.stderr);

@@ -31,13 +31,21 @@ class FlakyBus implements Bus {
   readonly kind = 'embedded' as const;
   calls = 0;
   rejected = 0;
-  constructor(private readonly inner: Bus, private failures: number, private readonly afterSending = false) {}
+  constructor(
+    private readonly inner: Bus,
+    private failures: number,
+    private readonly afterSending = false,
+  ) {}
 
   async publish(topic: string, body: unknown, options?: PublishOptions): Promise<PublishReceipt> {
     return this.flaky(() => this.inner.publish(topic, body, options));
   }
 
-  async publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
+  async publishSerialized(
+    topic: string,
+    json: string,
+    options: PublishOptions & { messageId: string },
+  ): Promise<PublishReceipt> {
     return this.flaky(() => this.inner.publishSerialized(topic, json, options));
   }
 
@@ -68,7 +76,11 @@ class HeldBus extends FlakyBus {
     super(inner, 0);
   }
 
-  override async publishSerialized(topic: string, json: string, options: PublishOptions & { messageId: string }): Promise<PublishReceipt> {
+  override async publishSerialized(
+    topic: string,
+    json: string,
+    options: PublishOptions & { messageId: string },
+  ): Promise<PublishReceipt> {
     this.sentIds.push(options.messageId);
     const receipt = await super.publishSerialized(topic, json, options);
     await new Promise<void>((resolve) => this.held.push(resolve));
@@ -95,7 +107,10 @@ async function setup(t: TestContext, outboxSettings: Partial<CompiledConfig['out
     relays.push(r);
     return r;
   };
-  const rows = () => db.prepare('SELECT id, message_id, topic, body, attempts, last_error FROM outbox ORDER BY id').all() as StoredRow[];
+  const rows = () =>
+    db
+      .prepare('SELECT id, message_id, topic, body, attempts, last_error FROM outbox ORDER BY id')
+      .all() as StoredRow[];
   const queued = () => (db.prepare('SELECT COUNT(*) AS n FROM bus_queue').get() as { n: number }).n;
   t.after(async () => {
     for (const r of relays) await r.stop();
@@ -129,7 +144,10 @@ describe('Outbox.add', () => {
   for (const [what, topic, body, code] of invalid) {
     test(`${what} throws ${code} and stores nothing`, async (t) => {
       const { outbox, rows } = await setup(t);
-      assert.throws(() => outbox.add(topic, body), (err: unknown) => err instanceof MessageValidationError && err.code === code);
+      assert.throws(
+        () => outbox.add(topic, body),
+        (err: unknown) => err instanceof MessageValidationError && err.code === code,
+      );
       assert.deepEqual(rows(), []);
       assert.equal(outbox.depth().count, 0);
     });
@@ -256,7 +274,11 @@ describe('OutboxRelay', () => {
     await waitFor('the first message sent', () => held.sentIds.length === 1, 5_000);
     const second = outbox.add('test.kick', { n: 2 });
     r.kick();
-    await waitFor('the second message sent before the first was confirmed', () => held.sentIds.length === 2, 5_000);
+    await waitFor(
+      'the second message sent before the first was confirmed',
+      () => held.sentIds.length === 2,
+      5_000,
+    );
     assert.deepEqual(held.sentIds, [first, second]);
     assert.equal(rows().length, 2, 'nothing removed before its confirm');
     held.release();
@@ -272,9 +294,16 @@ describe('OutboxRelay', () => {
     for (let n = 0; n < 3; n++) {
       outbox.add('test.kick', { n });
       r.kick();
-      await waitFor(`message ${n} delivered and its row removed`, () => seen.length === n + 1 && rows().length === 0, 5_000);
+      await waitFor(
+        `message ${n} delivered and its row removed`,
+        () => seen.length === n + 1 && rows().length === 0,
+        5_000,
+      );
     }
-    assert.deepEqual(seen.map((m) => (m.body as { n: number }).n), [0, 1, 2]);
+    assert.deepEqual(
+      seen.map((m) => (m.body as { n: number }).n),
+      [0, 1, 2],
+    );
   });
 
   test('stop() ends the relay: rows added afterwards stay in the outbox', async (t) => {

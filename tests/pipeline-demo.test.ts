@@ -3,10 +3,16 @@ import { test } from 'node:test';
 import { startPipeline } from './support/pipeline-harness.js';
 import { waitFor } from './support/wait-for.js';
 
-test('the embedded default runs the demo pipeline end to end on this machine', { timeout: 60_000 }, async (t) => {
+test('the embedded default runs the demo pipeline end to end on this machine', {
+  timeout: 60_000,
+}, async (t) => {
   const p = await startPipeline(t, { checkout: { holdoffSeconds: 1 } });
   const root = await p.startRun({ repo: 'demo', branch: 'main' });
-  const nodes = await p.waitRun(root.id, (ns) => ns.length === 6 && ns.every((n) => n.result !== null), 30_000);
+  const nodes = await p.waitRun(
+    root.id,
+    (ns) => ns.length === 6 && ns.every((n) => n.result !== null),
+    30_000,
+  );
   assert.deepEqual(
     nodes.map((n) => [n.name, n.result]),
     [
@@ -38,6 +44,8 @@ test('the embedded default runs the demo pipeline end to end on this machine', {
   assert.match(metrics, /^sluice_jobs_finished_total\{builder="local",outcome="pass"\} 5$/m);
   assert.match(metrics, /^sluice_job_duration_seconds_count\{builder="local",outcome="pass"\} 5$/m);
   assert.match(metrics, /^sluice_builder_up\{builder="local"\} 1$/m);
-  const ready = (await (await fetch(`${p.base}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string; critical: boolean }> };
+  const ready = (await (await fetch(`${p.base}/readyz`)).json()) as {
+    checks: Record<string, { ok: boolean; detail: string; critical: boolean }>;
+  };
   assert.deepEqual(ready.checks['builder:local'], { ok: true, detail: '0/4 jobs', critical: false });
 });

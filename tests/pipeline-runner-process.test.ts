@@ -9,7 +9,9 @@ import { tempDir } from './support/paths.js';
 import { startPipeline } from './support/pipeline-harness.js';
 import { waitFor } from './support/wait-for.js';
 
-test('a runner process of its own takes the jobs over RabbitMQ; the server only orchestrates', { timeout: 90_000 }, async (t) => {
+test('a runner process of its own takes the jobs over RabbitMQ; the server only orchestrates', {
+  timeout: 90_000,
+}, async (t) => {
   const url = requireBroker(t);
   if (!url) return;
   const shared = tempDir('artifacts-');
@@ -18,7 +20,15 @@ test('a runner process of its own takes the jobs over RabbitMQ; the server only 
     {
       artifactsDir: shared,
       runner: { enabled: false },
-      jobs: [{ name: 'remote', kind: 'test', on: { kind: 'checkout', state: 'available' }, command: 'echo "ran in pid $$" && echo out > result.txt', artifacts: ['result.txt'] }],
+      jobs: [
+        {
+          name: 'remote',
+          kind: 'test',
+          on: { kind: 'checkout', state: 'available' },
+          command: 'echo "ran in pid $$" && echo out > result.txt',
+          artifacts: ['result.txt'],
+        },
+      ],
     },
     { amqpUrl: url },
   );
@@ -29,7 +39,12 @@ test('a runner process of its own takes the jobs over RabbitMQ; the server only 
     file,
     stringify({
       db: { path: path.join(dir, 'runner.db') },
-      bus: { url, topicPrefix: bus.topicPrefix, queuePrefix: bus.queuePrefix, deadLetterQueue: bus.deadLetterQueue },
+      bus: {
+        url,
+        topicPrefix: bus.topicPrefix,
+        queuePrefix: bus.queuePrefix,
+        deadLetterQueue: bus.deadLetterQueue,
+      },
       log: { level: 'info' },
       pipeline: { artifactsDir: shared, builders: [{ name: 'elsewhere', type: 'local', labels: ['local'] }] },
     }),

@@ -22,7 +22,14 @@ function fixture(t: TestContext): SshFixture | undefined {
 }
 
 function job(name: string, command: string, over: Partial<Job> = {}): Job {
-  return { name, kind: 'test', on: { kind: 'checkout', state: 'available' }, command, timeoutSeconds: 60, ...over } as Job;
+  return {
+    name,
+    kind: 'test',
+    on: { kind: 'checkout', state: 'available' },
+    command,
+    timeoutSeconds: 60,
+    ...over,
+  } as Job;
 }
 
 /** Processes of the test user whose command line contains `marker`, as the host sees them. */
@@ -58,7 +65,10 @@ describe('jobs on SSH builders (real OpenSSH)', () => {
   test('failure: a non-zero exit code fails the job and says which', async (t) => {
     const f = fixture(t);
     if (!f) return;
-    const p = await startPipeline(t, { builders: [f.servers[0]!.builder()], jobs: [job('fails', 'echo about to fail; exit 3')] });
+    const p = await startPipeline(t, {
+      builders: [f.servers[0]!.builder()],
+      jobs: [job('fails', 'echo about to fail; exit 3')],
+    });
     const root = await p.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
     const node = await p.finished(root.id, 'fails');
     assert.equal(node.result, 'fail');
@@ -77,14 +87,20 @@ describe('jobs on SSH builders (real OpenSSH)', () => {
       runner: { killGraceMs: 500 },
     });
     const root = await p.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
-    const running = await p.waitRun(root.id, (ns) => ns.some((n) => n.name === 'slow' && typeof n.data.pgid === 'number'));
+    const running = await p.waitRun(root.id, (ns) =>
+      ns.some((n) => n.name === 'slow' && typeof n.data.pgid === 'number'),
+    );
     const pgid = running.find((n) => n.name === 'slow')!.data.pgid as number;
     assert.ok(existsSync(`/proc/${pgid}`), 'the job runs');
     assert.equal((await processesMatching('^sleep 301[12]$')).length, 2);
     const node = await p.finished(root.id, 'slow');
     assert.equal(node.result, 'incomplete');
     assert.match(String(node.data.reason), /^timed out after 2 s; its process group was killed$/);
-    assert.deepEqual(await processesMatching('^sleep 301[12]$'), [], 'no process of the job is left on the builder');
+    assert.deepEqual(
+      await processesMatching('^sleep 301[12]$'),
+      [],
+      'no process of the job is left on the builder',
+    );
     assert.ok(!existsSync(`/proc/${pgid}`));
     assert.ok(!(await p.log(node.id)).includes('never'));
   });
@@ -92,11 +108,17 @@ describe('jobs on SSH builders (real OpenSSH)', () => {
   test('a changed host key is refused with a clear error, before any login', async (t) => {
     const f = fixture(t);
     if (!f) return;
-    const p = await startPipeline(t, { builders: [f.servers[0]!.builder({ hostKey: f.strangerHostKey })], jobs: [job('j', 'echo should not run')] });
+    const p = await startPipeline(t, {
+      builders: [f.servers[0]!.builder({ hostKey: f.strangerHostKey })],
+      jobs: [job('j', 'echo should not run')],
+    });
     const root = await p.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
     const node = await p.finished(root.id, 'j');
     assert.equal(node.result, 'incomplete');
-    assert.match(String(node.data.reason), /builder b1 \(sluiceci@127\.0\.0\.1:\d+\) presented the host key SHA256:\S+, not the pinned ssh-ed25519 key SHA256:\S+: connection refused/);
+    assert.match(
+      String(node.data.reason),
+      /builder b1 \(sluiceci@127\.0\.0\.1:\d+\) presented the host key SHA256:\S+, not the pinned ssh-ed25519 key SHA256:\S+: connection refused/,
+    );
     assert.equal(await p.log(node.id), '');
   });
 
@@ -105,7 +127,10 @@ describe('jobs on SSH builders (real OpenSSH)', () => {
     if (!f) return;
     const deadPort = await freePort();
     const down = f.servers[0]!.builder({ name: 'down', port: deadPort, connectTimeoutMs: 1000 });
-    const p = await startPipeline(t, { builders: [down, f.servers[1]!.builder()], jobs: [job('j', 'echo ran')] });
+    const p = await startPipeline(t, {
+      builders: [down, f.servers[1]!.builder()],
+      jobs: [job('j', 'echo ran')],
+    });
     const root = await p.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
     const node = await p.finished(root.id, 'j');
     assert.equal(node.result, 'pass', JSON.stringify(node.data));
@@ -115,7 +140,10 @@ describe('jobs on SSH builders (real OpenSSH)', () => {
     const root2 = await only.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
     const lost = await only.finished(root2.id, 'j');
     assert.equal(lost.result, 'incomplete');
-    assert.match(String(lost.data.reason), /builder down \(sluiceci@127\.0\.0\.1:\d+\) cannot be reached: .*ECONNREFUSED/);
+    assert.match(
+      String(lost.data.reason),
+      /builder down \(sluiceci@127\.0\.0\.1:\d+\) cannot be reached: .*ECONNREFUSED/,
+    );
   });
 
   test('artifacts are fetched over SFTP, listed on the node and served over HTTP', async (t) => {
@@ -123,7 +151,13 @@ describe('jobs on SSH builders (real OpenSSH)', () => {
     if (!f) return;
     const p = await startPipeline(t, {
       builders: [f.servers[0]!.builder()],
-      jobs: [job('arts', 'mkdir -p out/deep && echo first > out/a.txt && printf "\\001\\002" > out/deep/b.bin && echo skip > other.txt', { artifacts: ['out/**'] })],
+      jobs: [
+        job(
+          'arts',
+          'mkdir -p out/deep && echo first > out/a.txt && printf "\\001\\002" > out/deep/b.bin && echo skip > other.txt',
+          { artifacts: ['out/**'] },
+        ),
+      ],
     });
     const root = await p.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
     const node = await p.finished(root.id, 'arts');
@@ -164,7 +198,11 @@ XML`;
     assert.match(String(j.data.reason), /1 of 3 tests did not pass: bash\.builtins\.printf/);
     assert.equal(s.result, 'fail');
     const results = await waitFor('the five test results', async () => {
-      const r = await p.results({ item: subject.item, type: subject.type, 'testcases:like': 'sluice.unit.bash*,sluice.tier1./*' });
+      const r = await p.results({
+        item: subject.item,
+        type: subject.type,
+        'testcases:like': 'sluice.unit.bash*,sluice.tier1./*',
+      });
       return r.length === 5 ? r : undefined;
     });
     const byName = Object.fromEntries(results.map((r) => [r.testcase.name, r]));
@@ -176,7 +214,11 @@ XML`;
     assert.equal(byName['sluice.tier1./tests/upgrade']!.outcome, 'ERROR');
     assert.deepEqual(byName['sluice.unit.bash.builtins.echo']!.data.node_id, [String(j.id)]);
     // The stage itself is reported as a Fedora CI message, which becomes the stage's result.
-    const stage = await waitFor('the stage result', async () => (await p.results({ item: subject.item, testcases: 'sluice.unit.functional', outcome: 'FAILED' }))[0]);
+    const stage = await waitFor(
+      'the stage result',
+      async () =>
+        (await p.results({ item: subject.item, testcases: 'sluice.unit.functional', outcome: 'FAILED' }))[0],
+    );
     assert.equal(stage.ref_url, j.href);
   });
 
@@ -186,20 +228,33 @@ XML`;
     const target = `/tmp/sluice-pwned-${process.pid}-${Date.now()}`;
     // Hostile, yet a name git allows (no space in a ref, git-check-ref-format(1)): ${IFS} for spaces.
     const branch = `main';touch\${IFS}${target};echo\${IFS}'$(touch\${IFS}${target})\`touch\${IFS}${target}\``;
-    const p = await startPipeline(t, { builders: [f.servers[0]!.builder()], jobs: [job('echo-branch', 'printf "%s\\n" {{ branch }} "b={{ branch }}" \'s={{ branch }}\'')] });
+    const p = await startPipeline(t, {
+      builders: [f.servers[0]!.builder()],
+      jobs: [job('echo-branch', 'printf "%s\\n" {{ branch }} "b={{ branch }}" \'s={{ branch }}\'')],
+    });
     const root = await p.startRun({ repo: 'r', branch, revision: 'abc1234' });
     const node = await p.finished(root.id, 'echo-branch');
     assert.equal(node.result, 'pass');
-    assert.equal(await p.log(node.id), `${branch}\nb=${branch}\ns=${branch}\n`, 'unquoted, in "…" and in \'…\' alike');
+    assert.equal(
+      await p.log(node.id),
+      `${branch}\nb=${branch}\ns=${branch}\n`,
+      'unquoted, in "…" and in \'…\' alike',
+    );
     assert.ok(!existsSync(target), 'nothing was created');
   });
 
   test('the log is readable over HTTP while the job runs, following it to its end', async (t) => {
     const f = fixture(t);
     if (!f) return;
-    const p = await startPipeline(t, { builders: [f.servers[0]!.builder()], jobs: [job('chatty', 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.4; done')], runner: { logFlushMs: 50 } });
+    const p = await startPipeline(t, {
+      builders: [f.servers[0]!.builder()],
+      jobs: [job('chatty', 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.4; done')],
+      runner: { logFlushMs: 50 },
+    });
     const root = await p.startRun({ repo: 'r', branch: 'main', revision: 'abc1234' });
-    const running = await p.waitRun(root.id, (ns) => ns.some((n) => n.name === 'chatty' && n.data.builder !== undefined));
+    const running = await p.waitRun(root.id, (ns) =>
+      ns.some((n) => n.name === 'chatty' && n.data.builder !== undefined),
+    );
     const id = running.find((n) => n.name === 'chatty')!.id;
     const res = await fetch(`${p.base}/api/v1/nodes/${id}/log?follow=1`);
     const reader = res.body!.getReader();
@@ -222,7 +277,9 @@ XML`;
     const p = await startPipeline(t, {
       builders: [f.servers[0]!.builder(), f.servers[1]!.builder()],
       repos: [{ name: 'bash', branches: ['rawhide'], supersede: true }],
-      jobs: [job('build', 'case {{ revision }} in aaaa*) sleep 3021;; *) echo built;; esac', { kind: 'build' })],
+      jobs: [
+        job('build', 'case {{ revision }} in aaaa*) sleep 3021;; *) echo built;; esac', { kind: 'build' }),
+      ],
     });
     const older = await p.startRun({ repo: 'bash', branch: 'rawhide', revision: 'aaaaaaa' });
     await p.waitRun(older.id, (ns) => ns.some((n) => n.name === 'build' && n.data.pgid !== undefined));
@@ -231,7 +288,11 @@ XML`;
     const old = await p.finished(older.id, 'build');
     assert.equal(old.result, 'incomplete');
     assert.equal(old.data.reason, `superseded by run ${newer.id} (revision bbbbbbb)`);
-    await waitFor('the superseded job to be killed on the builder', async () => (await processesMatching('^sleep 3021$')).length === 0, 10_000);
+    await waitFor(
+      'the superseded job to be killed on the builder',
+      async () => (await processesMatching('^sleep 3021$')).length === 0,
+      10_000,
+    );
     const fresh = await p.finished(newer.id, 'build');
     assert.equal(fresh.result, 'pass');
 

@@ -12,12 +12,14 @@ import { waitFor } from './support/wait-for.js';
 
 const git = promisify(execFile);
 type Job = NonNullable<NonNullable<RawConfig['pipeline']>['jobs']>[number];
-const job = (name: string, command: string, over: Partial<Job> = {}): Job => ({ name, kind: 'test', on: { kind: 'checkout', state: 'available' }, command, ...over }) as Job;
+const job = (name: string, command: string, over: Partial<Job> = {}): Job =>
+  ({ name, kind: 'test', on: { kind: 'checkout', state: 'available' }, command, ...over }) as Job;
 
 /** A git repository of its own with one commit on main; `commit()` adds another and returns its hash. */
 async function gitRepo() {
   const dir = tempDir('repo-');
-  const g = (...args: string[]) => git('git', ['-C', dir, '-c', 'user.name=T', '-c', 'user.email=t@example.org', ...args]);
+  const g = (...args: string[]) =>
+    git('git', ['-C', dir, '-c', 'user.name=T', '-c', 'user.email=t@example.org', ...args]);
   await g('init', '-q', '-b', 'main');
   const commit = async (msg: string) => {
     await g('commit', '-q', '--allow-empty', '-m', msg);
@@ -30,7 +32,10 @@ async function gitRepo() {
 describe('triggers', () => {
   test("git.receive in Fedora dist-git's shape starts a run; selective checks run only what the changed files touch", async (t) => {
     const p = await startPipeline(t, {
-      jobs: [job('spec-lint', 'echo lint', { paths: ['*.spec'] }), job('docs', 'echo docs', { paths: ['docs/**'] })],
+      jobs: [
+        job('spec-lint', 'echo lint', { paths: ['*.spec'] }),
+        job('docs', 'echo docs', { paths: ['docs/**'] }),
+      ],
     });
     await p.service.ctx.bus.publish('git.receive', {
       commit: {
@@ -44,7 +49,10 @@ describe('triggers', () => {
         stats: { files: { 'bash.spec': { additions: 2, deletions: 1, lines: 3 } } },
       },
     });
-    const runs = await waitFor('the run', async () => ((await p.request('GET', '/api/v1/runs?repo=bash')).body.data as NodeJson[])[0]);
+    const runs = await waitFor(
+      'the run',
+      async () => ((await p.request('GET', '/api/v1/runs?repo=bash')).body.data as NodeJson[])[0],
+    );
     assert.equal(runs.branch, 'rawhide');
     assert.equal(runs.revision, '4f2a9c1d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b');
     assert.equal(runs.data.namespace, 'rpms');
@@ -53,13 +61,21 @@ describe('triggers', () => {
     const lint = await p.finished(runs.id, 'spec-lint');
     assert.equal(lint.result, 'pass');
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual((await p.waitRun(runs.id, () => true)).map((n) => n.name), ['checkout', 'spec-lint'], 'docs/** did not match');
+    assert.deepEqual(
+      (await p.waitRun(runs.id, () => true)).map((n) => n.name),
+      ['checkout', 'spec-lint'],
+      'docs/** did not match',
+    );
   });
 
   test('polling a remote: a new head triggers once, never twice for the same revision', async (t) => {
     const repo = await gitRepo();
-    const p = await startPipeline(t, { repos: [{ name: 'polled', url: repo.dir, branches: ['main'], poll: '* * * * * *' }], jobs: [job('j', 'echo {{ revision }}')] });
-    const runsOf = async () => ((await p.request('GET', '/api/v1/runs?repo=polled')).body.data as NodeJson[]).map((r) => r.revision);
+    const p = await startPipeline(t, {
+      repos: [{ name: 'polled', url: repo.dir, branches: ['main'], poll: '* * * * * *' }],
+      jobs: [job('j', 'echo {{ revision }}')],
+    });
+    const runsOf = async () =>
+      ((await p.request('GET', '/api/v1/runs?repo=polled')).body.data as NodeJson[]).map((r) => r.revision);
     await waitFor('the first head to trigger', async () => (await runsOf()).length === 1, 10_000);
     assert.deepEqual(await runsOf(), [repo.first]);
     await new Promise((r) => setTimeout(r, 2500)); // two more polls, same head
@@ -73,9 +89,18 @@ describe('triggers', () => {
   test('a cron schedule starts periodic runs whose jobs run', async (t) => {
     const p = await startPipeline(t, {
       schedules: [{ name: 'nightly-compose', cron: '* * * * * *' }],
-      jobs: [job('compose', 'echo composing', { kind: 'compose', on: { kind: 'schedule', name: 'nightly-compose', state: 'available' } })],
+      jobs: [
+        job('compose', 'echo composing', {
+          kind: 'compose',
+          on: { kind: 'schedule', name: 'nightly-compose', state: 'available' },
+        }),
+      ],
     });
-    const run = await waitFor('a scheduled run', async () => ((await p.request('GET', '/api/v1/runs')).body.data as NodeJson[]).at(-1), 5000);
+    const run = await waitFor(
+      'a scheduled run',
+      async () => ((await p.request('GET', '/api/v1/runs')).body.data as NodeJson[]).at(-1),
+      5000,
+    );
     assert.equal(run.kind, 'schedule');
     assert.equal(run.name, 'nightly-compose');
     assert.equal((await p.finished(run.id, 'compose')).result, 'pass');
@@ -85,15 +110,19 @@ describe('triggers', () => {
 describe('runs by hand', () => {
   test('POST /api/v1/runs needs runs:write; bad bodies are refused naming the field; no revision = the remote head', async (t) => {
     const repo = await gitRepo();
-    const p = await startPipeline(
-      t,
-      { repos: [{ name: 'bash', url: repo.dir, branches: ['main'] }], jobs: [job('j', 'echo {{ revision }}')] },
-    );
+    const p = await startPipeline(t, {
+      repos: [{ name: 'bash', url: repo.dir, branches: ['main'] }],
+      jobs: [job('j', 'echo {{ revision }}')],
+    });
     // The harness is open on loopback; a server with tokens is checked through the CLI below.
     const bad = await p.request('POST', '/api/v1/runs', { repo: 'bash' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.message, 'branch: is required');
-    const badRev = await p.request('POST', '/api/v1/runs', { repo: 'bash', branch: 'main', revision: 'HEAD; rm -rf /' });
+    const badRev = await p.request('POST', '/api/v1/runs', {
+      repo: 'bash',
+      branch: 'main',
+      revision: 'HEAD; rm -rf /',
+    });
     assert.equal(badRev.status, 400);
     assert.equal(badRev.body.message, 'revision: must be a commit hash (7 to 64 hex digits)');
     const noBranch = await p.request('POST', '/api/v1/runs', { repo: 'bash', branch: 'nope' });
@@ -131,7 +160,11 @@ describe('runs by hand', () => {
     assert.equal(ok.code, 0, ok.stderr);
     const root = JSON.parse(ok.stdout) as NodeJson;
     assert.equal(root.data.author, 'alice');
-    const failed = await waitFor('the job to fail', () => service.ctx.pipeline.nodes.list({ runId: root.id, limit: 10 }).find((n) => n.job === 'flaky' && n.result === 'fail'));
+    const failed = await waitFor('the job to fail', () =>
+      service.ctx.pipeline.nodes
+        .list({ runId: root.id, limit: 10 })
+        .find((n) => n.job === 'flaky' && n.result === 'fail'),
+    );
     const retried = await runCli(['retry', String(failed.id)], { env: env(tokens.writer) });
     assert.equal(retried.code, 0, retried.stderr);
     const again = JSON.parse(retried.stdout) as NodeJson;

@@ -17,7 +17,10 @@ describe('the notifications document', () => {
     const config = compileConfig(validateConfig(parse(yaml), 'README'), 'README', ROOT);
     const { rules, problems } = compileRules(config.notify);
     assert.deepEqual(problems, []);
-    assert.deepEqual(rules.map((r) => r.name), ['gating', 'job-failures', 'reports', 'dashboard']);
+    assert.deepEqual(
+      rules.map((r) => r.name),
+      ['gating', 'job-failures', 'reports', 'dashboard'],
+    );
   });
 
   test('every topic it lists has a sample body that its schema accepts', () => {
@@ -30,10 +33,18 @@ describe('the notifications document', () => {
       const body = topics.slice(h.index, headings[i + 1]?.index ?? topics.length);
       const samples = [...body.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as unknown);
       assert.ok(samples.length > 0, `${names.join(', ')}: no sample body`);
-      for (const name of names) for (const sample of samples) assert.doesNotThrow(() => registry.validate(name, sample), `${name}: its sample fails its schema`);
+      for (const name of names)
+        for (const sample of samples)
+          assert.doesNotThrow(() => registry.validate(name, sample), `${name}: its sample fails its schema`);
       listed.push(...names);
     });
-    for (const published of ['resultsdb.result.new', 'waiverdb.waiver.new', 'greenwave.decision.update', 'pipeline.node.created', 'pipeline.node.updated']) {
+    for (const published of [
+      'resultsdb.result.new',
+      'waiverdb.waiver.new',
+      'greenwave.decision.update',
+      'pipeline.node.created',
+      'pipeline.node.updated',
+    ]) {
       assert.ok(listed.includes(published), `${published} is not listed`);
     }
   });

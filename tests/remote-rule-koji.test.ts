@@ -53,21 +53,38 @@ async function startService(kojiUrl: string, gitBase: string): Promise<SluiceSer
     gating: {
       policiesDir: policiesDir(POLICIES),
       koji: { url: kojiUrl, timeoutMs: 400 },
-      remoteRule: { urlTemplates: { '*': [`${gitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] }, fetchTimeoutMs: 400, cacheTtlMs: 0 },
+      remoteRule: {
+        urlTemplates: { '*': [`${gitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] },
+        fetchTimeoutMs: 400,
+        cacheTtlMs: 0,
+      },
     },
   });
   return SluiceService.create({ config, log: silentLogger(), registry: testRegistry() });
 }
 
-async function decide(service: SluiceService, nvr: string, context = 'bodhi_update_push_stable'): Promise<Decision> {
+async function decide(
+  service: SluiceService,
+  nvr: string,
+  context = 'bodhi_update_push_stable',
+): Promise<Decision> {
   const res = await service.http!.app.inject({
     method: 'POST',
     url: '/api/v1.0/decision',
-    payload: { product_version: 'fedora-41', decision_context: context, subject_type: 'koji_build', subject_identifier: nvr },
+    payload: {
+      product_version: 'fedora-41',
+      decision_context: context,
+      subject_type: 'koji_build',
+      subject_identifier: nvr,
+    },
   });
   assert.equal(res.statusCode, 200, res.body);
   const body = res.json() as Decision;
-  assert.equal(body.policies_satisfied, body.unsatisfied_requirements.length === 0, 'satisfied exactly when nothing is unsatisfied');
+  assert.equal(
+    body.policies_satisfied,
+    body.unsatisfied_requirements.length === 0,
+    'satisfied exactly when nothing is unsatisfied',
+  );
   return body;
 }
 
@@ -76,7 +93,14 @@ function failedFetch(nvr: string, sources: string[], error: string | RegExp) {
   return (req: Record<string, unknown> | undefined) => {
     assert.ok(req, 'a failed-fetch-gating-yaml requirement');
     const { error: said, ...rest } = req;
-    assert.deepEqual(rest, { type: 'failed-fetch-gating-yaml', testcase: 'failed-fetch-gating-yaml', subject_type: 'koji_build', subject_identifier: nvr, scenario: null, sources });
+    assert.deepEqual(rest, {
+      type: 'failed-fetch-gating-yaml',
+      testcase: 'failed-fetch-gating-yaml',
+      subject_type: 'koji_build',
+      subject_identifier: nvr,
+      scenario: null,
+      sources,
+    });
     if (typeof error === 'string') assert.equal(said, error);
     else assert.match(String(said), error);
   };
@@ -90,7 +114,10 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
   let service: SluiceService;
 
   /** A build of a package of its own, known to Koji (source = its dist-git commit) unless `inKoji` is false; `file` served as its gating.yaml. */
-  const build = (file: string | Served | null, opts: { inKoji?: boolean; namespace?: string; source?: 'source' | 'original_url' | 'none' } = {}) => {
+  const build = (
+    file: string | Served | null,
+    opts: { inKoji?: boolean; namespace?: string; source?: 'source' | 'original_url' | 'none' } = {},
+  ) => {
     const id = randomBytes(4).toString('hex');
     const pkg = `pkg-${id}`;
     const nvr = `${opts.namespace === 'containers' ? `${pkg}-container` : pkg}-1.0-1.fc41`;
@@ -99,13 +126,25 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     const scm = `git+https://src.fedoraproject.org/${ns}/${opts.namespace === 'containers' ? `${pkg}-container` : pkg}.git#${rev}`;
     if (opts.inKoji !== false) {
       const how = opts.source ?? 'source';
-      hub.builds.set(nvr, kojiBuild(nvr, how === 'source' ? scm : null, how === 'original_url' ? { source: { original_url: scm } } : null));
+      hub.builds.set(
+        nvr,
+        kojiBuild(
+          nvr,
+          how === 'source' ? scm : null,
+          how === 'original_url' ? { source: { original_url: scm } } : null,
+        ),
+      );
     }
     const url = `${gitBase}/${ns}/${pkg}/raw/${rev}/f/gating.yaml`;
-    if (file !== null) git.files.set(`/${ns}/${pkg}/raw/${rev}/f/gating.yaml`, typeof file === 'string' ? { status: 200, body: file } : file);
+    if (file !== null)
+      git.files.set(
+        `/${ns}/${pkg}/raw/${rev}/f/gating.yaml`,
+        typeof file === 'string' ? { status: 200, body: file } : file,
+      );
     return { nvr, url, rev, scm };
   };
-  const result = (nvr: string, testcase: string, outcome: string, data: Record<string, string> = {}) => service.ctx.resultIntake.submit({ testcase, outcome, data: { item: nvr, type: 'koji_build', ...data } });
+  const result = (nvr: string, testcase: string, outcome: string, data: Record<string, string> = {}) =>
+    service.ctx.resultIntake.submit({ testcase, outcome, data: { item: nvr, type: 'koji_build', ...data } });
 
   before(async () => {
     kojiUrl = await hub.start();
@@ -124,24 +163,53 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     const waiting = await decide(service, b.nvr);
     assert.equal(waiting.policies_satisfied, false);
     assert.equal(waiting.summary, 'Of 1 required test, 1 result missing');
-    assert.deepEqual(waiting.satisfied_requirements, [{ type: 'fetched-gating-yaml', testcase: 'fetched-gating-yaml', subject_type: 'koji_build', subject_identifier: b.nvr, source: b.url }]);
+    assert.deepEqual(waiting.satisfied_requirements, [
+      {
+        type: 'fetched-gating-yaml',
+        testcase: 'fetched-gating-yaml',
+        subject_type: 'koji_build',
+        subject_identifier: b.nvr,
+        source: b.url,
+      },
+    ]);
     assert.equal(waiting.unsatisfied_requirements[0]!.testcase, 'fedora-ci.koji-build.tier0.functional');
-    assert.deepEqual(hub.calls.filter((c) => c.param === b.nvr), [{ method: 'getBuild', param: b.nvr }]);
+    assert.deepEqual(
+      hub.calls.filter((c) => c.param === b.nvr),
+      [{ method: 'getBuild', param: b.nvr }],
+    );
 
     result(b.nvr, 'fedora-ci.koji-build.tier0.functional', 'PASSED');
     const passed = await decide(service, b.nvr);
     assert.equal(passed.policies_satisfied, true);
     assert.equal(passed.summary, 'All required tests (1 total) have passed or been waived');
-    assert.deepEqual(passed.satisfied_requirements.map((r) => [r.type, r.source]), [['fetched-gating-yaml', b.url], ['test-result-passed', b.url]]);
+    assert.deepEqual(
+      passed.satisfied_requirements.map((r) => [r.type, r.source]),
+      [
+        ['fetched-gating-yaml', b.url],
+        ['test-result-passed', b.url],
+      ],
+    );
   });
 
   test('gating file 404: no requirements from it (optional), missing-gating-yaml (required)', async () => {
     const b = build(null);
     const optional = await decide(service, b.nvr);
-    assert.deepEqual([optional.policies_satisfied, optional.summary, optional.unsatisfied_requirements], [true, 'No tests are required', []]);
+    assert.deepEqual(
+      [optional.policies_satisfied, optional.summary, optional.unsatisfied_requirements],
+      [true, 'No tests are required', []],
+    );
     const required = await decide(service, b.nvr, 'remote_required');
     assert.equal(required.policies_satisfied, false);
-    assert.deepEqual(required.unsatisfied_requirements, [{ type: 'missing-gating-yaml', testcase: 'missing-gating-yaml', subject_type: 'koji_build', subject_identifier: b.nvr, scenario: null, sources: [b.url] }]);
+    assert.deepEqual(required.unsatisfied_requirements, [
+      {
+        type: 'missing-gating-yaml',
+        testcase: 'missing-gating-yaml',
+        subject_type: 'koji_build',
+        subject_identifier: b.nvr,
+        scenario: null,
+        sources: [b.url],
+      },
+    ]);
   });
 
   test('gating file 500: not satisfied, failed-fetch-gating-yaml naming the URL and the status', async () => {
@@ -150,7 +218,11 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     assert.equal(d.policies_satisfied, false);
     assert.equal(d.summary, '1 error due to failed fetch of remote rule file');
     assert.equal(d.unsatisfied_requirements.length, 1);
-    failedFetch(b.nvr, [b.url], `Error occurred while retrieving a remote rule file from the repo: HTTP 500 from ${b.url}`)(d.unsatisfied_requirements[0]);
+    failedFetch(
+      b.nvr,
+      [b.url],
+      `Error occurred while retrieving a remote rule file from the repo: HTTP 500 from ${b.url}`,
+    )(d.unsatisfied_requirements[0]);
   });
 
   test('gating file timeout: not satisfied, failed-fetch-gating-yaml', async () => {
@@ -159,16 +231,24 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     const d = await decide(service, b.nvr);
     assert.ok(Date.now() - started < 2500, 'answered after the fetch timeout, not the slow server');
     assert.equal(d.policies_satisfied, false);
-    failedFetch(b.nvr, [b.url], `Error occurred while retrieving a remote rule file from the repo: no answer from ${b.url} within 400 ms`)(d.unsatisfied_requirements[0]);
+    failedFetch(
+      b.nvr,
+      [b.url],
+      `Error occurred while retrieving a remote rule file from the repo: no answer from ${b.url} within 400 ms`,
+    )(d.unsatisfied_requirements[0]);
   });
 
-  test("Koji has no such build: not satisfied, Greenwave's \"Koji build not found\" (nothing fetched)", async () => {
+  test('Koji has no such build: not satisfied, Greenwave\'s "Koji build not found" (nothing fetched)', async () => {
     const b = build(GATING_YAML, { inKoji: false });
     const asked = git.requests.length;
     const d = await decide(service, b.nvr);
     assert.equal(d.policies_satisfied, false);
     assert.equal(d.summary, '1 error due to failed fetch of remote rule file');
-    failedFetch(b.nvr, [], `Koji build not found for subject_type 'koji_build', subject_identifier '${b.nvr}'`)(d.unsatisfied_requirements[0]);
+    failedFetch(
+      b.nvr,
+      [],
+      `Koji build not found for subject_type 'koji_build', subject_identifier '${b.nvr}'`,
+    )(d.unsatisfied_requirements[0]);
     assert.equal(git.requests.length, asked, 'no gating file was asked for');
   });
 
@@ -184,22 +264,37 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     hub.mode = 'offline';
     const d = await decide(service, b.nvr);
     assert.equal(d.policies_satisfied, false);
-    failedFetch(b.nvr, [], `Failed to get Koji build for "${b.nvr}": Server disabled for maintenance (code: 1014)`)(d.unsatisfied_requirements[0]);
+    failedFetch(
+      b.nvr,
+      [],
+      `Failed to get Koji build for "${b.nvr}": Server disabled for maintenance (code: 1014)`,
+    )(d.unsatisfied_requirements[0]);
   });
 
   test('Koji not answering in time, or answering HTTP 500: not satisfied', async () => {
     const b = build(GATING_YAML);
     hub.mode = 'slow';
-    failedFetch(b.nvr, [], /^Could not reach Koji: no answer from http:\/\/127\.0\.0\.1:\d+\/kojihub within 400 ms$/)((await decide(service, b.nvr)).unsatisfied_requirements[0]);
+    failedFetch(
+      b.nvr,
+      [],
+      /^Could not reach Koji: no answer from http:\/\/127\.0\.0\.1:\d+\/kojihub within 400 ms$/,
+    )((await decide(service, b.nvr)).unsatisfied_requirements[0]);
     hub.mode = 'http-500';
-    failedFetch(b.nvr, [], /^Could not reach Koji: HTTP 500 from /)((await decide(service, b.nvr)).unsatisfied_requirements[0]);
+    failedFetch(
+      b.nvr,
+      [],
+      /^Could not reach Koji: HTTP 500 from /,
+    )((await decide(service, b.nvr)).unsatisfied_requirements[0]);
   });
 
   test('a failed fetch is not kept: once Koji answers, the same question gets the real answer', async () => {
     const b = build(GATING_YAML);
     result(b.nvr, 'fedora-ci.koji-build.tier0.functional', 'PASSED');
     hub.mode = 'offline';
-    assert.equal((await decide(service, b.nvr)).unsatisfied_requirements[0]!.type, 'failed-fetch-gating-yaml');
+    assert.equal(
+      (await decide(service, b.nvr)).unsatisfied_requirements[0]!.type,
+      'failed-fetch-gating-yaml',
+    );
     hub.mode = 'ok';
     const d = await decide(service, b.nvr);
     assert.equal(d.policies_satisfied, true, d.summary);
@@ -225,17 +320,38 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     const published: Array<{ topic: string; body: Record<string, unknown> }> = [];
     const changes = new DecisionChanges({
       decisions: service.ctx.gating.decisions,
-      states: { get: (k: DecisionKey) => states.get(JSON.stringify(k)), put: (k: DecisionKey, d: DecisionState) => void states.set(JSON.stringify(k), d) },
+      states: {
+        get: (k: DecisionKey) => states.get(JSON.stringify(k)),
+        put: (k: DecisionKey, d: DecisionState) => void states.set(JSON.stringify(k), d),
+      },
       publish: (topic, body) => void published.push({ topic, body: body as Record<string, unknown> }),
       knownProductVersions: () => [],
     });
     // Each step stores a (re-run's) passing result and handles its event as the gating-changes consumer does.
     const handle = async () => {
-      const event = resultEvent(result(b.nvr, 'fedora-ci.koji-build.tier0.functional', 'PASSED'), service.ctx.gating.subjectTypes, ['QUEUED', 'RUNNING']);
+      const event = resultEvent(
+        result(b.nvr, 'fedora-ci.koji-build.tier0.functional', 'PASSED'),
+        service.ctx.gating.subjectTypes,
+        ['QUEUED', 'RUNNING'],
+      );
       changes.apply(event, await changes.plan(event));
     };
-    const stable = () => published.filter((m) => m.topic === 'greenwave.decision.update' && m.body.decision_context === 'bodhi_update_push_stable').map((m) => m.body);
-    const kept = () => states.get(JSON.stringify({ subjectType: 'koji_build', subjectIdentifier: b.nvr, context: 'bodhi_update_push_stable', productVersion: 'fedora-41' }))!;
+    const stable = () =>
+      published
+        .filter(
+          (m) =>
+            m.topic === 'greenwave.decision.update' && m.body.decision_context === 'bodhi_update_push_stable',
+        )
+        .map((m) => m.body);
+    const kept = () =>
+      states.get(
+        JSON.stringify({
+          subjectType: 'koji_build',
+          subjectIdentifier: b.nvr,
+          context: 'bodhi_update_push_stable',
+          productVersion: 'fedora-41',
+        }),
+      )!;
 
     await handle();
     assert.equal(stable().length, 1);
@@ -249,9 +365,17 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     const down = stable()[1]!;
     assert.equal(down.policies_satisfied, false, 'could not fetch: not satisfied');
     assert.equal(down.summary, '1 error due to failed fetch of remote rule file');
-    failedFetch(b.nvr, [b.url], /HTTP 503 from /)((down.unsatisfied_requirements as Array<Record<string, unknown>>)[0]);
+    failedFetch(
+      b.nvr,
+      [b.url],
+      /HTTP 503 from /,
+    )((down.unsatisfied_requirements as Array<Record<string, unknown>>)[0]);
     assert.equal((down.previous as DecisionState).policies_satisfied, true);
-    assert.equal(kept().policies_satisfied, false, 'the decision kept as last evaluated is the unsatisfied one');
+    assert.equal(
+      kept().policies_satisfied,
+      false,
+      'the decision kept as last evaluated is the unsatisfied one',
+    );
 
     // Another event while dist-git is still down: nothing new to say.
     await handle();
@@ -262,7 +386,11 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     assert.equal(stable().length, 3);
     const back = stable()[2]!;
     assert.equal(back.policies_satisfied, true);
-    assert.equal((back.previous as DecisionState).unsatisfied_requirements[0]!.type, 'failed-fetch-gating-yaml', 'previous is the failed fetch announced before');
+    assert.equal(
+      (back.previous as DecisionState).unsatisfied_requirements[0]!.type,
+      'failed-fetch-gating-yaml',
+      'previous is the failed fetch announced before',
+    );
     assert.equal(kept().policies_satisfied, true);
   });
 });
@@ -276,7 +404,11 @@ test('Koji down (nobody listening): not satisfied, failed-fetch-gating-yaml "Cou
     const d = await decide(service, 'bash-5.2.26-3.fc41');
     assert.equal(d.policies_satisfied, false);
     assert.equal(d.summary, '1 error due to failed fetch of remote rule file');
-    failedFetch('bash-5.2.26-3.fc41', [], new RegExp(`^Could not reach Koji: http://127\\.0\\.0\\.1:${port}/kojihub: ECONNREFUSED$`))(d.unsatisfied_requirements[0]);
+    failedFetch(
+      'bash-5.2.26-3.fc41',
+      [],
+      new RegExp(`^Could not reach Koji: http://127\\.0\\.0\\.1:${port}/kojihub: ECONNREFUSED$`),
+    )(d.unsatisfied_requirements[0]);
     assert.deepEqual(git.requests, [], 'no gating file was asked for');
   } finally {
     await service.stop();
@@ -285,7 +417,18 @@ test('Koji down (nobody listening): not satisfied, failed-fetch-gating-yaml "Cou
 });
 
 test('gating.koji: no Koji by default; a URL that is not http(s) or a timeout under 100 ms is refused, naming the field', () => {
-  assert.deepEqual(testConfig().gating.koji, { url: null, timeoutMs: 15000, cacheSize: 10000, cacheTtlMs: 3600000 });
-  assert.throws(() => testConfig({ gating: { koji: { url: 'koji.fedoraproject.org/kojihub' } } }), /gating\.koji\.url: must match pattern/);
-  assert.throws(() => testConfig({ gating: { koji: { url: 'https://koji.example.org/kojihub', timeoutMs: 5 } } }), /gating\.koji\.timeoutMs: must be >= 100/);
+  assert.deepEqual(testConfig().gating.koji, {
+    url: null,
+    timeoutMs: 15000,
+    cacheSize: 10000,
+    cacheTtlMs: 3600000,
+  });
+  assert.throws(
+    () => testConfig({ gating: { koji: { url: 'koji.fedoraproject.org/kojihub' } } }),
+    /gating\.koji\.url: must match pattern/,
+  );
+  assert.throws(
+    () => testConfig({ gating: { koji: { url: 'https://koji.example.org/kojihub', timeoutMs: 5 } } }),
+    /gating\.koji\.timeoutMs: must be >= 100/,
+  );
 });

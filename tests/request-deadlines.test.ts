@@ -5,7 +5,12 @@ import { RequestDeadlines } from '../api/request-deadlines.js';
 function clocked(limitMs: number) {
   let now = 1000;
   const expired: string[] = [];
-  const deadlines = new RequestDeadlines<string>(limitMs, 10_000, (key) => expired.push(key), () => now);
+  const deadlines = new RequestDeadlines<string>(
+    limitMs,
+    10_000,
+    (key) => expired.push(key),
+    () => now,
+  );
   return { deadlines, expired, advance: (ms: number) => (now += ms) };
 }
 

@@ -10,7 +10,8 @@ test('a body over server.bodyLimitBytes gets 413, invalid JSON 400, an unknown c
   const service = await opsService({ server: { bodyLimitBytes: 4096 } });
   const base = (await service.start())!;
   t.after(() => service.stop());
-  const post = (body: string, type = 'application/json') => fetch(`${base}/api/v2.0/results`, { method: 'POST', headers: { 'content-type': type }, body });
+  const post = (body: string, type = 'application/json') =>
+    fetch(`${base}/api/v2.0/results`, { method: 'POST', headers: { 'content-type': type }, body });
 
   const big = await post(JSON.stringify({ testcase: 'x', outcome: 'PASSED', note: 'n'.repeat(10_000) }));
   assert.equal(big.status, 413);
@@ -30,20 +31,34 @@ test('page sizes are capped: a limit above 1000 gives 1000 at most, a limit that
   const service = await opsService();
   const base = (await service.start())!;
   t.after(() => service.stop());
-  const rows = Array.from({ length: 1005 }, (_, i) => ({ testcase: 'cap.case', outcome: 'PASSED', data: { n: String(i) } }));
+  const rows = Array.from({ length: 1005 }, (_, i) => ({
+    testcase: 'cap.case',
+    outcome: 'PASSED',
+    data: { n: String(i) },
+  }));
   for (const r of rows) service.ctx.resultIntake.submit(r);
   const huge = await fetch(`${base}/api/v2.0/results?limit=99999999999999999999`);
   assert.equal(huge.status, 200);
   const page = (await huge.json()) as { data: unknown[]; next: string | null };
   assert.equal(page.data.length, 1000);
   assert.ok(page.next);
-  for (const url of ['/api/v2.0/results?limit=abc', '/api/v2.0/results?limit=-1', '/api/v1.0/waivers/?limit=x', '/api/v1/dlq?limit=100000', '/api/v1/dlq?limit=1e309']) {
+  for (const url of [
+    '/api/v2.0/results?limit=abc',
+    '/api/v2.0/results?limit=-1',
+    '/api/v1.0/waivers/?limit=x',
+    '/api/v1/dlq?limit=100000',
+    '/api/v1/dlq?limit=1e309',
+  ]) {
     const res = await fetch(base + url);
     assert.equal(res.status, 400, url);
     assert.match((await json(res)).message, /limit/, url);
   }
   // Pages so far out that the offset would not fit SQLite (both were 500s before fuzzing found them).
-  for (const url of ['/api/v2.0/groups?page=99999999999999999999999', '/api/v2.0/results?page=1e30', '/api/v1.0/waivers/?page=-99999999999999999999']) {
+  for (const url of [
+    '/api/v2.0/groups?page=99999999999999999999999',
+    '/api/v2.0/results?page=1e30',
+    '/api/v1.0/waivers/?page=-99999999999999999999',
+  ]) {
     const res = await fetch(base + url);
     assert.equal(res.status, 400, url);
     assert.match((await json(res)).message, /page/, url);
@@ -54,12 +69,20 @@ test('a handler that does not answer within server.requestTimeoutMs gets 503 wit
   const port = await freePort(); // nothing listens there
   const service = await opsService({
     server: { requestTimeoutMs: 400 },
-    bus: { url: `amqp://sluice:broker-password@127.0.0.1:${port}`, connectTimeoutMs: 200, confirmTimeoutMs: 5000 },
+    bus: {
+      url: `amqp://sluice:broker-password@127.0.0.1:${port}`,
+      connectTimeoutMs: 200,
+      confirmTimeoutMs: 5000,
+    },
   });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const started = Date.now();
-  const res = await fetch(`${base}/api/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'test.slow', body: { n: 1 } }) });
+  const res = await fetch(`${base}/api/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ topic: 'test.slow', body: { n: 1 } }),
+  });
   assert.equal(res.status, 503);
   const { message } = await json(res);
   assert.match(message, /requestTimeoutMs/);
@@ -81,7 +104,9 @@ test('a request whose body never finishes arriving gets 408 with a message, and 
   socket.on('data', (d) => (answer += d.toString()));
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   socket.on('error', () => undefined);
-  socket.write('POST /api/v2.0/results HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"testcase":');
+  socket.write(
+    'POST /api/v2.0/results HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"testcase":',
+  );
   const started = Date.now();
   await closed;
   assert.match(answer, /^HTTP\/1\.1 408/);

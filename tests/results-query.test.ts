@@ -23,11 +23,24 @@ function refusal(qs: string): string {
 
 describe('parseResultsQuery', () => {
   test('defaults: newest first, page 0, 20 per page, no filter', () => {
-    assert.deepEqual(parse(''), { testcases: [], testcasesLike: [], outcomes: [], since: {}, groups: [], data: [], sort: 'desc', page: 0, limit: 20, distinctOn: [] });
+    assert.deepEqual(parse(''), {
+      testcases: [],
+      testcasesLike: [],
+      outcomes: [],
+      since: {},
+      groups: [],
+      data: [],
+      sort: 'desc',
+      page: 0,
+      limit: 20,
+      distinctOn: [],
+    });
   });
 
   test('lists are comma separated, repeatable and trimmed; outcomes upper-cased', () => {
-    const q = parse('testcases=a, b&testcases=c&testcases:like=x.*&outcome=passed,Failed&groups=g1,,g2&_distinct_on=scenario,arch');
+    const q = parse(
+      'testcases=a, b&testcases=c&testcases:like=x.*&outcome=passed,Failed&groups=g1,,g2&_distinct_on=scenario,arch',
+    );
     assert.deepEqual(q.testcases, ['a', 'b', 'c']);
     assert.deepEqual(q.testcasesLike, ['x.*']);
     assert.deepEqual(q.outcomes, ['PASSED', 'FAILED']);
@@ -46,7 +59,10 @@ describe('parseResultsQuery', () => {
 
   test('since is start or start,end, both inclusive; a zone is honoured', () => {
     assert.deepEqual(parse('since=2026-01-01').since, { start: Date.UTC(2026, 0, 1) });
-    assert.deepEqual(parse('since=2026-01-01T00:00:00Z,2026-01-02T12:00:00%2B02:00').since, { start: Date.UTC(2026, 0, 1), end: Date.UTC(2026, 0, 2, 10) });
+    assert.deepEqual(parse('since=2026-01-01T00:00:00Z,2026-01-02T12:00:00%2B02:00').since, {
+      start: Date.UTC(2026, 0, 1),
+      end: Date.UTC(2026, 0, 2, 10),
+    });
   });
 
   test('page and limit; a limit over 1000 is cut to 1000', () => {
@@ -57,7 +73,10 @@ describe('parseResultsQuery', () => {
   });
 
   const refusals: Array<[string, RegExp]> = [
-    ['outcome=passed,maybe', /^outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, QUEUED \(got "MAYBE"\)$/],
+    [
+      'outcome=passed,maybe',
+      /^outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, QUEUED \(got "MAYBE"\)$/,
+    ],
     ['since=yesterday', /^since: must be an ISO 8601 time, or two as start,end \(got "yesterday"\)$/],
     ['since=2026-01-01,soon', /^since: must be an ISO 8601 time/],
     ['since=2026-01-01,2026-01-02,2026-01-03', /^since: must be an ISO 8601 time/],
@@ -81,11 +100,17 @@ describe('pageLinks', () => {
       prev: `${base}/api/v2.0/results?item=a%2Cb&page=0&limit=2`,
       next: `${base}/api/v2.0/results?item=a%2Cb&page=2&limit=2`,
     });
-    assert.deepEqual(pageLinks(base, '/api/v2.0/results', 'limit=2', 0, true), { prev: null, next: `${base}/api/v2.0/results?limit=2&page=1` });
+    assert.deepEqual(pageLinks(base, '/api/v2.0/results', 'limit=2', 0, true), {
+      prev: null,
+      next: `${base}/api/v2.0/results?limit=2&page=1`,
+    });
     assert.deepEqual(pageLinks(base, '/api/v2.0/results', '', 0, false), { prev: null, next: null });
   });
   test('a JSONP callback and repeated page parameters are dropped', () => {
-    assert.equal(pageLinks(base, '/x', 'page=1&callback=cb&a=1&page=9', 1, false).prev, `${base}/x?page=0&a=1`);
+    assert.equal(
+      pageLinks(base, '/x', 'page=1&callback=cb&a=1&page=9', 1, false).prev,
+      `${base}/x?page=0&a=1`,
+    );
   });
 });
 
@@ -109,17 +134,29 @@ describe('choosing where a query starts', () => {
     assert.deepEqual(chooseListDriver({ counts: [], total: 10 }, 21), { kind: 'time' });
   });
   test('time order when a filter matches most results anyway', () => {
-    assert.deepEqual(chooseListDriver({ counts: [{ driver: data0, count: 900, capped: false }], total: 1000 }, 21), { kind: 'time' });
+    assert.deepEqual(
+      chooseListDriver({ counts: [{ driver: data0, count: 900, capped: false }], total: 1000 }, 21),
+      { kind: 'time' },
+    );
   });
   test('latest: rank from a small filter, else walk each testcase, unless split by data', () => {
     const small = { driver: data0, count: 100, capped: false };
     const large = { driver: data1, count: 5000, capped: true };
-    assert.deepEqual(chooseLatestPlan({ counts: [small, large], total: 1e6 }, []), { strategy: 'rank', driver: data0 });
+    assert.deepEqual(chooseLatestPlan({ counts: [small, large], total: 1e6 }, []), {
+      strategy: 'rank',
+      driver: data0,
+    });
     assert.deepEqual(chooseLatestPlan({ counts: [large], total: 1e6 }, []), { strategy: 'per-testcase' });
     assert.deepEqual(chooseLatestPlan({ counts: [], total: 1e6 }, []), { strategy: 'per-testcase' });
-    assert.deepEqual(chooseLatestPlan({ counts: [large, { driver: { kind: 'time' }, count: 5000, capped: true }], total: 1e6 }, ['scenario']), {
-      strategy: 'rank',
-      driver: { kind: 'time' },
-    });
+    assert.deepEqual(
+      chooseLatestPlan(
+        { counts: [large, { driver: { kind: 'time' }, count: 5000, capped: true }], total: 1e6 },
+        ['scenario'],
+      ),
+      {
+        strategy: 'rank',
+        driver: { kind: 'time' },
+      },
+    );
   });
 });

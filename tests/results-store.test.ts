@@ -15,14 +15,21 @@ function open(): { db: Db; store: ResultsStore; outboxRows: () => number } {
   const db = openDatabase(config.db.path);
   migrate(db);
   const store = new ResultsStore(db, new Outbox(db, testRegistry()), config);
-  return { db, store, outboxRows: () => (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n };
+  return {
+    db,
+    store,
+    outboxRows: () => (db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n,
+  };
 }
 
-describe('ResultsStore.submit inside a caller\'s transaction (as a consumer\'s effect calls it)', () => {
+describe("ResultsStore.submit inside a caller's transaction (as a consumer's effect calls it)", () => {
   test('commits with the caller: results and their messages together', (t) => {
     const { db, store, outboxRows } = open();
     t.after(() => db.close());
-    const [a, b] = db.transaction(() => [store.submit({ outcome: 'PASSED', testcase: 't.a' }), store.submit({ outcome: 'FAILED', testcase: 't.b' })])();
+    const [a, b] = db.transaction(() => [
+      store.submit({ outcome: 'PASSED', testcase: 't.a' }),
+      store.submit({ outcome: 'FAILED', testcase: 't.b' }),
+    ])();
     assert.deepEqual(store.getResult(a!.id), a);
     assert.deepEqual(store.getResult(b!.id), b);
     assert.equal(outboxRows(), 2);
@@ -46,11 +53,14 @@ describe('ResultsStore.submit inside a caller\'s transaction (as a consumer\'s e
     assert.equal(outboxRows(), 0);
   });
 
-  test('a refused result throws ResultInputError and leaves the caller\'s transaction usable', (t) => {
+  test("a refused result throws ResultInputError and leaves the caller's transaction usable", (t) => {
     const { db, store, outboxRows } = open();
     t.after(() => db.close());
     const kept = db.transaction(() => {
-      assert.throws(() => store.submit({ outcome: 'PASSED', testcase: 't', data: { 'a:b': 'c' } }), (err: unknown) => err instanceof ResultInputError && err.code === 'RESULT_INVALID');
+      assert.throws(
+        () => store.submit({ outcome: 'PASSED', testcase: 't', data: { 'a:b': 'c' } }),
+        (err: unknown) => err instanceof ResultInputError && err.code === 'RESULT_INVALID',
+      );
       return store.submit({ outcome: 'PASSED', testcase: 't.after-refusal' });
     })();
     assert.deepEqual(store.getResult(kept.id), kept);
@@ -69,28 +79,49 @@ describe('queries agree with a plain evaluation, whichever plan the store picks'
   let all: StoredResult[];
   before(() => {
     ({ db, store } = open());
-    const report = generateResults(store, { subjects: 150, testcasesPerSubject: 20, runs: 2, batchSize: 1000 });
+    const report = generateResults(store, {
+      subjects: 150,
+      testcasesPerSubject: 20,
+      runs: 2,
+      batchSize: 1000,
+    });
     assert.equal(report.results, 6000);
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n, 6000);
-    all = (db.prepare('SELECT id FROM results').all() as Array<{ id: number }>).map((r) => store.getResult(r.id)!);
+    all = (db.prepare('SELECT id FROM results').all() as Array<{ id: number }>).map(
+      (r) => store.getResult(r.id)!,
+    );
   });
   after(() => db?.close());
 
   const q = (qs: string) => parseResultsQuery([...new URLSearchParams(qs)], store.outcomes);
   const time = (r: StoredResult) => Date.parse(`${r.submit_time}Z`);
   const newestFirst = (a: StoredResult, b: StoredResult) => time(b) - time(a) || b.id - a.id;
-  const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const glob = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
 
   function matches(r: StoredResult, qs: string, { outcome = true } = {}): boolean {
     const query = q(qs);
     if (query.testcases.length || query.testcasesLike.length) {
-      if (!query.testcases.includes(r.testcase.name) && !query.testcasesLike.some((p) => glob(p).test(r.testcase.name))) return false;
+      if (
+        !query.testcases.includes(r.testcase.name) &&
+        !query.testcasesLike.some((p) => glob(p).test(r.testcase.name))
+      )
+        return false;
     }
     if (outcome && query.outcomes.length && !query.outcomes.includes(r.outcome)) return false;
     if (query.since.start !== undefined && time(r) < query.since.start) return false;
     if (query.since.end !== undefined && time(r) > query.since.end) return false;
     if (query.groups.length && !r.groups.some((g) => query.groups.includes(g))) return false;
-    return query.data.every((f) => (r.data[f.key] ?? []).some((v) => (f.like ? f.values.some((p) => glob(p).test(v)) : f.values.includes(v))));
+    return query.data.every((f) =>
+      (r.data[f.key] ?? []).some((v) =>
+        f.like ? f.values.some((p) => glob(p).test(v)) : f.values.includes(v),
+      ),
+    );
   }
 
   const item = itemOf(42);
@@ -114,7 +145,10 @@ describe('queries agree with a plain evaluation, whichever plan the store picks'
       if (query.sort === 'asc') expected.reverse();
       const start = query.page * query.limit;
       const page = store.listResults(query);
-      assert.deepEqual(page.items.map((r) => r.id), expected.slice(start, start + query.limit).map((r) => r.id));
+      assert.deepEqual(
+        page.items.map((r) => r.id),
+        expected.slice(start, start + query.limit).map((r) => r.id),
+      );
       assert.equal(page.hasNext, expected.length > start + query.limit);
       assert.ok(expected.length > 0 || qs.includes('outcome=INFO'), 'the query matches something');
     });
@@ -138,18 +172,29 @@ describe('queries agree with a plain evaluation, whichever plan the store picks'
       for (const r of all.filter((x) => matches(x, qs, { outcome: false })).sort(newestFirst)) {
         // One competition per testcase and combination of distinct-on values (absent = null).
         let keys = [[r.testcase.name]];
-        for (const key of query.distinctOn) keys = keys.flatMap((k) => (r.data[key] ?? [null]).map((v) => [...k, String(v)]));
+        for (const key of query.distinctOn)
+          keys = keys.flatMap((k) => (r.data[key] ?? [null]).map((v) => [...k, String(v)]));
         for (const k of keys) if (!newest.has(JSON.stringify(k))) newest.set(JSON.stringify(k), r);
       }
       const expected = [...new Set(newest.values())].sort(newestFirst).map((r) => r.id);
       assert.ok(expected.length > 0);
-      assert.deepEqual(store.latestResults(query).map((r) => r.id), expected);
+      assert.deepEqual(
+        store.latestResults(query).map((r) => r.id),
+        expected,
+      );
     });
   }
 
-  test('the gating queries start from the item\'s index entries and read results by id, not by scanning', () => {
-    const list = store.explain(q(`item=${item}&type=koji_build&testcases=fedora-ci.koji-build.tier0.functional,dist.rpmlint`), 'list').join('\n');
-    const itemIndex = new RegExp(`SEARCH result_data USING COVERING INDEX ${dataKeyIndexName('item')} \\(value=\\?\\)`);
+  test("the gating queries start from the item's index entries and read results by id, not by scanning", () => {
+    const list = store
+      .explain(
+        q(`item=${item}&type=koji_build&testcases=fedora-ci.koji-build.tier0.functional,dist.rpmlint`),
+        'list',
+      )
+      .join('\n');
+    const itemIndex = new RegExp(
+      `SEARCH result_data USING COVERING INDEX ${dataKeyIndexName('item')} \\(value=\\?\\)`,
+    );
     assert.match(list, itemIndex);
     assert.match(list, /SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     assert.doesNotMatch(list, /SCAN r\b/);
@@ -166,7 +211,15 @@ test('generateResults fills a store with Koji-build-like results', (t) => {
   assert.equal(report.results, 750);
   assert.equal(report.testcases, 25);
   assert.equal(report.groups, 30);
-  const latest = store.latestResults(parseResultsQuery([['item', report.sampleItem], ['type', 'koji_build']], store.outcomes));
+  const latest = store.latestResults(
+    parseResultsQuery(
+      [
+        ['item', report.sampleItem],
+        ['type', 'koji_build'],
+      ],
+      store.outcomes,
+    ),
+  );
   assert.equal(latest.length, 25, 'one per testcase');
   assert.match(report.sampleItem, /^pkg\d+-\d+\.\d+-\d+\.fc4\d$/);
   const tier0 = latest.find((r) => r.testcase.name === 'fedora-ci.koji-build.tier0.functional')!;
@@ -180,29 +233,68 @@ test('data key indexes follow the config: a new key gets an index queries start 
   t.after(() => db.close());
   migrate(db);
   const store = new ResultsStore(db, new Outbox(db, testRegistry()), config);
-  for (let i = 0; i < 40; i++) store.submit({ testcase: 'a.b', outcome: 'PASSED', data: { item: `x${i}`, type: 'koji_build', arch: i % 2 ? 'x86_64' : 'aarch64' } });
-  const indexes = () => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'result_data_key_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+  for (let i = 0; i < 40; i++)
+    store.submit({
+      testcase: 'a.b',
+      outcome: 'PASSED',
+      data: { item: `x${i}`, type: 'koji_build', arch: i % 2 ? 'x86_64' : 'aarch64' },
+    });
+  const indexes = () =>
+    (
+      db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'result_data_key_%' ORDER BY name",
+        )
+        .all() as Array<{ name: string }>
+    ).map((r) => r.name);
   assert.deepEqual(indexes(), [dataKeyIndexName('item'), dataKeyIndexName('type')].sort());
-  const byArch = parseResultsQuery([['arch', 'x86_64'], ['limit', '100']], store.outcomes);
+  const byArch = parseResultsQuery(
+    [
+      ['arch', 'x86_64'],
+      ['limit', '100'],
+    ],
+    store.outcomes,
+  );
   // Not indexed: every result is read in time order and its data checked.
   assert.match(store.explain(byArch, 'list').join('\n'), /SCAN r USING INDEX results_submit_time/);
   assert.equal(store.listResults(byArch).items.length, 20);
 
-  const reconfigured = testConfig({ results: { indexedDataKeys: ['item', 'arch'] }, db: { path: config.db.path } });
+  const reconfigured = testConfig({
+    results: { indexedDataKeys: ['item', 'arch'] },
+    db: { path: config.db.path },
+  });
   const again = new ResultsStore(db, new Outbox(db, testRegistry()), reconfigured);
   assert.deepEqual(indexes(), [dataKeyIndexName('item'), dataKeyIndexName('arch')].sort());
-  assert.match(again.explain(byArch, 'list').join('\n'), new RegExp(`USING COVERING INDEX ${dataKeyIndexName('arch')}`));
+  assert.match(
+    again.explain(byArch, 'list').join('\n'),
+    new RegExp(`USING COVERING INDEX ${dataKeyIndexName('arch')}`),
+  );
   assert.equal(again.listResults(byArch).items.length, 20);
-  const byType = parseResultsQuery([['type', 'koji_build'], ['limit', '100']], again.outcomes);
+  const byType = parseResultsQuery(
+    [
+      ['type', 'koji_build'],
+      ['limit', '100'],
+    ],
+    again.outcomes,
+  );
   assert.equal(again.listResults(byType).items.length, 40);
 });
 
 test('a result event is the result as GET returns it, groups in the order the store reads them', (t) => {
   const { db, store } = open();
   t.after(() => db.close());
-  const body = { testcase: { name: 'x.y', ref_url: 'https://t/x.y' }, outcome: 'passed', note: 'n', ref_url: 'https://r', groups: ['g-2', { uuid: 'g-1', description: 'one' }, 'g-2'], data: { item: ['b', 'a'], n: 3 } };
+  const body = {
+    testcase: { name: 'x.y', ref_url: 'https://t/x.y' },
+    outcome: 'passed',
+    note: 'n',
+    ref_url: 'https://r',
+    groups: ['g-2', { uuid: 'g-1', description: 'one' }, 'g-2'],
+    data: { item: ['b', 'a'], n: 3 },
+  };
   const stored = store.submit(body);
-  const event = db.prepare("SELECT body FROM outbox WHERE topic = 'resultsdb.result.new' ORDER BY id DESC LIMIT 1").get() as { body: string };
+  const event = db
+    .prepare("SELECT body FROM outbox WHERE topic = 'resultsdb.result.new' ORDER BY id DESC LIMIT 1")
+    .get() as { body: string };
   assert.deepEqual(JSON.parse(event.body), store.getResult(stored.id));
   assert.deepEqual(stored, store.getResult(stored.id));
   // A later result naming the testcase without a ref_url keeps the stored one.

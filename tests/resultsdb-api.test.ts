@@ -48,17 +48,30 @@ interface Answer<T = unknown> {
 }
 
 async function start(raw: RawConfig = {}): Promise<{ service: SluiceService; base: string }> {
-  const service = await SluiceService.create({ config: testConfig(raw), log: silentLogger(), registry: testRegistry() });
+  const service = await SluiceService.create({
+    config: testConfig(raw),
+    log: silentLogger(),
+    registry: testRegistry(),
+  });
   const base = await service.start();
   assert.ok(base);
   return { service, base };
 }
 
-async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown, token?: string): Promise<Answer<T>> {
+async function call<T>(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+  token?: string,
+): Promise<Answer<T>> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/, `${method} ${url} answers JSON`);
   return { status: res.status, body: (await res.json()) as T };
 }
@@ -119,7 +132,10 @@ describe('the ResultsDB v2.0 API', () => {
       });
       assert.match(r.submit_time, ISO_MICROS);
       const stored = at(r.submit_time);
-      assert.ok(stored >= before - 1 && stored <= Date.now() + 1, `submit_time defaults to now (UTC): ${r.submit_time}`);
+      assert.ok(
+        stored >= before - 1 && stored <= Date.now() + 1,
+        `submit_time defaults to now (UTC): ${r.submit_time}`,
+      );
       const again = await call<Result>('GET', r.href);
       assert.equal(again.status, 200);
       assert.deepEqual(again.body, r);
@@ -130,16 +146,35 @@ describe('the ResultsDB v2.0 API', () => {
       const r = await submit({
         outcome: ' needs_inspection ',
         testcase: { name, ref_url: 'https://docs.example/tier0' },
-        groups: [unique('g'), { uuid: unique('g'), description: 'pipeline 1', ref_url: 'https://ci.example/p/1' }],
-        data: { item: 'bash-5.2.37-1.fc42', type: 'koji_build', arch: ['x86_64', 'aarch64'], run: 7, score: 0.5 },
+        groups: [
+          unique('g'),
+          { uuid: unique('g'), description: 'pipeline 1', ref_url: 'https://ci.example/p/1' },
+        ],
+        data: {
+          item: 'bash-5.2.37-1.fc42',
+          type: 'koji_build',
+          arch: ['x86_64', 'aarch64'],
+          run: 7,
+          score: 0.5,
+        },
         note: 'two warnings',
         ref_url: 'https://ci.example/job/1',
         submit_time: 1767323045678,
       });
       assert.equal(r.outcome, 'NEEDS_INSPECTION');
-      assert.deepEqual(r.testcase, { name, ref_url: 'https://docs.example/tier0', href: `${api}/testcases/${name}` });
+      assert.deepEqual(r.testcase, {
+        name,
+        ref_url: 'https://docs.example/tier0',
+        href: `${api}/testcases/${name}`,
+      });
       assert.equal(r.groups.length, 2);
-      assert.deepEqual(r.data, { item: ['bash-5.2.37-1.fc42'], type: ['koji_build'], arch: ['x86_64', 'aarch64'], run: ['7'], score: ['0.5'] });
+      assert.deepEqual(r.data, {
+        item: ['bash-5.2.37-1.fc42'],
+        type: ['koji_build'],
+        arch: ['x86_64', 'aarch64'],
+        run: ['7'],
+        score: ['0.5'],
+      });
       assert.equal(r.note, 'two warnings');
       assert.equal(r.ref_url, 'https://ci.example/job/1');
       assert.equal(r.submit_time, '2026-01-02T03:04:05.678000');
@@ -155,7 +190,11 @@ describe('the ResultsDB v2.0 API', () => {
         ['2026-01-02T05:04:05+02:00', '2026-01-02T03:04:05.000000'],
       ];
       for (const [submit_time, printed] of cases) {
-        assert.equal((await submit({ outcome: 'INFO', testcase: name, submit_time })).submit_time, printed, String(submit_time));
+        assert.equal(
+          (await submit({ outcome: 'INFO', testcase: name, submit_time })).submit_time,
+          printed,
+          String(submit_time),
+        );
       }
     });
 
@@ -169,32 +208,94 @@ describe('the ResultsDB v2.0 API', () => {
     const refusals: Array<[what: string, body: unknown, message: RegExp]> = [
       ['a body that is a list', [{ outcome: 'PASSED' }], /^body: must be a JSON object$/],
       ['a missing outcome', { testcase: 'x' }, /^outcome: is required$/],
-      ['an unknown outcome', { outcome: 'SUPER', testcase: 'x' }, /^outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, QUEUED, RUNNING, ERROR, NOT_APPLICABLE \(got "SUPER"\)$/],
+      [
+        'an unknown outcome',
+        { outcome: 'SUPER', testcase: 'x' },
+        /^outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, QUEUED, RUNNING, ERROR, NOT_APPLICABLE \(got "SUPER"\)$/,
+      ],
       ['a blank outcome', { outcome: ' ', testcase: 'x' }, /^outcome: must not be empty$/],
       ['an outcome that is a number', { outcome: 1, testcase: 'x' }, /^outcome: must be a string$/],
       ['a missing testcase', { outcome: 'PASSED' }, /^testcase: is required$/],
-      ['a testcase without a name', { outcome: 'PASSED', testcase: { ref_url: 'https://x' } }, /^testcase\.name: is required$/],
+      [
+        'a testcase without a name',
+        { outcome: 'PASSED', testcase: { ref_url: 'https://x' } },
+        /^testcase\.name: is required$/,
+      ],
       ['an empty testcase name', { outcome: 'PASSED', testcase: '' }, /^testcase: must not be empty$/],
-      ['a testcase that is a list', { outcome: 'PASSED', testcase: ['x'] }, /^testcase: must be a testcase name or an object \{name, ref_url\}$/],
-      ['a testcase ref_url that is a number', { outcome: 'PASSED', testcase: { name: 'x', ref_url: 1 } }, /^testcase\.ref_url: must be a string or null$/],
-      ['groups that are an object', { outcome: 'PASSED', testcase: 'x', groups: { uuid: 'g' } }, /^groups: must be a list of group uuids or \{uuid, description, ref_url\} objects$/],
-      ['a group that is a number', { outcome: 'PASSED', testcase: 'x', groups: [1] }, /^groups\[0\]: must be a group uuid or an object \{uuid, description, ref_url\}$/],
-      ['a group uuid that is a number', { outcome: 'PASSED', testcase: 'x', groups: [{ uuid: 1 }] }, /^groups\[0\]\.uuid: must be a string$/],
-      ['data that is a string', { outcome: 'PASSED', testcase: 'x', data: 'item=x' }, /^data: must be an object of key: value or key: \[values\]$/],
-      ['a data key with ":"', { outcome: 'PASSED', testcase: 'x', data: { 'item:like': 'x' } }, /^data: key "item:like" must not contain ":"$/],
-      ['a data value that is true', { outcome: 'PASSED', testcase: 'x', data: { gating: true } }, /^data\.gating: must be a string, a number or a list of them$/],
-      ['a data list holding an object', { outcome: 'PASSED', testcase: 'x', data: { item: ['a', { b: 1 }] } }, /^data\.item\[1\]: must be a string or a number$/],
+      [
+        'a testcase that is a list',
+        { outcome: 'PASSED', testcase: ['x'] },
+        /^testcase: must be a testcase name or an object \{name, ref_url\}$/,
+      ],
+      [
+        'a testcase ref_url that is a number',
+        { outcome: 'PASSED', testcase: { name: 'x', ref_url: 1 } },
+        /^testcase\.ref_url: must be a string or null$/,
+      ],
+      [
+        'groups that are an object',
+        { outcome: 'PASSED', testcase: 'x', groups: { uuid: 'g' } },
+        /^groups: must be a list of group uuids or \{uuid, description, ref_url\} objects$/,
+      ],
+      [
+        'a group that is a number',
+        { outcome: 'PASSED', testcase: 'x', groups: [1] },
+        /^groups\[0\]: must be a group uuid or an object \{uuid, description, ref_url\}$/,
+      ],
+      [
+        'a group uuid that is a number',
+        { outcome: 'PASSED', testcase: 'x', groups: [{ uuid: 1 }] },
+        /^groups\[0\]\.uuid: must be a string$/,
+      ],
+      [
+        'data that is a string',
+        { outcome: 'PASSED', testcase: 'x', data: 'item=x' },
+        /^data: must be an object of key: value or key: \[values\]$/,
+      ],
+      [
+        'a data key with ":"',
+        { outcome: 'PASSED', testcase: 'x', data: { 'item:like': 'x' } },
+        /^data: key "item:like" must not contain ":"$/,
+      ],
+      [
+        'a data value that is true',
+        { outcome: 'PASSED', testcase: 'x', data: { gating: true } },
+        /^data\.gating: must be a string, a number or a list of them$/,
+      ],
+      [
+        'a data list holding an object',
+        { outcome: 'PASSED', testcase: 'x', data: { item: ['a', { b: 1 }] } },
+        /^data\.item\[1\]: must be a string or a number$/,
+      ],
       ['a note that is a number', { outcome: 'PASSED', testcase: 'x', note: 1 }, /^note: must be a string$/],
-      ['a ref_url that is a list', { outcome: 'PASSED', testcase: 'x', ref_url: ['u'] }, /^ref_url: must be a string$/],
-      ['a submit_time that is no time', { outcome: 'PASSED', testcase: 'x', submit_time: 'last tuesday' }, /^submit_time: must be epoch milliseconds \(a number or a numeric string\) or an ISO 8601 time \(got "last tuesday"\)$/],
-      ['a negative submit_time', { outcome: 'PASSED', testcase: 'x', submit_time: -1000 }, /^submit_time: must be between 1970 and the end of 9999 \(got -1000\)$/],
+      [
+        'a ref_url that is a list',
+        { outcome: 'PASSED', testcase: 'x', ref_url: ['u'] },
+        /^ref_url: must be a string$/,
+      ],
+      [
+        'a submit_time that is no time',
+        { outcome: 'PASSED', testcase: 'x', submit_time: 'last tuesday' },
+        /^submit_time: must be epoch milliseconds \(a number or a numeric string\) or an ISO 8601 time \(got "last tuesday"\)$/,
+      ],
+      [
+        'a negative submit_time',
+        { outcome: 'PASSED', testcase: 'x', submit_time: -1000 },
+        /^submit_time: must be between 1970 and the end of 9999 \(got -1000\)$/,
+      ],
       ['invalid JSON', '{"outcome": "PASSED", ', /JSON/],
     ];
     for (const [what, body, message] of refusals) {
       test(`refuses ${what} with 400 {message} naming the field, and stores nothing`, async () => {
         const name = unique('refused');
         // The testcase, when the body has one, is named uniquely so that we can see it was not created.
-        const sent = typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { testcase?: unknown }).testcase === 'x' ? { ...body, testcase: name } : body;
+        const sent =
+          typeof body === 'object' &&
+          body !== null &&
+          !Array.isArray(body) &&
+          (body as { testcase?: unknown }).testcase === 'x'
+            ? { ...body, testcase: name }
+            : body;
         const res = await post<{ message: string }>('/results', sent);
         assert.equal(res.status, 400);
         assert.deepEqual(Object.keys(res.body), ['message']);
@@ -214,7 +315,10 @@ describe('the ResultsDB v2.0 API', () => {
       const third = await submit({ outcome: 'FAILED', testcase: { name, ref_url: 'https://docs/v2' } });
       assert.equal(third.testcase.ref_url, 'https://docs/v2');
       const tc = await get<Testcase>(`/testcases/${name}`);
-      assert.deepEqual(tc, { status: 200, body: { name, ref_url: 'https://docs/v2', href: `${api}/testcases/${name}` } });
+      assert.deepEqual(tc, {
+        status: 200,
+        body: { name, ref_url: 'https://docs/v2', href: `${api}/testcases/${name}` },
+      });
       // One testcase, shared: earlier results show its current ref_url.
       assert.equal((await get<Result>(`/results/${first.id}`)).body.testcase.ref_url, 'https://docs/v2');
     });
@@ -222,12 +326,21 @@ describe('the ResultsDB v2.0 API', () => {
     test('POST /testcases creates or updates; GET /testcases/:name takes dotted names; unknown ones are 404', async () => {
       const name = unique('dist.rpmdeplint.x86_64');
       const made = await post<Testcase>('/testcases', { name, ref_url: 'https://docs/a' });
-      assert.deepEqual(made, { status: 201, body: { name, ref_url: 'https://docs/a', href: `${api}/testcases/${name}` } });
+      assert.deepEqual(made, {
+        status: 201,
+        body: { name, ref_url: 'https://docs/a', href: `${api}/testcases/${name}` },
+      });
       const kept = await post<Testcase>('/testcases', { name });
       assert.equal(kept.body.ref_url, 'https://docs/a');
-      assert.equal((await post<Testcase>('/testcases', { name, ref_url: 'https://docs/b' })).body.ref_url, 'https://docs/b');
+      assert.equal(
+        (await post<Testcase>('/testcases', { name, ref_url: 'https://docs/b' })).body.ref_url,
+        'https://docs/b',
+      );
       assert.deepEqual((await get<Testcase>(`/testcases/${name}`)).body.ref_url, 'https://docs/b');
-      assert.deepEqual(await get(`/testcases/${name}.missing`), { status: 404, body: { message: 'Testcase not found' } });
+      assert.deepEqual(await get(`/testcases/${name}.missing`), {
+        status: 404,
+        body: { message: 'Testcase not found' },
+      });
       const refused = await post<{ message: string }>('/testcases', { ref_url: 'https://docs/a' });
       assert.equal(refused.status, 400);
       assert.equal(refused.body.message, 'name: is required');
@@ -264,14 +377,17 @@ describe('the ResultsDB v2.0 API', () => {
       assert.equal(rest.body.prev, `${api}/testcases?name:like=${p}.*&limit=2&page=0`);
     });
 
-    test('GET /testcases/:name/results lists that testcase\'s results; 404 for an unknown one', async () => {
+    test("GET /testcases/:name/results lists that testcase's results; 404 for an unknown one", async () => {
       const name = unique('tc.results');
       const a = await submit({ outcome: 'PASSED', testcase: name, submit_time: '2025-01-01T00:00:00Z' });
       const b = await submit({ outcome: 'FAILED', testcase: name, submit_time: '2025-01-02T00:00:00Z' });
       await submit({ outcome: 'FAILED', testcase: `${name}.other` });
       const res = await get<Listing<Result>>(`/testcases/${name}/results`);
       assert.deepEqual(ids(res.body.data), [b.id, a.id]);
-      assert.deepEqual(await get(`/testcases/${name}.nope/results`), { status: 404, body: { message: 'Testcase not found' } });
+      assert.deepEqual(await get(`/testcases/${name}.nope/results`), {
+        status: 404,
+        body: { message: 'Testcase not found' },
+      });
     });
   });
 
@@ -280,7 +396,11 @@ describe('the ResultsDB v2.0 API', () => {
       const g1 = unique('g');
       const g2 = unique('g');
       const name = unique('grouped');
-      const r = await submit({ outcome: 'PASSED', testcase: name, groups: [g1, { uuid: g2, description: 'run 1', ref_url: 'https://ci/1' }, { description: 'made up' }] });
+      const r = await submit({
+        outcome: 'PASSED',
+        testcase: name,
+        groups: [g1, { uuid: g2, description: 'run 1', ref_url: 'https://ci/1' }, { description: 'made up' }],
+      });
       assert.equal(r.groups.length, 3);
       assert.ok(r.groups.includes(g1) && r.groups.includes(g2));
       const made = r.groups.find((u) => u !== g1 && u !== g2)!;
@@ -299,7 +419,11 @@ describe('the ResultsDB v2.0 API', () => {
 
       // A bare uuid leaves the group as it is; an object updates what it gives.
       const r2 = await submit({ outcome: 'FAILED', testcase: name, groups: [g2] });
-      const r3 = await submit({ outcome: 'PASSED', testcase: name, groups: [{ uuid: g2, description: 'run 1, retried' }] });
+      const r3 = await submit({
+        outcome: 'PASSED',
+        testcase: name,
+        groups: [{ uuid: g2, description: 'run 1, retried' }],
+      });
       const group = (await get<Group>(`/groups/${g2}`)).body;
       assert.equal(group.description, 'run 1, retried');
       assert.equal(group.ref_url, 'https://ci/1');
@@ -309,9 +433,15 @@ describe('the ResultsDB v2.0 API', () => {
       assert.deepEqual(ids(listed.body.data), [r3.id, r2.id, r.id]);
       const byPath = await get<Listing<Result>>(`/groups/${g2}/results`);
       assert.deepEqual(ids(byPath.body.data), [r3.id, r2.id, r.id]);
-      assert.deepEqual(await get(`/groups/${unique('none')}`), { status: 404, body: { message: 'Group not found' } });
+      assert.deepEqual(await get(`/groups/${unique('none')}`), {
+        status: 404,
+        body: { message: 'Group not found' },
+      });
       const missing = unique('none');
-      assert.deepEqual(await get(`/groups/${missing}/results`), { status: 404, body: { message: `Group not found: ${missing}` } });
+      assert.deepEqual(await get(`/groups/${missing}/results`), {
+        status: 404,
+        body: { message: `Group not found: ${missing}` },
+      });
     });
 
     test('POST /groups creates (uuid made when absent) and updates; GET /groups filters and pages, newest first', async () => {
@@ -338,18 +468,26 @@ describe('the ResultsDB v2.0 API', () => {
         byDesc.body.data.map((g) => g.uuid),
         [uuid],
       );
-      const byLike = await get<Listing<Group>>(`/groups?description:like=${encodeURIComponent(desc)}*&limit=1`);
+      const byLike = await get<Listing<Group>>(
+        `/groups?description:like=${encodeURIComponent(desc)}*&limit=1`,
+      );
       assert.deepEqual(
         byLike.body.data.map((g) => g.uuid),
         [other],
       );
-      assert.equal(byLike.body.next, `${api}/groups?description:like=${encodeURIComponent(desc)}*&limit=1&page=1`);
+      assert.equal(
+        byLike.body.next,
+        `${api}/groups?description:like=${encodeURIComponent(desc)}*&limit=1&page=1`,
+      );
     });
   });
 
   describe('GET /results/:id', () => {
     test('404 {message} for a result that does not exist, or an id that is not a number', async () => {
-      assert.deepEqual(await get('/results/987654321'), { status: 404, body: { message: 'Result not found' } });
+      assert.deepEqual(await get('/results/987654321'), {
+        status: 404,
+        body: { message: 'Result not found' },
+      });
       assert.deepEqual(await get('/results/abc'), { status: 404, body: { message: 'Result not found' } });
     });
   });
@@ -364,13 +502,45 @@ describe('the ResultsDB v2.0 API', () => {
     let r: Result[] = [];
     before(async () => {
       const bodies = [
-        { outcome: 'PASSED', testcase: tc.tier0, data: { item: item1, type: 'koji_build', arch: 'x86_64' }, submit_time: '2025-03-01T10:00:00Z', groups: [group] },
-        { outcome: 'FAILED', testcase: tc.lint, data: { item: item1, type: 'koji_build' }, submit_time: '2025-03-01T11:00:00Z', groups: [group] },
-        { outcome: 'PASSED', testcase: tc.unit, data: { item: item1, type: 'koji_build', arch: 'aarch64' }, submit_time: '2025-03-01T12:00:00Z' },
-        { outcome: 'INFO', testcase: tc.tier0, data: { item: item2, type: 'koji_build', arch: 'x86_64' }, submit_time: '2025-03-02T10:00:00Z' },
-        { outcome: 'PASSED', testcase: tc.lint, data: { item: item2, type: 'bodhi_update' }, submit_time: '2025-03-02T11:00:00Z' },
+        {
+          outcome: 'PASSED',
+          testcase: tc.tier0,
+          data: { item: item1, type: 'koji_build', arch: 'x86_64' },
+          submit_time: '2025-03-01T10:00:00Z',
+          groups: [group],
+        },
+        {
+          outcome: 'FAILED',
+          testcase: tc.lint,
+          data: { item: item1, type: 'koji_build' },
+          submit_time: '2025-03-01T11:00:00Z',
+          groups: [group],
+        },
+        {
+          outcome: 'PASSED',
+          testcase: tc.unit,
+          data: { item: item1, type: 'koji_build', arch: 'aarch64' },
+          submit_time: '2025-03-01T12:00:00Z',
+        },
+        {
+          outcome: 'INFO',
+          testcase: tc.tier0,
+          data: { item: item2, type: 'koji_build', arch: 'x86_64' },
+          submit_time: '2025-03-02T10:00:00Z',
+        },
+        {
+          outcome: 'PASSED',
+          testcase: tc.lint,
+          data: { item: item2, type: 'bodhi_update' },
+          submit_time: '2025-03-02T11:00:00Z',
+        },
         // one result about both builds (a multi-value key)
-        { outcome: 'NEEDS_INSPECTION', testcase: tc.unit, data: { item: [item1, item2], type: 'koji_build' }, submit_time: '2025-03-03T10:00:00Z' },
+        {
+          outcome: 'NEEDS_INSPECTION',
+          testcase: tc.unit,
+          data: { item: [item1, item2], type: 'koji_build' },
+          submit_time: '2025-03-03T10:00:00Z',
+        },
       ];
       r = [];
       for (const b of bodies) r.push(await submit(b));
@@ -380,7 +550,10 @@ describe('the ResultsDB v2.0 API', () => {
     test('by data key: one value, several (comma or repeated), and newest first', async () => {
       assert.deepEqual(ids((await results(`item=${item1}`)).data), newestFirst(5, 2, 1, 0));
       assert.deepEqual(ids((await results(`item=${item1},${item2}`)).data), newestFirst(5, 4, 3, 2, 1, 0));
-      assert.deepEqual(ids((await results(`item=${item1}&item=${item2}`)).data), newestFirst(5, 4, 3, 2, 1, 0));
+      assert.deepEqual(
+        ids((await results(`item=${item1}&item=${item2}`)).data),
+        newestFirst(5, 4, 3, 2, 1, 0),
+      );
     });
 
     test('a result with several values of a key is found by each, and shows them all', async () => {
@@ -390,7 +563,10 @@ describe('the ResultsDB v2.0 API', () => {
     });
 
     test('several keys must all match', async () => {
-      assert.deepEqual(ids((await results(`item=${item1}&type=koji_build&arch=x86_64`)).data), newestFirst(0));
+      assert.deepEqual(
+        ids((await results(`item=${item1}&type=koji_build&arch=x86_64`)).data),
+        newestFirst(0),
+      );
       assert.deepEqual(ids((await results(`item=${item2}&type=koji_build`)).data), newestFirst(5, 3));
       assert.deepEqual((await results(`item=${item2}&arch=s390x`)).data, []);
     });
@@ -402,10 +578,22 @@ describe('the ResultsDB v2.0 API', () => {
     });
 
     test('testcases (exact) and testcases:like (patterns), alone or together', async () => {
-      assert.deepEqual(ids((await results(`testcases=${tc.tier0},${tc.lint}`)).data), newestFirst(4, 3, 1, 0));
-      assert.deepEqual(ids((await results(`testcases:like=${p}.*.functional`)).data), newestFirst(5, 3, 2, 0));
-      assert.deepEqual(ids((await results(`testcases=${tc.lint}&testcases:like=${p}.unit.*`)).data), newestFirst(5, 4, 2, 1));
-      assert.deepEqual(ids((await results(`item=${item1}&type=koji_build&testcases=${tc.tier0},${tc.unit}`)).data), newestFirst(5, 2, 0));
+      assert.deepEqual(
+        ids((await results(`testcases=${tc.tier0},${tc.lint}`)).data),
+        newestFirst(4, 3, 1, 0),
+      );
+      assert.deepEqual(
+        ids((await results(`testcases:like=${p}.*.functional`)).data),
+        newestFirst(5, 3, 2, 0),
+      );
+      assert.deepEqual(
+        ids((await results(`testcases=${tc.lint}&testcases:like=${p}.unit.*`)).data),
+        newestFirst(5, 4, 2, 1),
+      );
+      assert.deepEqual(
+        ids((await results(`item=${item1}&type=koji_build&testcases=${tc.tier0},${tc.unit}`)).data),
+        newestFirst(5, 2, 0),
+      );
       assert.deepEqual(await results(`testcases=${p}.no-such-test`), { data: [], prev: null, next: null });
     });
 
@@ -414,23 +602,42 @@ describe('the ResultsDB v2.0 API', () => {
     });
 
     test('since: from a time, or between two (both inclusive)', async () => {
-      assert.deepEqual(ids((await results(`item:like=${p}-*&since=2025-03-02T10:00:00`)).data), newestFirst(5, 4, 3));
-      assert.deepEqual(ids((await results(`item:like=${p}-*&since=2025-03-01T11:00:00Z,2025-03-02T10:00:00Z`)).data), newestFirst(3, 2, 1));
-      assert.deepEqual(ids((await results(`item:like=${p}-*&since=2025-03-01T11:00:00%2B01:00,2025-03-01T11:00:00Z`)).data), newestFirst(1, 0), 'offsets are honoured');
+      assert.deepEqual(
+        ids((await results(`item:like=${p}-*&since=2025-03-02T10:00:00`)).data),
+        newestFirst(5, 4, 3),
+      );
+      assert.deepEqual(
+        ids((await results(`item:like=${p}-*&since=2025-03-01T11:00:00Z,2025-03-02T10:00:00Z`)).data),
+        newestFirst(3, 2, 1),
+      );
+      assert.deepEqual(
+        ids((await results(`item:like=${p}-*&since=2025-03-01T11:00:00%2B01:00,2025-03-01T11:00:00Z`)).data),
+        newestFirst(1, 0),
+        'offsets are honoured',
+      );
     });
 
     test('groups: results of any of the given groups', async () => {
       assert.deepEqual(ids((await results(`groups=${group}`)).data), newestFirst(1, 0));
-      assert.deepEqual(ids((await results(`groups=${group},${unique('none')}&outcome=PASSED`)).data), newestFirst(0));
+      assert.deepEqual(
+        ids((await results(`groups=${group},${unique('none')}&outcome=PASSED`)).data),
+        newestFirst(0),
+      );
       assert.deepEqual((await results(`groups=${unique('none')}`)).data, []);
     });
 
     test('_sort=asc:submit_time gives oldest first', async () => {
-      assert.deepEqual(ids((await results(`item=${item1}&_sort=asc:submit_time`)).data), newestFirst(0, 1, 2, 5));
+      assert.deepEqual(
+        ids((await results(`item=${item1}&_sort=asc:submit_time`)).data),
+        newestFirst(0, 1, 2, 5),
+      );
     });
 
     const refusals: Array<[query: string, message: RegExp]> = [
-      ['outcome=PASSED,GREAT', /^outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, QUEUED, RUNNING, ERROR, NOT_APPLICABLE \(got "GREAT"\)$/],
+      [
+        'outcome=PASSED,GREAT',
+        /^outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, QUEUED, RUNNING, ERROR, NOT_APPLICABLE \(got "GREAT"\)$/,
+      ],
       ['since=March', /^since: must be an ISO 8601 time, or two as start,end \(got "March"\)$/],
       ['since=2025-01-01,later', /^since: must be an ISO 8601 time/],
       ['page=-1', /^page: must be a whole number from 0 \(got "-1"\)$/],
@@ -453,7 +660,17 @@ describe('the ResultsDB v2.0 API', () => {
     test('page/limit with prev and next links carrying the same query; following next walks every result once', async () => {
       const item = unique('paged-1.0-1.fc42');
       const made: number[] = [];
-      for (let i = 0; i < 5; i++) made.push((await submit({ outcome: 'PASSED', testcase: unique('paged'), data: { item, type: 'koji_build' }, submit_time: Date.UTC(2025, 5, 1, i) })).id);
+      for (let i = 0; i < 5; i++)
+        made.push(
+          (
+            await submit({
+              outcome: 'PASSED',
+              testcase: unique('paged'),
+              data: { item, type: 'koji_build' },
+              submit_time: Date.UTC(2025, 5, 1, i),
+            })
+          ).id,
+        );
       const first = await results(`item=${item}&type=koji_build&limit=2`);
       assert.deepEqual(ids(first.data), [made[4], made[3]]);
       assert.equal(first.prev, null);
@@ -479,7 +696,13 @@ describe('the ResultsDB v2.0 API', () => {
       const item = unique('many-1.0-1.fc42');
       // Stored straight through the store: a thousand POSTs would only slow the test down.
       service.ctx.db.transaction(() => {
-        for (let i = 0; i < 1005; i++) service.ctx.resultIntake.submit({ outcome: 'PASSED', testcase: 'bulk', data: { item }, submit_time: Date.UTC(2025, 0, 1) + i });
+        for (let i = 0; i < 1005; i++)
+          service.ctx.resultIntake.submit({
+            outcome: 'PASSED',
+            testcase: 'bulk',
+            data: { item },
+            submit_time: Date.UTC(2025, 0, 1) + i,
+          });
       })();
       const byDefault = await results(`item=${item}`);
       assert.equal(byDefault.data.length, 20);
@@ -500,8 +723,19 @@ describe('the ResultsDB v2.0 API', () => {
     const other = `${p}-kernel-6.13-1.fc42`;
     const r: Record<string, Result> = {};
     before(async () => {
-      const add = async (key: string, testcase: string, outcome: string, hour: number, data: Record<string, unknown> = {}) => {
-        r[key] = await submit({ outcome, testcase, data: { item, type: 'koji_build', ...data }, submit_time: Date.UTC(2025, 6, 1, hour) });
+      const add = async (
+        key: string,
+        testcase: string,
+        outcome: string,
+        hour: number,
+        data: Record<string, unknown> = {},
+      ) => {
+        r[key] = await submit({
+          outcome,
+          testcase,
+          data: { item, type: 'koji_build', ...data },
+          submit_time: Date.UTC(2025, 6, 1, hour),
+        });
       };
       await add('a1', tc.a, 'FAILED', 1, { scenario: 'fedora.x86_64' });
       await add('a2', tc.a, 'PASSED', 3, { scenario: 'fedora.x86_64' });
@@ -510,27 +744,49 @@ describe('the ResultsDB v2.0 API', () => {
       await add('b2', tc.b, 'FAILED', 5);
       await add('c1', tc.c, 'PASSED', 6);
       // Another build, newer: not this item's latest.
-      r.other = await submit({ outcome: 'PASSED', testcase: tc.a, data: { item: other, type: 'koji_build' }, submit_time: Date.UTC(2025, 6, 1, 9) });
+      r.other = await submit({
+        outcome: 'PASSED',
+        testcase: tc.a,
+        data: { item: other, type: 'koji_build' },
+        submit_time: Date.UTC(2025, 6, 1, 9),
+      });
     });
 
     test('the newest result of each testcase among those matching, newest first', async () => {
       assert.deepEqual(ids(await latest(`item=${item}&type=koji_build`)), [r.c1!.id, r.b2!.id, r.a2!.id]);
-      assert.deepEqual(ids(await latest(`item=${item}&type=koji_build&testcases=${tc.a},${tc.b}`)), [r.b2!.id, r.a2!.id]);
-      assert.deepEqual(ids(await latest(`item=${item}&testcases:like=${p}.*.functional`)), [r.b2!.id, r.a2!.id]);
+      assert.deepEqual(ids(await latest(`item=${item}&type=koji_build&testcases=${tc.a},${tc.b}`)), [
+        r.b2!.id,
+        r.a2!.id,
+      ]);
+      assert.deepEqual(ids(await latest(`item=${item}&testcases:like=${p}.*.functional`)), [
+        r.b2!.id,
+        r.a2!.id,
+      ]);
       assert.deepEqual(ids(await latest(`item=${other}`)), [r.other!.id]);
       assert.deepEqual(ids(await latest(`testcases=${tc.a}`)), [r.other!.id]);
     });
 
     test('_distinct_on splits by the values of data keys; results without the key form their own split', async () => {
-      assert.deepEqual(ids(await latest(`item=${item}&_distinct_on=scenario`)), [r.c1!.id, r.b2!.id, r.a2!.id, r.a3!.id]);
-      assert.deepEqual(ids(await latest(`item=${item}&testcases=${tc.a}&_distinct_on=scenario,arch`)), [r.a2!.id, r.a3!.id]);
+      assert.deepEqual(ids(await latest(`item=${item}&_distinct_on=scenario`)), [
+        r.c1!.id,
+        r.b2!.id,
+        r.a2!.id,
+        r.a3!.id,
+      ]);
+      assert.deepEqual(ids(await latest(`item=${item}&testcases=${tc.a}&_distinct_on=scenario,arch`)), [
+        r.a2!.id,
+        r.a3!.id,
+      ]);
     });
 
     test('since bounds which results compete', async () => {
-      assert.deepEqual(ids(await latest(`item=${item}&since=2025-07-01T00:00:00Z,2025-07-01T04:00:00Z`)), [r.b1!.id, r.a2!.id]);
+      assert.deepEqual(ids(await latest(`item=${item}&since=2025-07-01T00:00:00Z,2025-07-01T04:00:00Z`)), [
+        r.b1!.id,
+        r.a2!.id,
+      ]);
     });
 
-    test("outcome does not filter /results/latest, as in ResultsDB: the latest result is the latest, whatever it says", async () => {
+    test('outcome does not filter /results/latest, as in ResultsDB: the latest result is the latest, whatever it says', async () => {
       assert.deepEqual(ids(await latest(`item=${item}&testcases=${tc.b}&outcome=PASSED`)), [r.b2!.id]);
     });
 
@@ -558,27 +814,60 @@ describe('the ResultsDB v2.0 API', () => {
     const res = await call<{ results: string; outcomes: string[] }>('GET', api);
     assert.equal(res.status, 300);
     assert.equal(res.body.results, `${api}/results`);
-    assert.deepEqual(res.body.outcomes, ['PASSED', 'INFO', 'FAILED', 'NEEDS_INSPECTION', 'QUEUED', 'RUNNING', 'ERROR', 'NOT_APPLICABLE']);
+    assert.deepEqual(res.body.outcomes, [
+      'PASSED',
+      'INFO',
+      'FAILED',
+      'NEEDS_INSPECTION',
+      'QUEUED',
+      'RUNNING',
+      'ERROR',
+      'NOT_APPLICABLE',
+    ]);
     // The keys of ResultsDB's landing_page (resultsdb/controllers/api_v2.py), every link one that answers.
-    assert.deepEqual(Object.keys(res.body).sort(), ['documentation', 'groups', 'message', 'outcomes', 'results', 'testcases']);
+    assert.deepEqual(Object.keys(res.body).sort(), [
+      'documentation',
+      'groups',
+      'message',
+      'outcomes',
+      'results',
+      'testcases',
+    ]);
     const links = res.body as unknown as Record<string, string>;
     for (const key of ['documentation', 'groups', 'results', 'testcases']) {
       assert.equal((await fetch(links[key]!)).status, 200, `${key}: ${links[key]}`);
     }
   });
 
-  test('submit_time keeps the microseconds a client gives, as ResultsDB\'s datetime column does; since and order use them', async () => {
+  test("submit_time keeps the microseconds a client gives, as ResultsDB's datetime column does; since and order use them", async () => {
     const name = unique('micros');
     // ResultsDB's POST /results takes submit_time beside resultsdb_api's fields and parses it with
     // %f (resultsdb/parsers/api_v2.py, CreateResultParams.parse_submit_time).
-    const a = await submit({ outcome: 'PASSED', testcase: { name }, submit_time: '2026-01-02T03:04:05.123456' });
-    const b = await submit({ outcome: 'FAILED', testcase: { name }, submit_time: '2026-01-02T03:04:05.123457Z' });
+    const a = await submit({
+      outcome: 'PASSED',
+      testcase: { name },
+      submit_time: '2026-01-02T03:04:05.123456',
+    });
+    const b = await submit({
+      outcome: 'FAILED',
+      testcase: { name },
+      submit_time: '2026-01-02T03:04:05.123457Z',
+    });
     assert.equal(a.submit_time, '2026-01-02T03:04:05.123456');
     assert.equal(b.submit_time, '2026-01-02T03:04:05.123457');
     assert.deepEqual(await get(`/results/${a.id}`), { status: 200, body: a });
-    assert.deepEqual(ids((await results(`testcases=${name}`)).data), [b.id, a.id], 'newest first, by the microsecond');
+    assert.deepEqual(
+      ids((await results(`testcases=${name}`)).data),
+      [b.id, a.id],
+      'newest first, by the microsecond',
+    );
     assert.deepEqual(ids((await results(`testcases=${name}&since=2026-01-02T03:04:05.123457`)).data), [b.id]);
-    assert.deepEqual(ids((await results(`testcases=${name}&since=2026-01-02T03:04:05.123400,2026-01-02T03:04:05.123456`)).data), [a.id]);
+    assert.deepEqual(
+      ids(
+        (await results(`testcases=${name}&since=2026-01-02T03:04:05.123400,2026-01-02T03:04:05.123456`)).data,
+      ),
+      [a.id],
+    );
     assert.deepEqual(ids(await latest(`testcases=${name}`)), [b.id]);
   });
 
@@ -586,8 +875,14 @@ describe('the ResultsDB v2.0 API', () => {
     const seen: BusMessage[] = [];
     const sub = await service.ctx.bus.subscribe(['resultsdb.result.new'], (m) => void seen.push(m));
     t.after(() => sub.close());
-    const r = await submit({ outcome: 'PASSED', testcase: unique('published'), data: { item: 'x-1-1.fc42' } });
-    const message = await waitFor('the message on the bus', () => seen.find((m) => (m.body as Result).id === r.id));
+    const r = await submit({
+      outcome: 'PASSED',
+      testcase: unique('published'),
+      data: { item: 'x-1-1.fc42' },
+    });
+    const message = await waitFor('the message on the bus', () =>
+      seen.find((m) => (m.body as Result).id === r.id),
+    );
     assert.deepEqual(message.body, r);
     assert.equal(message.headers.sluice_schema, 'https://sluice.dev/schemas/resultsdb.result.new.json');
   });
@@ -633,11 +928,23 @@ describe('writes need a token with results:write when tokens are configured', ()
     assert.equal((await call('GET', `${api}/testcases/authz`)).status, 200);
   });
 
-  test('the outcomes are those configured: ResultsDB\'s four plus results.additionalOutcomes', async () => {
-    assert.equal((await call('POST', `${api}/results`, { outcome: 'skipped', testcase: 'outcomes' }, 'results-token')).status, 201);
-    const refused = await call<{ message: string }>('POST', `${api}/results`, { outcome: 'QUEUED', testcase: 'outcomes' }, 'results-token');
+  test("the outcomes are those configured: ResultsDB's four plus results.additionalOutcomes", async () => {
+    assert.equal(
+      (await call('POST', `${api}/results`, { outcome: 'skipped', testcase: 'outcomes' }, 'results-token'))
+        .status,
+      201,
+    );
+    const refused = await call<{ message: string }>(
+      'POST',
+      `${api}/results`,
+      { outcome: 'QUEUED', testcase: 'outcomes' },
+      'results-token',
+    );
     assert.equal(refused.status, 400);
-    assert.equal(refused.body.message, 'outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, SKIPPED (got "QUEUED")');
+    assert.equal(
+      refused.body.message,
+      'outcome: must be one of PASSED, INFO, FAILED, NEEDS_INSPECTION, SKIPPED (got "QUEUED")',
+    );
   });
 });
 
@@ -651,15 +958,29 @@ describe('the outbox: one resultsdb.result.new message per stored result', () =>
   });
   after(() => service?.stop());
 
-  const outbox = () => service.ctx.db.prepare('SELECT topic, body FROM outbox ORDER BY id').all() as Array<{ topic: string; body: string }>;
+  const outbox = () =>
+    service.ctx.db.prepare('SELECT topic, body FROM outbox ORDER BY id').all() as Array<{
+      topic: string;
+      body: string;
+    }>;
 
   test('each POST adds exactly one row whose body is the answer; a refused POST adds none; the relay then delivers them', async (t) => {
     // Held back so that the rows can be seen before they are sent.
     await service.ctx.relay.stop();
     const answers: Result[] = [];
     for (const body of [
-      { outcome: 'PASSED', testcase: 'outbox.a', data: { item: 'a-1-1.fc42', type: 'koji_build' }, groups: ['outbox-group'] },
-      { outcome: 'FAILED', testcase: { name: 'outbox.b', ref_url: 'https://docs/b' }, note: 'n', submit_time: '2025-01-01T00:00:00Z' },
+      {
+        outcome: 'PASSED',
+        testcase: 'outbox.a',
+        data: { item: 'a-1-1.fc42', type: 'koji_build' },
+        groups: ['outbox-group'],
+      },
+      {
+        outcome: 'FAILED',
+        testcase: { name: 'outbox.b', ref_url: 'https://docs/b' },
+        note: 'n',
+        submit_time: '2025-01-01T00:00:00Z',
+      },
     ]) {
       const res = await call<Result>('POST', `${api}/results`, body);
       assert.equal(res.status, 201);
@@ -669,7 +990,10 @@ describe('the outbox: one resultsdb.result.new message per stored result', () =>
       assert.equal(rows.at(-1)!.topic, 'resultsdb.result.new');
       assert.deepEqual(JSON.parse(rows.at(-1)!.body), res.body);
     }
-    assert.equal((await call('POST', `${api}/results`, { outcome: 'MAYBE', testcase: 'outbox.c' })).status, 400);
+    assert.equal(
+      (await call('POST', `${api}/results`, { outcome: 'MAYBE', testcase: 'outbox.c' })).status,
+      400,
+    );
     assert.equal(outbox().length, 2, 'a refused result adds no message');
 
     const seen: BusMessage[] = [];
@@ -687,6 +1011,9 @@ describe('the outbox: one resultsdb.result.new message per stored result', () =>
     );
     await waitFor('the outbox to drain', () => outbox().length === 0);
     // The event log behind server-sent events has them too.
-    await waitFor('the event log to record them', () => service.ctx.eventLog.after(0, ['resultsdb.result.new']).events.length === 2);
+    await waitFor(
+      'the event log to record them',
+      () => service.ctx.eventLog.after(0, ['resultsdb.result.new']).events.length === 2,
+    );
   });
 });

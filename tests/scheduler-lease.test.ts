@@ -43,7 +43,13 @@ test('two schedulers on one store: a task due every second runs in one of them o
   const db2 = openDatabase(file);
   const runs: string[] = [];
   const make = (conn: typeof db, holder: string) => {
-    const s = new Scheduler(conn, new Lease(conn, 'scheduler', holder, 2000), true, new SluiceMetrics({ processMetrics: false }), silentLogger());
+    const s = new Scheduler(
+      conn,
+      new Lease(conn, 'scheduler', holder, 2000),
+      true,
+      new SluiceMetrics({ processMetrics: false }),
+      silentLogger(),
+    );
     s.schedule('tick', '* * * * * *', () => void runs.push(holder));
     return s;
   };
@@ -60,18 +66,31 @@ test('two schedulers on one store: a task due every second runs in one of them o
   await waitFor('three runs', () => runs.length >= 3, 10_000, 50);
   assert.equal(new Set(runs).size, 1, `runs in both: ${runs.join(',')}`);
   const leader = runs[0]!;
-  const recorded = db.prepare("SELECT holder, outcome FROM scheduled_runs WHERE task = 'tick'").all() as Array<{ holder: string; outcome: string | null }>;
+  const recorded = db
+    .prepare("SELECT holder, outcome FROM scheduled_runs WHERE task = 'tick'")
+    .all() as Array<{ holder: string; outcome: string | null }>;
   assert.ok(recorded.length >= 3);
   assert.ok(recorded.every((r) => r.holder === leader));
   await (leader === 'a' ? a : b).stop();
   const before = runs.length;
-  await waitFor('the other scheduler to take over', () => runs.slice(before).some((h) => h !== leader), 10_000, 50);
+  await waitFor(
+    'the other scheduler to take over',
+    () => runs.slice(before).some((h) => h !== leader),
+    10_000,
+    50,
+  );
 });
 
 test('a scheduler without the role accepts tasks and never runs them', async () => {
   const { db } = store();
   let ran = 0;
-  const s = new Scheduler(db, new Lease(db, 'scheduler', 'x', 2000), false, new SluiceMetrics({ processMetrics: false }), silentLogger());
+  const s = new Scheduler(
+    db,
+    new Lease(db, 'scheduler', 'x', 2000),
+    false,
+    new SluiceMetrics({ processMetrics: false }),
+    silentLogger(),
+  );
   s.schedule('tick', '* * * * * *', () => void ran++);
   s.start(2000);
   await new Promise((r) => setTimeout(r, 1500));
@@ -84,6 +103,9 @@ test('a scheduler without the role accepts tasks and never runs them', async () 
 test('--role: all, one role, or a list; anything else is refused naming the roles', () => {
   assert.deepEqual([...parseRoles('all')].sort(), ['api', 'consumers', 'runner', 'scheduler']);
   assert.deepEqual([...parseRoles('consumers, scheduler')], ['consumers', 'scheduler']);
-  assert.throws(() => parseRoles('api,worker'), /"worker" is not a role; the roles are all, api, consumers, runner, scheduler/);
+  assert.throws(
+    () => parseRoles('api,worker'),
+    /"worker" is not a role; the roles are all, api, consumers, runner, scheduler/,
+  );
   assert.throws(() => parseRoles(''), /expected one of/);
 });

@@ -27,8 +27,16 @@ describe('POST and GET /api/v1/updates: who may file, and refusals', () => {
   const post = async (body: unknown, token?: string) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
-    const res = await fetch(`${base}/api/v1/updates`, { method: 'POST', headers, body: JSON.stringify(body) });
-    return { status: res.status, location: res.headers.get('location'), body: (await res.json()) as Record<string, unknown> };
+    const res = await fetch(`${base}/api/v1/updates`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      location: res.headers.get('location'),
+      body: (await res.json()) as Record<string, unknown>,
+    };
   };
   const update = { product_version: 'fedora-41', builds: ['bash-5.2.26-3.fc41'], request: 'stable' };
 
@@ -68,7 +76,9 @@ describe('POST and GET /api/v1/updates: who may file, and refusals', () => {
     assert.deepEqual(await post(update), {
       status: 401,
       location: null,
-      body: { message: 'this endpoint needs an API token with scope "updates:write" (Authorization: Bearer TOKEN)' },
+      body: {
+        message: 'this endpoint needs an API token with scope "updates:write" (Authorization: Bearer TOKEN)',
+      },
     });
     const res = await post(update, 'ci-token');
     assert.equal(res.status, 403);
@@ -76,19 +86,27 @@ describe('POST and GET /api/v1/updates: who may file, and refusals', () => {
   });
 
   test('a bad body: 400 naming the field; an alias in use: 409; an unknown update: 404', async () => {
-    assert.deepEqual((await post({ ...update, builds: ['bash'] }, 'bodhi-token')).body, { message: 'builds[0]: "bash" is not a name-version-release' });
+    assert.deepEqual((await post({ ...update, builds: ['bash'] }, 'bodhi-token')).body, {
+      message: 'builds[0]: "bash" is not a name-version-release',
+    });
     assert.equal((await post({ ...update, request: 'pending' }, 'bodhi-token')).status, 400);
     const first = await post({ ...update, alias: 'FEDORA-2025-bbbbbbbbbb' }, 'bodhi-token');
     assert.equal(first.status, 201);
     const again = await post({ ...update, alias: 'FEDORA-2025-bbbbbbbbbb' }, 'bodhi-token');
-    assert.deepEqual({ status: again.status, body: again.body }, { status: 409, body: { message: 'alias: update FEDORA-2025-bbbbbbbbbb exists already' } });
+    assert.deepEqual(
+      { status: again.status, body: again.body },
+      { status: 409, body: { message: 'alias: update FEDORA-2025-bbbbbbbbbb exists already' } },
+    );
     const missing = await fetch(`${base}/api/v1/updates/FEDORA-2025-nope`);
     assert.equal(missing.status, 404);
     assert.deepEqual(await missing.json(), { message: 'no update FEDORA-2025-nope' });
   });
 
   test('an update for a product version no policy covers has nothing required: ignored', async () => {
-    const res = await post({ ...update, product_version: 'epel-9', builds: ['bash-5.2.26-3.el9'] }, 'bodhi-token');
+    const res = await post(
+      { ...update, product_version: 'epel-9', builds: ['bash-5.2.26-3.el9'] },
+      'bodhi-token',
+    );
     assert.equal(res.status, 201);
     assert.match(String(res.body.id), /^EPEL-\d{4}-[0-9a-f]{10}$/);
     assert.equal(res.body.test_gating_status, 'ignored');

@@ -24,7 +24,13 @@ function thrown<E extends Error>(type: new (...args: never[]) => E, fn: () => un
   assert.fail(`expected a ${type.name}`);
 }
 
-const BASE = { subject_type: 'koji_build', subject_identifier: 'bash-5.2.26-3.fc42', testcase: 'dist.rpmdeplint', product_version: 'fedora-42', comment: 'known flake' };
+const BASE = {
+  subject_type: 'koji_build',
+  subject_identifier: 'bash-5.2.26-3.fc42',
+  testcase: 'dist.rpmdeplint',
+  product_version: 'fedora-42',
+  comment: 'known flake',
+};
 
 describe('parseWaiverBody', () => {
   test('one waiver: waived defaults to true, no scenario means every scenario, no username means the caller', () => {
@@ -46,7 +52,17 @@ describe('parseWaiverBody', () => {
   });
 
   test('a list gives a list, in order; scenario, waived: false and username are kept; unknown fields are ignored', () => {
-    const body = [BASE, { ...BASE, testcase: 'dist.abicheck', scenario: 'x86_64.uefi', waived: false, username: 'alice', extra: 1 }];
+    const body = [
+      BASE,
+      {
+        ...BASE,
+        testcase: 'dist.abicheck',
+        scenario: 'x86_64.uefi',
+        waived: false,
+        username: 'alice',
+        extra: 1,
+      },
+    ];
     const { list, waivers } = parseWaiverBody(body);
     assert.equal(list, true);
     assert.deepEqual(
@@ -65,11 +81,27 @@ describe('parseWaiverBody', () => {
   });
 
   const legacy: Array<[string, Record<string, string>, [string, string]]> = [
-    ['{type: koji_build, item}', { type: 'koji_build', item: 'bash-1-1.fc42' }, ['koji_build', 'bash-1-1.fc42']],
-    ['{type: brew-build, item}', { type: 'brew-build', item: 'bash-1-1.el9' }, ['koji_build', 'bash-1-1.el9']],
+    [
+      '{type: koji_build, item}',
+      { type: 'koji_build', item: 'bash-1-1.fc42' },
+      ['koji_build', 'bash-1-1.fc42'],
+    ],
+    [
+      '{type: brew-build, item}',
+      { type: 'brew-build', item: 'bash-1-1.el9' },
+      ['koji_build', 'bash-1-1.el9'],
+    ],
     ['{original_spec_nvr}', { original_spec_nvr: 'bash-1-1.fc42' }, ['koji_build', 'bash-1-1.fc42']],
-    ['{productmd.compose.id}', { 'productmd.compose.id': 'Fedora-42-20250101.n.0' }, ['compose', 'Fedora-42-20250101.n.0']],
-    ['{type: bodhi_update, item}', { type: 'bodhi_update', item: 'FEDORA-2025-abc' }, ['bodhi_update', 'FEDORA-2025-abc']],
+    [
+      '{productmd.compose.id}',
+      { 'productmd.compose.id': 'Fedora-42-20250101.n.0' },
+      ['compose', 'Fedora-42-20250101.n.0'],
+    ],
+    [
+      '{type: bodhi_update, item}',
+      { type: 'bodhi_update', item: 'FEDORA-2025-abc' },
+      ['bodhi_update', 'FEDORA-2025-abc'],
+    ],
   ];
   for (const [what, subject, [type, identifier]] of legacy) {
     test(`the legacy subject ${what} becomes ${type} ${identifier}`, () => {
@@ -87,27 +119,83 @@ describe('parseWaiverBody', () => {
     ['a list holding a string', [BASE, 'x'], '[1]: must be a waiver object'],
     ['no product_version', { ...BASE, product_version: undefined }, 'product_version: is required'],
     ['an empty product_version', { ...BASE, product_version: '' }, 'product_version: must not be empty'],
-    ['a product_version that is a number', { ...BASE, product_version: 42 }, 'product_version: must be a string'],
-    ['a product_version longer than WaiverDB stores', { ...BASE, product_version: 'f'.repeat(201) }, 'product_version: must be at most 200 characters'],
+    [
+      'a product_version that is a number',
+      { ...BASE, product_version: 42 },
+      'product_version: must be a string',
+    ],
+    [
+      'a product_version longer than WaiverDB stores',
+      { ...BASE, product_version: 'f'.repeat(201) },
+      'product_version: must be at most 200 characters',
+    ],
     ['no comment', { ...BASE, comment: null }, 'comment: is required'],
     ['a blank comment', { ...BASE, comment: '  ' }, 'comment: must not be empty'],
     ['no testcase', { ...BASE, testcase: undefined }, 'testcase: is required'],
     ['an empty testcase', { ...BASE, testcase: '' }, 'testcase: must not be empty'],
     ['waived as a string', { ...BASE, waived: 'yes' }, 'waived: must be true or false'],
-    ['an empty scenario', { ...BASE, scenario: '' }, 'scenario: must not be empty (leave it out to waive every scenario)'],
+    [
+      'an empty scenario',
+      { ...BASE, scenario: '' },
+      'scenario: must not be empty (leave it out to waive every scenario)',
+    ],
     ['a scenario that is a list', { ...BASE, scenario: ['a'] }, 'scenario: must be a string'],
     ['a username that is a number', { ...BASE, username: 7 }, 'username: must be a string'],
-    ['no subject at all', noSubject, 'subject_type: is required, with subject_identifier (or the legacy subject: {type, item})'],
-    ['subject_type without subject_identifier', { ...noSubject, subject_type: 'koji_build' }, 'subject_identifier: is required'],
-    ['subject_identifier without subject_type', { ...noSubject, subject_identifier: 'bash-1-1.fc42' }, 'subject_type: is required'],
-    ['an empty subject_identifier', { ...BASE, subject_identifier: '' }, 'subject_identifier: must not be empty'],
-    ['both subject forms', { ...BASE, subject: { type: 'koji_build', item: 'x' } }, 'subject: must not be given together with subject_type or subject_identifier'],
-    ['a legacy subject that is a string', { ...noSubject, subject: 'bash' }, 'subject: must be an object {type, item}'],
-    ['a legacy subject with an item but no type', { ...noSubject, subject: { item: 'bash-1-1.fc42' } }, 'subject.type: is required with item (a non-empty string)'],
-    ['a legacy subject with nothing usable', { ...noSubject, subject: { type: 'koji_build' } }, 'subject: must be {type, item}, {original_spec_nvr} or {"productmd.compose.id"} with non-empty string values'],
-    ['a result_id no result has', { ...noSubject, testcase: undefined, result_id: 12 }, 'result_id: Result id not found in Resultsdb'],
-    ['a result_id with a testcase', { ...noSubject, result_id: 12 }, "result_id: must not be given together with testcase: the subject, test case and scenario are the result's"],
-    ['a result_id that is not a number', { ...noSubject, testcase: undefined, result_id: [12] }, 'result_id: must be a result id, a whole number (got [12])'],
+    [
+      'no subject at all',
+      noSubject,
+      'subject_type: is required, with subject_identifier (or the legacy subject: {type, item})',
+    ],
+    [
+      'subject_type without subject_identifier',
+      { ...noSubject, subject_type: 'koji_build' },
+      'subject_identifier: is required',
+    ],
+    [
+      'subject_identifier without subject_type',
+      { ...noSubject, subject_identifier: 'bash-1-1.fc42' },
+      'subject_type: is required',
+    ],
+    [
+      'an empty subject_identifier',
+      { ...BASE, subject_identifier: '' },
+      'subject_identifier: must not be empty',
+    ],
+    [
+      'both subject forms',
+      { ...BASE, subject: { type: 'koji_build', item: 'x' } },
+      'subject: must not be given together with subject_type or subject_identifier',
+    ],
+    [
+      'a legacy subject that is a string',
+      { ...noSubject, subject: 'bash' },
+      'subject: must be an object {type, item}',
+    ],
+    [
+      'a legacy subject with an item but no type',
+      { ...noSubject, subject: { item: 'bash-1-1.fc42' } },
+      'subject.type: is required with item (a non-empty string)',
+    ],
+    [
+      'a legacy subject with nothing usable',
+      { ...noSubject, subject: { type: 'koji_build' } },
+      'subject: must be {type, item}, {original_spec_nvr} or {"productmd.compose.id"} with non-empty string values',
+    ],
+    [
+      'a result_id no result has',
+      { ...noSubject, testcase: undefined, result_id: 12 },
+      'result_id: Result id not found in Resultsdb',
+    ],
+    [
+      'a result_id with a testcase',
+      { ...noSubject, result_id: 12 },
+      "result_id: must not be given together with testcase: the subject, test case and scenario are the result's",
+    ],
+    [
+      'a result_id that is not a number',
+      { ...noSubject, testcase: undefined, result_id: [12] },
+      'result_id: must be a result id, a whole number (got [12])',
+    ],
     ['a bad second waiver of a list', [BASE, { ...BASE, comment: '' }], '[1].comment: must not be empty'],
   ];
   for (const [what, body, message] of refusals) {
@@ -154,7 +242,9 @@ describe('waiverJson', () => {
   });
 
   test('a compose keeps its productmd key in the legacy subject', () => {
-    assert.deepEqual(subjectDict('compose', 'Fedora-42-20250101.n.0'), { 'productmd.compose.id': 'Fedora-42-20250101.n.0' });
+    assert.deepEqual(subjectDict('compose', 'Fedora-42-20250101.n.0'), {
+      'productmd.compose.id': 'Fedora-42-20250101.n.0',
+    });
   });
 });
 
@@ -189,8 +279,21 @@ describe('fnmatch (Python fnmatchcase)', () => {
 });
 
 describe('WaiverPermissions', () => {
-  const rule = (r: Partial<PermissionRule> & { testcases: string[] }): PermissionRule => ({ maintainers: [], testcasesIgnore: [], users: [], groups: [], ...r });
-  const kernel = rule({ name: 'kernel', maintainers: ['kernel-qe@example.com'], testcases: ['kernel-qe.*'], testcasesIgnore: ['kernel-qe.unwaivable.*'], users: ['alice'], groups: ['kernel-devs'] });
+  const rule = (r: Partial<PermissionRule> & { testcases: string[] }): PermissionRule => ({
+    maintainers: [],
+    testcasesIgnore: [],
+    users: [],
+    groups: [],
+    ...r,
+  });
+  const kernel = rule({
+    name: 'kernel',
+    maintainers: ['kernel-qe@example.com'],
+    testcases: ['kernel-qe.*'],
+    testcasesIgnore: ['kernel-qe.unwaivable.*'],
+    users: ['alice'],
+    groups: ['kernel-devs'],
+  });
   const dist = rule({ testcases: ['dist.*', 'fedora-ci.*'], groups: ['qa'] });
   const ruled = new WaiverPermissions({ permissions: [kernel, dist], superusers: ['bodhi'] });
   const open = new WaiverPermissions({ permissions: [], superusers: [] });
@@ -198,7 +301,10 @@ describe('WaiverPermissions', () => {
 
   test('no rules: anyone may waive anything', () => {
     assert.equal(open.mayWaive('anyone', [], 'whatever.test'), true);
-    assert.deepEqual(open.authorize({ user: 'anyone', groups: [] }, undefined, 'x', noGroups), { username: 'anyone', proxiedBy: null });
+    assert.deepEqual(open.authorize({ user: 'anyone', groups: [] }, undefined, 'x', noGroups), {
+      username: 'anyone',
+      proxiedBy: null,
+    });
   });
 
   test('with rules: a user listed, or in a group listed, by a rule about the test case', () => {
@@ -206,7 +312,11 @@ describe('WaiverPermissions', () => {
     assert.equal(ruled.mayWaive('dave', ['kernel-devs'], 'kernel-qe.boot'), true);
     assert.equal(ruled.mayWaive('dave', ['qa'], 'kernel-qe.boot'), false);
     assert.equal(ruled.mayWaive('dave', ['qa'], 'fedora-ci.koji-build.tier0.functional'), true);
-    assert.equal(ruled.mayWaive('alice', [], 'dist.rpmdeplint'), false, "alice is listed only by the kernel rule");
+    assert.equal(
+      ruled.mayWaive('alice', [], 'dist.rpmdeplint'),
+      false,
+      'alice is listed only by the kernel rule',
+    );
   });
 
   test('a test case no rule is about cannot be waived by anyone; testcasesIgnore takes a test case out of a rule', () => {
@@ -218,17 +328,33 @@ describe('WaiverPermissions', () => {
   });
 
   test("a refusal is WaiverDB's 403 message", () => {
-    const err = thrown(WaiverForbiddenError, () => ruled.authorize({ user: 'bob', groups: [] }, undefined, 'kernel-qe.boot', noGroups));
-    assert.equal(err.message, 'User bob is not authorized to submit waivers for the test case kernel-qe.boot');
+    const err = thrown(WaiverForbiddenError, () =>
+      ruled.authorize({ user: 'bob', groups: [] }, undefined, 'kernel-qe.boot', noGroups),
+    );
+    assert.equal(
+      err.message,
+      'User bob is not authorized to submit waivers for the test case kernel-qe.boot',
+    );
     assert.equal(err.code, 'WAIVER_FORBIDDEN');
   });
 
-  test('only a superuser may name another user; the permission is then that user\'s, with the groups groupsOf gives', () => {
+  test("only a superuser may name another user; the permission is then that user's, with the groups groupsOf gives", () => {
     const groupsOf = (user: string) => (user === 'carol' ? ['kernel-devs'] : []);
-    assert.deepEqual(ruled.authorize({ user: 'bodhi', groups: [] }, 'carol', 'kernel-qe.boot', groupsOf), { username: 'carol', proxiedBy: 'bodhi' });
-    const notPermitted = thrown(WaiverForbiddenError, () => ruled.authorize({ user: 'bodhi', groups: ['kernel-devs'] }, 'bob', 'kernel-qe.boot', groupsOf));
-    assert.equal(notPermitted.message, 'User bob is not authorized to submit waivers for the test case kernel-qe.boot', "the superuser's own groups do not count");
-    const notSuper = thrown(WaiverForbiddenError, () => ruled.authorize({ user: 'alice', groups: [] }, 'carol', 'kernel-qe.boot', groupsOf));
+    assert.deepEqual(ruled.authorize({ user: 'bodhi', groups: [] }, 'carol', 'kernel-qe.boot', groupsOf), {
+      username: 'carol',
+      proxiedBy: 'bodhi',
+    });
+    const notPermitted = thrown(WaiverForbiddenError, () =>
+      ruled.authorize({ user: 'bodhi', groups: ['kernel-devs'] }, 'bob', 'kernel-qe.boot', groupsOf),
+    );
+    assert.equal(
+      notPermitted.message,
+      'User bob is not authorized to submit waivers for the test case kernel-qe.boot',
+      "the superuser's own groups do not count",
+    );
+    const notSuper = thrown(WaiverForbiddenError, () =>
+      ruled.authorize({ user: 'alice', groups: [] }, 'carol', 'kernel-qe.boot', groupsOf),
+    );
     assert.equal(notSuper.message, 'user alice does not have the proxyuser ability');
   });
 
@@ -253,7 +379,9 @@ describe('parseWaiversQuery', () => {
   });
 
   test("every filter; brew-build reads as koji_build; an empty value is no filter; since's bounds", () => {
-    const q = parse('subject_type=brew-build&subject_identifier=bash-1-1.el9&testcase=t&scenario=s&product_version=rhel-9&username=u&proxied_by=p&since=2025-01-01T00:00:00.000001,2025-02-01T00:00:00.000999&include_obsolete=yes&page=3&limit=5&comment=ignored&testcase=second');
+    const q = parse(
+      'subject_type=brew-build&subject_identifier=bash-1-1.el9&testcase=t&scenario=s&product_version=rhel-9&username=u&proxied_by=p&since=2025-01-01T00:00:00.000001,2025-02-01T00:00:00.000999&include_obsolete=yes&page=3&limit=5&comment=ignored&testcase=second',
+    );
     assert.deepEqual(q, {
       filter: {
         subjectType: 'koji_build',
@@ -274,8 +402,10 @@ describe('parseWaiversQuery', () => {
   });
 
   test('include_obsolete in the words pydantic takes; a limit above 1000 gives 1000', () => {
-    for (const yes of ['true', 'True', '1', 'on', 'y']) assert.equal(parse(`include_obsolete=${yes}`).includeObsolete, true, yes);
-    for (const no of ['false', '0', 'off', 'NO']) assert.equal(parse(`include_obsolete=${no}`).includeObsolete, false, no);
+    for (const yes of ['true', 'True', '1', 'on', 'y'])
+      assert.equal(parse(`include_obsolete=${yes}`).includeObsolete, true, yes);
+    for (const no of ['false', '0', 'off', 'NO'])
+      assert.equal(parse(`include_obsolete=${no}`).includeObsolete, false, no);
     assert.equal(parse('limit=5000').limit, 1000);
   });
 
@@ -297,9 +427,18 @@ describe('parseWaiversQuery', () => {
 describe('parseFilteredBody', () => {
   test('filters and include_obsolete; null and empty criteria are no criteria; an empty filter matches everything', () => {
     assert.deepEqual(
-      parseFilteredBody({ filters: [{ subject_type: 'brew-build', subject_identifier: 'x', testcase: null, since: '2025-01-01' }, {}], include_obsolete: true }),
+      parseFilteredBody({
+        filters: [
+          { subject_type: 'brew-build', subject_identifier: 'x', testcase: null, since: '2025-01-01' },
+          {},
+        ],
+        include_obsolete: true,
+      }),
       {
-        filters: [{ subjectType: 'koji_build', subjectIdentifier: 'x', since: { start: Date.UTC(2025, 0, 1) } }, { since: {} }],
+        filters: [
+          { subjectType: 'koji_build', subjectIdentifier: 'x', since: { start: Date.UTC(2025, 0, 1) } },
+          { since: {} },
+        ],
         includeObsolete: true,
       },
     );
@@ -311,10 +450,26 @@ describe('parseFilteredBody', () => {
     ['no filters', { include_obsolete: true }, 'filters: is required: a non-empty list of filter objects'],
     ['empty filters', { filters: [] }, 'filters: must be a non-empty list of filter objects'],
     ['a filter that is a string', { filters: ['t'] }, 'filters[0]: must be an object of filters'],
-    ['a misspelt filter', { filters: [{ testcase: 't' }, { subject_id: 'x' }] }, 'filters[1].subject_id: is not a filter; the filters are subject_type, subject_identifier, testcase, scenario, product_version, username, proxied_by, since'],
-    ['a criterion that is a number', { filters: [{ product_version: 42 }] }, 'filters[0].product_version: must be a string'],
-    ['a bad since', { filters: [{ since: 'now' }] }, 'filters[0].since: must be an ISO 8601 time, or two as start,end (got "now")'],
-    ['include_obsolete as a string', { filters: [{}], include_obsolete: 'true' }, 'include_obsolete: must be true or false'],
+    [
+      'a misspelt filter',
+      { filters: [{ testcase: 't' }, { subject_id: 'x' }] },
+      'filters[1].subject_id: is not a filter; the filters are subject_type, subject_identifier, testcase, scenario, product_version, username, proxied_by, since',
+    ],
+    [
+      'a criterion that is a number',
+      { filters: [{ product_version: 42 }] },
+      'filters[0].product_version: must be a string',
+    ],
+    [
+      'a bad since',
+      { filters: [{ since: 'now' }] },
+      'filters[0].since: must be an ISO 8601 time, or two as start,end (got "now")',
+    ],
+    [
+      'include_obsolete as a string',
+      { filters: [{}], include_obsolete: 'true' },
+      'include_obsolete: must be true or false',
+    ],
   ];
   for (const [what, body, message] of refusals) {
     test(`refuses ${what}, naming the field`, () => {
@@ -336,7 +491,12 @@ describe('waiverPageLinks', () => {
   });
 
   test('nothing matching: page 1 with last at page 0, as Flask-SQLAlchemy counts', () => {
-    assert.deepEqual(waiverPageLinks(url, '', 1, 10, 0), { prev: null, next: null, first: `${url}?page=1`, last: `${url}?page=0` });
+    assert.deepEqual(waiverPageLinks(url, '', 1, 10, 0), {
+      prev: null,
+      next: null,
+      first: `${url}?page=1`,
+      last: `${url}?page=0`,
+    });
   });
 
   test('a page before the first or past the last has no links at all', () => {
@@ -352,13 +512,32 @@ describe('the waivers configuration', () => {
   });
 
   test('a rule gets empty lists for what it leaves out', () => {
-    const { waivers } = validateConfig({ waivers: { superusers: ['bodhi'], permissions: [{ testcases: ['dist.*'], users: ['alice'] }] } }, 'test');
-    assert.deepEqual(waivers, { superusers: ['bodhi'], permissions: [{ testcases: ['dist.*'], users: ['alice'], groups: [], maintainers: [], testcasesIgnore: [] }] });
+    const { waivers } = validateConfig(
+      { waivers: { superusers: ['bodhi'], permissions: [{ testcases: ['dist.*'], users: ['alice'] }] } },
+      'test',
+    );
+    assert.deepEqual(waivers, {
+      superusers: ['bodhi'],
+      permissions: [
+        { testcases: ['dist.*'], users: ['alice'], groups: [], maintainers: [], testcasesIgnore: [] },
+      ],
+    });
   });
 
   test('a rule without test cases, an unknown key or an empty user is refused with its path', () => {
     const err = thrown(ConfigError, () =>
-      validateConfig({ waivers: { permissions: [{ users: ['alice'] }, { testcases: [], grups: ['qa'] }, { testcases: ['x'], users: [''] }] } }, 'test'),
+      validateConfig(
+        {
+          waivers: {
+            permissions: [
+              { users: ['alice'] },
+              { testcases: [], grups: ['qa'] },
+              { testcases: ['x'], users: [''] },
+            ],
+          },
+        },
+        'test',
+      ),
     );
     assert.deepEqual([...err.problems].sort(), [
       'waivers.permissions[0].testcases: is required',

@@ -9,13 +9,21 @@ import { testConfig, testRegistry } from './support/test-config.js';
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
 /** A store whose clock the test sets: each waiver is stamped with `now.value`. */
-function open(t: { after(fn: () => void): void }): { db: Db; store: WaiversStore; now: { value: number }; outbox: () => Array<{ topic: string; body: unknown }> } {
+function open(t: { after(fn: () => void): void }): {
+  db: Db;
+  store: WaiversStore;
+  now: { value: number };
+  outbox: () => Array<{ topic: string; body: unknown }>;
+} {
   const db = openDatabase(testConfig().db.path);
   t.after(() => db.close());
   migrate(db);
   const now = { value: T0 };
   const store = new WaiversStore(db, new Outbox(db, testRegistry()), () => now.value);
-  const outbox = () => (db.prepare('SELECT topic, body FROM outbox ORDER BY id').all() as Array<{ topic: string; body: string }>).map((r) => ({ topic: r.topic, body: JSON.parse(r.body) as unknown }));
+  const outbox = () =>
+    (
+      db.prepare('SELECT topic, body FROM outbox ORDER BY id').all() as Array<{ topic: string; body: string }>
+    ).map((r) => ({ topic: r.topic, body: JSON.parse(r.body) as unknown }));
   return { db, store, now, outbox };
 }
 
@@ -37,10 +45,25 @@ const ids = (ws: WaiverJson[]) => ws.map((w) => w.id);
 describe('WaiversStore.submit', () => {
   test('stores each waiver and adds its waiverdb.waiver.new message (the waiver as GET returns it), in one transaction', (t) => {
     const { store, outbox } = open(t);
-    const stored = store.submit([waiver(), waiver({ testcase: 'dist.abicheck', waived: false, scenario: 'x86_64', username: 'carol', proxiedBy: 'bodhi' })]);
+    const stored = store.submit([
+      waiver(),
+      waiver({
+        testcase: 'dist.abicheck',
+        waived: false,
+        scenario: 'x86_64',
+        username: 'carol',
+        proxiedBy: 'bodhi',
+      }),
+    ]);
     assert.equal(stored.length, 2);
-    assert.deepEqual(stored.map((w) => store.get(w.id)), stored);
-    assert.deepEqual(outbox(), stored.map((body) => ({ topic: 'waiverdb.waiver.new', body })));
+    assert.deepEqual(
+      stored.map((w) => store.get(w.id)),
+      stored,
+    );
+    assert.deepEqual(
+      outbox(),
+      stored.map((body) => ({ topic: 'waiverdb.waiver.new', body })),
+    );
     assert.deepEqual(
       stored.map((w) => [w.testcase, w.waived, w.scenario, w.username, w.proxied_by, w.timestamp]),
       [
@@ -85,7 +108,11 @@ describe('WaiversStore.forSubjects (the gating lookup)', () => {
     const w = {
       bash: at(0, {}),
       other: at(0, { subjectIdentifier: 'zsh-5.9-1.fc42' }),
-      update: at(1, { subjectType: 'bodhi_update', subjectIdentifier: 'FEDORA-2025-1', testcase: 'update.tier0' }),
+      update: at(1, {
+        subjectType: 'bodhi_update',
+        subjectIdentifier: 'FEDORA-2025-1',
+        testcase: 'update.tier0',
+      }),
       bashRevoked: at(1, { waived: false, comment: 'not flaky after all' }),
       bashF41: at(2, { productVersion: 'fedora-41' }),
       bashAgain: at(3, { scenario: 'x86_64', comment: 'only on x86_64' }),
@@ -107,32 +134,61 @@ describe('WaiversStore.forSubjects (the gating lookup)', () => {
     const { store, w } = history(t);
     const bash = [{ type: 'koji_build', identifier: 'bash-5.2.26-3.fc42' }];
     assert.deepEqual(ids(store.forSubjects(bash, { productVersions: ['fedora-41'] })), [w.bashF41.id]);
-    assert.deepEqual(ids(store.forSubjects(bash, { productVersions: ['fedora-42', 'fedora-41'] })), [w.bash.id, w.bashRevoked.id, w.bashF41.id, w.bashAgain.id]);
+    assert.deepEqual(ids(store.forSubjects(bash, { productVersions: ['fedora-42', 'fedora-41'] })), [
+      w.bash.id,
+      w.bashRevoked.id,
+      w.bashF41.id,
+      w.bashAgain.id,
+    ]);
     assert.deepEqual(store.forSubjects(bash, { productVersions: [] }), []);
   });
 
-  test('before (Greenwave\'s when) keeps the waivers submitted at or before that moment', (t) => {
+  test("before (Greenwave's when) keeps the waivers submitted at or before that moment", (t) => {
     const { store, w } = history(t);
     const bash = [{ type: 'koji_build', identifier: 'bash-5.2.26-3.fc42' }];
-    assert.deepEqual(ids(store.forSubjects(bash, { before: T0 + 3600_000 - 1 })), [w.bash.id], 'the revocation came an hour later');
-    assert.deepEqual(ids(store.forSubjects(bash, { before: T0 + 3600_000 })), [w.bash.id, w.bashRevoked.id], 'the bound is inclusive');
+    assert.deepEqual(
+      ids(store.forSubjects(bash, { before: T0 + 3600_000 - 1 })),
+      [w.bash.id],
+      'the revocation came an hour later',
+    );
+    assert.deepEqual(
+      ids(store.forSubjects(bash, { before: T0 + 3600_000 })),
+      [w.bash.id, w.bashRevoked.id],
+      'the bound is inclusive',
+    );
     assert.deepEqual(ids(store.forSubjects(bash, { before: T0 - 1 })), []);
-    assert.deepEqual(ids(store.forSubjects(bash, { before: T0 + 3 * 3600_000, productVersions: ['fedora-42'] })), [w.bash.id, w.bashRevoked.id, w.bashAgain.id]);
+    assert.deepEqual(
+      ids(store.forSubjects(bash, { before: T0 + 3 * 3600_000, productVersions: ['fedora-42'] })),
+      [w.bash.id, w.bashRevoked.id, w.bashAgain.id],
+    );
   });
 
   test('brew-build subjects read as koji_build; a subject named twice gives its waivers once; no subjects, no waivers', (t) => {
     const { store, w } = history(t);
     const bash = { type: 'brew-build', identifier: 'bash-5.2.26-3.fc42' };
-    assert.deepEqual(ids(store.forSubjects([bash, bash, { type: 'koji_build', identifier: 'bash-5.2.26-3.fc42' }])), [w.bash.id, w.bashRevoked.id, w.bashF41.id, w.bashAgain.id]);
+    assert.deepEqual(
+      ids(store.forSubjects([bash, bash, { type: 'koji_build', identifier: 'bash-5.2.26-3.fc42' }])),
+      [w.bash.id, w.bashRevoked.id, w.bashF41.id, w.bashAgain.id],
+    );
     assert.deepEqual(store.forSubjects([]), []);
     assert.deepEqual(store.forSubjects([{ type: 'koji_build', identifier: 'no-such-1-1.fc42' }]), []);
   });
 
   test('one indexed query: each subject is a search of waivers_subject, never a scan of the table', (t) => {
     const { store } = history(t);
-    for (const options of [{}, { before: T0 }, { productVersions: ['fedora-42'] }, { productVersions: ['fedora-42'], before: T0 }]) {
+    for (const options of [
+      {},
+      { before: T0 },
+      { productVersions: ['fedora-42'] },
+      { productVersions: ['fedora-42'], before: T0 },
+    ]) {
       const plan = store.explainForSubjects(options);
-      assert.ok(plan.some((d) => /^SEARCH w USING INDEX waivers_subject \(subject_identifier=\? AND subject_type=\?/.test(d)), `${JSON.stringify(options)}: ${plan.join(' | ')}`);
+      assert.ok(
+        plan.some((d) =>
+          /^SEARCH w USING INDEX waivers_subject \(subject_identifier=\? AND subject_type=\?/.test(d),
+        ),
+        `${JSON.stringify(options)}: ${plan.join(' | ')}`,
+      );
       assert.ok(!plan.some((d) => /^SCAN w\b/.test(d)), `${JSON.stringify(options)}: ${plan.join(' | ')}`);
     }
   });

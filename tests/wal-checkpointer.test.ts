@@ -30,7 +30,10 @@ test('with the checkpointer the service connection never checkpoints, yet what i
   assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
   await write(db);
   // Only a checkpoint copies pages from the WAL into the file, and this connection makes none.
-  await waitFor('the worker to copy the writes into the database file', () => statSync(file).size >= 200 * 3000);
+  await waitFor(
+    'the worker to copy the writes into the database file',
+    () => statSync(file).size >= 200 * 3000,
+  );
   await checkpointer.stop();
   assert.equal(checkpointer.running, false);
   assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), WAL_AUTOCHECKPOINT_PAGES);

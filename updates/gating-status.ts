@@ -16,11 +16,18 @@ export interface GatingStatusInput {
  * RUNNING for it (a missing requirement without a result_id); `ignored` when nothing is required;
  * `passed` when everything required is satisfied; `waiting` otherwise (results still to come).
  */
-export function gatingStatus({ satisfied, unsatisfied, since, now, graceMs }: GatingStatusInput): GatingStatus {
+export function gatingStatus({
+  satisfied,
+  unsatisfied,
+  since,
+  now,
+  graceMs,
+}: GatingStatusInput): GatingStatus {
   if (unsatisfied.length > 0) {
     if (!unsatisfied.every((r) => r.type === 'test-result-missing')) return 'failed';
     const recent = now - since < graceMs;
-    if (!recent && !unsatisfied.every((r) => r.result_id !== undefined && r.result_id !== null)) return 'failed';
+    if (!recent && !unsatisfied.every((r) => r.result_id !== undefined && r.result_id !== null))
+      return 'failed';
     return 'waiting';
   }
   return satisfied.length === 0 ? 'ignored' : 'passed';

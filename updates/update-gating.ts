@@ -11,7 +11,13 @@ import type { GatingStatus } from '../db/updates-store.js';
 import { gatingStatus, recheckAt } from './gating-status.js';
 import { updateDecisionContexts } from './update-contexts.js';
 import type { UpdateInput } from './update-input.js';
-import { makeAlias, UPDATE_STATUS_TOPIC, UPDATES_PREFIX, type UpdateJson, type UpdateStatusBody } from './update-json.js';
+import {
+  makeAlias,
+  UPDATE_STATUS_TOPIC,
+  UPDATES_PREFIX,
+  type UpdateJson,
+  type UpdateStatusBody,
+} from './update-json.js';
 
 export interface UpdateGatingParts {
   db: Db;
@@ -78,7 +84,12 @@ export class UpdateGating {
       const decision = this.decision(prepared);
       const now = this.now();
       const status = this.statusOf(update, decision, now);
-      const created = { ...update, status, statusAt: now, recheckAt: recheckAt(update.modifiedAt, now, this.parts.graceMs) };
+      const created = {
+        ...update,
+        status,
+        statusAt: now,
+        recheckAt: recheckAt(update.modifiedAt, now, this.parts.graceMs),
+      };
       store.insert(created);
       this.announce(created, null, decision, now);
       return this.json(created, decision);
@@ -95,7 +106,8 @@ export class UpdateGating {
   /** The updates a subject's results or waivers count for: those holding the build, or the update itself. */
   idsFor(subject: Subject): string[] {
     if (subject.type.id === 'koji_build') return this.parts.store.idsForBuild(subject.identifier);
-    if (subject.type.id === 'bodhi_update') return this.parts.store.get(subject.identifier) ? [subject.identifier] : [];
+    if (subject.type.id === 'bodhi_update')
+      return this.parts.store.get(subject.identifier) ? [subject.identifier] : [];
     return [];
   }
 
@@ -131,7 +143,8 @@ export class UpdateGating {
     const recheck = recheckAt(update.modifiedAt, now, this.parts.graceMs);
     const changed = status !== update.status;
     const current = { ...update, status, statusAt: changed ? now : update.statusAt, recheckAt: recheck };
-    if (changed || recheck !== update.recheckAt) this.parts.store.setStatus(update.id, status, current.statusAt, recheck);
+    if (changed || recheck !== update.recheckAt)
+      this.parts.store.setStatus(update.id, status, current.statusAt, recheck);
     if (changed) this.announce(current, update.status, decision, now);
     return { json: this.json(current, decision), changed };
   }
@@ -155,7 +168,10 @@ export class UpdateGating {
       decisionContexts: updateDecisionContexts(u.request, u.critpath, u.critpathGroups),
       onDemand: null,
       // Bodhi's greenwave_subject: every build, then the update itself.
-      subjects: [...u.builds.map((nvr) => ({ type: koji, identifier: nvr })), { type: subjectTypes.resolve('bodhi_update'), identifier: u.id }],
+      subjects: [
+        ...u.builds.map((nvr) => ({ type: koji, identifier: nvr })),
+        { type: subjectTypes.resolve('bodhi_update'), identifier: u.id },
+      ],
       verbose: false,
       when: null,
       ignoreResults: NOTHING,
@@ -173,7 +189,13 @@ export class UpdateGating {
   }
 
   private statusOf(u: StoredUpdate, d: DecisionState, now: number): GatingStatus {
-    return gatingStatus({ satisfied: d.satisfied_requirements, unsatisfied: d.unsatisfied_requirements, since: u.modifiedAt, now, graceMs: this.parts.graceMs });
+    return gatingStatus({
+      satisfied: d.satisfied_requirements,
+      unsatisfied: d.unsatisfied_requirements,
+      since: u.modifiedAt,
+      now,
+      graceMs: this.parts.graceMs,
+    });
   }
 
   private announce(u: StoredUpdate, previous: GatingStatus | null, d: DecisionState, now: number): void {

@@ -48,6 +48,9 @@ export interface UpdateStatusBody {
 /** An alias in Bodhi's style (FEDORA-2025-1a2b3c4d5e) from the product version's name, the year and 10 random hex digits. */
 export function makeAlias(productVersion: string, now: number, hex10: string): string {
   const dash = productVersion.lastIndexOf('-');
-  const name = (dash > 0 ? productVersion.slice(0, dash) : productVersion).toUpperCase().replace(/[^A-Z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const name = (dash > 0 ? productVersion.slice(0, dash) : productVersion)
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `${name || 'UPDATE'}-${new Date(now).getUTCFullYear()}-${hex10}`;
 }

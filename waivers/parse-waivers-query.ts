@@ -46,14 +46,20 @@ export function parseWaiversQuery(pairs: QueryPairs): WaiversListQuery {
   if (since) filter.since = parseSince(since, (why) => new QueryInputError('since', why));
   const page = value('page');
   const limit = value('limit');
-  if (page !== undefined && !/^\s*-?\d+\s*$/.test(page)) throw new QueryInputError('page', `must be a whole number (got ${JSON.stringify(page)})`);
+  if (page !== undefined && !/^\s*-?\d+\s*$/.test(page))
+    throw new QueryInputError('page', `must be a whole number (got ${JSON.stringify(page)})`);
   // Found by fuzzing: a page this far out made an OFFSET SQLite cannot take (a 500).
-  if (page !== undefined && Math.abs(Number(page)) > MAX_PAGE) throw new QueryInputError('page', `must be at most ${MAX_PAGE} (got ${JSON.stringify(page)})`);
-  if (limit !== undefined && (!/^\s*\d+\s*$/.test(limit) || Number(limit) < 1)) throw new QueryInputError('limit', `must be a whole number from 1 (got ${JSON.stringify(limit)})`);
+  if (page !== undefined && Math.abs(Number(page)) > MAX_PAGE)
+    throw new QueryInputError('page', `must be at most ${MAX_PAGE} (got ${JSON.stringify(page)})`);
+  if (limit !== undefined && (!/^\s*\d+\s*$/.test(limit) || Number(limit) < 1))
+    throw new QueryInputError('limit', `must be a whole number from 1 (got ${JSON.stringify(limit)})`);
   const obsolete = value('include_obsolete');
   return {
     filter,
-    includeObsolete: obsolete === undefined ? false : parseFlag(obsolete, (why) => new QueryInputError('include_obsolete', why)),
+    includeObsolete:
+      obsolete === undefined
+        ? false
+        : parseFlag(obsolete, (why) => new QueryInputError('include_obsolete', why)),
     page: page === undefined ? 1 : Number(page),
     limit: limit === undefined ? DEFAULT_LIMIT : Math.min(Number(limit), MAX_LIMIT),
   };
@@ -65,14 +71,25 @@ export function parseWaiversQuery(pairs: QueryPairs): WaiversListQuery {
  * quietly select everything), and `include_obsolete` (default false). Pure; throws WaiverInputError.
  */
 export function parseFilteredBody(body: unknown): FilteredWaiversQuery {
-  if (!isPlainObject(body)) throw new WaiverInputError('body', 'must be an object {filters: [...], include_obsolete}');
+  if (!isPlainObject(body))
+    throw new WaiverInputError('body', 'must be an object {filters: [...], include_obsolete}');
   const filters = body.filters;
-  if (filters === undefined || filters === null) throw new WaiverInputError('filters', 'is required: a non-empty list of filter objects');
-  if (!Array.isArray(filters) || filters.length === 0) throw new WaiverInputError('filters', 'must be a non-empty list of filter objects');
-  if (filters.length > MAX_FILTERS) throw new WaiverInputError('filters', `has ${filters.length} filter objects, more than the limit of ${MAX_FILTERS}`);
+  if (filters === undefined || filters === null)
+    throw new WaiverInputError('filters', 'is required: a non-empty list of filter objects');
+  if (!Array.isArray(filters) || filters.length === 0)
+    throw new WaiverInputError('filters', 'must be a non-empty list of filter objects');
+  if (filters.length > MAX_FILTERS)
+    throw new WaiverInputError(
+      'filters',
+      `has ${filters.length} filter objects, more than the limit of ${MAX_FILTERS}`,
+    );
   const obsolete = body.include_obsolete;
-  if (obsolete !== undefined && obsolete !== null && typeof obsolete !== 'boolean') throw new WaiverInputError('include_obsolete', 'must be true or false');
-  return { filters: filters.map((f: unknown, i) => parseFilterObject(f, `filters[${i}]`)), includeObsolete: obsolete === true };
+  if (obsolete !== undefined && obsolete !== null && typeof obsolete !== 'boolean')
+    throw new WaiverInputError('include_obsolete', 'must be true or false');
+  return {
+    filters: filters.map((f: unknown, i) => parseFilterObject(f, `filters[${i}]`)),
+    includeObsolete: obsolete === true,
+  };
 }
 
 /**
@@ -87,31 +104,45 @@ export function parseFilteredBody(body: unknown): FilteredWaiversQuery {
  * common criteria: an empty list matches nothing. Pure; throws WaiverInputError.
  */
 export function parseBySubjectsBody(body: unknown): FilteredWaiversQuery {
-  if (!isPlainObject(body)) throw new WaiverInputError('body', 'must be an object {results: [{subject, testcase}], product_version, ...}');
+  if (!isPlainObject(body))
+    throw new WaiverInputError(
+      'body',
+      'must be an object {results: [{subject, testcase}], product_version, ...}',
+    );
   const common: WaiverFilter = { since: {} };
   for (const name of ['product_version', 'username', 'proxied_by', 'testcase'] as const) {
     const v = body[name];
-    if (v !== undefined && v !== null && typeof v !== 'string') throw new WaiverInputError(name, 'must be a string');
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw new WaiverInputError(name, 'must be a string');
     if (name !== 'testcase') setFilter(common, name, (v as string | null | undefined) ?? undefined);
   }
   const since = body.since;
-  if (since !== undefined && since !== null && typeof since !== 'string') throw new WaiverInputError('since', 'must be a string');
+  if (since !== undefined && since !== null && typeof since !== 'string')
+    throw new WaiverInputError('since', 'must be a string');
   if (since) common.since = parseSince(since, (why) => new WaiverInputError('since', why));
   const obsolete = body.include_obsolete;
-  if (obsolete !== undefined && obsolete !== null && typeof obsolete !== 'boolean') throw new WaiverInputError('include_obsolete', 'must be true or false');
+  if (obsolete !== undefined && obsolete !== null && typeof obsolete !== 'boolean')
+    throw new WaiverInputError('include_obsolete', 'must be true or false');
   const results = body.results;
-  if (results !== undefined && results !== null && !Array.isArray(results)) throw new WaiverInputError('results', 'must be a list of {subject, testcase} objects');
+  if (results !== undefined && results !== null && !Array.isArray(results))
+    throw new WaiverInputError('results', 'must be a list of {subject, testcase} objects');
   const alternatives: WaiverFilter[] = [];
   let restricted = false;
   for (const [i, r] of (results ?? []).entries()) {
     const at = `results[${i}]`;
     if (!isPlainObject(r)) throw new WaiverInputError(at, 'must be an object {subject, testcase}');
     for (const key of Object.keys(r)) {
-      if (key !== 'subject' && key !== 'testcase') throw new WaiverInputError(`${at}.${key}`, 'is not allowed: each result is {subject, testcase}');
+      if (key !== 'subject' && key !== 'testcase')
+        throw new WaiverInputError(`${at}.${key}`, 'is not allowed: each result is {subject, testcase}');
     }
     const { testcase } = r;
-    if (testcase !== undefined && testcase !== null && typeof testcase !== 'string') throw new WaiverInputError(`${at}.testcase`, 'must be a string');
-    if (r.subject !== undefined && r.subject !== null && !isPlainObject(r.subject)) throw new WaiverInputError(`${at}.subject`, 'must be an object, e.g. {"type": "koji_build", "item": NVR}');
+    if (testcase !== undefined && testcase !== null && typeof testcase !== 'string')
+      throw new WaiverInputError(`${at}.testcase`, 'must be a string');
+    if (r.subject !== undefined && r.subject !== null && !isPlainObject(r.subject))
+      throw new WaiverInputError(
+        `${at}.subject`,
+        'must be an object, e.g. {"type": "koji_build", "item": NVR}',
+      );
     // Python's truth: an empty subject or testcase is no criterion.
     const subject = isPlainObject(r.subject) && Object.keys(r.subject).length > 0 ? r.subject : undefined;
     if (!subject && !testcase) continue;
@@ -130,16 +161,23 @@ export function parseBySubjectsBody(body: unknown): FilteredWaiversQuery {
 }
 
 /** WaiverDB's subject_dict_to_type_identifier; undefined where it raises ValueError. */
-function legacySubjectOf(subject: Record<string, unknown>, at: string): { type: string; identifier: string } | undefined {
+function legacySubjectOf(
+  subject: Record<string, unknown>,
+  at: string,
+): { type: string; identifier: string } | undefined {
   for (const key of ['type', 'item', 'original_spec_nvr', 'productmd.compose.id']) {
     const v = subject[key];
-    if (v !== undefined && v !== null && typeof v !== 'string') throw new WaiverInputError(`${at}.${key}`, 'must be a string');
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw new WaiverInputError(`${at}.${key}`, 'must be a string');
   }
   const str = (key: string) => (typeof subject[key] === 'string' ? (subject[key] as string) : undefined);
   const [type, item] = [str('type'), str('item')];
-  if (item !== undefined && (type === 'koji_build' || type === 'brew-build')) return { type: 'koji_build', identifier: item };
-  if (str('original_spec_nvr') !== undefined) return { type: 'koji_build', identifier: str('original_spec_nvr')! };
-  if (str('productmd.compose.id') !== undefined) return { type: 'compose', identifier: str('productmd.compose.id')! };
+  if (item !== undefined && (type === 'koji_build' || type === 'brew-build'))
+    return { type: 'koji_build', identifier: item };
+  if (str('original_spec_nvr') !== undefined)
+    return { type: 'koji_build', identifier: str('original_spec_nvr')! };
+  if (str('productmd.compose.id') !== undefined)
+    return { type: 'compose', identifier: str('productmd.compose.id')! };
   if (item !== undefined && type) return { type, identifier: item };
   return undefined;
 }
@@ -148,13 +186,17 @@ function parseFilterObject(value: unknown, at: string): WaiverFilter {
   if (!isPlainObject(value)) throw new WaiverInputError(at, 'must be an object of filters');
   const filter: WaiverFilter = { since: {} };
   for (const [key, v] of Object.entries(value)) {
-    if (v !== null && v !== undefined && typeof v !== 'string') throw new WaiverInputError(`${at}.${key}`, 'must be a string');
+    if (v !== null && v !== undefined && typeof v !== 'string')
+      throw new WaiverInputError(`${at}.${key}`, 'must be a string');
     if (key === 'since') {
       if (v) filter.since = parseSince(v as string, (why) => new WaiverInputError(`${at}.since`, why));
     } else if (Object.hasOwn(FILTERS, key)) {
       setFilter(filter, key as FilterName, (v as string | null | undefined) ?? undefined);
     } else {
-      throw new WaiverInputError(`${at}.${key}`, `is not a filter; the filters are ${[...FILTER_NAMES, 'since'].join(', ')}`);
+      throw new WaiverInputError(
+        `${at}.${key}`,
+        `is not a filter; the filters are ${[...FILTER_NAMES, 'since'].join(', ')}`,
+      );
     }
   }
   return filter;

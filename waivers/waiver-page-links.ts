@@ -12,7 +12,13 @@ export interface WaiverPageLinks {
  * answers with an empty listing and every link null. Each link is the request's own URL with
  * `page` first and the other parameters as the client wrote them (JSONP's `callback` dropped).
  */
-export function waiverPageLinks(url: string, rawQuery: string, page: number, limit: number, total: number): WaiverPageLinks | undefined {
+export function waiverPageLinks(
+  url: string,
+  rawQuery: string,
+  page: number,
+  limit: number,
+  total: number,
+): WaiverPageLinks | undefined {
   const pages = Math.ceil(total / limit);
   if (page < 1 || (page > 1 && page > pages)) return undefined;
   const kept = rawQuery.split('&').filter((p) => p !== '' && !/^(page|callback)(=|$)/.test(p));

@@ -26,7 +26,8 @@ export interface WaiverAuthor {
   proxiedBy: string | null;
 }
 
-export const forbiddenMessage = (user: string, testcase: string) => `User ${user} is not authorized to submit waivers for the test case ${testcase}`;
+export const forbiddenMessage = (user: string, testcase: string) =>
+  `User ${user} is not authorized to submit waivers for the test case ${testcase}`;
 
 interface CompiledRule {
   rule: PermissionRule;
@@ -46,34 +47,49 @@ export class WaiverPermissions {
   private readonly superusers: Set<string>;
 
   constructor(settings: WaiverSettings) {
-    this.rules = settings.permissions.map((rule) => ({ rule, testcases: rule.testcases.map(fnmatchRegExp), ignore: rule.testcasesIgnore.map(fnmatchRegExp) }));
+    this.rules = settings.permissions.map((rule) => ({
+      rule,
+      testcases: rule.testcases.map(fnmatchRegExp),
+      ignore: rule.testcasesIgnore.map(fnmatchRegExp),
+    }));
     this.superusers = new Set(settings.superusers);
   }
 
   /** The rules about `testcase` (all of them without one), in configuration order. */
   rulesFor(testcase?: string): PermissionRule[] {
     if (testcase === undefined) return this.rules.map((r) => r.rule);
-    return this.rules.filter((r) => !r.ignore.some((p) => p.test(testcase)) && r.testcases.some((p) => p.test(testcase))).map((r) => r.rule);
+    return this.rules
+      .filter((r) => !r.ignore.some((p) => p.test(testcase)) && r.testcases.some((p) => p.test(testcase)))
+      .map((r) => r.rule);
   }
 
   mayWaive(user: string, groups: readonly string[], testcase: string): boolean {
     if (this.rules.length === 0) return true;
-    return this.rulesFor(testcase).some((r) => r.users.includes(user) || r.groups.some((g) => groups.includes(g)));
+    return this.rulesFor(testcase).some(
+      (r) => r.users.includes(user) || r.groups.some((g) => groups.includes(g)),
+    );
   }
 
   /**
    * Whom the waiver is from, or WaiverForbiddenError. `onBehalfOf` is the body's `username`;
    * `groupsOf` says which groups a user named that way is in.
    */
-  authorize(caller: WaiverCaller, onBehalfOf: string | undefined, testcase: string, groupsOf: (user: string) => string[]): WaiverAuthor {
+  authorize(
+    caller: WaiverCaller,
+    onBehalfOf: string | undefined,
+    testcase: string,
+    groupsOf: (user: string) => string[],
+  ): WaiverAuthor {
     let author: WaiverAuthor = { username: caller.user, proxiedBy: null };
     let groups = caller.groups;
     if (onBehalfOf !== undefined) {
-      if (!this.superusers.has(caller.user)) throw new WaiverForbiddenError(`user ${caller.user} does not have the proxyuser ability`);
+      if (!this.superusers.has(caller.user))
+        throw new WaiverForbiddenError(`user ${caller.user} does not have the proxyuser ability`);
       author = { username: onBehalfOf, proxiedBy: caller.user };
       groups = groupsOf(onBehalfOf);
     }
-    if (!this.mayWaive(author.username, groups, testcase)) throw new WaiverForbiddenError(forbiddenMessage(author.username, testcase));
+    if (!this.mayWaive(author.username, groups, testcase))
+      throw new WaiverForbiddenError(forbiddenMessage(author.username, testcase));
     return author;
   }
 }

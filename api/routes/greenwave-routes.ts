@@ -33,27 +33,46 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   // Greenwave's landing answer: where its API and the ResultsDB and WaiverDB it reads are, and
   // how outcomes count. All three are this server; Sluice asks no Koji (koji_api null).
-  app.get(`${V1}/`, doc('Greenwave API root: the APIs, the outcome classes and the gating.yaml URL templates', 'gating'), async () => {
-    const { gating } = ctx.config;
-    const serverUrl = ctx.serverUrl();
-    return {
-      documentation: `${serverUrl}/api/openapi.json`,
-      api_v1: `${serverUrl}${V1}`,
-      resultsdb_api: `${serverUrl}/api/v2.0`,
-      waiverdb_api: `${serverUrl}${V1}`,
-      koji_api: null,
-      outcomes_passed: gating.outcomes.passed,
-      outcomes_error: gating.outcomes.error,
-      outcomes_incomplete: gating.outcomes.incomplete,
-      // Greenwave has one template per subject type; Sluice may try several in turn.
-      remote_rule_policies: Object.fromEntries(Object.entries(gating.remoteRule.urlTemplates).map(([type, urls]) => [type, urls.length === 1 ? urls[0] : urls])),
-    };
-  });
+  app.get(
+    `${V1}/`,
+    doc('Greenwave API root: the APIs, the outcome classes and the gating.yaml URL templates', 'gating'),
+    async () => {
+      const { gating } = ctx.config;
+      const serverUrl = ctx.serverUrl();
+      return {
+        documentation: `${serverUrl}/api/openapi.json`,
+        api_v1: `${serverUrl}${V1}`,
+        resultsdb_api: `${serverUrl}/api/v2.0`,
+        waiverdb_api: `${serverUrl}${V1}`,
+        koji_api: null,
+        outcomes_passed: gating.outcomes.passed,
+        outcomes_error: gating.outcomes.error,
+        outcomes_incomplete: gating.outcomes.incomplete,
+        // Greenwave has one template per subject type; Sluice may try several in turn.
+        remote_rule_policies: Object.fromEntries(
+          Object.entries(gating.remoteRule.urlTemplates).map(([type, urls]) => [
+            type,
+            urls.length === 1 ? urls[0] : urls,
+          ]),
+        ),
+      };
+    },
+  );
   // Deprecated in Greenwave in favour of /about, and still redirected there.
-  app.get(`${V1}/version`, doc('Deprecated: redirects to /about (Greenwave)', 'gating'), async (_req, reply) => reply.redirect(`${V1}/about`, 302));
+  app.get(
+    `${V1}/version`,
+    doc('Deprecated: redirects to /about (Greenwave)', 'gating'),
+    async (_req, reply) => reply.redirect(`${V1}/about`, 302),
+  );
 
-  app.get(`${V1}/policies`, doc('The loaded policies (Greenwave)', 'gating'), async () => ({ policies: decisions.policies.map(policyJson) }));
-  app.get(`${V1}/subject_types`, doc('The subject types and how their results are found (Greenwave)', 'gating'), async () => ({ subject_types: subjectTypes.all.map(subjectTypeJson) }));
+  app.get(`${V1}/policies`, doc('The loaded policies (Greenwave)', 'gating'), async () => ({
+    policies: decisions.policies.map(policyJson),
+  }));
+  app.get(
+    `${V1}/subject_types`,
+    doc('The subject types and how their results are found (Greenwave)', 'gating'),
+    async () => ({ subject_types: subjectTypes.all.map(subjectTypeJson) }),
+  );
 
   // Sent as the text the decision maker made (or kept): no second serialization. The answer
   // starts with policies_satisfied (decide builds it so), which the latency metric is labelled by.
@@ -63,17 +82,33 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (jsonTooDeep(text)) return done(Object.assign(new Error(`body: ${jsonDepthMessage()}`), { statusCode: 400 }), undefined);
-      json(req, text, (err, value) => (err ? done(new DecisionInputError(`Failed to decode JSON object: ${jsonProblem(text)}`), undefined) : done(null, value)));
+      if (jsonTooDeep(text))
+        return done(Object.assign(new Error(`body: ${jsonDepthMessage()}`), { statusCode: 400 }), undefined);
+      json(req, text, (err, value) =>
+        err
+          ? done(new DecisionInputError(`Failed to decode JSON object: ${jsonProblem(text)}`), undefined)
+          : done(null, value),
+      );
     });
     // Any other type (a form post from curl -d) is no JSON payload either: the route says so.
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, String(body)));
-    scope.post(`${V1}/decision`, { config: READ_ONLY, ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating') }, async (req, reply) => {
-      const started = performance.now();
-      const answer = await decisions.decideJson(req.body);
-      ctx.metrics.observeDecision(contextLabel(req.body), (performance.now() - started) / 1000, answer.startsWith(SATISFIED));
-      return reply.type('application/json; charset=utf-8').send(answer);
-    });
+    scope.post(
+      `${V1}/decision`,
+      {
+        config: READ_ONLY,
+        ...doc('May this subject pass? A decision over the applicable policies (Greenwave)', 'gating'),
+      },
+      async (req, reply) => {
+        const started = performance.now();
+        const answer = await decisions.decideJson(req.body);
+        ctx.metrics.observeDecision(
+          contextLabel(req.body),
+          (performance.now() - started) / 1000,
+          answer.startsWith(SATISFIED),
+        );
+        return reply.type('application/json; charset=utf-8').send(answer);
+      },
+    );
   });
 
   // The gating.yaml is posted as it is, whatever the content type (curl --data-binary sends
@@ -81,10 +116,20 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    scope.post(`${V1}/validate-gating-yaml`, { config: READ_ONLY, ...doc('Check a gating.yaml file against the policy schema (Greenwave)', 'gating') }, async (req, reply) => {
-      const { status, message } = validateGatingYaml(typeof req.body === 'string' ? req.body : '', decisions.policies);
-      return reply.code(status).send({ message });
-    });
+    scope.post(
+      `${V1}/validate-gating-yaml`,
+      {
+        config: READ_ONLY,
+        ...doc('Check a gating.yaml file against the policy schema (Greenwave)', 'gating'),
+      },
+      async (req, reply) => {
+        const { status, message } = validateGatingYaml(
+          typeof req.body === 'string' ? req.body : '',
+          decisions.policies,
+        );
+        return reply.code(status).send({ message });
+      },
+    );
   });
 }
 

@@ -13,7 +13,7 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     {
       preHandler: ctx.auth.require('messages:publish'),
       schema: {
-        summary: 'Publish a message on the bus (validated against its topic\'s schema)',
+        summary: "Publish a message on the bus (validated against its topic's schema)",
         tags: ['messages'],
         body: {
           type: 'object',
@@ -25,17 +25,35 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req, reply) => {
       // The request id travels with the message, so the consumers' log lines name the request.
-      const receipt = await ctx.bus.publish(req.body.topic, req.body.body, { headers: { [HEADERS.requestId]: req.id } });
+      const receipt = await ctx.bus.publish(req.body.topic, req.body.body, {
+        headers: { [HEADERS.requestId]: req.id },
+      });
       req.log.info({ messageId: receipt.messageId, topic: receipt.topic }, 'message published');
       // Confirmed by the bus: now it is one of the messages Sluice published, for event streams.
-      if (ctx.eventLog.append({ messageId: receipt.messageId, topic: receipt.topic, headers: { [HEADERS.schema]: receipt.schemaId }, body: req.body.body }) > 0) {
+      if (
+        ctx.eventLog.append({
+          messageId: receipt.messageId,
+          topic: receipt.topic,
+          headers: { [HEADERS.schema]: receipt.schemaId },
+          body: req.body.body,
+        }) > 0
+      ) {
         ctx.feed.emit('appended');
       }
-      return reply.code(202).send({ message_id: receipt.messageId, topic: receipt.topic, routing_key: receipt.routingKey, schema: receipt.schemaId });
+      return reply.code(202).send({
+        message_id: receipt.messageId,
+        topic: receipt.topic,
+        routing_key: receipt.routingKey,
+        schema: receipt.schemaId,
+      });
     },
   );
 
-  app.get('/api/v1/topics', { schema: { summary: 'Topic patterns with a message schema', tags: ['messages'] } }, async () => ({ data: ctx.registry.topics() }));
+  app.get(
+    '/api/v1/topics',
+    { schema: { summary: 'Topic patterns with a message schema', tags: ['messages'] } },
+    async () => ({ data: ctx.registry.topics() }),
+  );
 
   app.get<{ Querystring: { limit?: number } }>(
     '/api/v1/dlq',
@@ -43,7 +61,10 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         summary: 'Dead letters with the reason each was refused',
         tags: ['messages'],
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } } },
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+        },
       },
     },
     async (req) => ({ data: await ctx.bus.listDeadLetters(req.query.limit) }),
@@ -56,7 +77,11 @@ export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         summary: 'Put dead letters back on their queues (all, or those named by id or message id)',
         tags: ['messages'],
-        body: { type: ['object', 'null'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string', minLength: 1 } } } },
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { ids: { type: 'array', items: { type: 'string', minLength: 1 } } },
+        },
       },
     },
     // { replayed, notReplayed: [{ id, messageId, queue, topic, reason }] }: letters left where they were are named.

@@ -35,104 +35,181 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: S
     for (const f of follows) f.abort();
   });
 
-  app.post<{ Body: RunBody }>(`${PIPELINE_API}/runs`, { ...write, ...doc('Start a run of a repo and branch (the head when no revision is given)', 'pipeline') }, async (req, reply) => {
-    const body = (req.body ?? {}) as RunBody;
-    const repo = requiredString(body.repo, 'repo', 512);
-    const branch = requiredString(body.branch, 'branch', 255);
-    const namespace = optionalString(body.namespace, 'namespace', 128);
-    let revision = optionalString(body.revision, 'revision', 64);
-    if (revision !== null && !/^[0-9a-fA-F]{7,64}$/.test(revision)) throw new RunInputError('revision', 'must be a commit hash (7 to 64 hex digits)');
-    if (revision === null) revision = await headOf(ctx, repo, namespace, branch);
-    const run = ctx.pipeline.transact(() => engine.startRun({ repo, branch, revision, namespace, source: 'api', author: req.caller?.user ?? null }));
-    return reply.code(201).send(json(run));
-  });
+  app.post<{ Body: RunBody }>(
+    `${PIPELINE_API}/runs`,
+    { ...write, ...doc('Start a run of a repo and branch (the head when no revision is given)', 'pipeline') },
+    async (req, reply) => {
+      const body = (req.body ?? {}) as RunBody;
+      const repo = requiredString(body.repo, 'repo', 512);
+      const branch = requiredString(body.branch, 'branch', 255);
+      const namespace = optionalString(body.namespace, 'namespace', 128);
+      let revision = optionalString(body.revision, 'revision', 64);
+      if (revision !== null && !/^[0-9a-fA-F]{7,64}$/.test(revision))
+        throw new RunInputError('revision', 'must be a commit hash (7 to 64 hex digits)');
+      if (revision === null) revision = await headOf(ctx, repo, namespace, branch);
+      const run = ctx.pipeline.transact(() =>
+        engine.startRun({
+          repo,
+          branch,
+          revision,
+          namespace,
+          source: 'api',
+          author: req.caller?.user ?? null,
+        }),
+      );
+      return reply.code(201).send(json(run));
+    },
+  );
 
-  app.get<{ Querystring: Query }>(`${PIPELINE_API}/runs`, doc('Runs, newest first; filters: repo, branch, limit, before', 'pipeline'), async (req) => {
-    const q = singles(req.query);
-    const roots = nodes.list({ rootsOnly: true, repo: q.repo, branch: q.branch, limit: limitOf(q.limit), beforeId: idOf(q.before, 'before') });
-    return { data: roots.map(json) };
-  });
+  app.get<{ Querystring: Query }>(
+    `${PIPELINE_API}/runs`,
+    doc('Runs, newest first; filters: repo, branch, limit, before', 'pipeline'),
+    async (req) => {
+      const q = singles(req.query);
+      const roots = nodes.list({
+        rootsOnly: true,
+        repo: q.repo,
+        branch: q.branch,
+        limit: limitOf(q.limit),
+        beforeId: idOf(q.before, 'before'),
+      });
+      return { data: roots.map(json) };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/runs/:id`, doc('One run with its nodes', 'pipeline'), async (req) => {
-    const root = nodes.require(nodeId(req.params.id));
-    if (root.parentId !== null) throw new NodeNotFoundError(`${root.id} (it is a node of run ${root.runId}, not a run)`);
-    return { ...json(root), nodes: nodes.list({ runId: root.id, limit: 100000 }).map(json) };
-  });
+  app.get<{ Params: { id: string } }>(
+    `${PIPELINE_API}/runs/:id`,
+    doc('One run with its nodes', 'pipeline'),
+    async (req) => {
+      const root = nodes.require(nodeId(req.params.id));
+      if (root.parentId !== null)
+        throw new NodeNotFoundError(`${root.id} (it is a node of run ${root.runId}, not a run)`);
+      return { ...json(root), nodes: nodes.list({ runId: root.id, limit: 100000 }).map(json) };
+    },
+  );
 
-  app.post<{ Params: { id: string }; Body: { reason?: unknown } | undefined }>(`${PIPELINE_API}/runs/:id/cancel`, { ...write, ...doc("Cancel a run's unfinished jobs", 'pipeline') }, async (req) => {
-    const root = nodes.require(nodeId(req.params.id));
-    const reason = optionalString(req.body?.reason, 'reason', 4096) ?? `cancelled by ${req.caller?.user ?? 'someone'}`;
-    const cancelled = ctx.pipeline.transact(() => engine.cancelRun(root.runId, reason));
-    return { cancelled };
-  });
+  app.post<{ Params: { id: string }; Body: { reason?: unknown } | undefined }>(
+    `${PIPELINE_API}/runs/:id/cancel`,
+    { ...write, ...doc("Cancel a run's unfinished jobs", 'pipeline') },
+    async (req) => {
+      const root = nodes.require(nodeId(req.params.id));
+      const reason =
+        optionalString(req.body?.reason, 'reason', 4096) ?? `cancelled by ${req.caller?.user ?? 'someone'}`;
+      const cancelled = ctx.pipeline.transact(() => engine.cancelRun(root.runId, reason));
+      return { cancelled };
+    },
+  );
 
-  app.get<{ Querystring: Query }>(`${PIPELINE_API}/nodes`, doc('Nodes; filters: run_id, kind, state, limit, before', 'pipeline'), async (req) => {
-    const q = singles(req.query);
-    if (q.state !== undefined && !isNodeState(q.state)) throw new RunInputError('state', 'must be one of running, available, closing, done');
-    const list = nodes.list({
-      runId: q.run_id !== undefined ? idOf(q.run_id, 'run_id') : undefined,
-      kind: q.kind,
-      state: q.state as PipelineNode['state'] | undefined,
-      limit: limitOf(q.limit),
-      beforeId: idOf(q.before, 'before'),
-    });
-    return { data: list.map(json) };
-  });
+  app.get<{ Querystring: Query }>(
+    `${PIPELINE_API}/nodes`,
+    doc('Nodes; filters: run_id, kind, state, limit, before', 'pipeline'),
+    async (req) => {
+      const q = singles(req.query);
+      if (q.state !== undefined && !isNodeState(q.state))
+        throw new RunInputError('state', 'must be one of running, available, closing, done');
+      const list = nodes.list({
+        runId: q.run_id !== undefined ? idOf(q.run_id, 'run_id') : undefined,
+        kind: q.kind,
+        state: q.state as PipelineNode['state'] | undefined,
+        limit: limitOf(q.limit),
+        beforeId: idOf(q.before, 'before'),
+      });
+      return { data: list.map(json) };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id`, doc('One node (KernelCI model: kind, state, result, data, artifacts)', 'pipeline'), async (req) => json(nodes.require(nodeId(req.params.id))));
+  app.get<{ Params: { id: string } }>(
+    `${PIPELINE_API}/nodes/:id`,
+    doc('One node (KernelCI model: kind, state, result, data, artifacts)', 'pipeline'),
+    async (req) => json(nodes.require(nodeId(req.params.id))),
+  );
 
-  app.post<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/retry`, { ...write, ...doc("Run a node's job again as a new node with its retry counter raised", 'pipeline') }, async (req, reply) => {
-    const node = ctx.pipeline.transact(() => engine.retry(nodeId(req.params.id)));
-    return reply.code(201).send(json(node));
-  });
+  app.post<{ Params: { id: string } }>(
+    `${PIPELINE_API}/nodes/:id/retry`,
+    { ...write, ...doc("Run a node's job again as a new node with its retry counter raised", 'pipeline') },
+    async (req, reply) => {
+      const node = ctx.pipeline.transact(() => engine.retry(nodeId(req.params.id)));
+      return reply.code(201).send(json(node));
+    },
+  );
 
-  app.get<{ Params: { id: string }; Querystring: Query }>(`${PIPELINE_API}/nodes/:id/log`, { config: { stream: true }, ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline') }, async (req, reply) => {
-    const node = nodes.require(nodeId(req.params.id));
-    const file = logs.file(node.id);
-    reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
-    if (!['1', 'true', 'yes'].includes(singles(req.query).follow ?? '')) {
-      return logs.size(node.id) > 0 ? reply.send(createReadStream(file)) : reply.send('');
-    }
-    const ac = new AbortController();
-    // A followed log holds its slot until the job ends or the client leaves.
-    const release = streams.take(() => ac.abort());
-    if (!release) return streams.refuse(reply);
-    follows.add(ac);
-    req.raw.once('close', () => ac.abort());
-    const stream = Readable.from(tails.follow(node.id, file, () => nodes.get(node.id), ac.signal));
-    stream.once('close', () => {
-      follows.delete(ac);
-      release();
-    });
-    return reply.send(stream);
-  });
+  app.get<{ Params: { id: string }; Querystring: Query }>(
+    `${PIPELINE_API}/nodes/:id/log`,
+    {
+      config: { stream: true },
+      ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline'),
+    },
+    async (req, reply) => {
+      const node = nodes.require(nodeId(req.params.id));
+      const file = logs.file(node.id);
+      reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
+      if (!['1', 'true', 'yes'].includes(singles(req.query).follow ?? '')) {
+        return logs.size(node.id) > 0 ? reply.send(createReadStream(file)) : reply.send('');
+      }
+      const ac = new AbortController();
+      // A followed log holds its slot until the job ends or the client leaves.
+      const release = streams.take(() => ac.abort());
+      if (!release) return streams.refuse(reply);
+      follows.add(ac);
+      req.raw.once('close', () => ac.abort());
+      const stream = Readable.from(tails.follow(node.id, file, () => nodes.get(node.id), ac.signal));
+      stream.once('close', () => {
+        follows.delete(ac);
+        release();
+      });
+      return reply.send(stream);
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(`${PIPELINE_API}/nodes/:id/artifacts`, doc("A node's artifacts", 'pipeline'), async (req) => {
-    const node = json(nodes.require(nodeId(req.params.id)));
-    return { data: Object.entries(node.artifacts).map(([name, a]) => ({ name, ...a })) };
-  });
+  app.get<{ Params: { id: string } }>(
+    `${PIPELINE_API}/nodes/:id/artifacts`,
+    doc("A node's artifacts", 'pipeline'),
+    async (req) => {
+      const node = json(nodes.require(nodeId(req.params.id)));
+      return { data: Object.entries(node.artifacts).map(([name, a]) => ({ name, ...a })) };
+    },
+  );
 
-  app.get<{ Params: { id: string; '*': string } }>(`${PIPELINE_API}/nodes/:id/artifacts/*`, doc('One artifact file', 'pipeline'), async (req, reply) => {
-    const node = nodes.require(nodeId(req.params.id));
-    const name = req.params['*'];
-    if (!Object.hasOwn(node.artifacts, name)) return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });
-    const base = path.resolve(ctx.pipeline.artifactsDir, String(node.id));
-    const file = path.resolve(base, name);
-    if (!file.startsWith(base + path.sep)) return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });
-    const st = await stat(file).catch(() => undefined);
-    if (!st) return reply.code(410).send({ message: `artifact "${name}" of node ${node.id} is listed but no longer stored` });
-    return reply.type(contentType(name)).header('content-length', st.size).send(createReadStream(file));
-  });
+  app.get<{ Params: { id: string; '*': string } }>(
+    `${PIPELINE_API}/nodes/:id/artifacts/*`,
+    doc('One artifact file', 'pipeline'),
+    async (req, reply) => {
+      const node = nodes.require(nodeId(req.params.id));
+      const name = req.params['*'];
+      if (!Object.hasOwn(node.artifacts, name))
+        return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });
+      const base = path.resolve(ctx.pipeline.artifactsDir, String(node.id));
+      const file = path.resolve(base, name);
+      if (!file.startsWith(base + path.sep))
+        return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });
+      const st = await stat(file).catch(() => undefined);
+      if (!st)
+        return reply
+          .code(410)
+          .send({ message: `artifact "${name}" of node ${node.id} is listed but no longer stored` });
+      return reply.type(contentType(name)).header('content-length', st.size).send(createReadStream(file));
+    },
+  );
 }
 
-async function headOf(ctx: AppContext, repo: string, namespace: string | null, branch: string): Promise<string | null> {
-  const configured = ctx.config.pipeline.repos.find((r) => r.name === repo && (r.namespace === null || r.namespace === namespace));
+async function headOf(
+  ctx: AppContext,
+  repo: string,
+  namespace: string | null,
+  branch: string,
+): Promise<string | null> {
+  const configured = ctx.config.pipeline.repos.find(
+    (r) => r.name === repo && (r.namespace === null || r.namespace === namespace),
+  );
   if (!configured?.url) return null;
   let heads: Map<string, string>;
   try {
     heads = await remoteHeads(configured.url, [branch]);
   } catch (err) {
-    throw new RunInputError('revision', `none given, and the head of ${branch} could not be read from ${configured.url}: ${(err as Error).message.split('\n')[0]}`);
+    throw new RunInputError(
+      'revision',
+      `none given, and the head of ${branch} could not be read from ${configured.url}: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   const head = heads.get(branch);
   if (!head) throw new RunInputError('branch', `${configured.url} has no branch "${branch}"`);
@@ -173,7 +250,8 @@ function idOf(raw: string | undefined, field: string): number | undefined {
 function limitOf(raw: string | undefined): number {
   if (raw === undefined) return 50;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new RunInputError('limit', 'must be an integer from 1 to 1000');
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new RunInputError('limit', 'must be an integer from 1 to 1000');
   return n;
 }
 

@@ -1,6 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QueryInputError } from '../../errors/query-input-error.js';
-import { list, parseListPage, parseResultsQuery, type QueryPairs } from '../../results/parse-results-query.js';
+import {
+  list,
+  parseListPage,
+  parseResultsQuery,
+  type QueryPairs,
+} from '../../results/parse-results-query.js';
 import { parseGroupInput, parseTestcaseInput } from '../../results/parse-catalog-input.js';
 import { pageLinks } from '../../results/page-links.js';
 import { API_PREFIX } from '../../results/result-json.js';
@@ -41,76 +46,150 @@ export function resultsdbRoutes(app: FastifyInstance, ctx: AppContext): void {
       outcomes: store.outcomes,
     });
 
-  app.get(V2, doc('ResultsDB API root: where to go, and the accepted outcomes (300)', 'results'), async (_req, reply) => landing(reply));
+  app.get(
+    V2,
+    doc('ResultsDB API root: where to go, and the accepted outcomes (300)', 'results'),
+    async (_req, reply) => landing(reply),
+  );
   app.get(`${V2}/`, doc('ResultsDB API root (as above)', 'results'), async (_req, reply) => landing(reply));
 
-  app.get(`${V2}/results`, doc('Results, newest first; filters: testcases, testcases:like, outcome, since, groups, any data key (key:like), _sort, page, limit (at most 1000)', 'results'), async (req) => resultsPage(req, parseResultsQuery(queryPairs(req), store.outcomes)));
+  app.get(
+    `${V2}/results`,
+    doc(
+      'Results, newest first; filters: testcases, testcases:like, outcome, since, groups, any data key (key:like), _sort, page, limit (at most 1000)',
+      'results',
+    ),
+    async (req) => resultsPage(req, parseResultsQuery(queryPairs(req), store.outcomes)),
+  );
 
-  app.get(`${V2}/results/latest`, doc('The latest result per test case (and _distinct_on keys) for the same filters', 'results'), async (req) => {
-    const query = parseResultsQuery(queryPairs(req), store.outcomes);
-    const filtered = query.testcases.length || query.testcasesLike.length || query.groups.length || query.data.length || query.since.start !== undefined;
-    if (query.distinctOn.length && !filtered) {
-      throw new QueryInputError('_distinct_on', 'needs at least one other filter (testcases, testcases:like, groups, since or a data key)');
-    }
-    return { data: store.latestResults(query) };
-  });
+  app.get(
+    `${V2}/results/latest`,
+    doc('The latest result per test case (and _distinct_on keys) for the same filters', 'results'),
+    async (req) => {
+      const query = parseResultsQuery(queryPairs(req), store.outcomes);
+      const filtered =
+        query.testcases.length ||
+        query.testcasesLike.length ||
+        query.groups.length ||
+        query.data.length ||
+        query.since.start !== undefined;
+      if (query.distinctOn.length && !filtered) {
+        throw new QueryInputError(
+          '_distinct_on',
+          'needs at least one other filter (testcases, testcases:like, groups, since or a data key)',
+        );
+      }
+      return { data: store.latestResults(query) };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(`${V2}/results/:id`, doc('One result', 'results'), async (req, reply) => {
-    const result = /^\d{1,15}$/.test(req.params.id) ? store.getResult(Number(req.params.id)) : undefined;
-    return result ?? reply.code(404).send({ message: 'Result not found' });
-  });
+  app.get<{ Params: { id: string } }>(
+    `${V2}/results/:id`,
+    doc('One result', 'results'),
+    async (req, reply) => {
+      const result = /^\d{1,15}$/.test(req.params.id) ? store.getResult(Number(req.params.id)) : undefined;
+      return result ?? reply.code(404).send({ message: 'Result not found' });
+    },
+  );
 
-  app.post(`${V2}/results`, { ...write, ...doc('Store a result (a ResultsDB POST /results body; the same shape as the result.submit topic)', 'results') }, async (req, reply) => {
-    const stored = ctx.resultIntake.submit(req.body);
-    ctx.relay.kick();
-    return reply.code(201).send(stored);
-  });
+  app.post(
+    `${V2}/results`,
+    {
+      ...write,
+      ...doc(
+        'Store a result (a ResultsDB POST /results body; the same shape as the result.submit topic)',
+        'results',
+      ),
+    },
+    async (req, reply) => {
+      const stored = ctx.resultIntake.submit(req.body);
+      ctx.relay.kick();
+      return reply.code(201).send(stored);
+    },
+  );
 
-  app.get(`${V2}/testcases`, doc('Test cases; filters: name, name:like, page, limit', 'results'), async (req) => {
-    const pairs = queryPairs(req);
-    const page = parseListPage(pairs);
-    const { items, hasNext } = store.listTestcases({ ...page, names: list(pairs, 'name'), likes: list(pairs, 'name:like') });
-    return { data: items, ...links(req, page.page, hasNext) };
-  });
+  app.get(
+    `${V2}/testcases`,
+    doc('Test cases; filters: name, name:like, page, limit', 'results'),
+    async (req) => {
+      const pairs = queryPairs(req);
+      const page = parseListPage(pairs);
+      const { items, hasNext } = store.listTestcases({
+        ...page,
+        names: list(pairs, 'name'),
+        likes: list(pairs, 'name:like'),
+      });
+      return { data: items, ...links(req, page.page, hasNext) };
+    },
+  );
 
-  app.post(`${V2}/testcases`, { ...write, ...doc('Create or update a test case {name, ref_url}', 'results') }, async (req, reply) => {
-    const { name, refUrl } = parseTestcaseInput(req.body);
-    return reply.code(201).send(store.saveTestcase(name, refUrl));
-  });
+  app.post(
+    `${V2}/testcases`,
+    { ...write, ...doc('Create or update a test case {name, ref_url}', 'results') },
+    async (req, reply) => {
+      const { name, refUrl } = parseTestcaseInput(req.body);
+      return reply.code(201).send(store.saveTestcase(name, refUrl));
+    },
+  );
 
-  app.get<{ Params: { name: string } }>(`${V2}/testcases/:name`, doc('One test case', 'results'), async (req, reply) => {
-    return store.getTestcase(req.params.name) ?? reply.code(404).send({ message: 'Testcase not found' });
-  });
+  app.get<{ Params: { name: string } }>(
+    `${V2}/testcases/:name`,
+    doc('One test case', 'results'),
+    async (req, reply) => {
+      return store.getTestcase(req.params.name) ?? reply.code(404).send({ message: 'Testcase not found' });
+    },
+  );
 
-  app.get<{ Params: { name: string } }>(`${V2}/testcases/:name/results`, doc('Results of one test case (the /results filters apply)', 'results'), async (req, reply) => {
-    if (!store.getTestcase(req.params.name)) return reply.code(404).send({ message: 'Testcase not found' });
-    const query = parseResultsQuery(queryPairs(req), store.outcomes);
-    return resultsPage(req, { ...query, testcases: [req.params.name], testcasesLike: [] });
-  });
+  app.get<{ Params: { name: string } }>(
+    `${V2}/testcases/:name/results`,
+    doc('Results of one test case (the /results filters apply)', 'results'),
+    async (req, reply) => {
+      if (!store.getTestcase(req.params.name)) return reply.code(404).send({ message: 'Testcase not found' });
+      const query = parseResultsQuery(queryPairs(req), store.outcomes);
+      return resultsPage(req, { ...query, testcases: [req.params.name], testcasesLike: [] });
+    },
+  );
 
-  app.get(`${V2}/groups`, doc('Groups; filters: uuid, description, description:like, page, limit', 'results'), async (req) => {
-    const pairs = queryPairs(req);
-    const page = parseListPage(pairs);
-    const { items, hasNext } = store.listGroups({
-      ...page,
-      uuids: list(pairs, 'uuid'),
-      descriptions: list(pairs, 'description'),
-      descriptionLikes: list(pairs, 'description:like'),
-    });
-    return { data: items, ...links(req, page.page, hasNext) };
-  });
+  app.get(
+    `${V2}/groups`,
+    doc('Groups; filters: uuid, description, description:like, page, limit', 'results'),
+    async (req) => {
+      const pairs = queryPairs(req);
+      const page = parseListPage(pairs);
+      const { items, hasNext } = store.listGroups({
+        ...page,
+        uuids: list(pairs, 'uuid'),
+        descriptions: list(pairs, 'description'),
+        descriptionLikes: list(pairs, 'description:like'),
+      });
+      return { data: items, ...links(req, page.page, hasNext) };
+    },
+  );
 
-  app.post(`${V2}/groups`, { ...write, ...doc('Create or update a group {uuid, description, ref_url}', 'results') }, async (req, reply) => reply.code(201).send(store.saveGroup(parseGroupInput(req.body))));
+  app.post(
+    `${V2}/groups`,
+    { ...write, ...doc('Create or update a group {uuid, description, ref_url}', 'results') },
+    async (req, reply) => reply.code(201).send(store.saveGroup(parseGroupInput(req.body))),
+  );
 
-  app.get<{ Params: { uuid: string } }>(`${V2}/groups/:uuid`, doc('One group', 'results'), async (req, reply) => {
-    return store.getGroup(req.params.uuid) ?? reply.code(404).send({ message: 'Group not found' });
-  });
+  app.get<{ Params: { uuid: string } }>(
+    `${V2}/groups/:uuid`,
+    doc('One group', 'results'),
+    async (req, reply) => {
+      return store.getGroup(req.params.uuid) ?? reply.code(404).send({ message: 'Group not found' });
+    },
+  );
 
-  app.get<{ Params: { uuid: string } }>(`${V2}/groups/:uuid/results`, doc('Results of one group (the /results filters apply)', 'results'), async (req, reply) => {
-    if (!store.getGroup(req.params.uuid)) return reply.code(404).send({ message: `Group not found: ${req.params.uuid}` });
-    const query = parseResultsQuery(queryPairs(req), store.outcomes);
-    return resultsPage(req, { ...query, groups: [req.params.uuid] });
-  });
+  app.get<{ Params: { uuid: string } }>(
+    `${V2}/groups/:uuid/results`,
+    doc('Results of one group (the /results filters apply)', 'results'),
+    async (req, reply) => {
+      if (!store.getGroup(req.params.uuid))
+        return reply.code(404).send({ message: `Group not found: ${req.params.uuid}` });
+      const query = parseResultsQuery(queryPairs(req), store.outcomes);
+      return resultsPage(req, { ...query, groups: [req.params.uuid] });
+    },
+  );
 }
 
 function splitUrl(url: string): { path: string; raw: string } {

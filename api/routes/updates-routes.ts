@@ -11,16 +11,27 @@ import { doc } from '../route-doc.js';
  */
 export function updatesRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { updates } = ctx.gating;
-  app.post(UPDATES_PREFIX, { preHandler: ctx.auth.require('updates:write'), ...doc('File an update (builds for a product version) and get its gating status', 'gating') }, async (req, reply) => {
-    const created = await updates.create(parseUpdateInput(req.body), req.caller!.user);
-    ctx.relay.kick();
-    return reply.code(201).header('location', created.href).send(created);
-  });
+  app.post(
+    UPDATES_PREFIX,
+    {
+      preHandler: ctx.auth.require('updates:write'),
+      ...doc('File an update (builds for a product version) and get its gating status', 'gating'),
+    },
+    async (req, reply) => {
+      const created = await updates.create(parseUpdateInput(req.body), req.caller!.user);
+      ctx.relay.kick();
+      return reply.code(201).header('location', created.href).send(created);
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(`${UPDATES_PREFIX}/:id`, doc("An update with its decision contexts, decision and gating status", 'gating'), async (req, reply) => {
-    const update = await updates.read(req.params.id);
-    if (!update) return reply.code(404).send({ message: `no update ${req.params.id}` });
-    ctx.relay.kick();
-    return update;
-  });
+  app.get<{ Params: { id: string } }>(
+    `${UPDATES_PREFIX}/:id`,
+    doc('An update with its decision contexts, decision and gating status', 'gating'),
+    async (req, reply) => {
+      const update = await updates.read(req.params.id);
+      if (!update) return reply.code(404).send({ message: `no update ${req.params.id}` });
+      ctx.relay.kick();
+      return update;
+    },
+  );
 }

@@ -19,13 +19,19 @@ not exist. Restore by stopping every Sluice process and putting DEST in db.path'
     const dest = path.resolve(io.cwd, positionals[0]!);
     if (existsSync(dest)) throw new UsageError(`${dest} exists; a backup never overwrites`);
     const config = cliConfig(values.config, io);
-    if (config.db.path === ':memory:') throw new UsageError('db.path is :memory:; there is nothing on disk to back up');
+    if (config.db.path === ':memory:')
+      throw new UsageError('db.path is :memory:; there is nothing on disk to back up');
     if (!existsSync(config.db.path)) throw new UsageError(`no store at ${config.db.path}`);
     const db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     try {
       const started = Date.now();
       const { totalPages } = await db.backup(dest);
-      writeLine(io.stdout, { database: config.db.path, backup: dest, pages: totalPages, ms: Date.now() - started });
+      writeLine(io.stdout, {
+        database: config.db.path,
+        backup: dest,
+        pages: totalPages,
+        ms: Date.now() - started,
+      });
       return 0;
     } finally {
       db.close();

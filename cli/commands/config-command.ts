@@ -24,11 +24,14 @@ likely does not do what is meant) go to stderr as "FILE: warning: ..." and leave
       const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
       const warning = fedoraPrefixWarning(config, policies);
       if (warning) io.stderr.write(`${config.source}: warning: ${warning}\n`);
-      io.stdout.write(`${config.source}: ok${config.gating.policiesDir === null ? '' : ` (${policies.length} gating polic${policies.length === 1 ? 'y' : 'ies'})`}\n`);
+      io.stdout.write(
+        `${config.source}: ok${config.gating.policiesDir === null ? '' : ` (${policies.length} gating polic${policies.length === 1 ? 'y' : 'ies'})`}\n`,
+      );
       return 0;
     } catch (err) {
       if (!(err instanceof ConfigError) && !(err instanceof PolicyError)) throw err;
-      const problems = err instanceof ConfigError ? err.problems : err.problems.map((p) => `${p.file}: ${p.reason}`);
+      const problems =
+        err instanceof ConfigError ? err.problems : err.problems.map((p) => `${p.file}: ${p.reason}`);
       io.stderr.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
       for (const p of problems) io.stderr.write(`  ${p}\n`);
       return 1;

@@ -27,11 +27,14 @@ cannot be answered (bad arguments, no applicable policy, no server).`,
       server: { type: 'string' },
     });
     const [subjectType, subjectId, ...rest] = positionals;
-    if (!subjectType || !subjectId || rest.length) throw new UsageError('expected SUBJECT_TYPE and SUBJECT_ID');
+    if (!subjectType || !subjectId || rest.length)
+      throw new UsageError('expected SUBJECT_TYPE and SUBJECT_ID');
     if (!values['product-version']) throw new UsageError('--product-version is required');
     if (!values.context?.length) throw new UsageError('at least one --context is required');
     const configured = cliConfig(values.config, io);
-    const config = values.server ? { ...configured, serverUrl: values.server.replace(/\/$/, '') } : configured;
+    const config = values.server
+      ? { ...configured, serverUrl: values.server.replace(/\/$/, '') }
+      : configured;
 
     const body = {
       product_version: values['product-version'],
@@ -42,14 +45,20 @@ cannot be answered (bad arguments, no applicable policy, no server).`,
     };
     let res: Response;
     try {
-      res = await serverRequest(config, '/api/v1.0/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      res = await serverRequest(config, '/api/v1.0/decision', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     } catch (err) {
       io.stderr.write(`sluice decide: ${(err as Error).message}\n`);
       return 2;
     }
     const answer = (await res.json()) as DecisionResponse & { message?: string };
     if (res.status !== 200) {
-      io.stderr.write(`sluice decide: the server cannot decide (${res.status}): ${answer.message ?? JSON.stringify(answer)}\n`);
+      io.stderr.write(
+        `sluice decide: the server cannot decide (${res.status}): ${answer.message ?? JSON.stringify(answer)}\n`,
+      );
       return 2;
     }
     if (values.json) {
@@ -59,7 +68,8 @@ cannot be answered (bad arguments, no applicable policy, no server).`,
       if (values.verbose) {
         for (const r of answer.unsatisfied_requirements) io.stdout.write(`  unsatisfied  ${describe(r)}\n`);
         for (const r of answer.satisfied_requirements) io.stdout.write(`  satisfied    ${describe(r)}\n`);
-        if (answer.applicable_policies) io.stdout.write(`  policies: ${answer.applicable_policies.join(', ') || '(none)'}\n`);
+        if (answer.applicable_policies)
+          io.stdout.write(`  policies: ${answer.applicable_policies.join(', ') || '(none)'}\n`);
       }
     }
     return answer.policies_satisfied ? 0 : 1;
@@ -67,7 +77,14 @@ cannot be answered (bad arguments, no applicable policy, no server).`,
 };
 
 function describe(r: Record<string, unknown>): string {
-  const where = [r.scenario, r.system_architecture, r.system_variant].filter((v) => typeof v === 'string' && v).join(' ');
-  const extra = r.result_id !== undefined ? ` result ${String(r.result_id)}` : r.waiver_id !== undefined ? ` waiver ${String(r.waiver_id)}` : '';
+  const where = [r.scenario, r.system_architecture, r.system_variant]
+    .filter((v) => typeof v === 'string' && v)
+    .join(' ');
+  const extra =
+    r.result_id !== undefined
+      ? ` result ${String(r.result_id)}`
+      : r.waiver_id !== undefined
+        ? ` waiver ${String(r.waiver_id)}`
+        : '';
   return `${String(r.type)}  ${String(r.testcase ?? r.policy ?? '')}${where ? ` (${where})` : ''}${extra}`;
 }

@@ -15,7 +15,11 @@ message ids) back on the queue they came from with a fresh retry budget; --all r
 there when it starts. It prints {"replayed": N, "notReplayed": [...]}: a letter whose queue is
 unknown or gone stays in the dead-letter queue, listed with the reason (exit 1).`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...CONFIG_OPTION, limit: { type: 'string' }, all: { type: 'boolean' } });
+    const { values, positionals } = parse(argv, {
+      ...CONFIG_OPTION,
+      limit: { type: 'string' },
+      all: { type: 'boolean' },
+    });
     const [action, ...ids] = positionals;
     const config = cliConfig(values.config, io);
     if (action === 'list') {
@@ -26,11 +30,13 @@ unknown or gone stays in the dead-letter queue, listed with the reason (exit 1).
       return 0;
     }
     if (action === 'replay') {
-      if (!values.all && ids.length === 0) throw new UsageError('name the dead letters to replay, or pass --all');
+      if (!values.all && ids.length === 0)
+        throw new UsageError('name the dead letters to replay, or pass --all');
       if (values.all && ids.length) throw new UsageError('--all and ids exclude each other');
       const outcome = await replay(config, values.all ? [] : ids);
       writeLine(io.stdout, outcome);
-      for (const l of outcome.notReplayed) io.stderr.write(`sluice dlq replay: ${l.id} not replayed: ${l.reason}\n`);
+      for (const l of outcome.notReplayed)
+        io.stderr.write(`sluice dlq replay: ${l.id} not replayed: ${l.reason}\n`);
       if (outcome.notReplayed.length) return 1;
       if (!values.all && outcome.replayed === 0) {
         io.stderr.write('sluice dlq replay: no dead letter has those ids\n');

@@ -19,7 +19,8 @@ check the address and the sender) or could not be reached (check notify.smtp).`,
     const { values, positionals } = parse(argv, CONFIG_OPTION);
     const [action, address, ...rest] = positionals;
     if (action !== 'test' || !address || rest.length) throw new UsageError('expected "mail test ADDRESS"');
-    if (!/^[^@\s]+@[^@\s]+$/.test(bareAddress(address))) throw new UsageError(`"${address}" is not a mail address`);
+    if (!/^[^@\s]+@[^@\s]+$/.test(bareAddress(address)))
+      throw new UsageError(`"${address}" is not a mail address`);
     const config = cliConfig(values.config, io);
     const transport = createMailTransport(config.notify);
     const content = testMail(transport.target, config.source, new Date());
@@ -39,7 +40,9 @@ check the address and the sender) or could not be reached (check notify.smtp).`,
       return receipt.refused.length ? 1 : 0;
     } catch (err) {
       if (!(err instanceof DeliveryError)) throw err;
-      io.stderr.write(`sluice mail: ${err.permanent ? 'refused' : 'could not send'} through ${transport.target}: ${err.message}\n`);
+      io.stderr.write(
+        `sluice mail: ${err.permanent ? 'refused' : 'could not send'} through ${transport.target}: ${err.message}\n`,
+      );
       return 1;
     } finally {
       await transport.close();

@@ -16,7 +16,12 @@ transaction: one that fails leaves the database as it was. "sluice serve" does t
     const db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     try {
       const report = migrate(db);
-      writeLine(io.stdout, { database: config.db.path, from: report.from, to: report.to, applied: report.applied });
+      writeLine(io.stdout, {
+        database: config.db.path,
+        from: report.from,
+        to: report.to,
+        applied: report.applied,
+      });
       return 0;
     } finally {
       db.close();

@@ -39,7 +39,11 @@ running server (POST /api/v1/messages). Prints the message id.`,
       const bus = await cliAmqpBus(config, registry);
       try {
         const receipt = await bus.publish(topic, body);
-        writeLine(io.stdout, { message_id: receipt.messageId, topic: receipt.topic, routing_key: receipt.routingKey });
+        writeLine(io.stdout, {
+          message_id: receipt.messageId,
+          topic: receipt.topic,
+          routing_key: receipt.routingKey,
+        });
       } finally {
         await bus.stop();
       }
@@ -52,7 +56,9 @@ running server (POST /api/v1/messages). Prints the message id.`,
     });
     const answer = (await res.json()) as { message?: string };
     if (res.status !== 202) {
-      io.stderr.write(`sluice publish: refused by the server (${res.status}): ${answer.message ?? JSON.stringify(answer)}\n`);
+      io.stderr.write(
+        `sluice publish: refused by the server (${res.status}): ${answer.message ?? JSON.stringify(answer)}\n`,
+      );
       return 1;
     }
     writeLine(io.stdout, answer);

@@ -14,7 +14,8 @@ on loopback. Prints the new node.`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, CONFIG_OPTION);
     const [id] = positionals;
-    if (!id || positionals.length > 1 || !/^\d+$/.test(id)) throw new UsageError('expected one NODE_ID (a number)');
+    if (!id || positionals.length > 1 || !/^\d+$/.test(id))
+      throw new UsageError('expected one NODE_ID (a number)');
     const config = cliConfig(values.config, io);
     return postAndPrint('retry', config, `/api/v1/nodes/${id}/retry`, undefined, io);
   },

@@ -15,8 +15,20 @@ when the repo has no url (the demo: sluice run demo main). Needs a token with ru
   async run(argv, io) {
     const { values, positionals } = parse(argv, { ...CONFIG_OPTION, namespace: { type: 'string' } });
     const [repo, branch, revision] = positionals;
-    if (!repo || !branch || positionals.length > 3) throw new UsageError('expected REPO BRANCH and at most a REVISION');
+    if (!repo || !branch || positionals.length > 3)
+      throw new UsageError('expected REPO BRANCH and at most a REVISION');
     const config = cliConfig(values.config, io);
-    return postAndPrint('run', config, '/api/v1/runs', { repo, branch, ...(revision ? { revision } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) }, io);
+    return postAndPrint(
+      'run',
+      config,
+      '/api/v1/runs',
+      {
+        repo,
+        branch,
+        ...(revision ? { revision } : {}),
+        ...(values.namespace ? { namespace: values.namespace } : {}),
+      },
+      io,
+    );
   },
 };

@@ -26,7 +26,7 @@ SLUICE_PORT). Roles other than all need RabbitMQ.
 Environment: SLUICE_CONFIG, SLUICE_ROLE, SLUICE_AMQP_URL, SLUICE_DB, SLUICE_HOST, SLUICE_PORT, SLUICE_LOG_LEVEL.`,
   async run(argv, io) {
     const { values } = parse(argv, { ...CONFIG_OPTION, role: { type: 'string', short: 'r' } }, false);
-    let roles;
+    let roles: ReturnType<typeof parseRoles>;
     try {
       roles = parseRoles(values.role ?? (io.env.SLUICE_ROLE || 'all'));
     } catch (err) {

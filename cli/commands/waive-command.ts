@@ -49,7 +49,9 @@ waivers:write) is --token, or SLUICE_TOKEN. Exit 1 when the server refuses the w
     });
     const answer = (await res.json().catch(() => ({}))) as { message?: string };
     if (res.status !== 201) {
-      io.stderr.write(`sluice waive: refused by the server (${res.status}): ${answer.message ?? JSON.stringify(answer)}\n`);
+      io.stderr.write(
+        `sluice waive: refused by the server (${res.status}): ${answer.message ?? JSON.stringify(answer)}\n`,
+      );
       return 1;
     }
     writeLine(io.stdout, answer);

@@ -14,4 +14,18 @@ import { outboxIdsNeverReused } from './012-outbox-ids-never-reused.js';
 import { outboxHandledBy } from './013-outbox-handled-by.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
-export const migrations: Migration[] = [foundation, results, dataKeyIndexes, waivers, gating, pipeline, mailOutbox, decisionChangesAndUpdates, leases, dropRecordedRunNodes, knownGoodIndex, outboxIdsNeverReused, outboxHandledBy];
+export const migrations: Migration[] = [
+  foundation,
+  results,
+  dataKeyIndexes,
+  waivers,
+  gating,
+  pipeline,
+  mailOutbox,
+  decisionChangesAndUpdates,
+  leases,
+  dropRecordedRunNodes,
+  knownGoodIndex,
+  outboxIdsNeverReused,
+  outboxHandledBy,
+];

@@ -1,5 +1,9 @@
 import { classifyChange } from '../classify-decision-change.js';
-import type { ReceivedDecisionState, DecisionUpdate, Requirement } from '../../gating/decision-update-message.js';
+import type {
+  ReceivedDecisionState,
+  DecisionUpdate,
+  Requirement,
+} from '../../gating/decision-update-message.js';
 import { html, link } from '../html.js';
 import { mailContent } from '../mail-content.js';
 import type { MailContent } from '../../db/mail-outbox.js';
@@ -15,7 +19,12 @@ export interface DecisionChangedInput {
 }
 
 /** "A gating decision changed": subject, context, before → after, what is unsatisfied and why, how to waive. */
-export function decisionChangedMail({ decision: d, before, rule, serverUrl }: DecisionChangedInput): MailContent {
+export function decisionChangedMail({
+  decision: d,
+  before,
+  rule,
+  serverUrl,
+}: DecisionChangedInput): MailContent {
   const change = classifyChange(before, d);
   const from = before ? verdict(before) : 'no decision';
   const to = verdict(d);
@@ -23,10 +32,14 @@ export function decisionChangedMail({ decision: d, before, rule, serverUrl }: De
   const subject = `[sluice] gating ${d.subject_identifier} (${where}): ${from === to ? `still ${to}, requirements changed` : `${from} → ${to}`}`;
   const was = new Set((before?.unsatisfied_requirements ?? []).map(requirementKey));
   const now = new Set(d.unsatisfied_requirements.map(requirementKey));
-  const unsatisfied = d.unsatisfied_requirements.map((r) => ({ r, isNew: before !== null && !was.has(requirementKey(r)) }));
+  const unsatisfied = d.unsatisfied_requirements.map((r) => ({
+    r,
+    isNew: before !== null && !was.has(requirementKey(r)),
+  }));
   const resolved = (before?.unsatisfied_requirements ?? []).filter((r) => !now.has(requirementKey(r)));
   const waivable = d.unsatisfied_requirements.filter((r) => r.testcase);
-  const resultUrl = (r: Requirement) => (typeof r.result_id === 'number' ? `${serverUrl}/api/v2.0/results/${r.result_id}` : null);
+  const resultUrl = (r: Requirement) =>
+    typeof r.result_id === 'number' ? `${serverUrl}/api/v2.0/results/${r.result_id}` : null;
 
   const facts: Array<[string, string]> = [
     ['Subject', `${d.subject_type} ${d.subject_identifier}`],
@@ -46,11 +59,14 @@ export function decisionChangedMail({ decision: d, before, rule, serverUrl }: De
         ? `The gating decision for ${d.subject_identifier} is satisfied now.`
         : `The gating decision for ${d.subject_identifier} changed.`,
     '',
-    ...facts.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`),
+    ...facts.map(([k, v]) => `${(`${k}:`).padEnd(width)} ${v}`),
   ];
   if (unsatisfied.length) {
     lines.push('', `Unsatisfied (${unsatisfied.length}):`);
-    for (const { r, isNew } of unsatisfied) lines.push(`  - ${r.testcase ?? r.type}: ${why(r)}${isNew ? ' [new]' : ''}${resultUrl(r) ? `\n    ${resultUrl(r)}` : ''}`);
+    for (const { r, isNew } of unsatisfied)
+      lines.push(
+        `  - ${r.testcase ?? r.type}: ${why(r)}${isNew ? ' [new]' : ''}${resultUrl(r) ? `\n    ${resultUrl(r)}` : ''}`,
+      );
   }
   if (resolved.length) {
     lines.push('', `No longer unsatisfied (${resolved.length}):`);
@@ -75,7 +91,8 @@ export function decisionChangedMail({ decision: d, before, rule, serverUrl }: De
 ${
   unsatisfied.length
     ? html`<p>Unsatisfied (${unsatisfied.length}):</p><ul>${unsatisfied.map(
-        ({ r, isNew }) => html`<li><b>${r.testcase ?? r.type}</b>: ${why(r)}${isNew ? html` <span class="fail">[new]</span>` : ''}${resultUrl(r) ? html` (${link(resultUrl(r), 'result')})` : ''}</li>`,
+        ({ r, isNew }) =>
+          html`<li><b>${r.testcase ?? r.type}</b>: ${why(r)}${isNew ? html` <span class="fail">[new]</span>` : ''}${resultUrl(r) ? html` (${link(resultUrl(r), 'result')})` : ''}</li>`,
       )}</ul>`
     : ''
 }
@@ -120,14 +137,26 @@ export function why(r: Requirement): string {
 }
 
 function requirementKey(r: Requirement): string {
-  return JSON.stringify([r.type, r.testcase ?? null, r.subject_type ?? null, r.subject_identifier ?? null, r.scenario ?? null]);
+  return JSON.stringify([
+    r.type,
+    r.testcase ?? null,
+    r.subject_type ?? null,
+    r.subject_identifier ?? null,
+    r.scenario ?? null,
+  ]);
 }
 
 /** The subject a requirement is about (a build of an update, say), else the decision's. */
 function requirementSubject(d: DecisionUpdate, r: Requirement): { type: string; identifier: string } {
-  if (r.subject_type && r.subject_identifier) return { type: r.subject_type, identifier: r.subject_identifier };
+  if (r.subject_type && r.subject_identifier)
+    return { type: r.subject_type, identifier: r.subject_identifier };
   const item = r.item as { type?: unknown; item?: unknown; identifier?: unknown } | undefined;
-  const id = typeof item?.item === 'string' ? item.item : typeof item?.identifier === 'string' ? item.identifier : null;
+  const id =
+    typeof item?.item === 'string'
+      ? item.item
+      : typeof item?.identifier === 'string'
+        ? item.identifier
+        : null;
   if (typeof item?.type === 'string' && id) return { type: item.type, identifier: id };
   return { type: d.subject_type, identifier: d.subject_identifier };
 }
@@ -146,7 +175,13 @@ function waiverBody(d: DecisionUpdate, r: Requirement): Record<string, unknown> 
 
 function waiveCommand(d: DecisionUpdate, r: Requirement): string {
   const s = requirementSubject(d, r);
-  const args = [s.type, s.identifier, r.testcase!, '--product-version', d.product_version ?? 'PRODUCT_VERSION'];
+  const args = [
+    s.type,
+    s.identifier,
+    r.testcase!,
+    '--product-version',
+    d.product_version ?? 'PRODUCT_VERSION',
+  ];
   if (r.scenario) args.push('--scenario', r.scenario);
   return `sluice waive ${args.map(shellQuote).join(' ')} --comment 'WHY'`;
 }
@@ -155,4 +190,3 @@ function waiveCommand(d: DecisionUpdate, r: Requirement): string {
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_.,:/@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
-

@@ -13,7 +13,12 @@ export interface JobFailedInput {
   rule: string;
 }
 
-const VERB: Record<string, string> = { fail: 'failed', incomplete: 'did not complete', skip: 'was skipped', pass: 'passed' };
+const VERB: Record<string, string> = {
+  fail: 'failed',
+  incomplete: 'did not complete',
+  skip: 'was skipped',
+  pass: 'passed',
+};
 
 /** "A job failed": what, where, the end of its log, links to the log and the artifacts. */
 export function jobFailedMail({ node, root, log, rule }: JobFailedInput): MailContent {
@@ -46,13 +51,22 @@ export function jobFailedMail({ node, root, log, rule }: JobFailedInput): MailCo
   const shown = facts.filter((f): f is [string, string] => f[1] !== null && f[1] !== '');
   const width = Math.max(...shown.map(([k]) => k.length)) + 1;
   const nameWidth = Math.max(0, ...artifacts.map(([name]) => name.length));
-  const tailTitle = log.text !== null ? `${log.truncated ? 'The end' : 'All'} of the log:` : `No log to quote: ${log.problem ?? 'none was kept'}.`;
+  const tailTitle =
+    log.text !== null
+      ? `${log.truncated ? 'The end' : 'All'} of the log:`
+      : `No log to quote: ${log.problem ?? 'none was kept'}.`;
 
   const text = [
     `Job ${label} ${verb}${builder ? ` on ${builder}` : ''}.`,
     '',
-    ...shown.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`),
-    ...(artifacts.length ? ['', 'Artifacts:', ...artifacts.map(([name, a]) => `  ${a.url ? `${name.padEnd(nameWidth)}  ${a.url}` : name}`)] : []),
+    ...shown.map(([k, v]) => `${(`${k}:`).padEnd(width)} ${v}`),
+    ...(artifacts.length
+      ? [
+          '',
+          'Artifacts:',
+          ...artifacts.map(([name, a]) => `  ${a.url ? `${name.padEnd(nameWidth)}  ${a.url}` : name}`),
+        ]
+      : []),
     '',
     tailTitle,
     ...(log.text !== null ? ['', indent(log.text)] : []),

@@ -14,9 +14,13 @@ const RESULTS = ['pass', 'fail', 'skip', 'incomplete'] as const;
  */
 export function runReportMail(report: RunReport, rule: string): MailContent {
   const { root } = report;
-  const retried = new Set(report.nodes.map((n) => n.retry_of).filter((id): id is number => typeof id === 'number'));
+  const retried = new Set(
+    report.nodes.map((n) => n.retry_of).filter((id): id is number => typeof id === 'number'),
+  );
   const jobs = report.nodes.filter((n) => n.parent_id !== null && !retried.has(n.id));
-  const counts = Object.fromEntries(RESULTS.map((r) => [r, jobs.filter((j) => j.result === r).length])) as Record<(typeof RESULTS)[number], number>;
+  const counts = Object.fromEntries(
+    RESULTS.map((r) => [r, jobs.filter((j) => j.result === r).length]),
+  ) as Record<(typeof RESULTS)[number], number>;
   const unfinished = jobs.filter((j) => j.state !== 'done' && j.result === null).length;
   const subject = `[sluice] ${repoBranch(root)} ${shortRevision(root.revision)}: ${plural(jobs.length, 'job')}, ${plural(counts.fail, 'failure')}`;
   const author = typeof root.data?.author === 'string' ? root.data.author : null;
@@ -34,22 +38,36 @@ export function runReportMail(report: RunReport, rule: string): MailContent {
     ...(root.href ? [['Details', root.href] as [string, string]] : []),
   ];
   const width = Math.max(...facts.map(([k]) => k.length)) + 1;
-  const rows = jobs.map((j) => [jobName(j, root), j.result ?? j.state, jobDuration(j), str(j.data?.builder) ?? '']);
+  const rows = jobs.map((j) => [
+    jobName(j, root),
+    j.result ?? j.state,
+    jobDuration(j),
+    str(j.data?.builder) ?? '',
+  ]);
   const failingCount = `${report.failingTests.length}${report.moreFailingTests ? '+' : ''}`;
   const failed = jobs.filter((j) => j.result === 'fail' || j.result === 'incomplete');
 
   const text = [
     `Run ${root.run_id} of ${repoBranch(root)} ${shortRevision(root.revision)} is done: ${plural(jobs.length, 'job')}, ${plural(counts.fail, 'failure')}.`,
     '',
-    ...facts.map(([k, v]) => `${(k + ':').padEnd(width)} ${v}`),
+    ...facts.map(([k, v]) => `${(`${k}:`).padEnd(width)} ${v}`),
     '',
     jobs.length ? textTable(['job', 'result', 'duration', 'builder'], rows) : 'No jobs ran.',
-    ...(failed.length ? ['', 'Logs of the jobs that did not pass:', ...failed.map((j) => `  ${jobName(j, root)}: ${logUrl(j) ?? '(no log)'}`)] : []),
+    ...(failed.length
+      ? [
+          '',
+          'Logs of the jobs that did not pass:',
+          ...failed.map((j) => `  ${jobName(j, root)}: ${logUrl(j) ?? '(no log)'}`),
+        ]
+      : []),
     ...(report.failingTests.length
       ? [
           '',
           `Failing tests (${failingCount}):`,
-          ...report.failingTests.map((t) => `  ${t.outcome.padEnd(6)} ${t.testcase}${t.note ? ` (${t.note})` : ''}${t.url ? `\n         ${t.url}` : ''}`),
+          ...report.failingTests.map(
+            (t) =>
+              `  ${t.outcome.padEnd(6)} ${t.testcase}${t.note ? ` (${t.note})` : ''}${t.url ? `\n         ${t.url}` : ''}`,
+          ),
           ...(report.moreFailingTests ? ['  … and more (see the results API)'] : []),
         ]
       : []),
@@ -69,7 +87,8 @@ ${
 ${
   report.failingTests.length
     ? html`<h3>Failing tests (${failingCount})</h3><table><tr><th>outcome</th><th>test</th><th>note</th></tr>${report.failingTests.map(
-        (t) => html`<tr><td class="fail">${t.outcome}</td><td>${link(t.url, t.testcase)}</td><td>${t.note}</td></tr>`,
+        (t) =>
+          html`<tr><td class="fail">${t.outcome}</td><td>${link(t.url, t.testcase)}</td><td>${t.note}</td></tr>`,
       )}</table>${report.moreFailingTests ? html`<p>… and more (see the results API)</p>` : ''}`
     : ''
 }`;

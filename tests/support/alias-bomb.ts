@@ -4,6 +4,9 @@
  */
 export function aliasBomb(levels: number, fanOut: number): string {
   let text = `a0: &a0 [${Array(fanOut).fill('x').join(', ')}]\n`;
-  for (let i = 1; i <= levels; i++) text += `a${i}: &a${i} [${Array(fanOut).fill(`*a${i - 1}`).join(', ')}]\n`;
+  for (let i = 1; i <= levels; i++)
+    text += `a${i}: &a${i} [${Array(fanOut)
+      .fill(`*a${i - 1}`)
+      .join(', ')}]\n`;
   return text;
 }

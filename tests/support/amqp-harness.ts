@@ -22,7 +22,12 @@ export interface AmqpHarness {
 }
 
 /** An AmqpBus on its own store and prefixes, with the test-effects table ready. */
-export async function amqpHarness(amqpUrl: string, consumers: ConsumerSpec[], raw: RawConfig = {}, start = true): Promise<AmqpHarness> {
+export async function amqpHarness(
+  amqpUrl: string,
+  consumers: ConsumerSpec[],
+  raw: RawConfig = {},
+  start = true,
+): Promise<AmqpHarness> {
   const config = testConfig(raw, { amqpUrl });
   const db = openDatabase(config.db.path);
   migrate(db);
@@ -84,8 +89,18 @@ export interface ServiceWithSubscriber {
  * A started SluiceService on RabbitMQ and a subscriber of its own beside it, bound as any other
  * system would bind to the exchange; both are closed when the test ends.
  */
-export async function serviceWithSubscriber(t: TestContext, config: CompiledConfig, bindingKeys: readonly string[], options: Partial<SluiceServiceOptions> = {}): Promise<ServiceWithSubscriber> {
-  const service = await SluiceService.create({ config, log: silentLogger(), registry: testRegistry(), ...options });
+export async function serviceWithSubscriber(
+  t: TestContext,
+  config: CompiledConfig,
+  bindingKeys: readonly string[],
+  options: Partial<SluiceServiceOptions> = {},
+): Promise<ServiceWithSubscriber> {
+  const service = await SluiceService.create({
+    config,
+    log: silentLogger(),
+    registry: testRegistry(),
+    ...options,
+  });
   const base = (await service.start())!;
   const conn = await amqp.connect(config.bus.url!);
   t.after(async () => {

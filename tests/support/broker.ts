@@ -28,7 +28,10 @@ export function brokerUrl(): string | undefined {
 
 /** A RabbitMQ node of a test's own, for tests that stop and start the broker. */
 export class PrivateRabbitNode {
-  private constructor(readonly dir: string, readonly port: number) {}
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
 
   /** Undefined (outside CI) when RabbitMQ is not provisioned; the caller skips. */
   static async create(): Promise<PrivateRabbitNode | undefined> {
@@ -44,11 +47,15 @@ export class PrivateRabbitNode {
   }
 
   async start(): Promise<void> {
-    await run('bash', [path.join(ROOT, 'scripts/rabbitmq-node.sh'), 'start', this.dir, String(this.port)], { timeout: 120_000 });
+    await run('bash', [path.join(ROOT, 'scripts/rabbitmq-node.sh'), 'start', this.dir, String(this.port)], {
+      timeout: 120_000,
+    });
   }
 
   async stop(): Promise<void> {
-    await run('bash', [path.join(ROOT, 'scripts/rabbitmq-node.sh'), 'stop', this.dir, String(this.port)], { timeout: 120_000 });
+    await run('bash', [path.join(ROOT, 'scripts/rabbitmq-node.sh'), 'stop', this.dir, String(this.port)], {
+      timeout: 120_000,
+    });
   }
 }
 
@@ -71,4 +78,6 @@ export function privateRabbitNodeForThisFile(): () => PrivateRabbitNode | undefi
 export const NO_PRIVATE_NODE = 'RabbitMQ is not provisioned (run npm test)';
 
 /** Settings that notice a broker outage and a recovery in about a second, for outage tests. */
-export const FAST_RECOVERY = { bus: { confirmTimeoutMs: 1500, reconnect: { initialDelayMs: 100, maxDelayMs: 500 }, heartbeatSeconds: 2 } } as const;
+export const FAST_RECOVERY = {
+  bus: { confirmTimeoutMs: 1500, reconnect: { initialDelayMs: 100, maxDelayMs: 500 }, heartbeatSeconds: 2 },
+} as const;

@@ -82,7 +82,11 @@ export const embeddedFactory: BusFactory = {
       // Registered, never started: it queues for them and takes nothing.
       publisher: async (consumers) => make(consumers),
       async waiting(name) {
-        return (db.prepare('SELECT COUNT(*) AS n FROM bus_queue WHERE queue = ?').get(config.bus.queuePrefix + name) as { n: number }).n;
+        return (
+          db
+            .prepare('SELECT COUNT(*) AS n FROM bus_queue WHERE queue = ?')
+            .get(config.bus.queuePrefix + name) as { n: number }
+        ).n;
       },
       async dropQueue() {
         // Nothing to delete: a queue is gone once no consumer of the process registers it.
@@ -126,7 +130,9 @@ export const amqpFactory: BusFactory = {
       waiting: (name) =>
         onChannel(async (ch) => {
           const queue = config.bus.queuePrefix + name;
-          return (await ch.checkQueue(queue)).messageCount + (await ch.checkQueue(`${queue}.retry`)).messageCount;
+          return (
+            (await ch.checkQueue(queue)).messageCount + (await ch.checkQueue(`${queue}.retry`)).messageCount
+          );
         }),
       dropQueue: (name) =>
         onChannel(async (ch) => {

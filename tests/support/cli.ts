@@ -17,15 +17,27 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs `node dist/cli/main.js ARGS` to completion; never rejects on a non-zero exit. */
-export function runCli(args: string[], { env = cliEnv(), cwd, timeoutMs = 30_000 }: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  {
+    env = cliEnv(),
+    cwd,
+    timeoutMs = 30_000,
+  }: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env, cwd, timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err && child.exitCode === null && child.signalCode === null) {
-        reject(err); // it could not be started at all
-        return;
-      }
-      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env, cwd, timeout: timeoutMs, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err && child.exitCode === null && child.signalCode === null) {
+          reject(err); // it could not be started at all
+          return;
+        }
+        resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+      },
+    );
     child.stdin?.end();
   });
 }
@@ -63,13 +75,19 @@ export class CliProcess {
   }
 
   /** The exit, or a failure naming `what` when it takes longer than `ms`. */
-  async exitWithin(ms: number, what: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async exitWithin(
+    ms: number,
+    what: string,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
         this.exited,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${what} did not exit within ${ms} ms; stderr: ${this.stderr}`)), ms);
+          timer = setTimeout(
+            () => reject(new Error(`${what} did not exit within ${ms} ms; stderr: ${this.stderr}`)),
+            ms,
+          );
         }),
       ]);
     } finally {
@@ -84,4 +102,3 @@ export class CliProcess {
     await this.exited;
   }
 }
-

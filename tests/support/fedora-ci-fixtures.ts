@@ -49,22 +49,60 @@ function derive(complete: Record<string, unknown>, state: FixtureState): Record<
 
 const STATES: FixtureState[] = ['queued', 'running', 'complete', 'error'];
 
-function pipelineLibrary(kind: string, topicArtifact: string, expected: CiFixture['expected'], states = STATES): CiFixture[] {
-  return states.map((state) => ({ name: `${kind}.test.${state}`, topic: `ci.${topicArtifact}.test.${state}`, state, body: load(`${kind}.test.${state}.json`), expected }));
+function pipelineLibrary(
+  kind: string,
+  topicArtifact: string,
+  expected: CiFixture['expected'],
+  states = STATES,
+): CiFixture[] {
+  return states.map((state) => ({
+    name: `${kind}.test.${state}`,
+    topic: `ci.${topicArtifact}.test.${state}`,
+    state,
+    body: load(`${kind}.test.${state}.json`),
+    expected,
+  }));
 }
 
 function derived(kind: string, expected: CiFixture['expected']): CiFixture[] {
   const complete = load(`${kind}.test.complete.json`);
-  return STATES.map((state) => ({ name: `${kind}.test.${state}`, topic: `ci.${kind}.test.${state}`, state, body: derive(complete, state), expected }));
+  return STATES.map((state) => ({
+    name: `${kind}.test.${state}`,
+    topic: `ci.${kind}.test.${state}`,
+    state,
+    body: derive(complete, state),
+    expected,
+  }));
 }
 
 export const FEDORA_CI_FIXTURES: CiFixture[] = [
   // The scenario goes out in the category ("validation/scenario=python-requests"); the testcase is without it.
-  ...pipelineLibrary('koji-build', 'koji-build', { item: 'python-urllib3-2.2.3-1.fc42', type: 'koji_build', testcase: 'fedora-ci.koji-build.scratch-build.validation' }),
-  ...pipelineLibrary('fedora-update', 'fedora-update', { item: 'FEDORA-2026-7c1e4a9b2d', type: 'bodhi_update', testcase: 'fedora-ci.fedora-update.installability.functional' }, ['queued', 'complete', 'error']),
+  ...pipelineLibrary('koji-build', 'koji-build', {
+    item: 'python-urllib3-2.2.3-1.fc42',
+    type: 'koji_build',
+    testcase: 'fedora-ci.koji-build.scratch-build.validation',
+  }),
+  ...pipelineLibrary(
+    'fedora-update',
+    'fedora-update',
+    {
+      item: 'FEDORA-2026-7c1e4a9b2d',
+      type: 'bodhi_update',
+      testcase: 'fedora-ci.fedora-update.installability.functional',
+    },
+    ['queued', 'complete', 'error'],
+  ),
   ...pipelineLibrary('pull-request', 'dist-git-pr', null),
-  ...pipelineLibrary('redhat-module', 'redhat-module', { item: 'nodejs:20:4120020240101:6a6b4b4c', type: 'redhat-module', testcase: 'fedora-ci.redhat-module.tier0.functional' }),
-  ...derived('productmd-compose', { item: 'RHEL-X.0-20200512.1', type: 'compose', testcase: 'rtt.installability.validation' }),
+  ...pipelineLibrary('redhat-module', 'redhat-module', {
+    item: 'nodejs:20:4120020240101:6a6b4b4c',
+    type: 'redhat-module',
+    testcase: 'fedora-ci.redhat-module.tier0.functional',
+  }),
+  ...derived('productmd-compose', {
+    item: 'RHEL-X.0-20200512.1',
+    type: 'compose',
+    testcase: 'rtt.installability.validation',
+  }),
   ...derived('container-image', {
     item: 'factory2/waiverdb@sha256:693377241d5bc55af239fdc5183bcc97d7c5c097bebe84097c4388063a3950cc',
     type: 'redhat-container-image',

@@ -24,7 +24,12 @@ export interface GatingHarness {
   /** Every message on the watched topics, in arrival order. */
   received: Received[];
   /** POST /api/v2.0/results; returns the stored result. */
-  result(testcase: string, outcome: string, item: string, extra?: Record<string, unknown>): Promise<StoredResult>;
+  result(
+    testcase: string,
+    outcome: string,
+    item: string,
+    extra?: Record<string, unknown>,
+  ): Promise<StoredResult>;
   /** POST /api/v1.0/waivers/; returns the stored waiver. */
   waive(body: Record<string, unknown>): Promise<Record<string, unknown> & { id: number }>;
   /** POST /api/v1/updates; returns status and body. */
@@ -53,10 +58,30 @@ export const BARRIER_TESTCASE = 'dist.rpmdeplint';
  * false) unless `raw` says otherwise: the tests using it are about the consumer, and `barrier()`
  * relies on the consumer's queue order.
  */
-export async function gatingHarness(t: TestContext, url: string, policies: string, raw: RawConfig = {}, options: Partial<SluiceServiceOptions> = {}): Promise<GatingHarness> {
+export async function gatingHarness(
+  t: TestContext,
+  url: string,
+  policies: string,
+  raw: RawConfig = {},
+  options: Partial<SluiceServiceOptions> = {},
+): Promise<GatingHarness> {
   const dir = policiesDir(policies);
-  const config = testConfig({ ...raw, gating: { policiesDir: dir, changesWhenStored: false, ...raw.gating } }, { amqpUrl: url });
-  const { service, base, connection: conn, channel: sub, queue } = await serviceWithSubscriber(t, config, WATCHED.map((topic) => config.bus.topicPrefix + topic), options);
+  const config = testConfig(
+    { ...raw, gating: { policiesDir: dir, changesWhenStored: false, ...raw.gating } },
+    { amqpUrl: url },
+  );
+  const {
+    service,
+    base,
+    connection: conn,
+    channel: sub,
+    queue,
+  } = await serviceWithSubscriber(
+    t,
+    config,
+    WATCHED.map((topic) => config.bus.topicPrefix + topic),
+    options,
+  );
   const received: Received[] = [];
   await sub.consume(
     queue,
@@ -74,13 +99,26 @@ export async function gatingHarness(t: TestContext, url: string, policies: strin
   const pub = await conn.createConfirmChannel();
 
   const post = async (p: string, body: unknown) => {
-    const res = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const on = (topic: string) => received.filter((r) => r.topic === topic);
   let sentinels = 0;
-  const result = async (testcase: string, outcome: string, item: string, extra: Record<string, unknown> = {}) => {
-    const res = await post('/api/v2.0/results', { testcase, outcome, data: { item, type: 'koji_build', ...extra } });
+  const result = async (
+    testcase: string,
+    outcome: string,
+    item: string,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const res = await post('/api/v2.0/results', {
+      testcase,
+      outcome,
+      data: { item, type: 'koji_build', ...extra },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body as unknown as StoredResult;
   };
@@ -91,7 +129,11 @@ export async function gatingHarness(t: TestContext, url: string, policies: strin
     received,
     result,
     async waive(body) {
-      const res = await post('/api/v1.0/waivers/', { subject_type: 'koji_build', comment: 'known infrastructure problem', ...body });
+      const res = await post('/api/v1.0/waivers/', {
+        subject_type: 'koji_build',
+        comment: 'known infrastructure problem',
+        ...body,
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body as Record<string, unknown> & { id: number };
     },
@@ -101,16 +143,23 @@ export async function gatingHarness(t: TestContext, url: string, policies: strin
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     },
     async publishRaw(topic, body, messageId) {
-      pub.publish(config.bus.exchange, config.bus.topicPrefix + topic, Buffer.from(JSON.stringify(body)), { messageId, persistent: true, contentType: 'application/json' });
+      pub.publish(config.bus.exchange, config.bus.topicPrefix + topic, Buffer.from(JSON.stringify(body)), {
+        messageId,
+        persistent: true,
+        contentType: 'application/json',
+      });
       await pub.waitForConfirms();
     },
     on,
-    waitFor: (topic, n, what) => waitFor(what ?? `${n} ${topic} messages`, () => (on(topic).length >= n ? on(topic) : undefined)),
+    waitFor: (topic, n, what) =>
+      waitFor(what ?? `${n} ${topic} messages`, () => (on(topic).length >= n ? on(topic) : undefined)),
     async barrier() {
       // Handled in queue order: once this fresh build's decision message is out, everything before it was handled too.
       const nvr = `sentinel${++sentinels}-1.0-1.fc41`;
       await result(BARRIER_TESTCASE, 'FAILED', nvr);
-      await waitFor(`the decision message for ${nvr}`, () => on('greenwave.decision.update').some((m) => m.body.subject_identifier === nvr));
+      await waitFor(`the decision message for ${nvr}`, () =>
+        on('greenwave.decision.update').some((m) => m.body.subject_identifier === nvr),
+      );
     },
   };
 }

@@ -31,8 +31,11 @@ export class KojiHubServer {
           res.writeHead(status, { 'content-type': 'text/xml' });
           res.end(body);
         };
-        if (req.method !== 'POST' || !String(req.headers['content-type']).startsWith('text/xml')) return send(400, 'XML-RPC wants POST text/xml');
-        const call = this.parser.parse(Buffer.concat(chunks).toString('utf8')) as { methodCall?: { methodName?: string; params?: { param?: { value?: { string?: string } } } } };
+        if (req.method !== 'POST' || !String(req.headers['content-type']).startsWith('text/xml'))
+          return send(400, 'XML-RPC wants POST text/xml');
+        const call = this.parser.parse(Buffer.concat(chunks).toString('utf8')) as {
+          methodCall?: { methodName?: string; params?: { param?: { value?: { string?: string } } } };
+        };
         const method = call.methodCall?.methodName ?? '';
         const param = call.methodCall?.params?.param?.value?.string;
         this.calls.push({ method, param });
@@ -62,7 +65,11 @@ export class KojiHubServer {
 }
 
 /** A build as kojihub's get_build returns it (every field it selects), for `nvr` built from `source`. */
-export function kojiBuild(nvr: string, source: string | null, extra: Record<string, Py> | null = null): Record<string, Py> {
+export function kojiBuild(
+  nvr: string,
+  source: string | null,
+  extra: Record<string, Py> | null = null,
+): Record<string, Py> {
   const [, name, version, release] = /^(.*)-([^-]+)-([^-]+)$/.exec(nvr)!;
   return {
     build_id: 2401234,
@@ -103,8 +110,12 @@ export function kojiBuild(nvr: string, source: string | null, extra: Record<stri
 function dump(v: Py): string {
   if (v === null) return '<value><nil/></value>';
   if (typeof v === 'boolean') return `<value><boolean>${v ? 1 : 0}</boolean></value>\n`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `<value><int>${v}</int></value>\n` : `<value><double>${v}</double></value>\n`;
-  if (typeof v === 'string') return `<value><string>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</string></value>\n`;
+  if (typeof v === 'number')
+    return Number.isInteger(v)
+      ? `<value><int>${v}</int></value>\n`
+      : `<value><double>${v}</double></value>\n`;
+  if (typeof v === 'string')
+    return `<value><string>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</string></value>\n`;
   if (Array.isArray(v)) return `<value><array><data>\n${v.map(dump).join('')}</data></array></value>\n`;
   const members = Object.entries(v).map(([k, x]) => `<member>\n<name>${k}</name>\n${dump(x)}</member>\n`);
   return `<value><struct>\n${members.join('')}</struct></value>\n`;

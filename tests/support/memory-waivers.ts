@@ -6,14 +6,17 @@ export class MemoryWaivers implements WaiverSource {
   private nextId = 1;
 
   /** Stores a waiver as WaiverDB would print it; `timestamp` defaults to now. */
-  add(w: Pick<WaiverJson, 'subject_type' | 'subject_identifier' | 'testcase' | 'product_version'> & Partial<WaiverJson>): WaiverJson {
+  add(
+    w: Pick<WaiverJson, 'subject_type' | 'subject_identifier' | 'testcase' | 'product_version'> &
+      Partial<WaiverJson>,
+  ): WaiverJson {
     const stored: WaiverJson = {
       scenario: null,
       waived: true,
       comment: 'waived in a test',
       username: 'alice',
       proxied_by: null,
-      timestamp: new Date().toISOString().slice(0, 23) + '000',
+      timestamp: `${new Date().toISOString().slice(0, 23)}000`,
       ...w,
       id: this.nextId++,
     };
@@ -21,7 +24,10 @@ export class MemoryWaivers implements WaiverSource {
     return stored;
   }
 
-  forSubjects(subjects: Array<{ type: string; identifier: string }>, options: { productVersions?: string[]; before?: number }): WaiverJson[] {
+  forSubjects(
+    subjects: Array<{ type: string; identifier: string }>,
+    options: { productVersions?: string[]; before?: number },
+  ): WaiverJson[] {
     return this.waivers.filter(
       (w) =>
         subjects.some((s) => s.type === w.subject_type && s.identifier === w.subject_identifier) &&

@@ -1,4 +1,8 @@
-import type { ReceivedDecisionState, DecisionUpdate, Requirement } from '../../gating/decision-update-message.js';
+import type {
+  ReceivedDecisionState,
+  DecisionUpdate,
+  Requirement,
+} from '../../gating/decision-update-message.js';
 import type { NodeEvent } from '../../notify/node-event.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../../schemas/schema-registry.js';
 import { TEST_SCHEMA_DIR } from './paths.js';
@@ -12,15 +16,36 @@ export function notifyRegistry(): SchemaRegistry {
 export const SUBJECT = { type: 'koji_build', id: 'bash-5.2.26-3.fc41' } as const;
 
 export function failed(testcase: string, resultId = 7, scenario: string | null = null): Requirement {
-  return { type: 'test-result-failed', testcase, subject_type: SUBJECT.type, subject_identifier: SUBJECT.id, result_id: resultId, scenario, item: { type: SUBJECT.type, item: SUBJECT.id } };
+  return {
+    type: 'test-result-failed',
+    testcase,
+    subject_type: SUBJECT.type,
+    subject_identifier: SUBJECT.id,
+    result_id: resultId,
+    scenario,
+    item: { type: SUBJECT.type, item: SUBJECT.id },
+  };
 }
 
 export function missing(testcase: string): Requirement {
-  return { type: 'test-result-missing', testcase, subject_type: SUBJECT.type, subject_identifier: SUBJECT.id, scenario: null, item: { type: SUBJECT.type, item: SUBJECT.id } };
+  return {
+    type: 'test-result-missing',
+    testcase,
+    subject_type: SUBJECT.type,
+    subject_identifier: SUBJECT.id,
+    scenario: null,
+    item: { type: SUBJECT.type, item: SUBJECT.id },
+  };
 }
 
 export function passed(testcase: string, resultId = 5): Requirement {
-  return { type: 'test-result-passed', testcase, subject_type: SUBJECT.type, subject_identifier: SUBJECT.id, result_id: resultId };
+  return {
+    type: 'test-result-passed',
+    testcase,
+    subject_type: SUBJECT.type,
+    subject_identifier: SUBJECT.id,
+    result_id: resultId,
+  };
 }
 
 export const SATISFIED: ReceivedDecisionState = {
@@ -40,7 +65,11 @@ export const UNSATISFIED: ReceivedDecisionState = {
 };
 
 /** A greenwave.decision.update body, as Greenwave publishes it, from `before` to `after`. */
-export function decisionUpdate(before: ReceivedDecisionState | null, after: ReceivedDecisionState, subject: { type: string; id: string } = SUBJECT): DecisionUpdate {
+export function decisionUpdate(
+  before: ReceivedDecisionState | null,
+  after: ReceivedDecisionState,
+  subject: { type: string; id: string } = SUBJECT,
+): DecisionUpdate {
   return {
     subject_type: subject.type,
     subject_identifier: subject.id,
@@ -62,7 +91,10 @@ export const REVISION = '4f2a9c1e0b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39';
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 
 /** A node message body (KernelCI-style), with the state and result before this change. */
-export function nodeEvent(fields: Partial<NodeEvent> & Pick<NodeEvent, 'id' | 'name'>, base = 'http://127.0.0.1:1'): NodeEvent {
+export function nodeEvent(
+  fields: Partial<NodeEvent> & Pick<NodeEvent, 'id' | 'name'>,
+  base = 'http://127.0.0.1:1',
+): NodeEvent {
   const root = fields.parent_id === undefined || fields.parent_id === null;
   return {
     run_id: 1,

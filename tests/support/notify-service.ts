@@ -12,7 +12,9 @@ export interface NotifyHarness {
   smtp: SmtpTestServer;
   /** Publishes through the server's HTTP API, as any client would. */
   publish(topic: string, body: unknown): Promise<string>;
-  outbox(query?: string): Promise<{ data: OutboxEntryJson[]; counts: Record<OutboxState, number>; next: string | null }>;
+  outbox(
+    query?: string,
+  ): Promise<{ data: OutboxEntryJson[]; counts: Record<OutboxState, number>; next: string | null }>;
 }
 
 /** Settings that retry within a test's patience: short timeouts, delays of a tenth of a second. */
@@ -20,7 +22,13 @@ export function fastSmtp(port: number): NonNullable<RawConfig['notify']> {
   return {
     transport: 'smtp',
     from: 'Sluice CI <sluice@ci.example.org>',
-    smtp: { host: '127.0.0.1', port, connectionTimeoutMs: 1000, greetingTimeoutMs: 1000, socketTimeoutMs: 3000 },
+    smtp: {
+      host: '127.0.0.1',
+      port,
+      connectionTimeoutMs: 1000,
+      greetingTimeoutMs: 1000,
+      socketTimeoutMs: 3000,
+    },
     retry: { delayMs: 100, maxDelayMs: 400, maxAttempts: 200 },
     pollIntervalMs: 50,
   };
@@ -45,13 +53,18 @@ export async function notifyHarness(
     base,
     smtp: server,
     async publish(topic, body) {
-      const res = await fetch(`${base}/api/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic, body }) });
+      const res = await fetch(`${base}/api/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ topic, body }),
+      });
       if (res.status !== 202) throw new Error(`publish ${topic}: HTTP ${res.status} ${await res.text()}`);
       return ((await res.json()) as { message_id: string }).message_id;
     },
     async outbox(query = '') {
       const res = await fetch(`${base}/api/v1/outbox${query}`);
-      if (res.status !== 200) throw new Error(`GET /api/v1/outbox${query}: HTTP ${res.status} ${await res.text()}`);
+      if (res.status !== 200)
+        throw new Error(`GET /api/v1/outbox${query}: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as Awaited<ReturnType<NotifyHarness['outbox']>>;
     },
   };

@@ -17,7 +17,11 @@ export const RESOURCES = {
 
 export const SLUICE_AUDIENCE = 'sluice';
 /** OAuth scopes the provider hands out. */
-export const OAUTH_SCOPES = ['openid', 'https://waiverdb.fedoraproject.org/oidc/create-waiver', 'resultsdb-write'];
+export const OAUTH_SCOPES = [
+  'openid',
+  'https://waiverdb.fedoraproject.org/oidc/create-waiver',
+  'resultsdb-write',
+];
 
 /** The OAuth clients; client_credentials tokens carry these users and groups (Keycloak's shape). */
 export const CLIENTS = {
@@ -50,7 +54,10 @@ export async function startTestProvider({ signingKey }: { signingKey?: JWK } = {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const resourceServers: Record<string, { audience: string; accessTokenFormat: 'jwt' | 'opaque'; accessTokenTTL: number }> = {
+  const resourceServers: Record<
+    string,
+    { audience: string; accessTokenFormat: 'jwt' | 'opaque'; accessTokenTTL: number }
+  > = {
     [RESOURCES.sluice]: { audience: SLUICE_AUDIENCE, accessTokenFormat: 'jwt', accessTokenTTL: 300 },
     [RESOURCES.sluiceOpaque]: { audience: SLUICE_AUDIENCE, accessTokenFormat: 'opaque', accessTokenTTL: 300 },
     [RESOURCES.sluiceShortLived]: { audience: SLUICE_AUDIENCE, accessTokenFormat: 'jwt', accessTokenTTL: 1 },
@@ -58,8 +65,21 @@ export async function startTestProvider({ signingKey }: { signingKey?: JWK } = {
   };
   const provider = new Provider(issuer, {
     clients: [
-      ...Object.keys(CLIENTS).map((id) => ({ client_id: id, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: OAUTH_SCOPES.join(' ') })),
-      { client_id: INTROSPECTION_CLIENT.id, client_secret: INTROSPECTION_CLIENT.secret, grant_types: [], redirect_uris: [], response_types: [] },
+      ...Object.keys(CLIENTS).map((id) => ({
+        client_id: id,
+        client_secret: CLIENT_SECRET,
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+        scope: OAUTH_SCOPES.join(' '),
+      })),
+      {
+        client_id: INTROSPECTION_CLIENT.id,
+        client_secret: INTROSPECTION_CLIENT.secret,
+        grant_types: [],
+        redirect_uris: [],
+        response_types: [],
+      },
     ],
     jwks: { keys: [key] },
     scopes: OAUTH_SCOPES,
@@ -67,8 +87,14 @@ export async function startTestProvider({ signingKey }: { signingKey?: JWK } = {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: async (ctx) => ctx.oidc.client?.clientId === INTROSPECTION_CLIENT.id },
-      revocation: { enabled: true, allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (ctx) => ctx.oidc.client?.clientId === INTROSPECTION_CLIENT.id,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (ctx, _client, token) => token.clientId === ctx.oidc.client?.clientId,
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => RESOURCES.sluice,
@@ -91,7 +117,10 @@ export async function startTestProvider({ signingKey }: { signingKey?: JWK } = {
   const form = (client: string, path: string, params: Record<string, string>) =>
     fetch(`${issuer}${path}`, {
       method: 'POST',
-      headers: { authorization: basic(client, CLIENT_SECRET), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: basic(client, CLIENT_SECRET),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams(params),
     });
   return {
@@ -99,7 +128,8 @@ export async function startTestProvider({ signingKey }: { signingKey?: JWK } = {
     async token(client, resource, scope = OAUTH_SCOPES.slice(1).join(' ')) {
       const res = await form(client, '/token', { grant_type: 'client_credentials', resource, scope });
       const body = (await res.json()) as { access_token?: string };
-      if (res.status !== 200 || !body.access_token) throw new Error(`token endpoint: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 200 || !body.access_token)
+        throw new Error(`token endpoint: ${res.status} ${JSON.stringify(body)}`);
       return body.access_token;
     },
     async revoke(client, token) {

@@ -23,13 +23,24 @@ export interface PipelineHarness {
 }
 
 /** A whole Sluice (HTTP on a free port) with the pipeline settings given; stopped after the test. */
-export async function startPipeline(t: TestContext, pipeline: RawConfig['pipeline'], { amqpUrl, gating }: { amqpUrl?: string; gating?: RawConfig['gating'] } = {}): Promise<PipelineHarness> {
-  const config = testConfig({ pipeline: { sweepCron: '* * * * * *', ...pipeline }, ...(gating ? { gating } : {}) }, { amqpUrl });
+export async function startPipeline(
+  t: TestContext,
+  pipeline: RawConfig['pipeline'],
+  { amqpUrl, gating }: { amqpUrl?: string; gating?: RawConfig['gating'] } = {},
+): Promise<PipelineHarness> {
+  const config = testConfig(
+    { pipeline: { sweepCron: '* * * * * *', ...pipeline }, ...(gating ? { gating } : {}) },
+    { amqpUrl },
+  );
   const service = await SluiceService.create({ config, log: silentLogger() });
   const base = (await service.start())!;
   t.after(() => service.stop());
   const request = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(base + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -39,7 +50,8 @@ export async function startPipeline(t: TestContext, pipeline: RawConfig['pipelin
     }
     return { status: res.status, body: parsed as any };
   };
-  const runNodes = async (runId: number) => ((await request('GET', `/api/v1/runs/${runId}`)).body as { nodes: NodeJson[] }).nodes;
+  const runNodes = async (runId: number) =>
+    ((await request('GET', `/api/v1/runs/${runId}`)).body as { nodes: NodeJson[] }).nodes;
   const h: PipelineHarness = {
     service,
     base,
@@ -55,13 +67,22 @@ export async function startPipeline(t: TestContext, pipeline: RawConfig['pipelin
       return res.body as NodeJson;
     },
     async waitRun(runId, ready, timeoutMs = 30_000) {
-      return waitFor(`run ${runId}`, async () => {
-        const nodes = await runNodes(runId);
-        return ready(nodes) ? nodes : undefined;
-      }, timeoutMs, 50);
+      return waitFor(
+        `run ${runId}`,
+        async () => {
+          const nodes = await runNodes(runId);
+          return ready(nodes) ? nodes : undefined;
+        },
+        timeoutMs,
+        50,
+      );
     },
     async finished(runId, name, timeoutMs = 30_000) {
-      const nodes = await h.waitRun(runId, (ns) => ns.some((n) => n.name === name && n.result !== null), timeoutMs);
+      const nodes = await h.waitRun(
+        runId,
+        (ns) => ns.some((n) => n.name === name && n.result !== null),
+        timeoutMs,
+      );
       return nodes.find((n) => n.name === name && n.result !== null)!;
     },
     async log(id) {
@@ -69,7 +90,10 @@ export async function startPipeline(t: TestContext, pipeline: RawConfig['pipelin
       return res.text();
     },
     async results(query) {
-      const res = await request('GET', `/api/v2.0/results?${new URLSearchParams({ limit: '100', ...query })}`);
+      const res = await request(
+        'GET',
+        `/api/v2.0/results?${new URLSearchParams({ limit: '100', ...query })}`,
+      );
       assert.equal(res.status, 200);
       return (res.body as { data: StoredResult[] }).data;
     },

@@ -52,7 +52,13 @@ export class SmtpTestServer {
    * `login`, the server asks for AUTH (PLAIN/LOGIN, allowed without TLS on loopback) and takes
    * only those credentials.
    */
-  static async create({ listening = true, login }: { listening?: boolean; login?: { user: string; pass: string } } = {}): Promise<SmtpTestServer> {
+  static async create({
+    listening = true,
+    login,
+  }: {
+    listening?: boolean;
+    login?: { user: string; pass: string };
+  } = {}): Promise<SmtpTestServer> {
     const s = new SmtpTestServer(await freePort(), login);
     if (listening) await s.start();
     return s;
@@ -70,7 +76,8 @@ export class SmtpTestServer {
       allowInsecureAuth: true,
       authMethods: ['PLAIN', 'LOGIN'],
       onAuth: (auth, _session, callback) => {
-        if (login && auth.username === login.user && auth.password === login.pass) callback(null, { user: auth.username });
+        if (login && auth.username === login.user && auth.password === login.pass)
+          callback(null, { user: auth.username });
         else callback(Object.assign(new Error('5.7.8 authentication failed'), { responseCode: 535 }));
       },
       disabledCommands: ['STARTTLS'],
@@ -101,7 +108,10 @@ export class SmtpTestServer {
               html: typeof parsed.html === 'string' ? parsed.html : '',
             };
             const verdict = this.data(mail);
-            this.attempts.push({ messageId: mail.messageId, verdict: typeof verdict === 'string' ? verdict : String(verdict.code) });
+            this.attempts.push({
+              messageId: mail.messageId,
+              verdict: typeof verdict === 'string' ? verdict : String(verdict.code),
+            });
             if (verdict === 'accept') {
               this.received.push(mail);
               callback();

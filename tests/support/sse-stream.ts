@@ -14,13 +14,19 @@ export class SseStream {
   /** The raw text received so far, comments included. */
   raw = '';
 
-  private constructor(private readonly abort: AbortController, readonly response: Response) {
+  private constructor(
+    private readonly abort: AbortController,
+    readonly response: Response,
+  ) {
     this.reader = response.body!.getReader();
   }
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
     const abort = new AbortController();
-    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
+    const response = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...headers },
+      signal: abort.signal,
+    });
     return new SseStream(abort, response);
   }
 
@@ -40,10 +46,15 @@ export class SseStream {
           fields.set(line.slice(0, at), [...(fields.get(line.slice(0, at)) ?? []), value]);
         }
         if (!fields.has('data')) continue;
-        return { id: fields.get('id')?.[0], event: fields.get('event')?.[0], data: fields.get('data')!.join('\n') };
+        return {
+          id: fields.get('id')?.[0],
+          event: fields.get('event')?.[0],
+          data: fields.get('data')!.join('\n'),
+        };
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no event within ${timeoutMs} ms; received so far: ${JSON.stringify(this.raw)}`);
+      if (left <= 0)
+        throw new Error(`no event within ${timeoutMs} ms; received so far: ${JSON.stringify(this.raw)}`);
       let timer: NodeJS.Timeout | undefined;
       const chunk = await Promise.race([
         this.reader.read(),
@@ -59,15 +70,19 @@ export class SseStream {
 
   /** Waits until the server has sent its opening comment: from then on, the stream is following. */
   async ready(timeoutMs = 10_000): Promise<void> {
-    await waitFor('the stream to open', async () => {
-      if (this.raw.includes('\n\n')) return true;
-      const chunk = await this.reader.read();
-      if (chunk.done) throw new Error('the stream ended before it opened');
-      const text = this.decoder.decode(chunk.value, { stream: true });
-      this.raw += text;
-      this.buffer += text;
-      return this.raw.includes('\n\n');
-    }, timeoutMs);
+    await waitFor(
+      'the stream to open',
+      async () => {
+        if (this.raw.includes('\n\n')) return true;
+        const chunk = await this.reader.read();
+        if (chunk.done) throw new Error('the stream ended before it opened');
+        const text = this.decoder.decode(chunk.value, { stream: true });
+        this.raw += text;
+        this.buffer += text;
+        return this.raw.includes('\n\n');
+      },
+      timeoutMs,
+    );
   }
 
   close(): void {

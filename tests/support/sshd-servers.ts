@@ -53,8 +53,20 @@ async function launch(count: number, started: SshServer[]): Promise<SshFixture> 
   // so not under the test run's private (0700) folder.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-sshd-'));
   chmodSync(dir, 0o755);
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sluice-test-client', '-f', path.join(dir, 'client')]);
-  writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client.pub')), { mode: 0o644 });
+  await run('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'sluice-test-client',
+    '-f',
+    path.join(dir, 'client'),
+  ]);
+  writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client.pub')), {
+    mode: 0o644,
+  });
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'stranger_host')]);
   const strangerHostKey = hostKeyLine(path.join(dir, 'stranger_host.pub'));
   for (let i = 0; i < count; i++) {
@@ -109,15 +121,32 @@ async function sshServer(name: string, dir: string, clientKey: string): Promise<
     name,
     port,
     hostKey,
-    builder: (over = {}) => ({ name, type: 'ssh', host: '127.0.0.1', port, user: TEST_USER, privateKeyFile: clientKey, hostKey, labels: ['linux'], jobLimit: 4, connectTimeoutMs: 3000, ...over }),
+    builder: (over = {}) => ({
+      name,
+      type: 'ssh',
+      host: '127.0.0.1',
+      port,
+      user: TEST_USER,
+      privateKeyFile: clientKey,
+      hostKey,
+      labels: ['linux'],
+      jobLimit: 4,
+      connectTimeoutMs: 3000,
+      ...over,
+    }),
     async start() {
       child = spawn(SSHD, ['-D', '-e', '-f', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
       const proc = child;
-      await waitFor(`sshd ${name} on port ${port}`, async () => {
-        if (proc.exitCode !== null) throw new Error(`sshd ${name} exited (${proc.exitCode}): ${stderr}`);
-        return await accepts(port);
-      }, 10_000, 50);
+      await waitFor(
+        `sshd ${name} on port ${port}`,
+        async () => {
+          if (proc.exitCode !== null) throw new Error(`sshd ${name} exited (${proc.exitCode}): ${stderr}`);
+          return await accepts(port);
+        },
+        10_000,
+        50,
+      );
     },
     async stop() {
       const proc = child;

@@ -12,7 +12,10 @@ import { TEST_SCHEMA_DIR, tempDir } from './paths.js';
  * A configuration of its own for one test: a fresh SQLite file, and queue and topic prefixes
  * no other test shares, so tests can run side by side on one broker.
  */
-export function testConfig(raw: RawConfig = {}, { amqpUrl }: { amqpUrl?: string | undefined } = {}): CompiledConfig {
+export function testConfig(
+  raw: RawConfig = {},
+  { amqpUrl }: { amqpUrl?: string | undefined } = {},
+): CompiledConfig {
   const id = randomBytes(4).toString('hex');
   const dir = tempDir();
   const base: RawConfig = {
