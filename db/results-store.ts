@@ -33,10 +33,9 @@ import {
   rankLatestSql,
   type ResolvedFilter,
 } from './result-filter-sql.js';
+import { RESULT_NEW } from '../results/result-topics.js';
 
 export type { StoredResult } from '../results/result-json.js';
-
-export const RESULT_NEW_TOPIC = 'resultsdb.result.new';
 
 /** Filters matching more rows than this count as "large" when planning (see choose-plan). */
 const COUNT_CAP = 5000;
@@ -354,7 +353,7 @@ export class ResultsStore {
     };
     const uuids = [...groups].sort((a, b) => a[0] - b[0]).map(([, uuid]) => uuid);
     const stored = resultJson(this.base, row, input.data, uuids);
-    return { stored, messageId: this.outbox.add(RESULT_NEW_TOPIC, stored) };
+    return { stored, messageId: this.outbox.add(RESULT_NEW, stored) };
   }
 
   private upsertGroup(g: GroupInput): { id: number; uuid: string } {

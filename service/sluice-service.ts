@@ -61,6 +61,7 @@ import { GatingEffects } from '../intake/gating-effects.js';
 import { ChangesWhenStored } from '../intake/changes-when-stored.js';
 import { ResultIntake } from '../intake/submit-result.js';
 import { WaiverIntake } from '../intake/submit-waiver.js';
+import type { BodyOf, Topic } from '../schemas/topic-contract.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -198,7 +199,7 @@ export class SluiceService {
         }),
       ...(decisionCache ? { cache: decisionCache } : {}),
     });
-    const publish = (topic: string, body: unknown) => void outbox.add(topic, body);
+    const publish = <T extends Topic>(topic: T, body: BodyOf<T>) => void outbox.add(topic, body);
     const updates = new UpdateGating({
       db,
       store: new UpdatesStore(db),
