@@ -98,15 +98,28 @@ export class ResultsStore {
     maxId: Statement<[]>;
   };
 
+  /** Creates the configured data-key indexes (and drops others) first: a store for tools and tests. */
+  static open(db: Db, outbox: Outbox, config: CompiledConfig, serverUrl?: () => string): ResultsStore {
+    return new ResultsStore(
+      db,
+      outbox,
+      config,
+      syncDataKeyIndexes(db, config.results.indexedDataKeys),
+      serverUrl,
+    );
+  }
+
+  /** `indexedKeys`: the data keys that have an index (syncDataKeyIndexes made them at start-up). */
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
     config: CompiledConfig,
+    indexedKeys: ReadonlySet<string>,
     /** Read at each use: with port 0 the URL is known only once the server listens. */
     private readonly serverUrl: () => string = () => config.serverUrl,
   ) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
-    this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
+    this.indexedKeys = new Set(indexedKeys);
     this.shapes = new StatementCache(db, MAX_SHAPES);
     this.sql = {
       // A given ref_url (even null) replaces the stored one; an absent one leaves it (ResultsDB).
