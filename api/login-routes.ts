@@ -90,7 +90,8 @@ export function loginRoutes(app: FastifyInstance, ctx: AppContext): void {
       async (req, reply) => {
         if (!login)
           return reply.code(404).send({ message: 'OIDC sign-in is not configured (auth.oidc.login)' });
-        const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
+        const at = req.url.indexOf('?');
+        const query = new URLSearchParams(at < 0 ? '' : req.url.slice(at + 1));
         const state = query.get('state');
         if (query.has('error'))
           return reply.code(401).send({

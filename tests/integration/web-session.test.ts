@@ -255,3 +255,24 @@ describe('dashboard sign-in with a pasted API token', () => {
     assert.equal(offsite.headers.get('location'), '/');
   });
 });
+
+test('behind an https public URL the session cookie is Secure', async (t) => {
+  const service = await SluiceService.create({
+    config: testConfig({
+      server: { publicUrl: 'https://sluice.example.org' },
+      auth: { tokens: [{ user: 'dave', sha256: hashToken('s3cret-dave'), scopes: ['runs:write'] }] },
+    }),
+    log: silentLogger(),
+    registry: testRegistry(),
+  });
+  const base = (await service.start())!;
+  t.after(() => service.stop());
+  const res = await fetch(`${base}/login/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'https://sluice.example.org' },
+    body: JSON.stringify({ token: 's3cret-dave' }),
+  });
+  assert.equal(res.status, 200);
+  const line = res.headers.getSetCookie().find((l) => l.startsWith('sluice_session='))!;
+  assert.match(line, /; HttpOnly; SameSite=Lax; Secure$/);
+});
