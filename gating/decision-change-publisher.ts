@@ -1,11 +1,6 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
-import {
-  DECISION_UPDATE_TOPIC,
-  decisionState,
-  decisionUpdateBody,
-  type DecisionState,
-} from './decision-update-message.js';
 import { decisionSnapshot, type DecisionHistory } from './decision-history.js';
+import { decisionState, decisionUpdateBody, type DecisionState } from './decision-update-message.js';
 import { sameDecision } from './same-decision.js';
 import type { DecisionMaker, PreparedDecision } from './decision-maker.js';
 import type { DecisionRequest } from './decision-request.js';
@@ -13,6 +8,8 @@ import type { GatingEvent } from './gating-event.js';
 import { decisionPairs } from './policy-match.js';
 import { subjectProductVersions } from './product-versions.js';
 import type { Subject } from './subject.js';
+import { DECISION_UPDATE } from './decision-update-message.js';
+import type { BodyOf, Topic } from '../schemas/topic-contract.js';
 
 export interface DecisionKey {
   subjectType: string;
@@ -31,7 +28,7 @@ export interface DecisionChangesParts {
   decisions: DecisionMaker;
   states: DecisionStates;
   /** Adds a message to the outbox, inside the caller's transaction. */
-  publish(topic: string, body: unknown): void;
+  publish<T extends Topic>(topic: T, body: BodyOf<T>): void;
   /** Product versions that updates holding this subject were filed for (a release tool said so). */
   knownProductVersions(subject: Subject): string[];
   /** Where each published change is also kept, in the same transaction (the decision history). */
@@ -142,7 +139,7 @@ export class DecisionChanges {
         at,
       });
       this.parts.publish(
-        DECISION_UPDATE_TOPIC,
+        DECISION_UPDATE,
         decisionUpdateBody(
           plan.subject,
           plan.context,
