@@ -10,6 +10,8 @@ import type { ResultsStore } from '../db/results-store.js';
 import type { ResultIntake } from '../intake/submit-result.js';
 import type { WaiverIntake } from '../intake/submit-waiver.js';
 import type { WaiversStore } from '../db/waivers-store.js';
+import type { DecisionHistoryStore } from '../db/decision-history-store.js';
+import type { WebSessionsStore } from '../db/web-sessions-store.js';
 import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
 import type { HealthChecks } from '../observability/health-checks.js';
@@ -56,14 +58,21 @@ export interface AppContext {
   /** Emits 'appended' (event id) when this process adds to the event log. */
   feed: EventEmitter;
   auth: Authenticator;
+  /** The dashboard's sign-ins (api/web-session.ts reads them; api/login-routes.ts makes them). */
+  sessions: WebSessionsStore;
   results: ResultsStore;
   /** How a result enters: stored with what it changes for gating (every route that stores one goes through it). */
   resultIntake: ResultIntake;
   waivers: WaiversStore;
   /** How waivers enter: stored with what they change for gating. */
   waiverIntake: WaiverIntake;
-  /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating. */
-  gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker; updates: UpdateGating };
+  /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating; every decision change. */
+  gating: {
+    subjectTypes: SubjectTypes;
+    decisions: DecisionMaker;
+    updates: UpdateGating;
+    history: DecisionHistoryStore;
+  };
   /** This service's Prometheus metrics (its own registry); later parts call its methods. */
   metrics: SluiceMetrics;
   /** What /readyz reports; later parts register their dependencies (SMTP, builders). */

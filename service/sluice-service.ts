@@ -20,7 +20,9 @@ import { openDatabase, type Db } from '../db/open-database.js';
 import { WalCheckpointer } from '../db/wal-checkpointer.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { BuildInfoFromResults } from '../db/build-info-from-results.js';
+import { DecisionHistoryStore } from '../db/decision-history-store.js';
 import { DecisionStatesStore } from '../db/decision-states-store.js';
+import { WebSessionsStore } from '../db/web-sessions-store.js';
 import { GatingLatestStore } from '../db/gating-latest-store.js';
 import { ResultsStore } from '../db/results-store.js';
 import { WaiversStore } from '../db/waivers-store.js';
@@ -169,7 +171,8 @@ export class SluiceService {
       log.child({ part: 'outbox' }),
       new Lease(db, 'outbox-relay', holder, leaseMs),
     );
-    const auth = new Authenticator(config);
+    const sessions = new WebSessionsStore(db, config.auth.sessionSeconds * 1000);
+    const auth = new Authenticator(config, sessions);
     if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null)
       log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
@@ -213,9 +216,11 @@ export class SluiceService {
       graceMs: config.gating.updates.gracePeriodSeconds * 1000,
       serverUrl,
     });
+    const history = new DecisionHistoryStore(db);
     const changes = new DecisionChanges({
       decisions,
       states: new DecisionStatesStore(db),
+      history,
       publish,
       knownProductVersions: (s) => updates.productVersionsFor(s),
     });
@@ -287,11 +292,12 @@ export class SluiceService {
       eventLog,
       feed,
       auth,
+      sessions,
       results,
       resultIntake,
       waivers,
       waiverIntake,
-      gating: { subjectTypes, decisions, updates },
+      gating: { subjectTypes, decisions, updates, history },
       metrics,
       health,
       scheduler,
