@@ -7,6 +7,7 @@ import { remoteHeads } from '../../dispatch/git-remote.js';
 import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
 import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
+import { unknownRepoProblem } from '../../pipeline/unknown-repo.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
 import { LogTails } from '../log-tails.js';
@@ -43,6 +44,8 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: S
       const repo = requiredString(body.repo, 'repo', 512);
       const branch = requiredString(body.branch, 'branch', 255);
       const namespace = optionalString(body.namespace, 'namespace', 128);
+      const unknown = unknownRepoProblem(ctx.config.pipeline, repo);
+      if (unknown !== null) throw new RunInputError('repo', unknown);
       let revision = optionalString(body.revision, 'revision', 64);
       if (revision !== null && !/^[0-9a-fA-F]{7,64}$/.test(revision))
         throw new RunInputError('revision', 'must be a commit hash (7 to 64 hex digits)');

@@ -8,11 +8,12 @@ import { UsageError, type Command } from '../command.js';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the service, or some of its roles (HTTP API, consumers, runner, scheduler)',
-  usage: `sluice serve [--config FILE] [--role all|api|consumers|runner|scheduler[,...]]
+  usage: `sluice serve [--config FILE] [--port N] [--host ADDRESS] [--role all|api|consumers|runner|scheduler[,...]]
 
 Runs Sluice until SIGTERM or SIGINT, then stops taking messages, lets in-flight ones finish
 and be acknowledged, and exits. With no configuration it runs on the embedded defaults:
-in-process bus, SQLite file ./var/sluice.db, HTTP on 127.0.0.1:8080.
+in-process bus, SQLite file ./var/sluice.db, HTTP on 127.0.0.1:8080. --port and --host
+override server.port and server.host (as SLUICE_PORT and SLUICE_HOST do).
 
 --role (default all) selects what this process does; several processes with RabbitMQ
 (bus.url) and one SQLite file share the work:
@@ -25,14 +26,31 @@ Every process serves /healthz, /readyz and /metrics on server.port (give each it
 SLUICE_PORT). Roles other than all need RabbitMQ.
 Environment: SLUICE_CONFIG, SLUICE_ROLE, SLUICE_AMQP_URL, SLUICE_DB, SLUICE_HOST, SLUICE_PORT, SLUICE_LOG_LEVEL.`,
   async run(argv, io) {
-    const { values } = parse(argv, { ...CONFIG_OPTION, role: { type: 'string', short: 'r' } }, false);
+    const { values } = parse(
+      argv,
+      {
+        ...CONFIG_OPTION,
+        role: { type: 'string', short: 'r' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+      },
+      false,
+    );
+    if (values.port !== undefined && !/^\d{1,5}$/.test(values.port))
+      throw new UsageError(`--port must be a port number (0 to 65535), not "${values.port}"`);
     let roles: ReturnType<typeof parseRoles>;
     try {
       roles = parseRoles(values.role ?? (io.env.SLUICE_ROLE || 'all'));
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const config = cliConfig(values.config, io);
+    // The options win over the environment, which wins over the file: the usual order.
+    const env = {
+      ...io.env,
+      ...(values.port === undefined ? {} : { SLUICE_PORT: values.port }),
+      ...(values.host === undefined ? {} : { SLUICE_HOST: values.host }),
+    };
+    const config = cliConfig(values.config, { ...io, env });
     const log = createLogger(config.log.level);
     let service: SluiceService;
     try {

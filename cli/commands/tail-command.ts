@@ -2,6 +2,7 @@ import { isValidTopicPattern } from '../../schemas/topic-pattern.js';
 import type { BusMessage } from '../../bus/bus.js';
 import { CONFIG_OPTION, cliAmqpBus, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';
+import { readEvents } from '../event-stream.js';
 
 export const tailCommand: Command = {
   name: 'tail',
@@ -79,34 +80,3 @@ server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
     return code;
   },
 };
-
-interface StreamedEvent {
-  id: string;
-  topic: string;
-  headers: BusMessage['headers'];
-  body: unknown;
-}
-
-/** Parses a text/event-stream body into (event id, data) pairs. */
-async function readEvents(
-  body: AsyncIterable<Uint8Array>,
-  onEvent: (id: string, e: StreamedEvent) => void,
-): Promise<void> {
-  let buffer = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const lines = buffer.slice(0, end).split('\n');
-      buffer = buffer.slice(end + 2);
-      const data = lines
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      const id = lines.find((l) => l.startsWith('id: '))?.slice(4);
-      if (data && id) onEvent(id, JSON.parse(data) as StreamedEvent);
-    }
-  }
-  throw new Error('the server closed the stream');
-}

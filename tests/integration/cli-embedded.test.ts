@@ -56,7 +56,10 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
     });
 
     const body = { repo: 'rpms/bash', branch: 'rawhide', revision: 'abcdef1' };
-    const published = await runCli(['publish', 'git.receive', JSON.stringify(body)], { env, cwd });
+    const published = await runCli(['publish', 'git.receive', JSON.stringify(body), '--json'], {
+      env,
+      cwd,
+    });
     assert.equal(published.code, 0, published.stderr);
     const lines = published.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 1, published.stdout);

@@ -69,6 +69,7 @@ describe('sluice waive against a running sluice serve', () => {
       url,
       '--token',
       'alice-token',
+      '--json',
     ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
@@ -115,6 +116,7 @@ describe('sluice waive against a running sluice serve', () => {
         '--revoke',
         '--server',
         url,
+        '--json',
       ],
       { SLUICE_TOKEN: 'alice-token' },
     );
