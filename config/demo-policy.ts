@@ -6,7 +6,7 @@ import type { PipelineSettings } from './pipeline-types.js';
  * fresh clone reach a gating decision with no policy file written (README's tour). Loaded only
  * when no policies folder is configured and the demo pipeline is the one in use.
  */
-export const DEMO_POLICY_FILE = '(embedded demo policy)';
+export const DEMO_POLICY_FILE = 'embedded demo policy';
 
 export const DEMO_POLICY_YAML = `--- !Policy
 id: demo

@@ -1,6 +1,9 @@
 import { SluiceError } from '../../errors/sluice-error.js';
 import { parseRoles } from '../../config/roles.js';
+import { redactString } from '../../observability/redact-secrets.js';
 import { SluiceService } from '../../service/sluice-service.js';
+import { startupBanner } from '../../service/startup-banner.js';
+import { SLUICE_VERSION } from '../../api/sluice-version.js';
 import { createLogger } from '../../service/create-logger.js';
 import { CONFIG_OPTION, cliConfig, parse } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';
@@ -59,7 +62,24 @@ Environment: SLUICE_CONFIG, SLUICE_ROLE, SLUICE_AMQP_URL, SLUICE_DB, SLUICE_HOST
       if (err instanceof SluiceError && err.code === 'ROLE_INVALID') throw new UsageError(err.message);
       throw err;
     }
-    await service.start();
+    const address = await service.start();
+    // A person at a terminal gets a summary; JSON logs (stderr) stay as they are for machines.
+    if ((io.stdout as { isTTY?: boolean }).isTTY && address) {
+      const { gating, roles } = service.ctx;
+      io.stdout.write(
+        startupBanner({
+          version: SLUICE_VERSION,
+          url: service.ctx.serverUrl(),
+          config,
+          busDetail:
+            config.bus.url === null
+              ? 'embedded (in-process; no broker)'
+              : `RabbitMQ ${redactString(config.bus.url)}`,
+          policies: gating.decisions.policies,
+          roles: [...roles],
+        }),
+      );
+    }
     const signal = await io.interrupted;
     log.info({ signal }, 'stopping');
     await service.stop();
