@@ -8,6 +8,7 @@ import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
 import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
 import { unknownRepoProblem } from '../../pipeline/unknown-repo.js';
+import { branchNameProblem } from '../../pipeline/git-ref.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
 import { LogTails } from '../log-tails.js';
@@ -44,11 +45,14 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: S
       const repo = requiredString(body.repo, 'repo', 512);
       const branch = requiredString(body.branch, 'branch', 255);
       const namespace = optionalString(body.namespace, 'namespace', 128);
-      const unknown = unknownRepoProblem(ctx.config.pipeline, repo);
-      if (unknown !== null) throw new RunInputError('repo', unknown);
       let revision = optionalString(body.revision, 'revision', 64);
       if (revision !== null && !/^[0-9a-fA-F]{7,64}$/.test(revision))
         throw new RunInputError('revision', 'must be a commit hash (7 to 64 hex digits)');
+      // The branch's own problems first (startRun checks it too): they say more than "unknown repo".
+      const badBranch = branchNameProblem(branch);
+      if (badBranch !== undefined) throw new RunInputError('branch', badBranch);
+      const unknown = unknownRepoProblem(ctx.config.pipeline, repo);
+      if (unknown !== null) throw new RunInputError('repo', unknown);
       if (revision === null) revision = await headOf(ctx, repo, namespace, branch);
       const run = ctx.pipeline.transact(() =>
         engine.startRun({
