@@ -100,10 +100,12 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
     assert.match(r.stderr, /^sluice publish: the body is not valid JSON/);
   });
 
-  test('dlq list prints nothing when there are no dead letters, and exits 0', async () => {
+  test('dlq list says there are no dead letters (--json: prints nothing), and exits 0', async () => {
     const r = await runCli(['dlq', 'list'], { env, cwd });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '');
+    assert.equal(r.stdout, 'no dead letters\n');
+    const json = await runCli(['dlq', 'list', '--json'], { env, cwd });
+    assert.equal(json.stdout, '');
   });
 
   test('SIGTERM stops the server cleanly within a few seconds', async () => {
