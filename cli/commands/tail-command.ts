@@ -3,18 +3,24 @@ import type { BusMessage } from '../../bus/bus.js';
 import { CONFIG_OPTION, cliAmqpBus, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';
 import { readEvents } from '../event-stream.js';
+import { clock } from '../run-view.js';
 
 export const tailCommand: Command = {
   name: 'tail',
   summary: 'print messages on matching topics as they arrive',
-  usage: `sluice tail PATTERN... [--count N] [--config FILE]
+  usage: `sluice tail PATTERN... [--count N] [--json] [--config FILE]
 
-Prints one JSON line per message ({"id", "topic", "headers", "body"}, as fedora-messaging
-records them) for every topic matching a pattern ("*" = one word, "#" = any number).
+Prints one line per message for every topic matching a pattern ("*" = one word, "#" = any
+number): when it was sent (local time), its topic and its body. --json prints each as a JSON
+line ({"id", "topic", "headers", "body"}, as fedora-messaging records them).
 With bus.url configured it binds a private queue on RabbitMQ; otherwise it follows the running
 server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...CONFIG_OPTION, count: { type: 'string', short: 'n' } });
+    const { values, positionals } = parse(argv, {
+      ...CONFIG_OPTION,
+      count: { type: 'string', short: 'n' },
+      json: { type: 'boolean' },
+    });
     const patterns = positionals.length ? positionals : ['#'];
     const bad = patterns.find((p) => !isValidTopicPattern(p));
     if (bad) throw new UsageError(`"${bad}" is not a topic pattern`);
@@ -26,7 +32,14 @@ server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
     const enough = new Promise<void>((r) => (done = r));
     const print = (m: Pick<BusMessage, 'messageId' | 'topic' | 'headers' | 'body'>) => {
       if (seen >= count) return;
-      writeLine(io.stdout, { id: m.messageId, topic: m.topic, headers: m.headers, body: m.body });
+      if (values.json)
+        writeLine(io.stdout, { id: m.messageId, topic: m.topic, headers: m.headers, body: m.body });
+      else {
+        const sent = Date.parse(String(m.headers['sent-at'] ?? ''));
+        io.stdout.write(
+          `${clock(Number.isNaN(sent) ? new Date() : new Date(sent))}  ${m.topic}  ${JSON.stringify(m.body)}\n`,
+        );
+      }
       if (++seen >= count) done();
     };
 

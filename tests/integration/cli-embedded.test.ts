@@ -49,7 +49,7 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
   });
 
   test('tail prints exactly the published message, then exits after --count 1', async () => {
-    const tail = launch(['tail', 'git.#', '--count', '1']);
+    const tail = launch(['tail', 'git.#', '--count', '1', '--json']);
     await waitFor('tail to follow', () => {
       if (tail.exit) throw new Error(`tail exited early (${JSON.stringify(tail.exit)}): ${tail.stderr}`);
       return tail.stderr.includes('sluice tail: following git.#');
