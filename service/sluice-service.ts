@@ -34,7 +34,8 @@ import { DecisionMaker } from '../gating/decision-maker.js';
 import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { KojiBuildInfo } from '../gating/koji-build-info.js';
 import { KojiClient } from '../gating/koji-client.js';
-import { loadPolicies } from '../gating/load-policies.js';
+import { loadPolicies, parsePolicyText } from '../gating/load-policies.js';
+import { DEMO_POLICY_FILE, DEMO_POLICY_YAML, usesDemoPipeline } from '../config/demo-policy.js';
 import type { Policy } from '../gating/policy.js';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
 import { SubjectTypes } from '../gating/subject-types.js';
@@ -118,7 +119,8 @@ export class SluiceService {
   static async create(options: SluiceServiceOptions): Promise<SluiceService> {
     const { config } = options;
     // Policies first: a bad policy file stops the service before it opens anything.
-    const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
+    const policies =
+      config.gating.policiesDir === null ? embeddedPolicies(config) : loadPolicies(config.gating.policiesDir);
     const roles = new Set(options.roles ?? ROLES);
     if (config.busKind === 'embedded' && roles.size < ROLES.length) {
       // Its queues get only the messages published in the same process: roles split across
@@ -503,6 +505,12 @@ function watchBuilders(runner: Runner, metrics: SluiceMetrics, health: HealthChe
     metrics.observeJob(e.builder ?? 'none', e.status, e.seconds);
     update();
   });
+}
+
+/** Without a policies folder: the demo's policy when the demo pipeline runs (so its builds get decisions), else none. */
+function embeddedPolicies(config: CompiledConfig): Policy[] {
+  if (!usesDemoPipeline(config.pipeline)) return [];
+  return parsePolicyText(DEMO_POLICY_YAML, DEMO_POLICY_FILE).policies;
 }
 
 /** Builds' sources and creation times: from Koji when one is configured (as Greenwave), else from their results. */

@@ -7,6 +7,8 @@ import { remoteHeads } from '../../dispatch/git-remote.js';
 import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
 import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
+import { unknownRepoProblem } from '../../pipeline/unknown-repo.js';
+import { branchNameProblem } from '../../pipeline/git-ref.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
 import { LogTails } from '../log-tails.js';
@@ -49,6 +51,11 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
       let revision = optionalString(body.revision, 'revision', 64);
       if (revision !== null && !/^[0-9a-fA-F]{7,64}$/.test(revision))
         throw new RunInputError('revision', 'must be a commit hash (7 to 64 hex digits)');
+      // The branch's own problems first (startRun checks it too): they say more than "unknown repo".
+      const badBranch = branchNameProblem(branch);
+      if (badBranch !== undefined) throw new RunInputError('branch', badBranch);
+      const unknown = unknownRepoProblem(ctx.config.pipeline, repo);
+      if (unknown !== null) throw new RunInputError('repo', unknown);
       if (revision === null) revision = await headOf(ctx, repo, namespace, branch);
       const run = ctx.pipeline.transact(() =>
         engine.startRun({
