@@ -66,6 +66,7 @@ export interface NewWebhook {
   body: string;
   headers: Record<string, string>;
   sourceId?: string;
+  dedupKey?: string;
 }
 
 export interface NewChat {
@@ -293,7 +294,7 @@ export class MailOutbox {
         template: null,
         message_id: newMessageId(now),
         source_id: w.sourceId ?? null,
-        dedup_key: null,
+        dedup_key: w.dedupKey ?? null,
         debounce_key: null,
         baseline: null,
         state: 'pending',

@@ -34,6 +34,7 @@ export class WebhookChannel implements NotificationChannel<WebhookTarget> {
           'X-Sluice-Message-Id': notice.source.messageId,
         },
         sourceId: notice.source.messageId,
+        ...(notice.dedupKey ? { dedupKey: `webhook:${notice.dedupKey}` } : {}),
       },
       now,
     );

@@ -20,9 +20,9 @@ export function chatText(notice: NoticeAbout, serverUrl: string, format: ChatFor
       const { node, root, log } = notice;
       const change = root ?? node;
       const label = node.job && node.job !== node.name ? `${node.name} (job ${node.job})` : node.name;
-      const builder = typeof node.data?.builder === 'string' ? ` on ${node.data.builder}` : '';
+      const builder = typeof node.data?.builder === 'string' ? ` on ${f.text(node.data.builder)}` : '';
       const exit = typeof node.data?.exit_code === 'number' ? ` (exit code ${node.data.exit_code})` : '';
-      const verb = node.result === 'fail' ? 'failed' : `ended ${node.result ?? node.state}`;
+      const verb = node.result === 'fail' ? 'failed' : `ended ${f.text(node.result ?? node.state)}`;
       const lines = [
         `:x: ${f.bold(`${repoBranch(change)} ${shortRevision(change.revision)}`)}: job ${f.link(page(PAGE_PATHS.node(String(node.id))), label)} ${verb}${builder}${exit}`,
         links(f, [
