@@ -3,6 +3,9 @@ import type { JobFinished, JobStarted, PipelineEngine } from '../dispatch/pipeli
 import type { LogStore } from '../dispatch/log-store.js';
 import { NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC } from '../db/node-store.js';
 import { parseGitReceive } from '../pipeline/git-receive.js';
+import { pushesInRegistryEnvelope, pushInCiMessage } from '../pipeline/image-push.js';
+import { startImageRuns } from '../dispatch/image-runs.js';
+import type { ProcessedMessages } from '../db/processed-messages.js';
 import type { NodeMessage } from '../pipeline/node-message.js';
 
 /**
@@ -17,6 +20,40 @@ export function gitReceiveConsumer(engine: PipelineEngine, changed: () => void):
     handle(message, ctx) {
       const request = parseGitReceive(message.body);
       if (ctx.effect(() => engine.startRun(request)).applied) changed();
+    },
+  };
+}
+
+/**
+ * Image runs: a registry's notification (each manifest push, once per event id however often the
+ * registry sends it again, and whether it came here or by the HTTP hook) or a Fedora CI message
+ * that a container image was built.
+ */
+export const IMAGE_TOPICS = [
+  'registry.notification',
+  'ci.container-image.build.complete',
+  'ci.redhat-container-image.build.complete',
+] as const;
+
+export function imagePushConsumer(
+  engine: PipelineEngine,
+  ledger: ProcessedMessages,
+  changed: () => void,
+): ConsumerSpec {
+  return {
+    name: 'pipeline-image-push',
+    topics: [...IMAGE_TOPICS],
+    handle(message, ctx) {
+      const outcome = ctx.effect(() =>
+        message.topic === 'registry.notification'
+          ? startImageRuns(engine, ledger, pushesInRegistryEnvelope(message.body))
+          : startImageRuns(
+              engine,
+              ledger,
+              [pushInCiMessage(message.body)].filter((p) => p !== null),
+            ),
+      );
+      if (outcome.applied && outcome.value.length) changed();
     },
   };
 }

@@ -15,6 +15,7 @@ import type { NodeMessage } from '../pipeline/node-message.js';
 import { acceptsChildren, type NodeResult } from '../pipeline/node-state.js';
 import type { ParsedTest } from '../pipeline/parsed-test.js';
 import type { RunRequest } from '../pipeline/run-request.js';
+import { imageName, type ImagePush } from '../pipeline/image-push.js';
 import { PIPELINE_API, type NodeArtifact, type PipelineNode } from '../pipeline/pipeline-node.js';
 import { planSweep, type SweepAction } from '../pipeline/sweep-plan.js';
 import { renderTemplate, TemplateError, type TemplateValue } from '../pipeline/template.js';
@@ -126,6 +127,45 @@ export class PipelineEngine {
         name: schedule.name,
         timeoutAt: now + this.settings.checkout.timeoutSeconds * 1000,
         data: { source: 'schedule' },
+      },
+      now,
+    );
+    return this.nodes.update(
+      root.id,
+      { state: 'available', result: 'pass', holdoffAt: now + this.settings.checkout.holdoffSeconds * 1000 },
+      now,
+    ).node;
+  }
+
+  /**
+   * A run on a pushed container image: its root is an `image` node (jobs start on
+   * `on: {kind: image, state: available}`) whose repo is the image's repository (with its
+   * registry), branch its tag and revision its digest; templates read the whole reference as
+   * `{{ run.data.image }}`. Undefined when no job starts on images: a registry announces every
+   * push, and runs with nothing to do would only pile up.
+   */
+  startImageRun(push: ImagePush, now = Date.now()): PipelineNode | undefined {
+    if (!hasListeners({ kind: 'image', name: 'image', job: null }, this.settings.jobs)) return undefined;
+    const repo = push.registry ? `${push.registry}/${push.repository}` : push.repository;
+    const root = this.nodes.create(
+      {
+        kind: 'image',
+        name: 'image',
+        repo,
+        branch: push.tag,
+        revision: push.digest,
+        timeoutAt: now + this.settings.checkout.timeoutSeconds * 1000,
+        data: clean({
+          image: imageName(push),
+          registry: push.registry,
+          repository: push.repository,
+          tag: push.tag,
+          digest: push.digest,
+          author: push.actor,
+          url: push.url,
+          event_id: push.eventId,
+          source: push.source,
+        }),
       },
       now,
     );

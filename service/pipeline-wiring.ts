@@ -3,11 +3,13 @@ import type { ConsumerSpec } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import {
   gitReceiveConsumer,
+  imagePushConsumer,
   jobLogConsumer,
   jobReportConsumer,
   nodeEventConsumer,
 } from '../consumers/pipeline-consumers.js';
 import { DecisionsKnownGood } from '../db/decisions-known-good.js';
+import { ProcessedMessages } from '../db/processed-messages.js';
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultIntake } from '../intake/submit-result.js';
@@ -74,6 +76,7 @@ export function pipelineConsumers(
   return {
     consumers: [
       gitReceiveConsumer(parts.engine, kick),
+      imagePushConsumer(parts.engine, new ProcessedMessages(parts.db), kick),
       nodeEventConsumer(parts.engine, kick),
       jobReportConsumer(parts.engine, kick),
       jobLogConsumer(parts.logs),
