@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { HttpReceiver, slackVerdict } from '../support/http-receiver.js';
-import { decisionUpdate, SATISFIED, SUBJECT, UNSATISFIED } from '../support/notify-fixtures.js';
+import {
+  decisionUpdate,
+  nodeEvent,
+  REVISION,
+  SATISFIED,
+  SUBJECT,
+  UNSATISFIED,
+} from '../support/notify-fixtures.js';
 import { notifyHarness } from '../support/notify-service.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -106,4 +113,59 @@ test('a 429 waits as long as Retry-After says; a 5xx is retried with backoff; ne
     text.includes(`[${SUBJECT.id.replace(/_/g, '\\_')}](${h.base}/subjects/${SUBJECT.type}/${SUBJECT.id})`),
     `markdown links for Mattermost and Rocket.Chat: ${text}`,
   );
+});
+
+test('a rule with mail and chat tells a failed job both ways, once each, the chat post with its links', {
+  timeout: 30_000,
+}, async (t) => {
+  const slack = await HttpReceiver.create(t);
+  slack.answer = (call) => slackVerdict(call, HOOK) ?? { status: 200, body: 'ok' };
+  const file = urlFile(`${slack.base}${HOOK}`);
+  const h = await notifyHarness(t, {
+    rules: [
+      { name: 'job-failures', mail: 'job-failed', recipients: ['ops@example.org'], chat: { urlFile: file } },
+    ],
+  });
+  const { nodes, transact } = h.service.ctx.pipeline;
+  const root = transact(() =>
+    nodes.create({
+      kind: 'checkout',
+      name: 'checkout',
+      repo: 'rpms/bash',
+      branch: 'rawhide',
+      revision: REVISION,
+    }),
+  );
+  const build = nodeEvent(
+    {
+      id: 3,
+      run_id: root.id,
+      name: 'build',
+      parent_id: root.id,
+      state: 'running',
+      result: null,
+      previous_state: null,
+    },
+    h.base,
+  );
+  const failed = {
+    ...build,
+    state: 'done',
+    previous_state: 'running',
+    result: 'fail',
+    data: { builder: 'builder-7', exit_code: 2 },
+  };
+  await h.publish('pipeline.node.updated', failed);
+  // Delivered again (a redelivery, a repeated update): no second post.
+  await h.publish('pipeline.node.updated', { ...failed, previous_state: 'done', previous_result: 'fail' });
+  await h.smtp.waitForMails(1);
+  await waitFor('the post sent', async () => (await h.outbox('?kind=chat&state=sent')).data.length === 1);
+  assert.equal(slack.calls.length, 1);
+  const { text } = JSON.parse(slack.calls[0]!.body) as { text: string };
+  assert.equal(
+    text.split('\n')[0],
+    `:x: *rpms/bash/rawhide ${REVISION.slice(0, 12)}*: job <${h.base}/nodes/3|build> failed on builder-7 (exit code 2)`,
+  );
+  assert.ok(text.includes(`<${h.base}/runs/${root.id}|run ${root.id}>`), text);
+  assert.equal((await h.outbox('?kind=mail')).data.length, 1, 'and one mail');
 });
