@@ -12,9 +12,9 @@ import { dropRecordedRunNodes } from './010-drop-recorded-run-nodes.js';
 import { knownGoodIndex } from './011-known-good-index.js';
 import { outboxIdsNeverReused } from './012-outbox-ids-never-reused.js';
 import { outboxHandledBy } from './013-outbox-handled-by.js';
-import { outboxChat } from './014-outbox-chat.js';
-import { environments } from './015-environments.js';
-import { retention } from './016-retention.js';
+import { outboxChat } from './016-outbox-chat.js';
+import { environments } from './017-environments.js';
+import { retention } from './018-retention.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
 export const migrations: Migration[] = [

@@ -8,7 +8,7 @@ import type { Migration } from '../migration.js';
  * deployed where, for its run's API answer.
  */
 export const environments: Migration = {
-  version: 15,
+  version: 17,
   name: 'environments',
   up: `
     CREATE TABLE environment_locks (

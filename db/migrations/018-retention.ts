@@ -5,7 +5,7 @@ import type { Migration } from '../migration.js';
  * a node's log, its artifacts, or the node itself (with its whole run).
  */
 export const retention: Migration = {
-  version: 16,
+  version: 18,
   name: 'retention',
   up: `
     CREATE TABLE pruned_nodes (

@@ -7,7 +7,7 @@ import type { Migration } from '../migration.js';
  * the old one goes (with foreign keys on, dropping the parent would delete every payload).
  */
 export const outboxChat: Migration = {
-  version: 14,
+  version: 16,
   name: 'outbox-chat',
   up: `
     CREATE TABLE mail_outbox_new (
