@@ -48,6 +48,9 @@ import { HttpJobLogSource } from '../notify/http-job-log-source.js';
 import type { MailTransport } from '../notify/mail-transport.js';
 import { NotificationSender } from '../notify/notification-sender.js';
 import { Notifier } from '../notify/notifier.js';
+import { MailChannel } from '../notify/mail-channel.js';
+import { WebhookChannel } from '../notify/webhook-channel.js';
+import { ChatChannel } from '../notify/chat-channel.js';
 import { compileRules } from '../notify/notify-rules.js';
 import { StoreRunReportSource } from '../notify/store-run-report-source.js';
 import { bareAddress } from '../notify/resolve-recipients.js';
@@ -111,6 +114,7 @@ export class SluiceService {
   /** Every consumer this process registered on the bus, with the role that brought it. */
   readonly consumers: RegisteredConsumer[] = [];
   private readonly mailTransport: MailTransport;
+  private readonly channels: { mail: MailChannel; webhook: WebhookChannel; chat: ChatChannel };
   private readonly checkpointer: WalCheckpointer;
   private readonly serverUrl: ServerUrl;
   private stopped: Promise<void> | undefined;
@@ -273,10 +277,17 @@ export class SluiceService {
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
     this.mailTransport = createMailTransport(config.notify);
     // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
+    const notifyLog = log.child({ part: 'notify' });
+    const channels = {
+      mail: new MailChannel(mailOutbox, this.mailTransport, config.notify, serverUrl, notifyLog),
+      webhook: new WebhookChannel(mailOutbox, config.notify.httpTimeoutMs),
+      chat: new ChatChannel(mailOutbox, serverUrl, config.notify.httpTimeoutMs),
+    };
+    this.channels = channels;
     const notifications = new NotificationSender(
       mailOutbox,
       db,
-      this.mailTransport,
+      channels,
       config.notify,
       log.child({ part: 'notify' }),
       config.busKind === 'embedded',
@@ -396,11 +407,7 @@ export class SluiceService {
     if (rules.length === 0) return;
     const notifier = new Notifier({
       rules,
-      settings: config.notify,
-      // Read when a mail is made, not now: with port 0 the URL is known only once listening.
-      get serverUrl() {
-        return serverUrl();
-      },
+      channels: this.channels,
       outbox: mailOutbox,
       reports: new StoreRunReportSource(pipeline.nodes, results, serverUrl),
       log: log.child({ part: 'notify' }),
