@@ -12,7 +12,7 @@ export interface JobRequest {
   deadline: number;
   runsOn: string[];
   artifacts: string[];
-  results: { parser: ResultsParser; files: string[] };
+  results: { parser: ResultsParser; files: string[]; quarantine?: string[] };
 }
 
 export function jobRequest(body: unknown): JobRequest {
@@ -27,7 +27,7 @@ export function jobRequest(body: unknown): JobRequest {
     deadline: string;
     runs_on: string[];
     artifacts: string[];
-    results: { parser: ResultsParser; files: string[] };
+    results: { parser: ResultsParser; files: string[]; quarantine?: string[] };
   };
   return {
     nodeId: b.node_id,
