@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { JobSettings } from '../../config/pipeline-types.js';
+import { compileRules, matchesMessage } from '../../notify/notify-rules.js';
 import { needsCycles, needsState, type RunNode } from '../../pipeline/job-needs.js';
 import { applyQuarantine } from '../../pipeline/quarantine.js';
 import { retriesAfter } from '../../pipeline/retry-policy.js';
 import { runVerdict, type VerdictNode } from '../../pipeline/run-verdict.js';
 import { triggerProblems } from '../../pipeline/trigger-check.js';
+import { nodeEvent } from '../support/notify-fixtures.js';
 
 type Job = Pick<JobSettings, 'name' | 'kind' | 'on' | 'needs'>;
 const job = (name: string, over: Partial<Job> = {}): Job => ({
@@ -219,4 +221,25 @@ test('retries: a number is for incomplete endings; onFail re-runs failures', () 
   assert.equal(retriesAfter({ retries: { onFail: 2 } }, 'fail', 2), false);
   assert.equal(retriesAfter({ retries: { onFail: 2 } }, 'incomplete', 0), false);
   assert.equal(retriesAfter({ retries: { onFail: 2 } }, 'pass', 0), false);
+});
+
+test('no failure mail for a non-voting job, nor for an attempt that is about to be re-run', () => {
+  const { rules } = compileRules({
+    rules: [{ name: 'j', mail: 'job-failed', recipients: ['a@example.org'], when: {} }],
+    debounceSeconds: 60,
+  });
+  const failing = nodeEvent({
+    id: 2,
+    name: 'build',
+    parent_id: 1,
+    state: 'available',
+    result: 'fail',
+    previous_state: 'running',
+    previous_result: null,
+  });
+  const mails = (data: Record<string, unknown>) =>
+    matchesMessage(rules[0]!, 'pipeline.node.updated', { ...failing, data: { ...failing.data, ...data } });
+  assert.equal(mails({}), true);
+  assert.equal(mails({ voting: false }), false);
+  assert.equal(mails({ retrying: true }), false);
 });
