@@ -313,3 +313,60 @@ test('sluice config check refuses a trigger that can never fire and a cycle in n
   );
   assert.match(out.stderr, /pipeline\.jobs\[2\]\.needs: jobs wait for each other in a cycle.*: x → y → x/);
 });
+
+test("the run report: its verdict, flaky jobs apart, and new failures apart from the branch's old ones", async (t) => {
+  const junit = (bad: string[]) =>
+    `<testsuite name="s">${['t1', 't2', 't3'].map((n) => `<testcase classname="c" name="${n}">${bad.includes(n) ? '<failure message="no"/>' : ''}</testcase>`).join('')}</testsuite>`;
+  const badFile = path.join(tempDir('bad-'), 'bad');
+  const counter = path.join(tempDir('flaky-'), 'attempts');
+  writeFileSync(counter, '');
+  const p = await startPipeline(t, {
+    ...quick,
+    jobs: [
+      // Fails on every run: already failing the second time.
+      job('old-break', 'exit 1'),
+      // Fails only when the file says so: new on the second run.
+      job('lint', `[ ! -e ${badFile} ]`),
+      // Fails on each run's first attempt and passes on its retry.
+      job('flaky', `echo x >> ${counter}; n=$(wc -l < ${counter}); [ "$n" = 2 ] || [ "$n" = 4 ]`, {
+        retries: { onFail: 1 },
+      }),
+      job(
+        'unit',
+        `if [ -e ${badFile} ]; then printf '%s' '${junit(['t1', 't2'])}'; else printf '%s' '${junit(['t1'])}'; fi > junit.xml`,
+        {
+          results: { parser: 'junit' },
+          subject: { type: 'koji_build', item: 'demo-1.0-4.fc41' },
+        },
+      ),
+    ],
+  });
+  const first = await p.startRun({ repo: 'demo', branch: 'main', revision: 'abc1234' });
+  await runDone(p, first.id);
+  writeFileSync(badFile, '');
+  const second = await p.startRun({ repo: 'demo', branch: 'main', revision: 'def5678' });
+  const { root } = await runDone(p, second.id);
+  const { StoreRunReportSource } = await import('../../notify/store-run-report-source.js');
+  const { runReportMail } = await import('../../notify/templates/run-report-mail.js');
+  const ctx = p.service.ctx;
+  const report = new StoreRunReportSource(ctx.pipeline.nodes, ctx.results, ctx.serverUrl).runReport(root.id)!;
+  assert.equal(report.previous?.runId, first.id);
+  const mail = runReportMail(report, 'reports');
+  assert.match(mail.text, /Verdict: +fail \(failed: /);
+  assert.match(
+    mail.text,
+    new RegExp(
+      `New failures \\(not failing on the branch's previous run, ${first.id}\\): lint\\n` +
+        // unit failed on the first run too (its t1), with one more failing test now.
+        `Already failing on run ${first.id}: old-break, unit\\n`,
+    ),
+  );
+  assert.match(mail.text, /New failing tests \(1\):\n {2}FAILED sluice\.unit\.c\.t2/);
+  assert.match(
+    mail.text,
+    new RegExp(`Tests already failing on run ${first.id} \\(1\\):\\n {2}FAILED sluice\\.unit\\.c\\.t1`),
+  );
+  assert.match(mail.text, /Flaky jobs \(failed, then passed when re-run\):\n {2}flaky \(attempt 2\)/);
+  assert.match(mail.text, /^flaky +pass \(flaky\) /m);
+  assert.match(mail.html, /<h3>Already failing<\/h3><p>old-break, unit/);
+});
