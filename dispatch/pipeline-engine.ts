@@ -167,7 +167,8 @@ export class PipelineEngine {
         { nodeId: event.id, state: parent?.state },
         'node takes no children any more; its jobs are not started',
       );
-      return [];
+      // A needed job that could not even start still tells the jobs waiting for it to skip.
+      return parent ? needers.flatMap((job) => this.startNeeder(job, parent, now, true)) : [];
     }
     return [
       ...fired.flatMap((job) =>
@@ -184,10 +185,10 @@ export class PipelineEngine {
    * at a time, so of two events that both see the needs met (a redelivery, two needed jobs ending
    * at once) the second finds the first one's node and adds nothing.
    */
-  private startNeeder(job: JobSettings, parent: PipelineNode, now: number): PipelineNode[] {
+  private startNeeder(job: JobSettings, parent: PipelineNode, now: number, onlySkip = false): PipelineNode[] {
     const runNodes = this.nodes.list({ runId: parent.runId, limit: MAX_RUN_NODES });
     const state = needsState(job, runNodes);
-    if (state.kind === 'wait') return [];
+    if (state.kind === 'wait' || (onlySkip && state.kind !== 'skip')) return [];
     const mine = runNodes.filter((n) => n.job === job.name);
     if (mine.some((n) => n.data.needs_key === state.key)) return [];
     const previous = currentNodes(mine, job.name);
@@ -202,6 +203,7 @@ export class PipelineEngine {
             job: job.name,
             retryCount: retryOf ? retryOf.retryCount + 1 : 0,
             retryOf: retryOf?.id ?? null,
+            anyParentState: true,
             data: clean({
               matrix: Object.keys(combo).length ? combo : undefined,
               needs_key: state.key,

@@ -73,6 +73,20 @@ describe('job graph: needs', () => {
     assert.equal(await p.log(d[0]!.id).then((l) => l.includes('joined')), false, 'D never ran');
     assert.deepEqual([root.result, root.data.verdict_reason], ['fail', `failed: b (node ${b.id})`]);
   });
+
+  test('a needed job that could not even start (its node ended at once) still makes D skip', async (t) => {
+    const p = await startPipeline(t, { ...quick, jobs: diamond('echo {{ parent.data.nothing }}') });
+    const run = await p.startRun({ repo: 'demo', branch: 'main', revision: 'abc1234' });
+    const { root, nodes } = await runDone(p, run.id);
+    const b = nodes.find((n) => n.job === 'b')!;
+    assert.deepEqual([b.state, b.result], ['done', 'incomplete']);
+    const d = nodes.filter((n) => n.job === 'd');
+    assert.deepEqual(
+      d.map((n) => [n.result, n.data.reason]),
+      [['skip', `needed job b (node ${b.id}) ended incomplete, not pass`]],
+    );
+    assert.equal(root.result, 'incomplete');
+  });
 });
 
 /** A service without a runner: jobs stay queued, and the test reports their ends itself. */
