@@ -5,6 +5,7 @@ import { compileRules, matchesMessage } from '../../notify/notify-rules.js';
 import { needsCycles, needsState, type RunNode } from '../../pipeline/job-needs.js';
 import { applyQuarantine } from '../../pipeline/quarantine.js';
 import { retriesAfter } from '../../pipeline/retry-policy.js';
+import { jobOfTestcase, nodeIdOfResult, retriggerTargets } from '../../pipeline/retrigger-plan.js';
 import { runVerdict, type VerdictNode } from '../../pipeline/run-verdict.js';
 import { triggerProblems } from '../../pipeline/trigger-check.js';
 import { nodeEvent } from '../support/notify-fixtures.js';
@@ -242,4 +243,72 @@ test('no failure mail for a non-voting job, nor for an attempt that is about to 
   assert.equal(mails({}), true);
   assert.equal(mails({ voting: false }), false);
   assert.equal(mails({ retrying: true }), false);
+});
+
+describe('retrigger plan', () => {
+  // Requirements as Greenwave prints them (greenwave/policies.py: TestResultFailed, TestResultMissing, TestResultPassed).
+  const decision = {
+    satisfied_requirements: [
+      {
+        type: 'test-result-passed',
+        testcase: 'sluice.unit.c.a',
+        subject_type: 'koji_build',
+        subject_identifier: 'x-1-1.fc41',
+        result_id: 3,
+      },
+    ],
+    unsatisfied_requirements: [
+      {
+        type: 'test-result-failed',
+        testcase: 'sluice.unit.c.b',
+        subject_type: 'koji_build',
+        subject_identifier: 'x-1-1.fc41',
+        result_id: 4,
+        item: {},
+      },
+      {
+        type: 'test-result-missing',
+        testcase: 'fedora-ci.koji-build.tier0.functional',
+        subject_type: 'koji_build',
+        subject_identifier: 'x-1-1.fc41',
+        scenario: null,
+      },
+      {
+        type: 'invalid-gating-yaml',
+        testcase: 'invalid-gating-yaml',
+        subject_type: 'koji_build',
+        subject_identifier: 'x-1-1.fc41',
+      },
+    ],
+  };
+
+  test('the unsatisfied requirements, or all of them; never a gating.yaml problem', () => {
+    assert.deepEqual(
+      retriggerTargets(decision, false).map((t) => [t.testcase, t.resultId]),
+      [
+        ['sluice.unit.c.b', 4],
+        ['fedora-ci.koji-build.tier0.functional', null],
+      ],
+    );
+    assert.deepEqual(
+      retriggerTargets(decision, true).map((t) => t.testcase),
+      ['sluice.unit.c.b', 'fedora-ci.koji-build.tier0.functional', 'sluice.unit.c.a'],
+    );
+  });
+
+  test('a test case belongs to the job whose stage or parsed tests it names', () => {
+    const jobs = [
+      { name: 'unit', ci: { namespace: 'sluice', type: null, category: 'functional' } },
+      { name: 'sti', ci: { namespace: 'fedora-ci.koji-build', type: 'tier0', category: 'functional' } },
+    ] as unknown as JobSettings[];
+    assert.equal(jobOfTestcase(jobs, 'sluice.unit.c.b')?.name, 'unit');
+    assert.equal(jobOfTestcase(jobs, 'fedora-ci.koji-build.tier0.functional')?.name, 'sti');
+    assert.equal(jobOfTestcase(jobs, 'sluice.unitx.a'), undefined);
+  });
+
+  test("a result's node: the pipeline's node_id, or the node a CI stage result links", () => {
+    assert.equal(nodeIdOfResult({ data: { node_id: ['12'] }, ref_url: null }), 12);
+    assert.equal(nodeIdOfResult({ data: {}, ref_url: 'https://sluice.example.org/api/v1/nodes/7' }), 7);
+    assert.equal(nodeIdOfResult({ data: {}, ref_url: 'https://jenkins.example.org/job/7' }), null);
+  });
 });
