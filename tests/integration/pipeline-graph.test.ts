@@ -9,7 +9,8 @@ import { SluiceService } from '../../service/sluice-service.js';
 import type { BusMessage } from '../../bus/bus.js';
 import { runCli } from '../support/cli.js';
 import { waitFor } from '../support/wait-for.js';
-import { tempDir } from '../support/paths.js';
+import { loadConfig } from '../../service/load-config.js';
+import { ROOT, tempDir } from '../support/paths.js';
 import { startPipeline, type PipelineHarness } from '../support/pipeline-harness.js';
 import { silentLogger, testConfig } from '../support/test-config.js';
 
@@ -383,4 +384,13 @@ test("the run report: its verdict, flaky jobs apart, and new failures apart from
   assert.match(mail.text, /Flaky jobs \(failed, then passed when re-run\):\n {2}flaky \(attempt 2\)/);
   assert.match(mail.text, /^flaky +pass \(flaky\) /m);
   assert.match(mail.html, /<h3>Already failing<\/h3><p>old-break, unit/);
+});
+
+test('the Airflow-style example: images side by side, tests waiting for both, a non-voting quarantined suite', () => {
+  const config = loadConfig({ file: path.join(ROOT, 'config/examples/airflow-ci.yaml'), env: {}, cwd: ROOT });
+  const jobs = Object.fromEntries(config.pipeline.jobs.map((j) => [j.name, j]));
+  assert.deepEqual(jobs.tests!.needs, ['build-ci-image', 'build-prod-image']);
+  assert.deepEqual(jobs.tests!.retries, { onFail: 1 });
+  assert.equal(jobs['quarantined-tests']!.voting, false);
+  assert.deepEqual(jobs['summarize-warnings']!.needs, [{ job: 'tests', result: ['pass', 'fail'] }]);
 });
