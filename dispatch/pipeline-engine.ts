@@ -362,7 +362,8 @@ export class PipelineEngine {
   cancelRun(runId: number, reason: string, now = Date.now()): number {
     const open = this.nodes.list({ runId, limit: 100000 }).filter((n) => n.state !== 'done');
     for (const n of open.sort((a, b) => b.path.length - a.path.length)) {
-      const verdict = n.parentId === null ? this.verdictOf(n.runId) : undefined;
+      // A root from before verdicts existed already has its result; it keeps it.
+      const verdict = n.parentId === null && n.result === null ? this.verdictOf(n.runId) : undefined;
       const { node } = this.nodes.update(
         n.id,
         verdict
@@ -409,7 +410,9 @@ export class PipelineEngine {
     for (const action of [...plan.filter((a) => !isRoot(a)), ...plan.filter(isRoot)]) {
       const before = byId.get(action.id)!;
       const verdict =
-        before.parentId === null && action.state === 'done' ? this.verdictOf(before.runId) : undefined;
+        before.parentId === null && before.result === null && action.state === 'done'
+          ? this.verdictOf(before.runId)
+          : undefined;
       const reason =
         action.reason === 'timeout'
           ? `timed out after ${Math.round(((before.timeoutAt ?? now) - before.createdAt) / 1000)} s`

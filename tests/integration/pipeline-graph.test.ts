@@ -180,6 +180,23 @@ describe('job graph: D is decided once, whatever the order of the messages', () 
 });
 
 describe('run verdict', () => {
+  test('a root stored before verdicts existed (result pass from its start) still closes, keeping it', async (t) => {
+    const { parts } = await engineOnly(t);
+    const root = parts.transact(() => {
+      const r = parts.nodes.create({ kind: 'checkout', name: 'checkout', repo: 'demo', branch: 'main' }, 0);
+      return parts.nodes.update(r.id, { state: 'available', result: 'pass', holdoffAt: 1 }, 0).node;
+    });
+    const done = parts.transact(() => parts.engine.sweep(10));
+    assert.deepEqual(
+      done.map((a) => [a.id, a.state]),
+      [[root.id, 'done']],
+    );
+    assert.deepEqual(
+      [parts.nodes.require(root.id).state, parts.nodes.require(root.id).result],
+      ['done', 'pass'],
+    );
+  });
+
   test('a failed test job fails the run; a job that could not finish makes it incomplete', async (t) => {
     const p = await startPipeline(t, {
       ...quick,
