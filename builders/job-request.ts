@@ -13,7 +13,7 @@ export interface JobRequest {
   deadline: number;
   runsOn: string[];
   artifacts: string[];
-  results: { parser: ResultsParser; files: string[] };
+  results: { parser: ResultsParser; files: string[]; quarantine?: string[] };
 }
 
 export function jobRequest(b: JobQueued): JobRequest {

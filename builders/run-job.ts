@@ -6,6 +6,7 @@ import type { RunnerSettings } from '../config/pipeline-types.js';
 import { ResultsParseError } from '../errors/results-parse-error.js';
 import { matchesAny } from '../pipeline/glob.js';
 import { DEFAULT_RESULT_FILES, jobVerdict } from '../pipeline/job-verdict.js';
+import { applyQuarantine } from '../pipeline/quarantine.js';
 import type { NodeResult } from '../pipeline/node-state.js';
 import { parseJunit } from '../pipeline/parse-junit.js';
 import { parseStiResults, parseStiTestLog } from '../pipeline/parse-sti.js';
@@ -152,7 +153,10 @@ export async function runJob(
         await conn.fetchFile(`${wd}/${f.path}`, local);
         outcome.artifacts.push({ name: f.path, size: f.size, sha256: await sha256(local) });
       }
-      if (!killed) tests = await readResults(conn, wd, files, req, limits, problems);
+      if (!killed) {
+        tests = await readResults(conn, wd, files, req, limits, problems);
+        if (tests) tests = applyQuarantine(tests, req.results.quarantine ?? []);
+      }
     } catch (err) {
       problems.push(`collecting the job's outputs failed: ${errorText(err)}`);
     }

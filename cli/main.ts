@@ -10,6 +10,7 @@ import { mailCommand } from './commands/mail-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { publishCommand } from './commands/publish-command.js';
 import { retryCommand } from './commands/retry-command.js';
+import { retriggerCommand } from './commands/retrigger-command.js';
 import { runCommand } from './commands/run-command.js';
 import { runnerCommand } from './commands/runner-command.js';
 import { serveCommand } from './commands/serve-command.js';
@@ -30,6 +31,7 @@ const commands: Command[] = [
   runsCommand,
   watchCommand,
   retryCommand,
+  retriggerCommand,
   runnerCommand,
   dlqCommand,
   migrateCommand,

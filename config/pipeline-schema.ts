@@ -165,7 +165,7 @@ export const pipelineSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['name', 'on', 'command'],
+        required: ['name', 'command'],
         properties: {
           name: { type: 'string', pattern: NAME, maxLength: 100 },
           kind: { type: 'string', pattern: NAME, default: 'test' },
@@ -180,6 +180,41 @@ export const pipelineSchema = {
               result: { enum: ['pass', 'fail', 'skip', 'incomplete'] },
             },
           },
+          /**
+           * Starts when every job named has finished in the run with an accepted result (default
+           * pass), instead of on a node event; a needed job that failed makes this one end `skip`.
+           */
+          needs: {
+            type: 'array',
+            default: [],
+            items: {
+              oneOf: [
+                { type: 'string', pattern: NAME },
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['job'],
+                  properties: {
+                    job: { type: 'string', pattern: NAME },
+                    result: {
+                      oneOf: [
+                        { enum: ['pass', 'fail', 'skip', 'incomplete'] },
+                        {
+                          type: 'array',
+                          minItems: 1,
+                          items: { enum: ['pass', 'fail', 'skip', 'incomplete'] },
+                        },
+                      ],
+                    },
+                  },
+                },
+              ],
+            },
+          },
+          /** false: runs and reports, but never fails the run's verdict and sends no failure mail (Zuul). */
+          voting: { type: 'boolean', default: true },
+          /** Test cases (names or globs) whose failures are stored as INFO, flagged quarantined. */
+          quarantine: stringList,
           /** Globs on the run's repo and branch; empty = any. */
           repos: stringList,
           branches: stringList,
@@ -202,8 +237,25 @@ export const pipelineSchema = {
           },
           timeoutSeconds: seconds(3600),
           holdoffSeconds: seconds(10, 0),
-          /** New attempts (new nodes, retry counter raised) when the job ends incomplete. */
-          retries: { type: 'integer', minimum: 0, maximum: 10, default: 0 },
+          /**
+           * New attempts (new nodes, retry counter raised): a number for a job that ends incomplete,
+           * or {onIncomplete, onFail}; a failing job that passes on a later attempt is flaky.
+           */
+          retries: {
+            default: 0,
+            oneOf: [
+              { type: 'integer', minimum: 0, maximum: 10 },
+              {
+                type: 'object',
+                additionalProperties: false,
+                minProperties: 1,
+                properties: {
+                  onIncomplete: { type: 'integer', minimum: 0, maximum: 10 },
+                  onFail: { type: 'integer', minimum: 0, maximum: 10 },
+                },
+              },
+            ],
+          },
           /** Globs relative to the job's working directory; matching files are kept. */
           artifacts: stringList,
           results: {

@@ -79,10 +79,21 @@ export type CiCategory =
   | 'validation'
   | 'performance';
 
+export interface JobTrigger {
+  kind: string;
+  name?: string;
+  state: NodeState;
+  result?: NodeResult;
+}
+
 export interface JobSettings {
   name: string;
   kind: string;
-  on: { kind: string; name?: string; state: NodeState; result?: NodeResult };
+  /** A node event that starts the job; absent when `needs` starts it. */
+  on?: JobTrigger;
+  needs: Array<string | { job: string; result?: NodeResult | NodeResult[] }>;
+  voting: boolean;
+  quarantine: string[];
   repos: string[];
   branches: string[];
   paths: string[];
@@ -93,7 +104,7 @@ export interface JobSettings {
   env: Record<string, string>;
   timeoutSeconds: number;
   holdoffSeconds: number;
-  retries: number;
+  retries: number | { onIncomplete?: number; onFail?: number };
   artifacts: string[];
   results: { parser: ResultsParser; files: string[] };
   matrix: Record<string, string[]>;

@@ -10,6 +10,9 @@ import { branchNameProblem } from '../pipeline/git-ref.js';
 import { ciMessage, type CiStage, type CiState } from '../pipeline/ci-message.js';
 import { matrixCombinations, matrixNodeName } from '../pipeline/job-matrix.js';
 import { hasListeners, jobsFiredBy } from '../pipeline/job-trigger.js';
+import { currentNodes, needsOf, needsState } from '../pipeline/job-needs.js';
+import { retriesAfter } from '../pipeline/retry-policy.js';
+import { runVerdict, type RunVerdict } from '../pipeline/run-verdict.js';
 import type { KnownGoodSource } from '../pipeline/known-good-source.js';
 import type { NodeMessage } from '../pipeline/node-message.js';
 import { acceptsChildren, type NodeResult } from '../pipeline/node-state.js';
@@ -76,11 +79,8 @@ export class PipelineEngine {
       },
       now,
     );
-    this.nodes.update(
-      root.id,
-      { state: 'available', result: 'pass', holdoffAt: now + checkout.holdoffSeconds * 1000 },
-      now,
-    );
+    // No result yet: a run's root gets its verdict when it is done (pipeline/run-verdict.ts).
+    this.nodes.update(root.id, { state: 'available', holdoffAt: now + checkout.holdoffSeconds * 1000 }, now);
     if (req.revision !== null && this.supersedes(req.repo, req.namespace ?? null)) {
       const older = this.nodes
         .list({ repo: req.repo, branch: req.branch, rootsOnly: true, limit: 100 })
@@ -111,7 +111,7 @@ export class PipelineEngine {
     );
     return this.nodes.update(
       root.id,
-      { state: 'available', result: 'pass', holdoffAt: now + this.settings.checkout.holdoffSeconds * 1000 },
+      { state: 'available', holdoffAt: now + this.settings.checkout.holdoffSeconds * 1000 },
       now,
     ).node;
   }
@@ -180,17 +180,76 @@ export class PipelineEngine {
       },
       this.settings.jobs,
     );
-    if (fired.length === 0) return [];
+    // A job's node that just got its result may complete the needs of jobs waiting for it.
+    const needers =
+      event.job !== null && event.result !== null && event.previous_result === null
+        ? this.settings.jobs.filter((j) => needsOf(j).some((n) => n.job === event.job))
+        : [];
+    if (fired.length === 0 && needers.length === 0) return [];
     const parent = parentOfJobs();
     if (!parent || !acceptsChildren(parent.state)) {
       this.log.info(
         { nodeId: event.id, state: parent?.state },
         'node takes no children any more; its jobs are not started',
       );
-      return [];
+      // A needed job that could not even start still tells the jobs waiting for it to skip.
+      return parent ? needers.flatMap((job) => this.startNeeder(job, parent, now, true)) : [];
     }
-    return fired.flatMap((job) =>
-      matrixCombinations(job.matrix).map((combo) => this.queueJob(job, parent, combo, { now })),
+    return [
+      ...fired.flatMap((job) =>
+        matrixCombinations(job.matrix).map((combo) => this.queueJob(job, parent, combo, { now })),
+      ),
+      ...needers.flatMap((job) => this.startNeeder(job, parent, now)),
+    ];
+  }
+
+  /**
+   * A job whose needs may just have been met starts under the node that met them, or ends `skip`
+   * there when a needed job did not end as it accepts. Decided inside the transaction that
+   * handles the event, by the key of the attempts it was decided on: SQLite runs transactions one
+   * at a time, so of two events that both see the needs met (a redelivery, two needed jobs ending
+   * at once) the second finds the first one's node and adds nothing.
+   */
+  private startNeeder(job: JobSettings, parent: PipelineNode, now: number, onlySkip = false): PipelineNode[] {
+    const runNodes = this.nodes.list({ runId: parent.runId, limit: MAX_RUN_NODES });
+    const state = needsState(job, runNodes);
+    if (state.kind === 'wait' || (onlySkip && state.kind !== 'skip')) return [];
+    const mine = runNodes.filter((n) => n.job === job.name);
+    if (mine.some((n) => n.data.needs_key === state.key)) return [];
+    const previous = currentNodes(mine, job.name);
+    const retryOf = previous.length ? previous[previous.length - 1] : undefined;
+    if (state.kind === 'skip') {
+      return matrixCombinations(job.matrix).map((combo) => {
+        const node = this.nodes.create(
+          {
+            parentId: parent.id,
+            kind: job.kind,
+            name: matrixNodeName(job.name, combo),
+            job: job.name,
+            retryCount: retryOf ? retryOf.retryCount + 1 : 0,
+            retryOf: retryOf?.id ?? null,
+            anyParentState: true,
+            data: clean({
+              matrix: Object.keys(combo).length ? combo : undefined,
+              needs_key: state.key,
+              voting: job.voting ? undefined : false,
+            }),
+          },
+          now,
+        );
+        return this.nodes.update(
+          node.id,
+          { state: 'done', result: 'skip', data: { reason: state.reason } },
+          now,
+        ).node;
+      });
+    }
+    return matrixCombinations(job.matrix).map((combo) =>
+      this.queueJob(job, parent, combo, {
+        now,
+        ...(retryOf ? { retryOf } : {}),
+        extra: { needs_key: state.key, needs: state.inputs },
+      }),
     );
   }
 
@@ -230,6 +289,10 @@ export class PipelineEngine {
       return undefined;
     }
     const job = this.jobOf(node);
+    const retrying =
+      job !== undefined && node.parentId !== null && retriesAfter(job, report.status, node.retryCount);
+    // A job that failed and passed when re-run automatically is flaky: it passes, and says so.
+    const flaky = report.status === 'pass' && node.data.retry_after === 'fail';
     const outputs = { ...node.data, ...report.data };
     const subject = job ? this.subjectOf(job, node, outputs) : undefined;
     const listened = hasListeners(node, this.settings.jobs);
@@ -237,7 +300,7 @@ export class PipelineEngine {
       report.artifacts.map((a) => [a.name, { size: a.size, sha256: a.sha256 }]),
     );
     const stored = subject
-      ? this.storeTests(report.tests, subject, node)
+      ? this.storeTests(report.tests, subject, node, flaky)
       : { stored: 0, refused: [] as string[] };
     const data = clean({
       ...report.data,
@@ -254,6 +317,12 @@ export class PipelineEngine {
         !subject && report.tests.length
           ? 'the job has no subject item, so its test results were not stored'
           : undefined,
+      quarantined: report.tests.some((t) => t.quarantined && t.outcome === 'INFO')
+        ? report.tests.filter((t) => t.quarantined && t.outcome === 'INFO').map((t) => t.name)
+        : undefined,
+      flaky: flaky || undefined,
+      // Another attempt follows: people hear about the last one (no failure mail for this one).
+      retrying: retrying || undefined,
     });
     const { node: updated } = this.nodes.update(
       node.id,
@@ -275,9 +344,18 @@ export class PipelineEngine {
       now,
       report.builder,
     );
-    if (report.status === 'incomplete' && job && node.retryCount < job.retries && node.parentId !== null) {
+    if (retrying && job && node.parentId !== null) {
       const parent = this.nodes.require(node.parentId);
-      this.queueJob(job, parent, matrixOf(node), { now, retryOf: node, anyParentState: true });
+      this.queueJob(job, parent, matrixOf(node), {
+        now,
+        retryOf: node,
+        anyParentState: true,
+        extra: clean({
+          retry_after: report.status,
+          needs_key: node.data.needs_key,
+          needs: node.data.needs,
+        }),
+      });
     }
     return updated;
   }
@@ -301,6 +379,7 @@ export class PipelineEngine {
       now,
       retryOf: node,
       anyParentState: true,
+      extra: clean({ needs_key: node.data.needs_key, needs: node.data.needs }),
     });
   }
 
@@ -308,9 +387,21 @@ export class PipelineEngine {
   cancelRun(runId: number, reason: string, now = Date.now()): number {
     const open = this.nodes.list({ runId, limit: 100000 }).filter((n) => n.state !== 'done');
     for (const n of open.sort((a, b) => b.path.length - a.path.length)) {
+      // A root from before verdicts existed already has its result; it keeps it.
+      const verdict = n.parentId === null && n.result === null ? this.verdictOf(n.runId) : undefined;
       const { node } = this.nodes.update(
         n.id,
-        { state: 'done', ...(n.result === null ? { result: 'incomplete' as const } : {}), data: { reason } },
+        verdict
+          ? {
+              state: 'done',
+              result: verdict.result,
+              data: clean({ reason, verdict_reason: verdict.reason ?? undefined }),
+            }
+          : {
+              state: 'done',
+              ...(n.result === null ? { result: 'incomplete' as const } : {}),
+              data: { reason },
+            },
         now,
       );
       if (n.job !== null && n.state === 'running') {
@@ -339,8 +430,14 @@ export class PipelineEngine {
     );
     const byId = new Map(open.map((n) => [n.id, n]));
     const done: SweepAction[] = [];
-    for (const action of plan) {
+    // Roots last: a run's verdict reads its jobs as this sweep leaves them.
+    const isRoot = (a: SweepAction) => byId.get(a.id)!.parentId === null;
+    for (const action of [...plan.filter((a) => !isRoot(a)), ...plan.filter(isRoot)]) {
       const before = byId.get(action.id)!;
+      const verdict =
+        before.parentId === null && before.result === null && action.state === 'done'
+          ? this.verdictOf(before.runId)
+          : undefined;
       const reason =
         action.reason === 'timeout'
           ? `timed out after ${Math.round(((before.timeoutAt ?? now) - before.createdAt) / 1000)} s`
@@ -352,8 +449,10 @@ export class PipelineEngine {
           action.id,
           {
             state: action.state,
-            ...(action.result ? { result: action.result } : {}),
-            ...(reason ? { data: { reason } } : {}),
+            ...(verdict ? { result: verdict.result } : action.result ? { result: action.result } : {}),
+            ...(reason || verdict?.reason
+              ? { data: clean({ reason, verdict_reason: verdict?.reason ?? undefined }) }
+              : {}),
           },
           now,
         );
@@ -380,7 +479,7 @@ export class PipelineEngine {
     job: JobSettings,
     parent: PipelineNode,
     combo: Record<string, string>,
-    opts: { now: number; retryOf?: PipelineNode; anyParentState?: boolean },
+    opts: { now: number; retryOf?: PipelineNode; anyParentState?: boolean; extra?: Record<string, unknown> },
   ): PipelineNode {
     const { now, retryOf } = opts;
     const run = parent.runId === parent.id ? parent : this.nodes.require(parent.runId);
@@ -399,12 +498,14 @@ export class PipelineEngine {
         anyParentState: opts.anyParentState ?? false,
         data: (id) => {
           try {
-            rendered = this.render(job, { id, retryCount }, parent, run, combo);
+            rendered = this.render(job, { id, retryCount }, parent, run, combo, neededOf(opts.extra?.needs));
           } catch (err) {
             problem = this.cannotStart(job, err);
           }
           return clean({
+            ...opts.extra,
             matrix: Object.keys(combo).length ? combo : undefined,
+            voting: job.voting ? undefined : false,
             command: rendered?.command,
             runs_on: rendered?.runsOn,
             known_good: rendered?.knownGood,
@@ -425,7 +526,11 @@ export class PipelineEngine {
         deadline: new Date(now + job.timeoutSeconds * 1000).toISOString(),
         runs_on: rendered.runsOn,
         artifacts: job.artifacts,
-        results: { parser: job.results.parser, files: job.results.files },
+        results: {
+          parser: job.results.parser,
+          files: job.results.files,
+          ...(job.quarantine.length ? { quarantine: job.quarantine } : {}),
+        },
       };
       try {
         if (job.environment && !this.environments.acquire(job.environment, node.id, now)) {
@@ -537,13 +642,17 @@ export class PipelineEngine {
     parent: PipelineNode,
     run: PipelineNode,
     combo: Record<string, string>,
+    needed: Record<string, number[]>,
   ) {
     let knownGood: string[] | undefined;
-    const base = this.lookup(parent, run, combo, {
-      node_id: String(self.id),
-      job: job.name,
-      attempt: String(self.retryCount + 1),
-    });
+    const base = this.lookup(
+      parent,
+      run,
+      combo,
+      { node_id: String(self.id), job: job.name, attempt: String(self.retryCount + 1) },
+      undefined,
+      needed,
+    );
     const lookup = (name: string): TemplateValue | undefined => {
       if (name === 'known_good' && job.knownGood) {
         const { release, decisionContext, productVersion } = job.knownGood;
@@ -570,10 +679,17 @@ export class PipelineEngine {
     combo: Record<string, string>,
     own: Record<string, string>,
     ownData?: Record<string, unknown>,
+    needed: Record<string, number[]> = {},
   ) {
     const serverUrl = this.serverUrl();
+    const artifactUrls = (node: PipelineNode) =>
+      Object.keys(node.artifacts).map(
+        (a) =>
+          `${serverUrl}${PIPELINE_API}/nodes/${node.id}/artifacts/${a.split('/').map(encodeURIComponent).join('/')}`,
+      );
     return (name: string): TemplateValue | undefined => {
       if (Object.hasOwn(own, name)) return own[name];
+      if (name.startsWith('needs.')) return this.neededValue(name, needed, serverUrl, artifactUrls);
       switch (name) {
         case 'repo':
           return run.repo ?? '';
@@ -607,6 +723,50 @@ export class PipelineEngine {
     };
   }
 
+  /**
+   * `needs.JOB.data.K` (from the first of the job's nodes that has K), `needs.JOB.artifacts_url`
+   * and `needs.JOB.artifact_urls` (of all its nodes, for a matrix job) of a job this one needed.
+   */
+  private neededValue(
+    name: string,
+    needed: Record<string, number[]>,
+    serverUrl: string,
+    artifactUrls: (node: PipelineNode) => string[],
+  ): TemplateValue | undefined {
+    for (const [job, ids] of Object.entries(needed)) {
+      const prefix = `needs.${job}.`;
+      if (!name.startsWith(prefix)) continue;
+      const rest = name.slice(prefix.length);
+      const nodes = ids.map((id) => this.nodes.get(id)).filter((n): n is PipelineNode => n !== undefined);
+      if (rest === 'artifacts_url')
+        return nodes[0] ? `${serverUrl}${PIPELINE_API}/nodes/${nodes[0].id}/artifacts` : undefined;
+      if (rest === 'artifact_urls') return nodes.flatMap(artifactUrls);
+      if (rest.startsWith('data.')) {
+        const key = rest.slice(5);
+        for (const n of nodes) {
+          const v = scalar(n.data[key]);
+          if (v !== undefined) return v;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** The verdict a run's root ends with, from its jobs as they are now. */
+  private verdictOf(runId: number): RunVerdict {
+    return runVerdict(
+      this.nodes.list({ runId, limit: MAX_RUN_NODES }).map((n) => ({
+        id: n.id,
+        parentId: n.parentId,
+        name: n.name,
+        job: n.job,
+        result: n.result,
+        retryOf: n.retryOf,
+        voting: n.data.voting !== false,
+      })),
+    );
+  }
+
   /** The job's subject (item + type), or undefined while its item cannot be rendered yet. */
   private subjectOf(
     job: JobSettings,
@@ -625,6 +785,7 @@ export class PipelineEngine {
           matrixOf(node),
           { node_id: String(node.id), job: job.name, attempt: String(node.retryCount + 1) },
           data,
+          neededOf(node.data.needs),
         ),
         'plain',
       ).trim();
@@ -648,6 +809,7 @@ export class PipelineEngine {
     tests: ParsedTest[],
     subject: { type: string; item: string },
     node: PipelineNode,
+    flaky: boolean,
   ): { stored: number; refused: string[] } {
     const job = this.jobOf(node);
     const prefix = `${job?.ci.namespace ?? 'sluice'}.${job?.ci.type ?? node.job}`;
@@ -669,6 +831,9 @@ export class PipelineEngine {
             job: node.job,
             ...matrixOf(node),
             duration_s: t.duration_s?.toString(),
+            quarantined: t.quarantined ? 'true' : undefined,
+            flaky: flaky ? 'true' : undefined,
+            voting: node.data.voting === false ? 'false' : undefined,
           }),
         });
         stored++;
@@ -723,6 +888,19 @@ export class PipelineEngine {
     );
     return r?.supersede ?? this.settings.supersede;
   }
+}
+
+/** More nodes than any run has: a run is read whole. */
+const MAX_RUN_NODES = 100_000;
+
+/** The needed jobs' node ids a node was started on (its data says). */
+function neededOf(v: unknown): Record<string, number[]> {
+  if (typeof v !== 'object' || v === null) return {};
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>).filter(
+      (e): e is [string, number[]] => Array.isArray(e[1]) && e[1].every((x) => Number.isInteger(x)),
+    ),
+  );
 }
 
 function matrixOf(node: PipelineNode): Record<string, string> {

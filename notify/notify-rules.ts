@@ -136,6 +136,8 @@ export function matchesMessage(rule: CompiledRule, topic: string, body: unknown)
   for (const m of rule.match) if (!m.values.some((v) => Object.is(v, valueAt(body, m.path)))) return false;
   if (rule.node || rule.runDone) {
     const n = body as NodeEvent;
+    // A non-voting job's failure fails nothing, and one about to be re-run is not the last word.
+    if (rule.mail === 'job-failed' && (n.data?.voting === false || n.data?.retrying === true)) return false;
     if (rule.runDone && !(n.parent_id === null && n.state === 'done' && n.previous_state !== 'done'))
       return false;
     for (const field of NODE_FIELDS) {

@@ -17,6 +17,19 @@ export interface RunReport {
   failingTests: FailingTest[];
   /** True when there are more than the page holds. */
   moreFailingTests: boolean;
+  /**
+   * The branch's run before this one, for KernelCI's regression view: what failed there too is
+   * not new. Absent or null when there is none.
+   */
+  previous?: PreviousRun | null;
+}
+
+export interface PreviousRun {
+  runId: number;
+  /** Its failed jobs (last attempts), by path below the root (`build › unit`). */
+  failedJobs: string[];
+  /** Its failed and errored test cases (at most a page of them). */
+  failingTestcases: string[];
 }
 
 /** Everything a run's report (and a failed job's mail) is made from. */

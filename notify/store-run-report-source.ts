@@ -1,7 +1,7 @@
 import type { NodeStore } from '../db/node-store.js';
 import type { ResultsStore } from '../db/results-store.js';
 import { nodeJson, type NodeJson } from '../pipeline/pipeline-node.js';
-import type { RunReport, RunReportSource } from './run-report-source.js';
+import type { PreviousRun, RunReport, RunReportSource } from './run-report-source.js';
 
 const FAILING = ['FAILED', 'ERROR'];
 const PAGE = 100;
@@ -32,21 +32,8 @@ export class StoreRunReportSource implements RunReportSource {
     if (!root) return undefined;
     const base = this.serverUrl();
     const nodes = this.nodes.list({ runId: root.run_id, limit: MAX_NODES }).map((n) => nodeJson(n, base));
-    const superseded = new Set(
-      nodes.map((n) => n.retry_of).filter((id): id is number => typeof id === 'number'),
-    );
-    const page = this.results.listResults({
-      testcases: [],
-      testcasesLike: [],
-      outcomes: FAILING,
-      since: { start: Date.parse(root.created) },
-      groups: [],
-      data: [{ key: 'run_id', like: false, values: [String(root.run_id)] }],
-      sort: 'desc',
-      page: 0,
-      limit: PAGE,
-      distinctOn: [],
-    });
+    const superseded = supersededIds(nodes);
+    const page = this.failing(root);
     const failingTests = page.items
       .map((r) => {
         const node = Number(r.data.node_id?.[0]);
@@ -60,6 +47,49 @@ export class StoreRunReportSource implements RunReportSource {
       })
       // A test of a job that was re-run counts by its last attempt only.
       .filter((t) => t.nodeId === null || !superseded.has(t.nodeId));
-    return { root, nodes, failingTests, moreFailingTests: page.hasNext };
+    return { root, nodes, failingTests, moreFailingTests: page.hasNext, previous: this.previous(root) };
   }
+
+  /** The same branch's last finished run before this one (same kind of root, same namespace). */
+  private previous(root: NodeJson): PreviousRun | null {
+    if (root.repo === null || root.branch === null) return null;
+    const before = this.nodes
+      .list({ repo: root.repo, branch: root.branch, rootsOnly: true, beforeId: root.id, limit: 50 })
+      .find(
+        (n) =>
+          n.kind === root.kind &&
+          n.state === 'done' &&
+          (n.data.namespace ?? null) === (root.data.namespace ?? null),
+      );
+    if (!before) return null;
+    const base = this.serverUrl();
+    const nodes = this.nodes.list({ runId: before.id, limit: MAX_NODES }).map((n) => nodeJson(n, base));
+    const superseded = supersededIds(nodes);
+    return {
+      runId: before.id,
+      failedJobs: nodes
+        .filter((n) => n.parent_id !== null && n.result === 'fail' && !superseded.has(n.id))
+        .map((n) => n.path.slice(1).join(' › ')),
+      failingTestcases: this.failing(nodeJson(before, base)).items.map((r) => r.testcase.name),
+    };
+  }
+
+  private failing(root: NodeJson) {
+    return this.results.listResults({
+      testcases: [],
+      testcasesLike: [],
+      outcomes: FAILING,
+      since: { start: Date.parse(root.created) },
+      groups: [],
+      data: [{ key: 'run_id', like: false, values: [String(root.run_id)] }],
+      sort: 'desc',
+      page: 0,
+      limit: PAGE,
+      distinctOn: [],
+    });
+  }
+}
+
+function supersededIds(nodes: readonly NodeJson[]): Set<number> {
+  return new Set(nodes.map((n) => n.retry_of).filter((id): id is number => typeof id === 'number'));
 }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import schedule from 'node-schedule';
 import { guessProductVersions } from '../gating/product-versions.js';
 import { matrixCombinations } from './job-matrix.js';
+import { needsOf } from './job-needs.js';
+import { triggerProblems } from './trigger-check.js';
 import { TemplateError, commandTemplateProblems, renderTemplate, templateNames } from './template.js';
 import type { JobSettings, PipelineSettings } from '../config/pipeline-types.js';
 
@@ -65,8 +67,9 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
     ...p.schedules.map((s) => s.kind),
     ...p.jobs.map((j) => j.kind),
   ]);
+  for (const { path, problem } of triggerProblems(p)) problems.push(`${at(...path)}: ${problem}`);
   p.jobs.forEach((job, i) => {
-    if (!kinds.has(job.on.kind))
+    if (job.on && !kinds.has(job.on.kind))
       problems.push(
         `${at('jobs', i, 'on', 'kind')}: no node of kind "${job.on.kind}" is ever created (there are: ${[...kinds].join(', ')})`,
       );
@@ -112,12 +115,20 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
 }
 
 function commandValues(job: JobSettings, subject = false): (name: string) => boolean {
+  const needed = new Set(needsOf(job).map((n) => n.job));
   return (name) =>
     COMMAND_VALUES.has(name) ||
+    neededValue(name, needed) ||
     PREFIXED.some((prefix) => name.startsWith(prefix) && name.length > prefix.length) ||
     (name === 'known_good' && job.knownGood !== null) ||
     (subject && name.startsWith('data.')) ||
     matrixValues(job)(name);
+}
+
+/** `needs.JOB.data.K`, `needs.JOB.artifacts_url`, `needs.JOB.artifact_urls` of a job named in `needs`. */
+function neededValue(name: string, needed: ReadonlySet<string>): boolean {
+  const m = /^needs\.(.+?)\.(data\..+|artifacts_url|artifact_urls)$/.exec(name);
+  return m !== null && needed.has(m[1]!);
 }
 
 function matrixValues(job: JobSettings): (name: string) => boolean {

@@ -20,7 +20,8 @@ export interface JobQueued {
   deadline: string;
   runs_on: string[];
   artifacts: string[];
-  results: { parser: ResultsParser; files: string[] };
+  /** `quarantine`: test-case globs whose failures are stored as INFO, flagged quarantined. */
+  results: { parser: ResultsParser; files: string[]; quarantine?: string[] };
 }
 
 /** `pipeline.job.started`. */

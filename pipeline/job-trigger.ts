@@ -27,6 +27,7 @@ export function jobsFiredBy(event: NodeEvent, jobs: readonly JobSettings[]): Job
   if (event.previousState === event.state) return [];
   return jobs.filter((job) => {
     const on = job.on;
+    if (on === undefined) return false; // started by its needs (pipeline/job-needs.ts)
     if (on.kind !== event.kind || on.state !== event.state) return false;
     if (on.name !== undefined && on.name !== event.name && on.name !== event.job) return false;
     if (on.result !== undefined && on.result !== event.result) return false;
@@ -42,14 +43,19 @@ export function jobsFiredBy(event: NodeEvent, jobs: readonly JobSettings[]): Job
   });
 }
 
-/** Whether some job could start on this node: then it finishes `available` (children may come), else `done`. */
+/**
+ * Whether some job could start on this node: then it finishes `available` (children may come),
+ * else `done`. A job that needs this node's job starts under the node that completes its needs.
+ */
 export function hasListeners(
   node: { kind: string; name: string; job: string | null },
   jobs: readonly JobSettings[],
 ): boolean {
   return jobs.some(
     (j) =>
-      j.on.kind === node.kind &&
-      (j.on.name === undefined || j.on.name === node.name || j.on.name === node.job),
+      (j.on !== undefined &&
+        j.on.kind === node.kind &&
+        (j.on.name === undefined || j.on.name === node.name || j.on.name === node.job)) ||
+      (node.job !== null && j.needs.some((n) => (typeof n === 'string' ? n : n.job) === node.job)),
   );
 }

@@ -4,6 +4,8 @@ export interface ParsedTest {
   outcome: 'PASSED' | 'FAILED' | 'ERROR' | 'INFO' | 'NEEDS_INSPECTION';
   note?: string;
   duration_s?: number;
+  /** On the job's quarantine list (pipeline/quarantine.ts). */
+  quarantined?: boolean;
 }
 
 /** Notes are for people: long failure texts are cut, so a result stays a result. */

@@ -10,7 +10,7 @@ import { matchesAny } from './glob.js';
  */
 export function unknownRepoProblem(pipeline: PipelineSettings, repo: string): string | null {
   if (pipeline.repos.some((r) => r.name === repo)) return null;
-  const starters = pipeline.jobs.filter((j) => j.on.kind === 'checkout');
+  const starters = pipeline.jobs.filter((j) => j.on?.kind === 'checkout');
   if (starters.some((j) => j.repos.length === 0 || matchesAny(repo, j.repos, false))) return null;
   const known = [
     ...new Set([

@@ -15,6 +15,8 @@ import type { AppContext } from '../app-context.js';
 import { LogTails } from '../log-tails.js';
 import type { StreamSlots } from '../stream-slots.js';
 import { doc } from '../route-doc.js';
+import { Retrigger } from '../../dispatch/retrigger.js';
+import { retriggerTargets } from '../../pipeline/retrigger-plan.js';
 
 interface RunBody {
   repo?: unknown;
@@ -24,7 +26,10 @@ interface RunBody {
 }
 
 /** What these routes use of the service: nothing else reaches them. */
-export type PipelineRouteDeps = Pick<AppContext, 'auth' | 'config' | 'pipeline' | 'serverUrl'>;
+export type PipelineRouteDeps = Pick<
+  AppContext,
+  'auth' | 'config' | 'gating' | 'outbox' | 'pipeline' | 'results' | 'serverUrl'
+>;
 
 /**
  * The pipeline API: start a run, list runs and nodes, read a job's log (following it while the
@@ -128,6 +133,73 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
         optionalString(req.body?.reason, 'reason', 4096) ?? `cancelled by ${req.caller?.user ?? 'someone'}`;
       const cancelled = ctx.pipeline.transact(() => engine.cancelRun(root.runId, reason));
       return { cancelled };
+    },
+  );
+
+  const retrigger = new Retrigger(nodes, ctx.results, engine, ctx.outbox, ctx.config);
+
+  app.post<{ Params: { id: string }; Querystring: Query }>(
+    `${PIPELINE_API}/updates/:id/retrigger`,
+    {
+      ...write,
+      ...doc(
+        "Run again the jobs behind an update's required results: the failed and missing ones, or all with ?all=true",
+        'pipeline',
+      ),
+    },
+    async (req, reply) => {
+      const all = flag(singles(req.query).all, 'all');
+      const update = await ctx.gating.updates.read(req.params.id);
+      if (!update) return reply.code(404).send({ message: `no update ${req.params.id}` });
+      const targets = retriggerTargets(update.decision, all);
+      return ctx.pipeline.transact(() =>
+        retrigger.run(targets, { update_id: update.id, subject: null }, req.caller?.user ?? 'anonymous', all),
+      );
+    },
+  );
+
+  app.post<{
+    Querystring: Query;
+    Body: { subject_type?: unknown; subject_identifier?: unknown } | undefined;
+  }>(
+    `${PIPELINE_API}/subjects/retrigger`,
+    {
+      ...write,
+      ...doc(
+        "Run again the jobs behind a subject's latest results ({subject_type, subject_identifier}): the failed ones, or all with ?all=true",
+        'pipeline',
+      ),
+    },
+    async (req) => {
+      const all = flag(singles(req.query).all, 'all');
+      const type = requiredString(req.body?.subject_type, 'subject_type', 255);
+      const item = requiredString(req.body?.subject_identifier, 'subject_identifier', 1024);
+      const latest = ctx.results.latestResults({
+        testcases: [],
+        testcasesLike: [],
+        outcomes: [],
+        since: {},
+        groups: [],
+        data: [
+          { key: 'item', like: false, values: [item] },
+          { key: 'type', like: false, values: [type] },
+        ],
+        sort: 'desc',
+        page: 0,
+        limit: 10_000,
+        distinctOn: [],
+      });
+      const targets = latest
+        .filter((r) => all || r.outcome === 'FAILED' || r.outcome === 'ERROR')
+        .map((r) => ({ testcase: r.testcase.name, type, item, resultId: r.id }));
+      return ctx.pipeline.transact(() =>
+        retrigger.run(
+          targets,
+          { update_id: null, subject: { type, item } },
+          req.caller?.user ?? 'anonymous',
+          all,
+        ),
+      );
     },
   );
 
@@ -287,6 +359,13 @@ function limitOf(raw: string | undefined): number {
   if (!Number.isInteger(n) || n < 1 || n > 1000)
     throw new RunInputError('limit', 'must be an integer from 1 to 1000');
   return n;
+}
+
+/** `?all=true`: true, false, 1 or 0; anything else is refused, naming it. */
+function flag(v: string | undefined, field: string): boolean {
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new RunInputError(field, 'must be true or false');
 }
 
 function requiredString(v: unknown, field: string, max: number): string {

@@ -3,7 +3,7 @@ import { duration, mailContent, plural, textTable } from '../mail-content.js';
 import type { MailContent } from '../../db/mail-outbox.js';
 import type { NodeJson } from '../../pipeline/pipeline-node.js';
 import { logUrl, repoBranch, shortRevision } from '../node-event.js';
-import type { RunReport } from '../run-report-source.js';
+import type { FailingTest, RunReport } from '../run-report-source.js';
 
 const RESULTS = ['pass', 'fail', 'skip', 'incomplete'] as const;
 
@@ -34,18 +34,29 @@ export function runReportMail(report: RunReport, rule: string): MailContent {
     ...(author ? [['Author', author] as [string, string]] : []),
     ...(commit ? [['Commit', commit] as [string, string]] : []),
     ['Jobs', `${jobs.length}: ${tally}`],
+    ['Verdict', verdictText(root)],
     ['Time', `${root.created} → ${root.updated} (${duration(ended - started) || '0s'})`],
     ...(root.href ? [['Details', root.href] as [string, string]] : []),
   ];
   const width = Math.max(...facts.map(([k]) => k.length)) + 1;
   const rows = jobs.map((j) => [
     jobName(j, root),
-    j.result ?? j.state,
+    `${j.result ?? j.state}${j.data?.voting === false ? ' (non-voting)' : ''}${j.data?.flaky === true ? ' (flaky)' : ''}`,
     jobDuration(j),
     str(j.data?.builder) ?? '',
   ]);
   const failingCount = `${report.failingTests.length}${report.moreFailingTests ? '+' : ''}`;
   const failed = jobs.filter((j) => j.result === 'fail' || j.result === 'incomplete');
+  const flaky = jobs.filter((j) => j.data?.flaky === true);
+  const prev = report.previous ?? null;
+  // KernelCI's regression view: a failure the branch's previous run had too is not news.
+  const failedJobs = jobs.filter((j) => j.result === 'fail');
+  const newJobs = prev ? failedJobs.filter((j) => !prev.failedJobs.includes(jobName(j, root))) : [];
+  const oldJobs = prev ? failedJobs.filter((j) => prev.failedJobs.includes(jobName(j, root))) : [];
+  const newTests = prev ? report.failingTests.filter((t) => !prev.failingTestcases.includes(t.testcase)) : [];
+  const oldTests = prev ? report.failingTests.filter((t) => prev.failingTestcases.includes(t.testcase)) : [];
+  const testLine = (t: FailingTest) =>
+    `  ${t.outcome.padEnd(6)} ${t.testcase}${t.note ? ` (${t.note})` : ''}${t.url ? `\n         ${t.url}` : ''}`;
 
   const text = [
     `Run ${root.run_id} of ${repoBranch(root)} ${shortRevision(root.revision)} is done: ${plural(jobs.length, 'job')}, ${plural(counts.fail, 'failure')}.`,
@@ -60,7 +71,36 @@ export function runReportMail(report: RunReport, rule: string): MailContent {
           ...failed.map((j) => `  ${jobName(j, root)}: ${logUrl(j) ?? '(no log)'}`),
         ]
       : []),
-    ...(report.failingTests.length
+    ...(flaky.length
+      ? [
+          '',
+          'Flaky jobs (failed, then passed when re-run):',
+          ...flaky.map((j) => `  ${jobName(j, root)} (attempt ${j.retry_count + 1})`),
+        ]
+      : []),
+    ...(prev && failedJobs.length
+      ? [
+          '',
+          `New failures (not failing on the branch's previous run, ${prev.runId}): ${newJobs.length ? newJobs.map((j) => jobName(j, root)).join(', ') : 'none'}`,
+          `Already failing on run ${prev.runId}: ${oldJobs.length ? oldJobs.map((j) => jobName(j, root)).join(', ') : 'none'}`,
+        ]
+      : []),
+    ...(prev && report.failingTests.length
+      ? [
+          ...(newTests.length
+            ? ['', `New failing tests (${newTests.length}):`, ...newTests.map(testLine)]
+            : []),
+          ...(oldTests.length
+            ? [
+                '',
+                `Tests already failing on run ${prev.runId} (${oldTests.length}):`,
+                ...oldTests.map(testLine),
+              ]
+            : []),
+          ...(report.moreFailingTests ? ['  … and more (see the results API)'] : []),
+        ]
+      : []),
+    ...(!prev && report.failingTests.length
       ? [
           '',
           `Failing tests (${failingCount}):`,
@@ -83,6 +123,16 @@ ${
           html`<tr><td>${link(j.href, rows[i]![0])}</td><td class="${j.result === 'pass' ? 'pass' : j.result === 'fail' ? 'fail' : ''}">${rows[i]![1]}</td><td>${rows[i]![2]}</td><td>${rows[i]![3]}</td><td>${link(logUrl(j), 'log')}</td></tr>`,
       )}</table>`
     : html`<p>No jobs ran.</p>`
+}
+${
+  flaky.length
+    ? html`<h3>Flaky jobs</h3><p>Failed, then passed when re-run: ${flaky.map((j, i) => html`${i ? ', ' : ''}${link(j.href, jobName(j, root))}`)}</p>`
+    : ''
+}
+${
+  prev && failedJobs.length
+    ? html`<h3>New failures</h3><p>${newJobs.length ? newJobs.map((j) => jobName(j, root)).join(', ') : 'none'} (not failing on the branch's previous run, ${prev.runId})</p><h3>Already failing</h3><p>${oldJobs.length ? oldJobs.map((j) => jobName(j, root)).join(', ') : 'none'} (failing on run ${prev.runId} too)</p>`
+    : ''
 }
 ${
   report.failingTests.length
@@ -108,4 +158,10 @@ function jobDuration(j: NodeJson): string {
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
+}
+
+/** The run's verdict (its root's result) and why. */
+function verdictText(root: NodeJson): string {
+  const why = str(root.data?.verdict_reason);
+  return `${root.result ?? 'not decided yet'}${why ? ` (${why})` : ''}`;
 }

@@ -7,6 +7,7 @@ import { GIT_RECEIVE } from '../../pipeline/git-receive.js';
 import { REGISTRY_NOTIFICATION } from '../../pipeline/image-push.js';
 import { JOB_CANCEL, JOB_FINISHED, JOB_LOG, JOB_QUEUED, JOB_STARTED } from '../../pipeline/job-messages.js';
 import { NODE_CREATED, NODE_UPDATED } from '../../pipeline/node-message.js';
+import { TESTS_RETRIGGERED } from '../../pipeline/retrigger-message.js';
 import { RESULT_NEW, RESULT_SUBMIT } from '../../results/result-topics.js';
 import { BUILTIN_SCHEMA_DIR, SchemaRegistry } from '../../schemas/schema-registry.js';
 import type { Topic } from '../../schemas/topic-contract.js';
@@ -26,6 +27,7 @@ const CONTRACTS: Topic[] = [
   REGISTRY_NOTIFICATION,
   RESULT_NEW,
   RESULT_SUBMIT,
+  TESTS_RETRIGGERED,
   UPDATE_STATUS,
   WAIVER_NEW,
 ];
