@@ -1,3 +1,4 @@
+import { forgesSchema } from './forge-schema.js';
 import { pipelineSchema } from './pipeline-schema.js';
 
 /**
@@ -711,6 +712,7 @@ export const configSchema = {
       },
     },
     pipeline: pipelineSchema,
+    forges: forgesSchema,
   },
   definitions: {
     oneOrMore: {

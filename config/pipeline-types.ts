@@ -84,6 +84,8 @@ export interface JobSettings {
   on: { kind: string; name?: string; state: NodeState; result?: NodeResult };
   repos: string[];
   branches: string[];
+  /** Runs started by these only (push, pull_request); empty = any. */
+  events?: Array<'push' | 'pull_request'>;
   paths: string[];
   runsOn: string[];
   command: string;
