@@ -38,6 +38,7 @@ export class ForgeStatuses {
   private readonly retryStmt: Statement<[number, string, number]>;
   private readonly failStmt: Statement<[string, number]>;
   private readonly countsStmt: Statement<[]>;
+  private readonly nextDueStmt: Statement<[]>;
   private readonly byName: Map<string, ForgeSettings>;
 
   constructor(
@@ -65,6 +66,9 @@ export class ForgeStatuses {
     );
     this.failStmt = db.prepare(
       "UPDATE forge_statuses SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+    );
+    this.nextDueStmt = db.prepare(
+      "SELECT MIN(next_attempt_at) AS t FROM forge_statuses WHERE status = 'pending'",
     );
     this.countsStmt = db.prepare('SELECT status, COUNT(*) AS n FROM forge_statuses GROUP BY status');
   }
@@ -127,9 +131,7 @@ export class ForgeStatuses {
 
   /** The earliest time a pending row is due, for the sender's next wake-up. */
   nextDue(): number | undefined {
-    const r = this.db
-      .prepare("SELECT MIN(next_attempt_at) AS t FROM forge_statuses WHERE status = 'pending'")
-      .get() as { t: number | null };
+    const r = this.nextDueStmt.get() as { t: number | null };
     return r.t ?? undefined;
   }
 

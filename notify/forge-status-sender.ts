@@ -71,37 +71,43 @@ export class ForgeStatusSender {
     return Math.max(10, Math.min(this.options.pollIntervalMs, wait));
   }
 
+  /**
+   * Claims rows a batch ahead and keeps `concurrency` calls going: a slot that frees takes the
+   * next claimed row at once, so a claim (a store transaction) is paid per batch, not per call.
+   */
   private async drain(): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
     const tokens = new Map<string, string | Error>();
-    for (;;) {
-      if (this.loop.isStopped) break;
-      const room = this.options.concurrency - inFlight.size;
-      const rows =
-        room > 0 ? this.statuses.claim(Math.min(room, this.options.batchSize), this.options.claimMs) : [];
-      if (rows.length === 0) {
-        if (inFlight.size === 0) break;
-        await Promise.race(inFlight);
-        continue;
+    const queue: ForgeStatusRow[] = [];
+    let exhausted = false;
+    const take = (): ForgeStatusRow | undefined => {
+      if (queue.length === 0 && !exhausted && !this.loop.isStopped) {
+        const rows = this.statuses.claim(this.options.batchSize, this.options.claimMs);
+        if (rows.length === 0) exhausted = true;
+        queue.push(...rows);
       }
-      for (const row of rows) {
-        const key = `${row.forge}\u0000${row.repo}\u0000${row.sha}\u0000${row.context}`;
-        const before = this.chains.get(key) ?? Promise.resolve();
-        const send: Promise<void> = before
-          .then(() => this.send(row, tokens))
-          .catch((err: unknown) =>
-            // The store could not record the outcome: the claim runs out and the row goes again.
-            this.log.error({ err: errorText(err), id: row.id }, 'could not record a commit status outcome'),
-          );
-        this.chains.set(key, send);
-        inFlight.add(send);
-        void send.finally(() => {
-          inFlight.delete(send);
-          if (this.chains.get(key) === send) this.chains.delete(key);
-        });
-      }
-    }
-    await Promise.allSettled(inFlight);
+      return queue.shift();
+    };
+    const worker = async () => {
+      for (let row = take(); row !== undefined; row = take()) await this.ordered(row, tokens);
+    };
+    await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+  }
+
+  /** Sends after the send of the same commit and context still in flight, if any. */
+  private ordered(row: ForgeStatusRow, tokens: Map<string, string | Error>): Promise<void> {
+    const key = `${row.forge}\u0000${row.repo}\u0000${row.sha}\u0000${row.context}`;
+    const before = this.chains.get(key);
+    const send: Promise<void> = (before ?? Promise.resolve())
+      .then(() => this.send(row, tokens))
+      .catch((err: unknown) =>
+        // The store could not record the outcome: the claim runs out and the row goes again.
+        this.log.error({ err: errorText(err), id: row.id }, 'could not record a commit status outcome'),
+      )
+      .finally(() => {
+        if (this.chains.get(key) === send) this.chains.delete(key);
+      });
+    this.chains.set(key, send);
+    return send;
   }
 
   private async send(row: ForgeStatusRow, tokens: Map<string, string | Error>): Promise<void> {
