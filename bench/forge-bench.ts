@@ -192,7 +192,7 @@ async function throughOutbox(from: number): Promise<number> {
   });
   const t0 = performance.now();
   sender.start();
-  while (statuses.counts().pending > 0) await new Promise((r) => setTimeout(r, 5));
+  while (statuses.nextDue() !== undefined) await new Promise((r) => setTimeout(r, 10));
   const ms = performance.now() - t0;
   await sender.stop();
   return rate(STATUSES, ms);

@@ -121,6 +121,12 @@ export class ForgeStatuses {
     this.sentStmt.run(now, id);
   }
 
+  sentMany(ids: readonly number[], now = Date.now()): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.sentStmt.run(now, id);
+    })();
+  }
+
   retryAt(id: number, at: number, error: string): void {
     this.retryStmt.run(at, error.slice(0, 1000), id);
   }

@@ -54,7 +54,9 @@ export class ForgeApi {
       f.type === 'gitlab'
         ? `/projects/${encodeURIComponent(s.repo)}/statuses/${s.sha}`
         : `${repoPath(s.repo)}/statuses/${s.sha}`;
-    await this.call('POST', `${f.apiUrl}${path}`, token, body);
+    const res = await this.call('POST', `${f.apiUrl}${path}`, token, body);
+    // Read to the end: an unread body keeps its connection from going back to the pool.
+    await res.arrayBuffer().catch(() => undefined);
   }
 
   /** The files a pull request changes (renamed ones under both names); null when too many to list. */

@@ -14,6 +14,9 @@ export interface ForgeSenderOptions {
   pollIntervalMs: number;
 }
 
+/** Sent rows recorded together, at most. */
+const SENT_FLUSH = 32;
+
 const DEFAULTS: ForgeSenderOptions = {
   batchSize: 64,
   concurrency: 16,
@@ -35,6 +38,8 @@ export class ForgeStatusSender {
   /** The last send of each commit and context in flight: the next waits for it. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly options: ForgeSenderOptions;
+  /** Rows the forge took, not yet recorded as sent. */
+  private readonly delivered: number[] = [];
 
   constructor(
     private readonly statuses: ForgeStatuses,
@@ -80,7 +85,9 @@ export class ForgeStatusSender {
     const queue: ForgeStatusRow[] = [];
     let exhausted = false;
     const take = (): ForgeStatusRow | undefined => {
+      if (this.delivered.length >= SENT_FLUSH) this.flushSent();
       if (queue.length === 0 && !exhausted && !this.loop.isStopped) {
+        this.flushSent();
         const rows = this.statuses.claim(this.options.batchSize, this.options.claimMs);
         if (rows.length === 0) exhausted = true;
         queue.push(...rows);
@@ -90,7 +97,21 @@ export class ForgeStatusSender {
     const worker = async () => {
       for (let row = take(); row !== undefined; row = take()) await this.ordered(row, tokens);
     };
-    await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+    try {
+      await Promise.all(Array.from({ length: this.options.concurrency }, worker));
+    } finally {
+      this.flushSent();
+    }
+  }
+
+  /**
+   * Records the statuses the forge took, in one transaction per few dozen: a write per call
+   * would cost more than the call. Until recorded a row stays claimed, so nobody sends it again.
+   */
+  private flushSent(): void {
+    if (this.delivered.length === 0) return;
+    const ids = this.delivered.splice(0);
+    this.statuses.sentMany(ids);
   }
 
   /** Sends after the send of the same commit and context still in flight, if any. */
@@ -144,7 +165,7 @@ export class ForgeStatusSender {
         },
         token,
       );
-      this.statuses.sent(row.id);
+      this.delivered.push(row.id);
     } catch (err) {
       const e = err instanceof ForgeCallError ? err : new ForgeCallError(errorText(err), undefined, true);
       const { retry } = forge.settings;
