@@ -32,9 +32,10 @@ export interface ForgeStatusCounts {
 export class ForgeStatuses {
   private readonly insertStmt: Statement;
   private readonly dueStmt: Statement<[number, number]>;
-  private readonly claimStmt: Statement<[number, number]>;
-  private readonly supersedeStmt: Statement<[number]>;
+  private readonly claimStmt: Statement<[number, string]>;
+  private readonly supersedeStmt: Statement<[string]>;
   private readonly sentStmt: Statement<[number, number]>;
+  private readonly sentManyStmt: Statement<[number, string]>;
   private readonly retryStmt: Statement<[number, string, number]>;
   private readonly failStmt: Statement<[string, number]>;
   private readonly countsStmt: Statement<[]>;
@@ -54,13 +55,19 @@ export class ForgeStatuses {
     this.dueStmt = db.prepare(
       "SELECT id, forge, repo, sha, context, state, description, target_url, attempts FROM forge_statuses WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
     );
-    this.claimStmt = db.prepare('UPDATE forge_statuses SET next_attempt_at = ? WHERE id = ?');
+    this.claimStmt = db.prepare(
+      "UPDATE forge_statuses SET next_attempt_at = ? WHERE status = 'pending' AND id IN (SELECT value FROM json_each(?))",
+    );
     // An unsent status with a newer one of the same commit and context would only be overwritten.
-    this.supersedeStmt =
-      db.prepare(`UPDATE forge_statuses SET status = 'superseded' WHERE id = ? AND status = 'pending'
+    this.supersedeStmt = db.prepare(`UPDATE forge_statuses SET status = 'superseded'
+      WHERE status = 'pending' AND id IN (SELECT value FROM json_each(?))
       AND EXISTS (SELECT 1 FROM forge_statuses n WHERE n.forge = forge_statuses.forge AND n.repo = forge_statuses.repo
-        AND n.sha = forge_statuses.sha AND n.context = forge_statuses.context AND n.id > forge_statuses.id)`);
+        AND n.sha = forge_statuses.sha AND n.context = forge_statuses.context AND n.id > forge_statuses.id)
+      RETURNING id`);
     this.sentStmt = db.prepare("UPDATE forge_statuses SET status = 'sent', sent_at = ? WHERE id = ?");
+    this.sentManyStmt = db.prepare(
+      "UPDATE forge_statuses SET status = 'sent', sent_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+    );
     this.retryStmt = db.prepare(
       'UPDATE forge_statuses SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
     );
@@ -107,12 +114,11 @@ export class ForgeStatuses {
   claim(limit: number, claimMs: number, now = Date.now()): ForgeStatusRow[] {
     return this.db.transaction(() => {
       const rows = this.dueStmt.all(now, limit) as ForgeStatusRow[];
-      const out: ForgeStatusRow[] = [];
-      for (const r of rows) {
-        if (this.supersedeStmt.run(r.id).changes === 1) continue;
-        this.claimStmt.run(now + claimMs, r.id);
-        out.push(r);
-      }
+      if (rows.length === 0) return rows;
+      const ids = JSON.stringify(rows.map((r) => r.id));
+      const superseded = new Set((this.supersedeStmt.all(ids) as Array<{ id: number }>).map((r) => r.id));
+      const out = superseded.size ? rows.filter((r) => !superseded.has(r.id)) : rows;
+      if (out.length) this.claimStmt.run(now + claimMs, JSON.stringify(out.map((r) => r.id)));
       return out;
     })();
   }
@@ -122,9 +128,7 @@ export class ForgeStatuses {
   }
 
   sentMany(ids: readonly number[], now = Date.now()): void {
-    this.db.transaction(() => {
-      for (const id of ids) this.sentStmt.run(now, id);
-    })();
+    this.sentManyStmt.run(now, JSON.stringify(ids));
   }
 
   retryAt(id: number, at: number, error: string): void {
