@@ -30,6 +30,8 @@ import type { EnvironmentStore } from '../db/environment-store.js';
 import type { RetentionStore } from '../db/retention-store.js';
 import type { Retention } from '../dispatch/retention.js';
 import type { Runner } from '../builders/runner.js';
+import type { ForgeStatuses } from '../db/forge-statuses.js';
+import type { ForgeStatusSender } from '../notify/forge-status-sender.js';
 
 /** The pipeline's parts as routes and consumers reach them. */
 export interface PipelineParts {
@@ -47,8 +49,11 @@ export interface PipelineParts {
   /** Runs `work` (engine calls) in one store transaction, then wakes the outbox relay. */
   transact<T>(work: () => T): T;
   db: Db;
-  /** Wakes the outbox relay after a commit that added messages. */
+  /** Wakes the outbox relay (and the commit-status sender) after a commit that added messages. */
   kick(): void;
+  /** The commit-status outbox and its sender, when forges are configured. */
+  forgeStatuses?: ForgeStatuses | undefined;
+  forgeSender?: ForgeStatusSender | undefined;
 }
 
 /** What routes and consumers are given: the service's parts, no globals. */

@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { Scope } from '../config/config-types.js';
 import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
+import { forgeHookRoutes } from './routes/forge-hook-routes.js';
 import type { AppContext } from './app-context.js';
 import { installCors } from './cors.js';
 import { installErrorHandler } from './error-handler.js';
@@ -251,6 +252,7 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     outboxRoutes(scope, ctx);
     pipelineRoutes(scope, ctx, streams);
     imageHookRoutes(scope, ctx);
+    if (ctx.config.forges.length) forgeHookRoutes(scope, ctx);
   });
   return {
     app,

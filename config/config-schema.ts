@@ -1,3 +1,4 @@
+import { forgesSchema } from './forge-schema.js';
 import { pipelineSchema } from './pipeline-schema.js';
 
 /**
@@ -748,6 +749,7 @@ export const configSchema = {
       },
     },
     pipeline: pipelineSchema,
+    forges: forgesSchema,
   },
   definitions: {
     oneOrMore: {

@@ -1,3 +1,4 @@
+import type { ForgeSettings } from './forge-types.js';
 import type { PipelineSettings } from './pipeline-types.js';
 
 /**
@@ -71,6 +72,7 @@ export interface ConfigWithDefaults {
   notify: NotifySettings;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   pipeline: PipelineSettings;
+  forges: ForgeSettings[];
 }
 
 export interface WaiverSettings {

@@ -218,6 +218,13 @@ export const pipelineSchema = {
           /** Globs on the run's repo and branch; empty = any. */
           repos: stringList,
           branches: stringList,
+          /** Only for runs a push started, or a pull request (a run by hand counts as a push); empty = both. */
+          events: {
+            type: 'array',
+            items: { enum: ['push', 'pull_request'] },
+            uniqueItems: true,
+            default: [],
+          },
           /** Selective checks: run only when a changed file matches one of these globs (empty = always). */
           paths: stringList,
           /** Labels a builder must all have; templates allowed ("arch:{{ matrix.arch }}"). */

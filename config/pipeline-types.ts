@@ -96,6 +96,8 @@ export interface JobSettings {
   quarantine: string[];
   repos: string[];
   branches: string[];
+  /** Runs started by these only (push, pull_request); empty = any. */
+  events?: Array<'push' | 'pull_request'>;
   paths: string[];
   runsOn: string[];
   /** Null (the compiled default) or absent: the job deploys nowhere. */

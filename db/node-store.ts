@@ -32,6 +32,12 @@ export interface NewNode {
   anyParentState?: boolean;
 }
 
+export type NodeChangeObserver = (
+  previous: PipelineNode | null,
+  node: PipelineNode,
+  root: PipelineNode,
+) => void;
+
 export interface NodeChange {
   state?: NodeState;
   result?: NodeResult;
@@ -106,6 +112,11 @@ export class NodeStore {
     private readonly db: Db,
     private readonly outbox: Outbox,
     private readonly serverUrl: () => string,
+    /**
+     * Called in the transaction of every create (previous null) and update, with the run's root:
+     * what must happen exactly when a node changes (a commit status to send) is written here.
+     */
+    private readonly onChange?: NodeChangeObserver,
   ) {
     this.sql = {
       insert:
@@ -182,6 +193,11 @@ export class NodeStore {
     return (this.db.prepare(sql).all(params) as NodeRow[]).map(toNode);
   }
 
+  private observe(previous: PipelineNode | null, node: PipelineNode): void {
+    if (this.onChange)
+      this.onChange(previous, node, node.runId === node.id ? node : this.require(node.runId));
+  }
+
   private insert(input: NewNode, now: number): PipelineNode {
     const parent = input.parentId != null ? this.require(input.parentId) : undefined;
     if (parent && !input.anyParentState && !acceptsChildren(parent.state)) {
@@ -211,6 +227,7 @@ export class NodeStore {
     if (!parent) this.sql.setRun.run(row.id, row.id);
     if (typeof input.data === 'function') this.sql.setData.run(JSON.stringify(input.data(row.id)), row.id);
     const node = this.require(row.id);
+    this.observe(null, node);
     this.outbox.add(NODE_CREATED, {
       ...nodeJson(node, this.serverUrl()),
       previous_state: null,
@@ -237,6 +254,7 @@ export class NodeStore {
       data: JSON.stringify({ ...previous.data, ...change.data }),
     });
     const node = this.require(id);
+    this.observe(previous, node);
     this.outbox.add(NODE_UPDATED, {
       ...nodeJson(node, this.serverUrl()),
       previous_state: previous.state,

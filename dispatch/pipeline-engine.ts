@@ -75,6 +75,18 @@ export class PipelineEngine {
           changed_files: req.changedFiles ?? null,
           url: req.url ?? null,
           source: req.source,
+          event: req.event ?? 'push',
+          ...(req.pullRequest
+            ? {
+                pr_number: req.pullRequest.number,
+                base_branch: req.pullRequest.baseBranch,
+                head_branch: req.pullRequest.headBranch,
+                pr_url: req.pullRequest.url,
+              }
+            : {}),
+          ...(req.forge
+            ? { forge: req.forge.name, forge_repo: req.forge.repo, delivery_id: req.forge.deliveryId }
+            : {}),
         }),
       },
       now,
@@ -90,7 +102,9 @@ export class PipelineEngine {
             n.kind === 'checkout' &&
             n.state !== 'done' &&
             n.revision !== req.revision &&
-            (n.data.namespace ?? null) === (req.namespace ?? null),
+            (n.data.namespace ?? null) === (req.namespace ?? null) &&
+            // A pull request's run is on its base branch: only the same pull request's older runs go.
+            (n.data.pr_number ?? null) === (req.pullRequest?.number ?? null),
         );
       for (const old of older)
         this.cancelRun(old.runId, `superseded by run ${root.id} (revision ${req.revision})`, now);
@@ -177,6 +191,7 @@ export class PipelineEngine {
         repo: event.repo,
         branch: event.branch,
         changedFiles: Array.isArray(changed) ? (changed as string[]) : null,
+        runEvent: run?.data.event === 'pull_request' ? 'pull_request' : 'push',
       },
       this.settings.jobs,
     );

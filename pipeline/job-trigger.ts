@@ -14,6 +14,8 @@ export interface NodeEvent {
   branch: string | null;
   /** The files the change touched, when known (a push says; a poll or a run by hand does not). */
   changedFiles: readonly string[] | null;
+  /** What started the run: a push (also a poll, a run by hand) or a pull request. */
+  runEvent?: 'push' | 'pull_request';
 }
 
 /**
@@ -33,6 +35,7 @@ export function jobsFiredBy(event: NodeEvent, jobs: readonly JobSettings[]): Job
     if (on.result !== undefined && on.result !== event.result) return false;
     if (job.repos.length && !matchesAny(event.repo ?? '', job.repos, false)) return false;
     if (job.branches.length && !matchesAny(event.branch ?? '', job.branches, false)) return false;
+    if (job.events?.length && !job.events.includes(event.runEvent ?? 'push')) return false;
     if (
       job.paths.length &&
       event.changedFiles !== null &&

@@ -5,6 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors/config-error.js';
 import { unknownTemplateFields } from '../gating/remote-rule.js';
 import { compilePipeline } from '../pipeline/compile-pipeline.js';
+import { compileForges } from '../pipeline/compile-forges.js';
 import { configSchema } from '../config/config-schema.js';
 import type { CompiledConfig, ConfigWithDefaults } from '../config/config-types.js';
 import { formatAjvErrors } from '../config/format-ajv-errors.js';
@@ -140,6 +141,7 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
     problems.push('auth.oidc.login: clientSecret and clientSecretFile exclude each other');
   problems.push(...compileRules(config.notify).problems);
   const pipeline = compilePipeline(config.pipeline, cwd, problems);
+  const forges = compileForges(config.forges, cwd, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
   const resolve = (file: string | null) => (file === null ? null : path.resolve(cwd, file));
   const dbPath = config.db.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.db.path);
@@ -187,6 +189,7 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
         }
       : config.auth,
     pipeline,
+    forges,
     source,
     busKind: config.bus.url ? 'amqp' : 'embedded',
     serverUrl: (

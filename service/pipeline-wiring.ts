@@ -25,6 +25,9 @@ import { Runner } from '../builders/runner.js';
 import type { TaskSpec } from '../periodic/scheduler.js';
 import type { Bus } from '../bus/bus.js';
 import type { PipelineParts } from '../api/app-context.js';
+import { PAGE_PATHS, pageUrl } from '../dashboard/page-paths.js';
+import { ForgeStatuses } from '../db/forge-statuses.js';
+import { ForgeStatusSender } from '../notify/forge-status-sender.js';
 
 /**
  * `withRunner`: this process runs jobs (its roles include `runner`) and the config enables the in-process runner.
@@ -41,7 +44,22 @@ export function createPipeline(
   log: Logger,
   withRunner = true,
 ): PipelineParts {
-  const nodes = new NodeStore(db, outbox, serverUrl);
+  const forgeStatuses = config.forges.length
+    ? new ForgeStatuses(db, config.forges, (runId) => pageUrl(serverUrl(), PAGE_PATHS.run(String(runId))))
+    : undefined;
+  const forgeSender = forgeStatuses
+    ? new ForgeStatusSender(forgeStatuses, config.forges, log.child({ part: 'forge-statuses' }))
+    : undefined;
+  const nodes = new NodeStore(
+    db,
+    outbox,
+    serverUrl,
+    forgeStatuses ? (previous, node, root) => forgeStatuses.record(previous, node, root) : undefined,
+  );
+  const kick = () => {
+    relay.kick();
+    forgeSender?.kick();
+  };
   const environments = new EnvironmentStore(db);
   const engine = new PipelineEngine(
     nodes,
@@ -68,21 +86,24 @@ export function createPipeline(
         ? new Runner(config.pipeline, bus, outbox, () => relay.kick(), log.child({ part: 'runner' }))
         : undefined,
     db,
-    kick: () => relay.kick(),
+    kick,
     transact<T>(work: () => T): T {
       const value = db.transaction(work)();
-      relay.kick();
+      kick();
       return value;
     },
+    forgeStatuses,
+    forgeSender,
   };
 }
 
 /** The orchestration consumers (role `consumers`) and the in-process runner's job consumer (role `runner`). */
-export function pipelineConsumers(
-  parts: PipelineParts,
-  relay: OutboxRelay,
-): { consumers: ConsumerSpec[]; runner: ConsumerSpec | undefined } {
-  const kick = () => relay.kick();
+export function pipelineConsumers(parts: PipelineParts): {
+  consumers: ConsumerSpec[];
+  runner: ConsumerSpec | undefined;
+} {
+  // After a commit: the relay sends its messages, the forge sender any commit statuses it made.
+  const kick = () => parts.kick();
   return {
     consumers: [
       gitReceiveConsumer(parts.engine, kick),

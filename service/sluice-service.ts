@@ -346,7 +346,7 @@ export class SluiceService {
       () => [{ labels: { version: SLUICE_VERSION, roles: [...roles].join(','), bus: bus.kind }, value: 1 }],
     );
 
-    const pipelineSpecs = config.pipeline.enabled ? pipelineConsumers(pipeline, relay) : undefined;
+    const pipelineSpecs = config.pipeline.enabled ? pipelineConsumers(pipeline) : undefined;
     if (roles.has('consumers')) {
       if (config.events.recordTopics.length > 0)
         this.consume(eventLogConsumer(eventLog, feed, config.events.recordTopics), 'consumers');
@@ -432,6 +432,8 @@ export class SluiceService {
     relay.start();
     scheduler.start(config.scheduler.leaseSeconds * 1000);
     this.ctx.notifications.start();
+    // One sender per deployment keeps a commit's statuses in order: the consumers' process sends them.
+    if (roles.has('consumers')) this.ctx.pipeline.forgeSender?.start();
     if (!this.http) return undefined;
     const address = await this.http.app.listen({ host: config.server.host, port: config.server.port });
     // Asked for any free port: links (hrefs, page links) must carry the one we got.
@@ -459,6 +461,7 @@ export class SluiceService {
       await bus.stop();
       await this.ctx.pipeline.runner?.close();
       await this.ctx.notifications.stop();
+      await this.ctx.pipeline.forgeSender?.stop();
       await this.mailTransport.close();
       await this.checkpointer.stop();
       db.close();

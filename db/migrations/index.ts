@@ -17,6 +17,7 @@ import { webSessions } from './015-web-sessions.js';
 import { outboxChat } from './016-outbox-chat.js';
 import { environments } from './017-environments.js';
 import { retention } from './018-retention.js';
+import { forges } from './019-forges.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
 export const migrations: Migration[] = [
@@ -38,4 +39,5 @@ export const migrations: Migration[] = [
   outboxChat,
   environments,
   retention,
+  forges,
 ];

@@ -26,10 +26,18 @@ export interface PipelineHarness {
 export async function startPipeline(
   t: TestContext,
   pipeline: RawConfig['pipeline'],
-  { amqpUrl, gating }: { amqpUrl?: string; gating?: RawConfig['gating'] } = {},
+  {
+    amqpUrl,
+    gating,
+    forges,
+  }: { amqpUrl?: string; gating?: RawConfig['gating']; forges?: RawConfig['forges'] } = {},
 ): Promise<PipelineHarness> {
   const config = testConfig(
-    { pipeline: { sweepCron: '* * * * * *', ...pipeline }, ...(gating ? { gating } : {}) },
+    {
+      pipeline: { sweepCron: '* * * * * *', ...pipeline },
+      ...(gating ? { gating } : {}),
+      ...(forges ? { forges } : {}),
+    },
     { amqpUrl },
   );
   const service = await SluiceService.create({ config, log: silentLogger() });
