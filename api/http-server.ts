@@ -50,6 +50,8 @@ export interface HttpServer {
 export interface HttpServerOptions {
   /** False = only the operator's routes (health, readiness, metrics): a process without the api role. */
   api?: boolean;
+  /** Route groups the service composes besides the API's own (the dashboard), registered with the API's. */
+  routeGroups?: Array<(scope: FastifyInstance, ctx: AppContext) => void>;
 }
 
 /** Kinds of route, in the order the API description lists them. */
@@ -61,6 +63,7 @@ export const TAGS = [
   'gating',
   'pipeline',
   'notifications',
+  'dashboard',
 ] as const;
 
 const requestIdPrefix = randomBytes(6).toString('hex');
@@ -69,7 +72,10 @@ function nextRequestId(): string {
   return `${requestIdPrefix}-${(++requestCount).toString(36)}`;
 }
 
-export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptions = {}): HttpServer {
+export function buildHttpServer(
+  ctx: AppContext,
+  { api = true, routeGroups = [] }: HttpServerOptions = {},
+): HttpServer {
   const { server } = ctx.config;
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ part: 'http' }) as FastifyBaseLogger,
@@ -239,6 +245,7 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     updatesRoutes(scope, ctx);
     outboxRoutes(scope, ctx);
     pipelineRoutes(scope, ctx, streams);
+    for (const group of routeGroups) group(scope, ctx);
   });
   return {
     app,
