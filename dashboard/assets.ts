@@ -94,7 +94,17 @@ export const DASHBOARD_JS = `
   }
   if (live && window.EventSource) {
     var scope = live.getAttribute('data-live-nodes');
-    var refreshing = false;
+    var refreshing = false, again = false;
+    // Fields change at once; the server-rendered part (verdicts, new rows) follows, at most one
+    // fetch at a time and one more for whatever arrived meanwhile.
+    var refresh = function () {
+      var id = live.getAttribute('data-refresh');
+      if (!id) return;
+      if (refreshing) { again = true; return; }
+      refreshing = true;
+      var done = function () { refreshing = false; if (again) { again = false; refresh(); } };
+      refreshPart(id).then(done, done);
+    };
     var es = new EventSource('/api/v1/events?topic=pipeline.node.%23');
     es.onopen = function () { say('Live: updates appear as they happen.'); };
     es.onerror = function () { say('Live updates interrupted; reconnecting.'); };
@@ -103,12 +113,7 @@ export const DASHBOARD_JS = `
       try { n = JSON.parse(ev.data).body; } catch (e) { return; }
       if (!n || typeof n.id !== 'number') return;
       var shown = applyNode(n);
-      var refreshId = live.getAttribute('data-refresh');
-      var wanted = scope === 'all' ? (n.parent_id === null) : String(n.run_id) === scope;
-      if (!shown && wanted && refreshId && !refreshing) {
-        refreshing = true;
-        refreshPart(refreshId).then(function () { refreshing = false; }, function () { refreshing = false; });
-      }
+      if (shown || (scope === 'all' ? n.parent_id === null : String(n.run_id) === scope)) refresh();
     };
     es.addEventListener('pipeline.node.updated', handle);
     es.addEventListener('pipeline.node.created', handle);

@@ -28,6 +28,7 @@ export function layout({ title, section, body, user }: PageShell): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Sluice</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ASSET_PATHS.css}">
 <script src="${ASSET_PATHS.js}" defer></script>
 </head>

@@ -1,4 +1,3 @@
-import type { NodeResult } from '../pipeline/node-state.js';
 import type { PipelineNode } from '../pipeline/pipeline-node.js';
 import type { StoredResult } from '../results/result-json.js';
 import { html, trusted, type Html } from './html.js';
@@ -15,9 +14,11 @@ export interface RunRow {
   root: PipelineNode;
   /** The run's most recently changed node, for the "latest" column. */
   latest: PipelineNode | undefined;
+  /** Over all its nodes (see runVerdict): the root's own result is only its checkout's. */
+  verdict: string;
 }
 
-const RESULTS: Array<NodeResult | 'none'> = ['pass', 'fail', 'incomplete', 'none'];
+const VERDICTS = ['pass', 'fail', 'incomplete', 'running'];
 
 /** Runs newest first, filtered; rows follow node changes live (the script listens to the event stream). */
 export function runsPage(
@@ -30,9 +31,8 @@ export function runsPage(
 <form class="filters" method="get" action="${PAGE_PATHS.runs()}" role="search" aria-label="Filter runs">
 <label>Repository <input name="repo" value="${filter.repo}"></label>
 <label>Branch <input name="branch" value="${filter.branch}"></label>
-<label>Verdict <select name="result"><option value="">any</option>${RESULTS.map(
-    (r) =>
-      html`<option value="${r}"${filter.result === r ? html` selected` : ''}>${r === 'none' ? 'not yet' : r}</option>`,
+<label>Verdict <select name="result"><option value="">any</option>${VERDICTS.map(
+    (r) => html`<option value="${r}"${filter.result === r ? html` selected` : ''}>${r}</option>`,
   )}</select></label>
 <button type="submit">Filter</button>
 </form>
@@ -48,22 +48,21 @@ function runsTable(rows: RunRow[]): Html {
   return html`<table id="runs-table"><caption class="muted">Active and recent runs, newest first</caption>
 <thead><tr><th scope="col">Run</th><th scope="col">Repository</th><th scope="col">Branch</th><th scope="col">Revision</th><th scope="col">State</th><th scope="col">Verdict</th><th scope="col">Latest change</th><th scope="col">Started</th></tr></thead>
 <tbody>${rows.map(
-    ({ root, latest }) => html`<tr data-node-id="${root.id}" data-run-id="${root.id}">
+    ({ root, latest, verdict }) => html`<tr data-node-id="${root.id}" data-run-id="${root.id}">
 <td><a href="${PAGE_PATHS.run(String(root.id))}">#${root.id}</a></td>
 <td>${root.repo ?? ''}</td><td>${root.branch ?? ''}</td><td class="mono">${(root.revision ?? '').slice(0, 12)}</td>
-<td>${badge(root.state, 'state')}</td><td>${badge(root.result, 'result')}</td>
+<td>${badge(root.state, 'state')}</td><td>${badge(verdict)}</td>
 <td data-field="activity">${latest ? `${latest.name} ${latest.state}${latest.result ? ` (${latest.result})` : ''}` : ''}</td>
 <td>${when(root.createdAt)}</td></tr>`,
   )}</tbody></table>`;
 }
 
-/** How a run stands: a failed job fails it, an unfinished one leaves it running. */
+/** How a run stands over all its nodes: a failed one fails it, an unfinished one leaves it running. */
 export function runVerdict(nodes: readonly PipelineNode[]): 'pass' | 'fail' | 'incomplete' | 'running' {
-  const jobs = nodes.filter((n) => n.parentId !== null);
   if (nodes.some((n) => n.result === 'fail')) return 'fail';
-  if (nodes.some((n) => n.state === 'running' || (n.result === null && n.job !== null))) return 'running';
+  if (nodes.some((n) => n.result === null)) return 'running';
   if (nodes.some((n) => n.result === 'incomplete')) return 'incomplete';
-  return jobs.length > 0 || nodes.every((n) => n.result === 'pass') ? 'pass' : 'running';
+  return 'pass';
 }
 
 export function runPage(root: PipelineNode, nodes: PipelineNode[], user?: string | null): Html {
@@ -83,16 +82,15 @@ ${kids.length ? html`<ul>${kids.map(tree)}</ul>` : ''}</li>`;
   };
   const verdict = runVerdict(nodes);
   const body = html`<h1>Run #${root.id}: ${root.repo ?? ''} ${root.branch ?? ''}</h1>
+<div data-live-nodes="${root.id}" data-refresh="run-live"><div id="run-live">
 <p class="verdict">Verdict: ${badge(verdict)}</p>
 <dl class="meta"><dt>Revision</dt><dd class="mono">${root.revision ?? '—'}</dd>
 <dt>Started</dt><dd>${when(root.createdAt)}</dd><dt>Updated</dt><dd>${when(root.updatedAt)}</dd>
 <dt>Jobs</dt><dd>${nodes.length - 1}</dd></dl>
 <h2 id="tree-heading">Nodes</h2>
-<div data-live-nodes="${root.id}" data-refresh="run-tree">
 <ul class="tree" id="run-tree" aria-labelledby="tree-heading">${tree(root)}${(children.get(null) ?? [])
     .filter((n) => n.id !== root.id)
     .map(tree)}</ul>
-</div>
 <h2>Jobs</h2>
 <table><thead><tr><th scope="col">Node</th><th scope="col">Job</th><th scope="col">State</th><th scope="col">Result</th><th scope="col">Builder</th><th scope="col">Duration</th><th scope="col">Retries</th></tr></thead>
 <tbody>${nodes
@@ -103,7 +101,7 @@ ${kids.length ? html`<ul>${kids.map(tree)}</ul>` : ''}</li>`;
       ) => html`<tr data-node-id="${n.id}"><td><a href="${PAGE_PATHS.node(String(n.id))}">${n.path.join(' › ')}</a></td>
 <td>${n.job ?? ''}</td><td>${badge(n.state, 'state')}</td><td>${badge(n.result, 'result')}</td>
 <td data-field="builder">${str(n.data.builder) ?? '—'}</td><td>${duration(num(n.data.duration_ms))}</td><td class="num">${n.retryCount}</td></tr>`,
-    )}</tbody></table>`;
+    )}</tbody></table></div></div>`;
   return layout({ title: `Run #${root.id}`, section: 'runs', body, user });
 }
 

@@ -82,10 +82,14 @@ export function dashboardRoutes(app: FastifyInstance, ctx: AppContext, options: 
     const before = one(q, 'before');
     if (before && !/^\d{1,15}$/.test(before))
       return send(reply, problemPage('Runs', 'before: must be a run id'), 400);
-    if (filter.result && !['pass', 'fail', 'incomplete', 'none'].includes(filter.result))
-      return send(reply, problemPage('Runs', 'result: must be pass, fail, incomplete or none'), 400);
+    if (filter.result && !VERDICTS.includes(filter.result as Verdict))
+      return send(reply, problemPage('Runs', `result: must be one of ${VERDICTS.join(', ')}`), 400);
     const roots = listRuns(ctx, filter, before ? Number(before) : undefined);
-    const rows: RunRow[] = roots.map((root) => ({ root, latest: latestOf(ctx, root.id) }));
+    const rows: RunRow[] = roots.map((root) => ({
+      root,
+      latest: latestOf(ctx, root.id),
+      verdict: verdictOf(ctx, root.id),
+    }));
     let next: string | null = null;
     if (roots.length === RUNS_PER_PAGE) {
       const params = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== ''));
@@ -365,11 +369,7 @@ function listRuns(
     where.push('branch = @branch');
     params.branch = filter.branch;
   }
-  if (filter.result === 'none') where.push('result IS NULL');
-  else if (filter.result) {
-    where.push('result = @result');
-    params.result = filter.result;
-  }
+  if (filter.result) where.push(VERDICT_SQL[filter.result as Verdict]);
   if (beforeId !== undefined) {
     where.push('id < @before');
     params.before = beforeId;
@@ -379,6 +379,36 @@ function listRuns(
     .pluck()
     .all(params) as number[];
   return ids.map((id) => ctx.pipeline.nodes.get(id)!).filter(Boolean);
+}
+
+type Verdict = 'pass' | 'fail' | 'incomplete' | 'running';
+const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'incomplete', 'running'];
+
+/**
+ * A run's verdict over all its nodes (as runVerdict decides it), as conditions on a root `r`:
+ * each is a lookup in the run's nodes by the (run_id, id) index, so a filtered listing reads only
+ * the runs it walks past.
+ */
+const has = (cond: string) =>
+  `EXISTS (SELECT 1 FROM pipeline_nodes AS c WHERE c.run_id = pipeline_nodes.id AND ${cond})`;
+const VERDICT_SQL: Record<Verdict, string> = {
+  fail: has("c.result = 'fail'"),
+  running: `NOT ${has("c.result = 'fail'")} AND ${has('c.result IS NULL')}`,
+  incomplete: `NOT ${has("c.result = 'fail'")} AND NOT ${has('c.result IS NULL')} AND ${has("c.result = 'incomplete'")}`,
+  pass: `NOT ${has("(c.result IS NULL OR c.result <> 'pass')")}`,
+};
+
+function verdictOf(ctx: AppContext, runId: number): Verdict {
+  const row = ctx.pipeline.db
+    .prepare(
+      `SELECT sum(result = 'fail') AS failed, sum(result IS NULL) AS open, sum(result = 'incomplete') AS incomplete
+       FROM pipeline_nodes WHERE run_id = ?`,
+    )
+    .get(runId) as { failed: number | null; open: number | null; incomplete: number | null };
+  if (row.failed) return 'fail';
+  if (row.open) return 'running';
+  if (row.incomplete) return 'incomplete';
+  return 'pass';
 }
 
 function latestOf(ctx: AppContext, runId: number): PipelineNode | undefined {
