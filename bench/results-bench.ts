@@ -137,7 +137,7 @@ function sampleEvent(): unknown {
   const config = benchConfig({}, 'results-sample');
   const db = openDatabase(config.db.path);
   migrate(db);
-  const store = new ResultsStore(db, new Outbox(db, benchRegistry()), config);
+  const store = ResultsStore.open(db, new Outbox(db, benchRegistry()), config);
   const body = JSON.parse(ciMessages(1)[0]!.body.toString('utf8')) as unknown;
   const stored = store.submit(mapCiMessage('ci.koji-build.test.complete', body, randomUUID()));
   db.close();

@@ -1,4 +1,5 @@
 import type { ResultsParser } from '../config/pipeline-types.js';
+import type { JobQueued } from '../pipeline/job-messages.js';
 
 /** A `pipeline.job.queued` message as the runner uses it (the bus has validated the body). */
 export interface JobRequest {
@@ -15,20 +16,7 @@ export interface JobRequest {
   results: { parser: ResultsParser; files: string[] };
 }
 
-export function jobRequest(body: unknown): JobRequest {
-  const b = body as {
-    node_id: number;
-    run_id: number;
-    job: string;
-    attempt: number;
-    command: string;
-    env: Record<string, string>;
-    timeout_s: number;
-    deadline: string;
-    runs_on: string[];
-    artifacts: string[];
-    results: { parser: ResultsParser; files: string[] };
-  };
+export function jobRequest(b: JobQueued): JobRequest {
   return {
     nodeId: b.node_id,
     runId: b.run_id,

@@ -2,10 +2,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { errorText } from '../errors/error-text.js';
+import { JOB_LOG, type JobLogPiece } from '../pipeline/job-messages.js';
 
-export const JOB_LOG_TOPIC = 'pipeline.job.log';
-
-type Publish = (topic: string, body: unknown) => Promise<unknown>;
+type Publish = (topic: string, body: JobLogPiece) => Promise<unknown>;
 
 /**
  * A job's output to the bus as `pipeline.job.log` pieces, each with its byte offset, sent one
@@ -79,10 +78,10 @@ export class LogShipper {
     this.chain = this.chain.then(() => this.send({ node_id: this.nodeId, offset, data }));
   }
 
-  private async send(body: { node_id: number; offset: number; data: string }): Promise<void> {
+  private async send(body: JobLogPiece): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.publish(JOB_LOG_TOPIC, body);
+        await this.publish(JOB_LOG.name, body);
         return;
       } catch (err) {
         // A bus that is stopping takes nothing more; waiting for it would only hold the stop up.

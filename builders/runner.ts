@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Bus, ConsumerSpec, HandlerContext, Subscription } from '../bus/bus.js';
+import {
+  type Bus,
+  bodyOn,
+  type ConsumerSpec,
+  type HandlerContext,
+  type Subscription,
+  topicConsumer,
+} from '../bus/bus.js';
 import { errorText } from '../errors/error-text.js';
 import type { PipelineSettings } from '../config/pipeline-types.js';
 import { BuilderError } from '../errors/builder-error.js';
@@ -12,9 +19,7 @@ import { LocalBuilder } from './local-builder.js';
 import { LogShipper } from './log-shipper.js';
 import { runJob, type JobOutcome } from './run-job.js';
 import { SshBuilder } from './ssh-builder.js';
-
-export const JOB_STARTED_TOPIC = 'pipeline.job.started';
-export const JOB_FINISHED_TOPIC = 'pipeline.job.finished';
+import { JOB_CANCEL, JOB_FINISHED, JOB_QUEUED, JOB_STARTED } from '../pipeline/job-messages.js';
 
 /** Emitted as 'dispatched' when a job's command has started: for measuring dispatch overhead. */
 export interface DispatchEvent {
@@ -69,9 +74,9 @@ export class Runner {
   }
 
   consumer(): ConsumerSpec {
-    return {
+    return topicConsumer({
       name: 'pipeline-runner',
-      topics: ['pipeline.job.queued'],
+      topics: [JOB_QUEUED],
       prefetch: this.settings.runner.concurrency,
       handle: (message, ctx) => {
         const work = this.handle(jobRequest(message.body), ctx);
@@ -79,12 +84,12 @@ export class Runner {
         void work.finally(() => this.handling.delete(work)).catch(() => undefined);
         return work;
       },
-    };
+    });
   }
 
   async start(): Promise<void> {
-    this.subscription = await this.bus.subscribe(['pipeline.job.cancel'], (m) => {
-      const { node_id, reason } = m.body as { node_id: number; reason: string };
+    this.subscription = await this.bus.subscribe([JOB_CANCEL.name], (m) => {
+      const { node_id, reason } = bodyOn(JOB_CANCEL, m);
       const running = this.active.get(node_id);
       if (running) running.abort(`cancelled: ${reason}`);
       else {
@@ -134,7 +139,7 @@ export class Runner {
         data: outcome.data ?? {},
         tests: (outcome.tests ?? []).slice(0, 20000),
       };
-      if (ctx.effect(() => this.outbox.add(JOB_FINISHED_TOPIC, body)).applied) {
+      if (ctx.effect(() => this.outbox.add(JOB_FINISHED, body)).applied) {
         this.kick();
         this.events.emit('finished', {
           nodeId: req.nodeId,
@@ -191,7 +196,7 @@ export class Runner {
               receivedAt,
               startedAt: performance.now(),
             } satisfies DispatchEvent);
-            this.outbox.add(JOB_STARTED_TOPIC, {
+            this.outbox.add(JOB_STARTED, {
               node_id: req.nodeId,
               builder: name,
               started_at: new Date().toISOString(),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { HEADERS, type HeaderValue } from '../schemas/message-headers.js';
+import type { BodyOf, Topic } from '../schemas/topic-contract.js';
 
 // The message envelope's vocabulary lives with the schemas, below the bus and the stores that both use it.
 export { HEADERS, type HeaderValue };
@@ -82,6 +83,42 @@ export interface ConsumerSpec {
    * would drop them anyway; on RabbitMQ this spares the broker storing and delivering them.
    */
   skipHandled?: boolean;
+}
+
+/** A message on one of a consumer's topics: its body has the topic's type, narrowed by `topic`. */
+export type MessageOn<T extends Topic> =
+  T extends Topic<infer Name, infer Body>
+    ? Omit<BusMessage, 'topic' | 'body'> & { topic: Name; body: Body }
+    : never;
+
+/** A consumer written against topic contracts rather than topic names. */
+export interface TopicConsumerSpec<T extends Topic> extends Omit<ConsumerSpec, 'topics' | 'handle'> {
+  topics: readonly T[];
+  handle(message: MessageOn<T>, ctx: HandlerContext): HandlerResult | Promise<HandlerResult>;
+}
+
+/**
+ * The one place a delivered body becomes its topic's type: both buses check every body against
+ * the topic's schema before a handler sees it, and a body that fails is dead-lettered instead.
+ */
+export function topicConsumer<T extends Topic>(spec: TopicConsumerSpec<T>): ConsumerSpec {
+  return {
+    ...spec,
+    topics: spec.topics.map((t) => t.name),
+    handle: spec.handle as (
+      message: BusMessage,
+      ctx: HandlerContext,
+    ) => HandlerResult | Promise<HandlerResult>,
+  };
+}
+
+/**
+ * The body of `message` as `topic`'s type, for subscribers (taps check no schema: use it for
+ * messages Sluice itself published, which the outbox checked); refuses another topic's message.
+ */
+export function bodyOn<T extends Topic>(topic: T, message: BusMessage): BodyOf<T> {
+  if (message.topic !== topic.name) throw new Error(`expected a ${topic.name} message, got ${message.topic}`);
+  return message.body as BodyOf<T>;
 }
 
 export interface DeadLetter {

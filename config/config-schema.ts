@@ -614,6 +614,8 @@ export const configSchema = {
         debounceSeconds: { type: 'integer', minimum: 0, default: 60 },
         /** Sent, failed and cancelled notifications (and the run nodes recorded for reports) are kept this long. */
         keepDays: { type: 'integer', minimum: 1, default: 30 },
+        /** When notifications older than keepDays are pruned (cron, UTC). */
+        pruneCron: { type: 'string', minLength: 1, default: '41 3 * * *' },
         /** How much of a failed job's log its mail quotes. */
         logTailLines: { type: 'integer', minimum: 0, maximum: 10000, default: 40 },
         logTailBytes: { type: 'integer', minimum: 0, maximum: 1048576, default: 8192 },

@@ -125,6 +125,7 @@ export interface NotifySettings {
   pollIntervalMs: number;
   debounceSeconds: number;
   keepDays: number;
+  pruneCron: string;
   logTailLines: number;
   logTailBytes: number;
   logUrlPrefixes: string[];

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ConsumerSpec } from '../bus/bus.js';
 import type { EventLog } from '../db/event-log.js';
-import { JOB_LOG_TOPIC } from '../builders/log-shipper.js';
+import { JOB_LOG } from '../pipeline/job-messages.js';
 
 /**
  * Records messages of other publishers (topics matching `topics`) in the event log, which
@@ -16,7 +16,7 @@ export function eventLogConsumer(log: EventLog, feed: EventEmitter, topics: stri
     name: 'event-log',
     topics,
     handle(message, ctx) {
-      if (message.topic === JOB_LOG_TOPIC) return;
+      if (message.topic === JOB_LOG.name) return;
       const outcome = ctx.effect(() => log.append(message));
       if (outcome.applied && outcome.value > 0) feed.emit('appended', outcome.value);
     },

@@ -1,9 +1,7 @@
-import type { ConsumerSpec, HandlerResult } from '../bus/bus.js';
-import { RESULT_NEW_TOPIC } from '../db/results-store.js';
-import { WAIVER_NEW_TOPIC } from '../db/waivers-store.js';
+import { type ConsumerSpec, type HandlerResult, topicConsumer } from '../bus/bus.js';
 import { GATING_CHANGES_CONSUMER, type GatingEffects, type GatingPlan } from '../intake/gating-effects.js';
-import type { StoredResult } from '../results/result-json.js';
-import type { WaiverJson } from '../waivers/waiver-json.js';
+import { RESULT_NEW } from '../results/result-topics.js';
+import { WAIVER_NEW } from '../waivers/waiver-topics.js';
 
 export { GATING_CHANGES_CONSUMER } from '../intake/gating-effects.js';
 
@@ -17,16 +15,16 @@ export { GATING_CHANGES_CONSUMER } from '../intake/gating-effects.js';
  * as one batch transaction. `published` wakes the outbox relay.
  */
 export function gatingChangesConsumer(effects: GatingEffects, published: () => void): ConsumerSpec {
-  return {
+  return topicConsumer({
     name: GATING_CHANGES_CONSUMER,
-    topics: [RESULT_NEW_TOPIC, WAIVER_NEW_TOPIC],
+    topics: [RESULT_NEW, WAIVER_NEW],
     // Results whose changes were worked out as they were stored (intake/submit-result.ts) are marked so.
     skipHandled: true,
     handle(message, ctx): HandlerResult | Promise<HandlerResult> {
       const event =
-        message.topic === WAIVER_NEW_TOPIC
-          ? effects.waiverEvent(message.body as WaiverJson)
-          : effects.resultEvent(message.body as StoredResult);
+        message.topic === WAIVER_NEW.name
+          ? effects.waiverEvent(message.body)
+          : effects.resultEvent(message.body);
       const planned = effects.plan(event);
       const apply = (p: GatingPlan): HandlerResult => {
         const outcome = ctx.effect(() => effects.apply(p));
@@ -34,5 +32,5 @@ export function gatingChangesConsumer(effects: GatingEffects, published: () => v
       };
       return planned instanceof Promise ? planned.then(apply) : apply(planned);
     },
-  };
+  });
 }

@@ -1,9 +1,9 @@
-import type { ConsumerSpec } from '../bus/bus.js';
-import type { JobFinished, JobStarted, PipelineEngine } from '../dispatch/pipeline-engine.js';
+import { type ConsumerSpec, topicConsumer } from '../bus/bus.js';
 import type { LogStore } from '../dispatch/log-store.js';
-import { NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC } from '../db/node-store.js';
-import { parseGitReceive } from '../pipeline/git-receive.js';
-import type { NodeMessage } from '../pipeline/node-message.js';
+import type { PipelineEngine } from '../dispatch/pipeline-engine.js';
+import { GIT_RECEIVE, parseGitReceive } from '../pipeline/git-receive.js';
+import { JOB_FINISHED, JOB_LOG, JOB_STARTED } from '../pipeline/job-messages.js';
+import { NODE_CREATED, NODE_UPDATED } from '../pipeline/node-message.js';
 
 /**
  * The control plane's consumers. Each does its work as the message's effect, so the nodes,
@@ -11,54 +11,54 @@ import type { NodeMessage } from '../pipeline/node-message.js';
  * `changed` wakes the outbox relay after a commit that added messages.
  */
 export function gitReceiveConsumer(engine: PipelineEngine, changed: () => void): ConsumerSpec {
-  return {
+  return topicConsumer({
     name: 'pipeline-git-receive',
-    topics: ['git.receive'],
+    topics: [GIT_RECEIVE],
     handle(message, ctx) {
       const request = parseGitReceive(message.body);
       if (ctx.effect(() => engine.startRun(request)).applied) changed();
     },
-  };
+  });
 }
 
 /** Jobs fire on node transitions: the event says the state before and after. */
 export function nodeEventConsumer(engine: PipelineEngine, changed: () => void): ConsumerSpec {
-  return {
+  return topicConsumer({
     name: 'pipeline-node-events',
-    topics: [NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC],
+    topics: [NODE_CREATED, NODE_UPDATED],
     handle(message, ctx) {
-      const outcome = ctx.effect(() => engine.onNodeEvent(message.body as NodeMessage));
+      const outcome = ctx.effect(() => engine.onNodeEvent(message.body));
       if (outcome.applied && outcome.value.length) changed();
     },
-  };
+  });
 }
 
 export function jobReportConsumer(engine: PipelineEngine, changed: () => void): ConsumerSpec {
-  return {
+  return topicConsumer({
     name: 'pipeline-job-reports',
-    topics: ['pipeline.job.started', 'pipeline.job.finished'],
+    topics: [JOB_STARTED, JOB_FINISHED],
     handle(message, ctx) {
       const outcome =
-        message.topic === 'pipeline.job.started'
-          ? ctx.effect(() => engine.jobStarted(message.body as JobStarted))
-          : ctx.effect(() => engine.jobFinished(message.body as JobFinished));
+        message.topic === JOB_STARTED.name
+          ? ctx.effect(() => engine.jobStarted(message.body))
+          : ctx.effect(() => engine.jobFinished(message.body));
       if (outcome.applied) changed();
     },
-  };
+  });
 }
 
 /** Log pieces into the node's log file; a piece ahead of the file waits (retry) for the ones before it. */
 export function jobLogConsumer(logs: LogStore): ConsumerSpec {
-  return {
+  return topicConsumer({
     name: 'pipeline-job-logs',
-    topics: ['pipeline.job.log'],
+    topics: [JOB_LOG],
     // Pieces are up to 64 KiB; a small window keeps each synchronous batch (parse, validate,
     // write) short, so that a flood of output does not stall the event loop.
     prefetch: 16,
     handle(message) {
-      const { node_id, offset, data } = message.body as { node_id: number; offset: number; data: string };
+      const { node_id, offset, data } = message.body;
       if (logs.append(node_id, offset, data) === 'gap')
         return { retry: `log piece at ${offset} of node ${node_id} arrived before the bytes ahead of it` };
     },
-  };
+  });
 }

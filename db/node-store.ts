@@ -10,9 +10,7 @@ import {
 import { nodeJson, type NodeArtifact, type PipelineNode } from '../pipeline/pipeline-node.js';
 import type { Outbox } from './outbox.js';
 import type { Db } from './open-database.js';
-
-export const NODE_CREATED_TOPIC = 'pipeline.node.created';
-export const NODE_UPDATED_TOPIC = 'pipeline.node.updated';
+import { NODE_CREATED, NODE_UPDATED } from '../pipeline/node-message.js';
 
 export interface NewNode {
   parentId?: number | null;
@@ -213,7 +211,7 @@ export class NodeStore {
     if (!parent) this.sql.setRun.run(row.id, row.id);
     if (typeof input.data === 'function') this.sql.setData.run(JSON.stringify(input.data(row.id)), row.id);
     const node = this.require(row.id);
-    this.outbox.add(NODE_CREATED_TOPIC, {
+    this.outbox.add(NODE_CREATED, {
       ...nodeJson(node, this.serverUrl()),
       previous_state: null,
       previous_result: null,
@@ -239,7 +237,7 @@ export class NodeStore {
       data: JSON.stringify({ ...previous.data, ...change.data }),
     });
     const node = this.require(id);
-    this.outbox.add(NODE_UPDATED_TOPIC, {
+    this.outbox.add(NODE_UPDATED, {
       ...nodeJson(node, this.serverUrl()),
       previous_state: previous.state,
       previous_result: previous.result,

@@ -1,3 +1,4 @@
+import type { BodyOf, Topic } from '../schemas/topic-contract.js';
 import type { Statement } from 'better-sqlite3';
 import { HEADERS } from '../schemas/message-headers.js';
 import type { EventLog } from './event-log.js';
@@ -55,7 +56,16 @@ export class Outbox {
     this.handledStmt = db.prepare('UPDATE outbox SET handled_by = ? WHERE message_id = ?');
   }
 
-  add(topic: string, body: unknown): string {
+  /** Writes a message for `topic` in the caller's transaction; the body is checked against its schema. */
+  add<T extends Topic>(topic: T, body: BodyOf<T>): string {
+    return this.addNamed(topic.name, body);
+  }
+
+  /**
+   * For topics named at run time: Fedora CI messages (the name says the artifact and the stage)
+   * and what an operator publishes by name. Checked against the schema the registry finds.
+   */
+  addNamed(topic: string, body: unknown): string {
     const schemaId = this.registry.validate(topic, body);
     const messageId = newMessageId();
     const now = Date.now();

@@ -33,10 +33,9 @@ import {
   rankLatestSql,
   type ResolvedFilter,
 } from './result-filter-sql.js';
+import { RESULT_NEW } from '../results/result-topics.js';
 
 export type { StoredResult } from '../results/result-json.js';
-
-export const RESULT_NEW_TOPIC = 'resultsdb.result.new';
 
 /** Filters matching more rows than this count as "large" when planning (see choose-plan). */
 const COUNT_CAP = 5000;
@@ -99,15 +98,28 @@ export class ResultsStore {
     maxId: Statement<[]>;
   };
 
+  /** Creates the configured data-key indexes (and drops others) first: a store for tools and tests. */
+  static open(db: Db, outbox: Outbox, config: CompiledConfig, serverUrl?: () => string): ResultsStore {
+    return new ResultsStore(
+      db,
+      outbox,
+      config,
+      syncDataKeyIndexes(db, config.results.indexedDataKeys),
+      serverUrl,
+    );
+  }
+
+  /** `indexedKeys`: the data keys that have an index (syncDataKeyIndexes made them at start-up). */
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
     config: CompiledConfig,
+    indexedKeys: ReadonlySet<string>,
     /** Read at each use: with port 0 the URL is known only once the server listens. */
     private readonly serverUrl: () => string = () => config.serverUrl,
   ) {
     this.outcomes = knownOutcomes(config.results.additionalOutcomes);
-    this.indexedKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
+    this.indexedKeys = new Set(indexedKeys);
     this.shapes = new StatementCache(db, MAX_SHAPES);
     this.sql = {
       // A given ref_url (even null) replaces the stored one; an absent one leaves it (ResultsDB).
@@ -354,7 +366,7 @@ export class ResultsStore {
     };
     const uuids = [...groups].sort((a, b) => a[0] - b[0]).map(([, uuid]) => uuid);
     const stored = resultJson(this.base, row, input.data, uuids);
-    return { stored, messageId: this.outbox.add(RESULT_NEW_TOPIC, stored) };
+    return { stored, messageId: this.outbox.add(RESULT_NEW, stored) };
   }
 
   private upsertGroup(g: GroupInput): { id: number; uuid: string } {

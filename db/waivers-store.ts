@@ -7,10 +7,9 @@ import type { WaiverAuthor } from '../waivers/waiver-permissions.js';
 import type { FilteredWaiversQuery, WaiverFilter, WaiversListQuery } from '../waivers/waivers-query.js';
 import type { Db } from './open-database.js';
 import { sinceConditions, StatementCache } from './statement-cache.js';
+import { WAIVER_NEW } from '../waivers/waiver-topics.js';
 
 export type { WaiverJson } from '../waivers/waiver-json.js';
-
-export const WAIVER_NEW_TOPIC = 'waiverdb.waiver.new';
 
 /** A checked waiver with its author: what `submit` stores. */
 export type NewWaiver = Omit<WaiverInput, 'onBehalfOf'> & WaiverAuthor;
@@ -214,7 +213,7 @@ export class WaiversStore {
       timestamp: this.clock(),
     }) as WaiverRow;
     const stored = waiverJson(row);
-    return { stored, messageId: this.outbox.add(WAIVER_NEW_TOPIC, stored) };
+    return { stored, messageId: this.outbox.add(WAIVER_NEW, stored) };
   }
 }
 

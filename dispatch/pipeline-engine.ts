@@ -20,30 +20,7 @@ import { planSweep, type SweepAction } from '../pipeline/sweep-plan.js';
 import { renderTemplate, TemplateError, type TemplateValue } from '../pipeline/template.js';
 import type { Outbox } from '../db/outbox.js';
 import { errorText } from '../errors/error-text.js';
-
-export const JOB_QUEUED_TOPIC = 'pipeline.job.queued';
-export const JOB_CANCEL_TOPIC = 'pipeline.job.cancel';
-
-export interface JobStarted {
-  node_id: number;
-  builder: string;
-  started_at: string;
-  pgid?: number;
-  workdir?: string;
-}
-
-export interface JobFinished {
-  node_id: number;
-  builder: string | null;
-  status: NodeResult;
-  exit_code: number | null;
-  reason: string | null;
-  duration_ms: number;
-  log_bytes: number;
-  artifacts: Array<{ name: string; size: number; sha256: string }>;
-  data: Record<string, string>;
-  tests: ParsedTest[];
-}
+import { JOB_CANCEL, JOB_QUEUED, type JobFinished, type JobStarted } from '../pipeline/job-messages.js';
 
 /**
  * The pipeline's control plane: turns triggers into runs, node transitions into jobs, runner
@@ -289,7 +266,7 @@ export class PipelineEngine {
         now,
       );
       if (n.job !== null && n.state === 'running') {
-        this.outbox.add(JOB_CANCEL_TOPIC, { node_id: n.id, reason });
+        this.outbox.add(JOB_CANCEL, { node_id: n.id, reason });
         this.publishCi(node, 'error', { reason }, now, (n.data.builder as string | undefined) ?? null);
       }
     }
@@ -333,7 +310,7 @@ export class PipelineEngine {
           now,
         );
         if (action.cancelJob) {
-          this.outbox.add(JOB_CANCEL_TOPIC, { node_id: node.id, reason: reason ?? 'timed out' });
+          this.outbox.add(JOB_CANCEL, { node_id: node.id, reason: reason ?? 'timed out' });
           this.publishCi(
             node,
             'error',
@@ -391,7 +368,7 @@ export class PipelineEngine {
     if (rendered) {
       try {
         // Validated before it is stored: a refused message adds nothing.
-        this.outbox.add(JOB_QUEUED_TOPIC, {
+        this.outbox.add(JOB_QUEUED, {
           node_id: node.id,
           run_id: node.runId,
           job: job.name,
@@ -614,7 +591,7 @@ export class PipelineEngine {
       builder,
     };
     const msg = ciMessage(stage, state, outcome, now);
-    if (msg) this.outbox.add(msg.topic, msg.body);
+    if (msg) this.outbox.addNamed(msg.topic, msg.body);
   }
 
   private jobOf(node: PipelineNode): JobSettings | undefined {

@@ -1,10 +1,5 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
-import {
-  DECISION_UPDATE_TOPIC,
-  decisionState,
-  decisionUpdateBody,
-  type DecisionState,
-} from './decision-update-message.js';
+import { decisionState, decisionUpdateBody, type DecisionState } from './decision-update-message.js';
 import { sameDecision } from './same-decision.js';
 import type { DecisionMaker, PreparedDecision } from './decision-maker.js';
 import type { DecisionRequest } from './decision-request.js';
@@ -12,6 +7,8 @@ import type { GatingEvent } from './gating-event.js';
 import { decisionPairs } from './policy-match.js';
 import { subjectProductVersions } from './product-versions.js';
 import type { Subject } from './subject.js';
+import { DECISION_UPDATE } from './decision-update-message.js';
+import type { BodyOf, Topic } from '../schemas/topic-contract.js';
 
 export interface DecisionKey {
   subjectType: string;
@@ -30,7 +27,7 @@ export interface DecisionChangesParts {
   decisions: DecisionMaker;
   states: DecisionStates;
   /** Adds a message to the outbox, inside the caller's transaction. */
-  publish(topic: string, body: unknown): void;
+  publish<T extends Topic>(topic: T, body: BodyOf<T>): void;
   /** Product versions that updates holding this subject were filed for (a release tool said so). */
   knownProductVersions(subject: Subject): string[];
   now?: () => number;
@@ -126,7 +123,7 @@ export class DecisionChanges {
         this.parts.states.put(key, now, this.now());
       if (previous && sameDecision(previous, now)) continue;
       this.parts.publish(
-        DECISION_UPDATE_TOPIC,
+        DECISION_UPDATE,
         decisionUpdateBody(
           plan.subject,
           plan.context,

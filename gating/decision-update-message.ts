@@ -1,10 +1,9 @@
 import type { DecisionResponse } from './decide.js';
 import type { Requirement } from './requirement.js';
+import { defineTopic } from '../schemas/topic-contract.js';
 import { subjectDict, type Subject } from './subject.js';
 
 export type { Requirement };
-
-export const DECISION_UPDATE_TOPIC = 'greenwave.decision.update';
 
 /**
  * A decision as decision-change messages carry it (new and `previous`): the answer without
@@ -66,3 +65,6 @@ export function decisionUpdateBody(
     previous,
   };
 }
+
+/** What Sluice publishes when a decision changes, as Greenwave does. */
+export const DECISION_UPDATE = defineTopic<DecisionUpdate>()('greenwave.decision.update');

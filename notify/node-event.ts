@@ -1,11 +1,11 @@
-import { NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC } from '../db/node-store.js';
 import type { NodeMessage } from '../pipeline/node-message.js';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
+import { NODE_CREATED, NODE_UPDATED } from '../pipeline/node-message.js';
 
 /** A `pipeline.node.created` / `pipeline.node.updated` body, as the pipeline publishes it. */
 export type NodeEvent = NodeMessage;
 
-export const NODE_TOPICS = [NODE_CREATED_TOPIC, NODE_UPDATED_TOPIC] as const;
+export const NODE_TOPICS = [NODE_CREATED.name, NODE_UPDATED.name] as const;
 
 /** The node's log, where the pipeline serves it. */
 export function logUrl(node: NodeJson): string | null {

@@ -1,12 +1,13 @@
 import { isValidTopicPattern, topicMatches } from '../schemas/topic-pattern.js';
 import type { MailTemplateName, MatchValue, NotifySettings, OneOrMore } from '../config/config-types.js';
 import { changeMeets, classifyChange, type DecisionCondition } from './classify-decision-change.js';
-import { DECISION_UPDATE_TOPIC, type ReceivedDecisionState } from '../gating/decision-update-message.js';
+import type { ReceivedDecisionState } from '../gating/decision-update-message.js';
 import { NODE_TOPICS, type NodeEvent } from './node-event.js';
+import { DECISION_UPDATE } from '../gating/decision-update-message.js';
 
 /** The topics each mail is made from: its template reads that body. */
 const MAIL_TOPICS: Readonly<Record<MailTemplateName, readonly string[]>> = {
-  'decision-changed': [DECISION_UPDATE_TOPIC],
+  'decision-changed': [DECISION_UPDATE.name],
   'job-failed': ['pipeline.node.updated'],
   'run-report': ['pipeline.node.updated'],
 };
@@ -79,9 +80,9 @@ export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceS
     });
     const when = r.when ?? {};
     const decision = when.decision ?? (mail === 'decision-changed' ? 'changed' : null);
-    if (decision && !topics.every((t) => t === DECISION_UPDATE_TOPIC))
+    if (decision && !topics.every((t) => t === DECISION_UPDATE.name))
       problems.push(
-        `${at}.when.decision: applies to ${DECISION_UPDATE_TOPIC} only, and the rule follows ${topics.join(', ')}`,
+        `${at}.when.decision: applies to ${DECISION_UPDATE.name} only, and the rule follows ${topics.join(', ')}`,
       );
     let node = when.node ? compileNode(when.node) : null;
     if (mail === 'job-failed' && !node?.result) node = { ...node, result: ['fail'] };

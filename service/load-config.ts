@@ -113,13 +113,13 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
     }
   }
   // node-schedule would silently never run a job whose rule it cannot read.
-  if (
-    !/^\s*(\S+\s+){4,5}\S+\s*$/.test(config.gating.updates.recheckCron) ||
-    /[^0-9A-Za-z*/,?#\s-]/.test(config.gating.updates.recheckCron)
-  ) {
-    problems.push(
-      `gating.updates.recheckCron: "${config.gating.updates.recheckCron}" is not a cron expression of 5 or 6 fields`,
-    );
+  for (const [at, cron] of [
+    ['gating.updates.recheckCron', config.gating.updates.recheckCron],
+    ['scheduler.pruneCron', config.scheduler.pruneCron],
+    ['notify.pruneCron', config.notify.pruneCron],
+  ] as const) {
+    if (!/^\s*(\S+\s+){4,5}\S+\s*$/.test(cron) || /[^0-9A-Za-z*/,?#\s-]/.test(cron))
+      problems.push(`${at}: "${cron}" is not a cron expression of 5 or 6 fields`);
   }
   const tls = config.bus.tls;
   if ((tls.certFile === null) !== (tls.keyFile === null))

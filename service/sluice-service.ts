@@ -62,6 +62,8 @@ import { GatingEffects } from '../intake/gating-effects.js';
 import { ChangesWhenStored } from '../intake/changes-when-stored.js';
 import { ResultIntake } from '../intake/submit-result.js';
 import { WaiverIntake } from '../intake/submit-waiver.js';
+import type { BodyOf, Topic } from '../schemas/topic-contract.js';
+import { syncDataKeyIndexes } from '../db/data-key-indexes.js';
 
 export interface SluiceServiceOptions {
   config: CompiledConfig;
@@ -92,6 +94,7 @@ interface OpenedParts {
   policies: Policy[];
   roles: Set<Role>;
   db: Db;
+  indexedDataKeys: ReadonlySet<string>;
 }
 
 export interface RegisteredConsumer {
@@ -127,14 +130,17 @@ export class SluiceService {
     const db: Db = openDatabase(config.db.path, { busyTimeoutMs: config.db.busyTimeoutMs });
     try {
       migrate(db);
-      return new SluiceService(options, { policies, roles, db });
+      const indexedDataKeys = syncDataKeyIndexes(db, config.results.indexedDataKeys);
+      // Results stored while gating's table was off (or by an older version) are folded in now.
+      new GatingLatestStore(db, new SubjectTypes(config.gating.subjectTypes).itemKeys()).catchUp();
+      return new SluiceService(options, { policies, roles, db, indexedDataKeys });
     } catch (err) {
       db.close();
       throw err;
     }
   }
 
-  private constructor(options: SluiceServiceOptions, { policies, roles, db }: OpenedParts) {
+  private constructor(options: SluiceServiceOptions, { policies, roles, db, indexedDataKeys }: OpenedParts) {
     const { config, log } = options;
     this.checkpointer = new WalCheckpointer(
       db,
@@ -179,8 +185,7 @@ export class SluiceService {
       config.gating.cacheSubjects,
       (identifier) => (identifier === null ? decisionCache?.clear() : decisionCache?.invalidate(identifier)),
     );
-    const results = new ResultsStore(db, outbox, config, serverUrl);
-    latest.catchUp();
+    const results = new ResultsStore(db, outbox, config, indexedDataKeys, serverUrl);
     const waivers = new WaiversStore(db, outbox);
     const decisions = new DecisionMaker({
       policies,
@@ -199,7 +204,7 @@ export class SluiceService {
         }),
       ...(decisionCache ? { cache: decisionCache } : {}),
     });
-    const publish = (topic: string, body: unknown) => void outbox.add(topic, body);
+    const publish = <T extends Topic>(topic: T, body: BodyOf<T>) => void outbox.add(topic, body);
     const updates = new UpdateGating({
       db,
       store: new UpdatesStore(db),
@@ -358,7 +363,7 @@ export class SluiceService {
       ledger.prune(config.events.dedupRetentionHours * 3600_000),
     );
     const keepMs = config.notify.keepDays * 86_400_000;
-    scheduler.schedule('prune-notifications', '41 3 * * *', () => mailOutbox.prune(keepMs));
+    scheduler.schedule('prune-notifications', config.notify.pruneCron, () => mailOutbox.prune(keepMs));
     // Time alone can change an update's status (its grace period for missing results ends).
     scheduler.schedule('recheck-update-gating', config.gating.updates.recheckCron, async () => {
       if ((await updates.recheckDue()) > 0) relay.kick();

@@ -11,13 +11,9 @@ import type { GatingStatus } from '../db/updates-store.js';
 import { gatingStatus, recheckAt } from './gating-status.js';
 import { updateDecisionContexts } from './update-contexts.js';
 import type { UpdateInput } from './update-input.js';
-import {
-  makeAlias,
-  UPDATE_STATUS_TOPIC,
-  UPDATES_PREFIX,
-  type UpdateJson,
-  type UpdateStatusBody,
-} from './update-json.js';
+import { makeAlias, UPDATES_PREFIX, type UpdateJson, type UpdateStatusBody } from './update-json.js';
+import { UPDATE_STATUS } from './update-json.js';
+import type { BodyOf, Topic } from '../schemas/topic-contract.js';
 
 export interface UpdateGatingParts {
   db: Db;
@@ -25,7 +21,7 @@ export interface UpdateGatingParts {
   decisions: DecisionMaker;
   subjectTypes: SubjectTypes;
   /** Adds a message to the outbox, inside the caller's transaction. */
-  publish(topic: string, body: unknown): void;
+  publish<T extends Topic>(topic: T, body: BodyOf<T>): void;
   /** How long missing results are waited for after an update's builds were set. */
   graceMs: number;
   /** Read when a link is made: the server's URL is known only once it listens. */
@@ -213,7 +209,7 @@ export class UpdateGating {
       unsatisfied_requirements: d.unsatisfied_requirements,
       changed_at: new Date(now).toISOString(),
     };
-    this.parts.publish(UPDATE_STATUS_TOPIC, body);
+    this.parts.publish(UPDATE_STATUS, body);
   }
 
   private json(u: StoredUpdate, decision: DecisionState): UpdateJson {

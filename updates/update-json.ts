@@ -1,9 +1,9 @@
 import type { DecisionState } from '../gating/decision-update-message.js';
 import type { GatingStatus } from '../db/updates-store.js';
+import { defineTopic } from '../schemas/topic-contract.js';
 import type { UpdateRequestKind } from '../db/updates-store.js';
 
 export const UPDATES_PREFIX = '/api/v1/updates';
-export const UPDATE_STATUS_TOPIC = 'update.gating.status';
 
 /** What GET /api/v1/updates/:id answers (and POST, with 201). */
 export interface UpdateJson {
@@ -44,6 +44,8 @@ export interface UpdateStatusBody {
   unsatisfied_requirements: Array<Record<string, unknown>>;
   changed_at: string;
 }
+
+export const UPDATE_STATUS = defineTopic<UpdateStatusBody>()('update.gating.status');
 
 /** An alias in Bodhi's style (FEDORA-2025-1a2b3c4d5e) from the product version's name, the year and 10 random hex digits. */
 export function makeAlias(productVersion: string, now: number, hex10: string): string {

@@ -7,12 +7,19 @@ import type { StreamSlots } from '../stream-slots.js';
 const POLL_MS = 250;
 const KEEPALIVE_MS = 15_000;
 
+/** What these routes use of the service: nothing else reaches them. */
+export type EventStreamRouteDeps = Pick<AppContext, 'eventLog' | 'feed' | 'metrics'>;
+
 /**
  * Server-sent events from the event log: each event's id is its place in the log, so a client
  * that reconnects with `Last-Event-ID` gets what it missed. Readers in this process are woken at
  * once; the poll covers events logged by other processes.
  */
-export function eventStreamRoutes(app: FastifyInstance, ctx: AppContext, streams: StreamSlots): void {
+export function eventStreamRoutes(
+  app: FastifyInstance,
+  ctx: EventStreamRouteDeps,
+  streams: StreamSlots,
+): void {
   app.get<{ Querystring: { topic?: string | string[]; last_event_id?: string } }>(
     '/api/v1/events',
     {

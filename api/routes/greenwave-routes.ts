@@ -20,12 +20,15 @@ function contextLabel(body: unknown): string {
   return 'on-demand';
 }
 
+/** What these routes use of the service: nothing else reaches them. */
+export type GreenwaveRouteDeps = Pick<AppContext, 'config' | 'gating' | 'metrics' | 'serverUrl'>;
+
 /**
  * Greenwave's v1.0 API: decisions, the loaded policies and subject types, and a check for
  * gating.yaml files. Reads only, and open, as Greenwave's are. Refusals carry Greenwave's
  * messages; a decision nothing applies to is a 404 unless its subject type allows that.
  */
-export function greenwaveRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function greenwaveRoutes(app: FastifyInstance, ctx: GreenwaveRouteDeps): void {
   const { decisions, subjectTypes } = ctx.gating;
   // GET /about is shared with WaiverDB's API (same prefix): waiverdb-routes answers it for both,
   // with Greenwave's `version` and WaiverDB's `auth_method`.

@@ -3,7 +3,10 @@ import { redactSecrets } from '../../observability/redact-secrets.js';
 import type { AppContext } from '../app-context.js';
 import { PUBLIC } from '../route-access.js';
 
-export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
+/** What these routes use of the service: nothing else reaches them. */
+export type HealthRouteDeps = Pick<AppContext, 'health'>;
+
+export function healthRoutes(app: FastifyInstance, ctx: HealthRouteDeps): void {
   app.get(
     '/healthz',
     { config: PUBLIC, schema: { summary: 'The process is up (liveness)', tags: ['operations'] } },

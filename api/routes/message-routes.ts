@@ -7,7 +7,10 @@ interface PublishBody {
   body: unknown;
 }
 
-export function messageRoutes(app: FastifyInstance, ctx: AppContext): void {
+/** What these routes use of the service: nothing else reaches them. */
+export type MessageRouteDeps = Pick<AppContext, 'auth' | 'bus' | 'eventLog' | 'feed' | 'registry'>;
+
+export function messageRoutes(app: FastifyInstance, ctx: MessageRouteDeps): void {
   app.post<{ Body: PublishBody }>(
     '/api/v1/messages',
     {

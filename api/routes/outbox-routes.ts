@@ -3,12 +3,15 @@ import { parseOutboxQuery } from '../../notify/parse-outbox-query.js';
 import type { AppContext } from '../app-context.js';
 import { doc } from '../route-doc.js';
 
+/** What these routes use of the service: nothing else reaches them. */
+export type OutboxRouteDeps = Pick<AppContext, 'auth' | 'mailOutbox' | 'notifications' | 'serverUrl'>;
+
 /**
  * The notification outbox over HTTP: every mail and webhook call with its state, attempts and
  * last error (newest first, `before` pages on), counts by state, and a way to put a failed one
  * back in line once its cause is fixed.
  */
-export function outboxRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function outboxRoutes(app: FastifyInstance, ctx: OutboxRouteDeps): void {
   app.get(
     '/api/v1/outbox',
     doc(

@@ -20,12 +20,15 @@ interface RunBody {
   namespace?: unknown;
 }
 
+/** What these routes use of the service: nothing else reaches them. */
+export type PipelineRouteDeps = Pick<AppContext, 'auth' | 'config' | 'pipeline' | 'serverUrl'>;
+
 /**
  * The pipeline API: start a run, list runs and nodes, read a job's log (following it while the
  * job runs), fetch artifacts, re-run a job. Reads are open; starting and re-running need a
  * token with runs:write.
  */
-export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: StreamSlots): void {
+export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, streams: StreamSlots): void {
   const { nodes, engine, logs } = ctx.pipeline;
   const write = { preHandler: ctx.auth.require('runs:write') };
   const json = (n: PipelineNode) => nodeJson(n, ctx.serverUrl());
@@ -193,7 +196,7 @@ export function pipelineRoutes(app: FastifyInstance, ctx: AppContext, streams: S
 }
 
 async function headOf(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'config'>,
   repo: string,
   namespace: string | null,
   branch: string,

@@ -15,12 +15,18 @@ import { doc } from '../route-doc.js';
 
 const V2 = API_PREFIX;
 
+/** What these routes use of the service: nothing else reaches them. */
+export type ResultsdbRouteDeps = Pick<
+  AppContext,
+  'auth' | 'relay' | 'resultIntake' | 'results' | 'serverUrl'
+>;
+
 /**
  * ResultsDB's v2.0 API: results, testcases and groups, with its field names, query parameters,
  * statuses and `{"message": ...}` refusals, so that ResultsDB clients (Greenwave, resultsdb_api,
  * CI pipelines) work unchanged. Reads are open; writes need a token with results:write.
  */
-export function resultsdbRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function resultsdbRoutes(app: FastifyInstance, ctx: ResultsdbRouteDeps): void {
   const store = ctx.results;
   const write = { preHandler: ctx.auth.require('results:write') };
 

@@ -4,12 +4,15 @@ import { UPDATES_PREFIX } from '../../updates/update-json.js';
 import type { AppContext } from '../app-context.js';
 import { doc } from '../route-doc.js';
 
+/** What these routes use of the service: nothing else reaches them. */
+export type UpdatesRouteDeps = Pick<AppContext, 'auth' | 'gating' | 'relay'>;
+
 /**
  * Updates, the gating a release tool acts on: POST files one (a token with updates:write; the
  * answer is the update with its decision and first status), GET reads one as of now. Refusals
  * are `{"message": "field: reason"}` (400), 404 for an unknown id, 409 for an alias in use.
  */
-export function updatesRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function updatesRoutes(app: FastifyInstance, ctx: UpdatesRouteDeps): void {
   const { updates } = ctx.gating;
   app.post(
     UPDATES_PREFIX,

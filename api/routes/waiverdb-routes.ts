@@ -11,13 +11,19 @@ import { SLUICE_VERSION } from '../sluice-version.js';
 
 const V1 = WAIVERDB_PREFIX;
 
+/** What these routes use of the service: nothing else reaches them. */
+export type WaiverdbRouteDeps = Pick<
+  AppContext,
+  'auth' | 'config' | 'relay' | 'results' | 'serverUrl' | 'waiverIntake' | 'waivers'
+>;
+
 /**
  * WaiverDB's v1.0 API: waivers, permissions and about, with its field names, query parameters,
  * statuses and `{"message": ...}` refusals, so that WaiverDB clients (Greenwave, Bodhi,
  * waiverdb-cli) work unchanged. Reads are open; a waiver needs a token with waivers:write, and
  * the token's user (and groups) must be allowed to waive the test case.
  */
-export function waiverdbRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function waiverdbRoutes(app: FastifyInstance, ctx: WaiverdbRouteDeps): void {
   const store = ctx.waivers;
   const permissions = new WaiverPermissions(ctx.config.waivers);
   const write = { preHandler: ctx.auth.require('waivers:write') };

@@ -93,7 +93,7 @@ test('publishing while the broker is down fails clearly within the bound, and th
     silentLogger(),
   );
   h.db.transaction(() => {
-    for (let n = 1; n <= 200; n++) outbox.add('test.outbox', { n });
+    for (let n = 1; n <= 200; n++) outbox.addNamed('test.outbox', { n });
   })();
   relay.start();
   t.after(() => relay.stop());

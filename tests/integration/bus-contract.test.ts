@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus, BusMessage, ConsumerSpec, DeadLetter, HandlerContext, HandlerResult } from '../../bus/bus.js';
+import type {
+  Bus,
+  BusMessage,
+  ConsumerSpec,
+  DeadLetter,
+  HandlerContext,
+  HandlerResult,
+} from '../../bus/bus.js';
 import { storeOf } from '../../bus/effect-transaction.js';
 import { MessageValidationError } from '../../errors/message-validation-error.js';
 import { busFactories } from '../support/bus-deployments.js';

@@ -113,7 +113,7 @@ describe('cached decision answers are never stale', () => {
     const config = service.ctx.config;
     const other = openDatabase(config.db.path);
     migrate(other);
-    new ResultsStore(other, new Outbox(other, testRegistry()), config).submit({
+    ResultsStore.open(other, new Outbox(other, testRegistry()), config).submit({
       testcase: 'dist.rpmdeplint',
       outcome: 'PASSED',
       data: { item: nvr, type: 'koji_build' },

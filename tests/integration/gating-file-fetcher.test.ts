@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HttpGatingFileFetcher } from '../../gating/http-gating-file-fetcher.js';
-import { fetchGatingFile, parseScmUrl, type BuildInfoSource, type ScmLookup } from '../../gating/remote-rule.js';
+import {
+  fetchGatingFile,
+  parseScmUrl,
+  type BuildInfoSource,
+  type ScmLookup,
+} from '../../gating/remote-rule.js';
 import { SubjectTypes } from '../../gating/subject-types.js';
 import { freePort } from '../support/cli.js';
 import { GatingFileServer } from '../support/gating-file-server.js';

@@ -27,7 +27,7 @@ function open(
   // As the service does at start: records which item keys the table indexes.
   latest.catchUp();
   const outbox = new Outbox(db, testRegistry());
-  const plain = new ResultsStore(db, outbox, config);
+  const plain = ResultsStore.open(db, outbox, config);
   // Results entering as the service takes them in (with the latest-result table), and plain stores.
   const store = new ResultIntake({ db, results: plain, latest });
   return { db, latest, store, plain };
@@ -224,7 +224,7 @@ describe('the latest-result table behind decisions', () => {
     // What bench/generate-results and other tools do: their own connection, plain SQL, no hook.
     const other = openDatabase(db.name);
     const gen = generateResults(other, { subjects: 30, testcasesPerSubject: 4, runs: 3 });
-    new ResultsStore(other, new Outbox(other, testRegistry()), testConfig()).submit({
+    ResultsStore.open(other, new Outbox(other, testRegistry()), testConfig()).submit({
       testcase: 'late',
       outcome: 'FAILED',
       data: { item: itemOf(3), type: 'koji_build' },

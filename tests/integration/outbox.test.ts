@@ -124,7 +124,7 @@ async function setup(t: TestContext, outboxSettings: Partial<CompiledConfig['out
 describe('Outbox.add', () => {
   test('stores a valid message under a fresh id', async (t) => {
     const { outbox, rows } = await setup(t);
-    const id = outbox.add('test.stored', { n: 5, label: 'x' });
+    const id = outbox.addNamed('test.stored', { n: 5, label: 'x' });
     assert.match(id, /^[0-9a-f-]{36}$/);
     const [row] = rows();
     assert.equal(row!.message_id, id);
@@ -133,7 +133,7 @@ describe('Outbox.add', () => {
     assert.equal(row!.attempts, 0);
     assert.equal(row!.last_error, null);
     assert.equal(outbox.depth().count, 1);
-    assert.notEqual(outbox.add('test.stored', { n: 5, label: 'x' }), id, 'each message gets its own id');
+    assert.notEqual(outbox.addNamed('test.stored', { n: 5, label: 'x' }), id, 'each message gets its own id');
   });
 
   const invalid: Array<[what: string, topic: string, body: unknown, code: string]> = [
@@ -145,7 +145,7 @@ describe('Outbox.add', () => {
     test(`${what} throws ${code} and stores nothing`, async (t) => {
       const { outbox, rows } = await setup(t);
       assert.throws(
-        () => outbox.add(topic, body),
+        () => outbox.addNamed(topic, body),
         (err: unknown) => err instanceof MessageValidationError && err.code === code,
       );
       assert.deepEqual(rows(), []);
@@ -158,7 +158,7 @@ describe('Outbox.add', () => {
     assert.throws(
       () =>
         db.transaction(() => {
-          outbox.add('test.rolled-back', { n: 1 });
+          outbox.addNamed('test.rolled-back', { n: 1 });
           throw new Error('the change was refused');
         })(),
       /the change was refused/,
@@ -170,7 +170,7 @@ describe('Outbox.add', () => {
 describe('OutboxRelay', () => {
   test('delivers every row in order under its stored message id, then empties the outbox', async (t) => {
     const { outbox, relay, seen, rows, queued } = await setup(t, { batchSize: 4 });
-    const ids = Array.from({ length: 10 }, (_, n) => outbox.add(`test.relay.${n % 3}`, { n }));
+    const ids = Array.from({ length: 10 }, (_, n) => outbox.addNamed(`test.relay.${n % 3}`, { n }));
     relay().start();
     await waitFor('all ten delivered', () => seen.length === 10);
     assert.deepEqual(
@@ -194,10 +194,10 @@ describe('OutboxRelay', () => {
     const { outbox, relay, seen } = await setup(t, { pollIntervalMs: 60_000 });
     const r = relay();
     r.start();
-    const first = outbox.add('test.kick', { n: 1 });
+    const first = outbox.addNamed('test.kick', { n: 1 });
     r.kick();
     await waitFor('the first message', () => seen.length === 1, 5_000);
-    const second = outbox.add('test.kick', { n: 2 });
+    const second = outbox.addNamed('test.kick', { n: 2 });
     r.kick();
     await waitFor('the second message', () => seen.length === 2, 5_000);
     assert.deepEqual(
@@ -208,7 +208,7 @@ describe('OutboxRelay', () => {
 
   test('while the bus refuses, rows stay with attempts and the last error; all go out once it works, none twice', async (t) => {
     const { bus, outbox, relay, seen, rows, queued } = await setup(t);
-    const ids = [0, 1, 2].map((n) => outbox.add('test.retry', { n }));
+    const ids = [0, 1, 2].map((n) => outbox.addNamed('test.retry', { n }));
     // The first two sends of each of the three rows fail: the whole batch, twice.
     const flaky = new FlakyBus(bus, 6);
     relay(flaky).start();
@@ -240,7 +240,7 @@ describe('OutboxRelay', () => {
 
   test('a send whose confirm was lost is repeated under the same id, and the consumer handles it once', async (t) => {
     const { bus, outbox, relay, seen, rows, queued } = await setup(t);
-    const id = outbox.add('test.lost-confirm', { n: 1 });
+    const id = outbox.addNamed('test.lost-confirm', { n: 1 });
     const flaky = new FlakyBus(bus, 1, true);
     relay(flaky).start();
     await waitFor('the outbox to empty', () => rows().length === 0);
@@ -255,7 +255,7 @@ describe('OutboxRelay', () => {
 
   test('a failure part-way through a batch: the rows that were confirmed are done, the failed one is retried, each delivered once', async (t) => {
     const { bus, outbox, relay, seen, rows } = await setup(t);
-    const ids = [0, 1, 2].map((n) => outbox.add('test.order', { n }));
+    const ids = [0, 1, 2].map((n) => outbox.addNamed('test.order', { n }));
     relay(new FlakyBus(bus, 1)).start(); // only the very first send fails
     await waitFor('all three delivered', () => seen.length === 3);
     await waitFor('the outbox to empty', () => rows().length === 0);
@@ -269,10 +269,10 @@ describe('OutboxRelay', () => {
     const held = new HeldBus(bus);
     const r = relay(held);
     r.start();
-    const first = outbox.add('test.kick', { n: 1 });
+    const first = outbox.addNamed('test.kick', { n: 1 });
     r.kick();
     await waitFor('the first message sent', () => held.sentIds.length === 1, 5_000);
-    const second = outbox.add('test.kick', { n: 2 });
+    const second = outbox.addNamed('test.kick', { n: 2 });
     r.kick();
     await waitFor(
       'the second message sent before the first was confirmed',
@@ -292,7 +292,7 @@ describe('OutboxRelay', () => {
     const r = relay();
     r.start();
     for (let n = 0; n < 3; n++) {
-      outbox.add('test.kick', { n });
+      outbox.addNamed('test.kick', { n });
       r.kick();
       await waitFor(
         `message ${n} delivered and its row removed`,
@@ -310,10 +310,10 @@ describe('OutboxRelay', () => {
     const { outbox, relay, seen, rows } = await setup(t);
     const r = relay();
     r.start();
-    outbox.add('test.before-stop', { n: 1 });
+    outbox.addNamed('test.before-stop', { n: 1 });
     await waitFor('the first message', () => seen.length === 1);
     await r.stop();
-    outbox.add('test.after-stop', { n: 2 });
+    outbox.addNamed('test.after-stop', { n: 2 });
     r.kick();
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(seen.length, 1);

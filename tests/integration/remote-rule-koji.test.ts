@@ -324,7 +324,8 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
         get: (k: DecisionKey) => states.get(JSON.stringify(k)),
         put: (k: DecisionKey, d: DecisionState) => void states.set(JSON.stringify(k), d),
       },
-      publish: (topic, body) => void published.push({ topic, body: body as Record<string, unknown> }),
+      publish: (topic, body) =>
+        void published.push({ topic: topic.name, body: body as Record<string, unknown> }),
       knownProductVersions: () => [],
     });
     // Each step stores a (re-run's) passing result and handles its event as the gating-changes consumer does.

@@ -14,7 +14,7 @@ function open(): { db: Db; store: ResultsStore; outboxRows: () => number } {
   const config = testConfig();
   const db = openDatabase(config.db.path);
   migrate(db);
-  const store = new ResultsStore(db, new Outbox(db, testRegistry()), config);
+  const store = ResultsStore.open(db, new Outbox(db, testRegistry()), config);
   return {
     db,
     store,
@@ -232,7 +232,7 @@ test('data key indexes follow the config: a new key gets an index queries start 
   const db = openDatabase(config.db.path);
   t.after(() => db.close());
   migrate(db);
-  const store = new ResultsStore(db, new Outbox(db, testRegistry()), config);
+  const store = ResultsStore.open(db, new Outbox(db, testRegistry()), config);
   for (let i = 0; i < 40; i++)
     store.submit({
       testcase: 'a.b',
@@ -263,7 +263,7 @@ test('data key indexes follow the config: a new key gets an index queries start 
     results: { indexedDataKeys: ['item', 'arch'] },
     db: { path: config.db.path },
   });
-  const again = new ResultsStore(db, new Outbox(db, testRegistry()), reconfigured);
+  const again = ResultsStore.open(db, new Outbox(db, testRegistry()), reconfigured);
   assert.deepEqual(indexes(), [dataKeyIndexName('item'), dataKeyIndexName('arch')].sort());
   assert.match(
     again.explain(byArch, 'list').join('\n'),

@@ -5,7 +5,12 @@ import { compileConfig, validateConfig } from '../../service/load-config.js';
 import { ConfigError } from '../../errors/config-error.js';
 import { changeMeets, classifyChange, sameReceivedDecision } from '../../notify/classify-decision-change.js';
 import { compileRules, decisionMeets, matchesMessage, type CompiledRule } from '../../notify/notify-rules.js';
-import { decisionPackages, nvrName, repoPackages, resolveRecipients } from '../../notify/resolve-recipients.js';
+import {
+  decisionPackages,
+  nvrName,
+  repoPackages,
+  resolveRecipients,
+} from '../../notify/resolve-recipients.js';
 import {
   decisionUpdate,
   failed,
