@@ -30,6 +30,20 @@ import type { StoredResult } from '../../results/result-json.js';
 import type { AppContext } from '../app-context.js';
 import { doc } from '../route-doc.js';
 
+export type DashboardRouteDeps = Pick<
+  AppContext,
+  | 'auth'
+  | 'bus'
+  | 'gating'
+  | 'mailOutbox'
+  | 'outbox'
+  | 'pipeline'
+  | 'relay'
+  | 'results'
+  | 'serverUrl'
+  | 'waivers'
+>;
+
 /** The consumers this process runs, for the operations page (the service knows them, not the context). */
 export interface DashboardOptions {
   consumers: () => Array<{ name: string; role: string; topics: string[] }>;
@@ -47,7 +61,11 @@ const RUNS_PER_PAGE = 50;
  * script for live updates. Every page is a GET, so `auth.readsRequireToken` covers it as it
  * covers the API's reads.
  */
-export function dashboardRoutes(app: FastifyInstance, ctx: AppContext, options: DashboardOptions): void {
+export function dashboardRoutes(
+  app: FastifyInstance,
+  ctx: DashboardRouteDeps,
+  options: DashboardOptions,
+): void {
   const { nodes, logs } = ctx.pipeline;
   const send = (reply: FastifyReply, page: Html, status = 200) =>
     reply
@@ -331,7 +349,7 @@ export function dashboardRoutes(app: FastifyInstance, ctx: AppContext, options: 
   );
 }
 
-async function operationsData(ctx: AppContext, options: DashboardOptions): Promise<OperationsData> {
+async function operationsData(ctx: DashboardRouteDeps, options: DashboardOptions): Promise<OperationsData> {
   let deadLetters: OperationsData['deadLetters'] = [];
   let deadLettersError: string | undefined;
   try {
@@ -355,7 +373,7 @@ async function operationsData(ctx: AppContext, options: DashboardOptions): Promi
 }
 
 function listRuns(
-  ctx: AppContext,
+  ctx: DashboardRouteDeps,
   filter: { repo: string; branch: string; result: string },
   beforeId: number | undefined,
 ): PipelineNode[] {
@@ -398,7 +416,7 @@ const VERDICT_SQL: Record<Verdict, string> = {
   pass: `NOT ${has("(c.result IS NULL OR c.result <> 'pass')")}`,
 };
 
-function verdictOf(ctx: AppContext, runId: number): Verdict {
+function verdictOf(ctx: DashboardRouteDeps, runId: number): Verdict {
   const row = ctx.pipeline.db
     .prepare(
       `SELECT sum(result = 'fail') AS failed, sum(result IS NULL) AS open, sum(result = 'incomplete') AS incomplete
@@ -411,7 +429,7 @@ function verdictOf(ctx: AppContext, runId: number): Verdict {
   return 'pass';
 }
 
-function latestOf(ctx: AppContext, runId: number): PipelineNode | undefined {
+function latestOf(ctx: DashboardRouteDeps, runId: number): PipelineNode | undefined {
   const id = ctx.pipeline.db
     .prepare('SELECT id FROM pipeline_nodes WHERE run_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1')
     .pluck()
@@ -425,7 +443,7 @@ function latestOf(ctx: AppContext, runId: number): PipelineNode | undefined {
  * policies' own versions when none is known (globs left out).
  */
 async function subjectDecisions(
-  ctx: AppContext,
+  ctx: DashboardRouteDeps,
   typeName: string,
   identifier: string,
 ): Promise<ContextDecision[]> {
@@ -467,7 +485,7 @@ async function subjectDecisions(
   return out;
 }
 
-function requirementRows(ctx: AppContext, reqs: readonly Requirement[]): RequirementRow[] {
+function requirementRows(ctx: DashboardRouteDeps, reqs: readonly Requirement[]): RequirementRow[] {
   return reqs.map((r) => {
     const waived = r.type.endsWith('-waived');
     const base = waived ? r.type.slice(0, -'-waived'.length) : r.type;
