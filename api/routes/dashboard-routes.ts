@@ -29,6 +29,7 @@ import { nodeJson } from '../../pipeline/pipeline-node.js';
 import type { StoredResult } from '../../results/result-json.js';
 import type { AppContext } from '../app-context.js';
 import { doc } from '../route-doc.js';
+import { PUBLIC } from '../route-access.js';
 
 export type DashboardRouteDeps = Pick<
   AppContext,
@@ -84,14 +85,24 @@ export function dashboardRoutes(
     throw err;
   };
 
-  app.get(ASSET_PATHS.css, doc("The dashboard's stylesheet", 'dashboard'), async (_req, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(DASHBOARD_CSS),
+  // Open like /healthz: they hold no data, and a sign-in page needs them before anyone is signed in.
+  app.get(
+    ASSET_PATHS.css,
+    { config: PUBLIC, ...doc("The dashboard's stylesheet", 'dashboard') },
+    async (_req, reply) =>
+      reply
+        .type('text/css; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .send(DASHBOARD_CSS),
   );
-  app.get(ASSET_PATHS.js, doc("The dashboard's script (live updates)", 'dashboard'), async (_req, reply) =>
-    reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', 'public, max-age=300')
-      .send(DASHBOARD_JS),
+  app.get(
+    ASSET_PATHS.js,
+    { config: PUBLIC, ...doc("The dashboard's script (live updates)", 'dashboard') },
+    async (_req, reply) =>
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .send(DASHBOARD_JS),
   );
 
   app.get(PAGE_PATHS.runs(), doc('Dashboard: active and recent runs', 'dashboard'), async (req, reply) => {
