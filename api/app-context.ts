@@ -10,6 +10,7 @@ import type { ResultsStore } from '../db/results-store.js';
 import type { ResultIntake } from '../intake/submit-result.js';
 import type { WaiverIntake } from '../intake/submit-waiver.js';
 import type { WaiversStore } from '../db/waivers-store.js';
+import type { DecisionHistoryStore } from '../db/decision-history-store.js';
 import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
 import type { HealthChecks } from '../observability/health-checks.js';
@@ -62,8 +63,13 @@ export interface AppContext {
   waivers: WaiversStore;
   /** How waivers enter: stored with what they change for gating. */
   waiverIntake: WaiverIntake;
-  /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating. */
-  gating: { subjectTypes: SubjectTypes; decisions: DecisionMaker; updates: UpdateGating };
+  /** Greenwave's side: the loaded policies (through `decisions`) and subject types; updates' gating; every decision change. */
+  gating: {
+    subjectTypes: SubjectTypes;
+    decisions: DecisionMaker;
+    updates: UpdateGating;
+    history: DecisionHistoryStore;
+  };
   /** This service's Prometheus metrics (its own registry); later parts call its methods. */
   metrics: SluiceMetrics;
   /** What /readyz reports; later parts register their dependencies (SMTP, builders). */

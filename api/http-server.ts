@@ -16,6 +16,7 @@ import { installErrorHandler } from './error-handler.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { StreamSlots } from './stream-slots.js';
 import { hooksOf, routeAccess, scopeOf, type RouteAccess } from './route-access.js';
+import { decisionHistoryRoutes } from './routes/decision-history-routes.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { greenwaveRoutes } from './routes/greenwave-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -242,6 +243,7 @@ export function buildHttpServer(
     resultsdbRoutes(scope, ctx);
     waiverdbRoutes(scope, ctx);
     greenwaveRoutes(scope, ctx);
+    decisionHistoryRoutes(scope, ctx);
     updatesRoutes(scope, ctx);
     outboxRoutes(scope, ctx);
     pipelineRoutes(scope, ctx, streams);

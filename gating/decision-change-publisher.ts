@@ -1,5 +1,6 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
 import { decisionState, decisionUpdateBody, type DecisionState } from './decision-update-message.js';
+import { decisionSnapshot, type DecisionHistory } from './decision-history.js';
 import { sameDecision } from './same-decision.js';
 import type { DecisionMaker, PreparedDecision } from './decision-maker.js';
 import type { DecisionRequest } from './decision-request.js';
@@ -30,6 +31,8 @@ export interface DecisionChangesParts {
   publish<T extends Topic>(topic: T, body: BodyOf<T>): void;
   /** Product versions that updates holding this subject were filed for (a release tool said so). */
   knownProductVersions(subject: Subject): string[];
+  /** Where each published change is also kept, in the same transaction (the decision history). */
+  history?: DecisionHistory;
   now?: () => number;
 }
 
@@ -118,10 +121,23 @@ export class DecisionChanges {
       const previous =
         stored ??
         this.decision({ ...plan.prepared, request: { ...plan.prepared.request, when: event.at - 1 } });
+      const at = this.now();
       // Kept even when only result ids moved: the next message's `previous` is then exact.
-      if (!stored || JSON.stringify(stored) !== JSON.stringify(now))
-        this.parts.states.put(key, now, this.now());
+      if (!stored || JSON.stringify(stored) !== JSON.stringify(now)) this.parts.states.put(key, now, at);
       if (previous && sameDecision(previous, now)) continue;
+      this.parts.history?.record({
+        ...key,
+        before: previous ? decisionSnapshot(previous) : null,
+        after: decisionSnapshot(now),
+        cause: {
+          kind: event.kind,
+          id: event.id,
+          testcase: event.testcase,
+          by: event.by ?? null,
+          at: event.at,
+        },
+        at,
+      });
       this.parts.publish(
         DECISION_UPDATE,
         decisionUpdateBody(

@@ -86,7 +86,16 @@ export class DecisionMaker {
    * with no ignore lists or on-demand rules: other questions are answered afresh every time.
    */
   decideJson(body: unknown): string | Promise<string> {
-    const request = parseDecisionRequest(body, this.parts.subjectTypes);
+    return this.decideRequestJson(this.parseRequest(body));
+  }
+
+  /** A POST /decision body checked (DecisionInputError with Greenwave's message when it is not valid). */
+  parseRequest(body: unknown): DecisionRequest {
+    return parseDecisionRequest(body, this.parts.subjectTypes);
+  }
+
+  /** decideJson for a request already parsed. */
+  decideRequestJson(request: DecisionRequest): string | Promise<string> {
     const cache = this.parts.cache;
     const key = cache ? cacheKey(request) : null;
     if (key !== null) {

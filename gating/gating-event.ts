@@ -18,6 +18,11 @@ export interface GatingEvent {
   at: number;
   /** A QUEUED or RUNNING result: no decision changes for it (Greenwave's OUTCOMES_INCOMPLETE). */
   incomplete: boolean;
+  /**
+   * Who it is from, for the decision history: a waiver's username, a result's reporting CI system
+   * (`ci_name`, from a Fedora CI message's contact) when it names one. ResultsDB keeps no submitter.
+   */
+  by?: string | null;
 }
 
 /** `resultsdb.result.new`'s body (the result as the results API prints it) as an event. */
@@ -34,6 +39,7 @@ export function resultEvent(
     productVersion: null,
     at: parseIsoTime(result.submit_time) ?? Date.now(),
     incomplete: incompleteOutcomes.includes(result.outcome),
+    by: reporter(result.data),
   };
 }
 
@@ -47,5 +53,13 @@ export function waiverEvent(waiver: WaiverJson, types: SubjectTypes): GatingEven
     productVersion: waiver.product_version,
     at: parseIsoTime(waiver.timestamp) ?? Date.now(),
     incomplete: false,
+    by: waiver.username,
   };
+}
+
+/** `ci_name` as stored (a list) or as another ResultsDB's message may carry it (a string). */
+function reporter(data: StoredResult['data'] | undefined): string | null {
+  const v: unknown = data?.ci_name;
+  const name = Array.isArray(v) ? v[0] : v;
+  return typeof name === 'string' && name !== '' ? name : null;
 }

@@ -107,6 +107,7 @@ export class Notifier {
           root,
           log: logTail ?? { text: null, truncated: false, problem: 'the log was not fetched' },
           rule: rule.name,
+          serverUrl: this.parts.serverUrl,
         });
         return this.addMail(rule, template, content, runFacts(node, root), message, now, {
           dedupKey: `job-failed:${rule.name}:${node.id}`,

@@ -21,6 +21,7 @@ import { openDatabase, type Db } from '../db/open-database.js';
 import { WalCheckpointer } from '../db/wal-checkpointer.js';
 import { ProcessedMessages } from '../db/processed-messages.js';
 import { BuildInfoFromResults } from '../db/build-info-from-results.js';
+import { DecisionHistoryStore } from '../db/decision-history-store.js';
 import { DecisionStatesStore } from '../db/decision-states-store.js';
 import { GatingLatestStore } from '../db/gating-latest-store.js';
 import { ResultsStore } from '../db/results-store.js';
@@ -214,9 +215,11 @@ export class SluiceService {
       graceMs: config.gating.updates.gracePeriodSeconds * 1000,
       serverUrl,
     });
+    const history = new DecisionHistoryStore(db);
     const changes = new DecisionChanges({
       decisions,
       states: new DecisionStatesStore(db),
+      history,
       publish,
       knownProductVersions: (s) => updates.productVersionsFor(s),
     });
@@ -292,7 +295,7 @@ export class SluiceService {
       resultIntake,
       waivers,
       waiverIntake,
-      gating: { subjectTypes, decisions, updates },
+      gating: { subjectTypes, decisions, updates, history },
       metrics,
       health,
       scheduler,

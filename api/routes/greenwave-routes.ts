@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { PAGE_PATHS, pageUrl } from '../../dashboard/page-paths.js';
+import type { DecisionRequest } from '../../gating/decision-request.js';
 import { validateGatingYaml } from '../../gating/gating-yaml.js';
 import { policyJson } from '../../gating/policy.js';
 import { subjectTypeJson } from '../../gating/subject-types.js';
@@ -103,7 +105,8 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: GreenwaveRouteDeps): 
       },
       async (req, reply) => {
         const started = performance.now();
-        const answer = await decisions.decideJson(req.body);
+        const request = decisions.parseRequest(req.body);
+        const answer = withDashboardUrl(await decisions.decideRequestJson(request), request, ctx.serverUrl());
         ctx.metrics.observeDecision(
           contextLabel(req.body),
           (performance.now() - started) / 1000,
@@ -134,6 +137,21 @@ export function greenwaveRoutes(app: FastifyInstance, ctx: GreenwaveRouteDeps): 
       },
     );
   });
+}
+
+/**
+ * The answer with `dashboard_url` added last: the dashboard page of the request's subject (its
+ * first, when it names several), where a person sees each requirement and the decision's history.
+ * A field Greenwave does not send: its clients read the fields they know by name (Bodhi:
+ * policies_satisfied, summary, satisfied_requirements, unsatisfied_requirements; Greenwave's
+ * functional tests compare fields, never the whole answer), so an added one is ignored. Added to
+ * the text, which may come from the decision cache, rather than parsed and serialized again.
+ */
+function withDashboardUrl(answer: string, request: DecisionRequest, base: string): string {
+  const subject = request.subjects[0];
+  if (!subject || !answer.endsWith('}')) return answer;
+  const url = pageUrl(base, PAGE_PATHS.subject(subject.type.id, subject.identifier));
+  return `${answer.slice(0, -1)},"dashboard_url":${JSON.stringify(url)}}`;
 }
 
 /** Why a body is refused: Python's wording for an empty one (as Greenwave says it), else the parser's. */

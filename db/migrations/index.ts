@@ -12,6 +12,7 @@ import { dropRecordedRunNodes } from './010-drop-recorded-run-nodes.js';
 import { knownGoodIndex } from './011-known-good-index.js';
 import { outboxIdsNeverReused } from './012-outbox-ids-never-reused.js';
 import { outboxHandledBy } from './013-outbox-handled-by.js';
+import { decisionHistory } from './014-decision-history.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
 export const migrations: Migration[] = [
@@ -28,4 +29,5 @@ export const migrations: Migration[] = [
   knownGoodIndex,
   outboxIdsNeverReused,
   outboxHandledBy,
+  decisionHistory,
 ];

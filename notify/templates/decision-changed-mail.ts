@@ -4,6 +4,7 @@ import type {
   DecisionUpdate,
   Requirement,
 } from '../../gating/decision-update-message.js';
+import { PAGE_PATHS, pageUrl } from '../../dashboard/page-paths.js';
 import { html, link } from '../html.js';
 import { mailContent } from '../mail-content.js';
 import type { MailContent } from '../../db/mail-outbox.js';
@@ -14,7 +15,7 @@ export interface DecisionChangedInput {
   /** The decision before the first of those changes. */
   before: ReceivedDecisionState | null;
   rule: string;
-  /** The server's base URL, for result links and the waiver request. */
+  /** The server's public base URL, for the subject's page, result links and the waiver request. */
   serverUrl: string;
 }
 
@@ -49,6 +50,7 @@ export function decisionChangedMail({
     ['Before', before ? `${verdict(before)}: ${before.summary}` : 'no decision'],
     ['After', `${to}: ${d.summary}`],
     ...(d.testcase ? [['Changed by', `a result or waiver of ${d.testcase}`] as [string, string]] : []),
+    ['Page', pageUrl(serverUrl, PAGE_PATHS.subject(d.subject_type, d.subject_identifier))],
   ];
   const width = Math.max(...facts.map(([k]) => k.length)) + 1;
   const waiveCommands = waivable.map((r) => waiveCommand(d, r));
@@ -87,7 +89,7 @@ export function decisionChangedMail({
   }
 
   const body = html`<p>${lines[0]}</p>
-<table>${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
+<table>${facts.map(([k, v]) => html`<tr><th>${k}</th><td>${k === 'Page' ? link(v) : v}</td></tr>`)}</table>
 ${
   unsatisfied.length
     ? html`<p>Unsatisfied (${unsatisfied.length}):</p><ul>${unsatisfied.map(

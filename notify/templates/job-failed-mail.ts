@@ -1,3 +1,4 @@
+import { PAGE_PATHS, pageUrl } from '../../dashboard/page-paths.js';
 import { html, link } from '../html.js';
 import type { LogTail } from '../job-log-source.js';
 import { indent, mailContent, duration } from '../mail-content.js';
@@ -11,6 +12,8 @@ export interface JobFailedInput {
   root: NodeJson | null;
   log: LogTail;
   rule: string;
+  /** The server's public base URL (server.publicUrl, else its own), for the link to the node's page. */
+  serverUrl: string;
 }
 
 const VERB: Record<string, string> = {
@@ -21,7 +24,7 @@ const VERB: Record<string, string> = {
 };
 
 /** "A job failed": what, where, the end of its log, links to the log and the artifacts. */
-export function jobFailedMail({ node, root, log, rule }: JobFailedInput): MailContent {
+export function jobFailedMail({ node, root, log, rule, serverUrl }: JobFailedInput): MailContent {
   const change = root ?? node;
   const data = node.data ?? {};
   const verb = VERB[node.result ?? ''] ?? `ended ${node.result}`;
@@ -33,6 +36,7 @@ export function jobFailedMail({ node, root, log, rule }: JobFailedInput): MailCo
   const exit = typeof data.exit_code === 'number' ? String(data.exit_code) : null;
   const took = duration(typeof data.duration_ms === 'number' ? data.duration_ms : null);
   const logLink = logUrl(node);
+  const page = pageUrl(serverUrl, PAGE_PATHS.node(String(node.id)));
   const artifacts = Object.entries(node.artifacts ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const facts: Array<[string, string | null]> = [
     ['Job', label],
@@ -45,6 +49,7 @@ export function jobFailedMail({ node, root, log, rule }: JobFailedInput): MailCo
     ['Duration', took || null],
     ['Change', `${repoBranch(change)} ${change.revision ?? ''}`.trim()],
     ['Author', author],
+    ['Page', page],
     ['Node', node.href ?? null],
     ['Log', logLink],
   ];
@@ -73,7 +78,7 @@ export function jobFailedMail({ node, root, log, rule }: JobFailedInput): MailCo
   ].join('\n');
 
   const body = html`<p>Job <b>${label}</b> <span class="fail">${verb}</span>${builder ? html` on ${builder}` : ''}.</p>
-<table>${shown.map(([k, v]) => html`<tr><th>${k}</th><td>${k === 'Node' || k === 'Log' ? link(v) : v}</td></tr>`)}</table>
+<table>${shown.map(([k, v]) => html`<tr><th>${k}</th><td>${k === 'Page' || k === 'Node' || k === 'Log' ? link(v) : v}</td></tr>`)}</table>
 ${artifacts.length ? html`<p>Artifacts:</p><ul>${artifacts.map(([name, a]) => html`<li>${link(a.url, name)}</li>`)}</ul>` : ''}
 <p>${tailTitle}</p>
 ${log.text !== null ? html`<pre>${log.text}</pre>` : ''}`;

@@ -87,6 +87,7 @@ describe('the job-failed mail', () => {
       root,
       log: { text: 'checking...\nerror: bad spec\nexit 1', truncated: true, problem: null },
       rule: 'failures',
+      serverUrl: SERVER,
     });
     assert.equal(mail.subject, '[sluice] rpms/bash/rawhide 4f2a9c1e0b7d: build-x86_64 failed');
     assertIncludesAll(mail.text, [
@@ -97,6 +98,8 @@ describe('the job-failed mail', () => {
       'Duration:  3m 2s',
       'Change:    rpms/bash/rawhide 4f2a9c1e0b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39',
       'Author:    jdoe',
+      // The node's dashboard page (dashboard/page-paths.ts), under the public URL.
+      `Page:      ${SERVER}/nodes/3`,
       `Log:       ${SERVER}/api/v1/nodes/3/log`,
       `  build.log  ${SERVER}/api/v1/nodes/3/artifacts/build.log`,
       'The end of the log:',
@@ -104,6 +107,7 @@ describe('the job-failed mail', () => {
       'You get this mail because of the Sluice notification rule "failures".',
     ]);
     assert.match(mail.html, /<a href="https:\/\/sluice\.example\.org\/api\/v1\/nodes\/3\/log">/);
+    assert.match(mail.html, /<a href="https:\/\/sluice\.example\.org\/nodes\/3">/);
     assert.match(
       mail.html,
       /<a href="https:\/\/sluice\.example\.org\/api\/v1\/nodes\/3\/artifacts\/root\.log">root\.log<\/a>/,
@@ -118,6 +122,7 @@ describe('the job-failed mail', () => {
       root,
       log: { text: `</pre>${EVIL}`, truncated: false, problem: null },
       rule: 'r',
+      serverUrl: SERVER,
     });
     assert.ok(!mail.html.includes('<script>'), 'no markup from the message reaches the HTML');
     assert.ok(visible(mail.html).includes(`</pre>${EVIL}`));
@@ -127,6 +132,7 @@ describe('the job-failed mail', () => {
       root,
       log: { text: null, truncated: false, problem: 'http://x/log answered HTTP 404' },
       rule: 'r',
+      serverUrl: SERVER,
     });
     assert.ok(unread.text.includes('No log to quote: http://x/log answered HTTP 404.'));
   });
@@ -137,6 +143,7 @@ describe('the job-failed mail', () => {
       root,
       log: { text: null, truncated: false, problem: 'x' },
       rule: 'r',
+      serverUrl: SERVER,
     });
     assert.ok(!/[\r\n]/.test(mail.subject));
   });
@@ -163,6 +170,8 @@ describe('the decision-changed mail', () => {
       'Product version:  fedora-41',
       'Before:           satisfied: All required tests (2 total) have passed or been waived',
       'After:            unsatisfied: Of 2 required tests, 1 test failed',
+      // The subject's dashboard page (dashboard/page-paths.ts): each requirement and the history.
+      `Page:             ${SERVER}/subjects/koji_build/bash-5.2.26-3.fc41`,
       'Unsatisfied (2):',
       `  - dist.rpmdeplint: failed [new]\n    ${SERVER}/api/v2.0/results/9`,
       '  - fedora-ci.koji-build.tier1.functional: no result yet [new]',
@@ -175,6 +184,10 @@ describe('the decision-changed mail', () => {
       /<b>dist\.rpmdeplint<\/b>: failed <span class="fail">\[new\]<\/span> \(<a href="https:\/\/sluice\.example\.org\/api\/v2\.0\/results\/9">result<\/a>\)/,
     );
     assert.ok(visible(mail.html).includes('"testcase": "dist.rpmdeplint"'), 'the HTML shows the waiver body');
+    assert.match(
+      mail.html,
+      /<a href="https:\/\/sluice\.example\.org\/subjects\/koji_build\/bash-5\.2\.26-3\.fc41">/,
+    );
   });
 
   test('satisfied again: what is no longer unsatisfied, and nothing to waive', () => {
