@@ -54,6 +54,9 @@ pre.log { background: #0d1117; color: #e6edf3; padding: 12px; overflow-x: auto; 
 .ansi-g0, .ansi-g8 { background: #30363d; } .ansi-g1, .ansi-g9 { background: #5a1e1e; } .ansi-g2, .ansi-g10 { background: #1b4721; }
 .ansi-g3, .ansi-g11 { background: #4b3a0b; } .ansi-g4, .ansi-g12 { background: #0c2d6b; } .ansi-g5, .ansi-g13 { background: #3c1e70; }
 .ansi-g6, .ansi-g14 { background: #0b4a52; } .ansi-g7, .ansi-g15 { background: #6e7681; }
+ol.timeline { list-style: none; padding: 0; }
+ol.timeline > li { border-left: 3px solid var(--line); padding: 0 0 8px 16px; margin: 0 0 8px; }
+ol.timeline h2 { font-size: 16px; margin: 0 0 4px; }
 .pager { display: flex; gap: 16px; margin: 4px 0; }
 .notice { border-left: 4px solid var(--accent); padding: 6px 12px; background: #f6f8fa; }
 .error { border-left-color: #b3261e; }

@@ -1,3 +1,4 @@
+import type { StoredDecisionChange } from '../db/decision-history-store.js';
 import type { UpdateJson } from '../updates/update-json.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';
 import { html, type Html } from './html.js';
@@ -157,4 +158,51 @@ function requirementsTable(rows: RequirementRow[]): Html {
 /** A page that could not be shown: what was asked for and why not, in the page's frame. */
 export function problemPage(title: string, message: string, user?: string | null): Html {
   return layout({ title, section: null, body: html`<h1>${title}</h1>${notice(message, true)}`, user });
+}
+
+export interface HistoryPageData {
+  subjectType: string;
+  identifier: string;
+  changes: StoredDecisionChange[];
+  /** The next (older) page, when there is one. */
+  older: string | null;
+  user?: string | null;
+}
+
+/** The "why": every change of the subject's decisions, newest first, with what caused it. */
+export function historyPage(d: HistoryPageData): Html {
+  const subject = PAGE_PATHS.subject(d.subjectType, d.identifier);
+  const state = (s: StoredDecisionChange['after'] | null) =>
+    s === null
+      ? html`${badge('none')} no decision before`
+      : html`${badge(s.policies_satisfied ? 'passed' : 'failed')} ${s.summary}`;
+  const body = html`<h1>Decision history of <span class="muted">${d.subjectType}</span> ${d.identifier}</h1>
+<p><a href="${subject}">The subject's decisions now</a></p>
+${
+  d.changes.length === 0
+    ? notice('No decision of this subject has changed yet.')
+    : html`<ol class="timeline" reversed>${d.changes.map(
+        (
+          c,
+        ) => html`<li data-change="${c.id}"><h2>${when(c.at)}: ${c.context} <span class="muted">· ${c.productVersion}</span></h2>
+<dl class="meta"><dt>Before</dt><dd>${state(c.before)}</dd><dt>After</dt><dd>${state(c.after)}</dd>
+<dt>Caused by</dt><dd>${
+          c.cause.kind === 'result'
+            ? html`<a href="${PAGE_PATHS.result(c.cause.id)}">result #${c.cause.id}</a>`
+            : html`<a href="${PAGE_PATHS.waivers()}?${new URLSearchParams({
+                subject_identifier: c.subjectIdentifier,
+                testcase: c.cause.testcase,
+              }).toString()}">waiver #${c.cause.id}</a>`
+        } of ${c.cause.testcase}${c.cause.by ? html` by ${c.cause.by}` : ''}, ${when(c.cause.at)}</dd>
+${
+  c.after.unsatisfied_requirements.length
+    ? html`<dt>Still unsatisfied</dt><dd>${c.after.unsatisfied_requirements
+        .map((r) => `${String(r.testcase ?? r.type)} (${String(r.type).replace(/^test-result-/, '')})`)
+        .join(', ')}</dd>`
+    : ''
+}</dl></li>`,
+      )}</ol>`
+}
+${d.older ? html`<p><a href="${d.older}">Older changes</a></p>` : ''}`;
+  return layout({ title: `History of ${d.identifier}`, section: null, body, user: d.user });
 }

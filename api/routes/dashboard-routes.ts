@@ -4,6 +4,7 @@ import { ansiToHtml } from '../../dashboard/ansi-html.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from '../../dashboard/assets.js';
 import {
   type ContextDecision,
+  historyPage,
   problemPage,
   type RequirementRow,
   subjectPage,
@@ -56,6 +57,7 @@ export const LOG_PAGE_BYTES = 64 * 1024;
 const LOG_PART_BYTES = 256 * 1024;
 const MAX_ID_CHARS = 1024;
 const RUNS_PER_PAGE = 50;
+const HISTORY_PER_PAGE = 50;
 
 /**
  * The web dashboard: server-rendered pages over the stores (no HTTP to itself), with a small
@@ -235,6 +237,34 @@ export function dashboardRoutes(
       } catch (err) {
         return problem(reply, err, `${type} ${id}`);
       }
+    },
+  );
+
+  app.get<{ Params: { type: string; id: string } }>(
+    '/subjects/:type/:id/history',
+    doc("Dashboard: a subject's decision changes and what caused each", 'dashboard'),
+    async (req, reply) => {
+      const { type, id } = req.params;
+      if (type.length > 255 || id.length > MAX_ID_CHARS)
+        return send(
+          reply,
+          problemPage('Decision history', 'The subject type or identifier is too long.'),
+          400,
+        );
+      const before = one(pairsOf(req), 'before');
+      if (before && !/^\d{1,15}$/.test(before))
+        return send(reply, problemPage('Decision history', 'before: must be a change id'), 400);
+      const changes = ctx.gating.history.list({
+        subjectType: type,
+        subjectIdentifier: id,
+        limit: HISTORY_PER_PAGE,
+        ...(before ? { beforeId: Number(before) } : {}),
+      });
+      const older =
+        changes.length === HISTORY_PER_PAGE
+          ? `${PAGE_PATHS.decisionHistory(type, id)}?before=${changes[changes.length - 1]!.id}`
+          : null;
+      return send(reply, historyPage({ subjectType: type, identifier: id, changes, older }));
     },
   );
 

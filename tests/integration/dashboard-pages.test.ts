@@ -217,6 +217,25 @@ test('the dashboard shows a real run, its live log, the gating of its build and 
   assert.match(await text(page, 'main'), /flaky on aarch64 <img src=x onerror="window.pwned=2">/);
   assert.equal(await page.evaluate(() => (globalThis as { pwned?: number }).pwned), undefined);
 
+  // The history says why: the waiver turned stable from failed to passed, and who waived.
+  const historyUrl = PAGE_PATHS.decisionHistory('koji_build', nvr);
+  await page.getByRole('link', { name: 'Decision history (why it changed)' }).click();
+  assert.equal(new URL(page.url()).pathname, historyUrl);
+  const byWaiver = page.locator('li[data-change]', { hasText: 'waiver #' });
+  await waitFor('the waiver in the decision history', async () => {
+    if ((await byWaiver.count()) > 0) return true;
+    await page.reload();
+    return undefined;
+  });
+  assert.match(
+    await shown(byWaiver),
+    /bodhi_update_push_stable · fedora-41 Before failed Of 2 required tests, 1 test failed After passed All required tests .* Caused by waiver #1 of sluice\.unit\.dash\.cli\.breaks by anonymous/,
+  );
+  const byResult = page.locator('li[data-change]', { hasText: 'result #' });
+  assert.ok((await byResult.count()) >= 1, 'the results that made the first decisions are there too');
+  await assertAccessible(page, 'history');
+  await screenshot(page, 'history');
+
   // Results search, as ResultsDB filters: the failed one of this build.
   await visit(
     page,
