@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import type { Statement } from 'better-sqlite3';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ansiToHtml } from '../../dashboard/ansi-html.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from '../../dashboard/assets.js';
@@ -70,6 +71,26 @@ export function dashboardRoutes(
   options: DashboardOptions,
 ): void {
   const { nodes, logs } = ctx.pipeline;
+  // One pass over the listed runs' nodes (by the (run_id, id) index) gives each its verdict and
+  // its most recent change; prepared once.
+  const runsSummary = ctx.pipeline.db.prepare(`SELECT run_id, id, result, updated_at FROM pipeline_nodes
+    WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, updated_at DESC, id DESC`);
+  const runRows = (roots: PipelineNode[]): RunRow[] => {
+    const byRun = new Map<number, Array<{ id: number; result: string | null }>>();
+    for (const r of runsSummary.all(JSON.stringify(roots.map((n) => n.id))) as Array<{
+      run_id: number;
+      id: number;
+      result: string | null;
+    }>) {
+      const list = byRun.get(r.run_id) ?? [];
+      list.push(r);
+      byRun.set(r.run_id, list);
+    }
+    return roots.map((root) => {
+      const runNodes = byRun.get(root.id) ?? [];
+      return { root, latest: runNodes[0] && nodes.get(runNodes[0].id), verdict: verdictOf(runNodes) };
+    });
+  };
   const send = (reply: FastifyReply, page: Html, status = 200) =>
     reply
       .code(status)
@@ -116,11 +137,7 @@ export function dashboardRoutes(
     if (filter.result && !VERDICTS.includes(filter.result as Verdict))
       return send(reply, problemPage('Runs', `result: must be one of ${VERDICTS.join(', ')}`), 400);
     const roots = listRuns(ctx, filter, before ? Number(before) : undefined);
-    const rows: RunRow[] = roots.map((root) => ({
-      root,
-      latest: latestOf(ctx, root.id),
-      verdict: verdictOf(ctx, root.id),
-    }));
+    const rows = runRows(roots);
     let next: string | null = null;
     if (roots.length === RUNS_PER_PAGE) {
       const params = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== ''));
@@ -433,12 +450,21 @@ function listRuns(
     where.push('id < @before');
     params.before = beforeId;
   }
-  const ids = ctx.pipeline.db
-    .prepare(`SELECT id FROM pipeline_nodes WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`)
-    .pluck()
-    .all(params) as number[];
+  const sql = `SELECT id FROM pipeline_nodes WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT @limit`;
+  const { db } = ctx.pipeline;
+  let shapes = RUN_LISTINGS.get(db);
+  if (!shapes) RUN_LISTINGS.set(db, (shapes = new Map()));
+  let statement = shapes.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql).pluck();
+    shapes.set(sql, statement);
+  }
+  const ids = statement.all(params) as number[];
   return ids.map((id) => ctx.pipeline.nodes.get(id)!).filter(Boolean);
 }
+
+/** Listing statements by shape (2 × 2 × 5 × 2 at most), prepared once per database. */
+const RUN_LISTINGS = new WeakMap<object, Map<string, Statement>>();
 
 type Verdict = 'pass' | 'fail' | 'incomplete' | 'running';
 const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'incomplete', 'running'];
@@ -457,25 +483,12 @@ const VERDICT_SQL: Record<Verdict, string> = {
   pass: `NOT ${has("(c.result IS NULL OR c.result <> 'pass')")}`,
 };
 
-function verdictOf(ctx: DashboardRouteDeps, runId: number): Verdict {
-  const row = ctx.pipeline.db
-    .prepare(
-      `SELECT sum(result = 'fail') AS failed, sum(result IS NULL) AS open, sum(result = 'incomplete') AS incomplete
-       FROM pipeline_nodes WHERE run_id = ?`,
-    )
-    .get(runId) as { failed: number | null; open: number | null; incomplete: number | null };
-  if (row.failed) return 'fail';
-  if (row.open) return 'running';
-  if (row.incomplete) return 'incomplete';
+/** As runVerdict decides it, over a run's nodes' results. */
+function verdictOf(nodes: ReadonlyArray<{ result: string | null }>): Verdict {
+  if (nodes.some((n) => n.result === 'fail')) return 'fail';
+  if (nodes.some((n) => n.result === null)) return 'running';
+  if (nodes.some((n) => n.result === 'incomplete')) return 'incomplete';
   return 'pass';
-}
-
-function latestOf(ctx: DashboardRouteDeps, runId: number): PipelineNode | undefined {
-  const id = ctx.pipeline.db
-    .prepare('SELECT id FROM pipeline_nodes WHERE run_id = ? ORDER BY updated_at DESC, id DESC LIMIT 1')
-    .pluck()
-    .get(runId) as number | undefined;
-  return id === undefined ? undefined : ctx.pipeline.nodes.get(id);
 }
 
 /**
