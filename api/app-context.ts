@@ -11,6 +11,7 @@ import type { ResultIntake } from '../intake/submit-result.js';
 import type { WaiverIntake } from '../intake/submit-waiver.js';
 import type { WaiversStore } from '../db/waivers-store.js';
 import type { DecisionHistoryStore } from '../db/decision-history-store.js';
+import type { WebSessionsStore } from '../db/web-sessions-store.js';
 import type { DecisionMaker } from '../gating/decision-maker.js';
 import type { SubjectTypes } from '../gating/subject-types.js';
 import type { HealthChecks } from '../observability/health-checks.js';
@@ -57,6 +58,8 @@ export interface AppContext {
   /** Emits 'appended' (event id) when this process adds to the event log. */
   feed: EventEmitter;
   auth: Authenticator;
+  /** The dashboard's sign-ins (api/web-session.ts reads them; api/login-routes.ts makes them). */
+  sessions: WebSessionsStore;
   results: ResultsStore;
   /** How a result enters: stored with what it changes for gating (every route that stores one goes through it). */
   resultIntake: ResultIntake;

@@ -1,10 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { CompiledConfig, OidcSettings, Scope } from '../config/config-types.js';
+import type { WebSessionsStore } from '../db/web-sessions-store.js';
 import { API_PREFIX as RESULTSDB_PREFIX } from '../results/result-json.js';
 import { oidcCaller } from './oidc-caller.js';
 import { OidcVerifier } from './oidc-verifier.js';
-import { tagScope } from './route-access.js';
+import { isReadMethod, tagScope } from './route-access.js';
+import { sessionCaller } from './web-session.js';
 
 export interface Caller {
   user: string;
@@ -64,7 +66,11 @@ export class Authenticator {
   private readonly oidc: OidcVerifier | null;
   readonly open: boolean;
 
-  constructor(config: CompiledConfig) {
+  /** `sessions`: the dashboard's sign-ins; a request without an Authorization header may then come with the session cookie. */
+  constructor(
+    config: CompiledConfig,
+    private readonly sessions?: WebSessionsStore,
+  ) {
     this.tokens = config.auth.tokens.map((t) => ({
       hash: Buffer.from(t.sha256, 'hex'),
       caller: { user: t.user, groups: t.groups, scopes: t.scopes, anonymous: false },
@@ -114,9 +120,19 @@ export class Authenticator {
         (req as PendingRequest)[PENDING_SCOPE] = scope;
         return;
       }
-      if (!this.admit(req, reply, scope, await this.identify(req.headers.authorization))) return reply;
+      if (!this.admit(req, reply, scope, await this.callerOf(req))) return reply;
       return undefined;
     }, scope);
+  }
+
+  /**
+   * The caller of a request: its Authorization header, else the dashboard's session cookie (a
+   * state-changing request then needs the session's CSRF token: web-session.ts).
+   */
+  callerOf(req: FastifyRequest): Promise<Caller | undefined | Refusal> | Caller | Refusal | undefined {
+    const header = req.headers.authorization;
+    if (this.open || header !== undefined || !this.sessions) return this.identify(header);
+    return sessionCaller(this.sessions, req, isReadMethod(req.method as RouteOptions['method']));
   }
 
   /**
@@ -135,7 +151,8 @@ export class Authenticator {
       done();
       return;
     }
-    this.identify(undefined, token).then(
+    const caller = token === undefined ? this.callerOf(req) : this.identify(undefined, token);
+    Promise.resolve(caller).then(
       (caller) => {
         if (this.admit(req, reply, scope, caller)) done();
       },
@@ -146,7 +163,7 @@ export class Authenticator {
   /** For reads when auth.readsRequireToken is set: any valid token will do. */
   requireToken() {
     return async (req: FastifyRequest, reply: FastifyReply) => {
-      const caller = await this.identify(req.headers.authorization);
+      const caller = await this.callerOf(req);
       if (caller === undefined)
         return refuse(
           reply,

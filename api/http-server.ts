@@ -13,6 +13,7 @@ import { jsonDepthMessage, jsonTooDeep } from '../schemas/json-depth.js';
 import type { AppContext } from './app-context.js';
 import { installCors } from './cors.js';
 import { installErrorHandler } from './error-handler.js';
+import { loginRoutes } from './login-routes.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { StreamSlots } from './stream-slots.js';
 import { hooksOf, routeAccess, scopeOf, type RouteAccess } from './route-access.js';
@@ -244,6 +245,7 @@ export function buildHttpServer(
     waiverdbRoutes(scope, ctx);
     greenwaveRoutes(scope, ctx);
     decisionHistoryRoutes(scope, ctx);
+    loginRoutes(scope, ctx);
     updatesRoutes(scope, ctx);
     outboxRoutes(scope, ctx);
     pipelineRoutes(scope, ctx, streams);

@@ -175,6 +175,8 @@ export const configSchema = {
          */
         /** True = every read (GET) needs a valid token too, whatever its scopes; /healthz and /readyz stay open. */
         readsRequireToken: { type: 'boolean', default: false },
+        /** How long a dashboard sign-in (the session cookie) lasts. */
+        sessionSeconds: { type: 'integer', minimum: 60, maximum: 2592000, default: 28800 },
         tokens: {
           type: 'array',
           default: [],
@@ -287,6 +289,23 @@ export const configSchema = {
             jwksCacheSeconds: { type: 'integer', minimum: 10, default: 600 },
             /** For each call to the provider (discovery, keys, introspection). */
             timeoutMs: { type: 'integer', minimum: 100, default: 5000 },
+            /**
+             * People sign in to the dashboard at this provider (authorization-code flow with PKCE)
+             * as this client; its redirect URI is <server URL>/login/callback. No secret = a public client.
+             */
+            login: {
+              type: ['object', 'null'],
+              default: null,
+              additionalProperties: false,
+              required: ['clientId'],
+              properties: {
+                clientId: { type: 'string', minLength: 1 },
+                clientSecret: { type: ['string', 'null'], default: null },
+                clientSecretFile: { type: ['string', 'null'], default: null },
+                /** OAuth scopes asked for; their grant counts as the token's for requiredScope and tokenScopes. */
+                scope: { type: 'string', minLength: 1, default: 'openid profile' },
+              },
+            },
             /** Opaque (non-JWT) tokens are checked at the provider's introspection endpoint (RFC 7662) as this client. */
             introspection: {
               type: ['object', 'null'],

@@ -63,7 +63,7 @@ export interface ConfigWithDefaults {
   };
   outbox: { batchSize: number; pollIntervalMs: number; retryDelayMs: number; maxRetryDelayMs: number };
   events: { maxEvents: number; dedupRetentionHours: number; recordTopics: string[] };
-  auth: { readsRequireToken: boolean; tokens: ApiToken[]; oidc: OidcSettings | null };
+  auth: { readsRequireToken: boolean; sessionSeconds: number; tokens: ApiToken[]; oidc: OidcSettings | null };
   scheduler: { leaseSeconds: number; pruneCron: string };
   results: { additionalOutcomes: string[]; indexedDataKeys: string[] };
   waivers: WaiverSettings;
@@ -217,6 +217,16 @@ export interface OidcSettings {
   jwksCacheSeconds: number;
   timeoutMs: number;
   introspection: OidcIntrospectionSettings | null;
+  login: OidcLoginSettings | null;
+}
+
+/** The dashboard's sign-in client (authorization-code flow with PKCE). */
+export interface OidcLoginSettings {
+  clientId: string;
+  clientSecret: string | null;
+  /** Resolved against the working directory when the configuration is compiled. */
+  clientSecretFile: string | null;
+  scope: string;
 }
 
 export interface OidcIntrospectionSettings {

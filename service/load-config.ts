@@ -135,6 +135,9 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
   if (introspection && (introspection.clientSecret === null) === (introspection.clientSecretFile === null)) {
     problems.push('auth.oidc.introspection: needs one of clientSecret and clientSecretFile');
   }
+  const login = config.auth.oidc?.login;
+  if (login && login.clientSecret !== null && login.clientSecretFile !== null)
+    problems.push('auth.oidc.login: clientSecret and clientSecretFile exclude each other');
   problems.push(...compileRules(config.notify).problems);
   const pipeline = compilePipeline(config.pipeline, cwd, problems);
   if (problems.length > 0) throw new ConfigError(source, problems);
@@ -161,14 +164,18 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
       },
     },
     notify: { ...config.notify, mailDir: path.resolve(cwd, config.notify.mailDir) },
-    auth: config.auth.oidc?.introspection
+    auth: config.auth.oidc
       ? {
           ...config.auth,
           oidc: {
             ...config.auth.oidc,
-            introspection: {
+            introspection: config.auth.oidc.introspection && {
               ...config.auth.oidc.introspection,
               clientSecretFile: resolve(config.auth.oidc.introspection.clientSecretFile),
+            },
+            login: config.auth.oidc.login && {
+              ...config.auth.oidc.login,
+              clientSecretFile: resolve(config.auth.oidc.login.clientSecretFile),
             },
           },
         }

@@ -23,6 +23,7 @@ import { ProcessedMessages } from '../db/processed-messages.js';
 import { BuildInfoFromResults } from '../db/build-info-from-results.js';
 import { DecisionHistoryStore } from '../db/decision-history-store.js';
 import { DecisionStatesStore } from '../db/decision-states-store.js';
+import { WebSessionsStore } from '../db/web-sessions-store.js';
 import { GatingLatestStore } from '../db/gating-latest-store.js';
 import { ResultsStore } from '../db/results-store.js';
 import { WaiversStore } from '../db/waivers-store.js';
@@ -171,7 +172,8 @@ export class SluiceService {
       log.child({ part: 'outbox' }),
       new Lease(db, 'outbox-relay', holder, leaseMs),
     );
-    const auth = new Authenticator(config);
+    const sessions = new WebSessionsStore(db, config.auth.sessionSeconds * 1000);
+    const auth = new Authenticator(config, sessions);
     if (!auth.open && config.auth.tokens.length === 0 && config.auth.oidc === null)
       log.warn('no API tokens configured and the server is not on loopback: every write will be refused');
     const subjectTypes = new SubjectTypes(config.gating.subjectTypes);
@@ -291,6 +293,7 @@ export class SluiceService {
       eventLog,
       feed,
       auth,
+      sessions,
       results,
       resultIntake,
       waivers,

@@ -13,6 +13,7 @@ import { knownGoodIndex } from './011-known-good-index.js';
 import { outboxIdsNeverReused } from './012-outbox-ids-never-reused.js';
 import { outboxHandledBy } from './013-outbox-handled-by.js';
 import { decisionHistory } from './014-decision-history.js';
+import { webSessions } from './015-web-sessions.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
 export const migrations: Migration[] = [
@@ -30,4 +31,5 @@ export const migrations: Migration[] = [
   outboxIdsNeverReused,
   outboxHandledBy,
   decisionHistory,
+  webSessions,
 ];

@@ -16,6 +16,7 @@ const settings = (over: Partial<OidcSettings> = {}): OidcSettings => ({
   jwksCacheSeconds: 600,
   timeoutMs: 5000,
   introspection: null,
+  login: null,
   ...over,
 });
 
