@@ -57,6 +57,7 @@ pre.log { background: #0d1117; color: #e6edf3; padding: 12px; overflow-x: auto; 
 ol.timeline { list-style: none; padding: 0; }
 ol.timeline > li { border-left: 3px solid var(--line); padding: 0 0 8px 16px; margin: 0 0 8px; }
 ol.timeline h2 { font-size: 16px; margin: 0 0 4px; }
+.form-error { color: #b3261e; }
 .pager { display: flex; gap: 16px; margin: 4px 0; }
 .notice { border-left: 4px solid var(--accent); padding: 6px 12px; background: #f6f8fa; }
 .error { border-left-color: #b3261e; }
@@ -121,6 +122,26 @@ export const DASHBOARD_JS = `
     es.addEventListener('pipeline.node.updated', handle);
     es.addEventListener('pipeline.node.created', handle);
   }
+  // Writes: a form's fields as JSON to the API, with the session's CSRF token; the page reloads
+  // to show what changed, or the form says why the API refused.
+  var forms = document.querySelectorAll('form[data-api-form]');
+  for (var f = 0; f < forms.length; f++) forms[f].addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var form = ev.currentTarget;
+    var kind = form.getAttribute('data-api-form');
+    var fields = {};
+    new FormData(form).forEach(function (v, k) { fields[k] = v; });
+    var body = kind === 'replay' ? { ids: [fields.id] } : kind === 'waive' ? Object.assign(fields, { waived: true }) : {};
+    var error = form.querySelector('.form-error');
+    var headers = { 'content-type': 'application/json' };
+    if (form.getAttribute('data-csrf')) headers['x-csrf-token'] = form.getAttribute('data-csrf');
+    fetch(form.getAttribute('action'), { method: 'POST', credentials: 'same-origin', headers: headers, body: JSON.stringify(body) })
+      .then(function (r) {
+        if (r.ok) { location.reload(); return; }
+        return r.json().then(function (j) { throw new Error(j.message || ('HTTP ' + r.status)); }, function () { throw new Error('HTTP ' + r.status); });
+      })
+      .catch(function (e) { if (error) error.textContent = 'Not done: ' + e.message; });
+  });
   var log = document.querySelector('pre[data-follow]');
   if (log) {
     var next = Number(log.getAttribute('data-next'));

@@ -1,7 +1,7 @@
 import type { StoredDecisionChange } from '../db/decision-history-store.js';
 import type { UpdateJson } from '../updates/update-json.js';
 import type { WaiverJson } from '../waivers/waiver-json.js';
-import { html, type Html } from './html.js';
+import { html, type Html, type HtmlValue } from './html.js';
 import { badge, layout, notice, when } from './layout.js';
 import { PAGE_PATHS } from './page-paths.js';
 
@@ -40,10 +40,17 @@ export interface ContextDecision {
   error?: string;
 }
 
-export interface WaiveForm {
-  /** Where the form posts, with what it needs to be accepted (CSRF token). */
+/**
+ * A write from a page: the page's script posts the form's fields as JSON to the API route
+ * `action` with the session's CSRF token in X-CSRF-Token (the API's own checks and permissions
+ * apply); `kind` says how the fields become the body.
+ */
+export interface ApiForm {
   action: string;
+  kind: 'waive' | 'replay' | 'retry';
   hidden: Record<string, string>;
+  /** The session's CSRF token; empty when the server is open (no authentication configured). */
+  csrf: string;
 }
 
 export interface SubjectPageData {
@@ -52,8 +59,8 @@ export interface SubjectPageData {
   decisions: ContextDecision[];
   waivers: WaiverJson[];
   /** Shown when the person may waive; undefined otherwise (with `waiveHint` saying how to). */
-  waive?: WaiveForm;
-  waiveHint?: string;
+  waive?: ApiForm;
+  waiveHint?: HtmlValue;
   message?: { text: string; error: boolean };
   user?: string | null;
 }
@@ -104,17 +111,24 @@ ${waivable.length > 0 ? waiveForm(c, waivable, d) : ''}
 
 function waiveForm(c: ContextDecision, rows: RequirementRow[], d: SubjectPageData): Html {
   if (!d.waive) return d.waiveHint ? html`<p class="muted">${d.waiveHint}</p>` : html``;
+  const f = d.waive;
   const fid = `waive-${c.context}-${c.productVersion}`.replace(/[^\w-]/g, '_');
   return html`<details><summary>Waive a test at ${c.context} for ${c.productVersion}</summary>
-<form class="stack" method="post" action="${d.waive.action}" aria-label="Waive a test at ${c.context} for ${c.productVersion}">
-${Object.entries(d.waive.hidden).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+${apiFormOpen(f, `Waive a test at ${c.context} for ${c.productVersion}`)}
 <input type="hidden" name="product_version" value="${c.productVersion}">
 <label for="${fid}-tc">Test case</label>
 <select id="${fid}-tc" name="testcase">${rows.map((r) => html`<option value="${r.testcase}">${r.testcase} (${r.status})</option>`)}</select>
 <label for="${fid}-reason">Reason (required)</label>
 <textarea id="${fid}-reason" name="comment" required minlength="1" rows="3" cols="60"></textarea>
 <p><button type="submit">Waive</button></p>
+<p class="form-error" role="alert"></p>
 </form></details>`;
+}
+
+/** The opening of a form the page's script sends to the API (see ApiForm). */
+export function apiFormOpen(f: ApiForm, label: string): Html {
+  return html`<form class="stack" method="post" action="${f.action}" data-api-form="${f.kind}" data-csrf="${f.csrf}" aria-label="${label}">
+${Object.entries(f.hidden).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}`;
 }
 
 export function waiversTable(waivers: readonly WaiverJson[]): Html {

@@ -2,7 +2,7 @@ import type { DeadLetter } from '../bus/bus.js';
 import type { OutboxEntryJson } from '../db/mail-outbox.js';
 import { html, type Html } from './html.js';
 import { badge, duration, layout, notice, when } from './layout.js';
-import type { WaiveForm } from './gating-pages.js';
+import { type ApiForm, apiFormOpen } from './gating-pages.js';
 
 export interface OperationsData {
   deadLetters: DeadLetter[];
@@ -20,7 +20,7 @@ export interface OperationsData {
   consumers: Array<{ name: string; role: string; topics: string[] }>;
   bus: { kind: string; ok: boolean; detail: string };
   /** The replay button's form, for an admin; undefined shows no button. */
-  replay?: WaiveForm;
+  replay?: ApiForm;
   message?: { text: string; error: boolean };
   user?: string | null;
 }
@@ -43,9 +43,7 @@ ${
                 : ''
             }</td><td class="num">${l.attempts}</td><td>${when(l.deadAt)}</td><td>${
               d.replay
-                ? html`<form method="post" action="${d.replay.action}">${Object.entries(d.replay.hidden).map(
-                    ([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`,
-                  )}<input type="hidden" name="id" value="${l.id}"><button type="submit" class="secondary" aria-label="Replay ${l.messageId}">Replay</button></form>`
+                ? html`${apiFormOpen(d.replay, `Replay ${l.messageId}`)}<input type="hidden" name="id" value="${l.id}"><button type="submit" class="secondary">Replay</button><span class="form-error" role="alert"></span></form>`
                 : html`<span class="muted">admin only</span>`
             }</td></tr>`,
         )}</tbody></table>`

@@ -13,7 +13,7 @@ export interface RunsFilter {
 export interface RunRow {
   root: PipelineNode;
   /** The run's most recently changed node, for the "latest" column. */
-  latest: PipelineNode | undefined;
+  latest: { name: string; state: string; result: string | null } | undefined;
   /** Over all its nodes (see runVerdict): the root's own result is only its checkout's. */
   verdict: string;
 }

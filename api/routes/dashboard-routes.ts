@@ -12,7 +12,7 @@ import {
   type TestStatus,
   updatePage,
 } from '../../dashboard/gating-pages.js';
-import type { Html } from '../../dashboard/html.js';
+import { type Html, html } from '../../dashboard/html.js';
 import { ASSET_PATHS } from '../../dashboard/layout.js';
 import { operationsPage, type OperationsData } from '../../dashboard/operations-page.js';
 import { PAGE_PATHS } from '../../dashboard/page-paths.js';
@@ -31,6 +31,8 @@ import { nodeJson } from '../../pipeline/pipeline-node.js';
 import type { StoredResult } from '../../results/result-json.js';
 import type { AppContext } from '../app-context.js';
 import { doc } from '../route-doc.js';
+import { signedIn } from '../web-session.js';
+import { WAIVERDB_PREFIX } from '../../waivers/waiver-json.js';
 import { PUBLIC } from '../route-access.js';
 
 export type DashboardRouteDeps = Pick<
@@ -44,6 +46,7 @@ export type DashboardRouteDeps = Pick<
   | 'relay'
   | 'results'
   | 'serverUrl'
+  | 'sessions'
   | 'waivers'
 >;
 
@@ -73,22 +76,18 @@ export function dashboardRoutes(
   const { nodes, logs } = ctx.pipeline;
   // One pass over the listed runs' nodes (by the (run_id, id) index) gives each its verdict and
   // its most recent change; prepared once.
-  const runsSummary = ctx.pipeline.db.prepare(`SELECT run_id, id, result, updated_at FROM pipeline_nodes
+  const runsSummary = ctx.pipeline.db.prepare(`SELECT run_id, id, name, state, result FROM pipeline_nodes
     WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, updated_at DESC, id DESC`);
   const runRows = (roots: PipelineNode[]): RunRow[] => {
-    const byRun = new Map<number, Array<{ id: number; result: string | null }>>();
-    for (const r of runsSummary.all(JSON.stringify(roots.map((n) => n.id))) as Array<{
-      run_id: number;
-      id: number;
-      result: string | null;
-    }>) {
+    const byRun = new Map<number, RunNodeSummary[]>();
+    for (const r of runsSummary.all(JSON.stringify(roots.map((n) => n.id))) as RunNodeSummary[]) {
       const list = byRun.get(r.run_id) ?? [];
       list.push(r);
       byRun.set(r.run_id, list);
     }
     return roots.map((root) => {
       const runNodes = byRun.get(root.id) ?? [];
-      return { root, latest: runNodes[0] && nodes.get(runNodes[0].id), verdict: verdictOf(runNodes) };
+      return { root, latest: runNodes[0], verdict: verdictOf(runNodes) };
     });
   };
   const send = (reply: FastifyReply, page: Html, status = 200) =>
@@ -126,6 +125,13 @@ export function dashboardRoutes(
         .type('text/javascript; charset=utf-8')
         .header('cache-control', 'public, max-age=300')
         .send(DASHBOARD_JS),
+  );
+
+  // Browsers ask for it on every page without an icon link (the sign-in page): no icon, not an error.
+  app.get(
+    '/favicon.ico',
+    { config: PUBLIC, ...doc('No icon (204), so browsers stop asking', 'dashboard') },
+    async (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send(),
   );
 
   app.get(PAGE_PATHS.runs(), doc('Dashboard: active and recent runs', 'dashboard'), async (req, reply) => {
@@ -250,7 +256,36 @@ export function dashboardRoutes(
       try {
         const decisions = await subjectDecisions(ctx, type, id);
         const waivers = ctx.waivers.forSubjects([{ type, identifier: id }], {});
-        return send(reply, subjectPage({ subjectType: type, identifier: id, decisions, waivers }));
+        const who = signedIn(ctx.sessions, req);
+        const self = PAGE_PATHS.subject(type, id);
+        const mayWaive =
+          ctx.auth.open ||
+          (who !== null && (who.scopes.includes('waivers:write') || who.scopes.includes('admin')));
+        return send(
+          reply,
+          subjectPage({
+            subjectType: type,
+            identifier: id,
+            decisions,
+            waivers,
+            user: who?.user ?? null,
+            ...(mayWaive
+              ? {
+                  waive: {
+                    action: `${WAIVERDB_PREFIX}/waivers/`,
+                    kind: 'waive' as const,
+                    hidden: { subject_type: type, subject_identifier: id },
+                    csrf: who?.csrfToken ?? '',
+                  },
+                }
+              : {
+                  waiveHint:
+                    who === null
+                      ? html`<a href="/login?${new URLSearchParams({ return_to: self }).toString()}">Sign in</a> to waive a test.`
+                      : html`Waiving needs the waivers:write scope, which ${who.user} does not have.`,
+                }),
+          }),
+        );
       } catch (err) {
         return problem(reply, err, `${type} ${id}`);
       }
@@ -402,7 +437,15 @@ export function dashboardRoutes(
           ),
           403,
         );
-      return send(reply, operationsPage(await operationsData(ctx, options)));
+      const who = signedIn(ctx.sessions, req);
+      return send(
+        reply,
+        operationsPage({
+          ...(await operationsData(ctx, options)),
+          user: who?.user ?? null,
+          replay: { action: '/api/v1/dlq/replay', kind: 'replay', hidden: {}, csrf: who?.csrfToken ?? '' },
+        }),
+      );
     },
   );
 }
@@ -482,6 +525,14 @@ const VERDICT_SQL: Record<Verdict, string> = {
   incomplete: `NOT ${has("c.result = 'fail'")} AND NOT ${has('c.result IS NULL')} AND ${has("c.result = 'incomplete'")}`,
   pass: `NOT ${has("(c.result IS NULL OR c.result <> 'pass')")}`,
 };
+
+interface RunNodeSummary {
+  run_id: number;
+  id: number;
+  name: string;
+  state: string;
+  result: string | null;
+}
 
 /** As runVerdict decides it, over a run's nodes' results. */
 function verdictOf(nodes: ReadonlyArray<{ result: string | null }>): Verdict {
