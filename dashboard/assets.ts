@@ -137,6 +137,8 @@ export const DASHBOARD_JS = `
     if (form.getAttribute('data-csrf')) headers['x-csrf-token'] = form.getAttribute('data-csrf');
     fetch(form.getAttribute('action'), { method: 'POST', credentials: 'same-origin', headers: headers, body: JSON.stringify(body) })
       .then(function (r) {
+        // A re-run answers with its new node: its page is where to follow it.
+        if (r.ok && kind === 'retry') return r.json().then(function (n) { location.href = '/nodes/' + n.id; });
         if (r.ok) { location.reload(); return; }
         return r.json().then(function (j) { throw new Error(j.message || ('HTTP ' + r.status)); }, function () { throw new Error('HTTP ' + r.status); });
       })

@@ -1,5 +1,6 @@
 import type { PipelineNode } from '../pipeline/pipeline-node.js';
 import type { StoredResult } from '../results/result-json.js';
+import { type ApiForm, apiFormOpen } from './gating-pages.js';
 import { html, trusted, type Html } from './html.js';
 import { badge, bytes, duration, layout, notice, when } from './layout.js';
 import { PAGE_PATHS } from './page-paths.js';
@@ -121,6 +122,8 @@ export interface NodePageData {
   followUrl: string | null;
   artifactUrl: (name: string) => string;
   results: StoredResult[];
+  /** The "Run again" button's form, for someone who may (runs:write); undefined shows none. */
+  retry?: ApiForm;
   user?: string | null;
 }
 
@@ -138,11 +141,17 @@ export function nodePage(d: NodePageData): Html {
 <dt>Builder</dt><dd data-field="builder">${str(node.data.builder) ?? '—'}</dd>
 <dt>Duration</dt><dd>${duration(num(node.data.duration_ms))}</dd><dt>Retries</dt><dd>${node.retryCount}</dd>
 ${node.data.reason ? html`<dt>Reason</dt><dd>${String(node.data.reason)}</dd>` : ''}
+${node.retryOf !== null ? html`<dt>Retry of</dt><dd><a href="${PAGE_PATHS.node(String(node.retryOf))}">node #${node.retryOf}</a></dd>` : ''}
 ${
   subject && typeof subject.type === 'string' && typeof subject.item === 'string'
     ? html`<dt>Subject</dt><dd><a href="${PAGE_PATHS.subject(subject.type, subject.item)}">${subject.type} ${subject.item}</a></dd>`
     : ''
 }</dl></div>
+${
+  d.retry && node.job !== null && node.result !== null
+    ? html`${apiFormOpen(d.retry, `Run ${node.name} again`)}<button type="submit" class="secondary">Run this job again</button> <span class="form-error" role="alert"></span></form>`
+    : ''
+}
 <h2 id="log-heading">Log</h2>
 <p class="muted">Bytes ${log.from}–${log.to} of ${log.size}. <a href="/api/v1/nodes/${node.id}/log">Raw log</a></p>
 <nav class="pager" aria-label="Log pages">${earlier !== null ? html`<a href="${self}?log_from=${earlier}#log-heading">Earlier part</a>` : ''}${

@@ -197,6 +197,10 @@ export function dashboardRoutes(
         );
         results = ctx.results.listResults(query).items;
       }
+      const who = signedIn(ctx.sessions, req);
+      const mayRetry =
+        ctx.auth.open ||
+        (who !== null && (who.scopes.includes('runs:write') || who.scopes.includes('admin')));
       const following = node.state === 'running' || (node.result === null && node.job !== null);
       return send(
         reply,
@@ -207,6 +211,17 @@ export function dashboardRoutes(
           followUrl: following && part.to >= size ? `/dashboard/nodes/${node.id}/log-part` : null,
           artifactUrl: (name) => `${href}/artifacts/${name.split('/').map(encodeURIComponent).join('/')}`,
           results,
+          user: who?.user ?? null,
+          ...(mayRetry
+            ? {
+                retry: {
+                  action: `/api/v1/nodes/${node.id}/retry`,
+                  kind: 'retry' as const,
+                  hidden: {},
+                  csrf: who?.csrfToken ?? '',
+                },
+              }
+            : {}),
         }),
       );
     },

@@ -279,6 +279,16 @@ test('the dashboard shows a real run, its live log, the gating of its build and 
   assert.match(await text(page, 'main'), /local healthy 0 of 4 jobs/);
   assert.match(await text(page, 'main'), /result\.submit/);
 
+  // Re-running the failed job (the server is open: anyone may) leads to the new node's page.
+  await page.goto(p.base + PAGE_PATHS.node(String(unit.id)));
+  await Promise.all([
+    page.waitForURL((u) => u.pathname !== PAGE_PATHS.node(String(unit.id))),
+    page.getByRole('button', { name: 'Run this job again' }).click(),
+  ]);
+  assert.match(await text(page, 'main'), new RegExp(`Retry of node #${unit.id}`));
+  assert.match(await text(page, 'main'), /Retries 1/);
+  await page.locator('[data-field="result"]', { hasText: 'fail' }).first().waitFor({ timeout: 20_000 });
+
   assert.deepEqual([...errors, ...logErrors], []);
 });
 
