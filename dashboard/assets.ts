@@ -35,7 +35,7 @@ button.secondary { background: #fff; color: var(--accent); border-color: var(--a
 .s-pass, .s-passed, .s-PASSED, .s-healthy { color: #116329; }
 .s-fail, .s-failed, .s-FAILED, .s-ERROR, .s-errored, .s-down, .s-undecided { color: #b3261e; }
 .s-incomplete, .s-missing, .s-NEEDS_INSPECTION, .s-INFO { color: #8a4600; }
-.s-running, .s-RUNNING, .s-queued, .s-QUEUED, .s-available, .s-closing { color: #0550ae; }
+.s-waiting, .s-running, .s-RUNNING, .s-queued, .s-QUEUED, .s-available, .s-closing { color: #0550ae; }
 .s-waived { color: #6639ba; }
 .s-done, .s-none { color: var(--muted); }
 .verdict { font-size: 18px; font-weight: 700; }

@@ -89,7 +89,7 @@ function decisionSection(c: ContextDecision, d: SubjectPageData): Html {
 <p class="verdict" data-decision="${c.context}/${c.productVersion}">${
     c.error !== undefined
       ? html`${badge('undecided')} ${c.error}`
-      : html`${badge(c.satisfied ? 'passed' : 'failed')} ${c.summary}`
+      : html`${badge(c.satisfied ? 'passed' : rows.some((r) => r.status === 'failed' || r.status === 'errored' || r.status.endsWith('gating-yaml')) ? 'failed' : 'waiting')} ${c.summary}`
   }</p>
 ${
   rows.length === 0

@@ -199,6 +199,7 @@ test('the dashboard shows a real run, its live log, the gating of its build and 
     has: page.getByRole('heading', { name: /bodhi_update_push_testing/ }),
   });
   assert.match(await shown(testing.locator('tr[data-testcase="dist.abicheck"]')), /running/);
+  assert.match(await shown(testing.locator('.verdict')), /waiting\s+Of 2 required tests, 1 test incomplete/);
   assert.match(await shown(testing.locator('tr[data-testcase="sluice.unit.dash.cli.prints"]')), /passed/);
 
   // A waiver (its reason is hostile input) flips the stable decision.
