@@ -26,12 +26,20 @@ import type { Role } from '../config/roles.js';
 import type { NodeStore } from '../db/node-store.js';
 import type { LogStore } from '../dispatch/log-store.js';
 import type { PipelineEngine } from '../dispatch/pipeline-engine.js';
+import type { EnvironmentStore } from '../db/environment-store.js';
+import type { RetentionStore } from '../db/retention-store.js';
+import type { Retention } from '../dispatch/retention.js';
 import type { Runner } from '../builders/runner.js';
 
 /** The pipeline's parts as routes and consumers reach them. */
 export interface PipelineParts {
   nodes: NodeStore;
   engine: PipelineEngine;
+  /** Who holds and who waits for each deployment environment; what each run deployed. */
+  environments: EnvironmentStore;
+  /** What pipeline.retention pruned (for 410 answers), and the task that prunes. */
+  retention: RetentionStore;
+  pruning: Retention;
   logs: LogStore;
   artifactsDir: string;
   /** The in-process runner, unless runners run elsewhere (pipeline.runner.enabled: false). */

@@ -25,6 +25,7 @@ import { messageRoutes } from './routes/message-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import { outboxRoutes } from './routes/outbox-routes.js';
 import { pipelineRoutes } from './routes/pipeline-routes.js';
+import { imageHookRoutes } from './routes/image-hook-routes.js';
 import { resultsdbRoutes } from './routes/resultsdb-routes.js';
 import { updatesRoutes } from './routes/updates-routes.js';
 import { waiverdbRoutes } from './routes/waiverdb-routes.js';
@@ -113,7 +114,13 @@ export function buildHttpServer(
   // of its own (the Greenwave decision route) makes the same check first.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+  // A container registry sends its notifications as JSON of its own media type (v1, v2 since distribution 3).
+  const jsonTypes = [
+    'application/json',
+    'application/vnd.docker.distribution.events.v1+json',
+    'application/vnd.docker.distribution.events.v2+json',
+  ];
+  app.addContentTypeParser(jsonTypes, { parseAs: 'string' }, (req, body, done) => {
     if (typeof body === 'string' && jsonTooDeep(body))
       return done(Object.assign(new Error(`body: ${jsonDepthMessage()}`), { statusCode: 400 }), undefined);
     parseJson(req, body as string, done);
@@ -249,6 +256,7 @@ export function buildHttpServer(
     updatesRoutes(scope, ctx);
     outboxRoutes(scope, ctx);
     pipelineRoutes(scope, ctx, streams);
+    imageHookRoutes(scope, ctx);
     for (const group of routeGroups) group(scope, ctx);
   });
   return {

@@ -25,6 +25,9 @@ export const LOGIN_TOKEN_PATH = '/login/token';
 export const LOGIN_SESSION_PATH = '/login/session';
 export const LOGOUT_PATH = '/logout';
 
+/** What these routes use of the service: nothing else reaches them. */
+export type LoginRouteDeps = Pick<AppContext, 'config' | 'auth' | 'sessions' | 'serverUrl'>;
+
 const doc = (summary: string) => ({ schema: { summary, tags: ['operations'] } });
 
 /**
@@ -35,7 +38,7 @@ const doc = (summary: string) => ({ schema: { summary, tags: ['operations'] } })
  * person. Either way the browser gets a session cookie that the API's auth accepts as the caller,
  * with the session's CSRF token required on every state-changing request. `POST /logout` ends it.
  */
-export function loginRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function loginRoutes(app: FastifyInstance, ctx: LoginRouteDeps): void {
   const sessions = ctx.sessions;
   const secure = () => ctx.serverUrl().startsWith('https:');
   const ttlSeconds = ctx.config.auth.sessionSeconds;

@@ -15,6 +15,9 @@ import { MailOutbox } from '../db/mail-outbox.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { NotificationSender } from '../notify/notification-sender.js';
+import { MailChannel } from '../notify/mail-channel.js';
+import { WebhookChannel } from '../notify/webhook-channel.js';
+import { ChatChannel } from '../notify/chat-channel.js';
 import { SmtpMailTransport } from '../notify/smtp-mail-transport.js';
 import { decisionChangedMail } from '../notify/templates/decision-changed-mail.js';
 import { benchConfig, benchLogger, median, rate } from './bench-support.js';
@@ -143,7 +146,13 @@ async function sluiceRound(server: Sink, round: number, grouped: boolean): Promi
   migrate(db);
   const outbox = new MailOutbox(db, 'bench.example.org');
   const transport = new SmtpMailTransport(config.notify.smtp);
-  const sender = new NotificationSender(outbox, db, transport, config.notify, benchLogger());
+  const logger = benchLogger();
+  const channels = {
+    mail: new MailChannel(outbox, transport, config.notify, () => 'https://sluice.example.org', logger),
+    webhook: new WebhookChannel(outbox, config.notify.httpTimeoutMs),
+    chat: new ChatChannel(outbox, () => 'https://sluice.example.org', config.notify.httpTimeoutMs),
+  };
+  const sender = new NotificationSender(outbox, db, channels, config.notify, logger);
   sender.start();
   const add = db.transaction((i: number) =>
     outbox.addMail({

@@ -451,7 +451,10 @@ export class AmqpBus implements Bus {
     options: PublishOptions,
   ): Promise<PublishReceipt> {
     const routingKey = this.config.topicPrefix + topic;
-    const headers = { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) };
+    // publishProperties copies the headers it is given: merged here only when there is something to add.
+    const headers = options.handledBy
+      ? { ...options.headers, ...handledByHeaders(this.config.queuePrefix, options.handledBy) }
+      : options.headers;
     await this.confirmSend(
       this.config.exchange,
       routingKey,

@@ -29,18 +29,38 @@ export const FEDORA_SEVERITY_INFO = 20;
  * of the CI messages spec by the topic's last three words.
  */
 export function fedoraSchemaFor(topic: string): { schema: string; schemaPackage?: string } {
-  if (/^ci\.[^.]+\.[^.]+\.[^.]+$/.test(topic))
-    return { schema: 'ci_messages.CIMessageV1', schemaPackage: 'ci_messages' };
-  return { schema: 'base.message' };
+  if (isCiMessageTopic(topic)) return { schema: CI_SCHEMA, schemaPackage: CI_SCHEMA_PACKAGE };
+  return { schema: BASE_SCHEMA };
+}
+
+const BASE_SCHEMA = 'base.message';
+const CI_SCHEMA = 'ci_messages.CIMessageV1';
+const CI_SCHEMA_PACKAGE = 'ci_messages';
+
+/** `ci.` and three more non-empty words: `ci.<artifact>.<category>.<state>`. */
+function isCiMessageTopic(topic: string): boolean {
+  if (!topic.startsWith('ci.')) return false;
+  const a = topic.indexOf('.', 3);
+  const b = a < 0 ? -1 : topic.indexOf('.', a + 1);
+  return a > 3 && b > a + 1 && b < topic.length - 1 && topic.indexOf('.', b + 1) < 0;
 }
 
 /**
  * `sent-at` as fedora-messaging writes it: ISO 8601 in UTC with the offset and without fractions
  * of a second, e.g. `2019-07-30T19:12:22+00:00` (wire-format.rst: "should not include microseconds").
  */
-export function fedoraSentAt(at: Date): string {
-  return at.toISOString().replace(/\.\d+Z$/, '+00:00');
+export function fedoraSentAt(at: Date | number): string {
+  const ms = typeof at === 'number' ? at : at.getTime();
+  const second = Math.floor(ms / 1000);
+  // Every message of one second has the same text: made once a second, not once a message.
+  if (second !== lastSentAt.second) {
+    // toISOString always ends in `.sssZ` (three digits of milliseconds).
+    lastSentAt = { second, text: `${new Date(second * 1000).toISOString().slice(0, -5)}+00:00` };
+  }
+  return lastSentAt.text;
 }
+
+let lastSentAt = { second: Number.NaN, text: '' };
 
 /**
  * fedora-messaging's headers for a message on `topic` (without the configured prefix). No
@@ -48,13 +68,30 @@ export function fedoraSentAt(at: Date): string {
  * class's `usernames` / `packages` / `groups`, which are empty for `base.message` and
  * `ci_messages.CIMessageV1`, so the services Sluice stands in for never send any either.
  */
-export function fedoraMessagingHeaders(topic: string, at: Date = new Date()): Record<string, HeaderValue> {
-  const { schema, schemaPackage } = fedoraSchemaFor(topic);
-  return {
-    [FEDORA_HEADERS.schema]: schema,
-    ...(schemaPackage ? { [FEDORA_HEADERS.schemaPackage]: schemaPackage } : {}),
-    [FEDORA_HEADERS.severity]: FEDORA_SEVERITY_INFO,
-    [FEDORA_HEADERS.priority]: 0,
-    [FEDORA_HEADERS.sentAt]: fedoraSentAt(at),
-  };
+export function fedoraMessagingHeaders(
+  topic: string,
+  at: Date | number = Date.now(),
+): Record<string, HeaderValue> {
+  return addFedoraMessagingHeaders({}, topic, at);
+}
+
+/**
+ * Sets fedora-messaging's headers for `topic` on `headers`, in the order fedoraMessagingHeaders
+ * lists them, and returns it: the publish path builds one object per message, not three.
+ */
+export function addFedoraMessagingHeaders(
+  headers: Record<string, HeaderValue>,
+  topic: string,
+  at: Date | number,
+): Record<string, HeaderValue> {
+  if (isCiMessageTopic(topic)) {
+    headers[FEDORA_HEADERS.schema] = CI_SCHEMA;
+    headers[FEDORA_HEADERS.schemaPackage] = CI_SCHEMA_PACKAGE;
+  } else {
+    headers[FEDORA_HEADERS.schema] = BASE_SCHEMA;
+  }
+  headers[FEDORA_HEADERS.severity] = FEDORA_SEVERITY_INFO;
+  headers[FEDORA_HEADERS.priority] = 0;
+  headers[FEDORA_HEADERS.sentAt] = fedoraSentAt(at);
+  return headers;
 }

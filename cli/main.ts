@@ -16,12 +16,19 @@ import { serveCommand } from './commands/serve-command.js';
 import { tailCommand } from './commands/tail-command.js';
 import { tokenCommand } from './commands/token-command.js';
 import { waiveCommand } from './commands/waive-command.js';
+import { runsCommand } from './commands/runs-command.js';
+import { watchCommand } from './commands/watch-command.js';
+import { statusCommand } from './commands/status-command.js';
+import { SLUICE_VERSION } from '../api/sluice-version.js';
+import { didYouMean } from '../config/did-you-mean.js';
 
 const commands: Command[] = [
   serveCommand,
   publishCommand,
   tailCommand,
   runCommand,
+  runsCommand,
+  watchCommand,
   retryCommand,
   runnerCommand,
   dlqCommand,
@@ -30,13 +37,14 @@ const commands: Command[] = [
   tokenCommand,
   waiveCommand,
   decideCommand,
+  statusCommand,
   mailCommand,
   backupCommand,
 ];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return `usage: sluice COMMAND [options]   (sluice COMMAND --help for details)\n\n${commands
+  return `usage: sluice COMMAND [options]   (sluice COMMAND --help for details; sluice --version)\n\n${commands
     .map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)
     .join('\n')}\n`;
 }
@@ -47,9 +55,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(overview());
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`sluice ${SLUICE_VERSION}\n`);
+    return 0;
+  }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`sluice: unknown command "${name}"\n\n${overview()}`);
+    const hint = didYouMean(
+      name,
+      commands.map((c) => c.name),
+    );
+    io.stderr.write(`sluice: unknown command "${name}"${hint}\n\n${overview()}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

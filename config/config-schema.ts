@@ -717,6 +717,22 @@ export const configSchema = {
                   secret: { type: 'string', minLength: 16 },
                 },
               },
+              /**
+               * Post what the rule's mail tells (or `about`, without mail) to a chat room through a
+               * Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat). The URL is a
+               * secret: it is read from urlFile at each post. format: how links are written
+               * (`slack`: <url|label>; `markdown`: [label](url)).
+               */
+              chat: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['urlFile'],
+                properties: {
+                  urlFile: { type: 'string', minLength: 1 },
+                  format: { enum: ['slack', 'markdown'] },
+                  about: { enum: ['job-failed', 'decision-changed', 'run-report'] },
+                },
+              },
               debounceSeconds: { type: 'integer', minimum: 0 },
             },
           },

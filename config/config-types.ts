@@ -169,6 +169,7 @@ export interface NotifyRuleSettings {
   mail?: MailTemplateName;
   recipients: string[];
   webhook?: { url: string; secret: string };
+  chat?: { urlFile: string; format?: 'slack' | 'markdown'; about?: MailTemplateName };
   debounceSeconds?: number;
 }
 

@@ -4,10 +4,11 @@
  * integration-tested, all on this machine with the local runner, in a few seconds. It stands in
  * for the Fedora stages (config/examples/fedora-ci.yaml has the real mock / compose / test
  * commands) and touches nothing outside each job's temporary directory. Only runs of the repo
- * "demo" start it: `sluice run demo main`. Values are printed with `printf '%s'`: `echo` would
+ * "demo" start it: `sluice run demo main`; `sluice run demo fail-example` builds a variant whose
+ * unit test fails (config/demo-policy.ts is the policy that gates both). Values are printed with `printf '%s'`: `echo` would
  * turn a `\n` in a branch name into a new line of the log (dash's echo reads escapes).
  */
-export const DEMO_REPOS = [{ name: 'demo', branches: ['main'] }];
+export const DEMO_REPOS = [{ name: 'demo', branches: ['main', 'fail-example'] }];
 
 export const DEMO_BUILDERS = [{ name: 'local', type: 'local', labels: ['local'], jobLimit: 4 }];
 
@@ -25,7 +26,11 @@ export const DEMO_JOBS = [
       "printf '#!/bin/sh\\necho hello from demo\\n' > pkg/usr/bin/demo",
       'tar -czf demo.tar.gz -C pkg .',
       "printf 'building demo for branch %s revision %s\\n' {{ branch }} {{ revision }}",
-      'printf \'nvr=demo-1.0-%s.fc41\\n\' {{ run_id }} >> "$SLUICE_DATA"',
+      // The NVR follows the branch, not a counter, so the README can name it: main builds
+      // demo-1.0-1.fc41, fail-example builds demo-fail-example-1.0-1.fc41.
+      'branch={{ branch }}',
+      'if [ "$branch" = main ]; then name=demo; else name="demo-$(printf \'%s\' "$branch" | tr -c \'A-Za-z0-9._+-\' _)"; fi',
+      'printf \'nvr=%s-1.0-1.fc41\\n\' "$name" >> "$SLUICE_DATA"',
     ].join('\n'),
     artifacts: ['*.tar.gz'],
     timeoutSeconds: 300,
@@ -40,10 +45,14 @@ export const DEMO_JOBS = [
     command: [
       'set -eu',
       "printf 'unit tests of %s\\n' {{ parent.data.nvr }}",
+      // Branches named fail-… break a test, so the tour can show a failing decision and a waiver.
+      'branch={{ branch }}',
+      'failure=',
+      'case "$branch" in fail-*) failure=\'<failure message="exit status 1, expected 0"/>\' ;; esac',
       'cat > junit.xml <<XML',
       '<testsuites><testsuite name="demo" tests="2">',
       '<testcase classname="demo.cli" name="prints_hello" time="0.01"/>',
-      '<testcase classname="demo.cli" name="exit_status" time="0.01"/>',
+      '<testcase classname="demo.cli" name="exit_status" time="0.01">$failure</testcase>',
       '</testsuite></testsuites>',
       'XML',
     ].join('\n'),

@@ -26,6 +26,22 @@ export const pipelineSchema = {
     timeoutGraceSeconds: { type: 'integer', minimum: 0, default: 30 },
     logsDir: { type: 'string', minLength: 1, default: './var/logs' },
     artifactsDir: { type: 'string', minLength: 1, default: './var/artifacts' },
+    /**
+     * How long finished jobs' logs, artifacts and whole runs (their node rows) are kept, in days
+     * after the node (the run's root, for runs) ended; null keeps them. Pruned on `cron` by the
+     * scheduler; the API answers 410 Gone for what was pruned. Results and decisions are kept.
+     */
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        logs: { type: ['number', 'null'], minimum: 0, default: null },
+        artifacts: { type: ['number', 'null'], minimum: 0, default: null },
+        runs: { type: ['number', 'null'], minimum: 0, default: null },
+        cron: { type: 'string', minLength: 1, default: '37 4 * * *' },
+      },
+    },
     /** Who answers for this CI system, as Fedora CI messages name it. */
     contact: {
       type: 'object',
@@ -171,6 +187,12 @@ export const pipelineSchema = {
           paths: stringList,
           /** Labels a builder must all have; templates allowed ("arch:{{ matrix.arch }}"). */
           runsOn: stringList,
+          /**
+           * Where the job deploys (test, prod, …): two jobs of one environment never run at once
+           * (the second waits its turn, across runs); a job that passes is recorded in its run's
+           * deployments.
+           */
+          environment: { type: ['string', 'null'], pattern: NAME, maxLength: 100, default: null },
           command: { type: 'string', minLength: 1 },
           env: {
             type: 'object',

@@ -15,6 +15,7 @@ export interface PipelineSettings {
   timeoutGraceSeconds: number;
   logsDir: string;
   artifactsDir: string;
+  retention: { logs: number | null; artifacts: number | null; runs: number | null; cron: string };
   contact: { name: string; team: string; email: string; url: string | null };
   checkout: { holdoffSeconds: number; timeoutSeconds: number };
   supersede: boolean;
@@ -86,6 +87,8 @@ export interface JobSettings {
   branches: string[];
   paths: string[];
   runsOn: string[];
+  /** Null (the compiled default) or absent: the job deploys nowhere. */
+  environment?: string | null;
   command: string;
   env: Record<string, string>;
   timeoutSeconds: number;

@@ -24,7 +24,7 @@ export function notifyConsumer(parts: NotifyConsumerParts): ConsumerSpec {
       const rules = notifier.matching(message.topic, message.body);
       if (rules.length === 0) return;
       // Fetched before the transaction: no network wait may hold the store's write lock.
-      const logTail = rules.some((r) => r.mail === 'job-failed')
+      const logTail = rules.some((r) => (r.mail ?? r.chat?.about) === 'job-failed')
         ? await logs.tail(logUrl(message.body as NodeEvent))
         : null;
       const outcome = ctx.effect(() => notifier.notify(message, rules, logTail));

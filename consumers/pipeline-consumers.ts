@@ -1,9 +1,12 @@
-import { type ConsumerSpec, topicConsumer } from '../bus/bus.js';
+import { bodyOn, type ConsumerSpec, topicConsumer } from '../bus/bus.js';
 import type { LogStore } from '../dispatch/log-store.js';
 import type { PipelineEngine } from '../dispatch/pipeline-engine.js';
 import { GIT_RECEIVE, parseGitReceive } from '../pipeline/git-receive.js';
 import { JOB_FINISHED, JOB_LOG, JOB_STARTED } from '../pipeline/job-messages.js';
 import { NODE_CREATED, NODE_UPDATED } from '../pipeline/node-message.js';
+import { pushesInRegistryEnvelope, pushInCiMessage, REGISTRY_NOTIFICATION } from '../pipeline/image-push.js';
+import { startImageRuns } from '../dispatch/image-runs.js';
+import type { ProcessedMessages } from '../db/processed-messages.js';
 
 /**
  * The control plane's consumers. Each does its work as the message's effect, so the nodes,
@@ -19,6 +22,40 @@ export function gitReceiveConsumer(engine: PipelineEngine, changed: () => void):
       if (ctx.effect(() => engine.startRun(request)).applied) changed();
     },
   });
+}
+
+/**
+ * Image runs: a registry's notification (each manifest push, once per event id however often the
+ * registry sends it again, and whether it came here or by the HTTP hook) or a Fedora CI message
+ * that a container image was built.
+ */
+export const IMAGE_TOPICS = [
+  REGISTRY_NOTIFICATION.name,
+  'ci.container-image.build.complete',
+  'ci.redhat-container-image.build.complete',
+] as const;
+
+export function imagePushConsumer(
+  engine: PipelineEngine,
+  ledger: ProcessedMessages,
+  changed: () => void,
+): ConsumerSpec {
+  return {
+    name: 'pipeline-image-push',
+    topics: [...IMAGE_TOPICS],
+    handle(message, ctx) {
+      const outcome = ctx.effect(() =>
+        message.topic === REGISTRY_NOTIFICATION.name
+          ? startImageRuns(engine, ledger, pushesInRegistryEnvelope(bodyOn(REGISTRY_NOTIFICATION, message)))
+          : startImageRuns(
+              engine,
+              ledger,
+              [pushInCiMessage(message.body)].filter((p) => p !== null),
+            ),
+      );
+      if (outcome.applied && outcome.value.length) changed();
+    },
+  };
 }
 
 /** Jobs fire on node transitions: the event says the state before and after. */

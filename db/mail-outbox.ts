@@ -4,7 +4,8 @@ import type { Db } from './open-database.js';
 
 export const OUTBOX_STATES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
-export type NotificationKind = 'mail' | 'webhook';
+export const NOTIFICATION_KINDS = ['mail', 'webhook', 'chat'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** What the sender hands to a mail transport. */
 export interface MailPayload {
@@ -21,6 +22,16 @@ export interface WebhookPayload {
   url: string;
   body: string;
   headers: Record<string, string>;
+}
+
+/**
+ * What the sender POSTs to a chat's incoming webhook. The URL is a secret (whoever has it can
+ * post), so the outbox keeps only the file it is read from, at each attempt.
+ */
+export interface ChatPayload {
+  urlFile: string;
+  /** The JSON body: `{"text": …}`. */
+  body: string;
 }
 
 /** A mail as a template makes it: the same content as plain text and as HTML. */
@@ -55,6 +66,17 @@ export interface NewWebhook {
   body: string;
   headers: Record<string, string>;
   sourceId?: string;
+  dedupKey?: string;
+}
+
+export interface NewChat {
+  rule: string;
+  /** What the post is about (job-failed, decision-changed, run-report). */
+  template: string;
+  urlFile: string;
+  text: string;
+  sourceId?: string;
+  dedupKey?: string;
 }
 
 export interface ClaimedNotification {
@@ -62,7 +84,7 @@ export interface ClaimedNotification {
   kind: NotificationKind;
   messageId: string;
   attempts: number;
-  payload: MailPayload | WebhookPayload;
+  payload: MailPayload | WebhookPayload | ChatPayload;
 }
 
 export interface OpenWindow {
@@ -80,7 +102,7 @@ export interface OutboxEntryJson {
   message_id: string;
   source_message_id: string | null;
   state: OutboxState;
-  /** Addresses of a mail, the URL of a webhook call. */
+  /** Addresses of a mail, the URL of a webhook call, the file holding a chat's webhook URL. */
   recipients: string[];
   subject: string;
   attempts: number;
@@ -272,7 +294,7 @@ export class MailOutbox {
         template: null,
         message_id: newMessageId(now),
         source_id: w.sourceId ?? null,
-        dedup_key: null,
+        dedup_key: w.dedupKey ?? null,
         debounce_key: null,
         baseline: null,
         state: 'pending',
@@ -283,6 +305,28 @@ export class MailOutbox {
         due_at: now,
       },
       payload,
+    );
+  }
+
+  addChat(c: NewChat, now = Date.now()): number | null {
+    return this.insert(
+      {
+        kind: 'chat',
+        rule: c.rule,
+        template: c.template,
+        message_id: newMessageId(now),
+        source_id: c.sourceId ?? null,
+        dedup_key: c.dedupKey ?? null,
+        debounce_key: null,
+        baseline: null,
+        state: 'pending',
+        last_error: null,
+        recipients: JSON.stringify([c.urlFile]),
+        subject: c.text.split('\n', 1)[0]!.slice(0, 200),
+        now,
+        due_at: now,
+      },
+      { head: JSON.stringify({ urlFile: c.urlFile }), body: JSON.stringify({ text: c.text }), html: null },
     );
   }
 
@@ -438,8 +482,9 @@ function toStored(m: MailPayload): StoredPayload {
   };
 }
 
-function fromStored(kind: NotificationKind, p: StoredPayload): MailPayload | WebhookPayload {
+function fromStored(kind: NotificationKind, p: StoredPayload): MailPayload | WebhookPayload | ChatPayload {
   const head = JSON.parse(p.head) as Record<string, unknown>;
+  if (kind === 'chat') return { urlFile: head.urlFile as string, body: p.body };
   if (kind === 'webhook')
     return { url: head.url as string, headers: head.headers as Record<string, string>, body: p.body };
   return {

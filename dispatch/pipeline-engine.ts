@@ -15,10 +15,12 @@ import type { NodeMessage } from '../pipeline/node-message.js';
 import { acceptsChildren, type NodeResult } from '../pipeline/node-state.js';
 import type { ParsedTest } from '../pipeline/parsed-test.js';
 import type { RunRequest } from '../pipeline/run-request.js';
+import { imageName, type ImagePush } from '../pipeline/image-push.js';
 import { PIPELINE_API, type NodeArtifact, type PipelineNode } from '../pipeline/pipeline-node.js';
 import { planSweep, type SweepAction } from '../pipeline/sweep-plan.js';
 import { renderTemplate, TemplateError, type TemplateValue } from '../pipeline/template.js';
 import type { Outbox } from '../db/outbox.js';
+import type { EnvironmentStore } from '../db/environment-store.js';
 import { errorText } from '../errors/error-text.js';
 import { JOB_CANCEL, JOB_QUEUED, type JobFinished, type JobStarted } from '../pipeline/job-messages.js';
 
@@ -38,6 +40,7 @@ export class PipelineEngine {
     private readonly log: Logger,
     /** Read at each use: with port 0 the URL is known only once the server listens. */
     private readonly serverUrl: () => string,
+    private readonly environments: EnvironmentStore,
   ) {}
 
   private get settings() {
@@ -113,8 +116,53 @@ export class PipelineEngine {
     ).node;
   }
 
+  /**
+   * A run on a pushed container image: its root is an `image` node (jobs start on
+   * `on: {kind: image, state: available}`) whose repo is the image's repository (with its
+   * registry), branch its tag and revision its digest; templates read the whole reference as
+   * `{{ run.data.image }}`. Undefined when no job starts on images: a registry announces every
+   * push, and runs with nothing to do would only pile up.
+   */
+  startImageRun(push: ImagePush, now = Date.now()): PipelineNode | undefined {
+    if (!hasListeners({ kind: 'image', name: 'image', job: null }, this.settings.jobs)) return undefined;
+    const repo = push.registry ? `${push.registry}/${push.repository}` : push.repository;
+    const root = this.nodes.create(
+      {
+        kind: 'image',
+        name: 'image',
+        repo,
+        branch: push.tag,
+        revision: push.digest,
+        timeoutAt: now + this.settings.checkout.timeoutSeconds * 1000,
+        data: clean({
+          image: imageName(push),
+          registry: push.registry,
+          repository: push.repository,
+          tag: push.tag,
+          digest: push.digest,
+          author: push.actor,
+          url: push.url,
+          event_id: push.eventId,
+          source: push.source,
+        }),
+      },
+      now,
+    );
+    return this.nodes.update(
+      root.id,
+      { state: 'available', result: 'pass', holdoffAt: now + this.settings.checkout.holdoffSeconds * 1000 },
+      now,
+    ).node;
+  }
+
   /** Starts the jobs a node's transition fires; returns the nodes created. */
   onNodeEvent(event: NodeMessage, now = Date.now()): PipelineNode[] {
+    const admitted =
+      event.state === 'done' && event.previous_state !== 'done' ? this.nodeEnded(event, now) : [];
+    return [...admitted, ...this.jobsOf(event, now)];
+  }
+
+  private jobsOf(event: NodeMessage, now: number): PipelineNode[] {
     const parentOfJobs = () => this.nodes.get(event.id);
     const run = this.nodes.get(event.run_id);
     const changed = run?.data.changed_files;
@@ -366,21 +414,47 @@ export class PipelineEngine {
       now,
     );
     if (rendered) {
+      const queued = {
+        node_id: node.id,
+        run_id: node.runId,
+        job: job.name,
+        attempt: retryCount + 1,
+        command: rendered.command,
+        env: job.env,
+        timeout_s: job.timeoutSeconds,
+        deadline: new Date(now + job.timeoutSeconds * 1000).toISOString(),
+        runs_on: rendered.runsOn,
+        artifacts: job.artifacts,
+        results: { parser: job.results.parser, files: job.results.files },
+      };
       try {
-        // Validated before it is stored: a refused message adds nothing.
-        this.outbox.add(JOB_QUEUED, {
-          node_id: node.id,
-          run_id: node.runId,
-          job: job.name,
-          attempt: retryCount + 1,
-          command: rendered.command,
-          env: job.env,
-          timeout_s: job.timeoutSeconds,
-          deadline: new Date(now + job.timeoutSeconds * 1000).toISOString(),
-          runs_on: rendered.runsOn,
-          artifacts: job.artifacts,
-          results: { parser: job.results.parser, files: job.results.files },
-        });
+        if (job.environment && !this.environments.acquire(job.environment, node.id, now)) {
+          // Its turn comes when the environment's holder ends (nodeEnded): no timeout while it waits.
+          this.environments.wait(
+            job.environment,
+            {
+              nodeId: node.id,
+              message: queued,
+              timeoutMs: (job.timeoutSeconds + this.settings.timeoutGraceSeconds) * 1000,
+            },
+            now,
+          );
+          this.nodes.update(
+            node.id,
+            {
+              timeoutAt: null,
+              data: {
+                environment: job.environment,
+                waiting_for: `environment ${job.environment}, held by node ${this.environments.holder(job.environment)}`,
+              },
+            },
+            now,
+          );
+        } else {
+          // Validated before it is stored: a refused message adds nothing.
+          this.outbox.add(JOB_QUEUED, queued);
+          if (job.environment) this.nodes.update(node.id, { data: { environment: job.environment } }, now);
+        }
       } catch (err) {
         problem = this.cannotStart(job, err);
       }
@@ -400,6 +474,51 @@ export class PipelineEngine {
       );
     }
     return node;
+  }
+
+  /**
+   * A node became done: a passing deployment is recorded, its environment is free, and the next
+   * job waiting for that environment is dispatched now, with its timeout counted from now.
+   * Returns the nodes dispatched.
+   */
+  private nodeEnded(event: NodeMessage, now: number): PipelineNode[] {
+    const job = event.job ? this.settings.jobs.find((j) => j.name === event.job) : undefined;
+    const node = this.nodes.get(event.id);
+    if (job?.environment && node && event.result === 'pass') {
+      const run = this.nodes.get(node.runId);
+      const subject =
+        (job.subject.item && this.subjectOf(job, node, node.data)?.item) ||
+        (typeof run?.data.image === 'string' ? run.data.image : null) ||
+        `${run?.repo ?? node.repo ?? ''}${run?.revision ? `@${run.revision}` : ''}`;
+      this.environments.recordDeployment(
+        { nodeId: node.id, runId: node.runId, environment: job.environment, job: job.name, subject },
+        now,
+      );
+    }
+    const admitted: PipelineNode[] = [];
+    for (const environment of this.environments.finished(event.id)) {
+      for (;;) {
+        const next = this.environments.admitNext(environment, now);
+        if (!next) break;
+        const waiting = this.nodes.get(next.nodeId);
+        // Cancelled or timed out while it waited: the environment goes to the one after it.
+        if (waiting?.state !== 'running') {
+          this.environments.finished(next.nodeId);
+          continue;
+        }
+        const timeoutS = Number(next.message.timeout_s);
+        this.outbox.add(JOB_QUEUED, {
+          ...next.message,
+          deadline: new Date(now + timeoutS * 1000).toISOString(),
+        });
+        admitted.push(
+          this.nodes.update(waiting.id, { timeoutAt: now + next.timeoutMs, data: { waiting_for: null } }, now)
+            .node,
+        );
+        break;
+      }
+    }
+    return admitted;
   }
 
   /** The reason a node carries when its job could not be started. */

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   BUS_UNAVAILABLE: { status: 503, answer: 'redacted' },
   // Pipelines, runs and updates.
   NODE_NOT_FOUND: { status: 404, answer: 'redacted' },
+  // A run, a log or artifacts that pipeline.retention pruned: gone for good, not missing.
+  NODE_PRUNED: { status: 410, answer: 'redacted' },
   NODE_TRANSITION_ILLEGAL: { status: 409, answer: 'redacted' },
   NODE_RESULT_FINAL: { status: 409, answer: 'redacted' },
   NODE_RESULT_REQUIRED: { status: 409, answer: 'redacted' },
@@ -59,6 +61,6 @@ export const ERROR_CODES = {
 /** A 500 always hides its message; any other status shows it, redacted or not. */
 type ErrorAnswer =
   | { status: 500; answer: 'hidden' }
-  | { status: 400 | 403 | 404 | 409 | 415 | 503; answer: 'verbatim' | 'redacted' };
+  | { status: 400 | 403 | 404 | 409 | 410 | 415 | 503; answer: 'verbatim' | 'redacted' };
 
 export type ErrorCode = keyof typeof ERROR_CODES;

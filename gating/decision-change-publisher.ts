@@ -1,6 +1,6 @@
 import { DecisionInputError } from '../errors/decision-input-error.js';
-import { decisionState, decisionUpdateBody, type DecisionState } from './decision-update-message.js';
 import { decisionSnapshot, type DecisionHistory } from './decision-history.js';
+import { decisionState, decisionUpdateBody, type DecisionState } from './decision-update-message.js';
 import { sameDecision } from './same-decision.js';
 import type { DecisionMaker, PreparedDecision } from './decision-maker.js';
 import type { DecisionRequest } from './decision-request.js';

@@ -1,17 +1,19 @@
 import type { Logger } from 'pino';
 import { errorText } from '../errors/error-text.js';
 import type { NotifySettings } from '../config/config-types.js';
-import type { ClaimedNotification, MailOutbox, MailPayload, WebhookPayload } from '../db/mail-outbox.js';
+import type { ClaimedNotification, MailOutbox } from '../db/mail-outbox.js';
 import type { Db } from '../db/open-database.js';
 import { DeliveryError } from '../errors/delivery-error.js';
 import { DrainLoop } from '../producers/drain-loop.js';
-import type { MailTransport } from './mail-transport.js';
-import { postWebhook } from './webhook-poster.js';
+import type { ChannelsByKind } from './notification-channel.js';
 
 type Outcome = { ok: true; note: string | null } | { ok: false; error: DeliveryError };
 
+/** A wait the other side asked for is honoured up to this; beyond it, it is taken as a mistake. */
+const MAX_RETRY_AFTER_MS = 6 * 3600_000;
+
 /**
- * Drains the notification outbox: claims what is due, sends a batch at once (the SMTP pool
+ * Drains the notification outbox, whatever the channel: claims what is due, sends a batch at once (the SMTP pool
  * spreads it over its connections), and records each outcome in one transaction. A refusal of
  * the notification itself marks it failed with the reason; anything else makes it due again
  * after delayMs × 2^attempts (at most maxDelayMs), until maxAttempts. Mails keep the Message-ID
@@ -23,10 +25,11 @@ export class NotificationSender {
   constructor(
     private readonly outbox: MailOutbox,
     private readonly db: Db,
-    private readonly transport: MailTransport,
+    /** Each outbox row goes to the channel of its kind. */
+    private readonly channels: ChannelsByKind,
     private readonly settings: Pick<
       NotifySettings,
-      'batchSize' | 'pollIntervalMs' | 'retry' | 'httpTimeoutMs' | 'claimTimeoutMs'
+      'batchSize' | 'pollIntervalMs' | 'retry' | 'claimTimeoutMs'
     >,
     private readonly log: Logger,
     /** True when no other process sends from this store (the embedded bus): claims left at start are this process's own. */
@@ -64,12 +67,13 @@ export class NotificationSender {
    * nothing of the server; only a failure to hand a mail over at all makes it not ok.
    */
   health(): { ok: boolean; detail: string } {
+    const target = this.channels.mail.target;
     const last = this.lastMail;
-    if (!last) return { ok: true, detail: `${this.transport.target}: no mail sent yet` };
+    if (!last) return { ok: true, detail: `${target}: no mail sent yet` };
     const when = new Date(last.at).toISOString();
     return last.error === null
-      ? { ok: true, detail: `${this.transport.target}: last mail handed over at ${when}` }
-      : { ok: false, detail: `${this.transport.target}: ${last.error} (${when})` };
+      ? { ok: true, detail: `${target}: last mail handed over at ${when}` }
+      : { ok: false, detail: `${target}: ${last.error} (${when})` };
   }
 
   private lastMail: { at: number; error: string | null } | undefined;
@@ -121,7 +125,7 @@ export class NotificationSender {
 
   private record(outcomes: Array<[ClaimedNotification, Outcome]>): void {
     const now = Date.now();
-    let deferred: DeliveryError | undefined;
+    let deferred: [ClaimedNotification['kind'], DeliveryError] | undefined;
     const counts: Array<[ClaimedNotification['kind'], 'sent' | 'deferred' | 'failed']> = [];
     this.db.transaction(() => {
       for (const [n, o] of outcomes) {
@@ -135,8 +139,11 @@ export class NotificationSender {
           this.outbox.markFailed(n.id, `gave up after ${n.attempts + 1} attempts: ${o.error.message}`, now);
           counts.push([n.kind, 'failed']);
         } else {
-          deferred ??= o.error;
-          this.outbox.markRetry(n.id, o.error.message, now + this.backoff(n.attempts), now);
+          deferred ??= [n.kind, o.error];
+          const wait = o.error.retryAfterMs;
+          const delay =
+            wait === undefined ? this.backoff(n.attempts) : Math.min(MAX_RETRY_AFTER_MS, Math.max(wait, 0));
+          this.outbox.markRetry(n.id, o.error.message, now + delay, now);
           counts.push([n.kind, 'deferred']);
         }
         if (n.kind === 'mail')
@@ -153,7 +160,7 @@ export class NotificationSender {
     }
     if (deferred)
       this.log.warn(
-        { err: deferred.message, target: this.transport.target },
+        { err: deferred[1].message, target: this.channels[deferred[0]].target },
         'notifications could not be sent; will retry',
       );
   }
@@ -165,17 +172,8 @@ export class NotificationSender {
 
   private async deliver(n: ClaimedNotification): Promise<Outcome> {
     try {
-      if (n.kind === 'webhook') {
-        await postWebhook(n.payload as WebhookPayload, n.messageId, this.settings.httpTimeoutMs);
-        return { ok: true, note: null };
-      }
-      const mail = n.payload as MailPayload;
-      if (mail.to.length === 0) throw new DeliveryError('the mail has no recipient', true);
-      const receipt = await this.transport.send({ ...mail, messageId: n.messageId });
-      return {
-        ok: true,
-        note: receipt.refused.length ? `sent; refused for ${receipt.refused.join('; ')}` : null,
-      };
+      const { note } = await this.channels[n.kind].deliver(n);
+      return { ok: true, note };
     } catch (err) {
       return {
         ok: false,

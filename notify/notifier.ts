@@ -1,30 +1,24 @@
 import type { Logger } from 'pino';
-import type { MailTemplateName, NotifySettings } from '../config/config-types.js';
-import type { MailOutbox } from '../db/mail-outbox.js';
+import type { MailTemplateName } from '../config/config-types.js';
+import { DECISION_UPDATE } from '../gating/decision-update-message.js';
 import { classifyChange, decisionBaseline } from './classify-decision-change.js';
 import type { ReceivedDecisionState, DecisionUpdate } from '../gating/decision-update-message.js';
 import type { LogTail } from './job-log-source.js';
-import type { MailContent } from '../db/mail-outbox.js';
 import type { NodeJson } from '../pipeline/pipeline-node.js';
+import type { MailChannel, MailTarget } from './mail-channel.js';
+import type { ChatChannel } from './chat-channel.js';
+import type { WebhookChannel } from './webhook-channel.js';
+import type { Notice } from './notification-channel.js';
+import type { MailOutbox } from '../db/mail-outbox.js';
 import type { NodeEvent } from './node-event.js';
 import { decisionMeets, matchesMessage, type CompiledRule } from './notify-rules.js';
-import {
-  decisionPackages,
-  repoPackages,
-  resolveRecipients,
-  type RecipientFacts,
-} from './resolve-recipients.js';
+import { decisionPackages, repoPackages, type RecipientFacts } from './resolve-recipients.js';
 import type { RunReportSource } from './run-report-source.js';
-import { decisionChangedMail } from './templates/decision-changed-mail.js';
-import { jobFailedMail } from './templates/job-failed-mail.js';
-import { runReportMail } from './templates/run-report-mail.js';
-import { signBody, SIGNATURE_HEADER } from './webhook-signature.js';
 
 export interface NotifierParts {
   rules: CompiledRule[];
-  settings: NotifySettings;
-  /** The server's base URL, for links in mails. */
-  serverUrl: string;
+  channels: { mail: MailChannel; webhook: WebhookChannel; chat: ChatChannel };
+  /** For the debounce windows of decision mails. */
   outbox: MailOutbox;
   reports: RunReportSource;
   log: Logger;
@@ -37,9 +31,10 @@ export interface IncomingMessage {
 }
 
 /**
- * Turns one message into the notifications its rules ask for, written to the outbox. Runs inside
- * the consumer's effect (one transaction with the message id), so it does no I/O of its own: a
- * failed job's log tail is fetched before and handed in. Returns how many rows it added or changed.
+ * Turns one message into the notifications its rules ask for, written to the outbox by each
+ * rule's channels (mail, webhook, chat). Runs inside the consumer's effect (one transaction with
+ * the message id), so it does no I/O of its own: a failed job's log tail is fetched before and
+ * handed in. Returns how many rows it added or changed.
  */
 export class Notifier {
   constructor(private readonly parts: NotifierParts) {}
@@ -50,68 +45,83 @@ export class Notifier {
   }
 
   notify(message: IncomingMessage, rules: CompiledRule[], logTail: LogTail | null, now = Date.now()): number {
+    const { channels } = this.parts;
     let changed = 0;
+    const count = (id: number | null | boolean) => (id === null || id === false ? 0 : 1);
     for (const rule of rules) {
-      if (rule.webhook && this.webhookWanted(rule, message.body))
-        changed += this.webhook(rule, rule.webhook, message, now);
-      if (rule.mail) changed += this.mail(rule, rule.mail, message, logTail, now);
+      if (rule.webhook && this.decisionWanted(rule, message))
+        changed += count(
+          channels.webhook.enqueue(
+            { about: 'message', ...this.common(rule, message, { author: null, packages: [] }) },
+            rule.webhook,
+            now,
+          ),
+        );
+      const about = rule.mail ?? rule.chat?.about;
+      if (!about) continue;
+      const notice = this.notice(rule, about, message, logTail);
+      if (!notice) continue;
+      if (rule.mail) {
+        const to: MailTarget = { template: rule.mail, recipients: rule.recipients };
+        changed +=
+          notice.about === 'decision-changed' && rule.debounceMs > 0
+            ? this.debouncedMail(rule, notice, to, now)
+            : notice.about === 'decision-changed' && !this.decisionWanted(rule, message)
+              ? 0
+              : count(channels.mail.enqueue(notice, to, now));
+      }
+      // Chat tells each change as it comes: a room reads along, it has no inbox to keep tidy.
+      if (rule.chat && this.decisionWanted(rule, message))
+        changed += count(channels.chat.enqueue(notice, rule.chat, now));
     }
     return changed;
   }
 
-  private webhookWanted(rule: CompiledRule, body: unknown): boolean {
-    if (!rule.decision) return true;
-    const d = body as DecisionUpdate;
+  private decisionWanted(rule: CompiledRule, message: IncomingMessage): boolean {
+    if (!rule.decision || message.topic !== DECISION_UPDATE.name) return true;
+    const d = message.body as DecisionUpdate;
     return decisionMeets(rule, d.previous, d);
   }
 
-  private webhook(
-    rule: CompiledRule,
-    hook: { url: string; secret: string },
-    message: IncomingMessage,
-    now: number,
-  ): number {
-    const body = JSON.stringify(message.body);
-    const id = this.parts.outbox.addWebhook(
-      {
-        rule: rule.name,
-        url: hook.url,
-        body,
-        headers: {
-          [SIGNATURE_HEADER]: signBody(hook.secret, body),
-          'X-Sluice-Topic': message.topic,
-          'X-Sluice-Message-Id': message.messageId,
-        },
-        sourceId: message.messageId,
-      },
-      now,
-    );
-    return id === null ? 0 : 1;
+  private common(rule: CompiledRule, message: IncomingMessage, facts: RecipientFacts) {
+    return {
+      rule: rule.name,
+      source: { messageId: message.messageId, topic: message.topic, body: message.body },
+      facts,
+    };
   }
 
-  private mail(
+  /** What the rule's mail or chat tells of this message, with what it is made from. */
+  private notice(
     rule: CompiledRule,
-    template: MailTemplateName,
+    about: MailTemplateName,
     message: IncomingMessage,
     logTail: LogTail | null,
-    now: number,
-  ): number {
-    switch (template) {
-      case 'decision-changed':
-        return this.decisionMail(rule, message, now);
+  ): Notice | null {
+    switch (about) {
+      case 'decision-changed': {
+        const d = message.body as DecisionUpdate;
+        return {
+          about,
+          decision: d,
+          before: d.previous,
+          ...this.common(rule, message, {
+            author: null,
+            packages: decisionPackages(d.subject_type, d.subject_identifier),
+          }),
+        };
+      }
       case 'job-failed': {
         const node = message.body as NodeEvent;
         const root = this.parts.reports.node(node.run_id) ?? null;
-        const content = jobFailedMail({
+        return {
+          about,
           node,
           root,
           log: logTail ?? { text: null, truncated: false, problem: 'the log was not fetched' },
-          rule: rule.name,
-          serverUrl: this.parts.serverUrl,
-        });
-        return this.addMail(rule, template, content, runFacts(node, root), message, now, {
           dedupKey: `job-failed:${rule.name}:${node.id}`,
-        });
+          ...this.common(rule, message, runFacts(node, root)),
+        };
       }
       case 'run-report': {
         const root = message.body as NodeEvent;
@@ -121,12 +131,14 @@ export class Notifier {
             { rule: rule.name, node: root.id },
             'no report could be made for a finished run',
           );
-          return 0;
+          return null;
         }
-        const content = runReportMail(report, rule.name);
-        return this.addMail(rule, template, content, runFacts(root, root), message, now, {
+        return {
+          about,
+          report,
           dedupKey: `run-report:${rule.name}:${root.run_id}`,
-        });
+          ...this.common(rule, message, runFacts(root, root)),
+        };
       }
     }
   }
@@ -137,19 +149,14 @@ export class Notifier {
    * state before the first one to the latest, and when that is no change the rule cares for, it
    * is cancelled, until a change inside the window revives it.
    */
-  private decisionMail(rule: CompiledRule, message: IncomingMessage, now: number): number {
-    const d = message.body as DecisionUpdate;
-    const facts: RecipientFacts = {
-      author: null,
-      packages: decisionPackages(d.subject_type, d.subject_identifier),
-    };
-    const render = (before: ReceivedDecisionState | null) =>
-      decisionChangedMail({ decision: d, before, rule: rule.name, serverUrl: this.parts.serverUrl });
-    if (rule.debounceMs === 0) {
-      return decisionMeets(rule, d.previous, d)
-        ? this.addMail(rule, 'decision-changed', render(d.previous), facts, message, now, {})
-        : 0;
-    }
+  private debouncedMail(
+    rule: CompiledRule,
+    notice: Extract<Notice, { about: 'decision-changed' }>,
+    to: MailTarget,
+    now: number,
+  ): number {
+    const d = notice.decision;
+    const mail = this.parts.channels.mail;
     const key = [
       rule.name,
       d.subject_type,
@@ -161,11 +168,15 @@ export class Notifier {
     if (!window) {
       if (!decisionMeets(rule, d.previous, d)) return 0;
       const baseline = d.previous ? decisionBaseline(d.previous) : null;
-      return this.addMail(rule, 'decision-changed', render(baseline), facts, message, now, {
-        debounceKey: key,
-        baseline: JSON.stringify(baseline),
-        dueAt: now + rule.debounceMs,
-      });
+      const id = mail.enqueue(
+        { ...notice, before: baseline },
+        {
+          ...to,
+          window: { debounceKey: key, baseline: JSON.stringify(baseline), dueAt: now + rule.debounceMs },
+        },
+        now,
+      );
+      return id === null ? 0 : 1;
     }
     const baseline = JSON.parse(window.baseline ?? 'null') as ReceivedDecisionState | null;
     const change = classifyChange(baseline, d);
@@ -174,53 +185,7 @@ export class Notifier {
       : change === 'unchanged'
         ? 'the decision went back to what it was before the first change in its window: nothing to tell'
         : `from before the window to now the decision ${change.replace('-', ' ')}, which rule "${rule.name}" does not mail about`;
-    const to = resolveRecipients(rule.recipients, facts, this.parts.settings).to;
-    const replaced = this.parts.outbox.replaceWindow(
-      window.id,
-      {
-        rule: rule.name,
-        template: 'decision-changed',
-        to,
-        from: this.parts.settings.from,
-        content: render(baseline),
-        sourceId: message.messageId,
-        ...(cancelled ? { cancelled } : {}),
-      },
-      now,
-    );
-    return replaced ? 1 : 0;
-  }
-
-  private addMail(
-    rule: CompiledRule,
-    template: MailTemplateName,
-    content: MailContent,
-    facts: RecipientFacts,
-    message: IncomingMessage,
-    now: number,
-    extra: { dedupKey?: string; debounceKey?: string; baseline?: string; dueAt?: number },
-  ): number {
-    const { to, unresolved } = resolveRecipients(rule.recipients, facts, this.parts.settings);
-    if (unresolved.length)
-      this.parts.log.info(
-        { rule: rule.name, unresolved },
-        'some recipients of a notification rule have no address',
-      );
-    const id = this.parts.outbox.addMail(
-      {
-        rule: rule.name,
-        template,
-        from: this.parts.settings.from,
-        to,
-        content,
-        sourceId: message.messageId,
-        ...extra,
-        // Nobody to send to is a configuration problem: kept as a failed mail, so that it shows.
-        ...(to.length === 0 ? { failed: `no recipient: ${unresolved.join('; ')}` } : {}),
-      },
-      now,
-    );
-    return id === null ? 0 : 1;
+    return mail.replaceWindow(window.id, { ...notice, before: baseline }, to, cancelled, now) ? 1 : 0;
   }
 }
 

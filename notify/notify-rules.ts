@@ -4,6 +4,7 @@ import { changeMeets, classifyChange, type DecisionCondition } from './classify-
 import type { ReceivedDecisionState } from '../gating/decision-update-message.js';
 import { NODE_TOPICS, type NodeEvent } from './node-event.js';
 import { DECISION_UPDATE } from '../gating/decision-update-message.js';
+import type { ChatFormat } from './templates/chat-text.js';
 
 /** The topics each mail is made from: its template reads that body. */
 const MAIL_TOPICS: Readonly<Record<MailTemplateName, readonly string[]>> = {
@@ -24,6 +25,8 @@ export interface CompiledRule {
   mail: MailTemplateName | null;
   recipients: { addresses: string[]; author: boolean; maintainers: boolean };
   webhook: { url: string; secret: string } | null;
+  /** Posts to a chat room what the mail would tell (`about`), as a short text with links. */
+  chat: { urlFile: string; format: ChatFormat; about: MailTemplateName } | null;
   /** For decision-changed mails: how long the first change waits for the ones after it. */
   debounceMs: number;
   decision: DecisionCondition | null;
@@ -53,7 +56,18 @@ export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceS
       problems.push(`${at}.name: "${r.name}" is the name of notify.rules[${other}] too`);
     seen.set(r.name, i);
     const mail = r.mail ?? null;
-    if (!mail && !r.webhook) problems.push(`${at}: says neither mail nor webhook, so it would do nothing`);
+    if (!mail && !r.webhook && !r.chat)
+      problems.push(`${at}: says neither mail nor webhook (nor chat), so it would do nothing`);
+    // What the rule tells of, for mail and chat alike: one rule, one kind of news.
+    const about = mail ?? r.chat?.about ?? null;
+    if (r.chat && !about)
+      problems.push(
+        `${at}.chat.about: is required without mail (job-failed, decision-changed or run-report)`,
+      );
+    if (r.chat?.about && mail && r.chat.about !== mail)
+      problems.push(
+        `${at}.chat.about: "${r.chat.about}" differs from the rule's mail "${mail}"; use a rule for each`,
+      );
     if (mail && r.recipients.length === 0)
       problems.push(`${at}.recipients: a rule with mail needs at least one recipient`);
     if (!mail && r.recipients.length > 0)
@@ -68,25 +82,25 @@ export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceS
       else
         problems.push(`${at}.recipients[${k}]: "${who}" is neither an address nor "author" or "maintainers"`);
     });
-    const topics = r.topics ?? (mail ? [...MAIL_TOPICS[mail]] : []);
-    if (!r.topics && !mail) problems.push(`${at}.topics: is required for a rule without mail`);
+    const topics = r.topics ?? (about ? [...MAIL_TOPICS[about]] : []);
+    if (!r.topics && !about) problems.push(`${at}.topics: is required for a rule without mail`);
     topics.forEach((t, k) => {
       if (!isValidTopicPattern(t))
         problems.push(`${at}.topics[${k}]: "${t}" is not a topic pattern (dot-separated words, "*" or "#")`);
-      else if (mail && !MAIL_TOPICS[mail].includes(t))
+      else if (about && !MAIL_TOPICS[about].includes(t))
         problems.push(
-          `${at}.topics[${k}]: the ${mail} mail is made from ${MAIL_TOPICS[mail].join(', ')} messages, not "${t}"`,
+          `${at}.topics[${k}]: the ${about} ${mail ? 'mail' : 'chat post'} is made from ${MAIL_TOPICS[about].join(', ')} messages, not "${t}"`,
         );
     });
     const when = r.when ?? {};
-    const decision = when.decision ?? (mail === 'decision-changed' ? 'changed' : null);
+    const decision = when.decision ?? (about === 'decision-changed' ? 'changed' : null);
     if (decision && !topics.every((t) => t === DECISION_UPDATE.name))
       problems.push(
         `${at}.when.decision: applies to ${DECISION_UPDATE.name} only, and the rule follows ${topics.join(', ')}`,
       );
     let node = when.node ? compileNode(when.node) : null;
-    if (mail === 'job-failed' && !node?.result) node = { ...node, result: ['fail'] };
-    const runDone = when.run === 'done' || mail === 'run-report';
+    if (about === 'job-failed' && !node?.result) node = { ...node, result: ['fail'] };
+    const runDone = when.run === 'done' || about === 'run-report';
     if ((node || runDone) && !topics.every((t) => NODE_PATTERNS.includes(t))) {
       problems.push(
         `${at}.when: node and run conditions apply to ${NODE_TOPICS.join(', ')} only, and the rule follows ${topics.join(', ')}`,
@@ -105,6 +119,7 @@ export function compileRules(settings: Pick<NotifySettings, 'rules' | 'debounceS
       mail,
       recipients,
       webhook: r.webhook ?? null,
+      chat: r.chat && about ? { urlFile: r.chat.urlFile, format: r.chat.format ?? 'slack', about } : null,
       debounceMs: mail === 'decision-changed' ? (r.debounceSeconds ?? settings.debounceSeconds) * 1000 : 0,
       decision,
       node,

@@ -1,7 +1,5 @@
-import { OUTBOX_STATES, type OutboxFilter, type OutboxState } from '../db/mail-outbox.js';
+import { NOTIFICATION_KINDS, OUTBOX_STATES, type OutboxFilter, type OutboxState } from '../db/mail-outbox.js';
 import { QueryInputError } from '../errors/query-input-error.js';
-
-const KINDS = ['mail', 'webhook'] as const;
 
 /** `GET /api/v1/outbox` parameters: state (repeated or comma-separated), kind, rule, limit, before. */
 export function parseOutboxQuery(pairs: Array<[string, string]>): OutboxFilter {
@@ -19,8 +17,11 @@ export function parseOutboxQuery(pairs: Array<[string, string]>): OutboxFilter {
         }
         break;
       case 'kind':
-        if (!(KINDS as readonly string[]).includes(value))
-          throw new QueryInputError('kind', `must be mail or webhook (got "${value}")`);
+        if (!(NOTIFICATION_KINDS as readonly string[]).includes(value))
+          throw new QueryInputError(
+            'kind',
+            `must be one of ${NOTIFICATION_KINDS.join(', ')} (got "${value}")`,
+          );
         filter.kind = value as OutboxFilter['kind'];
         break;
       case 'rule':

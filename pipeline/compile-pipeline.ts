@@ -58,7 +58,13 @@ export function compilePipeline(p: PipelineSettings, cwd: string, problems: stri
   p.schedules.forEach((s, i) => {
     if (!cronOk(s.cron)) problems.push(`${at('schedules', i, 'cron')}: "${s.cron}" is not a cron expression`);
   });
-  const kinds = new Set(['checkout', ...p.schedules.map((s) => s.kind), ...p.jobs.map((j) => j.kind)]);
+  // Runs start as a checkout (a push, a poll, a run by hand) or an image (a registry's push).
+  const kinds = new Set([
+    'checkout',
+    'image',
+    ...p.schedules.map((s) => s.kind),
+    ...p.jobs.map((j) => j.kind),
+  ]);
   p.jobs.forEach((job, i) => {
     if (!kinds.has(job.on.kind))
       problems.push(

@@ -70,6 +70,11 @@ export class SchemaRegistry {
     this.entries.sort((a, b) => a.specificity - b.specificity);
   }
 
+  /** Every topic (or pattern) a schema covers, for hints about a mistyped one. */
+  topicPatterns(): string[] {
+    return this.entries.flatMap((e) => e.patterns);
+  }
+
   /** The schema id for a topic, or undefined when no schema covers it. */
   schemaIdFor(topic: string): string | undefined {
     return this.entryFor(topic)?.id;

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { httpLogFields } from '../observability/http-log-fields.js';
 import { redactSecrets, redactString } from '../observability/redact-secrets.js';
 
 /**
@@ -13,7 +14,7 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
       base: { service: 'sluice', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
-        log: (object) => redactSecrets(object) as Record<string, unknown>,
+        log: (object) => redactSecrets(httpLogFields(object)) as Record<string, unknown>,
         bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>,
       },
       hooks: {

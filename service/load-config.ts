@@ -163,7 +163,13 @@ export function compileConfig(config: ConfigWithDefaults, source: string, cwd: s
         passphraseFile: resolve(tls.passphraseFile),
       },
     },
-    notify: { ...config.notify, mailDir: path.resolve(cwd, config.notify.mailDir) },
+    notify: {
+      ...config.notify,
+      mailDir: path.resolve(cwd, config.notify.mailDir),
+      rules: config.notify.rules.map((r) =>
+        r.chat ? { ...r, chat: { ...r.chat, urlFile: path.resolve(cwd, r.chat.urlFile) } } : r,
+      ),
+    },
     auth: config.auth.oidc
       ? {
           ...config.auth,

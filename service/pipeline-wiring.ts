@@ -3,11 +3,16 @@ import type { ConsumerSpec } from '../bus/bus.js';
 import type { CompiledConfig } from '../config/config-types.js';
 import {
   gitReceiveConsumer,
+  imagePushConsumer,
   jobLogConsumer,
   jobReportConsumer,
   nodeEventConsumer,
 } from '../consumers/pipeline-consumers.js';
 import { DecisionsKnownGood } from '../db/decisions-known-good.js';
+import { ProcessedMessages } from '../db/processed-messages.js';
+import { EnvironmentStore } from '../db/environment-store.js';
+import { RetentionStore } from '../db/retention-store.js';
+import { Retention } from '../dispatch/retention.js';
 import { NodeStore } from '../db/node-store.js';
 import type { Db } from '../db/open-database.js';
 import type { ResultIntake } from '../intake/submit-result.js';
@@ -37,6 +42,7 @@ export function createPipeline(
   withRunner = true,
 ): PipelineParts {
   const nodes = new NodeStore(db, outbox, serverUrl);
+  const environments = new EnvironmentStore(db);
   const engine = new PipelineEngine(
     nodes,
     outbox,
@@ -45,11 +51,17 @@ export function createPipeline(
     config,
     log.child({ part: 'pipeline' }),
     serverUrl,
+    environments,
   );
+  const logs = new LogStore(config.pipeline.logsDir);
+  const retention = new RetentionStore(db);
   return {
     nodes,
     engine,
-    logs: new LogStore(config.pipeline.logsDir),
+    environments,
+    retention,
+    pruning: new Retention(retention, logs, config.pipeline),
+    logs,
     artifactsDir: config.pipeline.artifactsDir,
     runner:
       withRunner && config.pipeline.enabled && config.pipeline.runner.enabled
@@ -74,6 +86,7 @@ export function pipelineConsumers(
   return {
     consumers: [
       gitReceiveConsumer(parts.engine, kick),
+      imagePushConsumer(parts.engine, new ProcessedMessages(parts.db), kick),
       nodeEventConsumer(parts.engine, kick),
       jobReportConsumer(parts.engine, kick),
       jobLogConsumer(parts.logs),
@@ -93,6 +106,16 @@ export function pipelineTasks(parts: PipelineParts, config: CompiledConfig, log:
     const poller = new GitPoller(parts.db, repo, (req) => parts.engine.startRun(req), parts.kick, log);
     tasks.push({ name: `pipeline-poll-${repo.name}`, cron: repo.poll, run: () => poller.poll() });
   }
+  if (parts.pruning.enabled)
+    tasks.push({
+      name: 'pipeline-retention',
+      cron: p.retention.cron,
+      run: () => {
+        const pruned = parts.pruning.prune();
+        if (pruned.logs + pruned.artifacts + pruned.nodes > 0)
+          log.info({ pruned }, 'pipeline retention pruned');
+      },
+    });
   for (const s of p.schedules) {
     tasks.push({
       name: `pipeline-schedule-${s.name}`,

@@ -35,7 +35,8 @@ import { DecisionMaker } from '../gating/decision-maker.js';
 import { HttpGatingFileFetcher } from '../gating/http-gating-file-fetcher.js';
 import { KojiBuildInfo } from '../gating/koji-build-info.js';
 import { KojiClient } from '../gating/koji-client.js';
-import { loadPolicies } from '../gating/load-policies.js';
+import { loadPolicies, parsePolicyText } from '../gating/load-policies.js';
+import { DEMO_POLICY_FILE, DEMO_POLICY_YAML, usesDemoPipeline } from '../config/demo-policy.js';
 import type { Policy } from '../gating/policy.js';
 import type { BuildInfoSource, GatingFileFetcher } from '../gating/remote-rule.js';
 import { SubjectTypes } from '../gating/subject-types.js';
@@ -48,6 +49,9 @@ import { HttpJobLogSource } from '../notify/http-job-log-source.js';
 import type { MailTransport } from '../notify/mail-transport.js';
 import { NotificationSender } from '../notify/notification-sender.js';
 import { Notifier } from '../notify/notifier.js';
+import { MailChannel } from '../notify/mail-channel.js';
+import { WebhookChannel } from '../notify/webhook-channel.js';
+import { ChatChannel } from '../notify/chat-channel.js';
 import { compileRules } from '../notify/notify-rules.js';
 import { StoreRunReportSource } from '../notify/store-run-report-source.js';
 import { bareAddress } from '../notify/resolve-recipients.js';
@@ -111,6 +115,7 @@ export class SluiceService {
   /** Every consumer this process registered on the bus, with the role that brought it. */
   readonly consumers: RegisteredConsumer[] = [];
   private readonly mailTransport: MailTransport;
+  private readonly channels: { mail: MailChannel; webhook: WebhookChannel; chat: ChatChannel };
   private readonly checkpointer: WalCheckpointer;
   private readonly serverUrl: ServerUrl;
   private stopped: Promise<void> | undefined;
@@ -119,7 +124,8 @@ export class SluiceService {
   static async create(options: SluiceServiceOptions): Promise<SluiceService> {
     const { config } = options;
     // Policies first: a bad policy file stops the service before it opens anything.
-    const policies = config.gating.policiesDir === null ? [] : loadPolicies(config.gating.policiesDir);
+    const policies =
+      config.gating.policiesDir === null ? embeddedPolicies(config) : loadPolicies(config.gating.policiesDir);
     const roles = new Set(options.roles ?? ROLES);
     if (config.busKind === 'embedded' && roles.size < ROLES.length) {
       // Its queues get only the messages published in the same process: roles split across
@@ -272,10 +278,17 @@ export class SluiceService {
     const mailOutbox = new MailOutbox(db, bareAddress(config.notify.from).split('@').pop()!);
     this.mailTransport = createMailTransport(config.notify);
     // With RabbitMQ, several processes may share the store: claims are then recovered by age only.
+    const notifyLog = log.child({ part: 'notify' });
+    const channels = {
+      mail: new MailChannel(mailOutbox, this.mailTransport, config.notify, serverUrl, notifyLog),
+      webhook: new WebhookChannel(mailOutbox, config.notify.httpTimeoutMs),
+      chat: new ChatChannel(mailOutbox, serverUrl, config.notify.httpTimeoutMs),
+    };
+    this.channels = channels;
     const notifications = new NotificationSender(
       mailOutbox,
       db,
-      this.mailTransport,
+      channels,
       config.notify,
       log.child({ part: 'notify' }),
       config.busKind === 'embedded',
@@ -403,11 +416,7 @@ export class SluiceService {
     if (rules.length === 0) return;
     const notifier = new Notifier({
       rules,
-      settings: config.notify,
-      // Read when a mail is made, not now: with port 0 the URL is known only once listening.
-      get serverUrl() {
-        return serverUrl();
-      },
+      channels: this.channels,
       outbox: mailOutbox,
       reports: new StoreRunReportSource(pipeline.nodes, results, serverUrl),
       log: log.child({ part: 'notify' }),
@@ -512,6 +521,12 @@ function watchBuilders(runner: Runner, metrics: SluiceMetrics, health: HealthChe
     metrics.observeJob(e.builder ?? 'none', e.status, e.seconds);
     update();
   });
+}
+
+/** Without a policies folder: the demo's policy when the demo pipeline runs (so its builds get decisions), else none. */
+function embeddedPolicies(config: CompiledConfig): Policy[] {
+  if (!usesDemoPipeline(config.pipeline)) return [];
+  return parsePolicyText(DEMO_POLICY_YAML, DEMO_POLICY_FILE).policies;
 }
 
 /** Builds' sources and creation times: from Koji when one is configured (as Greenwave), else from their results. */

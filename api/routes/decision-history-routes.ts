@@ -8,13 +8,16 @@ import { doc } from '../route-doc.js';
 
 export const DECISION_HISTORY_PATH = '/api/v1/decisions/history';
 
+/** What these routes use of the service: nothing else reaches them. */
+export type DecisionHistoryRouteDeps = Pick<AppContext, 'gating' | 'serverUrl'>;
+
 /**
  * Why a subject's decision is what it is: every change of it per decision context and product
  * version, newest first, each with the decision before and after and the result or waiver that
  * caused it. Paged as Sluice's other listings are: `limit`, and `next` (the same query with
  * `before` set) until the last page.
  */
-export function decisionHistoryRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function decisionHistoryRoutes(app: FastifyInstance, ctx: DecisionHistoryRouteDeps): void {
   app.get(
     DECISION_HISTORY_PATH,
     doc(

@@ -5,8 +5,11 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { remoteHeads } from '../../dispatch/git-remote.js';
 import { NodeNotFoundError } from '../../errors/node-not-found-error.js';
+import { NodePrunedError } from '../../errors/node-pruned-error.js';
 import { RunInputError } from '../../errors/run-input-error.js';
 import { isNodeState } from '../../pipeline/node-state.js';
+import { unknownRepoProblem } from '../../pipeline/unknown-repo.js';
+import { branchNameProblem } from '../../pipeline/git-ref.js';
 import { nodeJson, PIPELINE_API, type PipelineNode } from '../../pipeline/pipeline-node.js';
 import type { AppContext } from '../app-context.js';
 import { LogTails } from '../log-tails.js';
@@ -29,7 +32,23 @@ export type PipelineRouteDeps = Pick<AppContext, 'auth' | 'config' | 'pipeline' 
  * token with runs:write.
  */
 export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, streams: StreamSlots): void {
-  const { nodes, engine, logs } = ctx.pipeline;
+  const { nodes, engine, logs, retention } = ctx.pipeline;
+  // A node pruned by pipeline.retention is gone (410), not unknown (404).
+  const requireNode = (id: number): PipelineNode => {
+    const node = nodes.get(id);
+    if (node) return node;
+    const at = retention.prunedAt(id, 'node');
+    if (at !== undefined) throw new NodePrunedError(`node ${id} (with its run)`, at);
+    throw new NodeNotFoundError(id);
+  };
+  const gone = (nodeId: number, what: 'log' | 'artifacts') => {
+    const at = retention.prunedAt(nodeId, what);
+    if (at !== undefined)
+      throw new NodePrunedError(
+        what === 'log' ? `the log of node ${nodeId}` : `the artifacts of node ${nodeId}`,
+        at,
+      );
+  };
   const write = { preHandler: ctx.auth.require('runs:write') };
   const json = (n: PipelineNode) => nodeJson(n, ctx.serverUrl());
   const follows = new Set<AbortController>();
@@ -49,6 +68,11 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
       let revision = optionalString(body.revision, 'revision', 64);
       if (revision !== null && !/^[0-9a-fA-F]{7,64}$/.test(revision))
         throw new RunInputError('revision', 'must be a commit hash (7 to 64 hex digits)');
+      // The branch's own problems first (startRun checks it too): they say more than "unknown repo".
+      const badBranch = branchNameProblem(branch);
+      if (badBranch !== undefined) throw new RunInputError('branch', badBranch);
+      const unknown = unknownRepoProblem(ctx.config.pipeline, repo);
+      if (unknown !== null) throw new RunInputError('repo', unknown);
       if (revision === null) revision = await headOf(ctx, repo, namespace, branch);
       const run = ctx.pipeline.transact(() =>
         engine.startRun({
@@ -84,10 +108,14 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
     `${PIPELINE_API}/runs/:id`,
     doc('One run with its nodes', 'pipeline'),
     async (req) => {
-      const root = nodes.require(nodeId(req.params.id));
+      const root = requireNode(nodeId(req.params.id));
       if (root.parentId !== null)
         throw new NodeNotFoundError(`${root.id} (it is a node of run ${root.runId}, not a run)`);
-      return { ...json(root), nodes: nodes.list({ runId: root.id, limit: 100000 }).map(json) };
+      return {
+        ...json(root),
+        nodes: nodes.list({ runId: root.id, limit: 100000 }).map(json),
+        deployments: ctx.pipeline.environments.deployments(root.id),
+      };
     },
   );
 
@@ -95,7 +123,7 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
     `${PIPELINE_API}/runs/:id/cancel`,
     { ...write, ...doc("Cancel a run's unfinished jobs", 'pipeline') },
     async (req) => {
-      const root = nodes.require(nodeId(req.params.id));
+      const root = requireNode(nodeId(req.params.id));
       const reason =
         optionalString(req.body?.reason, 'reason', 4096) ?? `cancelled by ${req.caller?.user ?? 'someone'}`;
       const cancelled = ctx.pipeline.transact(() => engine.cancelRun(root.runId, reason));
@@ -124,7 +152,7 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
   app.get<{ Params: { id: string } }>(
     `${PIPELINE_API}/nodes/:id`,
     doc('One node (KernelCI model: kind, state, result, data, artifacts)', 'pipeline'),
-    async (req) => json(nodes.require(nodeId(req.params.id))),
+    async (req) => json(requireNode(nodeId(req.params.id))),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -143,7 +171,8 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
       ...doc("A job's log; with follow=1 it keeps streaming as the job writes", 'pipeline'),
     },
     async (req, reply) => {
-      const node = nodes.require(nodeId(req.params.id));
+      const node = requireNode(nodeId(req.params.id));
+      gone(node.id, 'log');
       const file = logs.file(node.id);
       reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
       if (!['1', 'true', 'yes'].includes(singles(req.query).follow ?? '')) {
@@ -168,7 +197,8 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
     `${PIPELINE_API}/nodes/:id/artifacts`,
     doc("A node's artifacts", 'pipeline'),
     async (req) => {
-      const node = json(nodes.require(nodeId(req.params.id)));
+      const node = json(requireNode(nodeId(req.params.id)));
+      gone(node.id, 'artifacts');
       return { data: Object.entries(node.artifacts).map(([name, a]) => ({ name, ...a })) };
     },
   );
@@ -177,7 +207,8 @@ export function pipelineRoutes(app: FastifyInstance, ctx: PipelineRouteDeps, str
     `${PIPELINE_API}/nodes/:id/artifacts/*`,
     doc('One artifact file', 'pipeline'),
     async (req, reply) => {
-      const node = nodes.require(nodeId(req.params.id));
+      const node = requireNode(nodeId(req.params.id));
+      gone(node.id, 'artifacts');
       const name = req.params['*'];
       if (!Object.hasOwn(node.artifacts, name))
         return reply.code(404).send({ message: `node ${node.id} has no artifact "${name}"` });

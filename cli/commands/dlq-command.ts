@@ -6,19 +6,23 @@ import type { CompiledConfig } from '../../config/config-types.js';
 export const dlqCommand: Command = {
   name: 'dlq',
   summary: 'list or replay dead-lettered messages',
-  usage: `sluice dlq list [--limit N] [--config FILE]
-sluice dlq replay (ID... | --all) [--config FILE]
+  usage: `sluice dlq list [--limit N] [--json] [--config FILE]
+sluice dlq replay (ID... | --all) [--json] [--config FILE]
 
-"list" prints one JSON line per dead letter: its id, queue, topic, message id, the reason it
-was dead-lettered, and its body. "replay" puts the named dead letters (ids as listed, or
-message ids) back on the queue they came from with a fresh retry budget; --all replays every one
-there when it starts. It prints {"replayed": N, "notReplayed": [...]}: a letter whose queue is
-unknown or gone stays in the dead-letter queue, listed with the reason (exit 1).`,
+"list" prints one line per dead letter: its id, when it died, its topic and queue, and the
+reason it was dead-lettered (--json: one JSON line each, with its message id, headers and
+body). "replay" puts the named dead letters (ids as listed, or message ids) back on the queue
+they came from with a fresh retry budget; --all replays every one there when it starts. It
+prints how many it replayed (--json: {"replayed": N, "notReplayed": [...]}); a letter whose
+queue is unknown or gone stays in the dead-letter queue, listed with the reason (exit 1).
+Through the server, replaying needs a token with the admin scope (SLUICE_TOKEN) unless the
+server is open on loopback.`,
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
       ...CONFIG_OPTION,
       limit: { type: 'string' },
       all: { type: 'boolean' },
+      json: { type: 'boolean' },
     });
     const [action, ...ids] = positionals;
     const config = cliConfig(values.config, io);
@@ -26,7 +30,12 @@ unknown or gone stays in the dead-letter queue, listed with the reason (exit 1).
       if (ids.length) throw new UsageError('"dlq list" takes no arguments');
       const limit = values.limit === undefined ? 1000 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
-      for (const letter of await list(config, limit, io)) writeLine(io.stdout, letter);
+      const letters = await list(config, limit, io);
+      if (values.json) for (const letter of letters) writeLine(io.stdout, letter);
+      else if (letters.length === 0) io.stdout.write('no dead letters\n');
+      else
+        for (const l of letters)
+          io.stdout.write(`${l.id}  ${l.deadAt}  ${l.topic} (queue ${l.queue}): ${l.reason}\n`);
       return 0;
     }
     if (action === 'replay') {
@@ -34,7 +43,12 @@ unknown or gone stays in the dead-letter queue, listed with the reason (exit 1).
         throw new UsageError('name the dead letters to replay, or pass --all');
       if (values.all && ids.length) throw new UsageError('--all and ids exclude each other');
       const outcome = await replay(config, values.all ? [] : ids);
-      writeLine(io.stdout, outcome);
+      if (values.json) writeLine(io.stdout, outcome);
+      else
+        io.stdout.write(
+          `replayed ${outcome.replayed} dead letter${outcome.replayed === 1 ? '' : 's'}` +
+            `${outcome.notReplayed.length ? `; ${outcome.notReplayed.length} stay (below)` : ''}\n`,
+        );
       for (const l of outcome.notReplayed)
         io.stderr.write(`sluice dlq replay: ${l.id} not replayed: ${l.reason}\n`);
       if (outcome.notReplayed.length) return 1;

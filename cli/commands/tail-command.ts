@@ -2,18 +2,25 @@ import { isValidTopicPattern } from '../../schemas/topic-pattern.js';
 import type { BusMessage } from '../../bus/bus.js';
 import { CONFIG_OPTION, cliAmqpBus, cliConfig, parse, serverRequest, writeLine } from '../cli-context.js';
 import { UsageError, type Command } from '../command.js';
+import { readEvents } from '../event-stream.js';
+import { clock } from '../run-view.js';
 
 export const tailCommand: Command = {
   name: 'tail',
   summary: 'print messages on matching topics as they arrive',
-  usage: `sluice tail PATTERN... [--count N] [--config FILE]
+  usage: `sluice tail PATTERN... [--count N] [--json] [--config FILE]
 
-Prints one JSON line per message ({"id", "topic", "headers", "body"}, as fedora-messaging
-records them) for every topic matching a pattern ("*" = one word, "#" = any number).
+Prints one line per message for every topic matching a pattern ("*" = one word, "#" = any
+number): when it was sent (local time), its topic and its body. --json prints each as a JSON
+line ({"id", "topic", "headers", "body"}, as fedora-messaging records them).
 With bus.url configured it binds a private queue on RabbitMQ; otherwise it follows the running
 server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { ...CONFIG_OPTION, count: { type: 'string', short: 'n' } });
+    const { values, positionals } = parse(argv, {
+      ...CONFIG_OPTION,
+      count: { type: 'string', short: 'n' },
+      json: { type: 'boolean' },
+    });
     const patterns = positionals.length ? positionals : ['#'];
     const bad = patterns.find((p) => !isValidTopicPattern(p));
     if (bad) throw new UsageError(`"${bad}" is not a topic pattern`);
@@ -25,7 +32,14 @@ server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
     const enough = new Promise<void>((r) => (done = r));
     const print = (m: Pick<BusMessage, 'messageId' | 'topic' | 'headers' | 'body'>) => {
       if (seen >= count) return;
-      writeLine(io.stdout, { id: m.messageId, topic: m.topic, headers: m.headers, body: m.body });
+      if (values.json)
+        writeLine(io.stdout, { id: m.messageId, topic: m.topic, headers: m.headers, body: m.body });
+      else {
+        const sent = Date.parse(String(m.headers['sent-at'] ?? ''));
+        io.stdout.write(
+          `${clock(Number.isNaN(sent) ? new Date() : new Date(sent))}  ${m.topic}  ${JSON.stringify(m.body)}\n`,
+        );
+      }
       if (++seen >= count) done();
     };
 
@@ -79,34 +93,3 @@ server's event stream. Stops on Ctrl-C, or after N messages with --count.`,
     return code;
   },
 };
-
-interface StreamedEvent {
-  id: string;
-  topic: string;
-  headers: BusMessage['headers'];
-  body: unknown;
-}
-
-/** Parses a text/event-stream body into (event id, data) pairs. */
-async function readEvents(
-  body: AsyncIterable<Uint8Array>,
-  onEvent: (id: string, e: StreamedEvent) => void,
-): Promise<void> {
-  let buffer = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const lines = buffer.slice(0, end).split('\n');
-      buffer = buffer.slice(end + 2);
-      const data = lines
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      const id = lines.find((l) => l.startsWith('id: '))?.slice(4);
-      if (data && id) onEvent(id, JSON.parse(data) as StreamedEvent);
-    }
-  }
-  throw new Error('the server closed the stream');
-}

@@ -14,6 +14,9 @@ import { outboxIdsNeverReused } from './012-outbox-ids-never-reused.js';
 import { outboxHandledBy } from './013-outbox-handled-by.js';
 import { decisionHistory } from './014-decision-history.js';
 import { webSessions } from './015-web-sessions.js';
+import { outboxChat } from './016-outbox-chat.js';
+import { environments } from './017-environments.js';
+import { retention } from './018-retention.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
 export const migrations: Migration[] = [
@@ -32,4 +35,7 @@ export const migrations: Migration[] = [
   outboxHandledBy,
   decisionHistory,
   webSessions,
+  outboxChat,
+  environments,
+  retention,
 ];

@@ -90,7 +90,7 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
   assert.equal(effectCounts(h.db).rows, 0);
 
   const env = { ...process.env, SLUICE_CONFIG: h.configFile };
-  const listed = await run('node', [CLI, 'dlq', 'list'], { env });
+  const listed = await run('node', [CLI, 'dlq', 'list', '--json'], { env });
   const lines = listed.stdout
     .trim()
     .split('\n')
@@ -99,7 +99,7 @@ test('a handler that always throws is tried maxAttempts times, dead-lettered wit
   assert.match(lines[0]!.reason, /refusing item 42/);
 
   broken = false; // the cause is fixed
-  const replay = await run('node', [CLI, 'dlq', 'replay', lines[0]!.id], { env });
+  const replay = await run('node', [CLI, 'dlq', 'replay', lines[0]!.id, '--json'], { env });
   assert.deepEqual(JSON.parse(replay.stdout), { replayed: 1, notReplayed: [] });
   await waitFor('the replayed message to be handled', () => effectCounts(h.db).rows === 1);
   assert.deepEqual(
@@ -124,7 +124,7 @@ test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is s
   t.after(() => h.close());
   const env = { ...process.env, SLUICE_CONFIG: h.configFile };
   const { spawn } = await import('node:child_process');
-  const tail = spawn('node', [CLI, 'tail', 'git.*', '--count', '1'], { env });
+  const tail = spawn('node', [CLI, 'tail', 'git.*', '--count', '1', '--json'], { env });
   // Listen from the start: tail may well exit before the publish command does.
   const exited = new Promise((r) => tail.on('exit', r));
   let out = '';
@@ -134,7 +134,7 @@ test('sluice publish and sluice tail talk to RabbitMQ directly when bus.url is s
   await waitFor('tail to follow', () => err.includes('following'));
   const pub = await run(
     'node',
-    [CLI, 'publish', 'git.receive', '{"repo":"rpms/bash","branch":"rawhide","revision":"abcdef1"}'],
+    [CLI, 'publish', 'git.receive', '{"repo":"rpms/bash","branch":"rawhide","revision":"abcdef1"}', '--json'],
     { env },
   );
   const { message_id } = JSON.parse(pub.stdout) as { message_id: string };

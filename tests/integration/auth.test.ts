@@ -65,7 +65,7 @@ test('with no tokens configured and the server on loopback, writes are open (the
 });
 
 test('sluice token new / hash: the printed entry matches the token', async () => {
-  const made = await runCli(['token', 'new', 'ci-bot']);
+  const made = await runCli(['token', 'new', 'ci-bot', '--json']);
   assert.equal(made.code, 0);
   const { token, config } = JSON.parse(made.stdout) as {
     token: string;

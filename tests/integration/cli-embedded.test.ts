@@ -49,14 +49,17 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
   });
 
   test('tail prints exactly the published message, then exits after --count 1', async () => {
-    const tail = launch(['tail', 'git.#', '--count', '1']);
+    const tail = launch(['tail', 'git.#', '--count', '1', '--json']);
     await waitFor('tail to follow', () => {
       if (tail.exit) throw new Error(`tail exited early (${JSON.stringify(tail.exit)}): ${tail.stderr}`);
       return tail.stderr.includes('sluice tail: following git.#');
     });
 
     const body = { repo: 'rpms/bash', branch: 'rawhide', revision: 'abcdef1' };
-    const published = await runCli(['publish', 'git.receive', JSON.stringify(body)], { env, cwd });
+    const published = await runCli(['publish', 'git.receive', JSON.stringify(body), '--json'], {
+      env,
+      cwd,
+    });
     assert.equal(published.code, 0, published.stderr);
     const lines = published.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 1, published.stdout);
@@ -97,10 +100,12 @@ describe('the README demo: sluice serve, tail, publish, dlq on the embedded bus'
     assert.match(r.stderr, /^sluice publish: the body is not valid JSON/);
   });
 
-  test('dlq list prints nothing when there are no dead letters, and exits 0', async () => {
+  test('dlq list says there are no dead letters (--json: prints nothing), and exits 0', async () => {
     const r = await runCli(['dlq', 'list'], { env, cwd });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '');
+    assert.equal(r.stdout, 'no dead letters\n');
+    const json = await runCli(['dlq', 'list', '--json'], { env, cwd });
+    assert.equal(json.stdout, '');
   });
 
   test('SIGTERM stops the server cleanly within a few seconds', async () => {

@@ -40,7 +40,7 @@ test('sluice tail on the embedded bus follows the server across a restart and mi
 
   let server = launch(['serve']);
   await waitFor('the server', healthy);
-  const tail = launch(['tail', 'git.receive', '--count', '3']);
+  const tail = launch(['tail', 'git.receive', '--count', '3', '--json']);
   await waitFor('tail to follow', () => tail.stderr.includes('following'));
   await publish('aaaaaaa');
   await waitFor('the first line', () => tail.stdout.split('\n').filter(Boolean).length === 1);

@@ -176,7 +176,7 @@ for (const [name, make] of deployments) {
       assert.match(before.find((l) => l.messageId === good.messageId)!.reason, /refusing item 1/);
 
       broken = false; // the cause of the second is fixed; the first can never be handled
-      const cli = await runCli(['dlq', 'replay', '--all'], {
+      const cli = await runCli(['dlq', 'replay', '--all', '--json'], {
         env: d.cli(server),
         cwd: tempDir('cli-'),
         timeoutMs: 20_000,
@@ -284,7 +284,7 @@ for (const [name, make] of deployments) {
       );
 
       // The command line says so too, and exits 1; the letters still stay.
-      const cli = await runCli(['dlq', 'replay', '--all'], {
+      const cli = await runCli(['dlq', 'replay', '--all', '--json'], {
         env: d.cli(server),
         cwd: tempDir('cli-'),
         timeoutMs: 20_000,

@@ -142,3 +142,32 @@ test('a request without a usable X-Request-ID gets one made up: distinct per req
   for (const id of ids) assert.match(id, /^[0-9a-f]{12}-[0-9a-z]+$/);
   assert.equal(new Set(ids.map((id) => id.split('-')[0])).size, 1, 'one process, one prefix');
 });
+
+test("fastify's request lines carry the method, URL, status code and duration (not {} from a copied request)", async (t) => {
+  const { log, lines } = capturingLogger('info');
+  const service = await SluiceService.create({
+    config: testConfig(),
+    log,
+    registry: testRegistry(),
+    processMetrics: false,
+  });
+  const base = await service.start();
+  t.after(() => service.stop());
+  const res = await fetch(`${base}/api/v1/nodes/424242?x=1`, {
+    headers: { authorization: 'Bearer tok-must-not-show' },
+  });
+  assert.equal(res.status, 404);
+  const id = res.headers.get('x-request-id');
+  const mine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === id);
+  const incoming = mine.find((l) => l.msg === 'incoming request');
+  const completed = mine.find((l) => l.msg === 'request completed');
+  assert.deepEqual((incoming?.req as { method?: string; url?: string }) ?? {}, {
+    method: 'GET',
+    url: '/api/v1/nodes/424242?x=1',
+    host: new URL(base!).hostname,
+  });
+  assert.deepEqual(completed?.res, { statusCode: 404 });
+  assert.equal((completed?.req as { url?: string } | undefined)?.url, '/api/v1/nodes/424242?x=1');
+  assert.equal(typeof completed?.responseTime, 'number');
+  assert.ok(!lines.join('\n').includes('tok-must-not-show'));
+});

@@ -384,7 +384,7 @@ describe('auth.oidc.requiredScope and an unreachable provider', () => {
 describe('the auth.oidc configuration', () => {
   test("the README's example is a valid configuration", () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Joining a Fedora deployment'));
+    const section = readme.slice(readme.indexOf('## Joining a real deployment'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const config = compileConfig(validateConfig(parse(yaml), 'README'), 'README', '/');
     assert.equal(config.auth.oidc!.issuer, 'https://id.fedoraproject.org/openidc');

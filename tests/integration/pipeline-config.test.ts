@@ -60,7 +60,7 @@ pipeline:
       'pipeline.jobs[1].name: "build" is used by an earlier job',
       'pipeline.jobs[0].command: {{ nope }} is not a value this template can use',
       'pipeline.jobs[0].runsOn: no builder has all of the labels aarch64',
-      'pipeline.jobs[1].on.kind: no node of kind "compose" is ever created (there are: checkout, build, test)',
+      'pipeline.jobs[1].on.kind: no node of kind "compose" is ever created (there are: checkout, image, build, test)',
       'pipeline.jobs[1].command: {{ matrix.arch }} is not a value this template can use',
     ]) {
       assert.ok(semantic.includes(expected), `expected "${expected}" in:\n${semantic.join('\n')}`);

@@ -156,7 +156,7 @@ describe('runs by hand', () => {
     const refused = await runCli(['run', 'bash', 'main', 'abc1234'], { env: env(tokens.reader) });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /refused by the server \(403\): user bob lacks the scope "runs:write"/);
-    const ok = await runCli(['run', 'bash', 'main', 'abc1234'], { env: env(tokens.writer) });
+    const ok = await runCli(['run', 'bash', 'main', 'abc1234', '--json'], { env: env(tokens.writer) });
     assert.equal(ok.code, 0, ok.stderr);
     const root = JSON.parse(ok.stdout) as NodeJson;
     assert.equal(root.data.author, 'alice');
@@ -165,7 +165,7 @@ describe('runs by hand', () => {
         .list({ runId: root.id, limit: 10 })
         .find((n) => n.job === 'flaky' && n.result === 'fail'),
     );
-    const retried = await runCli(['retry', String(failed.id)], { env: env(tokens.writer) });
+    const retried = await runCli(['retry', String(failed.id), '--json'], { env: env(tokens.writer) });
     assert.equal(retried.code, 0, retried.stderr);
     const again = JSON.parse(retried.stdout) as NodeJson;
     assert.deepEqual([again.retry_count, again.retry_of, again.name], [1, failed.id, 'flaky']);

@@ -52,10 +52,11 @@ async function startService(kojiUrl: string, gitBase: string): Promise<SluiceSer
   const config = testConfig({
     gating: {
       policiesDir: policiesDir(POLICIES),
-      koji: { url: kojiUrl, timeoutMs: 400 },
+      // Short enough for the timeout tests, long enough that a loaded machine's answers are not taken for timeouts.
+      koji: { url: kojiUrl, timeoutMs: 2000 },
       remoteRule: {
         urlTemplates: { '*': [`${gitBase}/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml`] },
-        fetchTimeoutMs: 400,
+        fetchTimeoutMs: 2000,
         cacheTtlMs: 0,
       },
     },
@@ -226,15 +227,15 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
   });
 
   test('gating file timeout: not satisfied, failed-fetch-gating-yaml', async () => {
-    const b = build({ status: 200, body: GATING_YAML, delayMs: 3000 });
+    const b = build({ status: 200, body: GATING_YAML, delayMs: 12000 });
     const started = Date.now();
     const d = await decide(service, b.nvr);
-    assert.ok(Date.now() - started < 2500, 'answered after the fetch timeout, not the slow server');
+    assert.ok(Date.now() - started < 9000, 'answered after the fetch timeout, not the slow server');
     assert.equal(d.policies_satisfied, false);
     failedFetch(
       b.nvr,
       [b.url],
-      `Error occurred while retrieving a remote rule file from the repo: no answer from ${b.url} within 400 ms`,
+      `Error occurred while retrieving a remote rule file from the repo: no answer from ${b.url} within 2000 ms`,
     )(d.unsatisfied_requirements[0]);
   });
 
@@ -277,7 +278,7 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
     failedFetch(
       b.nvr,
       [],
-      /^Could not reach Koji: no answer from http:\/\/127\.0\.0\.1:\d+\/kojihub within 400 ms$/,
+      /^Could not reach Koji: no answer from http:\/\/127\.0\.0\.1:\d+\/kojihub within 2000 ms$/,
     )((await decide(service, b.nvr)).unsatisfied_requirements[0]);
     hub.mode = 'http-500';
     failedFetch(

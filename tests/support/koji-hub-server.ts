@@ -15,7 +15,7 @@ export class KojiHubServer {
   readonly builds = new Map<string, Record<string, Py>>();
   /** `offline`: every call is a ServerOffline fault; `http-500`: the web server fails; `slow`: answers after delayMs. */
   mode: 'ok' | 'offline' | 'http-500' | 'slow' = 'ok';
-  delayMs = 3000;
+  delayMs = 12000;
   /** Calls received: method and first parameter. */
   readonly calls: Array<{ method: string; param: unknown }> = [];
   private server: Server | undefined;

@@ -23,6 +23,19 @@ describe('fedora-messaging headers', () => {
       { schema: 'base.message' },
       'not <artifact>.<event>.<state>',
     );
+    for (const topic of [
+      'ci.koji-build.test.complete.x',
+      'ci..test.complete',
+      'ci.koji-build..complete',
+      'ci.a.b.',
+      'cix.a.b.c',
+      'ci',
+    ])
+      assert.deepEqual(fedoraSchemaFor(topic), { schema: 'base.message' }, topic);
+    assert.deepEqual(fedoraSchemaFor('ci.a.b.c'), {
+      schema: 'ci_messages.CIMessageV1',
+      schemaPackage: 'ci_messages',
+    });
   });
 
   test('sent-at as fedora-messaging writes it: UTC offset, no fractions of a second (docs/api/wire-format.rst)', () => {
@@ -66,5 +79,41 @@ describe('fedora-messaging headers', () => {
     assert.equal(p.messageId, '0190f3a2-7c1e-7d3a-9b1c-2f4e5a6b7c8d');
     assert.equal(p.headers?.fedora_messaging_schema, 'base.message');
     assert.equal(p.headers?.fedora_messaging_severity, 20);
+  });
+
+  test('sent-at follows the clock second by second, also when the clock steps back', () => {
+    const at = Date.UTC(2026, 11, 6, 4, 59, 59, 1);
+    assert.equal(fedoraSentAt(at), '2026-12-06T04:59:59+00:00');
+    assert.equal(fedoraSentAt(at + 998), '2026-12-06T04:59:59+00:00');
+    assert.equal(fedoraSentAt(at + 999), '2026-12-06T05:00:00+00:00');
+    assert.equal(fedoraSentAt(new Date(at - 2)), '2026-12-06T04:59:58+00:00');
+    assert.equal(fedoraSentAt(-1), '1969-12-31T23:59:59+00:00');
+  });
+
+  test("on the wire: the caller's headers first, in their order, then fedora-messaging's, then the schema id", () => {
+    const h = publishedHeaders(
+      'ci.koji-build.test.complete',
+      'https://sluice.dev/schemas/ci.test.complete.json',
+      { 'x-sluice-request-id': 'req-1', priority: 7, 'sluice-handled-by': 'sluice.results' },
+      Date.UTC(2026, 0, 2, 3, 4, 5, 600),
+    );
+    // AMQP field tables keep the order amqplib reads the keys in (Object.keys).
+    assert.deepEqual(Object.entries(h), [
+      ['x-sluice-request-id', 'req-1'],
+      ['priority', 0],
+      ['sluice-handled-by', 'sluice.results'],
+      ['fedora_messaging_schema', 'ci_messages.CIMessageV1'],
+      ['fedora_messaging_schema_package', 'ci_messages'],
+      ['fedora_messaging_severity', 20],
+      ['sent-at', '2026-01-02T03:04:05+00:00'],
+      ['sluice_schema', 'https://sluice.dev/schemas/ci.test.complete.json'],
+    ]);
+  });
+
+  test('a __proto__ header from the wire stays a header and leaves the object an ordinary one', () => {
+    const h = publishedHeaders('resultsdb.result.new', 'S', JSON.parse('{"__proto__": "x", "a": 1}'));
+    assert.deepEqual(Object.keys(h).slice(0, 2), ['__proto__', 'a']);
+    assert.equal(Object.getPrototypeOf(h), Object.prototype);
+    assert.equal(Object.getOwnPropertyDescriptor(h, '__proto__')?.value, 'x');
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { DECISION_UPDATE } from '../../gating/decision-update-message.js';
 import { GIT_RECEIVE } from '../../pipeline/git-receive.js';
+import { REGISTRY_NOTIFICATION } from '../../pipeline/image-push.js';
 import { JOB_CANCEL, JOB_FINISHED, JOB_LOG, JOB_QUEUED, JOB_STARTED } from '../../pipeline/job-messages.js';
 import { NODE_CREATED, NODE_UPDATED } from '../../pipeline/node-message.js';
 import { RESULT_NEW, RESULT_SUBMIT } from '../../results/result-topics.js';
@@ -22,6 +23,7 @@ const CONTRACTS: Topic[] = [
   JOB_STARTED,
   NODE_CREATED,
   NODE_UPDATED,
+  REGISTRY_NOTIFICATION,
   RESULT_NEW,
   RESULT_SUBMIT,
   UPDATE_STATUS,
