@@ -54,6 +54,8 @@ export interface HttpServer {
 export interface HttpServerOptions {
   /** False = only the operator's routes (health, readiness, metrics): a process without the api role. */
   api?: boolean;
+  /** Route groups the service composes besides the API's own (the dashboard), registered with the API's. */
+  routeGroups?: Array<(scope: FastifyInstance, ctx: AppContext) => void>;
 }
 
 /** Kinds of route, in the order the API description lists them. */
@@ -65,6 +67,7 @@ export const TAGS = [
   'gating',
   'pipeline',
   'notifications',
+  'dashboard',
 ] as const;
 
 const requestIdPrefix = randomBytes(6).toString('hex');
@@ -73,7 +76,10 @@ function nextRequestId(): string {
   return `${requestIdPrefix}-${(++requestCount).toString(36)}`;
 }
 
-export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptions = {}): HttpServer {
+export function buildHttpServer(
+  ctx: AppContext,
+  { api = true, routeGroups = [] }: HttpServerOptions = {},
+): HttpServer {
   const { server } = ctx.config;
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ part: 'http' }) as FastifyBaseLogger,
@@ -253,6 +259,7 @@ export function buildHttpServer(ctx: AppContext, { api = true }: HttpServerOptio
     pipelineRoutes(scope, ctx, streams);
     imageHookRoutes(scope, ctx);
     if (ctx.config.forges.length) forgeHookRoutes(scope, ctx);
+    for (const group of routeGroups) group(scope, ctx);
   });
   return {
     app,

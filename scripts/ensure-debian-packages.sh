@@ -5,6 +5,8 @@ missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 # The pipeline tests start their own sshd instances on loopback ports (tests/support/sshd.ts).
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+# The dashboard's browser tests drive Debian's chromium with playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../api/app-context.js';
 import { Authenticator } from '../api/auth.js';
 import { buildHttpServer, type HttpServer } from '../api/http-server.js';
+import { dashboardRoutes } from '../api/routes/dashboard-routes.js';
 import { SLUICE_VERSION } from '../api/sluice-version.js';
 import type { Bus, BusObserver, ConsumerSpec } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
@@ -392,7 +393,15 @@ export class SluiceService {
       const t = make(this.ctx);
       scheduler.schedule(t.name, t.cron, t.run);
     }
-    this.http = options.http === false ? undefined : buildHttpServer(this.ctx, { api: roles.has('api') });
+    const consumers = () =>
+      this.consumers.map(({ spec, role }) => ({ name: spec.name, role, topics: spec.topics }));
+    this.http =
+      options.http === false
+        ? undefined
+        : buildHttpServer(this.ctx, {
+            api: roles.has('api'),
+            routeGroups: [(scope, ctx) => dashboardRoutes(scope, ctx, { consumers })],
+          });
   }
 
   private consume(spec: ConsumerSpec, role: RegisteredConsumer['role']): void {
