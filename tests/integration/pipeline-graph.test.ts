@@ -410,4 +410,12 @@ test('the Airflow-style example: images side by side, tests waiting for both, a 
   assert.deepEqual(jobs.tests!.retries, { onFail: 1 });
   assert.equal(jobs['quarantined-tests']!.voting, false);
   assert.deepEqual(jobs['summarize-warnings']!.needs, [{ job: 'tests', result: ['pass', 'fail'] }]);
+  assert.deepEqual(jobs['quarantined-tests']!.needs, ['build-ci-image']);
+  assert.deepEqual(jobs.docs!.paths, ['docs/**', '*.rst', '*.md'], 'a selective check');
+  assert.deepEqual(jobs.tests!.quarantine, ['tests.*.test_*_flaky*']);
+  assert.deepEqual(
+    config.forges.map((f) => [f.name, f.type, f.statuses]),
+    [['github', 'github', true]],
+    'statuses go back to GitHub',
+  );
 });
