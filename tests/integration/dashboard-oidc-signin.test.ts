@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import { hashToken, newToken } from '../../api/auth.js';
 import { PAGE_PATHS } from '../../dashboard/page-paths.js';
 import { SluiceService } from '../../service/sluice-service.js';
 import { assertAccessible, newPage, openBrowser, screenshot, shown } from '../support/browser.js';
+import { freePort } from '../support/cli.js';
 import { LOGIN_CLIENT, startLoginProvider } from '../support/oidc-login-provider.js';
 import { policiesDir, RPMDEPLINT_STABLE } from '../support/policies-dir.js';
 import { silentLogger, testConfig } from '../support/test-config.js';
 
 const NVR = 'bash-5.2.26-3.fc41';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test('a maintainer signs in at the OpenID Connect provider from the subject page and waives there', {
   timeout: 90_000,
