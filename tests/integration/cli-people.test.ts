@@ -4,9 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { hashToken } from '../../api/auth.js';
-import { CliProcess, cliEnv, freePort, runCli } from '../support/cli.js';
+import { type CliProcess, cliEnv, freePort, runCli, serveUntilHealthy } from '../support/cli.js';
 import { ROOT, tempDir } from '../support/paths.js';
-import { waitFor } from '../support/wait-for.js';
 
 const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -62,20 +61,7 @@ describe('serve --port, and what a server answers people', () => {
     port = await freePort();
     env = cliEnv({ SLUICE_PORT: String(port) });
     // --port, not the environment: the server gets none.
-    server = new CliProcess(['serve', '--port', String(port)], cliEnv(), cwd);
-    await waitFor(
-      'the server to answer on --port',
-      async () => {
-        if (server.exit) throw new Error(`sluice serve exited early: ${server.stderr}`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-        } catch {
-          return false;
-        }
-      },
-      30_000,
-      100,
-    );
+    server = await serveUntilHealthy(['serve', '--port', String(port)], cliEnv(), cwd, port);
   });
   after(async () => {
     server?.signal('SIGTERM');

@@ -4,9 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { compileConfig, validateConfig } from '../../service/load-config.js';
-import { CliProcess, cliEnv, freePort, runCli } from '../support/cli.js';
+import { type CliProcess, cliEnv, freePort, runCli, serveUntilHealthy } from '../support/cli.js';
 import { ROOT, tempDir } from '../support/paths.js';
-import { waitFor } from '../support/wait-for.js';
 
 /**
  * The README's promise to a newcomer: after `npm start` on the embedded defaults, every
@@ -90,20 +89,7 @@ describe('the README tour on the embedded defaults, from a fresh store', { timeo
     const port = await freePort();
     // What `npm start` runs, in a folder of its own: no configuration file, a new ./var.
     env = cliEnv({ SLUICE_PORT: String(port) });
-    server = new CliProcess(['serve'], env, cwd);
-    await waitFor(
-      'the server to answer /healthz',
-      async () => {
-        if (server.exit) throw new Error(`sluice serve exited early: ${server.stderr}`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-        } catch {
-          return false;
-        }
-      },
-      30_000,
-      100,
-    );
+    server = await serveUntilHealthy(['serve'], env, cwd, port);
   });
   after(async () => {
     server?.signal('SIGTERM');

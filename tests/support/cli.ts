@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
 import { CLI } from './paths.js';
+import { waitFor } from './wait-for.js';
 
 export interface CliResult {
   code: number | null;
@@ -101,4 +102,28 @@ export class CliProcess {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/** `sluice ARGS` (a serve) started, once it answers /healthz on `port`; fails if it exits first. */
+export async function serveUntilHealthy(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  port: number,
+): Promise<CliProcess> {
+  const server = new CliProcess(args, env, cwd);
+  await waitFor(
+    `sluice ${args.join(' ')} to answer /healthz`,
+    async () => {
+      if (server.exit) throw new Error(`sluice serve exited early: ${server.stderr}`);
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    100,
+  );
+  return server;
 }
