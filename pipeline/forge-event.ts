@@ -1,6 +1,6 @@
 import type { ForgeType } from '../config/forge-types.js';
 import { RunInputError } from '../errors/run-input-error.js';
-import type { RunRequest } from './run-request.js';
+import type { PullRequestRef, RunRequest } from './run-request.js';
 
 /**
  * What a forge's webhook delivery asks for: a run (on a push's new head or a pull request's
@@ -65,25 +65,17 @@ function githubPush(d: ForgeDelivery, body: Record<string, unknown>): ForgeHook 
   const commits = list(body.commits, 'body.commits');
   const head = (body.head_commit ?? commits.at(-1)) as Record<string, unknown> | null | undefined;
   const pusher = body.pusher as { name?: unknown; login?: unknown; username?: unknown } | undefined;
-  const { namespace, name } = splitRepo(fullName);
-  return {
-    kind: 'run',
-    request: {
-      repo: name,
-      namespace,
-      branch: ref.slice('refs/heads/'.length),
-      revision: after,
-      author: text(pusher?.username) ?? text(pusher?.login) ?? text(pusher?.name),
-      message: head && typeof head === 'object' ? text(head.message) : null,
-      changedFiles: commits.length >= GITHUB_MAX_COMMITS ? null : filesOfCommits(commits, 'body.commits'),
-      url: text(repository.clone_url) ?? text(repository.html_url),
-      source: 'webhook',
-      event: 'push',
-      pullRequest: null,
-      forge: { name: d.forge, repo: fullName, deliveryId: d.deliveryId },
-    },
-    pullRequestFiles: null,
-  };
+  return runHook(d, {
+    path: fullName,
+    forgeRepo: fullName,
+    branch: ref.slice('refs/heads/'.length),
+    revision: after,
+    author: text(pusher?.username) ?? text(pusher?.login) ?? text(pusher?.name),
+    message: head && typeof head === 'object' ? text(head.message) : null,
+    changedFiles: commits.length >= GITHUB_MAX_COMMITS ? null : filesOfCommits(commits, 'body.commits'),
+    url: text(repository.clone_url) ?? text(repository.html_url),
+    pullRequest: null,
+  });
 }
 
 function githubLikePullRequest(
@@ -101,30 +93,20 @@ function githubLikePullRequest(
   const base = obj(pr.base, 'body.pull_request.base');
   const repository = obj(body.repository, 'body.repository');
   const fullName = str(repository.full_name, 'body.repository.full_name');
-  const { namespace, name } = splitRepo(fullName);
   const baseBranch = branchName(base[branchKey], `body.pull_request.base.${branchKey}`);
   const headBranch = branchName(head[branchKey], `body.pull_request.head.${branchKey}`);
   const user = pr.user as { login?: unknown } | undefined;
-  return {
-    kind: 'run',
-    request: {
-      repo: name,
-      namespace,
-      // A pull request's run is on its base branch (what `branches` filters say), as GitHub
-      // Actions' and Zuul's are; the head branch is in the run's data.
-      branch: baseBranch,
-      revision: sha(head.sha, 'body.pull_request.head.sha'),
-      author: text(user?.login),
-      message: text(pr.title),
-      changedFiles: null,
-      url: text(repository.clone_url) ?? text(repository.html_url),
-      source: 'webhook',
-      event: 'pull_request',
-      pullRequest: { number, baseBranch, headBranch, url: text(pr.html_url) },
-      forge: { name: d.forge, repo: fullName, deliveryId: d.deliveryId },
-    },
-    pullRequestFiles: { repo: fullName, number },
-  };
+  return runHook(d, {
+    path: fullName,
+    forgeRepo: fullName,
+    branch: baseBranch,
+    revision: sha(head.sha, 'body.pull_request.head.sha'),
+    author: text(user?.login),
+    message: text(pr.title),
+    changedFiles: null,
+    url: text(repository.clone_url) ?? text(repository.html_url),
+    pullRequest: { number, baseBranch, headBranch, url: text(pr.html_url) },
+  });
 }
 
 function gitlabPush(d: ForgeDelivery, body: Record<string, unknown>): ForgeHook {
@@ -140,26 +122,18 @@ function gitlabPush(d: ForgeDelivery, body: Record<string, unknown>): ForgeHook 
   const head = commits.find((c) => (c as { id?: unknown }).id === after) as
     | Record<string, unknown>
     | undefined;
-  const { namespace, name } = splitRepo(path);
-  return {
-    kind: 'run',
-    request: {
-      repo: name,
-      namespace,
-      branch: ref.slice('refs/heads/'.length),
-      revision: after,
-      author: text(body.user_username) ?? text(body.user_name),
-      message: head ? text(head.message) : null,
-      // Only the newest 20 commits are listed: with more, the files of the others are unknown.
-      changedFiles: total > commits.length ? null : filesOfCommits(commits, 'body.commits'),
-      url: text(project.git_http_url) ?? text(project.web_url),
-      source: 'webhook',
-      event: 'push',
-      pullRequest: null,
-      forge: { name: d.forge, repo: String(projectId), deliveryId: d.deliveryId },
-    },
-    pullRequestFiles: null,
-  };
+  return runHook(d, {
+    path,
+    forgeRepo: String(projectId),
+    branch: ref.slice('refs/heads/'.length),
+    revision: after,
+    author: text(body.user_username) ?? text(body.user_name),
+    message: head ? text(head.message) : null,
+    // Only the newest 20 commits are listed: with more, the files of the others are unknown.
+    changedFiles: total > commits.length ? null : filesOfCommits(commits, 'body.commits'),
+    url: text(project.git_http_url) ?? text(project.web_url),
+    pullRequest: null,
+  });
 }
 
 function gitlabMergeRequest(d: ForgeDelivery, body: Record<string, unknown>): ForgeHook {
@@ -179,24 +153,58 @@ function gitlabMergeRequest(d: ForgeDelivery, body: Record<string, unknown>): Fo
   const baseBranch = branchName(attrs.target_branch, 'body.object_attributes.target_branch');
   const headBranch = branchName(attrs.source_branch, 'body.object_attributes.source_branch');
   const user = body.user as { username?: unknown } | undefined;
-  const { namespace, name } = splitRepo(path);
+  return runHook(d, {
+    path,
+    forgeRepo: String(projectId),
+    branch: baseBranch,
+    revision: sha(lastCommit.id, 'body.object_attributes.last_commit.id'),
+    author: text(user?.username),
+    message: text(attrs.title),
+    changedFiles: null,
+    url: text(project.git_http_url) ?? text(project.web_url),
+    pullRequest: { number: iid, baseBranch, headBranch, url: text(attrs.url) },
+  });
+}
+
+/** What each forge's payload gives a run, read out; the run request is made the same way for all. */
+interface RunFields {
+  /** `owner/name` (GitLab: `group/subgroup/name`). */
+  path: string;
+  /** How the forge's API names the repository: GitHub and Forgejo by path, GitLab by project id. */
+  forgeRepo: string;
+  branch: string;
+  revision: string;
+  author: string | null;
+  message: string | null;
+  changedFiles: string[] | null;
+  url: string | null;
+  pullRequest: PullRequestRef | null;
+}
+
+/**
+ * A run of a push, or of a pull request on its base branch (what `branches` filters say), as
+ * GitHub Actions' and Zuul's are; the head branch is in the run's data. A pull request's changed
+ * files are asked of the forge's API afterwards.
+ */
+function runHook(d: ForgeDelivery, f: RunFields): ForgeHook {
+  const { namespace, name } = splitRepo(f.path);
   return {
     kind: 'run',
     request: {
       repo: name,
       namespace,
-      branch: baseBranch,
-      revision: sha(lastCommit.id, 'body.object_attributes.last_commit.id'),
-      author: text(user?.username),
-      message: text(attrs.title),
-      changedFiles: null,
-      url: text(project.git_http_url) ?? text(project.web_url),
+      branch: f.branch,
+      revision: f.revision,
+      author: f.author,
+      message: f.message,
+      changedFiles: f.changedFiles,
+      url: f.url,
       source: 'webhook',
-      event: 'pull_request',
-      pullRequest: { number: iid, baseBranch, headBranch, url: text(attrs.url) },
-      forge: { name: d.forge, repo: String(projectId), deliveryId: d.deliveryId },
+      event: f.pullRequest ? 'pull_request' : 'push',
+      pullRequest: f.pullRequest,
+      forge: { name: d.forge, repo: f.forgeRepo, deliveryId: d.deliveryId },
     },
-    pullRequestFiles: { repo: String(projectId), number: iid },
+    pullRequestFiles: f.pullRequest ? { repo: f.forgeRepo, number: f.pullRequest.number } : null,
   };
 }
 
