@@ -136,8 +136,9 @@ export class Authenticator {
   }
 
   /**
-   * A preValidation hook for every route: takes `_auth_token` out of a ResultsDB POST body (it is
-   * never stored), and for a route that asked for a scope, checks the caller it names.
+   * A preValidation hook for the ResultsDB POST routes (mayCarryBodyToken): takes `_auth_token`
+   * out of the body (it is never stored), and for a route that asked for a scope, checks the
+   * caller it names.
    */
   readonly bodyTokenCheck = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     // A callback, not an async hook: every request passes here, and most leave at once.
@@ -240,6 +241,14 @@ function refuse(reply: FastifyReply, refusal: Refusal, tokenGiven: boolean): Fas
 function isResultsdbRoute(req: FastifyRequest): boolean {
   // The route, not the URL as sent, which may be spelled differently (//api, %2F…).
   return (req.routeOptions.url ?? '').startsWith(`${RESULTSDB_PREFIX}/`);
+}
+
+/** The routes whose body may carry resultsdb_api's `_auth_token`: those bodyTokenCheck is hooked on. */
+export function mayCarryBodyToken(method: string | string[], url: string): boolean {
+  return (
+    (Array.isArray(method) ? method.includes('POST') : method === 'POST') &&
+    url.startsWith(`${RESULTSDB_PREFIX}/`)
+  );
 }
 
 function takeBodyToken(req: FastifyRequest): string | undefined {

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { hooksOf } from './route-access.js';
 
 /**
  * A callback name a page may ask for: dotted JavaScript identifiers (jQuery's `jQuery3600_17…`,
@@ -17,34 +18,43 @@ function callbackOf(req: FastifyRequest): string | undefined {
  * Greenwave's JSONP (its `@jsonp` decorator): with `?callback=NAME`, a GET answer of `paths` is
  * sent as `NAME(<json>);` typed application/javascript. Greenwave echoes any name; here a name
  * that is not a plain identifier path is a 400, as it would otherwise be script the caller wrote.
- * Hooked on the whole scope because one of the paths (`/about`) is registered by the WaiverDB
- * routes, whose answer Greenwave's clients share; other routes pass through at the cost of a lookup.
+ * The hooks go on those routes alone, as they are registered (so call this before them: `/about`
+ * is registered by the WaiverDB routes, whose answer Greenwave's clients share); every other
+ * route, the decision route first among them, runs no JSONP code at all.
  */
 export function jsonpFor(app: FastifyInstance, paths: readonly string[]): void {
   const wanted = new Set(paths);
-  const applies = (req: FastifyRequest) =>
-    (req.method === 'GET' || req.method === 'HEAD') && wanted.has(req.routeOptions.url ?? '');
-  app.addHook('preHandler', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const callback = applies(req) ? callbackOf(req) : undefined;
-    if (callback === undefined || (callback.length <= MAX_CALLBACK && CALLBACK.test(callback))) return done();
-    void reply.code(400).send({
-      message: `Invalid callback: must be a JavaScript identifier or a dotted path of them, at most ${MAX_CALLBACK} characters`,
-    });
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!wanted.has(route.url) || !methods.some((m) => m === 'GET' || m === 'HEAD')) return;
+    route.preHandler = [...hooksOf(route.preHandler), checkCallback] as RouteOptions['preHandler'];
+    route.onSend = [...hooksOf(route.onSend), wrapInCallback] as RouteOptions['onSend'];
   });
-  app.addHook(
-    'onSend',
-    (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      payload: unknown,
-      done: (err: null, value: unknown) => void,
-    ) => {
-      const callback =
-        applies(req) && reply.statusCode === 200 && typeof payload === 'string' ? callbackOf(req) : undefined;
-      if (callback === undefined || !CALLBACK.test(callback)) return done(null, payload);
-      reply.type('application/javascript; charset=utf-8');
-      reply.header('x-content-type-options', 'nosniff');
-      done(null, `${callback}(${payload});`);
-    },
-  );
+}
+
+function checkCallback(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const callback = callbackOf(req);
+  if (callback === undefined || (callback.length <= MAX_CALLBACK && CALLBACK.test(callback))) {
+    done();
+    return;
+  }
+  void reply.code(400).send({
+    message: `Invalid callback: must be a JavaScript identifier or a dotted path of them, at most ${MAX_CALLBACK} characters`,
+  });
+}
+
+function wrapInCallback(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, value: unknown) => void,
+): void {
+  const callback = reply.statusCode === 200 && typeof payload === 'string' ? callbackOf(req) : undefined;
+  if (callback === undefined || !CALLBACK.test(callback)) {
+    done(null, payload);
+    return;
+  }
+  reply.type('application/javascript; charset=utf-8');
+  reply.header('x-content-type-options', 'nosniff');
+  done(null, `${callback}(${payload});`);
 }

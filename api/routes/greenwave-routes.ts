@@ -22,6 +22,14 @@ function contextLabel(body: unknown): string {
   return 'on-demand';
 }
 
+/** The GET answers Greenwave wraps for JSONP. */
+const JSONP_PATHS = [`${V1}/about`, `${V1}/about/`, `${V1}/policies`, `${V1}/subject_types`];
+
+/** Greenwave's JSONP on its GET answers; called before any route of the scope is registered. */
+export function greenwaveJsonp(app: FastifyInstance): void {
+  jsonpFor(app, JSONP_PATHS);
+}
+
 /** What these routes use of the service: nothing else reaches them. */
 export type GreenwaveRouteDeps = Pick<AppContext, 'config' | 'gating' | 'metrics' | 'serverUrl'>;
 
@@ -33,8 +41,7 @@ export type GreenwaveRouteDeps = Pick<AppContext, 'config' | 'gating' | 'metrics
 export function greenwaveRoutes(app: FastifyInstance, ctx: GreenwaveRouteDeps): void {
   const { decisions, subjectTypes } = ctx.gating;
   // GET /about is shared with WaiverDB's API (same prefix): waiverdb-routes answers it for both,
-  // with Greenwave's `version` and WaiverDB's `auth_method`.
-  jsonpFor(app, [`${V1}/about`, `${V1}/about/`, `${V1}/policies`, `${V1}/subject_types`]);
+  // with Greenwave's `version` and WaiverDB's `auth_method`; its JSONP is set up by greenwaveJsonp.
 
   // Greenwave's landing answer: where its API and the ResultsDB and WaiverDB it reads are, and
   // how outcomes count. All three are this server; Sluice asks no Koji (koji_api null).
