@@ -13,14 +13,14 @@
  * Load comes from child processes (bench/http-load, bench/bus-latency-load), so that the client
  * does not share the server's event loop; on a small machine they still share its cores.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { SluiceService } from '../service/sluice-service.js';
 import {
   benchAmqpUrl,
+  benchTempDir,
   benchConfig,
   benchLogger,
   benchRegistry,
@@ -44,7 +44,7 @@ const BUS_RESULTS = Number(process.env.BENCH_BUS_RESULTS ?? 10_000);
 /** Sent first, in the measured results' pattern, and reported apart, as the HTTP side's WARMUP_MS: 2 s at the default rate. */
 const BUS_WARMUP = Number(process.env.BENCH_BUS_WARMUP ?? 2_000);
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-decision-bench-'));
+const dir = benchTempDir('sluice-decision-bench-');
 const policiesDir = path.join(dir, 'policies');
 mkdirSync(policiesDir);
 

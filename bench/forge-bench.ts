@@ -10,8 +10,7 @@
  * With SLUICE_BENCH_AMQP_URL set (npm run bench:forges) the bus is RabbitMQ, else the embedded bus.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BusMessage } from '../bus/bus.js';
 import type { DispatchEvent } from '../builders/runner.js';
@@ -21,7 +20,7 @@ import { ForgeStatusSender } from '../notify/forge-status-sender.js';
 import type { PipelineNode } from '../pipeline/pipeline-node.js';
 import { SluiceService } from '../service/sluice-service.js';
 import { ForgeTestServer } from '../tests/support/forge-test-server.js';
-import { benchConfig, benchLogger, percentile, rate } from './bench-support.js';
+import { benchConfig, benchLogger, benchTempDir, percentile, rate } from './bench-support.js';
 
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 500);
 const STATUSES = Number(process.env.BENCH_STATUSES ?? 2000);
@@ -29,7 +28,7 @@ const CONCURRENCY = 16;
 const SECRET = 'bench-secret';
 const TOKEN = 'bench-token';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-forge-bench-'));
+const dir = benchTempDir('sluice-forge-bench-');
 writeFileSync(path.join(dir, 'secret'), SECRET);
 writeFileSync(path.join(dir, 'token'), TOKEN);
 const forge = new ForgeTestServer('github', TOKEN);
