@@ -4,10 +4,10 @@
  * would), a pasted API token without OIDC, the session cookie as the API's caller, CSRF, logout.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, test } from 'node:test';
 import { hashToken } from '../../api/auth.js';
 import { SluiceService } from '../../service/sluice-service.js';
+import { freePort } from '../support/cli.js';
 import { browse, CookieJar, LOGIN_CLIENT, startLoginProvider } from '../support/oidc-login-provider.js';
 import { silentLogger, testConfig, testRegistry } from '../support/test-config.js';
 
@@ -18,14 +18,6 @@ const WAIVER = {
   product_version: 'fedora-41',
   comment: 'waived from the dashboard',
 };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function cookieLine(jar: CookieJar, name: string): string {
   const line = jar.seen.filter((l) => l.startsWith(`${name}=`) && !/max-age=0\b/i.test(l)).pop();
