@@ -99,11 +99,9 @@ function githubLikePullRequest(
   return runHook(d, {
     path: fullName,
     forgeRepo: fullName,
-    branch: baseBranch,
     revision: sha(head.sha, 'body.pull_request.head.sha'),
     author: text(user?.login),
     message: text(pr.title),
-    changedFiles: null,
     url: text(repository.clone_url) ?? text(repository.html_url),
     pullRequest: { number, baseBranch, headBranch, url: text(pr.html_url) },
   });
@@ -156,30 +154,29 @@ function gitlabMergeRequest(d: ForgeDelivery, body: Record<string, unknown>): Fo
   return runHook(d, {
     path,
     forgeRepo: String(projectId),
-    branch: baseBranch,
     revision: sha(lastCommit.id, 'body.object_attributes.last_commit.id'),
     author: text(user?.username),
     message: text(attrs.title),
-    changedFiles: null,
     url: text(project.git_http_url) ?? text(project.web_url),
     pullRequest: { number: iid, baseBranch, headBranch, url: text(attrs.url) },
   });
 }
 
 /** What each forge's payload gives a run, read out; the run request is made the same way for all. */
-interface RunFields {
+type RunFields = {
   /** `owner/name` (GitLab: `group/subgroup/name`). */
   path: string;
   /** How the forge's API names the repository: GitHub and Forgejo by path, GitLab by project id. */
   forgeRepo: string;
-  branch: string;
   revision: string;
   author: string | null;
   message: string | null;
-  changedFiles: string[] | null;
   url: string | null;
-  pullRequest: PullRequestRef | null;
-}
+} & (
+  | { pullRequest: null; branch: string; changedFiles: string[] | null }
+  // A pull request's branch is its base; its changed files are asked of the forge's API.
+  | { pullRequest: PullRequestRef }
+);
 
 /**
  * A run of a push, or of a pull request on its base branch (what `branches` filters say), as
@@ -193,11 +190,11 @@ function runHook(d: ForgeDelivery, f: RunFields): ForgeHook {
     request: {
       repo: name,
       namespace,
-      branch: f.branch,
+      branch: f.pullRequest ? f.pullRequest.baseBranch : f.branch,
       revision: f.revision,
       author: f.author,
       message: f.message,
-      changedFiles: f.changedFiles,
+      changedFiles: f.pullRequest ? null : f.changedFiles,
       url: f.url,
       source: 'webhook',
       event: f.pullRequest ? 'pull_request' : 'push',
