@@ -141,7 +141,7 @@ export class Authenticator {
    * caller it names.
    */
   readonly bodyTokenCheck = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
-    // A callback, not an async hook: every request passes here, and most leave at once.
+    // A callback, not an async hook: it runs on every ResultsDB POST, most of them without a token.
     if (req.method !== 'POST' || !isResultsdbRoute(req)) {
       done();
       return;
