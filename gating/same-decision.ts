@@ -1,3 +1,4 @@
+import { stableJson } from '../schemas/stable-json.js';
 import type { DecisionState } from './decision-update-message.js';
 
 /**
@@ -15,7 +16,7 @@ import type { DecisionState } from './decision-update-message.js';
  */
 export function sameDecision(a: DecisionState, b: DecisionState): boolean {
   if (a.policies_satisfied !== b.policies_satisfied) return false;
-  if (canonical(a.applicable_policies) !== canonical(b.applicable_policies)) return false;
+  if (stableJson(a.applicable_policies) !== stableJson(b.applicable_policies)) return false;
   return (
     sameRequirements(a.satisfied_requirements, b.satisfied_requirements) &&
     sameRequirements(a.unsatisfied_requirements, b.unsatisfied_requirements)
@@ -37,7 +38,7 @@ function requirementKeys(reqs: ReadonlyArray<Record<string, unknown>>): string[]
   for (const r of reqs) {
     if (typeof r.type === 'string' && r.type.startsWith('test-result-missing')) {
       keys.add(
-        canonical({
+        stableJson({
           type: r.type,
           testcase: r.testcase,
           subject_type: r.subject_type,
@@ -46,20 +47,8 @@ function requirementKeys(reqs: ReadonlyArray<Record<string, unknown>>): string[]
         }),
       );
     } else {
-      const { result_id: _ignored, ...rest } = r;
-      keys.add(canonical(rest));
+      keys.add(stableJson(r, 'result_id'));
     }
   }
   return [...keys].sort();
-}
-
-/** JSON with object keys sorted, so that equal values give equal strings. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
-        )
-      : v,
-  );
 }

@@ -1,3 +1,4 @@
+import { stableJson } from '../schemas/stable-json.js';
 import type { ReceivedDecisionState, Requirement } from '../gating/decision-update-message.js';
 
 export type DecisionChange = 'became-unsatisfied' | 'became-satisfied' | 'changed' | 'unchanged';
@@ -58,19 +59,5 @@ function sameRequirements(a: Requirement[], b: Requirement[]): boolean {
 }
 
 function canonical(r: Requirement): string {
-  const { result_id: _ignored, ...rest } = r;
-  return stableJson(rest);
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return stableJson(r, 'result_id');
 }
