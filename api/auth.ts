@@ -136,16 +136,12 @@ export class Authenticator {
   }
 
   /**
-   * A preValidation hook for the ResultsDB POST routes (mayCarryBodyToken): takes `_auth_token`
-   * out of the body (it is never stored), and for a route that asked for a scope, checks the
-   * caller it names.
+   * A preValidation hook for the ResultsDB POST routes (isResultsdbPost; the route table hooks it
+   * on those alone): takes `_auth_token` out of the body (it is never stored), and for a route
+   * that asked for a scope, checks the caller it names.
    */
   readonly bodyTokenCheck = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     // A callback, not an async hook: it runs on every ResultsDB POST, most of them without a token.
-    if (req.method !== 'POST' || !isResultsdbRoute(req)) {
-      done();
-      return;
-    }
     const token = takeBodyToken(req);
     const scope = (req as PendingRequest)[PENDING_SCOPE];
     if (scope === undefined) {
@@ -215,8 +211,7 @@ export class Authenticator {
     return (
       !this.open &&
       req.headers.authorization === undefined &&
-      req.method === 'POST' &&
-      isResultsdbRoute(req) &&
+      isResultsdbPost(req.method, req.routeOptions.url ?? '') &&
       /\bjson\b/i.test(req.headers['content-type'] ?? '')
     );
   }
@@ -238,21 +233,18 @@ function refuse(reply: FastifyReply, refusal: Refusal, tokenGiven: boolean): Fas
   return reply.code(refusal.status).send({ message: refusal.message });
 }
 
-function isResultsdbRoute(req: FastifyRequest): boolean {
-  // The route, not the URL as sent, which may be spelled differently (//api, %2F…).
-  return (req.routeOptions.url ?? '').startsWith(`${RESULTSDB_PREFIX}/`);
-}
-
-/** The routes whose body may carry resultsdb_api's `_auth_token`: those bodyTokenCheck is hooked on. */
-export function mayCarryBodyToken(method: string | string[], url: string): boolean {
+/**
+ * A ResultsDB POST route, whose body may carry resultsdb_api's `_auth_token`. `routeUrl` is the
+ * route as registered, not the URL as sent, which may be spelled differently (//api, %2F…).
+ */
+export function isResultsdbPost(method: string | readonly string[], routeUrl: string): boolean {
   return (
-    (Array.isArray(method) ? method.includes('POST') : method === 'POST') &&
-    url.startsWith(`${RESULTSDB_PREFIX}/`)
+    (typeof method === 'string' ? method === 'POST' : method.includes('POST')) &&
+    routeUrl.startsWith(`${RESULTSDB_PREFIX}/`)
   );
 }
 
 function takeBodyToken(req: FastifyRequest): string | undefined {
-  if (req.method !== 'POST' || !isResultsdbRoute(req)) return undefined;
   const body = req.body;
   if (
     body === null ||

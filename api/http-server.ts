@@ -18,7 +18,7 @@ import { loginRoutes } from './login-routes.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import { StreamSlots } from './stream-slots.js';
 import { hooksOf, routeAccess, scopeOf, type RouteAccess } from './route-access.js';
-import { mayCarryBodyToken } from './auth.js';
+import { isResultsdbPost } from './auth.js';
 import { decisionHistoryRoutes } from './routes/decision-history-routes.js';
 import { eventStreamRoutes } from './routes/event-stream-routes.js';
 import { greenwaveJsonp, greenwaveRoutes } from './routes/greenwave-routes.js';
@@ -146,7 +146,7 @@ export function buildHttpServer(
       route.onRequest = [readGuard, ...hooksOf(route.onRequest)] as RouteOptions['onRequest'];
     // A ResultsDB client (resultsdb_api) may send its token as the body's `_auth_token`. On those
     // routes alone: a hook on every route costs the decision route a step per request.
-    if (mayCarryBodyToken(route.method, route.url))
+    if (isResultsdbPost(route.method, route.url))
       route.preValidation = [
         ctx.auth.bodyTokenCheck,
         ...hooksOf(route.preValidation),
