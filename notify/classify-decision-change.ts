@@ -53,11 +53,8 @@ export function decisionBaseline(d: ReceivedDecisionState): ReceivedDecisionStat
 
 function sameRequirements(a: Requirement[], b: Requirement[]): boolean {
   if (a.length !== b.length) return false;
-  const left = a.map(canonical).sort();
-  const right = b.map(canonical).sort();
+  // A re-run's new result id is no change.
+  const left = a.map((r) => stableJson(r, 'result_id')).sort();
+  const right = b.map((r) => stableJson(r, 'result_id')).sort();
   return left.every((v, i) => v === right[i]);
-}
-
-function canonical(r: Requirement): string {
-  return stableJson(r, 'result_id');
 }

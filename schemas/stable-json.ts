@@ -18,7 +18,7 @@ export function stableJson(value: unknown, omit?: string): string {
   let first = true;
   for (const k of keys) {
     const v = o[k];
-    if (v === undefined || typeof v === 'function' || k === omit) continue;
+    if (v === undefined || k === omit) continue;
     out += `${first ? '' : ','}${JSON.stringify(k)}:${stableJson(v)}`;
     first = false;
   }
