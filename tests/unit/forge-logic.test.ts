@@ -130,10 +130,17 @@ describe('webhook payloads → run requests', () => {
 
   test("GitLab's documented merge request: open runs on the target branch; a title edit does not", () => {
     const mr = forgeFixture('gitlab-merge-request-hook.json');
-    const req = run(parseForgeHook(d('gitlab', 'Merge Request Hook', mr)));
+    const hook = parseForgeHook(d('gitlab', 'Merge Request Hook', mr));
+    const req = run(hook);
     assert.equal(req.branch, 'master');
     assert.equal(req.revision, 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7');
+    assert.equal(req.event, 'pull_request');
     assert.deepEqual(req.pullRequest?.number, 1);
+    assert.equal(req.pullRequest?.headBranch, 'ms-viewport');
+    // GitLab's API names the project by id: statuses and the changed files are asked of it there.
+    assert.equal(req.forge?.repo, '1');
+    assert.equal(req.changedFiles, null, 'asked from the API');
+    assert.deepEqual(hook.kind === 'run' && hook.pullRequestFiles, { repo: '1', number: 1 });
     mr.object_attributes.action = 'update';
     assert.equal(parseForgeHook(d('gitlab', 'Merge Request Hook', mr)).kind, 'ignored');
     mr.object_attributes.oldrev = '95790bf891e76fee5e1747ab589903a6a1f80f22';
