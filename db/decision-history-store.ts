@@ -24,6 +24,7 @@ interface Row {
   subject_identifier: string;
   decision_context: string;
   product_version: string;
+  /** The copy, or else the `after` of the row before_id names (migration 020). */
   before: string | null;
   after: string;
   cause_kind: 'result' | 'waiver';
@@ -45,19 +46,21 @@ export class DecisionHistoryStore implements DecisionHistory {
   constructor(db: Db) {
     this.statements = new StatementCache(db, 16);
     this.insert = db.prepare(`INSERT INTO decision_history
-      (subject_type, subject_identifier, decision_context, product_version, before, after,
+      (subject_type, subject_identifier, decision_context, product_version, before, before_id, after,
        cause_kind, cause_id, cause_testcase, cause_by, cause_at, changed_at)
-      VALUES (@subjectType, @subjectIdentifier, @context, @productVersion, @before, @after,
+      VALUES (@subjectType, @subjectIdentifier, @context, @productVersion, @before, @beforeId, @after,
        @kind, @id, @testcase, @by, @causeAt, @at)`);
   }
 
-  record(c: DecisionChange): void {
-    this.insert.run({
+  record(c: DecisionChange, beforeIsAfterOf?: number): number {
+    const byReference = beforeIsAfterOf !== undefined && c.before !== null;
+    const { lastInsertRowid } = this.insert.run({
       subjectType: c.subjectType,
       subjectIdentifier: c.subjectIdentifier,
       context: c.context,
       productVersion: c.productVersion,
-      before: c.before === null ? null : JSON.stringify(c.before),
+      before: c.before === null || byReference ? null : JSON.stringify(c.before),
+      beforeId: byReference ? beforeIsAfterOf : null,
       after: JSON.stringify(c.after),
       kind: c.cause.kind,
       id: c.cause.id,
@@ -66,24 +69,29 @@ export class DecisionHistoryStore implements DecisionHistory {
       causeAt: c.cause.at,
       at: c.at,
     });
+    return Number(lastInsertRowid);
   }
 
   /** The subject's changes, newest first. */
   list(f: DecisionHistoryFilter): StoredDecisionChange[] {
     const params: Array<string | number> = [f.subjectIdentifier, f.subjectType];
-    const where = ['subject_identifier = ?', 'subject_type = ?'];
+    const where = ['h.subject_identifier = ?', 'h.subject_type = ?'];
     const add = (condition: string, value: string | number | undefined) => {
       if (value === undefined) return;
       where.push(condition);
       params.push(value);
     };
-    add('decision_context = ?', f.context);
-    add('product_version = ?', f.productVersion);
-    add('id < ?', f.beforeId);
+    add('h.decision_context = ?', f.context);
+    add('h.product_version = ?', f.productVersion);
+    add('h.id < ?', f.beforeId);
     params.push(f.limit);
     return this.statements
       .all<Row>({
-        sql: `SELECT * FROM decision_history WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+        sql: `SELECT h.id, h.subject_type, h.subject_identifier, h.decision_context, h.product_version,
+            COALESCE(h.before, b.after) AS before, h.after, h.cause_kind, h.cause_id, h.cause_testcase,
+            h.cause_by, h.cause_at, h.changed_at
+          FROM decision_history h LEFT JOIN decision_history b ON b.id = h.before_id
+          WHERE ${where.join(' AND ')} ORDER BY h.id DESC LIMIT ?`,
         params,
       })
       .map(change);

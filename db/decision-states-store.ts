@@ -1,13 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import type { DecisionState } from '../gating/decision-update-message.js';
+import type { DecisionKey, StoredDecisionState } from '../gating/decision-change-publisher.js';
 import type { Db } from './open-database.js';
-
-export interface DecisionKey {
-  subjectType: string;
-  subjectIdentifier: string;
-  context: string;
-  productVersion: string;
-}
 
 /**
  * The decision last evaluated per subject × decision context × product version (migration
@@ -19,22 +12,20 @@ export class DecisionStatesStore {
 
   constructor(db: Db) {
     this.sql = {
-      get: db
-        .prepare(`SELECT decision FROM gating_decisions
-        WHERE subject_identifier = @subjectIdentifier AND subject_type = @subjectType AND decision_context = @context AND product_version = @productVersion`)
-        .pluck(),
-      put: db.prepare(`INSERT INTO gating_decisions (subject_identifier, subject_type, decision_context, product_version, decision, evaluated_at)
-        VALUES (@subjectIdentifier, @subjectType, @context, @productVersion, @decision, @at)
-        ON CONFLICT (subject_identifier, subject_type, decision_context, product_version) DO UPDATE SET decision = excluded.decision, evaluated_at = excluded.evaluated_at`),
+      get: db.prepare(`SELECT decision AS json, history_id AS historyId FROM gating_decisions
+        WHERE subject_identifier = @subjectIdentifier AND subject_type = @subjectType AND decision_context = @context AND product_version = @productVersion`),
+      put: db.prepare(`INSERT INTO gating_decisions (subject_identifier, subject_type, decision_context, product_version, decision, evaluated_at, history_id)
+        VALUES (@subjectIdentifier, @subjectType, @context, @productVersion, @json, @at, @historyId)
+        ON CONFLICT (subject_identifier, subject_type, decision_context, product_version)
+        DO UPDATE SET decision = excluded.decision, evaluated_at = excluded.evaluated_at, history_id = excluded.history_id`),
     };
   }
 
-  get(key: DecisionKey): DecisionState | undefined {
-    const json = this.sql.get.get(key) as string | undefined;
-    return json === undefined ? undefined : (JSON.parse(json) as DecisionState);
+  get(key: DecisionKey): StoredDecisionState | undefined {
+    return this.sql.get.get(key) as StoredDecisionState | undefined;
   }
 
-  put(key: DecisionKey, decision: DecisionState, at: number): void {
-    this.sql.put.run({ ...key, decision: JSON.stringify(decision), at });
+  put(key: DecisionKey, state: StoredDecisionState, at: number): void {
+    this.sql.put.run({ ...key, json: state.json, historyId: state.historyId, at });
   }
 }

@@ -18,10 +18,19 @@ export interface DecisionKey {
   productVersion: string;
 }
 
+/**
+ * A decision as last evaluated: its JSON (compared as text, so an unchanged decision costs no
+ * parse and no second serialising) and the history row that announced it, when one did.
+ */
+export interface StoredDecisionState {
+  json: string;
+  historyId: number | null;
+}
+
 /** The decision last evaluated per subject × context × product version (db/decision-states-store.ts). */
 export interface DecisionStates {
-  get(key: DecisionKey): DecisionState | undefined;
-  put(key: DecisionKey, decision: DecisionState, at: number): void;
+  get(key: DecisionKey): StoredDecisionState | undefined;
+  put(key: DecisionKey, state: StoredDecisionState, at: number): void;
 }
 
 export interface DecisionChangesParts {
@@ -117,27 +126,36 @@ export class DecisionChanges {
         context: plan.context,
         productVersion: plan.productVersion,
       };
+      const json = JSON.stringify(now);
       const stored = this.parts.states.get(key);
-      const previous =
-        stored ??
-        this.decision({ ...plan.prepared, request: { ...plan.prepared.request, when: event.at - 1 } });
+      if (stored?.json === json) continue;
+      const previous = stored
+        ? (JSON.parse(stored.json) as DecisionState)
+        : this.decision({ ...plan.prepared, request: { ...plan.prepared.request, when: event.at - 1 } });
       const at = this.now();
-      // Kept even when only result ids moved: the next message's `previous` is then exact.
-      if (!stored || JSON.stringify(stored) !== JSON.stringify(now)) this.parts.states.put(key, now, at);
-      if (previous && sameDecision(previous, now)) continue;
-      this.parts.history?.record({
-        ...key,
-        before: previous ? decisionSnapshot(previous) : null,
-        after: decisionSnapshot(now),
-        cause: {
-          kind: event.kind,
-          id: event.id,
-          testcase: event.testcase,
-          by: event.by ?? null,
-          at: event.at,
-        },
-        at,
-      });
+      if (previous && sameDecision(previous, now)) {
+        // Kept even when only result ids moved: the next message's `previous` is then exact.
+        this.parts.states.put(key, { json, historyId: null }, at);
+        continue;
+      }
+      const historyId =
+        this.parts.history?.record(
+          {
+            ...key,
+            before: previous ? decisionSnapshot(previous) : null,
+            after: decisionSnapshot(now),
+            cause: {
+              kind: event.kind,
+              id: event.id,
+              testcase: event.testcase,
+              by: event.by ?? null,
+              at: event.at,
+            },
+            at,
+          },
+          stored?.historyId ?? undefined,
+        ) ?? null;
+      this.parts.states.put(key, { json, historyId }, at);
       this.parts.publish(
         DECISION_UPDATE,
         decisionUpdateBody(

@@ -32,7 +32,11 @@ export interface DecisionChange {
 
 /** Where decision changes are kept (db/decision-history-store.ts); written in the publishing transaction. */
 export interface DecisionHistory {
-  record(change: DecisionChange): void;
+  /**
+   * Keeps the change and returns its id. `beforeIsAfterOf` names an earlier change whose `after`
+   * is exactly this one's `before`, so the store may keep a reference instead of a copy.
+   */
+  record(change: DecisionChange, beforeIsAfterOf?: number): number;
 }
 
 export function decisionSnapshot(d: ReceivedDecisionState): DecisionSnapshot {

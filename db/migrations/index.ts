@@ -18,6 +18,7 @@ import { outboxChat } from './016-outbox-chat.js';
 import { environments } from './017-environments.js';
 import { retention } from './018-retention.js';
 import { forges } from './019-forges.js';
+import { decisionHistoryReferences } from './020-decision-history-references.js';
 
 /** Every migration, in order. A new one gets the next number and its own file. */
 export const migrations: Migration[] = [
@@ -40,4 +41,5 @@ export const migrations: Migration[] = [
   environments,
   retention,
   forges,
+  decisionHistoryReferences,
 ];

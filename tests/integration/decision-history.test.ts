@@ -164,6 +164,60 @@ for (const changesWhenStored of [true, false]) {
   });
 }
 
+test("each change's `before` is the decision as it stood, also after a re-run that only moved result ids, and on any page", async (t) => {
+  const { service, base } = await startService(true);
+  t.after(() => service.stop());
+  const history = async (query: string): Promise<Change[]> => {
+    const res = await fetch(`${base}${HISTORY}?${OF_BASH}${query}`);
+    assert.equal(res.status, 200);
+    return ((await res.json()) as Page).data;
+  };
+  const resultIds = (d: Change['before']) =>
+    d?.unsatisfied_requirements.map((r) => (r as { result_id?: number }).result_id);
+
+  await postJson(`${base}/api/v2.0/results`, result('PASSED', 'Fedora CI'));
+  const f1 = await postJson(`${base}/api/v2.0/results`, result('FAILED', 'Fedora CI'));
+  // Failed again: no news, so no change, but the decision as it stands now names this result.
+  const f2 = await postJson(`${base}/api/v2.0/results`, result('FAILED', 'Fedora CI'));
+  await postJson(
+    `${base}/api/v1.0/waivers/`,
+    {
+      subject_type: 'koji_build',
+      subject_identifier: NVR,
+      testcase: 'dist.rpmdeplint',
+      product_version: 'fedora-41',
+      comment: 'known flake',
+    },
+    { authorization: `Basic ${Buffer.from('alice:x').toString('base64')}` },
+  );
+  // Passed under the waiver: still satisfied, now by the result rather than the waiver.
+  const p2 = await postJson(`${base}/api/v2.0/results`, result('PASSED', 'Fedora CI'));
+
+  const all = await history('');
+  assert.deepEqual(
+    all.map((c) => [c.cause.type, c.before?.policies_satisfied, c.after.policies_satisfied]),
+    [
+      ['result', true, true],
+      ['waiver', false, true],
+      ['result', true, false],
+      ['result', false, true],
+    ],
+    'the second failure changed nothing',
+  );
+  const [byRerun, byWaiver, byFailure, byPass] = all as [Change, Change, Change, Change];
+  assert.equal(byRerun.cause.id, p2.id);
+  assert.deepEqual(resultIds(byFailure.after), [f1.id]);
+  assert.deepEqual(resultIds(byWaiver.before), [f2.id], 'the re-run, not what the change before announced');
+  assert.deepEqual(byFailure.before, byPass.after);
+  assert.deepEqual(byRerun.before, byWaiver.after);
+  // One change per page: each still carries its own `before`.
+  for (const c of all) {
+    const [paged] = await history(`&limit=1&before=${c.id + 1}`);
+    assert.equal(paged?.id, c.id);
+    assert.deepEqual(paged.before, c.before);
+  }
+});
+
 describe('decision history refusals', () => {
   test('bad input is a 400 naming the parameter', async (t) => {
     const { service, base } = await startService(true);

@@ -30,7 +30,11 @@ test('the known-good set: per package the newest build in rpm order whose decisi
     passed: boolean,
     { context = 'bodhi_update_push_stable', productVersion = 'fedora-41', type = 'koji_build' } = {},
   ) =>
-    states.put({ subjectType: type, subjectIdentifier: nvr, context, productVersion }, decision(passed), 1);
+    states.put(
+      { subjectType: type, subjectIdentifier: nvr, context, productVersion },
+      { json: JSON.stringify(decision(passed)), historyId: null },
+      1,
+    );
   put('bash-5.2.10-1.fc41', true);
   put('bash-5.2.9-1.fc41', true); // evaluated later, but an older version
   put('bash-5.2.11-1.fc41', false); // newer, but failed gating

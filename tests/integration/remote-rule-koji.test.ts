@@ -12,7 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { DecisionResponse } from '../../gating/decide.js';
 import type { DecisionState } from '../../gating/decision-update-message.js';
-import { DecisionChanges, type DecisionKey } from '../../gating/decision-change-publisher.js';
+import {
+  DecisionChanges,
+  type DecisionKey,
+  type StoredDecisionState,
+} from '../../gating/decision-change-publisher.js';
 import { resultEvent } from '../../gating/gating-event.js';
 import { SluiceService } from '../../service/sluice-service.js';
 import { freePort } from '../support/cli.js';
@@ -317,13 +321,13 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
 
   test('decision changes: a failed fetch is recomputed as not satisfied (announced, kept as the last decision), and the answer once dist-git is back as a change from it', async () => {
     const b = build(GATING_YAML);
-    const states = new Map<string, DecisionState>();
+    const states = new Map<string, StoredDecisionState>();
     const published: Array<{ topic: string; body: Record<string, unknown> }> = [];
     const changes = new DecisionChanges({
       decisions: service.ctx.gating.decisions,
       states: {
         get: (k: DecisionKey) => states.get(JSON.stringify(k)),
-        put: (k: DecisionKey, d: DecisionState) => void states.set(JSON.stringify(k), d),
+        put: (k: DecisionKey, d: StoredDecisionState) => void states.set(JSON.stringify(k), d),
       },
       publish: (topic, body) =>
         void published.push({ topic: topic.name, body: body as Record<string, unknown> }),
@@ -345,15 +349,17 @@ describe('!RemoteRule with the build source from Koji (POST /api/v1.0/decision)'
             m.topic === 'greenwave.decision.update' && m.body.decision_context === 'bodhi_update_push_stable',
         )
         .map((m) => m.body);
-    const kept = () =>
-      states.get(
-        JSON.stringify({
-          subjectType: 'koji_build',
-          subjectIdentifier: b.nvr,
-          context: 'bodhi_update_push_stable',
-          productVersion: 'fedora-41',
-        }),
-      )!;
+    const kept = (): DecisionState =>
+      JSON.parse(
+        states.get(
+          JSON.stringify({
+            subjectType: 'koji_build',
+            subjectIdentifier: b.nvr,
+            context: 'bodhi_update_push_stable',
+            productVersion: 'fedora-41',
+          }),
+        )!.json,
+      );
 
     await handle();
     assert.equal(stable().length, 1);
