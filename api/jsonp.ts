@@ -27,8 +27,10 @@ export function jsonpFor(app: FastifyInstance, paths: readonly string[]): void {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!wanted.has(route.url) || !methods.some((m) => m === 'GET' || m === 'HEAD')) return;
-    route.preHandler = [...hooksOf(route.preHandler), checkCallback] as RouteOptions['preHandler'];
-    route.onSend = [...hooksOf(route.onSend), wrapInCallback] as RouteOptions['onSend'];
+    // First, as a scope-wide hook would run: a HEAD route fastify derives from the GET ends its
+    // onSend with a step that drops the body and sets the length, which must see the wrapped one.
+    route.preHandler = [checkCallback, ...hooksOf(route.preHandler)] as RouteOptions['preHandler'];
+    route.onSend = [wrapInCallback, ...hooksOf(route.onSend)] as RouteOptions['onSend'];
   });
 }
 

@@ -171,7 +171,13 @@ describe('Greenwave parity over HTTP', () => {
       const res = await fetch(`${base}${path}?callback=bac123`);
       assert.equal(res.status, 200, path);
       assert.equal(res.headers.get('content-type'), 'application/javascript; charset=utf-8', path);
-      assert.equal(await res.text(), `bac123(${plain});`, path);
+      const body = await res.text();
+      assert.equal(body, `bac123(${plain});`, path);
+      // HEAD says what GET would send: the same type and length, no body.
+      const head = await fetch(`${base}${path}?callback=bac123`, { method: 'HEAD' });
+      assert.equal(head.status, 200, path);
+      assert.equal(head.headers.get('content-type'), 'application/javascript; charset=utf-8', path);
+      assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(body)), path);
     }
     const dotted = await fetch(`${base}/api/v1.0/about?callback=jQuery.cb_1$`);
     assert.match(await dotted.text(), /^jQuery\.cb_1\$\(\{"version":/);
