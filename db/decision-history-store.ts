@@ -52,8 +52,8 @@ export class DecisionHistoryStore implements DecisionHistory {
        @kind, @id, @testcase, @by, @causeAt, @at)`);
   }
 
-  record(c: DecisionChange, beforeIsAfterOf?: number): number {
-    const byReference = beforeIsAfterOf !== undefined && c.before !== null;
+  record(c: DecisionChange, beforeIsAfterOf: number | null = null): number {
+    const byReference = beforeIsAfterOf !== null && c.before !== null;
     const { lastInsertRowid } = this.insert.run({
       subjectType: c.subjectType,
       subjectIdentifier: c.subjectIdentifier,

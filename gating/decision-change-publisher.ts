@@ -153,7 +153,7 @@ export class DecisionChanges {
             },
             at,
           },
-          stored?.historyId ?? undefined,
+          stored?.historyId,
         ) ?? null;
       this.parts.states.put(key, { json, historyId }, at);
       this.parts.publish(

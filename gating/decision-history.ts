@@ -36,7 +36,7 @@ export interface DecisionHistory {
    * Keeps the change and returns its id. `beforeIsAfterOf` names an earlier change whose `after`
    * is exactly this one's `before`, so the store may keep a reference instead of a copy.
    */
-  record(change: DecisionChange, beforeIsAfterOf?: number): number;
+  record(change: DecisionChange, beforeIsAfterOf?: number | null): number;
 }
 
 export function decisionSnapshot(d: ReceivedDecisionState): DecisionSnapshot {
